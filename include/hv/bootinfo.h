@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The plain C structure boot/ hands to the arch-neutral hv_main() after ExitBootServices.
+ * Nothing in it is a UEFI type: boot/ is the only code that speaks UEFI.
+ */
+#ifndef HV_BOOTINFO_H
+#define HV_BOOTINFO_H
+
+#include <hv/types.h>
+
+enum mem_type {
+	MEM_USABLE = 1,      /* free RAM (conventional, boot-services code/data after EBS) */
+	MEM_RESERVED,        /* reserved, runtime services, unusable */
+	MEM_ACPI_RECLAIM,    /* ACPI tables: keep until parsed */
+	MEM_ACPI_NVS,
+	MEM_MMIO,
+	MEM_HV_IMAGE,        /* the hypervisor's own loaded image */
+	MEM_HV_POOL,         /* RAM boot/ allocated for the hypervisor (page allocator pool) */
+	MEM_LOADED_FILE,     /* a file boot/ read from the ESP (guest image, config) */
+};
+
+#define BOOTINFO_MAX_MEM 256
+#define BOOTINFO_MAX_FILES 16
+#define BOOTINFO_CMDLINE 256
+
+struct mem_region {
+	hpa_t base;
+	uint64_t size;
+	uint32_t type; /* enum mem_type */
+	uint32_t pad;
+};
+
+struct boot_file {
+	char name[64];
+	hpa_t base;
+	uint64_t size;
+};
+
+struct bootinfo {
+	uint32_t nr_mem;
+	uint32_t nr_files;
+	struct mem_region mem[BOOTINFO_MAX_MEM];
+	struct boot_file files[BOOTINFO_MAX_FILES];
+	hpa_t rsdp;            /* ACPI RSDP (2.0+), 0 if none */
+	hpa_t image_base;      /* the loaded .efi image */
+	uint64_t image_size;
+	uint64_t efi_retries;  /* ExitBootServices attempts beyond the first (stale map key) */
+	char cmdline[BOOTINFO_CMDLINE]; /* UEFI load options, ASCII */
+};
+
+__attribute__((noreturn)) void hv_main(struct bootinfo *bi);
+
+#endif /* HV_BOOTINFO_H */

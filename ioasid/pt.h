@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The page-table engine: one generic walker/updater over four hardware formats.
+ *
+ *   PT_FMT_VTD_SL   VT-d second-level (VT-d spec 3.x, sec. 9.8): 3 levels (39-bit) or 4 (48-bit)
+ *   PT_FMT_VTD_FL   VT-d first-level = x86-64 4-level paging format (sec. 9.7), U/S=1 at every
+ *                   level because QEMU treats device requests as user requests
+ *   PT_FMT_ARM_S1   Arm VMSAv8-64 stage 1, 4 KiB granule (Arm ARM D8), AF=1 (no HTTU)
+ *   PT_FMT_ARM_S2   Arm VMSAv8-64 stage 2, 4 KiB granule, S2AP read/write, MemAttr normal
+ *
+ * Rules every user relies on:
+ *  - Superpages (2 MiB, 1 GiB) are used automatically where the input address, output address
+ *    and remaining length are aligned and the size is in pgsize_bitmap.
+ *  - pt_map() is prepare-then-commit: it first allocates every table page the request needs
+ *    (charged to the quota), and only then writes leaf entries. A request that fails (quota,
+ *    allocation failure, overlap with an existing mapping) leaves the table exactly as it was.
+ *  - pt_unmap() of part of a superpage splits it (prepare: allocate the lower-level table; commit:
+ *    replace the block entry by a table entry carrying the rest of the mapping). If the split
+ *    cannot be prepared it fails with -ENOMEM/-EDQUOT and changes nothing.
+ *  - Every unmap adds the affected input range to a gather, merged with adjacent ranges, so a
+ *    backend issues one range invalidation per call, not one per page. Table pages emptied by
+ *    an unmap are not freed until the caller has flushed (pt_gather_release()), because the
+ *    IOMMU may still walk them until the invalidation completes.
+ *  - Entries are written with single 64-bit stores (atomic per entry), and cleaned from CPU
+ *    caches when t->coherent is false.
+ */
+#ifndef IOASID_PT_H
+#define IOASID_PT_H
+
+#include <hv/types.h>
+
+enum pt_format {
+	PT_FMT_VTD_SL = 1,
+	PT_FMT_VTD_FL = 2,
+	PT_FMT_ARM_S1 = 3,
+	PT_FMT_ARM_S2 = 4,
+};
+
+#define PT_PROT_READ (1U << 0)
+#define PT_PROT_WRITE (1U << 1)
+
+/* Page-table memory a guest may make the hypervisor spend, in 4 KiB pages. */
+struct pt_quota {
+	uint64_t limit_pages;
+	uint64_t used_pages;
+	/* test hook: fail the Nth next allocation (0 = never), counted down per allocation */
+	uint64_t fail_after;
+};
+
+struct pt_table {
+	enum pt_format fmt;
+	unsigned levels;          /* 3 or 4 (5 if a format grows it) */
+	unsigned ia_bits;         /* input address width: 39 or 48 */
+	uint64_t pgsize_bitmap;   /* SZ_4K | SZ_2M | SZ_1G, as the IOMMU allows */
+	bool coherent;            /* false: clean CPU caches after table writes */
+	hpa_t root;               /* top-level table page */
+	struct pt_quota *quota;
+	uint64_t nr_table_pages;  /* including root */
+};
+
+/* Ranges to invalidate and table pages to free once the invalidation is done. */
+#define PT_GATHER_MAX_RANGES 8
+struct pt_range {
+	uint64_t start; /* input address, inclusive */
+	uint64_t end;   /* exclusive */
+};
+struct pt_gather {
+	struct pt_range ranges[PT_GATHER_MAX_RANGES];
+	unsigned nr_ranges;
+	bool overflow;  /* more disjoint ranges than fit: the caller flushes the whole table */
+	void *freed;    /* singly linked list of table pages to free after the flush */
+	uint64_t nr_freed;
+	bool leaf_only; /* only leaf entries changed (VT-d IH / SMMU leaf hint may be used) */
+};
+
+int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap,
+	    bool coherent, struct pt_quota *quota);
+/* Free every table page and return it to the quota. The caller has detached and flushed. */
+void pt_destroy(struct pt_table *t);
+
+/*
+ * Map [ia, ia+len) to [oa, oa+len) with prot. ia, oa and len 4 KiB aligned, len > 0, no
+ * overflow, ia+len <= 2^ia_bits (else -EINVAL / -ERANGE). Any part already mapped: -EEXIST.
+ * Quota or page allocation exhausted: -EDQUOT / -ENOMEM. On error nothing changed.
+ */
+int pt_map(struct pt_table *t, uint64_t ia, hpa_t oa, uint64_t len, unsigned prot);
+
+/*
+ * Unmap [ia, ia+len). Holes inside the range are allowed (they are skipped); *unmapped counts
+ * the bytes that were mapped. Ranges are added to g. Splitting a superpage may need memory:
+ * -ENOMEM/-EDQUOT with nothing changed.
+ */
+int pt_unmap(struct pt_table *t, uint64_t ia, uint64_t len, struct pt_gather *g, uint64_t *unmapped);
+
+/* Translate one input address through the table (software walker). -ENOENT if not mapped. */
+int pt_lookup(const struct pt_table *t, uint64_t ia, hpa_t *oa, unsigned *prot, uint64_t *pgsize);
+
+void pt_gather_init(struct pt_gather *g);
+/* After the caller's invalidation completed: free the gathered table pages to the quota. */
+void pt_gather_release(struct pt_table *t, struct pt_gather *g);
+
+/*
+ * Walk a table that is not ours (a guest-owned stage-1 in guest memory): every table pointer it
+ * contains is an address the caller must translate (through the guest's GPA table) and check
+ * before it is read. read_entry() reads the 64-bit entry at that (untrusted) address and returns
+ * 0 or a negative error. The result is the output address as written by the guest (a GPA).
+ */
+typedef int (*pt_read_fn)(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry);
+int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia,
+		    pt_read_fn read_entry, void *ctx, uint64_t *oa, unsigned *prot, uint64_t *pgsize);
+
+/* Number of levels for a format and input width (e.g. VTD_SL 39 -> 3, 48 -> 4), or 0. */
+unsigned pt_levels_for(enum pt_format fmt, unsigned ia_bits);
+
+#endif /* IOASID_PT_H */
