@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The small set of hooks generic code calls and each arch implements (arch/x86_64, arch/arm64,
+ * arch/host for unit tests). Generic code never uses #ifdef ARCH; variation is resolved at link
+ * time (Jailhouse's rule).
+ */
+#ifndef HV_ARCH_H
+#define HV_ARCH_H
+
+#include <hv/bootinfo.h>
+#include <hv/compiler.h>
+#include <hv/types.h>
+
+/* "x86_64" / "arm64" / "host" */
+const char *arch_name(void);
+
+/* After ExitBootServices: take over paging and exception vectors. */
+void arch_init(struct bootinfo *bi);
+
+/*
+ * Map [base, base+size) as device memory (uncached, no execute) in the hypervisor's own page
+ * tables, identity-mapped. Returns 0 or a negative error. Needed for ECAM, IOMMU registers,
+ * UARTs; idempotent for ranges already mapped.
+ */
+int arch_map_mmio(hpa_t base, uint64_t size);
+
+/* Number of CPUs the arch knows about (from MADT), for the boot log. */
+
+/*
+ * End the run with a status the QEMU test runner reads: x86 writes to isa-debug-exit
+ * (QEMU exits with (code << 1) | 1), arm64 PSCI SYSTEM_OFF for 0 / SYSTEM_RESET otherwise
+ * (see docs/ARCHITECTURE.md). On hardware it powers off or halts.
+ */
+__noreturn void arch_exit(int code);
+__noreturn void arch_halt(void);
+
+/* A monotonic counter and its frequency, for bounded hardware waits. */
+uint64_t arch_counter(void);
+uint64_t arch_counter_hz(void);
+void arch_cpu_relax(void);
+
+#endif /* HV_ARCH_H */
