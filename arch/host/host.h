@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test controls of the host "fake" arch (arch/host/mm.c). Only host unit tests, fuzzers and the
+ * benchmark include this; hypervisor code sees include/hv/mm.h only.
+ *
+ * The fake page allocator hands out zeroed, naturally aligned memory from aligned_alloc() and
+ * pretends to manage a pool of host_mm_total pages, so page_free_count() behaves like the real
+ * allocator's: it drops on every allocation and comes back on every free. Tests prove "no leak"
+ * by comparing page_free_count() before and after.
+ */
+#ifndef ARCH_HOST_HOST_H
+#define ARCH_HOST_HOST_H
+
+#include <hv/types.h>
+
+/*
+ * Fail the Nth next page_alloc() call (1 = the very next one), counted down on every call;
+ * 0 = never fail. Once it fires it resets to 0 (one injected failure per setting).
+ */
+void host_mm_fail_after(uint64_t n);
+/* Make every page_alloc() fail (true) or behave normally (false). */
+void host_mm_fail_always(bool on);
+/* Number of page_alloc() calls so far (successful or not), for tests that enumerate failures. */
+uint64_t host_mm_alloc_calls(void);
+/* Pretend pool size in 4 KiB pages (default 1 Mi pages = 4 GiB); allocations beyond it fail. */
+void host_mm_set_total(uint64_t pages);
+
+#endif /* ARCH_HOST_HOST_H */
