@@ -309,9 +309,9 @@ struct ioasid_exit {
 
 /* The layout is the ABI: any change here is a new version. */
 #define IOASID_ABI_ASSERT_(cond) _Static_assert(cond, #cond)
-IOASID_ABI_ASSERT_(sizeof(struct ioasid_get_info) == 64);
+IOASID_ABI_ASSERT_(sizeof(struct ioasid_get_info) == 72);
 IOASID_ABI_ASSERT_(__builtin_offsetof(struct ioasid_get_info, out_pgsize_bitmap) == 24);
-IOASID_ABI_ASSERT_(__builtin_offsetof(struct ioasid_get_info, out_ia_bits) == 40);
+IOASID_ABI_ASSERT_(__builtin_offsetof(struct ioasid_get_info, out_ia_bits) == 48);
 IOASID_ABI_ASSERT_(sizeof(struct ioasid_device_info) == 16);
 IOASID_ABI_ASSERT_(sizeof(struct ioasid_device_list) == 24);
 IOASID_ABI_ASSERT_(__builtin_offsetof(struct ioasid_device_list, devices_gpa) == 16);
