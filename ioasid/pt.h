@@ -39,7 +39,11 @@ enum pt_format {
 #define PT_PROT_READ (1U << 0)
 #define PT_PROT_WRITE (1U << 1)
 
-/* Page-table memory a guest may make the hypervisor spend, in 4 KiB pages. */
+/*
+ * Page-table memory a guest may make the hypervisor spend, in 4 KiB pages. used_pages may never
+ * exceed limit_pages (a zero limit allows nothing). A NULL quota pointer in pt_init() means the
+ * table is the hypervisor's own and is not charged.
+ */
 struct pt_quota {
 	uint64_t limit_pages;
 	uint64_t used_pages;
@@ -55,7 +59,8 @@ struct pt_table {
 	bool coherent;            /* false: clean CPU caches after table writes */
 	hpa_t root;               /* top-level table page */
 	struct pt_quota *quota;
-	uint64_t nr_table_pages;  /* including root */
+	uint64_t nr_table_pages;  /* pages linked in the tree, including root (not gathered ones) */
+	unsigned oa_bits;         /* output addresses must lie below 2^oa_bits (48, set by pt_init) */
 };
 
 /* Ranges to invalidate and table pages to free once the invalidation is done. */
@@ -92,11 +97,19 @@ int pt_map(struct pt_table *t, uint64_t ia, hpa_t oa, uint64_t len, unsigned pro
  */
 int pt_unmap(struct pt_table *t, uint64_t ia, uint64_t len, struct pt_gather *g, uint64_t *unmapped);
 
-/* Translate one input address through the table (software walker). -ENOENT if not mapped. */
+/*
+ * Translate one input address through the table (software walker). -ENOENT if not mapped,
+ * -ERANGE beyond the input range. *oa is the translated address (leaf base + offset), *prot
+ * what the entry allows, *pgsize the size of the leaf (4K, 2M, 1G). Any out pointer may be NULL.
+ */
 int pt_lookup(const struct pt_table *t, uint64_t ia, hpa_t *oa, unsigned *prot, uint64_t *pgsize);
 
+/* leaf_only starts true and is cleared when an unmap unlinks or splits a table. */
 void pt_gather_init(struct pt_gather *g);
-/* After the caller's invalidation completed: free the gathered table pages to the quota. */
+/*
+ * After the caller's invalidation completed: free the gathered table pages and return them to
+ * t's quota, then reset g (pt_gather_init) for reuse.
+ */
 void pt_gather_release(struct pt_table *t, struct pt_gather *g);
 
 /*
@@ -104,6 +117,13 @@ void pt_gather_release(struct pt_table *t, struct pt_gather *g);
  * contains is an address the caller must translate (through the guest's GPA table) and check
  * before it is read. read_entry() reads the 64-bit entry at that (untrusted) address and returns
  * 0 or a negative error. The result is the output address as written by the guest (a GPA).
+ */
+/*
+ * Errors: the read_entry() error unchanged; -EINVAL for a bad fmt/levels/root or a malformed
+ * entry (reserved bits, a superpage where the format has none, Arm type 01 at level 3);
+ * -ERANGE for an ia the walk cannot cover; -ENOENT for an entry that is not present or that the
+ * hardware would fault on anyway (first-level U/S=0, Arm AF=0, no permission at all).
+ * At most `levels` (3 or 4) entries are read.
  */
 typedef int (*pt_read_fn)(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry);
 int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia,
