@@ -25,4 +25,11 @@ uint64_t host_mm_alloc_calls(void);
 /* Pretend pool size in 4 KiB pages (default 1 Mi pages = 4 GiB); allocations beyond it fail. */
 void host_mm_set_total(uint64_t pages);
 
+/*
+ * Observe arch_dcache_clean(): fn (NULL to remove) is called with every range cleaned, so tests
+ * can prove that every entry written to a non-coherent table was cleaned.
+ */
+typedef void (*host_clean_fn)(const void *p, size_t len);
+void host_mm_set_clean_hook(host_clean_fn fn);
+
 #endif /* ARCH_HOST_HOST_H */

@@ -107,9 +107,20 @@ uint64_t page_total_count(void)
 	return __atomic_load_n(&host_total, __ATOMIC_SEQ_CST);
 }
 
-/* The host "device" is the test itself, reading through the same cache: nothing to clean. */
+static host_clean_fn host_clean_hook;
+
+void host_mm_set_clean_hook(host_clean_fn fn)
+{
+	host_clean_hook = fn;
+}
+
+/*
+ * The host "device" is the test itself, reading through the same cache: nothing to clean, but a
+ * test may watch what would have been cleaned.
+ */
 void arch_dcache_clean(const void *p, size_t len)
 {
-	(void)p;
-	(void)len;
+	if (host_clean_hook != NULL) {
+		host_clean_hook(p, len);
+	}
 }
