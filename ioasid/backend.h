@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interface between the IOASID core and an IOMMU driver (VT-d, SMMUv3; a mock in
+ * tests/host/). The core owns every table and decides every routing; a driver only
+ *   - reports what one device's IOMMU can do (caps),
+ *   - installs a configuration for (device, PASID) in ONE atomic step (VT-d: one 128/256-bit
+ *     context/PASID entry update + its cache invalidation; SMMUv3: STE/CD update with the
+ *     documented break-free sequence), so an attach over an attachment never opens a window
+ *     where DMA is untranslated,
+ *   - flushes IOTLB ranges of one domain (never a global flush: ACRN #2738),
+ *   - reports faults back into the core with ioasid_report_fault().
+ * Calls come with the guest lock held (see the lock order in ioasid/core.c); ops must not
+ * call back into the core except ioasid_report_fault().
+ */
+#ifndef IOASID_BACKEND_H
+#define IOASID_BACKEND_H
+
+#include <hv/types.h>
+
+#include "ioasid/pt.h"
+
+struct hv_iommu;
+struct hv_device;
+
+/* What one device's IOMMU offers. */
+struct ioasid_dev_caps {
+	uint64_t pgsize_bitmap;   /* page sizes the single-stage tables may use */
+	unsigned ia_bits;         /* input address width of tables built for this device */
+	unsigned pasid_bits;      /* 0: no PASID support */
+	enum pt_format paging_fmt; /* single-stage format: GPA table and composed PAGING/shadow */
+	uint32_t nested_fmts;     /* 1U << PT_FMT_* guest stage-1 formats NESTED accepts */
+	bool hw_nesting;          /* the IOMMU walks a guest stage-1 over our stage-2 itself */
+	bool coherent;            /* table walks snoop CPU caches */
+};
+
+enum ioasid_hw_mode {
+	IOASID_HW_BLOCKED = 1,    /* all DMA faults (translation enabled, nothing mapped) */
+	IOASID_HW_TABLE,          /* one stage: table (GPA, composed PAGING or shadow) */
+	IOASID_HW_NESTED,         /* guest stage-1 at s1_root (a GPA) over stage-2 table */
+};
+
+struct ioasid_hw_config {
+	enum ioasid_hw_mode mode;
+	uint32_t domain;          /* tag for the IOTLB (VT-d DID, SMMU ASID/VMID) */
+	const struct pt_table *table; /* TABLE: the table; NESTED: the stage-2 (GPA) table */
+	uint64_t s1_root;         /* NESTED only: guest-physical root of the guest's stage-1 */
+	enum pt_format s1_fmt;
+	unsigned s1_levels;
+};
+
+struct ioasid_backend_ops {
+	int (*get_caps)(struct hv_iommu *u, const struct hv_device *d, struct ioasid_dev_caps *caps);
+	/*
+	 * Route (device, PASID) through cfg, replacing what was there in one atomic step, and
+	 * invalidate the device's context/PASID caches. On error nothing changed.
+	 */
+	int (*install)(struct hv_iommu *u, const struct hv_device *d, bool has_pasid, uint32_t pasid,
+		       const struct ioasid_hw_config *cfg);
+	/* Invalidate [start, end) of one domain (leaf: only leaf entries changed). */
+	int (*flush_range)(struct hv_iommu *u, uint32_t domain, uint64_t start, uint64_t end, bool leaf);
+	/* Invalidate everything tagged with one domain (gather overflow, INV_ALL on hw nesting). */
+	int (*flush_domain)(struct hv_iommu *u, uint32_t domain);
+};
+
+/* One IOMMU unit, registered by its driver. */
+struct hv_iommu {
+	const struct ioasid_backend_ops *ops;
+	void *priv;
+	const char *name;
+};
+
+/*
+ * Fault delivery from a driver into the core: the core finds the device by (unit, rid) and
+ * queues a record in its owner's fault queue. Safe from the driver's fault handler. Faults of
+ * unknown devices are counted and logged, never queued anywhere.
+ */
+void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid,
+			 uint64_t addr, unsigned access, unsigned reason);
+
+#endif /* IOASID_BACKEND_H */

@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IOASID core: guests, devices, the device registry, and fault delivery from drivers.
+ * IOASID objects themselves are in ioasid_obj.c, the hypercall dispatcher in dispatch.c,
+ * request validation in validate.c, guest-memory access in guestmem.c, NESTED shadowing in
+ * nested.c. docs/CORE.md describes the model.
+ *
+ * Lock order (outermost first). Take them only in this order; never call out of the core
+ * with a lock held except into backend ops, which never call back except
+ * ioasid_report_fault():
+ *   1. hv_guest.lock       every hypercall of a guest (ioasid_dispatch), device assignment and
+ *                          guest teardown. Guards the guest's IOASIDs, devices, tables, quota.
+ *   2. hv_registry_lock    the global (IOMMU unit, RID) -> device map; taken by device
+ *                          assignment/removal (under 1) and by fault reports (without 1).
+ *   3. hv_fault_queue.lock a guest's fault ring: pushed by fault reports (under 2), drained by
+ *                          FAULT_READ (under 1).
+ * A driver's fault handler therefore never takes a guest lock, so it cannot deadlock against a
+ * hypercall that is waiting on that driver's invalidation.
+ */
+#include <hv/bits.h>
+#include <hv/check.h>
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+
+#include "ioasid/core.h"
+
+/* Our internal errors are the ABI's (include/hv/errno.h says so); keep the two in step. */
+_Static_assert(IOASID_EPERM == EPERM && IOASID_ENOENT == ENOENT && IOASID_E2BIG == E2BIG,
+	       "errno");
+_Static_assert(IOASID_EAGAIN == EAGAIN && IOASID_ENOMEM == ENOMEM && IOASID_EFAULT == EFAULT,
+	       "errno");
+_Static_assert(IOASID_EBUSY == EBUSY && IOASID_EEXIST == EEXIST && IOASID_ENODEV == ENODEV,
+	       "errno");
+_Static_assert(IOASID_EINVAL == EINVAL && IOASID_ENOSPC == ENOSPC && IOASID_ERANGE == ERANGE,
+	       "errno");
+_Static_assert(IOASID_ENOSYS == ENOSYS && IOASID_EOVERFLOW == EOVERFLOW, "errno");
+_Static_assert(IOASID_EOPNOTSUPP == EOPNOTSUPP && IOASID_ETIMEDOUT == ETIMEDOUT, "errno");
+_Static_assert(IOASID_EDQUOT == EDQUOT, "errno");
+/* The ABI's format and protection numbers are the engine's, so no translation table is needed. */
+_Static_assert(IOASID_FMT_VTD_FL == PT_FMT_VTD_FL && IOASID_FMT_ARM_S1 == PT_FMT_ARM_S1, "fmt");
+_Static_assert(IOASID_PROT_READ == PT_PROT_READ && IOASID_PROT_WRITE == PT_PROT_WRITE, "prot");
+_Static_assert(HV_NR_FMT > PT_FMT_ARM_S2, "hw[] is indexed by enum pt_format");
+
+/* ---- the device registry ----------------------------------------------------------------- */
+
+#define HV_REGISTRY_MAX (HV_MAX_GUESTS * HV_GUEST_MAX_DEVS)
+
+static hv_spinlock_t hv_registry_lock;
+static struct hv_device *hv_registry[HV_REGISTRY_MAX];
+static uint64_t hv_unrouted_faults;
+
+/* Under hv_registry_lock. */
+static struct hv_device *hv_registry_find_locked(const struct hv_iommu *u, uint32_t rid)
+{
+	for (unsigned i = 0; i < HV_REGISTRY_MAX; i++) {
+		struct hv_device *d = hv_registry[i];
+
+		if (d != NULL && d->iommu == u && d->rid == rid) {
+			return d;
+		}
+	}
+	return NULL;
+}
+
+/* A device (unit, RID) belongs to one guest at most (Jailhouse had no such check). */
+int hv_registry_add(struct hv_device *d)
+{
+	int ret = -ENOSPC;
+
+	hv_spin_lock(&hv_registry_lock);
+	if (hv_registry_find_locked(d->iommu, d->rid) != NULL) {
+		ret = -EBUSY;
+		goto out;
+	}
+	for (unsigned i = 0; i < HV_REGISTRY_MAX; i++) {
+		if (hv_registry[i] == NULL) {
+			hv_registry[i] = d;
+			ret = 0;
+			goto out;
+		}
+	}
+out:
+	hv_spin_unlock(&hv_registry_lock);
+	return ret;
+}
+
+void hv_registry_del(struct hv_device *d)
+{
+	hv_spin_lock(&hv_registry_lock);
+	for (unsigned i = 0; i < HV_REGISTRY_MAX; i++) {
+		if (hv_registry[i] == d) {
+			hv_registry[i] = NULL;
+		}
+	}
+	hv_spin_unlock(&hv_registry_lock);
+}
+
+struct hv_device *hv_registry_find(const struct hv_iommu *u, uint32_t rid)
+{
+	struct hv_device *d;
+
+	hv_spin_lock(&hv_registry_lock);
+	d = hv_registry_find_locked(u, rid);
+	hv_spin_unlock(&hv_registry_lock);
+	return d;
+}
+
+void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid,
+			 uint64_t addr, unsigned access, unsigned reason)
+{
+	struct hv_device *d;
+
+	hv_spin_lock(&hv_registry_lock);
+	d = hv_registry_find_locked(u, rid);
+	if (d == NULL) {
+		hv_unrouted_faults++;
+		hv_spin_unlock(&hv_registry_lock);
+		pr_warn("ioasid: fault from unassigned rid %#x on %s at %#llx", rid,
+			u->name ? u->name : "?", (unsigned long long)addr);
+		return;
+	}
+	fault_queue_push(&d->guest->fq, d->id, has_pasid, pasid, addr, access, reason);
+	hv_spin_unlock(&hv_registry_lock);
+}
+
+/* ---- guests ------------------------------------------------------------------------------ */
+
+/* Is [a, a+len) inside one or more adjacent regions of the guest's RAM? len 0 is "in". */
+bool guest_range_in_ram(const struct hv_guest *g, gpa_t a, uint64_t len)
+{
+	uint64_t cur = gpa_val(a), end;
+
+	if (ADD_OVERFLOWS(cur, len, &end)) {
+		return false;
+	}
+	while (cur < end) {
+		hpa_t h;
+		uint64_t contig;
+
+		if (guest_gpa_to_hpa(g, gpa(cur), &h, &contig) != 0) {
+			return false;
+		}
+		cur += MIN(contig, end - cur);
+	}
+	return true;
+}
+
+/* Host address of a and the bytes from a to the end of its region (host-contiguous). */
+int guest_gpa_to_hpa(const struct hv_guest *g, gpa_t a, hpa_t *out, uint64_t *contig)
+{
+	uint64_t v = gpa_val(a);
+
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		const struct hv_mem_region *r = &g->mem[i];
+		uint64_t off = v - gpa_val(r->gpa);
+
+		if (v >= gpa_val(r->gpa) && off < r->size) {
+			*out = hpa_add(r->hpa, off);
+			*contig = r->size - off;
+			return 0;
+		}
+	}
+	return -EFAULT;
+}
+
+static struct hv_guest *hv_guests[HV_MAX_GUESTS];
+
+static bool hv_guest_id_used(uint32_t id)
+{
+	for (unsigned i = 0; i < HV_MAX_GUESTS; i++) {
+		if (hv_guests[i] != NULL && hv_guests[i]->id == id) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Regions are configuration (not guest input), but they decide what every guest table may map,
+ * so they are checked here: page aligned, non-empty, no overflow, disjoint from each other.
+ * (Disjointness from the hypervisor and other guests is the configuration loader's check, done
+ * against the boot memory map.)
+ */
+static int hv_guest_check_mem(const struct hv_guest_config *cfg)
+{
+	if (cfg->nr_mem == 0 || cfg->nr_mem > HV_GUEST_MAX_MEM) {
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < cfg->nr_mem; i++) {
+		const struct hv_mem_region *r = &cfg->mem[i];
+		uint64_t end;
+
+		if (!IS_ALIGNED(gpa_val(r->gpa) | hpa_val(r->hpa) | r->size, HV_PAGE_SIZE) ||
+		    r->size == 0 || ADD_OVERFLOWS(gpa_val(r->gpa), r->size, &end) ||
+		    ADD_OVERFLOWS(hpa_val(r->hpa), r->size, &end)) {
+			return -EINVAL;
+		}
+		for (unsigned j = 0; j < i; j++) {
+			const struct hv_mem_region *o = &cfg->mem[j];
+
+			if (gpa_val(r->gpa) < gpa_val(o->gpa) + o->size &&
+			    gpa_val(o->gpa) < gpa_val(r->gpa) + r->size) {
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+int hv_guest_init(struct hv_guest *g, const struct hv_guest_config *cfg)
+{
+	int slot = -1, ret;
+
+	if (cfg->id == 0 || cfg->id > 0xffff || hv_guest_id_used(cfg->id)) {
+		return -EINVAL;
+	}
+	ret = hv_guest_check_mem(cfg);
+	if (ret) {
+		return ret;
+	}
+	for (unsigned i = 0; i < HV_MAX_GUESTS; i++) {
+		if (hv_guests[i] == NULL) {
+			slot = (int)i;
+			break;
+		}
+	}
+	if (slot < 0) {
+		return -ENOSPC;
+	}
+	*g = (struct hv_guest){ 0 };
+	g->scratch = page_alloc(0);
+	if (g->scratch == NULL) {
+		return -ENOMEM;
+	}
+	g->id = cfg->id;
+	g->nr_mem = cfg->nr_mem;
+	for (unsigned i = 0; i < cfg->nr_mem; i++) {
+		g->mem[i] = cfg->mem[i];
+	}
+	g->quota.limit_pages = cfg->quota_pages;
+	fault_queue_init(&g->fq);
+	g->live = true;
+	hv_guests[slot] = g;
+	return 0;
+}
+
+/* Build the GPA table in the device's format (once per format), mapping all guest RAM RW. */
+static int hv_guest_gpa_table(struct hv_guest *g, const struct ioasid_dev_caps *caps)
+{
+	struct ioasid *io = g->gpa_io;
+	struct ioasid_hwt *h;
+	int ret;
+
+	if (io == NULL) {
+		ret = ioasid_create_gpa(g, &io);
+		if (ret) {
+			return ret;
+		}
+	}
+	h = &io->hw[caps->paging_fmt];
+	if (h->valid) {
+		return h->pt.ia_bits == caps->ia_bits ? 0 : -EOPNOTSUPP;
+	}
+	/* Not charged to the guest's quota: its size follows the configuration only. */
+	ret = pt_init(&h->pt, caps->paging_fmt, caps->ia_bits, caps->pgsize_bitmap, caps->coherent,
+		      NULL);
+	if (ret) {
+		return ret;
+	}
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		const struct hv_mem_region *r = &g->mem[i];
+
+		ret = pt_map(&h->pt, gpa_val(r->gpa), r->hpa, r->size, PT_PROT_READ | PT_PROT_WRITE);
+		if (ret) {
+			pt_destroy(&h->pt);
+			return ret;
+		}
+	}
+	h->domain = ioasid_new_domain();
+	h->valid = true;
+	return 0;
+}
+
+int hv_guest_add_device(struct hv_guest *g, struct hv_iommu *u, uint16_t segment, uint16_t bdf,
+			uint32_t rid, uint32_t *dev_id)
+{
+	struct hv_device *d = NULL;
+	unsigned slot;
+	int ret;
+
+	hv_spin_lock(&g->lock);
+	for (slot = 0; slot < HV_GUEST_MAX_DEVS; slot++) {
+		if (!g->devs[slot].in_use) {
+			d = &g->devs[slot];
+			break;
+		}
+	}
+	if (d == NULL) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	*d = (struct hv_device){ .id = (g->id << 16) | 0x8000U | slot, .segment = segment,
+				 .bdf = bdf, .rid = rid, .guest = g, .iommu = u };
+	ret = u->ops->get_caps(u, d, &d->caps);
+	if (ret) {
+		goto out;
+	}
+	if (d->caps.paging_fmt == 0 || d->caps.paging_fmt >= HV_NR_FMT || d->caps.pasid_bits > 20) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	ret = hv_registry_add(d);
+	if (ret) {
+		goto out;
+	}
+	ret = hv_guest_gpa_table(g, &d->caps);
+	if (ret) {
+		goto unregister;
+	}
+	/* Unattached devices translate through the guest's GPA space (never bypass). */
+	ret = ioasid_do_attach(g, d, false, 0, g->gpa_io);
+	if (ret) {
+		goto unregister;
+	}
+	d->in_use = true;
+	*dev_id = d->id;
+	goto out;
+unregister:
+	hv_registry_del(d);
+out:
+	hv_spin_unlock(&g->lock);
+	return ret;
+}
+
+struct hv_device *hv_device_lookup(struct hv_guest *g, uint32_t dev_id)
+{
+	uint32_t slot = dev_id & 0x7fffU;
+
+	if ((dev_id >> 16) != g->id || (dev_id & 0x8000U) == 0 || slot >= HV_GUEST_MAX_DEVS ||
+	    !g->devs[slot].in_use) {
+		return NULL;
+	}
+	return &g->devs[slot];
+}
+
+/*
+ * An IOASID that is still routed (its device could not be blocked: the IOMMU failed) may still
+ * be walked by hardware: leak its tables rather than free memory a device can reach.
+ */
+static void hv_guest_release_one(struct ioasid *io)
+{
+	if (io->nr_attach != 0) {
+		pr_err("ioasid: %#x still attached at guest teardown; leaking its tables", io->id);
+		return;
+	}
+	ioasid_release(io);
+}
+
+void hv_guest_destroy(struct hv_guest *g)
+{
+	if (!g->live) {
+		return;
+	}
+	hv_spin_lock(&g->lock);
+	for (unsigned i = 0; i < HV_GUEST_MAX_DEVS; i++) {
+		struct hv_device *d = &g->devs[i];
+
+		if (!d->in_use) {
+			continue;
+		}
+		for (unsigned p = 0; p < HV_DEV_MAX_PASID_ATT; p++) {
+			if (d->pasid_att[p].used) {
+				(void)ioasid_do_detach(g, d, true, d->pasid_att[p].pasid);
+			}
+		}
+		if (d->rid_att != NULL) {
+			(void)ioasid_do_detach(g, d, false, 0);
+		}
+		hv_registry_del(d);
+	}
+	/* Children before the GPA parent. */
+	for (unsigned i = 0; i < HV_GUEST_MAX_IOASIDS; i++) {
+		struct ioasid *io = &g->ioasids[i];
+
+		if (io->in_use && io->kind != IOASID_KIND_GPA) {
+			hv_guest_release_one(io);
+		}
+	}
+	if (g->gpa_io != NULL) {
+		hv_guest_release_one(g->gpa_io);
+		g->gpa_io = NULL;
+	}
+	page_free(g->scratch, 0);
+	g->scratch = NULL;
+	for (unsigned i = 0; i < HV_MAX_GUESTS; i++) {
+		if (hv_guests[i] == g) {
+			hv_guests[i] = NULL;
+		}
+	}
+	g->live = false;
+	hv_spin_unlock(&g->lock);
+}

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IOASID objects: allocation, lookup, attach/detach (atomic replace, block on detach), PAGING
+ * map/unmap through the GPA parent, and flushing gathered ranges. Everything here runs with the
+ * guest lock held (ioasid/core.c has the lock order) and receives already-validated requests
+ * (ioasid/validate.c); errors returned here are resource or hardware errors.
+ */
+#include <hv/bits.h>
+#include <hv/check.h>
+#include <hv/errno.h>
+#include <hv/log.h>
+
+#include "ioasid/core.h"
+
+/*
+ * IDs: bits 31:16 owning guest, 15:8 generation of the slot (bumped on free, so a stale ID does
+ * not resolve to the slot's next tenant), 7:0 slot. Bit 15 is never set: device IDs have it.
+ */
+#define IOASID_ID(g, slot) (((g)->id << 16) | ((uint32_t)((g)->ioasid_gen[slot] & 0x7fU) << 8) | (slot))
+
+static uint32_t ioasid_domain_next = 1;
+
+uint32_t ioasid_new_domain(void)
+{
+	return __atomic_fetch_add(&ioasid_domain_next, 1, __ATOMIC_RELAXED);
+}
+
+struct ioasid *ioasid_lookup(struct hv_guest *g, uint32_t id)
+{
+	uint32_t slot = id & 0xffU;
+
+	if ((id >> 16) != g->id || slot >= HV_GUEST_MAX_IOASIDS || !g->ioasids[slot].in_use ||
+	    g->ioasids[slot].id != id) {
+		return NULL;
+	}
+	return &g->ioasids[slot];
+}
+
+static struct ioasid *ioasid_slot_get(struct hv_guest *g)
+{
+	for (unsigned i = 0; i < HV_GUEST_MAX_IOASIDS; i++) {
+		struct ioasid *io = &g->ioasids[i];
+
+		if (!io->in_use) {
+			*io = (struct ioasid){ .guest = g, .id = IOASID_ID(g, i) };
+			return io;
+		}
+	}
+	return NULL;
+}
+
+int ioasid_create_gpa(struct hv_guest *g, struct ioasid **out)
+{
+	struct ioasid *io = ioasid_slot_get(g);
+
+	if (io == NULL) {
+		return -ENOSPC;
+	}
+	io->in_use = true;
+	io->kind = IOASID_KIND_GPA;
+	g->gpa_io = io;
+	*out = io;
+	return 0;
+}
+
+/* The hardware table of io that a device behind d's IOMMU walks, or NULL if none fits. */
+struct ioasid_hwt *ioasid_hwt_for(struct ioasid *io, const struct hv_device *d)
+{
+	struct ioasid_hwt *h = &io->hw[d->caps.paging_fmt];
+
+	if (!h->valid || h->pt.ia_bits != d->caps.ia_bits) {
+		return NULL;
+	}
+	return h;
+}
+
+/* Does any route of d go through io? */
+static bool dev_uses(const struct hv_device *d, const struct ioasid *io)
+{
+	if (d->rid_att == io) {
+		return true;
+	}
+	for (unsigned p = 0; p < HV_DEV_MAX_PASID_ATT; p++) {
+		if (d->pasid_att[p].used && d->pasid_att[p].io == io) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The distinct IOMMU units that may cache translations of io (every unit with a device routed
+ * through it). Tables are per guest, so only this guest's devices can be routed through io.
+ */
+static unsigned ioasid_units(struct ioasid *io, struct hv_iommu **units, bool all_devs)
+{
+	struct hv_guest *g = io->guest;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < HV_GUEST_MAX_DEVS; i++) {
+		struct hv_device *d = &g->devs[i];
+		bool seen = false;
+
+		if (!d->in_use || (!all_devs && !dev_uses(d, io))) {
+			continue;
+		}
+		for (unsigned j = 0; j < n; j++) {
+			seen |= units[j] == d->iommu;
+		}
+		if (!seen) {
+			units[n++] = d->iommu;
+		}
+	}
+	return n;
+}
+
+int ioasid_flush_domain(struct ioasid *io, uint32_t domain)
+{
+	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
+	unsigned n = ioasid_units(io, units, false);
+	int ret = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int r = units[i]->ops->flush_domain(units[i], domain);
+
+		ret = ret ? ret : r;
+	}
+	return ret;
+}
+
+int ioasid_flush_range(struct ioasid *io, uint32_t domain, uint64_t start, uint64_t end, bool leaf)
+{
+	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
+	unsigned n = ioasid_units(io, units, false);
+	int ret = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int r = units[i]->ops->flush_range(units[i], domain, start, end, leaf);
+
+		if (r != 0) {
+			r = units[i]->ops->flush_domain(units[i], domain);
+		}
+		ret = ret ? ret : r;
+	}
+	return ret;
+}
+
+/*
+ * One invalidation per gathered range per unit, or one whole-domain invalidation if the gather
+ * overflowed. Freed table pages go back to the quota only once every flush completed: until then
+ * an IOMMU may still walk them. If a flush failed they are leaked (logged), never reused.
+ */
+int ioasid_flush_gather(struct ioasid *io, struct ioasid_hwt *h, struct pt_gather *gat)
+{
+	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
+	unsigned n = ioasid_units(io, units, false);
+	int ret = 0;
+
+	if (gat->nr_ranges == 0 && !gat->overflow) {
+		goto release;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct ioasid_backend_ops *ops = units[i]->ops;
+		int r = 0;
+
+		if (gat->overflow) {
+			r = ops->flush_domain(units[i], h->domain);
+		}
+		for (unsigned k = 0; !gat->overflow && k < gat->nr_ranges && r == 0; k++) {
+			r = ops->flush_range(units[i], h->domain, gat->ranges[k].start,
+					     gat->ranges[k].end, gat->leaf_only);
+		}
+		if (r != 0 && !gat->overflow) {
+			/* A failed range flush falls back to a full one; never leave entries behind. */
+			r = ops->flush_domain(units[i], h->domain);
+		}
+		ret = ret ? ret : r;
+	}
+	if (ret) {
+		pr_err("ioasid: flush of domain %u failed (%d); leaking %llu table pages", h->domain,
+		       ret, (unsigned long long)gat->nr_freed);
+		pt_gather_init(gat);
+		return ret;
+	}
+release:
+	pt_gather_release(&h->pt, gat);
+	return 0;
+}
+
+void ioasid_release(struct ioasid *io)
+{
+	struct hv_guest *g = io->guest;
+	unsigned slot = (unsigned)(io - g->ioasids);
+
+	CHECK(io->nr_attach == 0 && io->nr_children == 0);
+	for (unsigned f = 0; f < HV_NR_FMT; f++) {
+		if (io->hw[f].valid) {
+			pt_destroy(&io->hw[f].pt);
+			io->hw[f].valid = false;
+		}
+	}
+	if (io->parent != NULL) {
+		io->parent->nr_children--;
+	}
+	io->in_use = false;
+	g->ioasid_gen[slot]++;
+}
+
+int ioasid_do_alloc(struct hv_guest *g, const struct ioasid_alloc *a, uint32_t *out_id)
+{
+	struct hv_device *d = hv_device_lookup(g, a->dev_id);
+	struct ioasid *io;
+	int ret;
+
+	CHECK(d != NULL && g->gpa_io != NULL); /* validate.c checked both */
+	io = ioasid_slot_get(g);
+	if (io == NULL) {
+		return -ENOSPC;
+	}
+	io->kind = a->kind;
+	io->parent = g->gpa_io;
+	io->fmt = d->caps.paging_fmt;
+	if (a->kind == IOASID_KIND_NESTED) {
+		io->s1_root = gpa(a->nested_root_gpa);
+		io->s1_fmt = (enum pt_format)a->nested_format;
+		io->s1_levels = a->nested_levels;
+		io->hw_nested = d->caps.hw_nesting;
+		io->s1_domain = ioasid_new_domain();
+	}
+	if (!io->hw_nested) {
+		struct ioasid_hwt *h = &io->hw[io->fmt];
+
+		ret = pt_init(&h->pt, io->fmt, d->caps.ia_bits, d->caps.pgsize_bitmap,
+			      d->caps.coherent, &g->quota);
+		if (ret) {
+			return ret;
+		}
+		h->domain = ioasid_new_domain();
+		h->valid = true;
+	}
+	if (a->kind == IOASID_KIND_NESTED && !io->hw_nested) {
+		ret = nested_init(io);
+		if (ret) {
+			pt_destroy(&io->hw[io->fmt].pt);
+			io->hw[io->fmt].valid = false;
+			return ret;
+		}
+	}
+	io->in_use = true;
+	io->parent->nr_children++;
+	*out_id = io->id;
+	return 0;
+}
+
+int ioasid_do_free(struct hv_guest *g, uint32_t id)
+{
+	struct ioasid *io = ioasid_lookup(g, id);
+	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
+	unsigned n;
+
+	CHECK(io != NULL);
+	if (io->kind == IOASID_KIND_GPA) {
+		return -EPERM;
+	}
+	if (io->nr_attach != 0 || io->nr_children != 0) {
+		return -EBUSY;
+	}
+	/* Retire the IOTLB tags on every unit that might have cached them. */
+	n = ioasid_units(io, units, true);
+	for (unsigned i = 0; i < n; i++) {
+		if (io->hw[io->fmt].valid) {
+			(void)units[i]->ops->flush_domain(units[i], io->hw[io->fmt].domain);
+		}
+		if (io->hw_nested) {
+			(void)units[i]->ops->flush_domain(units[i], io->s1_domain);
+		}
+	}
+	ioasid_release(io);
+	return 0;
+}
+
+/* The configuration that routes d's DMA through io; -EOPNOTSUPP if d's IOMMU cannot. */
+static int ioasid_hw_config(struct ioasid *io, const struct hv_device *d, struct ioasid_hw_config *c)
+{
+	struct ioasid_hwt *h;
+
+	if (io->kind == IOASID_KIND_NESTED && io->hw_nested) {
+		h = ioasid_hwt_for(io->parent, d);
+		if (h == NULL || !d->caps.hw_nesting || !(d->caps.nested_fmts & (1U << io->s1_fmt))) {
+			return -EOPNOTSUPP;
+		}
+		*c = (struct ioasid_hw_config){ .mode = IOASID_HW_NESTED, .domain = io->s1_domain,
+						.table = &h->pt, .s1_root = gpa_val(io->s1_root),
+						.s1_fmt = io->s1_fmt, .s1_levels = io->s1_levels };
+		return 0;
+	}
+	h = ioasid_hwt_for(io, d);
+	if (h == NULL) {
+		return -EOPNOTSUPP;
+	}
+	*c = (struct ioasid_hw_config){ .mode = IOASID_HW_TABLE, .domain = h->domain, .table = &h->pt };
+	return 0;
+}
+
+/*
+ * Route (d, PASID) through io. The backend replaces whatever was installed in one step (atomic
+ * replace); only once it succeeded do the books change, so a failure changes nothing.
+ */
+int ioasid_do_attach(struct hv_guest *g, struct hv_device *d, bool has_pasid, uint32_t pasid,
+		     struct ioasid *io)
+{
+	struct ioasid_hw_config cfg;
+	struct hv_pasid_att *slot = NULL;
+	struct ioasid *old;
+	int ret;
+
+	(void)g;
+	ret = ioasid_hw_config(io, d, &cfg);
+	if (ret) {
+		return ret;
+	}
+	if (has_pasid) {
+		for (unsigned p = 0; p < HV_DEV_MAX_PASID_ATT; p++) {
+			if (d->pasid_att[p].used && d->pasid_att[p].pasid == pasid) {
+				slot = &d->pasid_att[p];
+				break;
+			}
+			if (!d->pasid_att[p].used && slot == NULL) {
+				slot = &d->pasid_att[p];
+			}
+		}
+		if (slot == NULL) {
+			return -ENOSPC;
+		}
+	}
+	ret = d->iommu->ops->install(d->iommu, d, has_pasid, pasid, &cfg);
+	if (ret) {
+		return ret;
+	}
+	if (has_pasid) {
+		old = slot->used ? slot->io : NULL;
+		*slot = (struct hv_pasid_att){ .used = true, .pasid = pasid, .io = io };
+	} else {
+		old = d->rid_att;
+		d->rid_att = io;
+	}
+	io->nr_attach++;
+	if (old != NULL) {
+		old->nr_attach--;
+	}
+	return 0;
+}
+
+/* Leave (d, PASID) blocked: DMA faults, never bypasses (Xen XSA-302/306). */
+int ioasid_do_detach(struct hv_guest *g, struct hv_device *d, bool has_pasid, uint32_t pasid)
+{
+	const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
+	struct hv_pasid_att *slot = NULL;
+	struct ioasid *old;
+	int ret;
+
+	(void)g;
+	if (has_pasid) {
+		for (unsigned p = 0; p < HV_DEV_MAX_PASID_ATT; p++) {
+			if (d->pasid_att[p].used && d->pasid_att[p].pasid == pasid) {
+				slot = &d->pasid_att[p];
+			}
+		}
+		if (slot == NULL) {
+			return -ENOENT;
+		}
+		old = slot->io;
+	} else {
+		old = d->rid_att;
+		if (old == NULL) {
+			return -ENOENT;
+		}
+	}
+	ret = d->iommu->ops->install(d->iommu, d, has_pasid, pasid, &blocked);
+	if (ret) {
+		return ret;
+	}
+	if (has_pasid) {
+		*slot = (struct hv_pasid_att){ 0 };
+	} else {
+		d->rid_att = NULL;
+	}
+	old->nr_attach--;
+	return 0;
+}
+
+/*
+ * Map one validated entry of a PAGING IOASID. The GPA range is translated through the guest's
+ * memory map (the same map the GPA parent's tables were built from) into host-contiguous
+ * chunks, each one pt_map(). All or nothing: if chunk k fails, chunks 0..k-1 are unmapped again
+ * and flushed (an IOMMU may have cached them already).
+ */
+int ioasid_map_one(struct ioasid *io, const struct ioasid_map_entry *e)
+{
+	struct ioasid_hwt *h = &io->hw[io->fmt];
+	uint64_t done = 0;
+	int ret = 0;
+
+	CHECK(io->kind == IOASID_KIND_PAGING && h->valid);
+	while (done < e->length) {
+		uint64_t contig, n;
+		hpa_t host;
+
+		ret = guest_gpa_to_hpa(io->guest, gpa(e->gpa + done), &host, &contig);
+		CHECK(ret == 0); /* validate.c checked the whole range is RAM */
+		n = MIN(contig, e->length - done);
+		ret = pt_map(&h->pt, e->iova + done, host, n, e->prot);
+		if (ret) {
+			goto undo;
+		}
+		done += n;
+	}
+	return 0;
+undo:
+	if (done != 0) {
+		struct pt_gather gat;
+		uint64_t unmapped;
+		int r;
+
+		pt_gather_init(&gat);
+		/* Exactly the chunks we mapped: no superpage split, so this cannot need memory. */
+		r = pt_unmap(&h->pt, e->iova, done, &gat, &unmapped);
+		CHECK(r == 0 && unmapped == done);
+		(void)ioasid_flush_gather(io, h, &gat);
+	}
+	return ret;
+}
+
+int ioasid_unmap_one(struct ioasid *io, const struct ioasid_unmap_entry *e, struct pt_gather *gat,
+		     uint64_t *unmapped)
+{
+	struct ioasid_hwt *h = &io->hw[io->fmt];
+
+	CHECK(io->kind == IOASID_KIND_PAGING && h->valid);
+	return pt_unmap(&h->pt, e->iova, e->length, gat, unmapped);
+}
