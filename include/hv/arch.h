@@ -34,6 +34,14 @@ int arch_map_mmio(hpa_t base, uint64_t size);
 __noreturn void arch_exit(int code);
 __noreturn void arch_halt(void);
 
+/*
+ * The arch half of the "boot" self-test (hv/selftest.c): prove the hypervisor runs on its own
+ * translation tables and exception vectors, not the firmware's (x86: CR3, IDTR, GDTR; arm64:
+ * TTBR0_EL2, VBAR_EL2), and that a deliberately trapped exception (x86 int3, arm64 brk) is
+ * handled by our vectors and returns. Logs each check; returns 0 or a negative error.
+ */
+int arch_selftest(void);
+
 /* A monotonic counter and its frequency, for bounded hardware waits. */
 uint64_t arch_counter(void);
 uint64_t arch_counter_hz(void);

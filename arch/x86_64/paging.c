@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hypervisor's own 4-level page tables (Intel SDM vol. 3, 4.5; AMD APM vol. 2, 5.3).
+ *
+ * An identity map: virtual == host-physical, so <hv/mm.h>'s hpa_to_ptr() is a cast.
+ *  - Every region of the UEFI memory map except MMIO is mapped write-back, read/write,
+ *    executable (the image's code lives in it), with 1 GiB / 2 MiB pages where aligned.
+ *  - MMIO is mapped only on request (arch_map_mmio) as UC (PCD|PWT selects PAT entry 3, which
+ *    is UC in the power-on PAT and we program the PAT to be sure; SDM 11.12.2) and no-execute.
+ *  - Anything else is unmapped, so a stray pointer faults (the "fault" self-test relies on it).
+ *
+ *   63  62..52 51.........12 11..9  8  7   6  5  4   3   2   1  0
+ *  [NX][avail][ address     ][avl][G][PS][D][A][PCD][PWT][US][RW][P]
+ *
+ * Table pages come from the page allocator; a large page is split into a table of the next
+ * level when a finer mapping is needed inside it. After changes the whole TLB is flushed by
+ * reloading CR3 (no global pages, no PCIDs are used).
+ */
+#include <hv/arch.h>
+#include <hv/bits.h>
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+
+#include "x86.h"
+
+#define PTE_P BIT(0)
+#define PTE_RW BIT(1)
+#define PTE_PWT BIT(3)
+#define PTE_PCD BIT(4)
+#define PTE_PS BIT(7)
+#define PTE_NX BIT(63)
+#define PTE_ADDR GENMASK(51, 12)
+
+#define PTE_RAM (PTE_P | PTE_RW)
+#define PTE_MMIO (PTE_P | PTE_RW | PTE_PCD | PTE_PWT)
+
+/* PAT entries 0..7 (SDM table 11-12): WB, WT, UC-, UC, then the same again. */
+#define X86_PAT_DEFAULT 0x0007040600070406ULL
+
+static uint64_t *pml4;
+static bool have_1g;
+static bool have_nx;
+
+static unsigned level_shift(unsigned level)
+{
+	return HV_PAGE_SHIFT + 9 * (level - 1); /* level 4 = PML4 ... level 1 = PT */
+}
+
+static uint64_t *table_of(uint64_t pte)
+{
+	return hpa_to_ptr(hpa(pte & PTE_ADDR));
+}
+
+/*
+ * Make sure *pte (at `level`) points to a table; split a large page into 512 smaller ones with
+ * the same attributes. Returns the table or NULL when out of memory.
+ */
+static uint64_t *descend(uint64_t *pte, unsigned level)
+{
+	uint64_t *t;
+
+	if ((*pte & PTE_P) && !(*pte & PTE_PS)) {
+		return table_of(*pte);
+	}
+	t = page_alloc(0);
+	if (t == NULL) {
+		return NULL;
+	}
+	if (*pte & PTE_P) {
+		uint64_t attrs = *pte & ~PTE_ADDR & ~(level - 1 == 1 ? PTE_PS : 0);
+		uint64_t base = *pte & PTE_ADDR & ~((1ULL << level_shift(level)) - 1);
+
+		for (unsigned i = 0; i < 512; i++) {
+			t[i] = (base + ((uint64_t)i << level_shift(level - 1))) | attrs;
+		}
+	}
+	*pte = hpa_val(ptr_to_hpa(t)) | PTE_P | PTE_RW;
+	return t;
+}
+
+static bool leaf_ok(unsigned level, uint64_t addr, uint64_t left)
+{
+	uint64_t size = 1ULL << level_shift(level);
+
+	if (level == 1) {
+		return true;
+	}
+	if (level == 3 && !have_1g) {
+		return false;
+	}
+	return level <= 3 && IS_ALIGNED(addr, size) && left >= size;
+}
+
+/* Identity-map [base, base+size) with the given leaf attributes, replacing what is there. */
+static int map_range(uint64_t base, uint64_t size, uint64_t attrs)
+{
+	uint64_t addr = ALIGN_DOWN(base, HV_PAGE_SIZE);
+	uint64_t end = ALIGN_UP(base + size, HV_PAGE_SIZE);
+
+	while (addr < end) {
+		uint64_t *t = pml4;
+		unsigned level = 4;
+
+		for (;;) {
+			uint64_t *pte = &t[(addr >> level_shift(level)) & 511];
+
+			if (leaf_ok(level, addr, end - addr)) {
+				/* Table being replaced by a leaf: keep it simple and never do that. */
+				if ((*pte & PTE_P) && !(*pte & PTE_PS) && level > 1) {
+					t = table_of(*pte);
+					level--;
+					continue;
+				}
+				*pte = addr | attrs | (level > 1 ? PTE_PS : 0);
+				addr += 1ULL << level_shift(level);
+				break;
+			}
+			t = descend(pte, level);
+			if (t == NULL) {
+				return -ENOMEM;
+			}
+			level--;
+		}
+	}
+	return 0;
+}
+
+/* Is every page of [base, base+size) already mapped with exactly these attributes? */
+static bool range_mapped_as(uint64_t base, uint64_t size, uint64_t attrs)
+{
+	uint64_t addr = ALIGN_DOWN(base, HV_PAGE_SIZE);
+	uint64_t end = ALIGN_UP(base + size, HV_PAGE_SIZE);
+
+	while (addr < end) {
+		uint64_t *t = pml4;
+		unsigned level = 4;
+
+		for (;;) {
+			uint64_t pte = t[(addr >> level_shift(level)) & 511];
+
+			if (!(pte & PTE_P)) {
+				return false;
+			}
+			if (level == 1 || (pte & PTE_PS)) {
+				uint64_t mask = PTE_P | PTE_RW | PTE_PCD | PTE_PWT | PTE_NX;
+
+				if ((pte & mask) != (attrs & mask)) {
+					return false;
+				}
+				addr = ALIGN_DOWN(addr, 1ULL << level_shift(level)) +
+				       (1ULL << level_shift(level));
+				break;
+			}
+			t = table_of(pte);
+			level--;
+		}
+	}
+	return true;
+}
+
+int x86_paging_init(const struct bootinfo *bi)
+{
+	uint32_t r[4];
+	int ret;
+
+	x86_cpuid(X86_CPUID_EXT_FEATURES, 0, r);
+	have_1g = r[3] & X86_CPUID_EXT_EDX_PAGE1GB;
+	have_nx = r[3] & X86_CPUID_EXT_EDX_NX;
+	if (have_nx) {
+		x86_wrmsr(X86_MSR_EFER, x86_rdmsr(X86_MSR_EFER) | X86_EFER_NXE);
+	}
+	x86_wrmsr(X86_MSR_PAT, X86_PAT_DEFAULT);
+
+	pml4 = page_alloc(0);
+	if (pml4 == NULL) {
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < bi->nr_mem; i++) {
+		const struct mem_region *m = &bi->mem[i];
+
+		if (m->type == MEM_MMIO) {
+			continue;
+		}
+		ret = map_range(hpa_val(m->base), m->size, PTE_RAM);
+		if (ret != 0) {
+			return ret;
+		}
+	}
+	x86_write_cr3(hpa_val(ptr_to_hpa(pml4)));
+	return 0;
+}
+
+uint64_t x86_paging_root(void)
+{
+	return hpa_val(ptr_to_hpa(pml4));
+}
+
+int arch_map_mmio(hpa_t base, uint64_t size)
+{
+	uint64_t attrs = PTE_MMIO | (have_nx ? PTE_NX : 0);
+	uint64_t end;
+	int ret;
+
+	if (size == 0 || ADD_OVERFLOWS(hpa_val(base), size, &end) || end > (1ULL << 48)) {
+		return -EINVAL;
+	}
+	if (range_mapped_as(hpa_val(base), size, attrs)) {
+		return 0;
+	}
+	ret = map_range(hpa_val(base), size, attrs);
+	x86_write_cr3(x86_read_cr3()); /* flush, also after a partial failure */
+	return ret;
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The UEFI boot path: the only code in the hypervisor that speaks UEFI (UEFI 2.10 spec).
+ *
+ *   1. Find our own image (EFI_LOADED_IMAGE_PROTOCOL, sec. 9.1) and its load options: the
+ *      command line. If the options are empty (a removable-media boot of BOOTX64.EFI has none),
+ *      read it from \ioasid-hv.cfg on the same volume (Simple File System, sec. 13.4).
+ *   2. Find the ACPI 2.0 RSDP in the configuration table (sec. 4.6).
+ *   3. Allocate the hypervisor's pool (the heap) as EfiLoaderData pages (sec. 7.2).
+ *   4. ExitBootServices (sec. 7.4). The map key goes stale whenever the memory map changes, and
+ *      the spec lets the firmware change it even inside a failed ExitBootServices; on
+ *      EFI_INVALID_PARAMETER we fetch the map again and retry, a bounded number of times.
+ *      After the first attempt only memory-allocation services and GetMemoryMap may be used,
+ *      so nothing is printed between attempts.
+ *   5. Convert the final UEFI memory map into struct bootinfo (our types only), then call
+ *      arch_init() and hv_main(), which never return.
+ *
+ * Until step 4 succeeds, messages go to UEFI ConOut (the firmware also mirrors it to the
+ * serial port under QEMU); afterwards only the hypervisor's own console exists.
+ */
+#include <efi.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hv/arch.h>
+#include <hv/bits.h>
+#include <hv/bootinfo.h>
+#include <hv/exit.h>
+#include <hv/log.h>
+
+#define BOOT_POOL_PAGES 4096  /* 16 MiB heap */
+#define BOOT_EBS_TRIES 8      /* ExitBootServices attempts before giving up */
+#define BOOT_MAP_SLACK 16     /* extra descriptors: allocating the buffer can split entries */
+#define BOOT_CFG_FILE L"\\ioasid-hv.cfg"
+
+/* Test hook (cmdline "boot.stale_key"): pass a wrong map key to the first ExitBootServices. */
+#define BOOT_OPT_STALE_KEY "boot.stale_key"
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+
+static EFI_SYSTEM_TABLE *sys;
+static struct bootinfo boot_info;
+
+static void boot_print(const char *fmt, ...) __printf(1, 2);
+static void boot_print(const char *fmt, ...)
+{
+	char buf[256];
+	CHAR16 wbuf[sizeof(buf) + 2];
+	va_list ap;
+	size_t n = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; buf[i] != '\0'; i++) {
+		if (buf[i] == '\n') {
+			wbuf[n++] = L'\r';
+		}
+		wbuf[n++] = (CHAR16)(unsigned char)buf[i];
+	}
+	wbuf[n] = 0;
+	uefi_call_wrapper(sys->ConOut->OutputString, 2, sys->ConOut, wbuf);
+}
+
+/*
+ * Load options are UCS-2 text when set by the shell or a boot entry with a string, but may be
+ * opaque binary data; only accept printable ASCII. The shell passes argv[0] first: drop a first
+ * word that names an .efi file.
+ */
+static void boot_cmdline_from_options(const void *opt, UINT32 size, char *out, size_t outsz)
+{
+	const CHAR16 *w = opt;
+	size_t n = 0, len = size / sizeof(CHAR16);
+	char *first_space;
+
+	out[0] = '\0';
+	if (opt == NULL || size < sizeof(CHAR16) || size % sizeof(CHAR16) != 0) {
+		return;
+	}
+	for (size_t i = 0; i < len && w[i] != 0; i++) {
+		if (w[i] > 0x7e || (w[i] < 0x20 && w[i] != '\t')) {
+			out[0] = '\0';
+			return;
+		}
+		if (n + 1 < outsz) {
+			out[n++] = (char)w[i];
+		}
+	}
+	out[n] = '\0';
+	first_space = strchr(out, ' ');
+	if (first_space != NULL && first_space - out > 4 &&
+	    strncasecmp(first_space - 4, ".efi", 4) == 0) {
+		memmove(out, first_space + 1, strlen(first_space + 1) + 1);
+	} else if (first_space == NULL && n > 4 && strncasecmp(out + n - 4, ".efi", 4) == 0) {
+		out[0] = '\0';
+	}
+}
+
+static void boot_cmdline_from_file(EFI_HANDLE device, char *out, size_t outsz)
+{
+	EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
+	EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs = NULL;
+	EFI_FILE_HANDLE root = NULL, file = NULL;
+	UINTN size = outsz - 1;
+	EFI_STATUS s;
+
+	s = uefi_call_wrapper(sys->BootServices->HandleProtocol, 3, device, &fs_guid,
+			      (void **)&fs);
+	if (EFI_ERROR(s) || fs == NULL) {
+		return;
+	}
+	s = uefi_call_wrapper(fs->OpenVolume, 2, fs, &root);
+	if (EFI_ERROR(s)) {
+		return;
+	}
+	s = uefi_call_wrapper(root->Open, 5, root, &file, (CHAR16 *)BOOT_CFG_FILE,
+			      EFI_FILE_MODE_READ, 0);
+	if (!EFI_ERROR(s)) {
+		s = uefi_call_wrapper(file->Read, 3, file, &size, out);
+		out[EFI_ERROR(s) ? 0 : size] = '\0';
+		/* First line only, without the line ending. */
+		out[strcspn(out, "\r\n")] = '\0';
+		uefi_call_wrapper(file->Close, 1, file);
+	}
+	uefi_call_wrapper(root->Close, 1, root);
+}
+
+static hpa_t boot_find_rsdp(void)
+{
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
+
+	for (UINTN i = 0; i < sys->NumberOfTableEntries; i++) {
+		EFI_CONFIGURATION_TABLE *t = &sys->ConfigurationTable[i];
+
+		if (memcmp(&t->VendorGuid, &acpi20, sizeof(acpi20)) == 0) {
+			return hpa((uint64_t)(uintptr_t)t->VendorTable);
+		}
+	}
+	return hpa(0);
+}
+
+static uint32_t boot_mem_type(UINT32 efi_type)
+{
+	switch (efi_type) {
+	case EfiConventionalMemory:
+	case EfiBootServicesCode:
+		return MEM_USABLE;
+	case EfiACPIReclaimMemory:
+		return MEM_ACPI_RECLAIM;
+	case EfiACPIMemoryNVS:
+		return MEM_ACPI_NVS;
+	case EfiMemoryMappedIO:
+	case EfiMemoryMappedIOPortSpace:
+		return MEM_MMIO;
+	default:
+		/*
+		 * Reserved, runtime services, loader code/data (our image and allocations, which
+		 * are carved out below) and EfiBootServicesData: the latter still holds the stack
+		 * we run on, so it is never handed to the page allocator.
+		 */
+		return MEM_RESERVED;
+	}
+}
+
+/* Replace whatever covers [base, base+size) by one region of the given type. */
+static int bi_carve(struct bootinfo *bi, uint64_t base, uint64_t size, uint32_t type)
+{
+	uint64_t end = base + size;
+
+	for (uint32_t i = 0; i < bi->nr_mem; i++) {
+		struct mem_region *m = &bi->mem[i];
+		uint64_t mb = m->base.v, me = mb + m->size;
+
+		if (me <= base || mb >= end) {
+			continue;
+		}
+		if (mb < base && me > end) {
+			/* Split: keep the head here, append the tail. */
+			if (bi->nr_mem == BOOTINFO_MAX_MEM) {
+				return -1;
+			}
+			bi->mem[bi->nr_mem++] = (struct mem_region){ hpa(end), me - end, m->type, 0 };
+			m->size = base - mb;
+		} else if (mb < base) {
+			m->size = base - mb;
+		} else if (me > end) {
+			m->base = hpa(end);
+			m->size = me - end;
+		} else {
+			m->size = 0; /* fully covered: dropped when compacting */
+		}
+	}
+	if (bi->nr_mem == BOOTINFO_MAX_MEM) {
+		return -1;
+	}
+	bi->mem[bi->nr_mem++] = (struct mem_region){ hpa(base), size, type, 0 };
+	return 0;
+}
+
+/* Sort by address, drop empty regions, merge neighbours of the same type. */
+static void bi_normalise(struct bootinfo *bi)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 1; i < bi->nr_mem; i++) {
+		struct mem_region key = bi->mem[i];
+		uint32_t j = i;
+
+		while (j > 0 && bi->mem[j - 1].base.v > key.base.v) {
+			bi->mem[j] = bi->mem[j - 1];
+			j--;
+		}
+		bi->mem[j] = key;
+	}
+	for (uint32_t i = 0; i < bi->nr_mem; i++) {
+		struct mem_region *m = &bi->mem[i];
+
+		if (m->size == 0) {
+			continue;
+		}
+		if (n > 0 && bi->mem[n - 1].type == m->type &&
+		    bi->mem[n - 1].base.v + bi->mem[n - 1].size == m->base.v) {
+			bi->mem[n - 1].size += m->size;
+			continue;
+		}
+		bi->mem[n++] = *m;
+	}
+	bi->nr_mem = n;
+}
+
+/* Fill bi->mem from the final UEFI map. Runs after ExitBootServices: no UEFI calls. */
+static int bi_from_map(struct bootinfo *bi, const void *map, UINTN map_size, UINTN desc_size,
+		       uint64_t pool, uint64_t pool_size)
+{
+	bi->nr_mem = 0;
+	for (UINTN off = 0; off + desc_size <= map_size; off += desc_size) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const void *)((const char *)map + off);
+		uint32_t type = boot_mem_type(d->Type);
+		uint64_t size = d->NumberOfPages << EFI_PAGE_SHIFT;
+
+		if (bi->nr_mem > 0 && bi->mem[bi->nr_mem - 1].type == type &&
+		    bi->mem[bi->nr_mem - 1].base.v + bi->mem[bi->nr_mem - 1].size ==
+			    d->PhysicalStart) {
+			bi->mem[bi->nr_mem - 1].size += size;
+			continue;
+		}
+		if (bi->nr_mem == BOOTINFO_MAX_MEM - 4) {
+			return -1;
+		}
+		bi->mem[bi->nr_mem++] =
+			(struct mem_region){ hpa(d->PhysicalStart), size, type, 0 };
+	}
+	if (bi_carve(bi, hpa_val(bi->image_base), ALIGN_UP(bi->image_size, EFI_PAGE_SIZE),
+		     MEM_HV_IMAGE) != 0 ||
+	    bi_carve(bi, pool, pool_size, MEM_HV_POOL) != 0) {
+		return -1;
+	}
+	bi_normalise(bi);
+	return 0;
+}
+
+/*
+ * Get the current map into *map (grown with AllocatePool when too small, which is allowed
+ * between ExitBootServices attempts).
+ */
+static EFI_STATUS boot_get_map(void **map, UINTN *cap, UINTN *size, UINTN *key, UINTN *dsize)
+{
+	EFI_BOOT_SERVICES *bs = sys->BootServices;
+	UINT32 dver;
+	EFI_STATUS s;
+
+	for (int tries = 0; tries < 4; tries++) {
+		*size = *cap;
+		s = uefi_call_wrapper(bs->GetMemoryMap, 5, size, (EFI_MEMORY_DESCRIPTOR *)*map, key,
+				      dsize, &dver);
+		if (s != EFI_BUFFER_TOO_SMALL) {
+			return s;
+		}
+		if (*map != NULL) {
+			uefi_call_wrapper(bs->FreePool, 1, *map);
+			*map = NULL;
+		}
+		*cap = *size + BOOT_MAP_SLACK * (*dsize ? *dsize : sizeof(EFI_MEMORY_DESCRIPTOR));
+		s = uefi_call_wrapper(bs->AllocatePool, 3, EfiLoaderData, *cap, map);
+		if (EFI_ERROR(s)) {
+			return s;
+		}
+	}
+	return EFI_BUFFER_TOO_SMALL;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+	EFI_LOADED_IMAGE *li = NULL;
+	struct bootinfo *bi = &boot_info;
+	EFI_PHYSICAL_ADDRESS pool = 0;
+	void *map = NULL;
+	UINTN map_cap = 0, map_size = 0, map_key = 0, desc_size = 0;
+	EFI_STATUS s;
+	bool stale_key;
+	int attempt;
+
+	sys = st;
+	boot_print("ioasid-hv: UEFI boot (%s)\n", arch_name());
+
+	s = uefi_call_wrapper(st->BootServices->HandleProtocol, 3, image, &li_guid, (void **)&li);
+	if (EFI_ERROR(s)) {
+		boot_print("ioasid-hv: no loaded-image protocol (0x%lx)\n", (unsigned long)s);
+		return s;
+	}
+	bi->image_base = hpa((uint64_t)(uintptr_t)li->ImageBase);
+	bi->image_size = li->ImageSize;
+	/* gdb: add-symbol-file build/<arch>/ioasid-hv.so -o <this address> (README, Debugging) */
+	boot_print("ioasid-hv: image base 0x%llx size 0x%llx\n",
+		   (unsigned long long)hpa_val(bi->image_base), (unsigned long long)bi->image_size);
+
+	boot_cmdline_from_options(li->LoadOptions, li->LoadOptionsSize, bi->cmdline,
+				  sizeof(bi->cmdline));
+	if (bi->cmdline[0] == '\0') {
+		boot_cmdline_from_file(li->DeviceHandle, bi->cmdline, sizeof(bi->cmdline));
+	}
+	boot_print("ioasid-hv: cmdline \"%s\"\n", bi->cmdline);
+	stale_key = strstr(bi->cmdline, BOOT_OPT_STALE_KEY) != NULL;
+
+	bi->rsdp = boot_find_rsdp();
+	if (hpa_val(bi->rsdp) == 0) {
+		boot_print("ioasid-hv: warning: no ACPI 2.0 RSDP in the configuration table\n");
+	}
+
+	s = uefi_call_wrapper(st->BootServices->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,
+			      BOOT_POOL_PAGES, &pool);
+	if (EFI_ERROR(s)) {
+		boot_print("ioasid-hv: cannot allocate the %u-page pool (0x%lx)\n",
+			   BOOT_POOL_PAGES, (unsigned long)s);
+		return s;
+	}
+	boot_print("ioasid-hv: exiting boot services\n");
+
+	for (attempt = 0; attempt < BOOT_EBS_TRIES; attempt++) {
+		s = boot_get_map(&map, &map_cap, &map_size, &map_key, &desc_size);
+		if (EFI_ERROR(s)) {
+			break;
+		}
+		s = uefi_call_wrapper(st->BootServices->ExitBootServices, 2, image,
+				      (stale_key && attempt == 0) ? map_key + 1 : map_key);
+		if (s != EFI_INVALID_PARAMETER) {
+			break;
+		}
+		bi->efi_retries++;
+	}
+	if (EFI_ERROR(s)) {
+		/* Boot services may be partly shut down; ConOut is the best we have left. */
+		boot_print("ioasid-hv: ExitBootServices failed (0x%lx) after %d attempts\n",
+			   (unsigned long)s, attempt + 1);
+		return s;
+	}
+
+	/* From here on: no UEFI calls, and interrupts are the arch's business. */
+	if (bi_from_map(bi, map, map_size, desc_size, pool, BOOT_POOL_PAGES * EFI_PAGE_SIZE) !=
+	    0) {
+		arch_init(bi); /* for the console */
+		pr_err("boot: the UEFI memory map has more than %d regions", BOOTINFO_MAX_MEM);
+		arch_exit(HV_EXIT_BOOT);
+	}
+	arch_init(bi);
+	hv_main(bi);
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hv_main(): the arch-neutral start of the hypervisor. boot/ has left UEFI boot services and
+ * arch_init() has installed the console, the page allocator, our own page tables and exception
+ * vectors. Here: the heap, the boot log (version, memory layout, platform), then the self-test
+ * named on the command line, or a clean exit when there is nothing to run.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <hv/arch.h>
+#include <hv/bits.h>
+#include <hv/bootinfo.h>
+#include <hv/errno.h>
+#include <hv/exit.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/palloc.h>
+#include <hv/platform.h>
+#include <hv/selftest.h>
+#include <hv/version.h>
+
+static const char *const mem_type_name[] = {
+	[MEM_USABLE] = "usable",       [MEM_RESERVED] = "reserved",
+	[MEM_ACPI_RECLAIM] = "acpi",   [MEM_ACPI_NVS] = "acpi-nvs",
+	[MEM_MMIO] = "mmio",           [MEM_HV_IMAGE] = "hv-image",
+	[MEM_HV_POOL] = "hv-pool",     [MEM_LOADED_FILE] = "file",
+};
+
+static const char *mem_type_str(uint32_t t)
+{
+	if (t < ARRAY_SIZE(mem_type_name) && mem_type_name[t] != NULL) {
+		return mem_type_name[t];
+	}
+	return "?";
+}
+
+static void log_memory(const struct bootinfo *bi)
+{
+	pr_info("mem: %u regions from the UEFI memory map", bi->nr_mem);
+	for (uint32_t i = 0; i < bi->nr_mem; i++) {
+		const struct mem_region *m = &bi->mem[i];
+
+		pr_info("mem:   [0x%012llx-0x%012llx] %-8s %8llu KiB",
+			(unsigned long long)hpa_val(m->base),
+			(unsigned long long)(hpa_val(m->base) + m->size - 1), mem_type_str(m->type),
+			(unsigned long long)(m->size >> 10));
+	}
+	for (unsigned i = 0; i < palloc_nr_ranges(); i++) {
+		hpa_t base;
+		uint64_t pages, free;
+
+		palloc_range(i, &base, &pages, &free);
+		pr_debug("palloc: range %u at 0x%llx: %llu pages, %llu free", i,
+			(unsigned long long)hpa_val(base), (unsigned long long)pages,
+			(unsigned long long)free);
+	}
+	pr_info("palloc: %llu of %llu pages free (%llu MiB managed)",
+		(unsigned long long)page_free_count(), (unsigned long long)page_total_count(),
+		(unsigned long long)(page_total_count() >> (20 - HV_PAGE_SHIFT)));
+	pr_info("heap: %llu KiB pool", (unsigned long long)(heap_size() >> 10));
+}
+
+/* "selftest=<name>" from the command line into name (empty if absent). */
+static void cmdline_selftest(const char *cmdline, char *name, size_t size)
+{
+	const char *p = cmdline;
+	size_t n = 0;
+
+	name[0] = '\0';
+	while ((p = strstr(p, "selftest=")) != NULL) {
+		if (p == cmdline || p[-1] == ' ' || p[-1] == '\t') {
+			p += strlen("selftest=");
+			while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t' && n + 1 < size) {
+				n++;
+			}
+			memcpy(name, p, n);
+			name[n] = '\0';
+			return;
+		}
+		p++;
+	}
+}
+
+static __noreturn void run_selftest(const char *name, const struct bootinfo *bi)
+{
+	extern const struct hv_selftest __hv_selftests_start[], __hv_selftests_end[];
+	const struct hv_selftest *t;
+	int ret;
+
+	for (t = __hv_selftests_start; t < __hv_selftests_end; t++) {
+		if (strcmp(t->name, name) == 0) {
+			break;
+		}
+	}
+	if (t == __hv_selftests_end) {
+		pr_err("selftest %s: FAIL (no such test; known:", name);
+		for (t = __hv_selftests_start; t < __hv_selftests_end; t++) {
+			pr_err("  %s", t->name);
+		}
+		pr_err(")");
+		arch_exit(HV_EXIT_FAIL);
+	}
+	pr_info("selftest %s: start", name);
+	ret = t->fn(bi);
+	if (ret == 0) {
+		pr_info("selftest %s: PASS", name);
+		arch_exit(HV_EXIT_OK);
+	}
+	pr_err("selftest %s: FAIL (%d %s)", name, ret, hv_strerror(ret));
+	arch_exit(HV_EXIT_FAIL);
+}
+
+__noreturn void hv_main(struct bootinfo *bi)
+{
+	char test[32];
+	int ret;
+
+	ret = heap_init(bi);
+	pr_info("ioasid-hv %s (%s) starting", hv_version, arch_name());
+	pr_info("boot: left UEFI boot services (ExitBootServices retries: %llu)",
+		(unsigned long long)bi->efi_retries);
+	pr_info("boot: image at 0x%llx, %llu KiB; cmdline \"%s\"",
+		(unsigned long long)hpa_val(bi->image_base),
+		(unsigned long long)(bi->image_size >> 10), bi->cmdline);
+	if (ret != 0) {
+		pr_err("heap: no hypervisor pool in the memory map (%d)", ret);
+	}
+	log_memory(bi);
+	pr_info("timer: counter at %llu kHz", (unsigned long long)(arch_counter_hz() / 1000));
+
+	ret = platform_init(bi);
+	if (ret != 0) {
+		pr_warn("platform: discovery incomplete (%d %s)", ret, hv_strerror(ret));
+	}
+
+	cmdline_selftest(bi->cmdline, test, sizeof(test));
+	if (test[0] != '\0') {
+		run_selftest(test, bi);
+	}
+	pr_info("hv: no self-test selected and no guest to run; shutting down");
+	arch_exit(HV_EXIT_OK);
+}

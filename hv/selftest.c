@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The generic self-tests: "boot" proves the foundation works after ExitBootServices, "fault"
+ * and "fault-ud" prove an unexpected exception ends in a register dump and a failing exit.
+ * Selected by hv_main() from "selftest=<name>"; see include/hv/selftest.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/arch.h>
+#include <hv/bits.h>
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/palloc.h>
+#include <hv/platform.h>
+#include <hv/selftest.h>
+
+/*
+ * An address that is neither RAM nor MMIO on the QEMU machines we test (q35, virt) and that
+ * neither arch's identity map covers: below the 48-bit canonical limit, far above any RAM.
+ */
+#define SELFTEST_UNMAPPED_ADDR 0x00007f0000000000ULL
+
+/* PCI IDs of QEMU's edu device (docs/specs/edu.rst). */
+#define EDU_VENDOR_ID 0x1234
+#define EDU_DEVICE_ID 0x11e8
+
+bool selftest_check(bool ok, const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	hv_log(ok ? LOG_INFO : LOG_ERR, "  %s: %s", buf, ok ? "ok" : "FAILED");
+	return ok;
+}
+
+static int selftest_pages(void)
+{
+	uint64_t free0 = page_free_count();
+	uint64_t *p, *q;
+	bool ok = true;
+
+	p = page_alloc(0);
+	ok &= ST_CHECK(p != NULL, "page_alloc(0) returns a page");
+	if (p == NULL) {
+		return -ENOMEM;
+	}
+	ok &= ST_CHECK(page_free_count() == free0 - 1, "free count drops by 1 (%llu -> %llu)",
+		       (unsigned long long)free0, (unsigned long long)page_free_count());
+	q = page_alloc(4);
+	ok &= ST_CHECK(q != NULL && IS_ALIGNED((uintptr_t)q, 16 * HV_PAGE_SIZE),
+		       "page_alloc(4) returns a 64 KiB aligned block (%p)", (void *)q);
+	if (q != NULL) {
+		bool zero = true;
+
+		for (size_t i = 0; i < 16 * HV_PAGE_SIZE / sizeof(*q); i++) {
+			zero &= q[i] == 0;
+		}
+		ok &= ST_CHECK(zero, "the block is zeroed");
+		ok &= ST_CHECK(page_free_count() == free0 - 17, "free count drops by 16 more");
+		memset(q, 0xa5, 16 * HV_PAGE_SIZE);
+		page_free(q, 4);
+	}
+	page_free(p, 0);
+	ok &= ST_CHECK(page_free_count() == free0, "free count restored after page_free (%llu)",
+		       (unsigned long long)page_free_count());
+	/* The freed block comes back zeroed although we dirtied it. */
+	q = page_alloc(4);
+	ok &= ST_CHECK(q != NULL && q[0] == 0 && q[2047] == 0, "a reused block is zeroed again");
+	page_free(q, 4);
+	return ok ? 0 : -EIO;
+}
+
+static int selftest_heap(void)
+{
+	uint64_t used0 = heap_used();
+	char buf[64];
+	char *a, *b;
+	bool ok = true;
+
+	a = malloc(1000);
+	b = malloc(100000);
+	ok &= ST_CHECK(a != NULL && b != NULL && a != b, "malloc returns distinct blocks");
+	ok &= ST_CHECK(heap_used() > used0 + 100000, "the heap grew through _sbrk (%llu bytes)",
+		       (unsigned long long)heap_used());
+	if (a != NULL && b != NULL) {
+		memset(a, 1, 1000);
+		memset(b, 2, 100000);
+		ok &= ST_CHECK(a[999] == 1 && b[0] == 2 && b[99999] == 2, "blocks do not overlap");
+	}
+	free(a);
+	free(b);
+	snprintf(buf, sizeof(buf), "%d|%5s|%#llx|%lu", -42, "ab", 0xfeedULL, 123456789UL);
+	ok &= ST_CHECK(strcmp(buf, "-42|   ab|0xfeed|123456789") == 0,
+		       "newlib snprintf formats integers (\"%s\")", buf);
+	ok &= ST_CHECK(strtoul("0x1f", NULL, 0) == 31, "newlib strtoul");
+	return ok ? 0 : -EIO;
+}
+
+static int selftest_boot(const struct bootinfo *bi)
+{
+	bool ok = true;
+	int ret;
+
+	ok &= ST_CHECK(true, "running after ExitBootServices (%llu stale-key retries)",
+		       (unsigned long long)bi->efi_retries);
+	if (strstr(bi->cmdline, "boot.stale_key") != NULL) {
+		ok &= ST_CHECK(bi->efi_retries >= 1, "a stale map key was retried");
+	}
+	ret = arch_selftest();
+	ok &= ST_CHECK(ret == 0, "arch: own page tables and exception vectors");
+	ok &= ST_CHECK(selftest_pages() == 0, "page allocator");
+	ok &= ST_CHECK(selftest_heap() == 0, "heap and newlib");
+	ok &= ST_CHECK(platform.acpi_ok, "ACPI tables parsed");
+	ok &= ST_CHECK(platform.nr_cpus >= 1, "CPUs found in the MADT (%u)", platform.nr_cpus);
+	ok &= ST_CHECK(platform.nr_iommus >= 1, "IOMMU units found (%u)", platform.nr_iommus);
+	ok &= ST_CHECK(platform_has_pci_device(EDU_VENDOR_ID, EDU_DEVICE_ID),
+		       "edu device (%04x:%04x) found by PCI enumeration", EDU_VENDOR_ID,
+		       EDU_DEVICE_ID);
+	return ok ? 0 : -EIO;
+}
+HV_SELFTEST(boot, selftest_boot);
+
+/* A read from unmapped memory: a page fault (x86 #PF, arm64 data abort). Never returns. */
+static int selftest_fault(const struct bootinfo *bi)
+{
+	volatile uint64_t *p = hpa_to_ptr(hpa(SELFTEST_UNMAPPED_ADDR));
+
+	(void)bi;
+	pr_info("fault: reading unmapped address 0x%llx; expect a register dump",
+		(unsigned long long)SELFTEST_UNMAPPED_ADDR);
+	(void)*p;
+	pr_err("fault: the read returned: nothing is trapping");
+	return -EIO;
+}
+HV_SELFTEST(fault, selftest_fault);
+
+/* An undefined instruction (x86 ud2 -> #UD, arm64 udf/brk). Never returns. */
+static int selftest_fault_ud(const struct bootinfo *bi)
+{
+	(void)bi;
+	pr_info("fault: executing an undefined instruction; expect a register dump");
+	__builtin_trap();
+}
+HV_SELFTEST(fault_ud, selftest_fault_ud);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Set-up side of the physical page allocator (lib/palloc.c). The allocation API itself is in
+ * <hv/mm.h>. Each arch calls palloc_init() early in arch_init(), before it builds its own page
+ * tables from allocated pages.
+ */
+#ifndef HV_PALLOC_H
+#define HV_PALLOC_H
+
+#include <hv/bootinfo.h>
+
+/*
+ * Manage every MEM_USABLE region of bi (whole pages only). Regions overlapping the image or any
+ * other non-usable region are trimmed, never trusted. Returns 0 or -ENOMEM if nothing usable.
+ */
+int palloc_init(const struct bootinfo *bi);
+
+/* Add one range of RAM (used by palloc_init and by the host unit tests). */
+int palloc_add_range(hpa_t base, uint64_t size);
+
+/* Number of ranges managed, and one of them, for the boot log. */
+unsigned palloc_nr_ranges(void);
+void palloc_range(unsigned i, hpa_t *base, uint64_t *pages, uint64_t *free_pages);
+
+/* Heap (newlib malloc via _sbrk, lib/syscalls.c) over the MEM_HV_POOL region of bi. */
+int heap_init(const struct bootinfo *bi);
+uint64_t heap_used(void);
+uint64_t heap_size(void);
+
+#endif /* HV_PALLOC_H */

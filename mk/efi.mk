@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: MIT
+#
+# Generic rules for the target image build/<arch>[-clang]/ioasid-hv.efi. Nothing here names an
+# architecture: mk/$(ARCH).mk provides the toolchain and flags (see the list at the top of
+# mk/x86_64.mk), and source directories contribute through build.mk fragments:
+#
+#   HV_SRCS += dir/file.c dir/file.S          built for every arch
+#   HV_SRCS_x86_64 += ..., HV_SRCS_arm64 += ...  built for one arch (for drivers such as VT-d)
+#   BOOT_SRCS += boot/file.c                   the only objects that see <efi.h>
+#
+# arch/$(ARCH)/build.mk adds the arch code. Objects land in $(BUILD)/obj/, the linked ELF (with
+# symbols, for gdb) is $(BUILD)/ioasid-hv.so and the PE/COFF application $(BUILD)/ioasid-hv.efi.
+
+include mk/$(ARCH).mk
+include mk/newlib.mk
+
+ifeq ($(CC_KIND),clang)
+TARGET_CC := clang
+# clang targets the same ELF ABI as the cross gcc; the arch file says which triple.
+TARGET_CC += $(CLANG_TARGET_FLAGS)
+else
+TARGET_CC := $(CROSS)gcc
+endif
+TARGET_LD := $(CROSS)ld
+TARGET_OBJCOPY := $(CROSS)objcopy
+# libgcc from the gcc toolchain for either compiler (64-bit division helpers on some arches).
+LIBGCC := $(shell $(CROSS)gcc -print-libgcc-file-name)
+CC_INC := $(shell $(TARGET_CC) -print-file-name=include)
+
+HV_VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+
+TARGET_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+	-Wno-missing-field-initializers -ffreestanding -fno-stack-protector -fno-strict-aliasing \
+	-fno-builtin-printf -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-nostdinc -isystem $(NEWLIB_INC) -isystem $(CC_INC) -Iinclude -I. \
+	$(ARCH_CFLAGS) -DHV_ARCH_NAME=\"$(ARCH)\"
+TARGET_ASFLAGS := $(filter-out -std=gnu11,$(TARGET_CFLAGS)) -D__ASSEMBLY__
+# boot/ alone may include <efi.h>.
+BOOT_CFLAGS := -isystem $(GNUEFI_INC) -isystem $(GNUEFI_INC)/$(GNUEFI_ARCH_DIR)
+
+HV_SRCS :=
+HV_SRCS_$(ARCH) :=
+BOOT_SRCS :=
+HV_BUILD_MKS := $(wildcard boot/build.mk hv/build.mk lib/build.mk drivers/*/build.mk \
+	drivers/iommu/*/build.mk ioasid/build.mk arch/$(ARCH)/build.mk)
+include $(HV_BUILD_MKS)
+
+ALL_TARGET_SRCS := $(BOOT_SRCS) $(HV_SRCS) $(HV_SRCS_$(ARCH))
+TARGET_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(ALL_TARGET_SRCS))
+TARGET_DEPS := $(TARGET_OBJS:.o=.d)
+
+EFI_LDS_OUT := $(BUILD)/linker.lds
+EFI_SO := $(BUILD)/ioasid-hv.so
+EFI_IMAGE := $(BUILD)/ioasid-hv.efi
+
+.PHONY: efi newlib-check
+efi: $(EFI_IMAGE)
+
+# The version string changes with every commit, so only hv/version.c sees it.
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(HV_VERSION)' | cmp -s - $@ || echo '$(HV_VERSION)' > $@
+FORCE:
+
+$(BUILD)/obj/boot/%.c.o: boot/%.c $(NEWLIB_LIBC) mk/efi.mk mk/$(ARCH).mk
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(TARGET_CC) $(TARGET_CFLAGS) $(BOOT_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/hv/version.c.o: hv/version.c $(BUILD)/version.txt $(NEWLIB_LIBC)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(TARGET_CC) $(TARGET_CFLAGS) -DHV_VERSION=\"$(HV_VERSION)\" -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.c.o: %.c $(NEWLIB_LIBC) mk/efi.mk mk/$(ARCH).mk
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(TARGET_CC) $(TARGET_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.S.o: %.S $(NEWLIB_LIBC) mk/efi.mk mk/$(ARCH).mk
+	@mkdir -p $(dir $@)
+	@echo "  AS      $@"
+	$(Q)$(TARGET_CC) $(TARGET_ASFLAGS) -MMD -MP -c -o $@ $<
+
+$(EFI_LDS_OUT): linker.ld mk/$(ARCH).mk
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)cpp -P -undef $(LINKER_ARCH_DEFS) -o $@ $<
+
+# -shared -Bsymbolic: GNU-EFI's crt0 applies the image's own R_*_RELATIVE relocations at load
+# (its _relocate), so the image is a position-independent shared object with no external refs.
+# The check after linking fails the build if any other relocation would need applying (those
+# against symbol value 0 are newlib's unused weak references and resolve to 0 as linked).
+$(EFI_SO): $(TARGET_OBJS) $(EFI_LDS_OUT) $(NEWLIB_LIBC)
+	@echo "  LD      $@"
+	$(Q)$(TARGET_LD) -nostdlib -znocombreloc -znoexecstack --no-undefined -shared -Bsymbolic \
+		-T $(EFI_LDS_OUT) $(EFI_LDFLAGS) -o $@ $(EFI_CRT0) $(TARGET_OBJS) \
+		--start-group $(NEWLIB_LIBC) $(GNUEFI_LIB)/libefi.a $(GNUEFI_LIB)/libgnuefi.a \
+		$(LIBGCC) --end-group
+	$(Q)if $(CROSS)readelf -rW $@ | grep -v -E 'R_[A-Z0-9_]*_(RELATIVE|NONE)' | \
+		grep -v -E '^[0-9a-f]+ +[0-9a-f]+ +R_[A-Z0-9_]+ +0+ ' | grep -q '^0'; then \
+		echo "error: $@ has relocations other than RELATIVE:"; $(CROSS)readelf -r $@ | head; \
+		exit 1; fi
+
+$(EFI_IMAGE): $(EFI_SO)
+	@echo "  OBJCOPY $@"
+	$(Q)$(TARGET_OBJCOPY) $(EFI_OBJCOPY_FLAGS) $< $@
+
+-include $(TARGET_DEPS)
