@@ -210,7 +210,7 @@ static void pt_free_level(struct pt_table *t, uint64_t *table, unsigned lvl)
 			uint64_t pte = table[i];
 
 			if (pt_pte_kind(t->fmt, lvl, pte) == PTE_TABLE) {
-				pt_free_level(t, pt_table_ptr(pt_pte_addr(t->fmt, lvl, pte)), lvl - 1);
+				pt_free_level(t, pt_table_ptr(pt_table_addr(t->fmt, pte)), lvl - 1);
 			}
 		}
 	}
@@ -300,7 +300,7 @@ static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, uin
 				goto out;
 			}
 			if (kind == PTE_TABLE) {
-				child = pt_table_ptr(pt_pte_addr(t->fmt, lvl, pte));
+				child = pt_table_ptr(pt_table_addr(t->fmt, pte));
 			} else if (!c->commit) {
 				c->need++;
 				child = NULL;
@@ -444,22 +444,23 @@ struct pt_unmap_ctx {
 	uint64_t need; /* pass 1: split tables */
 	struct pt_pool pool;
 	uint64_t unmapped;
-	bool run;              /* a run of contiguous unmapped input addresses is open */
+	bool run;              /* something was unmapped: [run_start, run_end) */
 	uint64_t run_start, run_end;
 };
 
+/*
+ * One pt_unmap() call adds one range to the gather: from the first to the end of the last
+ * entry it cleared. Holes in between are included on purpose: invalidating an unmapped address
+ * is harmless, and a guest unmapping one sparse buffer should cost one invalidation, not
+ * overflow the gather into a full flush. Separate calls merge when their ranges touch.
+ */
 static void pt_unmap_note(struct pt_unmap_ctx *c, uint64_t start, uint64_t size)
 {
 	c->unmapped += size;
-	if (c->run && c->run_end == start) {
-		c->run_end += size;
-		return;
+	if (!c->run) {
+		c->run = true;
+		c->run_start = start;
 	}
-	if (c->run) {
-		pt_gather_add(c->g, c->run_start, c->run_end);
-	}
-	c->run = true;
-	c->run_start = start;
 	c->run_end = start + size;
 }
 
@@ -545,7 +546,7 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl
 			CHECK(!child_empty);
 			break;
 		case PTE_TABLE:
-			child = pt_table_ptr(pt_pte_addr(t->fmt, lvl, pte));
+			child = pt_table_ptr(pt_table_addr(t->fmt, pte));
 			pt_unmap_level(c, child, lvl - 1, ia, stop, &child_empty);
 			if (child_empty) {
 				WRITE_ONCE(table[idx], 0);
@@ -624,7 +625,7 @@ int pt_lookup(const struct pt_table *t, uint64_t ia, hpa_t *oa, unsigned *prot, 
 			return 0;
 		case PTE_TABLE:
 			CHECK(lvl > 0);
-			table = pt_table_ptr(pt_pte_addr(t->fmt, lvl, pte));
+			table = pt_table_ptr(pt_table_addr(t->fmt, pte));
 			break;
 		}
 	}

@@ -119,12 +119,18 @@ static inline enum pte_kind pt_pte_kind(enum pt_format fmt, unsigned lvl, uint64
 	}
 }
 
-/* Output address of a table entry, or of a leaf at lvl (large leaves drop PAT / hint bits). */
+/* Output address of a leaf at lvl (large leaves drop PAT / hint bits). */
 static inline uint64_t pt_pte_addr(enum pt_format fmt, unsigned lvl, uint64_t pte)
 {
 	uint64_t mask = pt_fmt_is_arm(fmt) ? ARM_PTE_ADDR : VTD_SLPTE_ADDR;
 
 	return pte & mask & ~(PT_LVL_SIZE(lvl) - 1);
+}
+
+/* The next-level table a table entry points to. */
+static inline uint64_t pt_table_addr(enum pt_format fmt, uint64_t pte)
+{
+	return pte & (pt_fmt_is_arm(fmt) ? ARM_PTE_ADDR : VTD_SLPTE_ADDR);
 }
 
 static inline uint64_t pt_table_pte(enum pt_format fmt, hpa_t next)
