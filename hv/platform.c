@@ -13,9 +13,11 @@ int platform_init(const struct bootinfo *bi)
 {
 	if (hpa_val(bi->rsdp) == 0) {
 		pr_err("acpi: no RSDP from the firmware");
+		platform.discovery_ret = -ENODEV;
 		return -ENODEV;
 	}
 	pr_info("acpi: RSDP at 0x%llx", (unsigned long long)hpa_val(bi->rsdp));
+	platform.discovery_ret = -ENOSYS;
 	return -ENOSYS;
 }
 

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+#
+# QEMU targets. Every QEMU command line lives in tests/qemu/run.py.
+#   make run   [ARCH=..] [CMDLINE="selftest=boot"]   build, boot, serial on this terminal
+#   make debug [ARCH=..] [CMDLINE=...]               boot halted (-s -S), print the gdb command
+#   make qemu-test [ARCH=..]                         the QEMU boot cases for one arch (TAP)
+#   make test                                        everything: unit tests, both arches'
+#                                                    images and boot cases, clang build + boot,
+#                                                    fuzz smoke when mk/fuzz.mk exists
+
+QEMU_RUNNER := python3 tests/qemu/run.py
+CMDLINE ?=
+
+.PHONY: qemu-test test-build
+run: efi
+	$(QEMU_RUNNER) --arch $(ARCH) --build-dir $(BUILD) --run --cmdline "$(CMDLINE)"
+
+debug: efi
+	$(QEMU_RUNNER) --arch $(ARCH) --build-dir $(BUILD) --debug --cmdline "$(CMDLINE)"
+
+qemu-test: efi
+	$(QEMU_RUNNER) --arch $(ARCH) --build-dir $(BUILD)
+
+# arm64 joins once its build file exists; fuzzing once mk/fuzz.mk exists.
+TEST_ARCHES := x86_64 $(if $(wildcard mk/arm64.mk),arm64)
+HAVE_FUZZ := $(wildcard mk/fuzz.mk)
+
+TEST_SUITES := $(UNIT_BINS) \
+	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a)") \
+	"$(QEMU_RUNNER) --arch x86_64 --build-dir build/x86_64-clang --case x86_64-boot --name-suffix -clang" \
+	$(if $(HAVE_FUZZ),"$(MAKE) --no-print-directory fuzz-smoke")
+
+# Building is not a test: a build failure stops `make test` before any suite runs.
+test-build: unit-build
+	$(foreach a,$(TEST_ARCHES),$(MAKE) --no-print-directory ARCH=$(a) efi &&) true
+	$(MAKE) --no-print-directory ARCH=x86_64 CC_KIND=clang efi
+
+test: test-build
+	python3 tests/run_all.py $(TEST_SUITES)

@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Boot ioasid-hv.efi in QEMU and judge the run: the QEMU runner.
+
+Every QEMU command line in the project is built here (make run, make debug, make test use it),
+so the machine definitions exist once.
+
+A test case boots the image with a command line, captures the serial console into
+build/<arch>/logs/<case>.log, and passes when
+  - the exit status the hypervisor reported (include/hv/exit.h, decoded per arch) is the
+    expected one,
+  - every `expect` regex matches some line, and no `forbid` regex matches any line.
+A hang (timeout) or QEMU dying any other way is a failure; failures print the log tail.
+Output is TAP ("ok N - name"), read by tests/run_all.py.
+
+Modes:
+  run.py --arch x86_64 [--case NAME ...]          run the test cases (TAP)
+  run.py --arch x86_64 --run [--cmdline "..."]     boot once, serial on this terminal (make run)
+  run.py --arch x86_64 --debug [--cmdline "..."]   boot halted with a gdb stub (make debug)
+  run.py --list                                    list the cases
+
+Adding a case: append a dict to CASES. Adding an arch: add a MACHINES entry (qemu binary,
+firmware, arguments, removable-media boot file name, exit-status decoder).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+# Exit codes, as in include/hv/exit.h.
+HV_EXIT_OK, HV_EXIT_FAIL, HV_EXIT_PANIC, HV_EXIT_EXCEPTION, HV_EXIT_BOOT = 0, 1, 2, 3, 4
+EXIT_NAMES = {HV_EXIT_OK: "ok", HV_EXIT_FAIL: "fail", HV_EXIT_PANIC: "panic",
+              HV_EXIT_EXCEPTION: "exception", HV_EXIT_BOOT: "boot"}
+
+
+def x86_decode_exit(rc):
+    """isa-debug-exit: QEMU exits with (v << 1) | 1; the hypervisor writes 0x10 for success
+    and its failure code (1..15) otherwise. Anything else (0: QEMU quit or reset with
+    -no-reboot, 1: QEMU error, negative: killed) was not reported by the hypervisor."""
+    if rc == (0x10 << 1) | 1:
+        return HV_EXIT_OK
+    if rc > 0 and rc & 1 and 1 <= (rc >> 1) <= 0x0f:
+        return rc >> 1
+    return None
+
+
+def ovmf_pflash(workdir, case):
+    vars_copy = os.path.join(workdir, f"{case}.vars.fd")
+    shutil.copyfile("/usr/share/OVMF/OVMF_VARS_4M.fd", vars_copy)
+    return ["-drive", "if=pflash,format=raw,unit=0,readonly=on,"
+            "file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+            "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
+
+
+MACHINES = {
+    "x86_64": {
+        "qemu": "qemu-system-x86_64",
+        "boot_file": "BOOTX64.EFI",
+        "firmware": ovmf_pflash,
+        "args": ["-M", "q35", "-cpu", "max", "-m", "512M", "-smp", "2",
+                 "-device", "intel-iommu",
+                 "-device", "edu,dma_mask=0xffffffffffffffff",
+                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"],
+        "decode_exit": x86_decode_exit,
+    },
+}
+
+# Lines that must never appear in a passing run that is not about faults.
+NO_TROUBLE = [r"^\[ERR\]", r"^\[PANIC\]", r"EXCEPTION", r"FAIL"]
+
+CASES = [
+    {
+        "name": "x86_64-boot",
+        "arch": "x86_64",
+        # boot.stale_key: the first ExitBootServices gets a wrong map key, so the retry runs.
+        "cmdline": "selftest=boot boot.stale_key",
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] ioasid-hv \S+ \(x86_64\) starting",
+                   r"ExitBootServices retries: [1-9]",
+                   r"x86: own page tables, CR3",
+                   r"x86: CR3=0x[0-9a-f]+ \(firmware 0x[0-9a-f]+\), IDTR=.* int3 handled 1 time",
+                   r"free count restored after page_free .*: ok",
+                   r"the heap grew through _sbrk .*: ok",
+                   r"^\[INF\] selftest boot: PASS"],
+        "forbid": NO_TROUBLE,
+    },
+    {
+        "name": "x86_64-fault-pf",
+        "arch": "x86_64",
+        "cmdline": "selftest=fault",
+        "exit": HV_EXIT_EXCEPTION,
+        "expect": [r"^\[ERR\] EXCEPTION #PF page fault \(vector 14\)",
+                   r"RIP=[0-9a-f]{16} \(ioasid-hv.so\+0x[0-9a-f]+\)",
+                   r"CR2=00007f0000000000",
+                   r"RAX=[0-9a-f]{16} RBX=", r"R13=[0-9a-f]{16} R14=", r"\[rsp\+00\] [0-9a-f]{16}"],
+        "forbid": [r"selftest fault: PASS", r"nothing is trapping", r"inside the exception handler"],
+    },
+    {
+        "name": "x86_64-fault-ud",
+        "arch": "x86_64",
+        "cmdline": "selftest=fault_ud",
+        "exit": HV_EXIT_EXCEPTION,
+        "expect": [r"^\[ERR\] EXCEPTION #UD invalid opcode \(vector 6\)", r"RIP=[0-9a-f]{16}",
+                   r"CR3=[0-9a-f]{16}"],
+        "forbid": [r"selftest fault_ud: PASS", r"inside the exception handler"],
+    },
+]
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
+
+
+def prepare_esp(workdir, case, arch, image, cmdline):
+    esp = os.path.join(workdir, f"esp-{case}")
+    shutil.rmtree(esp, ignore_errors=True)
+    os.makedirs(os.path.join(esp, "EFI", "BOOT"))
+    shutil.copyfile(image, os.path.join(esp, "EFI", "BOOT", MACHINES[arch]["boot_file"]))
+    # The hypervisor reads its command line from here when the load options are empty (a
+    # removable-media boot has none); see boot/efi_main.c.
+    with open(os.path.join(esp, "ioasid-hv.cfg"), "w") as f:
+        f.write(cmdline + "\n")
+    return esp
+
+
+def qemu_command(arch, workdir, case, esp, extra=()):
+    m = MACHINES[arch]
+    return ([m["qemu"], "-nodefaults", "-display", "none", "-no-reboot"] + m["firmware"](workdir, case)
+            + m["args"] + ["-drive", f"format=raw,file=fat:rw:{esp}", "-serial", "stdio"]
+            + list(extra))
+
+
+def boot(arch, workdir, case, image, cmdline, timeout, log_path, extra=()):
+    """Boot once, serial into log_path. Returns (qemu status or None on timeout, seconds)."""
+    esp = prepare_esp(workdir, case, arch, image, cmdline)
+    cmd = qemu_command(arch, workdir, case, esp, extra)
+    start = time.monotonic()
+    with open(log_path, "wb") as log:
+        log.write(("# " + " ".join(cmd) + "\n").encode())
+        log.flush()
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            rc = None
+    return rc, time.monotonic() - start
+
+
+def read_log(path):
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", errors="replace")
+    return [ANSI.sub("", line) for line in text.split("\n")]
+
+
+def judge(case, rc, lines):
+    """Returns a list of reasons the case failed (empty: passed)."""
+    m = MACHINES[case["arch"]]
+    why = []
+    if rc is None:
+        why.append("timed out (hang?)")
+    else:
+        code = m["decode_exit"](rc)
+        if code is None:
+            why.append(f"QEMU exited with status {rc}: the hypervisor reported no exit code")
+        elif code != case["exit"]:
+            why.append(f"exit code {EXIT_NAMES.get(code, code)}, expected "
+                       f"{EXIT_NAMES.get(case['exit'], case['exit'])} (QEMU status {rc})")
+    for pat in case.get("expect", []):
+        if not any(re.search(pat, l) for l in lines):
+            why.append(f"missing expected line /{pat}/")
+    for pat in case.get("forbid", []):
+        hits = [l for l in lines if re.search(pat, l)]
+        if hits:
+            why.append(f"forbidden line /{pat}/: {hits[0].strip()}")
+    return why
+
+
+def default_build_dir(arch):
+    return os.path.join(ROOT, "build", arch)
+
+
+def run_cases(args):
+    cases = [c for c in CASES if c["arch"] == args.arch and (not args.case or c["name"] in args.case)]
+    if args.case:
+        unknown = set(args.case) - {c["name"] for c in cases}
+        if unknown:
+            print(f"unknown case(s) for {args.arch}: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+    build = args.build_dir or default_build_dir(args.arch)
+    image = os.path.join(build, "ioasid-hv.efi")
+    logs = os.path.join(build, "logs")
+    os.makedirs(logs, exist_ok=True)
+    print(f"1..{len(cases)}", flush=True)
+    failed = 0
+    for i, case in enumerate(cases, 1):
+        name = case["name"] + args.name_suffix
+        if not os.path.exists(image):
+            print(f"not ok {i} - {name}: no image {image} (build it first)", flush=True)
+            failed += 1
+            continue
+        log_path = os.path.join(logs, f"{case['name']}.log")
+        rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
+                        log_path)
+        lines = read_log(log_path)
+        why = judge(case, rc, lines)
+        if not why:
+            print(f"ok {i} - {name} ({secs:.1f}s)", flush=True)
+            continue
+        failed += 1
+        print(f"not ok {i} - {name} ({secs:.1f}s): {why[0]}", flush=True)
+        for w in why[1:]:
+            print(f"#   also: {w}")
+        print(f"#   log: {os.path.relpath(log_path, ROOT)}; last lines:")
+        for l in [l for l in lines if l.strip()][-args.tail:]:
+            print(f"#   | {l}")
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+def run_interactive(args):
+    build = args.build_dir or default_build_dir(args.arch)
+    image = os.path.join(build, "ioasid-hv.efi")
+    work = os.path.join(build, "run")
+    os.makedirs(work, exist_ok=True)
+    esp = prepare_esp(work, "run", args.arch, image, args.cmdline)
+    cmd = qemu_command(args.arch, work, "run", esp)
+    print("+ " + " ".join(cmd), flush=True)
+    rc = subprocess.call(cmd)
+    code = MACHINES[args.arch]["decode_exit"](rc)
+    print(f"\nQEMU status {rc}: hypervisor exit "
+          f"{EXIT_NAMES.get(code, 'none reported') if code is not None else 'none reported'}")
+    return 0 if code == HV_EXIT_OK else 1
+
+
+def run_debug(args):
+    """Find the load address with a probe boot (the same machine, firmware and ESP contents
+    give the same address), then start QEMU halted with a gdb stub and print the gdb command."""
+    build = args.build_dir or default_build_dir(args.arch)
+    image = os.path.join(build, "ioasid-hv.efi")
+    elf = os.path.join(build, "ioasid-hv.so")
+    work = os.path.join(build, "debug")
+    os.makedirs(work, exist_ok=True)
+    probe_log = os.path.join(work, "probe.log")
+    print("debug: probe boot to learn the image load address ...", flush=True)
+    boot(args.arch, work, "debug", image, args.cmdline, args.timeout, probe_log)
+    base = None
+    for l in read_log(probe_log):
+        m = re.search(r"ioasid-hv: image base (0x[0-9a-f]+)", l)
+        if m:
+            base = m.group(1)
+    if base is None:
+        print(f"debug: the probe boot printed no image base; see {probe_log}", file=sys.stderr)
+        return 1
+    esp = prepare_esp(work, "debug", args.arch, image, args.cmdline)
+    cmd = qemu_command(args.arch, work, "debug", esp, ["-s", "-S"])
+    gdb = "gdb-multiarch" if args.arch != "x86_64" and shutil.which("gdb-multiarch") else "gdb"
+    print(f"debug: image loads at {base}. In another terminal run:\n\n"
+          f"  {gdb} -ex 'target remote localhost:{args.gdb_port}' "
+          f"-ex 'add-symbol-file {os.path.relpath(elf)} -o {base}' "
+          f"-ex 'hbreak hv_main' -ex 'continue'\n", flush=True)
+    print("+ " + " ".join(cmd), flush=True)
+    return subprocess.call(cmd)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--arch", default="x86_64", choices=sorted(MACHINES))
+    ap.add_argument("--build-dir", help="directory with ioasid-hv.efi (default build/<arch>)")
+    ap.add_argument("--case", action="append", help="run only this case (repeatable)")
+    ap.add_argument("--name-suffix", default="", help="appended to case names in TAP output")
+    ap.add_argument("--timeout", type=int, default=180, help="seconds per boot")
+    ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
+    ap.add_argument("--run", action="store_true", help="boot once on this terminal")
+    ap.add_argument("--debug", action="store_true", help="boot halted with a gdb stub")
+    ap.add_argument("--gdb-port", type=int, default=1234)
+    ap.add_argument("--cmdline", default="", help="hypervisor command line for --run/--debug")
+    ap.add_argument("--list", action="store_true")
+    args = ap.parse_args()
+    if args.list:
+        for c in CASES:
+            print(f"{c['name']:24} {c['arch']:8} {c['cmdline']}")
+        return 0
+    if args.run:
+        return run_interactive(args)
+    if args.debug:
+        return run_debug(args)
+    return run_cases(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
