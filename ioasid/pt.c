@@ -259,6 +259,27 @@ static bool pt_map_leaf_fits(const struct pt_map_ctx *c, unsigned lvl, uint64_t 
 	       IS_ALIGNED(ia | (ia + c->delta), size) && end - ia >= size;
 }
 
+/* Pass 1: is any of these n slots in use? */
+static bool pt_map_run_busy(enum pt_format fmt, const uint64_t *slot, unsigned n)
+{
+	uint64_t present = pt_present_mask(fmt);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (READ_ONCE(slot[i]) & present) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Pass 2: n leaves of the given size, consecutive output addresses from oa. */
+static void pt_map_run_write(uint64_t *slot, unsigned n, uint64_t oa, uint64_t size, uint64_t attrs)
+{
+	for (unsigned i = 0; i < n; i++) {
+		WRITE_ONCE(slot[i], (oa + (uint64_t)i * size) | attrs);
+	}
+}
+
 /*
  * Map [ia, end), which lies inside the span of table (at lvl). table == NULL in pass 1 stands
  * for a table that does not exist yet: all its slots are empty.
@@ -277,23 +298,34 @@ static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, uin
 	while (ia < end) {
 		uint64_t size = PT_LVL_SIZE(lvl);
 		uint64_t stop = MIN(ALIGN_DOWN(ia, size) + size, end);
-		uint64_t pte = table ? READ_ONCE(table[idx]) : 0;
-		enum pte_kind kind = pt_pte_kind(t->fmt, lvl, pte);
-		uint64_t *child;
+		uint64_t pte, *child;
+		enum pte_kind kind;
 
 		if (pt_map_leaf_fits(c, lvl, ia, end)) {
-			if (kind != PTE_NONE) {
-				CHECK(!c->commit);
-				ret = -EEXIST;
-				goto out;
-			}
-			if (c->commit) {
-				WRITE_ONCE(table[idx], (ia + c->delta) | c->attrs[lvl]);
-				last = idx;
+			/*
+			 * Alignment carries over, so every following slot of this table that the
+			 * range covers in full takes a leaf too: handle the run in one tight loop.
+			 */
+			unsigned n = (unsigned)MIN((uint64_t)(PT_ENTRIES - idx), (end - ia) / size);
+
+			if (!c->commit) {
+				if (table != NULL && pt_map_run_busy(t->fmt, &table[idx], n)) {
+					ret = -EEXIST;
+					goto out;
+				}
+			} else {
+				pt_map_run_write(&table[idx], n, ia + c->delta, size, c->attrs[lvl]);
+				last = idx + n - 1;
 				wrote = true;
 			}
-		} else {
+			ia += (uint64_t)n * size;
+			idx += n;
+			continue;
+		}
+		{
 			CHECK(lvl > 0);
+			pte = table ? READ_ONCE(table[idx]) : 0;
+			kind = pt_pte_kind(t->fmt, lvl, pte);
 			if (kind == PTE_LEAF) {
 				CHECK(!c->commit);
 				ret = -EEXIST;
@@ -454,14 +486,35 @@ struct pt_unmap_ctx {
  * is harmless, and a guest unmapping one sparse buffer should cost one invalidation, not
  * overflow the gather into a full flush. Separate calls merge when their ranges touch.
  */
-static void pt_unmap_note(struct pt_unmap_ctx *c, uint64_t start, uint64_t size)
+static void pt_unmap_note(struct pt_unmap_ctx *c, uint64_t start, uint64_t end, uint64_t bytes)
 {
-	c->unmapped += size;
+	c->unmapped += bytes;
 	if (!c->run) {
 		c->run = true;
 		c->run_start = start;
 	}
-	c->run_end = start + size;
+	c->run_end = end;
+}
+
+/* Pass 2 at the leaf level: clear the present entries among n slots from ia. */
+static unsigned pt_unmap_run_4k(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia)
+{
+	uint64_t present = pt_present_mask(c->t->fmt);
+	unsigned i, first = n, last = 0, cleared = 0;
+
+	for (i = 0; i < n; i++) {
+		if (READ_ONCE(slot[i]) & present) {
+			WRITE_ONCE(slot[i], 0);
+			first = MIN(first, i);
+			last = i;
+			cleared++;
+		}
+	}
+	if (cleared) {
+		pt_unmap_note(c, ia + (uint64_t)first * SZ_4K, ia + (uint64_t)(last + 1) * SZ_4K,
+			      (uint64_t)cleared * SZ_4K);
+	}
+	return cleared;
 }
 
 static bool pt_table_empty(enum pt_format fmt, unsigned lvl, const uint64_t *table)
@@ -502,6 +555,21 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl
 	bool wrote = false, covered;
 
 	covered = ia == span_start && end - ia == PT_LVL_SIZE(lvl + 1);
+	if (lvl == 0) {
+		/* 4K slots are never split: pass 1 has nothing to do, pass 2 clears them all */
+		if (c->commit) {
+			unsigned n = (unsigned)((end - ia) >> HV_PAGE_SHIFT);
+			bool cleared = pt_unmap_run_4k(c, &table[idx], n, ia) != 0;
+
+			if (cleared) {
+				pt_clean(t, &table[idx], n * sizeof(*table));
+			}
+			if (emptied != NULL) {
+				*emptied = cleared && (covered || pt_table_empty(t->fmt, lvl, table));
+			}
+		}
+		return;
+	}
 	while (ia < end) {
 		uint64_t size = PT_LVL_SIZE(lvl);
 		uint64_t base = ALIGN_DOWN(ia, size);
@@ -526,7 +594,7 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl
 				WRITE_ONCE(table[idx], 0);
 				last = idx;
 				wrote = true;
-				pt_unmap_note(c, base, size);
+				pt_unmap_note(c, base, base + size, size);
 				break;
 			}
 			/* Part of a superpage: split it, then unmap inside the new table. */

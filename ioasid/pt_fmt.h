@@ -94,6 +94,12 @@ static inline bool pt_fmt_is_arm(enum pt_format fmt)
 	return fmt == PT_FMT_ARM_S1 || fmt == PT_FMT_ARM_S2;
 }
 
+/* Bits of which any set means "present" (VT-d SL: R or W; the others: P / valid). */
+static inline uint64_t pt_present_mask(enum pt_format fmt)
+{
+	return fmt == PT_FMT_VTD_SL ? (VTD_SLPTE_R | VTD_SLPTE_W) : BIT(0);
+}
+
 /* Classify one of our own entries (they are well-formed by construction). */
 static inline enum pte_kind pt_pte_kind(enum pt_format fmt, unsigned lvl, uint64_t pte)
 {
