@@ -249,6 +249,13 @@ void page_free(void *p, unsigned order)
 	CHECK(!"page_free: address not managed by the page allocator");
 }
 
+void palloc_reset(void)
+{
+	nr_ranges = 0;
+	total_pages = 0;
+	free_pages = 0;
+}
+
 uint64_t page_free_count(void)
 {
 	return free_pages;

@@ -11,18 +11,20 @@
 QEMU_RUNNER := python3 tests/qemu/run.py
 CMDLINE ?=
 
-.PHONY: qemu-test test-build
-run: efi
+.PHONY: qemu-test test-build qemu-prereqs
+qemu-prereqs: $(QEMU_FW_FILES)
+# QEMU_FW_FILES: firmware images an arch file builds (mk/arm64.mk pads AAVMF); empty on x86_64.
+run: efi $(QEMU_FW_FILES)
 	$(QEMU_RUNNER) --arch $(ARCH) --build-dir $(BUILD) --run --cmdline "$(CMDLINE)"
 
-debug: efi
+debug: efi $(QEMU_FW_FILES)
 	$(QEMU_RUNNER) --arch $(ARCH) --build-dir $(BUILD) --debug --cmdline "$(CMDLINE)"
 
-qemu-test: efi
+qemu-test: efi $(QEMU_FW_FILES)
 	$(QEMU_RUNNER) --arch $(ARCH) --build-dir $(BUILD)
 
-# arm64 joins once its build file exists; fuzzing once mk/fuzz.mk exists.
-TEST_ARCHES := x86_64 $(if $(wildcard mk/arm64.mk),arm64)
+# arm64 joins once its build files exist; fuzzing once mk/fuzz.mk exists.
+TEST_ARCHES := x86_64 $(if $(wildcard mk/arm64.mk),$(if $(wildcard arch/arm64/build.mk),arm64))
 HAVE_FUZZ := $(wildcard mk/fuzz.mk)
 
 TEST_SUITES := $(UNIT_BINS) \
@@ -32,7 +34,7 @@ TEST_SUITES := $(UNIT_BINS) \
 
 # Building is not a test: a build failure stops `make test` before any suite runs.
 test-build: unit-build
-	$(foreach a,$(TEST_ARCHES),$(MAKE) --no-print-directory ARCH=$(a) efi &&) true
+	$(foreach a,$(TEST_ARCHES),$(MAKE) --no-print-directory ARCH=$(a) efi qemu-prereqs &&) true
 	$(MAKE) --no-print-directory ARCH=x86_64 CC_KIND=clang efi
 
 test: test-build

@@ -18,6 +18,9 @@ int palloc_init(const struct bootinfo *bi);
 /* Add one range of RAM (used by palloc_init and by the host unit tests). */
 int palloc_add_range(hpa_t base, uint64_t size);
 
+/* Forget every range (host unit tests start each case from nothing). */
+void palloc_reset(void);
+
 /* Number of ranges managed, and one of them, for the boot log. */
 unsigned palloc_nr_ranges(void);
 void palloc_range(unsigned i, hpa_t *base, uint64_t *pages, uint64_t *free_pages);
