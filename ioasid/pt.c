@@ -280,6 +280,44 @@ static void pt_map_run_write(uint64_t *slot, unsigned n, uint64_t oa, uint64_t s
 	}
 }
 
+static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, uint64_t ia,
+			uint64_t end);
+
+/*
+ * The slot at table[idx] (lvl > 0) must lead to a table for [ia, stop): use the one there,
+ * count a new one (pass 1), or link one from the pool (pass 2). Returns true in *linked if
+ * table[idx] was written.
+ */
+static int pt_map_descend(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, unsigned idx,
+			  uint64_t ia, uint64_t stop, bool *linked)
+{
+	struct pt_table *t = c->t;
+	uint64_t pte = table ? READ_ONCE(table[idx]) : 0, *child;
+
+	switch (pt_pte_kind(t->fmt, lvl, pte)) {
+	case PTE_LEAF:
+		CHECK(!c->commit);
+		return -EEXIST;
+	case PTE_TABLE:
+		child = pt_table_ptr(pt_table_addr(t->fmt, pte));
+		break;
+	case PTE_NONE:
+	default:
+		if (!c->commit) {
+			c->need++;
+			child = NULL;
+			break;
+		}
+		child = pt_pool_take(&c->pool);
+		pt_clean(t, child, HV_PAGE_SIZE);
+		WRITE_ONCE(table[idx], pt_table_pte(t->fmt, ptr_to_hpa(child)));
+		t->nr_table_pages++;
+		*linked = true;
+		break;
+	}
+	return pt_map_level(c, child, lvl - 1, ia, stop);
+}
+
 /*
  * Map [ia, end), which lies inside the span of table (at lvl). table == NULL in pass 1 stands
  * for a table that does not exist yet: all its slots are empty.
@@ -289,6 +327,7 @@ static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, uin
 {
 	struct pt_table *t = c->t;
 	unsigned idx = PT_INDEX(ia, lvl), first = idx, last = idx;
+	uint64_t size = PT_LVL_SIZE(lvl);
 	bool wrote = false;
 	int ret = 0;
 
@@ -296,61 +335,41 @@ static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, uin
 		return 0; /* a new leaf table: no conflicts, no tables below */
 	}
 	while (ia < end) {
-		uint64_t size = PT_LVL_SIZE(lvl);
 		uint64_t stop = MIN(ALIGN_DOWN(ia, size) + size, end);
-		uint64_t pte, *child;
-		enum pte_kind kind;
+		bool linked = false;
+		unsigned n;
 
-		if (pt_map_leaf_fits(c, lvl, ia, end)) {
-			/*
-			 * Alignment carries over, so every following slot of this table that the
-			 * range covers in full takes a leaf too: handle the run in one tight loop.
-			 */
-			unsigned n = (unsigned)MIN((uint64_t)(PT_ENTRIES - idx), (end - ia) / size);
-
-			if (!c->commit) {
-				if (table != NULL && pt_map_run_busy(t->fmt, &table[idx], n)) {
-					ret = -EEXIST;
-					goto out;
-				}
-			} else {
-				pt_map_run_write(&table[idx], n, ia + c->delta, size, c->attrs[lvl]);
-				last = idx + n - 1;
-				wrote = true;
-			}
-			ia += (uint64_t)n * size;
-			idx += n;
-			continue;
-		}
-		{
-			CHECK(lvl > 0);
-			pte = table ? READ_ONCE(table[idx]) : 0;
-			kind = pt_pte_kind(t->fmt, lvl, pte);
-			if (kind == PTE_LEAF) {
-				CHECK(!c->commit);
-				ret = -EEXIST;
-				goto out;
-			}
-			if (kind == PTE_TABLE) {
-				child = pt_table_ptr(pt_table_addr(t->fmt, pte));
-			} else if (!c->commit) {
-				c->need++;
-				child = NULL;
-			} else {
-				child = pt_pool_take(&c->pool);
-				pt_clean(t, child, HV_PAGE_SIZE);
-				WRITE_ONCE(table[idx], pt_table_pte(t->fmt, ptr_to_hpa(child)));
-				t->nr_table_pages++;
+		if (!pt_map_leaf_fits(c, lvl, ia, end)) {
+			CHECK(lvl > 0); /* 4K always fits: ia, oa and len are 4K aligned */
+			ret = pt_map_descend(c, table, lvl, idx, ia, stop, &linked);
+			if (linked) {
 				last = idx;
 				wrote = true;
 			}
-			ret = pt_map_level(c, child, lvl - 1, ia, stop);
 			if (ret) {
 				goto out;
 			}
+			ia = stop;
+			idx++;
+			continue;
 		}
-		ia = stop;
-		idx++;
+		/*
+		 * Alignment carries over, so every following slot of this table that the range
+		 * covers in full takes a leaf too: handle the run in one tight loop.
+		 */
+		n = (unsigned)MIN((uint64_t)(PT_ENTRIES - idx), (end - ia) / size);
+		if (!c->commit) {
+			if (table != NULL && pt_map_run_busy(t->fmt, &table[idx], n)) {
+				ret = -EEXIST;
+				goto out;
+			}
+		} else {
+			pt_map_run_write(&table[idx], n, ia + c->delta, size, c->attrs[lvl]);
+			last = idx + n - 1;
+			wrote = true;
+		}
+		ia += (uint64_t)n * size;
+		idx += n;
 	}
 out:
 	if (wrote) {
