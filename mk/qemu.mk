@@ -29,7 +29,7 @@ HAVE_FUZZ := $(wildcard mk/fuzz.mk)
 
 TEST_SUITES := $(UNIT_BINS) \
 	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a)") \
-	"$(QEMU_RUNNER) --arch x86_64 --build-dir build/x86_64-clang --case x86_64-boot --name-suffix -clang" \
+	"$(QEMU_RUNNER) --arch x86_64 --build-dir build/x86_64-clang --case x86_64-boot --name-suffix=-clang" \
 	$(if $(HAVE_FUZZ),"$(MAKE) --no-print-directory fuzz-smoke")
 
 # Building is not a test: a build failure stops `make test` before any suite runs.
