@@ -13,6 +13,7 @@
 #include <hv/exit.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/mmio.h>
 #include <hv/palloc.h>
 
 #include "x86.h"
@@ -25,6 +26,10 @@
  * isa-debug-exit (QEMU hw/misc/debugexit.c): a write of v makes QEMU exit with status
  * (v << 1) | 1. 0x10 means success (status 33); failures write their code 1..15.
  */
+/* The local APIC's MMIO page (SDM vol. 3, 10.4.1): always present, safe to read. */
+#define LAPIC_BASE 0xfee00000ULL
+#define LAPIC_VERSION_REG 0x30
+
 #define DEBUG_EXIT_PORT 0xf4
 #define DEBUG_EXIT_OK 0x10
 
@@ -113,6 +118,19 @@ int arch_selftest(void)
 	if (gdtr.base != x86_cpu_tables_gdt_base()) {
 		pr_err("  x86: GDTR 0x%llx is not ours", (unsigned long long)gdtr.base);
 		ok = false;
+	}
+	/* arch_map_mmio: map the LAPIC page UC, read its version register, map again (no-op). */
+	if (arch_map_mmio(hpa(LAPIC_BASE), HV_PAGE_SIZE) != 0 ||
+	    arch_map_mmio(hpa(LAPIC_BASE), HV_PAGE_SIZE) != 0) {
+		pr_err("  x86: arch_map_mmio(LAPIC) failed");
+		ok = false;
+	} else {
+		uint32_t ver = mmio_read32(LAPIC_BASE + LAPIC_VERSION_REG);
+
+		pr_info("  x86: arch_map_mmio: LAPIC version register 0x%08x", ver);
+		if ((ver & 0xff) == 0 || ver == 0xffffffff) {
+			ok = false;
+		}
 	}
 	__asm__ __volatile__("int3" ::: "memory");
 	if (x86_breakpoints_taken != bp0 + 1) {
