@@ -35,7 +35,7 @@
  * All addresses and lengths are 64-bit; every struct has explicit padding.
  *
  * A request that fails validation changes nothing. Batched calls (MAP, UNMAP, INVALIDATE)
- * validate the whole batch first (any malformed entry: error, nothing done, out_done = 0),
+ * validate the whole batch first (any malformed entry: error, nothing done, out_* not written),
  * then apply entries in order; each entry is all-or-nothing. If entry k fails while being
  * applied, entries 0..k-1 stay done, out_done = k and the error is returned: the guest can
  * resume from entry k.
