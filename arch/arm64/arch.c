@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/*
+ * arm64 implementation of <hv/arch.h>: start-up at EL2 after ExitBootServices, exit codes,
+ * the generic timer counter, cache maintenance and the arch half of the boot self-test.
+ *
+ * AAVMF starts UEFI applications at EL2 (non-VHE) with its own stage-1 MMU and VBAR_EL2 live
+ * (docs/ARM64.md). arch_init() order matters:
+ *   1. mask every exception (DAIF), find the PL011 through ACPI SPCR and register the console,
+ *      still under the firmware's identity map, so every later failure is visible;
+ *   2. our vectors (VBAR_EL2), a dedicated exception stack on SP_EL2 and the hypervisor itself
+ *      moved to SP_EL0;
+ *   3. the page allocator, our translation tables built from it, the switch to them.
+ */
+#include <hv/arch.h>
+#include <hv/check.h>
+#include <hv/console.h>
+#include <hv/exit.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/palloc.h>
+
+#include "arm64.h"
+#include "drivers/uart/pl011.h"
+
+/* PSCI (Arm DEN 0022, "Function prototypes"): function IDs, SMC32 calling convention. */
+#define PSCI_SYSTEM_OFF 0x84000008u
+#define PSCI_SYSTEM_RESET 0x84000009u
+
+/*
+ * Exit status QEMU reports with -semihosting: the same encoding as x86's isa-debug-exit, so one
+ * decoder serves both arches (include/hv/exit.h): success writes 0x10 and QEMU exits with
+ * status (0x10 << 1) | 1 = 33; failure code c exits with (c << 1) | 1.
+ */
+#define EXIT_STATUS_OK 0x10
+
+#define EXC_STACK_SIZE (16 * 1024)
+
+static uint8_t exc_stack[EXC_STACK_SIZE] __aligned(16);
+static struct pl011 uart;
+static const struct console_dev uart_console = {
+	.name = "pl011",
+	.ctx = &uart,
+	.putc = pl011_putc,
+};
+static uint64_t firmware_ttbr0, firmware_vbar, counter_hz;
+
+const char *arch_name(void)
+{
+	return "arm64";
+}
+
+/*
+ * Install our vectors and stacks. SP_EL2 (the stack every exception to EL2 selects) becomes
+ * exc_stack; the hypervisor keeps running on the stack it came with, now through SP_EL0
+ * (PSTATE.SP = 0). Done in one asm block: between "mov sp" and "msr spsel" no memory is used.
+ */
+static void traps_install(void)
+{
+	uint64_t top = (uint64_t)(uintptr_t)(exc_stack + sizeof(exc_stack));
+
+	write_sysreg(vbar_el2, (uint64_t)(uintptr_t)arm64_vectors);
+	isb();
+	__asm__ __volatile__("mov x9, sp\n\t"
+			     "msr sp_el0, x9\n\t"
+			     "mov sp, %0\n\t"
+			     "msr spsel, #0\n\t"
+			     "isb"
+			     :
+			     : "r"(top)
+			     : "x9", "memory");
+}
+
+void arch_init(struct bootinfo *bi)
+{
+	unsigned el = (unsigned)FIELD_GET(ARM64_CURRENTEL_EL, read_sysreg(CurrentEL));
+	int ret;
+
+	/* D, A, I, F: nothing asynchronous may arrive before we have a handler for it. */
+	__asm__ __volatile__("msr daifset, #0xf" ::: "memory");
+	firmware_ttbr0 = read_sysreg(ttbr0_el2);
+	firmware_vbar = read_sysreg(vbar_el2);
+	counter_hz = read_sysreg(cntfrq_el0);
+	arm64_traps_init(bi->image_base);
+
+	uart.base = (uintptr_t)arm64_spcr_uart_base(bi->rsdp);
+	if (pl011_probe(&uart) == 0) {
+		console_register(&uart_console);
+	}
+	pr_info("arm64: EL%u, console PL011 at 0x%llx (from ACPI SPCR)", el,
+		(unsigned long long)uart.base);
+	if (el != 2 || (read_sysreg(hcr_el2) & HCR_EL2_E2H)) {
+		/* Nothing below (VBAR_EL2, TTBR0_EL2, the non-VHE TCR format) would be right. */
+		hv_panic("arm64: need non-VHE EL2, running at EL%u HCR_EL2=0x%llx", el,
+			 (unsigned long long)read_sysreg(hcr_el2));
+	}
+
+	traps_install();
+	pr_info("arm64: own vectors at VBAR_EL2=0x%llx (firmware's were at 0x%llx)",
+		(unsigned long long)read_sysreg(vbar_el2), (unsigned long long)firmware_vbar);
+
+	ret = palloc_init(bi);
+	if (ret != 0) {
+		hv_panic("arm64: no usable memory for the page allocator (%d)", ret);
+	}
+	ret = arm64_mmu_init(bi);
+	if (ret == 0 && uart.base != 0) {
+		ret = arch_map_mmio(hpa(uart.base), HV_PAGE_SIZE);
+	}
+	if (ret != 0) {
+		hv_panic("arm64: cannot build translation tables (%d)", ret);
+	}
+	arm64_mmu_enable();
+	pr_info("arm64: own translation tables, TTBR0_EL2=0x%llx TCR_EL2=0x%llx (firmware "
+		"TTBR0_EL2 was 0x%llx)",
+		(unsigned long long)read_sysreg(ttbr0_el2), (unsigned long long)read_sysreg(tcr_el2),
+		(unsigned long long)firmware_ttbr0);
+}
+
+int arch_selftest(void)
+{
+	uint64_t bp0 = arm64_breakpoints_taken;
+	uint64_t image = (uint64_t)(uintptr_t)&arch_selftest, pa = 0;
+	uint64_t unmapped = 0x00007f0000000000ULL;
+	bool ok = true;
+
+	if (read_sysreg(ttbr0_el2) != arm64_mmu_root() || read_sysreg(ttbr0_el2) == firmware_ttbr0) {
+		pr_err("  arm64: TTBR0_EL2 0x%llx is not ours (0x%llx; firmware 0x%llx)",
+		       (unsigned long long)read_sysreg(ttbr0_el2),
+		       (unsigned long long)arm64_mmu_root(), (unsigned long long)firmware_ttbr0);
+		ok = false;
+	}
+	if (!(read_sysreg(sctlr_el2) & SCTLR_EL2_M)) {
+		pr_err("  arm64: the EL2 MMU is off");
+		ok = false;
+	}
+	if (read_sysreg(vbar_el2) != (uint64_t)(uintptr_t)arm64_vectors ||
+	    read_sysreg(vbar_el2) == firmware_vbar) {
+		pr_err("  arm64: VBAR_EL2 0x%llx is not ours", (unsigned long long)read_sysreg(vbar_el2));
+		ok = false;
+	}
+	/* Our tables, as the hardware walks them: identity for our code, nothing far above RAM. */
+	if (!arm64_mmu_translate(image, &pa) || pa != image) {
+		pr_err("  arm64: AT S1E2R of our own code 0x%llx gave 0x%llx",
+		       (unsigned long long)image, (unsigned long long)pa);
+		ok = false;
+	}
+	if (arm64_mmu_translate(unmapped, &pa)) {
+		pr_err("  arm64: 0x%llx is mapped (to 0x%llx)", (unsigned long long)unmapped,
+		       (unsigned long long)pa);
+		ok = false;
+	}
+	__asm__ __volatile__("brk %0" ::"i"(ARM64_BRK_SELFTEST) : "memory");
+	if (arm64_breakpoints_taken != bp0 + 1) {
+		pr_err("  arm64: brk did not go through our vectors");
+		ok = false;
+	}
+	pr_info("  arm64: TTBR0_EL2=0x%llx (firmware 0x%llx), VBAR_EL2=0x%llx (firmware 0x%llx), "
+		"brk handled %llu time(s)",
+		(unsigned long long)read_sysreg(ttbr0_el2), (unsigned long long)firmware_ttbr0,
+		(unsigned long long)read_sysreg(vbar_el2), (unsigned long long)firmware_vbar,
+		(unsigned long long)(arm64_breakpoints_taken - bp0));
+	return ok ? 0 : -1;
+}
+
+static void psci_call(uint32_t fn)
+{
+	register uint64_t x0 __asm__("x0") = fn;
+
+	/* SMC Calling Convention (Arm DEN 0028): x0-x17 may be clobbered. */
+	__asm__ __volatile__("smc #0"
+			     : "+r"(x0)
+			     :
+			     : "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
+			       "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+}
+
+/*
+ * The test runner's contract (docs/ARM64.md): the last console line is "HV-EXIT: <code>";
+ * then semihosting SYS_EXIT_EXTENDED gives QEMU (-semihosting) a real exit status; without
+ * semihosting, PSCI SYSTEM_OFF (success) or SYSTEM_RESET (failure; QEMU -no-reboot exits).
+ */
+__noreturn void arch_exit(int code)
+{
+	uint64_t v = code == HV_EXIT_OK ? EXIT_STATUS_OK : (uint64_t)code & 0x0f;
+
+	if (v == 0) {
+		v = 0x0f; /* never let a failure look like success or QEMU's own status 1 */
+	}
+	hv_log(code == HV_EXIT_OK ? LOG_INFO : LOG_ERR, "HV-EXIT: %d", code);
+	arm64_semihost_exit((v << 1) | 1);
+	psci_call(code == HV_EXIT_OK ? PSCI_SYSTEM_OFF : PSCI_SYSTEM_RESET);
+	arch_halt();
+}
+
+__noreturn void arch_halt(void)
+{
+	for (;;) {
+		__asm__ __volatile__("msr daifset, #0xf\n\twfi" ::: "memory");
+	}
+}
+
+/* CNTPCT_EL0 behind an ISB so the read is not speculated early (Arm ARM, "The Generic Timer in AArch64 state"). */
+uint64_t arch_counter(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
+uint64_t arch_counter_hz(void)
+{
+	if (counter_hz == 0) {
+		counter_hz = read_sysreg(cntfrq_el0);
+	}
+	return counter_hz;
+}
+
+void arch_cpu_relax(void)
+{
+	__asm__ __volatile__("yield" ::: "memory");
+}
+
+/*
+ * Clean [p, p+len) to the point of coherency (DC CVAC per line; line size from CTR_EL0.DminLine,
+ * in words) and wait for completion with DSB SY, which covers observers outside the inner
+ * shareable domain such as a non-coherent SMMU table walker.
+ */
+void arch_dcache_clean(const void *p, size_t len)
+{
+	uint64_t line = 4ULL << FIELD_GET(CTR_DMINLINE, read_sysreg(ctr_el0));
+	uint64_t a = (uint64_t)(uintptr_t)p & ~(line - 1);
+	uint64_t end = (uint64_t)(uintptr_t)p + len;
+
+	dsb(ish);
+	for (; a < end; a += line) {
+		__asm__ __volatile__("dc cvac, %0" ::"r"(a) : "memory");
+	}
+	dsb(sy);
+}
