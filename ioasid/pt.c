@@ -515,31 +515,55 @@ static void pt_unmap_note(struct pt_unmap_ctx *c, uint64_t start, uint64_t end, 
 	c->run_end = end;
 }
 
-/* Pass 2 at the leaf level: clear the present entries among n slots from ia. */
-static unsigned pt_unmap_run_4k(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia)
+/*
+ * Pass 2: clear the present leaves among n fully covered slots at lvl from ia, stopping before
+ * the first table entry (which needs the recursive path). Returns the slots consumed;
+ * *cleared says whether any entry was written.
+ */
+static unsigned pt_unmap_run(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia,
+			     unsigned lvl, bool *cleared)
 {
-	uint64_t present = pt_present_mask(c->t->fmt);
-	unsigned i, first = n, last = 0, cleared = 0;
+	enum pt_format fmt = c->t->fmt;
+	uint64_t present = pt_present_mask(fmt), size = PT_LVL_SIZE(lvl);
+	unsigned i, first = n, last = 0, count = 0;
 
 	for (i = 0; i < n; i++) {
-		if (READ_ONCE(slot[i]) & present) {
-			WRITE_ONCE(slot[i], 0);
-			first = MIN(first, i);
-			last = i;
-			cleared++;
+		uint64_t pte = READ_ONCE(slot[i]);
+
+		if ((pte & present) == 0) {
+			continue;
 		}
+		if (lvl > 0 && pt_pte_kind(fmt, lvl, pte) == PTE_TABLE) {
+			break;
+		}
+		WRITE_ONCE(slot[i], 0);
+		first = MIN(first, i);
+		last = i;
+		count++;
 	}
-	if (cleared) {
-		pt_unmap_note(c, ia + (uint64_t)first * SZ_4K, ia + (uint64_t)(last + 1) * SZ_4K,
-			      (uint64_t)cleared * SZ_4K);
+	if (count) {
+		pt_unmap_note(c, ia + first * size, ia + (last + 1) * size, count * size);
 	}
-	return cleared;
+	*cleared = count != 0;
+	return i;
 }
 
-static bool pt_table_empty(enum pt_format fmt, unsigned lvl, const uint64_t *table)
+/*
+ * True if no entry of the table is present. Our own tables are only written under the caller's
+ * lock, so plain reads are fine; OR-ing 64 entries at a time keeps the common "not empty" answer
+ * cheap.
+ */
+static bool pt_table_empty(enum pt_format fmt, const uint64_t *table)
 {
-	for (unsigned i = 0; i < PT_ENTRIES; i++) {
-		if (pt_pte_kind(fmt, lvl, READ_ONCE(table[i])) != PTE_NONE) {
+	uint64_t present = pt_present_mask(fmt);
+
+	for (unsigned i = 0; i < PT_ENTRIES; i += 64) {
+		uint64_t acc = 0;
+
+		for (unsigned j = 0; j < 64; j++) {
+			acc |= table[i + j] & present;
+		}
+		if (acc) {
 			return false;
 		}
 	}
@@ -578,13 +602,14 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl
 		/* 4K slots are never split: pass 1 has nothing to do, pass 2 clears them all */
 		if (c->commit) {
 			unsigned n = (unsigned)((end - ia) >> HV_PAGE_SHIFT);
-			bool cleared = pt_unmap_run_4k(c, &table[idx], n, ia) != 0;
+			bool cleared;
 
+			pt_unmap_run(c, &table[idx], n, ia, 0, &cleared);
 			if (cleared) {
 				pt_clean(t, &table[idx], n * sizeof(*table));
 			}
 			if (emptied != NULL) {
-				*emptied = cleared && (covered || pt_table_empty(t->fmt, lvl, table));
+				*emptied = cleared && (covered || pt_table_empty(t->fmt, table));
 			}
 		}
 		return;
@@ -603,6 +628,23 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl
 				pt_unmap_level(c, NULL, lvl - 1, ia, stop, NULL);
 			}
 			goto next;
+		}
+		if (full && c->commit) {
+			/* a run of fully covered slots: leaves go in one tight loop */
+			unsigned n = (unsigned)MIN((uint64_t)(PT_ENTRIES - idx), (end - ia) / size);
+			bool cleared;
+			unsigned k = pt_unmap_run(c, &table[idx], n, ia, lvl, &cleared);
+
+			if (cleared) {
+				last = idx + k - 1;
+				wrote = true;
+			}
+			if (k > 0) {
+				ia += (uint64_t)k * size;
+				idx += k;
+				continue;
+			}
+			/* table[idx] is a table entry: the recursive path below */
 		}
 		pte = READ_ONCE(table[idx]);
 		switch (pt_pte_kind(t->fmt, lvl, pte)) {
@@ -652,7 +694,7 @@ next:
 		pt_clean(t, &table[first], (last - first + 1) * sizeof(*table));
 	}
 	if (c->commit && emptied != NULL) {
-		*emptied = wrote && (covered || pt_table_empty(t->fmt, lvl, table));
+		*emptied = wrote && (covered || pt_table_empty(t->fmt, table));
 	}
 }
 

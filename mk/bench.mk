@@ -20,6 +20,4 @@ bench: $(BENCH_PT)
 	$(Q)$(BENCH_PT)
 
 bench-callgrind: $(BENCH_PT)
-	$(Q)valgrind --tool=callgrind --callgrind-out-file=$(HOSTBUILD)/bench/callgrind.out \
-		$(BENCH_PT) --quick
-	$(Q)callgrind_annotate $(HOSTBUILD)/bench/callgrind.out 2>/dev/null | head -40
+	$(Q)python3 tests/bench/callgrind.py $(BENCH_PT)

@@ -13,7 +13,9 @@
  * allocated (a busy DMA domain); the 1 GiB cases allocate and free their tables every round.
  * Then it prints table memory per mapped GiB with 4K pages only, with 2M, and with 1G leaves.
  *
- * Usage: bench_pt [--quick]   (--quick: fewer rounds, for valgrind --tool=callgrind)
+ * Usage: bench_pt [--quick] [--case N FMT]
+ *   --quick: fewer rounds; --case: only case N of format FMT (tests/bench/callgrind.py uses
+ *   both under valgrind --tool=callgrind to count instructions per call).
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -59,27 +61,28 @@ static void die(const char *what, int ret)
 	exit(1);
 }
 
+/*
+ * The measured bodies are separate non-inlined functions so tests/bench/callgrind.py can read
+ * their inclusive instruction counts by name.
+ */
+#define BENCH_FN __attribute__((noinline, noclone))
+
 /* The baseline: n single 64-bit stores of PTE-like values, then n stores of zero. */
 static volatile uint64_t *base_arr;
+#define BASE_MAX_PTES (1ULL << 18)
 
-static uint64_t baseline_store(uint64_t n, uint64_t oa, uint64_t step)
+BENCH_FN static void baseline_store(uint64_t n, uint64_t oa, uint64_t step)
 {
-	uint64_t t0 = now_ns();
-
 	for (uint64_t i = 0; i < n; i++) {
 		base_arr[i] = (oa + i * step) | 3;
 	}
-	return now_ns() - t0;
 }
 
-static uint64_t baseline_clear(uint64_t n)
+BENCH_FN static void baseline_clear(uint64_t n)
 {
-	uint64_t t0 = now_ns();
-
 	for (uint64_t i = 0; i < n; i++) {
 		base_arr[i] = 0;
 	}
-	return now_ns() - t0;
 }
 
 struct bcase {
@@ -103,12 +106,39 @@ static const struct bcase cases[] = {
 	{ "1G as one 1G", SZ_1G, 0x100000000ULL, SZ_1G, 1, 1, ALL_SIZES, 3 * SZ_1G, true },
 };
 
+BENCH_FN static void bench_map_batch(struct pt_table *t, const struct bcase *c)
+{
+	for (unsigned i = 0; i < c->calls; i++) {
+		int ret = pt_map(t, c->ia + i * c->len, hpa(c->oa + i * c->len), c->len, RW);
+
+		if (ret) {
+			die("pt_map", ret);
+		}
+	}
+}
+
+/* Unmap and, once "the invalidation is done", free the emptied tables. */
+BENCH_FN static void bench_unmap_batch(struct pt_table *t, const struct bcase *c)
+{
+	struct pt_gather g;
+	uint64_t un;
+
+	pt_gather_init(&g);
+	for (unsigned i = 0; i < c->calls; i++) {
+		int ret = pt_unmap(t, c->ia + i * c->len, c->len, &g, &un);
+
+		if (ret || un != c->len) {
+			die("pt_unmap", ret);
+		}
+	}
+	pt_gather_release(t, &g);
+}
+
 static void run_case(const struct bcase *c, enum pt_format fmt)
 {
 	static uint64_t tm[MAX_ROUNDS], tu[MAX_ROUNDS], bm[MAX_ROUNDS], bu[MAX_ROUNDS];
 	unsigned rounds = c->big ? rounds_big : rounds_small;
-	uint64_t n = c->ptes * c->calls, un;
-	struct pt_gather g;
+	uint64_t n = c->ptes * c->calls;
 	struct pt_table t;
 	double mm, mu, bmm, bmu;
 	int ret;
@@ -121,29 +151,21 @@ static void run_case(const struct bcase *c, enum pt_format fmt)
 		die("pin", ret);
 	}
 	for (unsigned r = 0; r < rounds; r++) {
-		uint64_t t0, t1, t2;
+		uint64_t t0, t1, t2, t3, t4;
 
 		t0 = now_ns();
-		for (unsigned i = 0; i < c->calls; i++) {
-			ret = pt_map(&t, c->ia + i * c->len, hpa(c->oa + i * c->len), c->len, RW);
-			if (ret) {
-				die("pt_map", ret);
-			}
-		}
+		bench_map_batch(&t, c);
 		t1 = now_ns();
-		pt_gather_init(&g);
-		for (unsigned i = 0; i < c->calls; i++) {
-			ret = pt_unmap(&t, c->ia + i * c->len, c->len, &g, &un);
-			if (ret || un != c->len) {
-				die("pt_unmap", ret);
-			}
-		}
-		pt_gather_release(&t, &g);
+		bench_unmap_batch(&t, c);
 		t2 = now_ns();
+		baseline_store(n, c->oa, c->len / c->ptes);
+		t3 = now_ns();
+		baseline_clear(n);
+		t4 = now_ns();
 		tm[r] = t1 - t0;
 		tu[r] = t2 - t1;
-		bm[r] = baseline_store(n, c->oa, c->len / c->ptes);
-		bu[r] = baseline_clear(n);
+		bm[r] = t3 - t2;
+		bu[r] = t4 - t3;
 	}
 	pt_destroy(&t);
 	mm = (double)median(tm, rounds) / c->calls;
@@ -184,7 +206,7 @@ int main(int argc, char **argv)
 		const char *name;
 	} fmts[] = { { PT_FMT_VTD_SL, "VT-d second-level, 48-bit" },
 		     { PT_FMT_ARM_S2, "Arm stage 2, 48-bit" } };
-	uint64_t max_ptes = 1ULL << 18;
+	int only_case = -1, only_fmt = -1;
 
 	/*
 	 * The hypervisor's page allocator hands out memory that is already mapped. glibc would
@@ -195,13 +217,31 @@ int main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	mallopt(M_MMAP_THRESHOLD, 1 << 30);
 	mallopt(M_TOP_PAD, 64 << 20);
-	if (argc > 1 && strcmp(argv[1], "--quick") == 0) {
-		rounds_small = 21;
-		rounds_big = 3;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0) {
+			rounds_small = 21;
+			rounds_big = 3;
+		} else if (strcmp(argv[i], "--case") == 0 && i + 2 < argc) {
+			/* one case of one format, for tests/bench/callgrind.py */
+			only_case = atoi(argv[++i]);
+			only_fmt = atoi(argv[++i]);
+		} else {
+			fprintf(stderr, "usage: bench_pt [--quick] [--case N FMT]\n");
+			return 2;
+		}
 	}
-	base_arr = calloc(max_ptes * 256, sizeof(uint64_t));
+	base_arr = calloc(BASE_MAX_PTES, sizeof(uint64_t));
 	if (base_arr == NULL) {
 		die("calloc", -1);
+	}
+	if (only_case >= 0) {
+		const struct bcase *c = &cases[only_case % ARRAY_SIZE(cases)];
+
+		printf("case %s fmt %s rounds %u calls %u ptes %lu\n", c->name,
+		       fmts[only_fmt % ARRAY_SIZE(fmts)].name, c->big ? rounds_big : rounds_small,
+		       c->calls, (unsigned long)c->ptes);
+		run_case(c, fmts[only_fmt % ARRAY_SIZE(fmts)].fmt);
+		return 0;
 	}
 	printf("pt engine benchmark: median of %u rounds (%u for 1G cases), ns per call;\n"
 	       "baseline = the same number of single 64-bit stores into a preallocated array\n",
