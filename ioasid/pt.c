@@ -622,11 +622,18 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl
 		uint64_t pte, *child;
 		bool child_empty = false;
 
-		if (!c->commit && (full || table == NULL)) {
-			if (!full) { /* partial leaf of a table a split will create */
-				c->need++;
-				pt_unmap_level(c, NULL, lvl - 1, ia, stop, NULL);
-			}
+		if (!c->commit && full) {
+			/* Pass 1 only cares about partial slots: at most the last one is left. */
+			uint64_t skip_to = MAX(stop, ALIGN_DOWN(end, size));
+
+			idx += (unsigned)((skip_to - ia) / size);
+			ia = skip_to;
+			continue;
+		}
+		if (!c->commit && table == NULL) {
+			/* a partial leaf of a table a split will create: it splits too */
+			c->need++;
+			pt_unmap_level(c, NULL, lvl - 1, ia, stop, NULL);
 			goto next;
 		}
 		if (full && c->commit) {
