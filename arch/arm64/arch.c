@@ -13,11 +13,13 @@
  */
 #include <hv/arch.h>
 #include <hv/check.h>
+#include <hv/errno.h>
 #include <hv/console.h>
 #include <hv/exit.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
+#include <hv/selftest.h>
 
 #include "arm64.h"
 #include "drivers/uart/pl011.h"
@@ -43,6 +45,8 @@ static const struct console_dev uart_console = {
 	.putc = pl011_putc,
 };
 static uint64_t firmware_ttbr0, firmware_vbar, counter_hz;
+/* A device page from the firmware's memory map that we do not map at boot (self-test). */
+static uint64_t mmio_probe;
 
 const char *arch_name(void)
 {
@@ -81,6 +85,11 @@ void arch_init(struct bootinfo *bi)
 	firmware_vbar = read_sysreg(vbar_el2);
 	counter_hz = read_sysreg(cntfrq_el0);
 	arm64_traps_init(bi->image_base);
+	for (uint32_t i = 0; i < bi->nr_mem && mmio_probe == 0; i++) {
+		if (bi->mem[i].type == MEM_MMIO) {
+			mmio_probe = hpa_val(bi->mem[i].base);
+		}
+	}
 
 	uart.base = (uintptr_t)arm64_spcr_uart_base(bi->rsdp);
 	if (pl011_probe(&uart) == 0) {
@@ -116,6 +125,36 @@ void arch_init(struct bootinfo *bi)
 		(unsigned long long)firmware_ttbr0);
 }
 
+/*
+ * arch_map_mmio() as the hardware sees it: mapping the console page again is a no-op, a RAM page
+ * is refused (it is already mapped as Normal memory), and a device page the firmware reported
+ * but we never mapped becomes an identity Device-nGnRE translation (AT S1E2R, PAR_EL1.ATTR).
+ */
+static bool selftest_map_mmio(void)
+{
+	uint64_t ram = ALIGN_DOWN((uint64_t)(uintptr_t)&exc_stack, HV_PAGE_SIZE), pa = 0, attr;
+	int again, conflict, ret;
+	bool mapped = false;
+
+	again = uart.base != 0 ? arch_map_mmio(hpa(uart.base), HV_PAGE_SIZE) : 0;
+	conflict = arch_map_mmio(hpa(ram), HV_PAGE_SIZE);
+	if (mmio_probe == 0) {
+		return ST_CHECK(again == 0 && conflict == -EEXIST,
+				"arm64: arch_map_mmio: UART again %d, RAM page %d (no firmware MMIO "
+				"region to map)",
+				again, conflict);
+	}
+	mapped = arm64_mmu_translate(mmio_probe, &pa);
+	ret = arch_map_mmio(hpa(mmio_probe), HV_PAGE_SIZE);
+	attr = arm64_mmu_translate(mmio_probe, &pa) ? FIELD_GET(PAR_ATTR, read_sysreg(par_el1)) : ~0ULL;
+	return ST_CHECK(again == 0 && conflict == -EEXIST && !mapped && ret == 0 &&
+				pa == mmio_probe && attr == MAIR_ATTR_DEVICE_NGNRE,
+			"arm64: arch_map_mmio: UART again %d, RAM page %d, firmware MMIO 0x%llx "
+			"unmapped before (%s), mapped %d to 0x%llx attr 0x%llx",
+			again, conflict, (unsigned long long)mmio_probe, mapped ? "no" : "yes", ret,
+			(unsigned long long)pa, (unsigned long long)attr);
+}
+
 int arch_selftest(void)
 {
 	uint64_t bp0 = arm64_breakpoints_taken;
@@ -149,6 +188,7 @@ int arch_selftest(void)
 		       (unsigned long long)pa);
 		ok = false;
 	}
+	ok &= selftest_map_mmio();
 	__asm__ __volatile__("brk %0" ::"i"(ARM64_BRK_SELFTEST) : "memory");
 	if (arm64_breakpoints_taken != bp0 + 1) {
 		pr_err("  arm64: brk did not go through our vectors");

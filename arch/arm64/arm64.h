@@ -130,6 +130,7 @@
 /* PAR_EL1 after AT */
 #define PAR_F BIT(0)
 #define PAR_PA GENMASK(47, 12)
+#define PAR_ATTR GENMASK(63, 56)      /* MAIR-format attributes of the translation */
 
 /* CTR_EL0 */
 #define CTR_DMINLINE GENMASK(19, 16)

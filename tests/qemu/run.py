@@ -58,12 +58,11 @@ def ovmf_pflash(workdir, case):
 
 
 def arm64_decode_exit(rc):
-    """Semihosting SYS_EXIT (arch/arm64, docs/ARM64.md): QEMU exits with the hypervisor's code
-    itself, 0 for success. PSCI SYSTEM_OFF without semihosting also gives 0, so a success must
-    be confirmed by the expected log lines; -no-reboot turns SYSTEM_RESET into status 0 too."""
-    if rc is not None and 0 <= rc <= 0x0f:
-        return rc
-    return None
+    """Semihosting SYS_EXIT_EXTENDED (arch/arm64/arch.c, docs/ARM64.md) with the same encoding
+    as x86's isa-debug-exit: status (0x10 << 1) | 1 = 33 for success, (c << 1) | 1 for failure
+    code c. Without semihosting the hypervisor falls back to PSCI SYSTEM_OFF/RESET, QEMU exits
+    with 0 and, like any other status, that counts as "no exit code reported"."""
+    return x86_decode_exit(rc)
 
 
 def aavmf_pflash(workdir, case):
@@ -136,6 +135,53 @@ CASES = [
         "exit": HV_EXIT_EXCEPTION,
         "expect": [r"^\[ERR\] EXCEPTION #UD invalid opcode \(vector 6\)", r"RIP=[0-9a-f]{16}",
                    r"CR3=[0-9a-f]{16}"],
+        "forbid": [r"selftest fault_ud: PASS", r"inside the exception handler"],
+    },
+]
+
+# arm64: the same self-tests under AAVMF at EL2 (docs/ARM64.md).
+CASES += [
+    {
+        "name": "arm64-boot",
+        "arch": "arm64",
+        "cmdline": "selftest=boot boot.stale_key",
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] ioasid-hv \S+ \(arm64\) starting",
+                   r"ExitBootServices retries: [1-9]",
+                   r"arm64: EL2, console PL011 at 0x[0-9a-f]+ \(from ACPI SPCR\)",
+                   r"arm64: own vectors at VBAR_EL2=0x[0-9a-f]+",
+                   r"arm64: own translation tables, TTBR0_EL2=0x[0-9a-f]+",
+                   r"arm64: TTBR0_EL2=0x[0-9a-f]+ \(firmware 0x[0-9a-f]+\), VBAR_EL2=.* "
+                   r"brk handled 1 time",
+                   r"arm64: arch_map_mmio: .*: ok",
+                   r"free count restored after page_free .*: ok",
+                   r"the heap grew through _sbrk .*: ok",
+                   r"^\[INF\] selftest boot: PASS",
+                   r"^\[INF\] HV-EXIT: 0$"],
+        "forbid": NO_TROUBLE,
+    },
+    {
+        "name": "arm64-fault",
+        "arch": "arm64",
+        "cmdline": "selftest=fault",
+        "exit": HV_EXIT_EXCEPTION,
+        "expect": [r"^\[ERR\] EXCEPTION sync \(EL2, SP_EL0\)",
+                   r"EC=0x25 \(data abort at EL2\)",
+                   r"data abort: translation fault, level \d on read",
+                   r"FAR_EL2=00007f0000000000",
+                   r"ELR_EL2=[0-9a-f]{16} \(ioasid-hv.so\+0x[0-9a-f]+\) SPSR_EL2=",
+                   r"x0 =[0-9a-f]{16} x1 =", r"x28=[0-9a-f]{16} x29=[0-9a-f]{16} x30=[0-9a-f]{16} SP =",
+                   r"^\[ERR\] HV-EXIT: 3$"],
+        "forbid": [r"selftest fault: PASS", r"nothing is trapping", r"inside the exception handler"],
+    },
+    {
+        "name": "arm64-fault-ud",
+        "arch": "arm64",
+        "cmdline": "selftest=fault_ud",
+        "exit": HV_EXIT_EXCEPTION,
+        "expect": [r"^\[ERR\] EXCEPTION sync \(EL2, SP_EL0\)",
+                   r"EC=0x3c \(BRK instruction\)", r"brk #0x3e8 \(__builtin_trap\)",
+                   r"ELR_EL2=[0-9a-f]{16}", r"^\[ERR\] HV-EXIT: 3$"],
         "forbid": [r"selftest fault_ud: PASS", r"inside the exception handler"],
     },
 ]
