@@ -27,8 +27,10 @@
 #include <hv/arch.h>
 #include <hv/bits.h>
 #include <hv/bootinfo.h>
+#include <hv/cmdline.h>
 #include <hv/exit.h>
 #include <hv/log.h>
+#include <hv/memmap.h>
 
 #define BOOT_POOL_PAGES 4096  /* 16 MiB heap */
 #define BOOT_EBS_TRIES 8      /* ExitBootServices attempts before giving up */
@@ -62,40 +64,6 @@ static void boot_print(const char *fmt, ...)
 	}
 	wbuf[n] = 0;
 	uefi_call_wrapper(sys->ConOut->OutputString, 2, sys->ConOut, wbuf);
-}
-
-/*
- * Load options are UCS-2 text when set by the shell or a boot entry with a string, but may be
- * opaque binary data; only accept printable ASCII. The shell passes argv[0] first: drop a first
- * word that names an .efi file.
- */
-static void boot_cmdline_from_options(const void *opt, UINT32 size, char *out, size_t outsz)
-{
-	const CHAR16 *w = opt;
-	size_t n = 0, len = size / sizeof(CHAR16);
-	char *first_space;
-
-	out[0] = '\0';
-	if (opt == NULL || size < sizeof(CHAR16) || size % sizeof(CHAR16) != 0) {
-		return;
-	}
-	for (size_t i = 0; i < len && w[i] != 0; i++) {
-		if (w[i] > 0x7e || (w[i] < 0x20 && w[i] != '\t')) {
-			out[0] = '\0';
-			return;
-		}
-		if (n + 1 < outsz) {
-			out[n++] = (char)w[i];
-		}
-	}
-	out[n] = '\0';
-	first_space = strchr(out, ' ');
-	if (first_space != NULL && first_space - out > 4 &&
-	    strncasecmp(first_space - 4, ".efi", 4) == 0) {
-		memmove(out, first_space + 1, strlen(first_space + 1) + 1);
-	} else if (first_space == NULL && n > 4 && strncasecmp(out + n - 4, ".efi", 4) == 0) {
-		out[0] = '\0';
-	}
 }
 
 static void boot_cmdline_from_file(EFI_HANDLE device, char *out, size_t outsz)
@@ -164,101 +132,29 @@ static uint32_t boot_mem_type(UINT32 efi_type)
 	}
 }
 
-/* Replace whatever covers [base, base+size) by one region of the given type. */
-static int bi_carve(struct bootinfo *bi, uint64_t base, uint64_t size, uint32_t type)
-{
-	uint64_t end = base + size;
-
-	for (uint32_t i = 0; i < bi->nr_mem; i++) {
-		struct mem_region *m = &bi->mem[i];
-		uint64_t mb = m->base.v, me = mb + m->size;
-
-		if (me <= base || mb >= end) {
-			continue;
-		}
-		if (mb < base && me > end) {
-			/* Split: keep the head here, append the tail. */
-			if (bi->nr_mem == BOOTINFO_MAX_MEM) {
-				return -1;
-			}
-			bi->mem[bi->nr_mem++] = (struct mem_region){ hpa(end), me - end, m->type, 0 };
-			m->size = base - mb;
-		} else if (mb < base) {
-			m->size = base - mb;
-		} else if (me > end) {
-			m->base = hpa(end);
-			m->size = me - end;
-		} else {
-			m->size = 0; /* fully covered: dropped when compacting */
-		}
-	}
-	if (bi->nr_mem == BOOTINFO_MAX_MEM) {
-		return -1;
-	}
-	bi->mem[bi->nr_mem++] = (struct mem_region){ hpa(base), size, type, 0 };
-	return 0;
-}
-
-/* Sort by address, drop empty regions, merge neighbours of the same type. */
-static void bi_normalise(struct bootinfo *bi)
-{
-	uint32_t n = 0;
-
-	for (uint32_t i = 1; i < bi->nr_mem; i++) {
-		struct mem_region key = bi->mem[i];
-		uint32_t j = i;
-
-		while (j > 0 && bi->mem[j - 1].base.v > key.base.v) {
-			bi->mem[j] = bi->mem[j - 1];
-			j--;
-		}
-		bi->mem[j] = key;
-	}
-	for (uint32_t i = 0; i < bi->nr_mem; i++) {
-		struct mem_region *m = &bi->mem[i];
-
-		if (m->size == 0) {
-			continue;
-		}
-		if (n > 0 && bi->mem[n - 1].type == m->type &&
-		    bi->mem[n - 1].base.v + bi->mem[n - 1].size == m->base.v) {
-			bi->mem[n - 1].size += m->size;
-			continue;
-		}
-		bi->mem[n++] = *m;
-	}
-	bi->nr_mem = n;
-}
-
 /* Fill bi->mem from the final UEFI map. Runs after ExitBootServices: no UEFI calls. */
 static int bi_from_map(struct bootinfo *bi, const void *map, UINTN map_size, UINTN desc_size,
 		       uint64_t pool, uint64_t pool_size)
 {
-	bi->nr_mem = 0;
-	for (UINTN off = 0; off + desc_size <= map_size; off += desc_size) {
-		const EFI_MEMORY_DESCRIPTOR *d = (const void *)((const char *)map + off);
-		uint32_t type = boot_mem_type(d->Type);
-		uint64_t size = d->NumberOfPages << EFI_PAGE_SHIFT;
+	int ret = 0;
 
-		if (bi->nr_mem > 0 && bi->mem[bi->nr_mem - 1].type == type &&
-		    bi->mem[bi->nr_mem - 1].base.v + bi->mem[bi->nr_mem - 1].size ==
-			    d->PhysicalStart) {
-			bi->mem[bi->nr_mem - 1].size += size;
-			continue;
+	bi->nr_mem = 0;
+	for (UINTN off = 0; off + desc_size <= map_size && ret == 0; off += desc_size) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const void *)((const char *)map + off);
+
+		if (d->NumberOfPages != 0) {
+			ret = memmap_append(bi, d->PhysicalStart, d->NumberOfPages << EFI_PAGE_SHIFT,
+					    boot_mem_type(d->Type));
 		}
-		if (bi->nr_mem == BOOTINFO_MAX_MEM - 4) {
-			return -1;
-		}
-		bi->mem[bi->nr_mem++] =
-			(struct mem_region){ hpa(d->PhysicalStart), size, type, 0 };
 	}
-	if (bi_carve(bi, hpa_val(bi->image_base), ALIGN_UP(bi->image_size, EFI_PAGE_SIZE),
-		     MEM_HV_IMAGE) != 0 ||
-	    bi_carve(bi, pool, pool_size, MEM_HV_POOL) != 0) {
-		return -1;
+	/* The image and the pool are carved even from a truncated map: they must stay ours. */
+	if (memmap_carve(bi, hpa_val(bi->image_base), ALIGN_UP(bi->image_size, EFI_PAGE_SIZE),
+			 MEM_HV_IMAGE) != 0 ||
+	    memmap_carve(bi, pool, pool_size, MEM_HV_POOL) != 0) {
+		ret = -1;
 	}
-	bi_normalise(bi);
-	return 0;
+	memmap_normalise(bi);
+	return ret;
 }
 
 /*
@@ -317,13 +213,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	boot_print("ioasid-hv: image base 0x%llx size 0x%llx\n",
 		   (unsigned long long)hpa_val(bi->image_base), (unsigned long long)bi->image_size);
 
-	boot_cmdline_from_options(li->LoadOptions, li->LoadOptionsSize, bi->cmdline,
-				  sizeof(bi->cmdline));
+	cmdline_from_ucs2(li->LoadOptions, li->LoadOptionsSize, bi->cmdline, sizeof(bi->cmdline));
 	if (bi->cmdline[0] == '\0') {
 		boot_cmdline_from_file(li->DeviceHandle, bi->cmdline, sizeof(bi->cmdline));
 	}
 	boot_print("ioasid-hv: cmdline \"%s\"\n", bi->cmdline);
-	stale_key = strstr(bi->cmdline, BOOT_OPT_STALE_KEY) != NULL;
+	stale_key = cmdline_get(bi->cmdline, BOOT_OPT_STALE_KEY, NULL, 0);
 
 	bi->rsdp = boot_find_rsdp();
 	if (hpa_val(bi->rsdp) == 0) {
@@ -362,7 +257,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	if (bi_from_map(bi, map, map_size, desc_size, pool, BOOT_POOL_PAGES * EFI_PAGE_SIZE) !=
 	    0) {
 		arch_init(bi); /* for the console */
-		pr_err("boot: the UEFI memory map has more than %d regions", BOOTINFO_MAX_MEM);
+		pr_err("boot: the UEFI memory map does not fit %d regions", BOOTINFO_MAX_MEM);
 		arch_exit(HV_EXIT_BOOT);
 	}
 	arch_init(bi);

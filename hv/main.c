@@ -11,6 +11,7 @@
 #include <hv/arch.h>
 #include <hv/bits.h>
 #include <hv/bootinfo.h>
+#include <hv/cmdline.h>
 #include <hv/errno.h>
 #include <hv/exit.h>
 #include <hv/log.h>
@@ -59,27 +60,6 @@ static void log_memory(const struct bootinfo *bi)
 		(unsigned long long)page_free_count(), (unsigned long long)page_total_count(),
 		(unsigned long long)(page_total_count() >> (20 - HV_PAGE_SHIFT)));
 	pr_info("heap: %llu KiB pool", (unsigned long long)(heap_size() >> 10));
-}
-
-/* "selftest=<name>" from the command line into name (empty if absent). */
-static void cmdline_selftest(const char *cmdline, char *name, size_t size)
-{
-	const char *p = cmdline;
-	size_t n = 0;
-
-	name[0] = '\0';
-	while ((p = strstr(p, "selftest=")) != NULL) {
-		if (p == cmdline || p[-1] == ' ' || p[-1] == '\t') {
-			p += strlen("selftest=");
-			while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t' && n + 1 < size) {
-				n++;
-			}
-			memcpy(name, p, n);
-			name[n] = '\0';
-			return;
-		}
-		p++;
-	}
 }
 
 static __noreturn void run_selftest(const char *name, const struct bootinfo *bi)
@@ -134,8 +114,7 @@ __noreturn void hv_main(struct bootinfo *bi)
 		pr_warn("platform: discovery incomplete (%d %s)", ret, hv_strerror(ret));
 	}
 
-	cmdline_selftest(bi->cmdline, test, sizeof(test));
-	if (test[0] != '\0') {
+	if (cmdline_get(bi->cmdline, "selftest", test, sizeof(test))) {
 		run_selftest(test, bi);
 	}
 	pr_info("hv: no self-test selected and no guest to run; shutting down");

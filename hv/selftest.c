@@ -11,6 +11,7 @@
 
 #include <hv/arch.h>
 #include <hv/bits.h>
+#include <hv/cmdline.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -115,7 +116,7 @@ static int selftest_boot(const struct bootinfo *bi)
 
 	ok &= ST_CHECK(true, "running after ExitBootServices (%llu stale-key retries)",
 		       (unsigned long long)bi->efi_retries);
-	if (strstr(bi->cmdline, "boot.stale_key") != NULL) {
+	if (cmdline_get(bi->cmdline, "boot.stale_key", NULL, 0)) {
 		ok &= ST_CHECK(bi->efi_retries >= 1, "a stale map key was retried");
 	}
 	ret = arch_selftest();

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypervisor command line (lib/cmdline.c): space-separated words, "key" or "key=value".
+ */
+#ifndef HV_CMDLINE_H
+#define HV_CMDLINE_H
+
+#include <hv/types.h>
+
+/*
+ * UEFI load options -> ASCII command line. Options are UCS-2 text when set by the shell or a
+ * boot entry with a string, but may be opaque binary data: anything but printable ASCII (and
+ * tab) gives an empty line. The shell passes argv[0] first; a first word ending in ".efi" is
+ * dropped. out always ends up NUL-terminated (truncated to outsz - 1 characters).
+ */
+void cmdline_from_ucs2(const uint16_t *w, size_t bytes, char *out, size_t outsz);
+
+/*
+ * Look up a word: "key" alone gives an empty value, "key=value" gives value (truncated to
+ * valsz - 1). Returns true if the key is present as a whole word. val may be NULL.
+ */
+bool cmdline_get(const char *cmdline, const char *key, char *val, size_t valsz);
+
+#endif /* HV_CMDLINE_H */
