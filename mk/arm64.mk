@@ -30,6 +30,9 @@ EFI_OBJCOPY_FLAGS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel 
 	-j '.rel.*' -j '.rela.*' -j .reloc --target pei-aarch64-little --subsystem=10
 
 LINKER_ARCH_DEFS := -DHV_LDS_ARM64=1
+# The ELF is one RWX load segment by design (linker.ld): the PE sections objcopy emits carry
+# their own permissions, so ld's RWX warning says nothing useful here.
+EFI_LDFLAGS := --no-warn-rwx-segments
 
 GNUEFI_ARCH_DIR := aarch64
 # clang compiles; GNU ld from the cross binutils links (mk/efi.mk uses $(CROSS)ld for both).

@@ -30,12 +30,14 @@ HAVE_FUZZ := $(wildcard mk/fuzz.mk)
 TEST_SUITES := $(UNIT_BINS) \
 	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a)") \
 	"$(QEMU_RUNNER) --arch x86_64 --build-dir build/x86_64-clang --case x86_64-boot --name-suffix=-clang" \
+	$(if $(filter arm64,$(TEST_ARCHES)),"$(QEMU_RUNNER) --arch arm64 --build-dir build/arm64-clang --case arm64-boot --name-suffix=-clang") \
 	$(if $(HAVE_FUZZ),"$(MAKE) --no-print-directory fuzz-smoke")
 
 # Building is not a test: a build failure stops `make test` before any suite runs.
 test-build: unit-build
 	$(foreach a,$(TEST_ARCHES),$(MAKE) --no-print-directory ARCH=$(a) efi qemu-prereqs &&) true
 	$(MAKE) --no-print-directory ARCH=x86_64 CC_KIND=clang efi
+	$(if $(filter arm64,$(TEST_ARCHES)),$(MAKE) --no-print-directory ARCH=arm64 CC_KIND=clang efi)
 
 test: test-build
 	python3 tests/run_all.py $(TEST_SUITES)

@@ -125,8 +125,11 @@ static void dump_syndrome(const struct arm64_frame *f)
 		pr_err("  instruction abort: %s", fsc);
 		break;
 	case ESR_EC_BRK64:
+		/* __builtin_trap() is BRK #0x3e8 with gcc and BRK #1 with clang. */
 		pr_err("  brk #0x%llx%s", (unsigned long long)FIELD_GET(ESR_ISS_BRK_IMM, iss),
-		       FIELD_GET(ESR_ISS_BRK_IMM, iss) == 0x3e8 ? " (__builtin_trap)" : "");
+		       (FIELD_GET(ESR_ISS_BRK_IMM, iss) == 0x3e8 || FIELD_GET(ESR_ISS_BRK_IMM, iss) == 1) ?
+			       " (__builtin_trap)" :
+			       "");
 		break;
 	default:
 		break;

@@ -180,7 +180,7 @@ CASES += [
         "cmdline": "selftest=fault_ud",
         "exit": HV_EXIT_EXCEPTION,
         "expect": [r"^\[ERR\] EXCEPTION sync \(EL2, SP_EL0\)",
-                   r"EC=0x3c \(BRK instruction\)", r"brk #0x3e8 \(__builtin_trap\)",
+                   r"EC=0x3c \(BRK instruction\)", r"brk #0x[0-9a-f]+ \(__builtin_trap\)",
                    r"ELR_EL2=[0-9a-f]{16}", r"^\[ERR\] HV-EXIT: 3$"],
         "forbid": [r"selftest fault_ud: PASS", r"inside the exception handler"],
     },
