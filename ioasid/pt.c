@@ -181,7 +181,12 @@ int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t p
 	uint64_t *root;
 	int ret;
 
-	if (levels == 0 || !(pgsize_bitmap & SZ_4K) || (pgsize_bitmap & ~PT_ALLOWED_PGSIZES)) {
+	/*
+	 * 4K is always needed. 1G without 2M is refused: splitting a 1G leaf must be able to
+	 * produce 2M leaves (one table), not 512 tables of 4K leaves.
+	 */
+	if (levels == 0 || !(pgsize_bitmap & SZ_4K) || (pgsize_bitmap & ~PT_ALLOWED_PGSIZES) ||
+	    ((pgsize_bitmap & SZ_1G) && !(pgsize_bitmap & SZ_2M))) {
 		return -EINVAL;
 	}
 	*t = (struct pt_table){

@@ -78,6 +78,11 @@ struct pt_gather {
 	bool leaf_only; /* only leaf entries changed (VT-d IH / SMMU leaf hint may be used) */
 };
 
+/*
+ * ia_bits must give a level count (pt_levels_for()); pgsize_bitmap must hold SZ_4K, may hold
+ * SZ_2M and SZ_2M|SZ_1G (1G without 2M is -EINVAL: splits need the size below). Allocates the
+ * root (charged to quota): -EDQUOT / -ENOMEM.
+ */
 int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap,
 	    bool coherent, struct pt_quota *quota);
 /* Free every table page and return it to the quota. The caller has detached and flushed. */

@@ -56,6 +56,7 @@ TEST(pt_init_checks)
 	EXPECT_EQ(pt_init(&t, PT_FMT_VTD_SL, 48, SZ_2M, true, &q), -EINVAL);
 	EXPECT_EQ(pt_init(&t, PT_FMT_VTD_SL, 48, SZ_4K | (1ULL << 16), true, &q), -EINVAL);
 	EXPECT_EQ(pt_init(&t, PT_FMT_VTD_SL, 40, SZ_4K, true, &q), -EINVAL);
+	EXPECT_EQ(pt_init(&t, PT_FMT_VTD_SL, 48, SZ_4K | SZ_1G, true, &q), -EINVAL);
 	EXPECT_EQ(pt_init(&t, (enum pt_format)0, 48, SZ_4K, true, &q), -EINVAL);
 	EXPECT_EQ(pt_init(&t, PT_FMT_VTD_SL, 48, SZ_4K, true, &zero), -EDQUOT);
 	EXPECT_EQ(zero.used_pages, 0);
@@ -231,12 +232,14 @@ TEST(pt_superpage_selection)
 	EXPECT_EQ(pgsize_at(&t, 0x140200000), 0);
 	pt_destroy(&t);
 
-	/* bitmap without 2M: a 2M-aligned request uses 4K; without 1G: 2M leaves */
-	ASSERT_EQ(pt_init(&t, PT_FMT_ARM_S2, 48, SZ_4K | SZ_1G, true, NULL), 0);
+	/* bitmap without 2M: 2M- and 1G-aligned requests use 4K; without 1G: 2M leaves */
+	ASSERT_EQ(pt_init(&t, PT_FMT_ARM_S2, 48, SZ_4K, true, NULL), 0);
 	ASSERT_EQ(pt_map(&t, 0x200000, hpa(0x200000), SZ_2M, RW), 0);
 	EXPECT_EQ(pgsize_at(&t, 0x200000), SZ_4K);
+	EXPECT_EQ(pgsize_at(&t, 0x3ff000), SZ_4K);
 	ASSERT_EQ(pt_map(&t, SZ_1G, hpa(SZ_1G), SZ_1G, RW), 0);
-	EXPECT_EQ(pgsize_at(&t, SZ_1G + 0x1000), SZ_1G);
+	EXPECT_EQ(pgsize_at(&t, SZ_1G + 0x1000), SZ_4K);
+	EXPECT_EQ(t.nr_table_pages, 1 + 1 + 2 + 1 + 512); /* root, L2, 2 L1, 513 leaf tables */
 	pt_destroy(&t);
 	ASSERT_EQ(pt_init(&t, PT_FMT_ARM_S1, 48, SZ_4K | SZ_2M, true, NULL), 0);
 	ASSERT_EQ(pt_map(&t, SZ_1G, hpa(SZ_1G), SZ_1G, RW), 0);
@@ -460,5 +463,50 @@ TEST(pt_noncoherent_clean)
 		EXPECT_EQ(clean_rec_count(), 0);
 		pt_destroy(&t);
 		clean_rec_stop();
+	}
+}
+
+/*
+ * A split must not change what the surviving part of a superpage means: the 4K (or 2M) leaves it
+ * creates are bit-for-bit what a direct map of that size and permission writes.
+ */
+TEST(pt_split_preserves_attributes)
+{
+	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1,
+					       PT_FMT_ARM_S2 };
+	static const unsigned prots[] = { RO, RW, PT_PROT_WRITE };
+
+	for (unsigned f = 0; f < ARRAY_SIZE(fmts); f++) {
+		for (unsigned p = 0; p < ARRAY_SIZE(prots); p++) {
+			struct pt_table t, ref;
+			struct pt_gather g;
+			unsigned lvl, rlvl;
+			uint64_t un;
+
+			ASSERT_EQ(pt_init(&t, fmts[f], 48, ALL_SIZES, true, NULL), 0);
+			ASSERT_EQ(pt_init(&ref, fmts[f], 48, ALL_SIZES, true, NULL), 0);
+			ASSERT_EQ(pt_map(&t, SZ_1G, hpa(8 * SZ_1G), SZ_1G, prots[p]), 0);
+			pt_gather_init(&g);
+			ASSERT_EQ(pt_unmap(&t, SZ_1G + SZ_2M, 0x1000, &g, &un), 0);
+			pt_gather_release(&t, &g);
+			/* the same translations, mapped directly at 4K and 2M */
+			ASSERT_EQ(pt_map(&ref, SZ_1G + SZ_2M + 0x1000, hpa(8 * SZ_1G + SZ_2M + 0x1000),
+					 0x1000, prots[p]),
+				  0);
+			ASSERT_EQ(pt_map(&ref, SZ_1G + 4 * SZ_2M, hpa(8 * SZ_1G + 4 * SZ_2M), SZ_2M,
+					 prots[p]),
+				  0);
+			EXPECT_EQ(raw_entry(&t, SZ_1G + SZ_2M + 0x1000, &lvl),
+				  raw_entry(&ref, SZ_1G + SZ_2M + 0x1000, &rlvl));
+			EXPECT_EQ(lvl, 0);
+			EXPECT_EQ(rlvl, 0);
+			EXPECT_EQ(raw_entry(&t, SZ_1G + 4 * SZ_2M, &lvl),
+				  raw_entry(&ref, SZ_1G + 4 * SZ_2M, &rlvl));
+			EXPECT_EQ(lvl, 1);
+			EXPECT_EQ(rlvl, 1);
+			pt_destroy(&t);
+			pt_destroy(&t); /* a second destroy is a no-op */
+			pt_destroy(&ref);
+		}
 	}
 }
