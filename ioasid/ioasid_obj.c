@@ -74,25 +74,15 @@ struct ioasid_hwt *ioasid_hwt_for(struct ioasid *io, const struct hv_device *d)
 	return h;
 }
 
-/* Does any route of d go through io? */
-static bool dev_uses(const struct hv_device *d, const struct ioasid *io)
-{
-	if (d->rid_att == io) {
-		return true;
-	}
-	for (unsigned p = 0; p < HV_DEV_MAX_PASID_ATT; p++) {
-		if (d->pasid_att[p].used && d->pasid_att[p].io == io) {
-			return true;
-		}
-	}
-	return false;
-}
-
 /*
- * The distinct IOMMU units that may cache translations of io (every unit with a device routed
- * through it). Tables are per guest, so only this guest's devices can be routed through io.
+ * The distinct IOMMU units that may hold IOTLB entries tagged with io's domains: every unit with
+ * a device of io's guest (tables are per guest, so no other guest's device ever walked them).
+ * Not only the units routing through io right now: a device that moved to another IOASID leaves
+ * entries tagged with io's domain behind, and they become reachable again if it moves back, so
+ * an unmap must reach them too. The cost is one per-domain invalidation per unit, never a global
+ * flush.
  */
-static unsigned ioasid_units(struct ioasid *io, struct hv_iommu **units, bool all_devs)
+static unsigned ioasid_units(struct ioasid *io, struct hv_iommu **units)
 {
 	struct hv_guest *g = io->guest;
 	unsigned n = 0;
@@ -101,7 +91,7 @@ static unsigned ioasid_units(struct ioasid *io, struct hv_iommu **units, bool al
 		struct hv_device *d = &g->devs[i];
 		bool seen = false;
 
-		if (!d->in_use || (!all_devs && !dev_uses(d, io))) {
+		if (!d->in_use) {
 			continue;
 		}
 		for (unsigned j = 0; j < n; j++) {
@@ -117,7 +107,7 @@ static unsigned ioasid_units(struct ioasid *io, struct hv_iommu **units, bool al
 int ioasid_flush_domain(struct ioasid *io, uint32_t domain)
 {
 	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
-	unsigned n = ioasid_units(io, units, false);
+	unsigned n = ioasid_units(io, units);
 	int ret = 0;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -131,7 +121,7 @@ int ioasid_flush_domain(struct ioasid *io, uint32_t domain)
 int ioasid_flush_range(struct ioasid *io, uint32_t domain, uint64_t start, uint64_t end, bool leaf)
 {
 	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
-	unsigned n = ioasid_units(io, units, false);
+	unsigned n = ioasid_units(io, units);
 	int ret = 0;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -153,7 +143,7 @@ int ioasid_flush_range(struct ioasid *io, uint32_t domain, uint64_t start, uint6
 int ioasid_flush_gather(struct ioasid *io, struct ioasid_hwt *h, struct pt_gather *gat)
 {
 	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
-	unsigned n = ioasid_units(io, units, false);
+	unsigned n = ioasid_units(io, units);
 	int ret = 0;
 
 	if (gat->nr_ranges == 0 && !gat->overflow) {
@@ -266,7 +256,7 @@ int ioasid_do_free(struct hv_guest *g, uint32_t id)
 		return -EBUSY;
 	}
 	/* Retire the IOTLB tags on every unit that might have cached them. */
-	n = ioasid_units(io, units, true);
+	n = ioasid_units(io, units);
 	for (unsigned i = 0; i < n; i++) {
 		if (io->hw[io->fmt].valid) {
 			(void)units[i]->ops->flush_domain(units[i], io->hw[io->fmt].domain);

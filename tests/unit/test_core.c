@@ -584,3 +584,24 @@ TEST(core_teardown_frees_everything)
 	EXPECT_EQ(mock_route_get(&env.mock, env.a.rid[0], false, 0)->cfg.mode, IOASID_HW_BLOCKED);
 	EXPECT_EQ(mock_route_get(&env.mock, env.a.rid[1], true, 3)->cfg.mode, IOASID_HW_BLOCKED);
 }
+
+/*
+ * IOTLB entries outlive a route: unmapping from an IOASID no device uses right now must still
+ * flush, or the stale entry is hit when a device comes back to it.
+ */
+TEST(core_unmap_while_detached_still_flushes)
+{
+	CORE_ENV(env, 1);
+	uint32_t a;
+	hpa_t h;
+
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &a), 0);
+	ASSERT_EQ(h_map(&env.a, a, 0x100000, H_DATA_GPA, 0x1000, IOASID_PROT_READ), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, a), 0);
+	ASSERT_EQ(h_dma(&env.a, 0, false, 0, 0x100000, IOASID_FAULT_ACCESS_READ, &h), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, env.a.gpa_io), 0);
+	ASSERT_EQ(h_unmap(&env.a, a, 0x100000, 0x1000, NULL), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, a), 0);
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x100000, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
+	core_env_fini(&env);
+}
