@@ -118,6 +118,19 @@ CASES = [
         "forbid": NO_TROUBLE,
     },
     {
+        # The command line as UEFI load options: started from the UEFI shell's startup.nsh,
+        # which passes argv[0] first (boot/ drops it). Costs the shell's 5 s countdown.
+        "name": "x86_64-shell-load-options",
+        "arch": "x86_64",
+        "via": "shell",
+        "cmdline": "selftest=boot",
+        "exit": HV_EXIT_OK,
+        "expect": [r"^ioasid-hv: cmdline \"selftest=boot\"$",
+                   r"^\[INF\] boot: image at 0x[0-9a-f]+, \d+ KiB; cmdline \"selftest=boot\"$",
+                   r"^\[INF\] selftest boot: PASS"],
+        "forbid": NO_TROUBLE,
+    },
+    {
         "name": "x86_64-fault-pf",
         "arch": "x86_64",
         "cmdline": "selftest=fault",
@@ -189,13 +202,26 @@ CASES += [
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 
-def prepare_esp(workdir, case, arch, image, cmdline):
+def prepare_esp(workdir, case, arch, image, cmdline, via="removable"):
+    """Lay out the FAT directory QEMU serves as the boot disk.
+
+    via="removable": the image is the removable-media boot file (EFI/BOOT/BOOTX64.EFI), which the
+    firmware starts without load options, so the command line goes into \\ioasid-hv.cfg (the
+    hypervisor reads it when its load options are empty; boot/efi_main.c).
+    via="shell": no default boot file, so the firmware falls back to its UEFI shell, which runs
+    startup.nsh: the image is started like a user would, with the command line as load options.
+    """
     esp = os.path.join(workdir, f"esp-{case}")
     shutil.rmtree(esp, ignore_errors=True)
+    if via == "shell":
+        os.makedirs(os.path.join(esp, "EFI", "ioasid-hv"))
+        shutil.copyfile(image, os.path.join(esp, "EFI", "ioasid-hv", "ioasid-hv.efi"))
+        with open(os.path.join(esp, "startup.nsh"), "w", newline="\r\n") as f:
+            f.write("fs0:\n")
+            f.write(f"\\EFI\\ioasid-hv\\ioasid-hv.efi {cmdline}\n")
+        return esp
     os.makedirs(os.path.join(esp, "EFI", "BOOT"))
     shutil.copyfile(image, os.path.join(esp, "EFI", "BOOT", MACHINES[arch]["boot_file"]))
-    # The hypervisor reads its command line from here when the load options are empty (a
-    # removable-media boot has none); see boot/efi_main.c.
     with open(os.path.join(esp, "ioasid-hv.cfg"), "w") as f:
         f.write(cmdline + "\n")
     return esp
@@ -208,9 +234,9 @@ def qemu_command(arch, workdir, case, esp, extra=()):
             + list(extra))
 
 
-def boot(arch, workdir, case, image, cmdline, timeout, log_path, extra=()):
+def boot(arch, workdir, case, image, cmdline, timeout, log_path, extra=(), via="removable"):
     """Boot once, serial into log_path. Returns (qemu status or None on timeout, seconds)."""
-    esp = prepare_esp(workdir, case, arch, image, cmdline)
+    esp = prepare_esp(workdir, case, arch, image, cmdline, via)
     cmd = qemu_command(arch, workdir, case, esp, extra)
     start = time.monotonic()
     with open(log_path, "wb") as log:
@@ -280,7 +306,7 @@ def run_cases(args):
             continue
         log_path = os.path.join(logs, f"{case['name']}.log")
         rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
-                        log_path)
+                        log_path, via=case.get("via", "removable"))
         lines = read_log(log_path)
         why = judge(case, rc, lines)
         if not why:
