@@ -177,10 +177,21 @@ int arch_selftest(void)
 		pr_err("  arm64: VBAR_EL2 0x%llx is not ours", (unsigned long long)read_sysreg(vbar_el2));
 		ok = false;
 	}
-	/* Our tables, as the hardware walks them: identity for our code, nothing far above RAM. */
+	/*
+	 * Our tables, as the hardware walks them: identity for our code, which is read-only while
+	 * data is writable, and nothing far above RAM.
+	 */
 	if (!arm64_mmu_translate(image, &pa) || pa != image) {
 		pr_err("  arm64: AT S1E2R of our own code 0x%llx gave 0x%llx",
 		       (unsigned long long)image, (unsigned long long)pa);
+		ok = false;
+	}
+	if (arm64_mmu_writable(image)) {
+		pr_err("  arm64: our code at 0x%llx is writable", (unsigned long long)image);
+		ok = false;
+	}
+	if (!arm64_mmu_writable((uint64_t)(uintptr_t)&counter_hz)) {
+		pr_err("  arm64: our data at %p is not writable", (void *)&counter_hz);
 		ok = false;
 	}
 	if (arm64_mmu_translate(unmapped, &pa)) {

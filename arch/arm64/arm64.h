@@ -168,6 +168,7 @@ int arm64_mmu_init(const struct bootinfo *bi);
 void arm64_mmu_enable(void);
 uint64_t arm64_mmu_root(void);
 bool arm64_mmu_translate(uint64_t va, uint64_t *pa);
+bool arm64_mmu_writable(uint64_t va);
 
 /* spcr.c: the console UART's MMIO base from the ACPI SPCR table, 0 if none. */
 uint64_t arm64_spcr_uart_base(hpa_t rsdp);

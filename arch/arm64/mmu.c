@@ -17,10 +17,14 @@
  *
  * T=1 at levels 0-2 is a table descriptor, T=0 at levels 1-2 a block (1 GiB / 2 MiB), and at
  * level 3 T must be 1 (a page). In a translation regime with one privilege level, AP[1] (bit 6)
- * is RES1 and bit 54 is XN. We map RWX RAM (the image's code lives in it) and XN devices.
+ * is RES1, AP[2] (bit 7) makes a page read-only and bit 54 is XN. Our own code (.text) is
+ * mapped read-only and executable, all other RAM read-write and execute-never, devices XN: a
+ * stray write into code or a jump into data faults with a register dump instead of corrupting
+ * state silently.
  *
  * Updates after the switch only turn invalid entries into valid ones (no break-before-make is
- * ever needed because we never change a live entry: a conflicting request fails with -EEXIST),
+ * ever needed because we never change a live entry: a conflicting request fails with -EEXIST,
+ * or, while building the RAM map, leaves the earlier, more specific mapping in place),
  * so a DSB ISHST + ISB publishes them (translation faults are never cached in TLBs).
  */
 #include <hv/arch.h>
@@ -35,6 +39,7 @@
 #define PTE_TABLE BIT(1)              /* levels 0-2: table; level 3: page */
 #define PTE_ATTRINDX GENMASK(4, 2)    /* index into MAIR_EL2 */
 #define PTE_AP1_RES1 BIT(6)
+#define PTE_AP2_RO BIT(7)
 #define PTE_SH GENMASK(9, 8)
 # define PTE_SH_INNER 3
 #define PTE_AF BIT(10)                /* access flag: set, we have no hardware AF update */
@@ -48,7 +53,12 @@
 #define ATTR_NORMAL \
 	(FIELD_PREP(PTE_ATTRINDX, MAIR_IDX_NORMAL) | PTE_AP1_RES1 | \
 	 FIELD_PREP(PTE_SH, PTE_SH_INNER) | PTE_AF)
+#define ATTR_TEXT (ATTR_NORMAL | PTE_AP2_RO)
+#define ATTR_DATA (ATTR_NORMAL | PTE_XN)
 #define ATTR_DEVICE (FIELD_PREP(PTE_ATTRINDX, MAIR_IDX_DEVICE) | PTE_AP1_RES1 | PTE_AF | PTE_XN)
+
+/* linker.ld */
+extern char __hv_text_start[], __hv_text_end[];
 
 static uint64_t *root;
 static bool mmu_live;
@@ -62,8 +72,9 @@ static unsigned level_shift(unsigned level)
  * Map the part of [addr, addr+left) that one descriptor can cover, as identity with the given
  * leaf attributes; *done is how many bytes that was (at least up to the next block boundary).
  * Uses the largest block that fits (1 GiB at level 1, 2 MiB at level 2, else a 4 KiB page).
+ * An existing different leaf is an error, unless keep: then it is left alone and skipped.
  */
-static int map_step(uint64_t addr, uint64_t left, uint64_t attrs, uint64_t *done)
+static int map_step(uint64_t addr, uint64_t left, uint64_t attrs, bool keep, uint64_t *done)
 {
 	uint64_t *table = root;
 
@@ -81,7 +92,7 @@ static int map_step(uint64_t addr, uint64_t left, uint64_t attrs, uint64_t *done
 		}
 		if (e & PTE_VALID) {
 			/* A leaf already covers addr: fine if it is the same identity mapping. */
-			if (e != (ALIGN_DOWN(addr, bsize) | attrs | type)) {
+			if (!keep && e != (ALIGN_DOWN(addr, bsize) | attrs | type)) {
 				return -EEXIST;
 			}
 			*done = bsize - (addr & (bsize - 1));
@@ -102,7 +113,7 @@ static int map_step(uint64_t addr, uint64_t left, uint64_t attrs, uint64_t *done
 	return -EINVAL; /* not reached: level 3 always returns */
 }
 
-static int map_range(uint64_t base, uint64_t size, uint64_t attrs)
+static int map_range(uint64_t base, uint64_t size, uint64_t attrs, bool keep)
 {
 	uint64_t addr = ALIGN_DOWN(base, HV_PAGE_SIZE);
 	uint64_t end;
@@ -118,7 +129,7 @@ static int map_range(uint64_t base, uint64_t size, uint64_t attrs)
 	while (addr < end) {
 		uint64_t done;
 
-		ret = map_step(addr, end - addr, attrs, &done);
+		ret = map_step(addr, end - addr, attrs, keep, &done);
 		if (ret != 0) {
 			break;
 		}
@@ -136,7 +147,7 @@ int arch_map_mmio(hpa_t base, uint64_t size)
 	if (root == NULL) {
 		return -ENODEV;
 	}
-	return map_range(hpa_val(base), size, ATTR_DEVICE);
+	return map_range(hpa_val(base), size, ATTR_DEVICE, false);
 }
 
 uint64_t arm64_mmu_root(void)
@@ -144,14 +155,24 @@ uint64_t arm64_mmu_root(void)
 	return hpa_val(ptr_to_hpa(root));
 }
 
-/* Build the identity map of every RAM region the firmware reported (anything but MMIO). */
+/*
+ * Build the identity map: our code first (read-only, executable), then every RAM region the
+ * firmware reported (anything but MMIO) around it as read-write, execute-never data.
+ */
 int arm64_mmu_init(const struct bootinfo *bi)
 {
+	uint64_t text = (uint64_t)(uintptr_t)__hv_text_start;
+	uint64_t text_end = ALIGN_UP((uint64_t)(uintptr_t)__hv_text_end, HV_PAGE_SIZE);
 	int ret = 0;
 
 	root = page_alloc(0);
 	if (root == NULL) {
 		return -ENOMEM;
+	}
+	ret = map_range(text, text_end - text, ATTR_TEXT, false);
+	if (ret != 0) {
+		pr_err("arm64: cannot map our code: %d", ret);
+		return ret;
 	}
 	for (uint32_t i = 0; i < bi->nr_mem; i++) {
 		const struct mem_region *m = &bi->mem[i];
@@ -159,7 +180,7 @@ int arm64_mmu_init(const struct bootinfo *bi)
 		if (m->type == MEM_MMIO) {
 			continue;
 		}
-		ret = map_range(hpa_val(m->base), m->size, ATTR_NORMAL);
+		ret = map_range(hpa_val(m->base), m->size, ATTR_DATA, true);
 		if (ret != 0) {
 			pr_err("arm64: cannot map RAM [0x%llx, +0x%llx): %d",
 			       (unsigned long long)hpa_val(m->base), (unsigned long long)m->size, ret);
@@ -206,4 +227,12 @@ bool arm64_mmu_translate(uint64_t va, uint64_t *pa)
 	}
 	*pa = (par & PAR_PA) | (va & (HV_PAGE_SIZE - 1));
 	return true;
+}
+
+/* Like arm64_mmu_translate() for a write (AT S1E2W): false for unmapped or read-only va. */
+bool arm64_mmu_writable(uint64_t va)
+{
+	__asm__ __volatile__("at s1e2w, %0" ::"r"(va) : "memory");
+	isb();
+	return !(read_sysreg(par_el1) & PAR_F);
 }
