@@ -287,3 +287,19 @@ void arch_dcache_clean(const void *p, size_t len)
 	}
 	dsb(sy);
 }
+
+/*
+ * "selftest=fault_wx": the W^X map at work. A write into our own code must end in a
+ * permission-fault register dump, never succeed. Never returns.
+ */
+static int selftest_fault_wx(const struct bootinfo *bi)
+{
+	volatile uint32_t *code = (volatile uint32_t *)(uintptr_t)&arch_selftest;
+
+	(void)bi;
+	pr_info("fault: writing into our own code at %p; expect a register dump", (void *)code);
+	*code = 0xd503201f; /* NOP: harmless if it ever landed */
+	pr_err("fault: the write to read-only code went through");
+	return -EIO;
+}
+HV_SELFTEST(fault_wx, selftest_fault_wx);

@@ -197,6 +197,16 @@ CASES += [
                    r"ELR_EL2=[0-9a-f]{16}", r"^\[ERR\] HV-EXIT: 3$"],
         "forbid": [r"selftest fault_ud: PASS", r"inside the exception handler"],
     },
+    {
+        "name": "arm64-fault-wx",
+        "arch": "arm64",
+        "cmdline": "selftest=fault_wx",
+        "exit": HV_EXIT_EXCEPTION,
+        "expect": [r"EC=0x25 \(data abort at EL2\)",
+                   r"data abort: permission fault, level 3 on write",
+                   r"^\[ERR\] HV-EXIT: 3$"],
+        "forbid": [r"selftest fault_wx: PASS", r"went through", r"inside the exception handler"],
+    },
 ]
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
