@@ -11,6 +11,8 @@
  *      moved to SP_EL0;
  *   3. the page allocator, our translation tables built from it, the switch to them.
  */
+#include <string.h>
+
 #include <hv/arch.h>
 #include <hv/check.h>
 #include <hv/errno.h>
@@ -45,6 +47,11 @@ static const struct console_dev uart_console = {
 	.putc = pl011_putc,
 };
 static uint64_t firmware_ttbr0, firmware_vbar, counter_hz;
+/*
+ * "arm64.nosemihosting" on the command line: skip the semihosting HLT in arch_exit(), for
+ * hardware where an attached external debugger would halt on it (docs/ARM64.md).
+ */
+static bool no_semihosting;
 /* A device page from the firmware's memory map that we do not map at boot (self-test). */
 static uint64_t mmio_probe;
 
@@ -85,6 +92,7 @@ void arch_init(struct bootinfo *bi)
 	firmware_vbar = read_sysreg(vbar_el2);
 	counter_hz = read_sysreg(cntfrq_el0);
 	arm64_traps_init(bi->image_base);
+	no_semihosting = strstr(bi->cmdline, "arm64.nosemihosting") != NULL;
 	for (uint32_t i = 0; i < bi->nr_mem && mmio_probe == 0; i++) {
 		if (bi->mem[i].type == MEM_MMIO) {
 			mmio_probe = hpa_val(bi->mem[i].base);
@@ -238,7 +246,9 @@ __noreturn void arch_exit(int code)
 		v = 0x0f; /* never let a failure look like success or QEMU's own status 1 */
 	}
 	hv_log(code == HV_EXIT_OK ? LOG_INFO : LOG_ERR, "HV-EXIT: %d", code);
-	arm64_semihost_exit((v << 1) | 1);
+	if (!no_semihosting) {
+		arm64_semihost_exit((v << 1) | 1);
+	}
 	psci_call(code == HV_EXIT_OK ? PSCI_SYSTEM_OFF : PSCI_SYSTEM_RESET);
 	arch_halt();
 }
