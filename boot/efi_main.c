@@ -122,12 +122,19 @@ static uint32_t boot_mem_type(UINT32 efi_type)
 	case EfiMemoryMappedIO:
 	case EfiMemoryMappedIOPortSpace:
 		return MEM_MMIO;
-	default:
+	case EfiBootServicesData:
+	case EfiRuntimeServicesCode:
+	case EfiRuntimeServicesData:
+	case EfiLoaderCode:
+	case EfiLoaderData:
 		/*
-		 * Reserved, runtime services, loader code/data (our image and allocations, which
-		 * are carved out below) and EfiBootServicesData: the latter still holds the stack
-		 * we run on, so it is never handed to the page allocator.
+		 * RAM that is not ours to allocate: boot-services data still holds the stack we
+		 * run on; runtime services stay live; loader code/data are our image and
+		 * allocations (carved out below) and whatever else loaded us.
 		 */
+		return MEM_FIRMWARE;
+	default:
+		/* Reserved, unusable, PAL code, persistent: possibly not RAM at all. */
 		return MEM_RESERVED;
 	}
 }

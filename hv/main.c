@@ -26,6 +26,7 @@ static const char *const mem_type_name[] = {
 	[MEM_ACPI_RECLAIM] = "acpi",   [MEM_ACPI_NVS] = "acpi-nvs",
 	[MEM_MMIO] = "mmio",           [MEM_HV_IMAGE] = "hv-image",
 	[MEM_HV_POOL] = "hv-pool",     [MEM_LOADED_FILE] = "file",
+	[MEM_FIRMWARE] = "firmware",
 };
 
 static const char *mem_type_str(uint32_t t)

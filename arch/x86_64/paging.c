@@ -3,8 +3,10 @@
  * The hypervisor's own 4-level page tables (Intel SDM vol. 3, 4.5; AMD APM vol. 2, 5.3).
  *
  * An identity map: virtual == host-physical, so <hv/mm.h>'s hpa_to_ptr() is a cast.
- *  - Every region of the UEFI memory map except MMIO is mapped write-back, read/write,
- *    executable (the image's code lives in it), with 1 GiB / 2 MiB pages where aligned.
+ *  - Every RAM region of the memory map (usable, firmware, ACPI, our image and pool) is mapped
+ *    write-back, read/write, executable (the image's code lives in it), with 1 GiB / 2 MiB
+ *    pages where aligned. MEM_RESERVED is left out: firmware marks MMIO such as the PCIe ECAM
+ *    window that way, and a write-back mapping of MMIO invites speculative accesses.
  *  - MMIO is mapped only on request (arch_map_mmio) as UC (PCD|PWT selects PAT entry 3, which
  *    is UC in the power-on PAT and we program the PAT to be sure; SDM 11.12.2) and no-execute.
  *  - Anything else is unmapped, so a stray pointer faults (the "fault" self-test relies on it).
@@ -179,7 +181,7 @@ int x86_paging_init(const struct bootinfo *bi)
 	for (uint32_t i = 0; i < bi->nr_mem; i++) {
 		const struct mem_region *m = &bi->mem[i];
 
-		if (m->type == MEM_MMIO) {
+		if (m->type == MEM_MMIO || m->type == MEM_RESERVED) {
 			continue;
 		}
 		ret = map_range(hpa_val(m->base), m->size, PTE_RAM);

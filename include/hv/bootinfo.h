@@ -9,14 +9,17 @@
 #include <hv/types.h>
 
 enum mem_type {
-	MEM_USABLE = 1,      /* free RAM (conventional, boot-services code/data after EBS) */
-	MEM_RESERVED,        /* reserved, runtime services, unusable */
+	MEM_USABLE = 1,      /* free RAM (conventional memory, boot-services code after EBS) */
+	MEM_RESERVED,        /* reserved, unusable: may be MMIO (e.g. ECAM), not mapped as RAM */
 	MEM_ACPI_RECLAIM,    /* ACPI tables: keep until parsed */
 	MEM_ACPI_NVS,
 	MEM_MMIO,
 	MEM_HV_IMAGE,        /* the hypervisor's own loaded image */
-	MEM_HV_POOL,         /* RAM boot/ allocated for the hypervisor (page allocator pool) */
+	MEM_HV_POOL,         /* RAM boot/ allocated for the hypervisor (its heap) */
 	MEM_LOADED_FILE,     /* a file boot/ read from the ESP (guest image, config) */
+	MEM_FIRMWARE,        /* RAM the firmware still uses after EBS (boot-services data, which
+	                        holds the stack we start on; runtime services; other loader data):
+	                        mapped as normal memory, never allocated */
 };
 
 #define BOOTINFO_MAX_MEM 256
