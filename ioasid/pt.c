@@ -658,6 +658,7 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl
 			}
 			/* table[idx] is a table entry: the recursive path below */
 		}
+		CHECK(table != NULL); /* a NULL (virtual) table is handled above, in pass 1 only */
 		pte = READ_ONCE(table[idx]);
 		switch (pt_pte_kind(t->fmt, lvl, pte)) {
 		case PTE_NONE:

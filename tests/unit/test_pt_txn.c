@@ -443,7 +443,11 @@ TEST(pt_random_vs_model)
 		struct pt_table t;
 
 		ASSERT_TRUE(m != NULL);
-		ASSERT_EQ(pt_init(&t, fmts[f], 48, ALL_SIZES, true, &q), 0);
+		if (pt_init(&t, fmts[f], 48, ALL_SIZES, true, &q) != 0) {
+			free(m);
+			TEST_FAIL_("pt_init(fmt %d) failed", fmts[f]);
+			return;
+		}
 		for (unsigned op = 0; op < 3000 && bad < 5; op++) {
 			uint64_t len = rand_len(), ia = rand_base(len), pg0 = ia >> 12, n = len >> 12;
 			uint64_t expect_un = 0, un = 0;
