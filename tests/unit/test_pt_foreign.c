@@ -362,3 +362,78 @@ TEST(pt_foreign_arm_s2)
 	guest_mem[3][1] |= BIT(6) | BIT(50);
 	EXPECT_EQ(walk(PT_FMT_ARM_S2, 4, FL_IA).ret, -EINVAL);
 }
+
+/*
+ * Garbage in guest memory: random entries, with table pointers that mostly stay inside the
+ * guest buffer so walks go deep. Whatever the walk meets, it reads at most `levels` entries,
+ * returns only documented codes, and a success is self-consistent.
+ */
+TEST(pt_foreign_random_garbage)
+{
+	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1,
+					       PT_FMT_ARM_S2 };
+	uint64_t x = 0x243f6a8885a308d3ULL;
+	unsigned ok = 0, einval = 0, enoent = 0, efault = 0, other = 0;
+
+	for (unsigned round = 0; round < 200; round++) {
+		for (unsigned p = 0; p < GUEST_PAGES; p++) {
+			for (unsigned i = 0; i < 512; i++) {
+				uint64_t v;
+
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				v = x;
+				if (v % 4 != 0) {
+					/* keep most pointers inside guest memory, low attribute bits random */
+					v = (v & 0xfff & ~(v % 2 ? 0xf00ULL : 0)) |
+					    gpage((unsigned)((v >> 20) % (GUEST_PAGES + 1)));
+					v |= (x >> 40) % 8 == 0 ? BIT(48 + (x >> 50) % 16) : 0;
+				}
+				guest_mem[p][i] = v;
+			}
+		}
+		for (unsigned f = 0; f < ARRAY_SIZE(fmts); f++) {
+			for (unsigned levels = 3; levels <= 4; levels++) {
+				for (unsigned k = 0; k < 16; k++) {
+					uint64_t ia = (x >> k) & ((1ULL << (levels == 3 ? 39 : 47)) - 1) &
+						      ~0xfffULL;
+					struct walk_out w = walk(fmts[f], levels, ia);
+
+					EXPECT_TRUE(w.reads <= levels);
+					if (fmts[f] == PT_FMT_VTD_FL && levels == 3) {
+						EXPECT_EQ(w.ret, -EINVAL);
+						continue;
+					}
+					switch (w.ret) {
+					case 0:
+						ok++;
+						EXPECT_TRUE(w.pgsize == SZ_4K || w.pgsize == SZ_2M ||
+							    w.pgsize == SZ_1G);
+						EXPECT_EQ(w.oa & (w.pgsize - 1), ia & (w.pgsize - 1));
+						EXPECT_TRUE(w.oa < (1ULL << 48));
+						EXPECT_TRUE(w.prot != 0 && (w.prot & ~RW) == 0);
+						break;
+					case -EINVAL:
+						einval++;
+						break;
+					case -ENOENT:
+						enoent++;
+						break;
+					case -EFAULT:
+						efault++;
+						break;
+					default:
+						other++;
+						break;
+					}
+				}
+			}
+		}
+	}
+	EXPECT_EQ(other, 0);
+	/* the generator must reach every outcome, or the test proves little */
+	EXPECT_TRUE(ok > 50 && einval > 50 && enoent > 50 && efault > 50);
+	printf("# garbage walks: %u ok, %u EINVAL, %u ENOENT, %u EFAULT\n", ok, einval,
+		enoent, efault);
+}
