@@ -5,6 +5,7 @@
 #include <hv/arch.h>
 #include <hv/errno.h>
 #include <hv/mm.h>
+#include <hv/wait.h>
 
 #include "arch/host/host.h"
 
@@ -74,9 +75,27 @@ TEST(host_arch_hooks)
 	EXPECT_EQ(strcmp(arch_name(), "host"), 0);
 	EXPECT_EQ(arch_counter_hz(), 1000000000ULL);
 	EXPECT_EQ(arch_map_mmio(hpa(0xfed90000), 0x1000), 0);
+	EXPECT_EQ(arch_selftest(), 0);
 	arch_cpu_relax();
 	t1 = arch_counter();
 	EXPECT_TRUE(t1 >= t0);
+}
+
+/* include/hv/wait.h on the host counter: a false condition times out, and not too early. */
+TEST(host_bounded_wait)
+{
+	volatile int flag = 0;
+	uint64_t t0 = arch_counter(), spins = 0;
+	int ret;
+
+	ret = poll_until((spins++, flag != 0), 2000);
+	EXPECT_EQ(ret, -ETIMEDOUT);
+	EXPECT_TRUE(arch_counter() - t0 >= 2000ULL * 1000);
+	EXPECT_TRUE(spins > 1);
+	flag = 1;
+	spins = 0;
+	EXPECT_EQ(poll_until((spins++, flag != 0), 2000), 0);
+	EXPECT_EQ(spins, 1);
 }
 
 TEST(hv_strerror_names)
