@@ -11,10 +11,9 @@
  *      moved to SP_EL0;
  *   3. the page allocator, our translation tables built from it, the switch to them.
  */
-#include <string.h>
-
 #include <hv/arch.h>
 #include <hv/check.h>
+#include <hv/cmdline.h>
 #include <hv/errno.h>
 #include <hv/console.h>
 #include <hv/exit.h>
@@ -92,7 +91,7 @@ void arch_init(struct bootinfo *bi)
 	firmware_vbar = read_sysreg(vbar_el2);
 	counter_hz = read_sysreg(cntfrq_el0);
 	arm64_traps_init(bi->image_base);
-	no_semihosting = strstr(bi->cmdline, "arm64.nosemihosting") != NULL;
+	no_semihosting = cmdline_get(bi->cmdline, "arm64.nosemihosting", NULL, 0);
 	for (uint32_t i = 0; i < bi->nr_mem && mmio_probe == 0; i++) {
 		if (bi->mem[i].type == MEM_MMIO) {
 			mmio_probe = hpa_val(bi->mem[i].base);
