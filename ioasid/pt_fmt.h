@@ -37,6 +37,8 @@
 #include "ioasid/pt.h"
 
 #define PT_ENTRIES 512
+/* Every table of every format here is one 4 KiB page of 64-bit entries. */
+_Static_assert(PT_ENTRIES * sizeof(uint64_t) == HV_PAGE_SIZE, "a table is one page");
 #define PT_LVL_SHIFT(lvl) (HV_PAGE_SHIFT + 9 * (lvl))
 #define PT_LVL_SIZE(lvl) (1ULL << PT_LVL_SHIFT(lvl))
 #define PT_INDEX(ia, lvl) ((unsigned)(((ia) >> PT_LVL_SHIFT(lvl)) & (PT_ENTRIES - 1)))
