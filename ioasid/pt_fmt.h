@@ -177,7 +177,11 @@ static inline uint64_t pt_leaf_attrs(enum pt_format fmt, unsigned lvl, unsigned 
 		v |= lvl ? VTD_FLPTE_PS : 0;
 		return v;
 	case PT_FMT_ARM_S1:
-		/* AttrIndx 0: the driver programs MAIR[0] as normal write-back memory. */
+		/*
+		 * AttrIndx 0: the driver programs MAIR[0] as normal write-back memory. AP[1]=1:
+		 * usable whatever privilege the SMMU gives a transaction (STE.PRIVCFG). nG=1: TLB
+		 * entries are tagged with the context's ASID, so per-ASID invalidation reaches them.
+		 */
 		v = FIELD_PREP(ARM_S1_ATTRIDX, 0) | FIELD_PREP(ARM_PTE_SH, ARM_PTE_SH_INNER) |
 		    ARM_PTE_AF | ARM_S1_NG | ARM_S1_AP_UNPRIV;
 		v |= (prot & PT_PROT_WRITE) ? 0 : ARM_S1_AP_RDONLY;
