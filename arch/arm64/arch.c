@@ -111,6 +111,12 @@ void arch_init(struct bootinfo *bi)
 	}
 
 	traps_install();
+	/*
+	 * SError (asynchronous external abort, e.g. a write to a device that does not answer) is
+	 * reported through our vectors from now on instead of staying pending unseen. IRQ and FIQ
+	 * stay masked: nothing routes interrupts to us yet.
+	 */
+	__asm__ __volatile__("msr daifclr, #4" ::: "memory");
 	pr_info("arm64: own vectors at VBAR_EL2=0x%llx (firmware's were at 0x%llx)",
 		(unsigned long long)read_sysreg(vbar_el2), (unsigned long long)firmware_vbar);
 
