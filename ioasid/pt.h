@@ -97,8 +97,10 @@ int pt_map(struct pt_table *t, uint64_t ia, hpa_t oa, uint64_t len, unsigned pro
 
 /*
  * Unmap [ia, ia+len). Holes inside the range are allowed (they are skipped); *unmapped counts
- * the bytes that were mapped. Ranges are added to g. Splitting a superpage may need memory:
- * -ENOMEM/-EDQUOT with nothing changed.
+ * the bytes that were mapped. Each call adds at most one range to g: from the first to the end
+ * of the last entry it cleared (holes between included), merged with ranges it touches.
+ * Splitting a superpage may need memory: -ENOMEM/-EDQUOT with nothing changed (g included).
+ * Argument errors as pt_map(). Emptied tables are unlinked and queued on g.
  */
 int pt_unmap(struct pt_table *t, uint64_t ia, uint64_t len, struct pt_gather *g, uint64_t *unmapped);
 
