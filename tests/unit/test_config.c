@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/* Host tests of the configuration parser: every accepted form and every rejected one. */
+#define TEST_MAIN
+#include "test.h"
+
+#include <hv/config.h>
+
+static struct hv_config cfg;
+static struct cfg_error err;
+
+static int parse(const char *text)
+{
+	return config_parse(text, strlen(text), &cfg, &err);
+}
+
+/* Expect a parse failure on `line` whose message contains `needle`. */
+#define EXPECT_PARSE_ERR(text, line_, needle)                                     \
+	do {                                                                      \
+		EXPECT_EQ(parse(text), -22);                                      \
+		EXPECT_EQ(err.line, line_);                                       \
+		if (strstr(err.msg, needle) == NULL) {                            \
+			TEST_FAIL_("message '%s' lacks '%s'", err.msg, needle);   \
+		}                                                                 \
+	} while (0)
+
+static const char good[] = "# two partitions\n"
+			   "cmdline = selftest=boot log=debug\n"
+			   "\n"
+			   "[guest demo]\n"
+			   "image = \\guests\\demo.elf   # the narrating demo\n"
+			   "memory = 64M\n"
+			   "memory = 16M @ 0x100000000\n"
+			   "device = 0000:00:03.0\n"
+			   "device = 00:04.1\n"
+			   "pt_quota = 2M\n"
+			   "console = yes\n"
+			   "[guest second]\r\n"
+			   "image = b.bin\r\n"
+			   "memory = 0x200000\r\n";
+
+TEST(config_parses_full_example)
+{
+	ASSERT_EQ(parse(good), 0);
+	EXPECT_TRUE(strcmp(cfg.cmdline, "selftest=boot log=debug") == 0);
+	ASSERT_EQ(cfg.nr_guests, 2);
+	const struct cfg_guest *g = &cfg.guests[0];
+	EXPECT_TRUE(strcmp(g->name, "demo") == 0);
+	EXPECT_TRUE(strcmp(g->image, "\\guests\\demo.elf") == 0);
+	ASSERT_EQ(g->nr_mem, 2);
+	EXPECT_EQ(gpa_val(g->mem[0].base), 0);
+	EXPECT_EQ(g->mem[0].size, 64ULL << 20);
+	EXPECT_EQ(gpa_val(g->mem[1].base), 0x100000000ULL);
+	EXPECT_EQ(g->mem[1].size, 16ULL << 20);
+	ASSERT_EQ(g->nr_devs, 2);
+	EXPECT_EQ(g->devs[0].bus, 0);
+	EXPECT_EQ(g->devs[0].devfn, 3 << 3);
+	EXPECT_EQ(g->devs[1].devfn, (4 << 3) | 1);
+	EXPECT_EQ(g->devs[1].line, 9);
+	EXPECT_EQ(g->pt_quota_pages, 512);
+	EXPECT_TRUE(g->console);
+	EXPECT_EQ(config_guest_mem(g), 80ULL << 20);
+	EXPECT_TRUE(strcmp(cfg.guests[1].image, "b.bin") == 0);
+	EXPECT_EQ(cfg.guests[1].pt_quota_pages, CFG_DEFAULT_QUOTA_PAGES);
+	EXPECT_TRUE(!cfg.guests[1].console);
+}
+
+TEST(config_empty_is_valid_and_has_no_guests)
+{
+	ASSERT_EQ(parse(""), 0);
+	EXPECT_EQ(cfg.nr_guests, 0);
+	ASSERT_EQ(parse("# nothing\n\n   \n"), 0);
+	EXPECT_EQ(cfg.nr_guests, 0);
+}
+
+TEST(config_rejects_syntax_errors_with_line)
+{
+	EXPECT_PARSE_ERR("[guest a]\nimage = x\nmemory = 4K\ncolour = blue\n", 4, "unknown key 'colour'");
+	EXPECT_PARSE_ERR("verbose = 1\n", 1, "unknown key 'verbose'");
+	EXPECT_PARSE_ERR("[host a]\n", 1, "unknown section");
+	EXPECT_PARSE_ERR("[guest a\n", 1, "must end with ']'");
+	EXPECT_PARSE_ERR("[guest a b]\n", 1, "guest name");
+	EXPECT_PARSE_ERR("[guest ]\n", 1, "guest name");
+	EXPECT_PARSE_ERR("[guest a]\nimage\n", 2, "key = value");
+	EXPECT_PARSE_ERR("[guest a]\nimage = \n", 2, "key = value");
+	EXPECT_PARSE_ERR("[guest a]\nimage = x\nmemory = 4K\n[guest a]\n", 4, "already defined on line 1");
+	EXPECT_PARSE_ERR("[guest a]\nimage = x\nimage = y\n", 3, "already set");
+	EXPECT_PARSE_ERR("[guest a]\nimage = x\nmemory = 4K\nconsole = maybe\n", 4, "yes or no");
+}
+
+TEST(config_rejects_bad_numbers)
+{
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 0\n", 2, "non-zero");
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 5000\n", 2, "multiple of 4K");
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 65G\n", 2, "at most 64G");
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 99999999999999999999999\n", 2, "memory size");
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 18446744073709551615G\n", 2, "memory size");
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 12x\n", 2, "memory size");
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 4K @ 0x1001\n", 2, "4K-aligned");
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 4K @ zz\n", 2, "4K-aligned");
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 8K @ 0xfffffffff000\n", 2, "48-bit");
+	EXPECT_PARSE_ERR("[guest a]\npt_quota = 4K\n", 2, "pt_quota");
+	EXPECT_PARSE_ERR("[guest a]\npt_quota = 2G\n", 2, "pt_quota");
+}
+
+TEST(config_rejects_overlapping_memory_in_a_guest)
+{
+	EXPECT_PARSE_ERR("[guest a]\nimage = x\nmemory = 64M\nmemory = 4K @ 0x3fff000\n", 4,
+			 "overlaps the region on line 3");
+	/* Adjacent regions are fine. */
+	EXPECT_EQ(parse("[guest a]\nimage = x\nmemory = 64M\nmemory = 4K @ 0x4000000\n"), 0);
+}
+
+TEST(config_rejects_bad_devices)
+{
+	EXPECT_PARSE_ERR("[guest a]\ndevice = 00:20.0\n", 2, "bus:device.function");
+	EXPECT_PARSE_ERR("[guest a]\ndevice = 00:03.8\n", 2, "bus:device.function");
+	EXPECT_PARSE_ERR("[guest a]\ndevice = 100:03.0\n", 2, "bus:device.function");
+	EXPECT_PARSE_ERR("[guest a]\ndevice = 10000:00:03.0\n", 2, "bus:device.function");
+	EXPECT_PARSE_ERR("[guest a]\ndevice = 0003.0\n", 2, "bus:device.function");
+	EXPECT_PARSE_ERR("[guest a]\ndevice = 00:03\n", 2, "bus:device.function");
+	EXPECT_PARSE_ERR("[guest a]\ndevice = 00:03.0\ndevice = 0000:00:03.0\n", 3, "already listed on line 2");
+}
+
+TEST(config_rejects_missing_image_or_memory)
+{
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 4K\n", 1, "no image");
+	EXPECT_PARSE_ERR("[guest a]\nimage = x\n", 1, "no memory");
+}
+
+TEST(config_rejects_too_many_and_too_long)
+{
+	char buf[4096];
+	size_t n = 0;
+
+	for (int i = 0; i <= CFG_MAX_GUESTS; i++) {
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[guest g%d]\nimage = x\nmemory = 4K\n", i);
+	}
+	EXPECT_PARSE_ERR(buf, 3 * CFG_MAX_GUESTS + 1, "too many guests");
+
+	memset(buf, 'a', 300);
+	memcpy(buf, "cmdline = ", 10);
+	buf[300] = '\0';
+	EXPECT_PARSE_ERR(buf, 1, "longer than");
+
+	EXPECT_EQ(config_parse("cmdline = a\0b\n", 14, &cfg, &err), -22);
+	EXPECT_EQ(err.line, 1);
+}
+
+static bool only_00_03_0(void *ctx, uint16_t seg, uint8_t bus, uint8_t devfn)
+{
+	(void)ctx;
+	return seg == 0 && bus == 0 && devfn == (3 << 3);
+}
+
+TEST(config_validate_against_machine)
+{
+	struct cfg_machine m = { .device_exists = only_00_03_0, .ram_bytes = 128ULL << 20 };
+
+	ASSERT_EQ(parse("[guest a]\nimage = x\nmemory = 64M\ndevice = 00:03.0\nconsole = yes\n"
+			"[guest b]\nimage = y\nmemory = 64M\n"),
+		  0);
+	EXPECT_EQ(config_validate(&cfg, &m, &err), 0);
+
+	/* A device that does not exist. */
+	ASSERT_EQ(parse("[guest a]\nimage = x\nmemory = 4K\ndevice = 00:05.0\n"), 0);
+	EXPECT_EQ(config_validate(&cfg, &m, &err), -22);
+	EXPECT_EQ(err.line, 4);
+	EXPECT_TRUE(strstr(err.msg, "0000:00:05.0 does not exist") != NULL);
+
+	/* A device given to two guests: reported on the second assignment, naming the first. */
+	ASSERT_EQ(parse("[guest a]\nimage = x\nmemory = 4K\ndevice = 00:03.0\n"
+			"[guest b]\nimage = y\nmemory = 4K\ndevice = 0000:00:03.0\n"),
+		  0);
+	EXPECT_EQ(config_validate(&cfg, &m, &err), -22);
+	EXPECT_EQ(err.line, 8);
+	EXPECT_TRUE(strstr(err.msg, "also assigned to guest 'a' (line 4)") != NULL);
+
+	/* More memory than exists. */
+	ASSERT_EQ(parse("[guest a]\nimage = x\nmemory = 64M\n[guest b]\nimage = y\nmemory = 64M\nmemory = 4K @ 0x10000000\n"), 0);
+	EXPECT_EQ(config_validate(&cfg, &m, &err), -22);
+	EXPECT_EQ(err.line, 4);
+	EXPECT_TRUE(strstr(err.msg, "memory") != NULL);
+
+	/* Two console owners. */
+	ASSERT_EQ(parse("[guest a]\nimage = x\nmemory = 4K\nconsole = yes\n[guest b]\nimage = y\nmemory = 4K\nconsole = yes\n"), 0);
+	EXPECT_EQ(config_validate(&cfg, &m, &err), -22);
+	EXPECT_EQ(err.line, 8);
+	EXPECT_TRUE(strstr(err.msg, "both own the console") != NULL);
+}
+
+/* Every prefix of a valid file either parses or fails cleanly with a line inside the text. */
+TEST(config_truncations_never_misbehave)
+{
+	size_t len = strlen(good);
+
+	for (size_t n = 0; n <= len; n++) {
+		int r = config_parse(good, n, &cfg, &err);
+
+		EXPECT_TRUE(r == 0 || r == -22);
+		if (r != 0) {
+			EXPECT_TRUE(err.line >= 1 && err.line <= 14);
+			EXPECT_TRUE(err.msg[0] != '\0');
+		}
+	}
+}
