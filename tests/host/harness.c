@@ -24,19 +24,24 @@ struct ioasid_dev_caps h_default_caps(void)
 	};
 }
 
-int h_guest_setup(struct h_guest *hg, uint32_t id, struct mock_iommu *m, unsigned ndev,
-		  uint32_t rid_base, uint64_t quota_pages)
+int h_guest_setup_ex(struct h_guest *hg, uint32_t id, struct mock_iommu *const *mocks, unsigned ndev,
+		     uint32_t rid_base, uint64_t quota_pages, void *ram0, void *ram1)
 {
 	struct hv_guest_config cfg;
 	int ret;
 
 	memset(hg, 0, sizeof(*hg));
+	hg->ram_borrowed = ram0 != NULL;
 	for (unsigned i = 0; i < 2; i++) {
-		hg->ram[i] = aligned_alloc(SZ_2M, H_RAM_SIZE);
-		if (hg->ram[i] == NULL) {
-			return -ENOMEM;
+		if (hg->ram_borrowed) {
+			hg->ram[i] = i ? ram1 : ram0;
+		} else {
+			hg->ram[i] = aligned_alloc(SZ_2M, H_RAM_SIZE);
+			if (hg->ram[i] == NULL) {
+				return -ENOMEM;
+			}
+			memset(hg->ram[i], 0, H_RAM_SIZE);
 		}
-		memset(hg->ram[i], 0, H_RAM_SIZE);
 		hg->mem[i] = (struct hv_mem_region){ .gpa = gpa(i ? H_RAM1_GPA : H_RAM0_GPA),
 						     .hpa = ptr_to_hpa(hg->ram[i]), .size = H_RAM_SIZE };
 	}
@@ -48,8 +53,8 @@ int h_guest_setup(struct h_guest *hg, uint32_t id, struct mock_iommu *m, unsigne
 	}
 	for (unsigned i = 0; i < ndev && i < H_MAX_DEV; i++) {
 		hg->rid[i] = rid_base + i;
-		hg->mock[i] = m;
-		ret = hv_guest_add_device(&hg->g, &m->unit, 0, (uint16_t)(rid_base + i),
+		hg->mock[i] = mocks[i];
+		ret = hv_guest_add_device(&hg->g, &mocks[i]->unit, 0, (uint16_t)(rid_base + i),
 					  rid_base + i, &hg->dev[i]);
 		if (ret) {
 			return ret;
@@ -60,11 +65,21 @@ int h_guest_setup(struct h_guest *hg, uint32_t id, struct mock_iommu *m, unsigne
 	return 0;
 }
 
+int h_guest_setup(struct h_guest *hg, uint32_t id, struct mock_iommu *m, unsigned ndev,
+		  uint32_t rid_base, uint64_t quota_pages)
+{
+	struct mock_iommu *mocks[H_MAX_DEV] = { m, m, m, m };
+
+	return h_guest_setup_ex(hg, id, mocks, ndev, rid_base, quota_pages, NULL, NULL);
+}
+
 void h_guest_teardown(struct h_guest *hg)
 {
 	hv_guest_destroy(&hg->g);
 	for (unsigned i = 0; i < 2; i++) {
-		free(hg->ram[i]);
+		if (!hg->ram_borrowed) {
+			free(hg->ram[i]);
+		}
 		hg->ram[i] = NULL;
 	}
 }

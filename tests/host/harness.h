@@ -33,6 +33,7 @@ struct h_guest {
 	uint32_t rid[H_MAX_DEV];
 	struct mock_iommu *mock[H_MAX_DEV];
 	uint32_t gpa_io;
+	bool ram_borrowed;           /* RAM given by the caller (the fuzzer reuses it) */
 };
 
 /* Default capabilities: VT-d-like, second-level tables, 48-bit, 4K/2M/1G, 8 PASID bits. */
@@ -41,6 +42,12 @@ struct ioasid_dev_caps h_default_caps(void);
 /* Set up guest id with ndev devices on mock m (rids rid_base, rid_base+1, ...). */
 int h_guest_setup(struct h_guest *hg, uint32_t id, struct mock_iommu *m, unsigned ndev,
 		  uint32_t rid_base, uint64_t quota_pages);
+/*
+ * General form: device i sits on mocks[i]; ram0/ram1 (H_RAM_SIZE each, 2 MiB aligned, owned by
+ * the caller, not cleared here) or NULL to allocate zeroed RAM.
+ */
+int h_guest_setup_ex(struct h_guest *hg, uint32_t id, struct mock_iommu *const *mocks, unsigned ndev,
+		     uint32_t rid_base, uint64_t quota_pages, void *ram0, void *ram1);
 void h_guest_teardown(struct h_guest *hg);
 
 void *h_ptr(struct h_guest *hg, uint64_t gpa);

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MIT
+#
+# The hypercall dispatcher fuzzer (tests/fuzz/fuzz_dispatch.c): libFuzzer with clang,
+# ASan and UBSan, linked with the IOASID core and the mock IOMMU (CORE_TEST_LIBS, from
+# tests/unit/core.mk).
+#   make fuzz          run for FUZZ_TIME seconds (default 600), corpus kept in build/host/fuzz
+#   make fuzz-smoke    run for FUZZ_SMOKE_TIME seconds (default 60) and print one TAP line
+#                      ("ok 1 - fuzz_dispatch (N runs)") for tests/run_all.py
+#
+# The invariant checkers (harness, mock walker, and the foreign walker they use to enumerate
+# every leaf after every operation) are built without comparison tracing: they run far more
+# often than the code under test and their comparisons are no guide to new states.
+
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 600
+FUZZ_SMOKE_TIME ?= 60
+FUZZ_DIR := $(HOSTBUILD)/fuzz
+FUZZ_BIN := $(FUZZ_DIR)/fuzz_dispatch
+FUZZ_CORPUS := $(FUZZ_DIR)/corpus
+FUZZ_SRCS := tests/fuzz/fuzz_dispatch.c $(CORE_TEST_LIBS)
+FUZZ_QUIET_SRCS := tests/host/harness.c tests/host/mock_iommu.c ioasid/pt_foreign.c
+FUZZ_CFLAGS := $(HOST_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_SRCS))
+
+$(FUZZ_DIR)/obj/%.o: %.c $(ALL_HEADERS) mk/fuzz.mk
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) \
+		$(if $(filter $<,$(FUZZ_QUIET_SRCS)),-fno-sanitize-coverage=trace-cmp) -c -o $@ $<
+
+$(FUZZ_BIN): $(FUZZ_OBJS)
+	@echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_OBJS)
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(FUZZ_CORPUS)
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -timeout=20 \
+		-artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_CORPUS) $(wildcard tests/fuzz/seeds)
+
+fuzz-smoke: $(FUZZ_BIN)
+	$(Q)sh tests/fuzz/smoke.sh $(FUZZ_BIN) $(FUZZ_SMOKE_TIME) $(FUZZ_CORPUS)

@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer harness for ioasid_dispatch(): the input is a sequence of operations by two guests
+ * - hypercalls with fuzzed requests in the guest's memory, writes of guest memory and of guest
+ * stage-1 table entries, DMA by their devices through the mock IOMMUs, injected allocation,
+ * install and flush failures, fault reports - and after every operation the invariants hold:
+ *   - no table of either guest maps memory outside that guest's RAM (every leaf walked);
+ *   - the mock IOMMUs' routes are exactly what the core's books say (h_check_invariants);
+ *   - no IOTLB entry of a live single-stage route disagrees with its table (a missing flush);
+ *   - an operation of guest A changes nothing of guest B (state digest);
+ *   - after teardown every page is back (no leak) unless a flush failure made the core leak
+ *     table pages on purpose.
+ * Any violation abort()s, which libFuzzer reports with the input that caused it.
+ *
+ * Field values are picked from small menus (valid IDs, aligned addresses, edges, raw bytes) so
+ * the fuzzer reaches deep states quickly instead of failing size checks forever.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <hv/errno.h>
+#include <hv/mm.h>
+
+#include "arch/host/host.h"
+#include "tests/host/harness.h"
+
+struct in {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint8_t take8(struct in *in)
+{
+	if (in->n == 0) {
+		return 0;
+	}
+	in->n--;
+	return *in->p++;
+}
+
+static uint16_t take16(struct in *in)
+{
+	return (uint16_t)(take8(in) | (take8(in) << 8));
+}
+
+static uint32_t take32(struct in *in)
+{
+	return (uint32_t)take16(in) | ((uint32_t)take16(in) << 16);
+}
+
+static uint64_t take64(struct in *in)
+{
+	return (uint64_t)take32(in) | ((uint64_t)take32(in) << 32);
+}
+
+/* ---- world ----------------------------------------------------------------------------- */
+
+#define S1_POOL_GPA (3ULL << 20)
+#define S1_POOL_PAGES 16
+#define MAX_KNOWN 16
+
+static void *fz_ram[4];
+static struct mock_iommu fz_ma0, fz_ma1, fz_mb;
+static struct h_guest fz_a, fz_b;
+static uint32_t known[2][MAX_KNOWN];
+static unsigned nr_known[2];
+static bool flush_failed;
+
+static struct h_guest *guest(unsigned i)
+{
+	return i ? &fz_b : &fz_a;
+}
+
+static uint64_t pick_gpa(struct in *in)
+{
+	switch (take8(in) % 10) {
+	case 0:
+		return (uint64_t)take8(in) << 12;
+	case 1:
+		return H_RAM1_GPA + ((uint64_t)take8(in) << 12);
+	case 2:
+		return 2 * H_RAM_SIZE - ((uint64_t)(take8(in) % 4) << 12);
+	case 3:
+		return take64(in);
+	case 4:
+		return (uint64_t)(take8(in) % 4) * SZ_2M;
+	case 5:
+		return 2 * H_RAM_SIZE + ((uint64_t)take8(in) << 12);
+	case 6:
+		return S1_POOL_GPA + ((uint64_t)(take8(in) % S1_POOL_PAGES) << 12);
+	case 7:
+		return take16(in);
+	case 8:
+		return H_DATA_GPA + ((uint64_t)take16(in) << 12) % (2 * H_RAM_SIZE - H_DATA_GPA);
+	default:
+		return 0;
+	}
+}
+
+static uint64_t pick_iova(struct in *in)
+{
+	switch (take8(in) % 8) {
+	case 0:
+		return (uint64_t)take16(in) << 12;
+	case 1:
+		return (uint64_t)take8(in) << 21;
+	case 2:
+		return (uint64_t)take8(in) << 30;
+	case 3:
+		return take64(in);
+	case 4:
+		return (1ULL << 48) - ((uint64_t)(take8(in) % 4) << 12);
+	case 5:
+		return (1ULL << 39) - ((uint64_t)(take8(in) % 4) << 12);
+	case 6:
+		return take32(in);
+	default:
+		return 0;
+	}
+}
+
+static uint64_t pick_len(struct in *in)
+{
+	switch (take8(in) % 9) {
+	case 0:
+		return SZ_4K;
+	case 1:
+		return ((uint64_t)take8(in) + 1) << 12;
+	case 2:
+		return SZ_2M;
+	case 3:
+		return SZ_1G;
+	case 4:
+		return take64(in);
+	case 5:
+		return 0;
+	case 6:
+		return SZ_2M + SZ_4K;
+	case 7:
+		return (uint64_t)(take8(in) % 4 + 1) * SZ_2M;
+	default:
+		return take16(in);
+	}
+}
+
+static uint32_t pick_ioasid(struct in *in, unsigned gi)
+{
+	uint8_t k = take8(in);
+
+	switch (k % 6) {
+	case 0:
+		return guest(gi)->gpa_io;
+	case 1:
+	case 2:
+		return nr_known[gi] ? known[gi][take8(in) % nr_known[gi]] : 0;
+	case 3:
+		return nr_known[!gi] ? known[!gi][take8(in) % nr_known[!gi]] : guest(!gi)->gpa_io;
+	case 4:
+		return take32(in);
+	default:
+		return 0;
+	}
+}
+
+static uint32_t pick_dev(struct in *in, unsigned gi)
+{
+	uint8_t k = take8(in);
+	struct h_guest *hg = guest(gi);
+
+	switch (k % 5) {
+	case 0:
+	case 1:
+	case 2:
+		return hg->dev[take8(in) % hg->ndev];
+	case 3:
+		return guest(!gi)->dev[0];
+	default:
+		return take32(in);
+	}
+}
+
+static uint32_t pick_small(struct in *in)
+{
+	uint8_t k = take8(in);
+
+	return (k & 0xc0) == 0xc0 ? take32(in) : (k & 0x80) ? (k & 7) : 0;
+}
+
+static void remember(unsigned gi, uint32_t id)
+{
+	if (nr_known[gi] < MAX_KNOWN) {
+		known[gi][nr_known[gi]++] = id;
+	} else {
+		known[gi][id % MAX_KNOWN] = id;
+	}
+}
+
+/* ---- operations ----------------------------------------------------------------------- */
+
+static void build_batch(struct in *in, struct h_guest *hg, uint64_t call, uint32_t n)
+{
+	uint8_t buf[H_ARRAY_SIZE];
+	size_t esize = call == IOASID_CALL_MAP ? sizeof(struct ioasid_map_entry) :
+		       call == IOASID_CALL_UNMAP ? sizeof(struct ioasid_unmap_entry) :
+						   sizeof(struct ioasid_inv_entry);
+
+	memset(buf, 0, sizeof(buf));
+	for (uint32_t i = 0; i < n && (i + 1) * esize <= sizeof(buf); i++) {
+		void *e = buf + i * esize;
+
+		if (call == IOASID_CALL_MAP) {
+			*(struct ioasid_map_entry *)e = (struct ioasid_map_entry){
+				.iova = pick_iova(in), .gpa = pick_gpa(in), .length = pick_len(in),
+				.prot = (take8(in) % 4) | (pick_small(in) << 2), .__reserved = pick_small(in) };
+		} else if (call == IOASID_CALL_UNMAP) {
+			*(struct ioasid_unmap_entry *)e =
+				(struct ioasid_unmap_entry){ .iova = pick_iova(in), .length = pick_len(in) };
+		} else {
+			unsigned gi = hg == &fz_b;
+			uint32_t type = take8(in) % 5;
+
+			*(struct ioasid_inv_entry *)e = (struct ioasid_inv_entry){
+				.type = type, .flags = pick_small(in),
+				.dev_id = type == IOASID_INV_PASID ? pick_dev(in, gi) : pick_small(in),
+				.pasid = pick_small(in),
+				.addr = type == IOASID_INV_RANGE ? pick_iova(in) : pick_small(in),
+				.length = type == IOASID_INV_RANGE ? pick_len(in) : pick_small(in) };
+		}
+	}
+	h_put_array(hg, buf, sizeof(buf));
+}
+
+static void op_call(struct in *in, unsigned gi)
+{
+	struct h_guest *hg = guest(gi);
+	uint8_t req[128];
+	uint64_t call = take8(in) % 12, req_gpa = H_MBOX_GPA;
+	uint32_t n = take8(in) % 6;
+	size_t size = 0;
+	uint8_t shape = take8(in);
+	long ret;
+
+	memset(req, 0, sizeof(req));
+	if (n == 5) {
+		n = take8(in) % 2 ? IOASID_MAX_BATCH : IOASID_MAX_BATCH + 1;
+	}
+	switch (call) {
+	case IOASID_CALL_GET_INFO: {
+		struct ioasid_get_info *r = (void *)req;
+
+		*r = (struct ioasid_get_info){ .flags = pick_small(in), .dev_id = pick_dev(in, gi),
+					       .__reserved = pick_small(in) };
+		size = sizeof(*r);
+		break;
+	}
+	case IOASID_CALL_DEVICE_LIST: {
+		struct ioasid_device_list *r = (void *)req;
+
+		*r = (struct ioasid_device_list){ .flags = pick_small(in), .num_devices = pick_small(in),
+						  .devices_gpa = pick_gpa(in) };
+		size = sizeof(*r);
+		break;
+	}
+	case IOASID_CALL_ALLOC: {
+		struct ioasid_alloc *r = (void *)req;
+		bool nested = take8(in) & 1;
+
+		*r = (struct ioasid_alloc){
+			.flags = pick_small(in),
+			.kind = nested ? IOASID_KIND_NESTED : (take8(in) % 4 ? IOASID_KIND_PAGING : pick_small(in)),
+			.parent = take8(in) % 4 ? hg->gpa_io : pick_ioasid(in, gi),
+			.dev_id = pick_dev(in, gi),
+			.nested_format = nested ? (take8(in) % 2 ? IOASID_FMT_VTD_FL : IOASID_FMT_ARM_S1) : pick_small(in),
+			.nested_root_gpa = nested ? (take8(in) % 4 ? S1_POOL_GPA : pick_gpa(in)) : 0,
+			.nested_levels = nested ? (take8(in) % 4 ? 4 : pick_small(in)) : 0,
+		};
+		size = sizeof(*r);
+		break;
+	}
+	case IOASID_CALL_FREE: {
+		struct ioasid_free *r = (void *)req;
+
+		*r = (struct ioasid_free){ .flags = pick_small(in), .ioasid = pick_ioasid(in, gi) };
+		size = sizeof(*r);
+		break;
+	}
+	case IOASID_CALL_MAP:
+	case IOASID_CALL_UNMAP:
+	case IOASID_CALL_INVALIDATE: {
+		struct ioasid_map *r = (void *)req; /* the three share the header layout */
+
+		*r = (struct ioasid_map){ .flags = pick_small(in), .ioasid = pick_ioasid(in, gi),
+					  .num_entries = n,
+					  .entries_gpa = take8(in) % 8 ? H_ARRAY_GPA : pick_gpa(in) };
+		build_batch(in, hg, call, n);
+		size = call == IOASID_CALL_UNMAP ? sizeof(struct ioasid_unmap) : sizeof(*r);
+		break;
+	}
+	case IOASID_CALL_ATTACH:
+	case IOASID_CALL_DETACH: {
+		struct ioasid_attach *r = (void *)req;
+		uint32_t flags = take8(in) % 3 == 0 ? IOASID_ATTACH_PASID : pick_small(in);
+
+		*r = (struct ioasid_attach){ .flags = flags, .dev_id = pick_dev(in, gi),
+					     .pasid = flags & IOASID_ATTACH_PASID ? take8(in) % 12 : pick_small(in),
+					     .ioasid = pick_ioasid(in, gi) };
+		size = call == IOASID_CALL_ATTACH ? sizeof(*r) : sizeof(struct ioasid_detach);
+		break;
+	}
+	case IOASID_CALL_FAULT_READ: {
+		struct ioasid_fault_read *r = (void *)req;
+
+		*r = (struct ioasid_fault_read){ .flags = pick_small(in), .num_records = take8(in),
+						 .records_gpa = take8(in) % 4 ? H_ARRAY_GPA : pick_gpa(in) };
+		size = sizeof(*r);
+		break;
+	}
+	default:
+		size = 16;
+		memcpy(req, in->p, in->n < 16 ? in->n : 16);
+		break;
+	}
+	/* size field: right, bigger with a zero or dirty tail, smaller, or raw */
+	switch (shape % 8) {
+	case 5:
+		*(uint32_t *)req = (uint32_t)size + 8;
+		req[size + (take8(in) % 8)] = take8(in);
+		size += 8;
+		break;
+	case 6:
+		*(uint32_t *)req = (uint32_t)size - 4 * (take8(in) % 3);
+		break;
+	case 7:
+		*(uint32_t *)req = take32(in);
+		break;
+	default:
+		*(uint32_t *)req = (uint32_t)size;
+		break;
+	}
+	if (take8(in) % 16 == 0) {
+		req_gpa = pick_gpa(in);
+	}
+	if (req_gpa == H_MBOX_GPA) {
+		ret = h_call(hg, call, req, sizeof(req));
+	} else {
+		if (guest_range_in_ram(&hg->g, gpa(req_gpa), size) && size > 0) {
+			memcpy(h_ptr(hg, req_gpa), req, size);
+		}
+		ret = ioasid_dispatch(&hg->g, call, gpa(req_gpa));
+	}
+	if (ret == 0 && call == IOASID_CALL_ALLOC && req_gpa == H_MBOX_GPA) {
+		remember(gi, ((struct ioasid_alloc *)req)->out_ioasid);
+	}
+	if (ret > 0 || ret < -200) {
+		abort(); /* results are 0 or a documented negative code */
+	}
+}
+
+/* Write one entry of the guest's stage-1 table pool (a guest building or breaking its table). */
+static void op_s1_write(struct in *in, unsigned gi)
+{
+	struct h_guest *hg = guest(gi);
+	uint64_t page = S1_POOL_GPA + ((uint64_t)(take8(in) % S1_POOL_PAGES) << 12);
+	unsigned idx = take16(in) % 512;
+	uint64_t v, bits = take8(in);
+
+	switch (take8(in) % 5) {
+	case 0: /* table pointer into the pool: P/RW/US/A (x86) or type 3 (Arm) */
+		v = S1_POOL_GPA + ((uint64_t)(take8(in) % S1_POOL_PAGES) << 12);
+		v |= (bits & 1) ? 0x27 : 0x3;
+		break;
+	case 1: /* leaf: x86 P/RW/US/A/D (+PS) or Arm page/block with AF */
+		v = pick_gpa(in) & 0x000ffffffffff000ULL;
+		v |= (bits & 1) ? (0x67 | ((bits & 2) ? 0x80 : 0)) : (0x403 | ((bits & 4) ? 0x80 : 0));
+		if (bits & 8) {
+			v = (v & ~3ULL) | 1; /* Arm block */
+		}
+		break;
+	case 2:
+		v = take64(in);
+		break;
+	case 3:
+		v = 0;
+		break;
+	default: /* table pointer anywhere */
+		v = (pick_gpa(in) & ~0xfffULL) | 0x27;
+		break;
+	}
+	((uint64_t *)h_ptr(hg, page))[idx] = v;
+}
+
+static void op_mem_write(struct in *in, unsigned gi)
+{
+	struct h_guest *hg = guest(gi);
+	uint64_t a = pick_gpa(in);
+	unsigned n = take8(in) % 64;
+
+	if (n > in->n) {
+		n = (unsigned)in->n;
+	}
+	if (n > 0 && guest_range_in_ram(&hg->g, gpa(a), n)) {
+		memcpy(h_ptr(hg, a), in->p, n);
+	}
+	in->p += n;
+	in->n -= n;
+}
+
+static void op_dma(struct in *in, unsigned gi)
+{
+	struct h_guest *hg = guest(gi);
+	unsigned dev = take8(in) % hg->ndev;
+	bool has_pasid = take8(in) % 3 == 0;
+	uint32_t pasid = take8(in) % 12;
+	hpa_t h;
+
+	if (h_dma(hg, dev, has_pasid, pasid, pick_iova(in), take8(in) % 4, &h) == 0) {
+		/* the result must be the guest's own memory */
+		bool ok = false;
+
+		for (unsigned i = 0; i < 2; i++) {
+			ok |= hpa_val(h) >= hpa_val(hg->mem[i].hpa) &&
+			      hpa_val(h) < hpa_val(hg->mem[i].hpa) + H_RAM_SIZE;
+		}
+		if (!ok) {
+			abort();
+		}
+	}
+}
+
+static void op_inject(struct in *in)
+{
+	uint8_t k = take8(in);
+	struct mock_iommu *m = (k & 0x10) ? &fz_ma1 : &fz_ma0;
+
+	switch (k % 4) {
+	case 0:
+		host_mm_fail_after(take8(in) % 8);
+		break;
+	case 1:
+		m->fail_install_after = take8(in) % 4;
+		m->fail_err = -ETIMEDOUT;
+		break;
+	case 2:
+		m->fail_flush_after = take8(in) % 4;
+		m->fail_err = -ETIMEDOUT;
+		flush_failed |= m->fail_flush_after != 0;
+		break;
+	default:
+		ioasid_report_fault(&m->unit, 0x10 + take8(in) % 4, take8(in) & 1, take8(in) % 12,
+				    pick_iova(in), take8(in) % 4, take8(in) % 6);
+		break;
+	}
+}
+
+/* ---- invariants ----------------------------------------------------------------------- */
+
+/* A valid IOTLB entry of a live single-stage route must match that route's table. */
+static void check_tlb(const struct mock_iommu *m)
+{
+	for (unsigned i = 0; i < MOCK_TLB_SIZE; i++) {
+		const struct mock_tlb *t = &m->tlb[i];
+
+		if (!t->valid) {
+			continue;
+		}
+		for (unsigned r = 0; r < MOCK_MAX_ROUTES; r++) {
+			const struct mock_route *mr = &m->routes[r];
+			unsigned prot;
+			hpa_t h;
+
+			if (!mr->used || mr->cfg.mode != IOASID_HW_TABLE || mr->cfg.domain != t->domain) {
+				continue;
+			}
+			if (pt_lookup(mr->cfg.table, t->page << 12, &h, &prot, NULL) != 0 ||
+			    (hpa_val(h) & ~0xfffULL) != t->hpa || prot != t->prot) {
+				fprintf(stderr, "stale IOTLB entry: domain %u iova %#llx\n", t->domain,
+					(unsigned long long)(t->page << 12));
+				abort();
+			}
+		}
+	}
+}
+
+static void check_all(void)
+{
+	if (h_check_invariants(&fz_a) != 0 || h_check_invariants(&fz_b) != 0) {
+		abort();
+	}
+	check_tlb(&fz_ma0);
+	check_tlb(&fz_ma1);
+	check_tlb(&fz_mb);
+}
+
+static void fz_setup(struct in *in)
+{
+	struct ioasid_dev_caps c0 = h_default_caps(), c1 = h_default_caps(), cb = h_default_caps();
+	uint8_t cfg = take8(in);
+	struct mock_iommu *ma[3] = { &fz_ma0, &fz_ma1, &fz_ma0 };
+	struct mock_iommu *mb[2] = { &fz_mb, &fz_mb };
+
+	/*
+	 * Guest RAM is anonymous memory; MADV_DONTNEED gives back zero pages on the next touch, so
+	 * every input starts from zeroed RAM at the cost of the pages the last input touched only.
+	 */
+	if (fz_ram[0] == NULL) {
+		for (unsigned i = 0; i < 4; i++) {
+			char *p = mmap(NULL, H_RAM_SIZE + SZ_2M, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p == MAP_FAILED) {
+				abort();
+			}
+			fz_ram[i] = (void *)(((uintptr_t)p + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1));
+		}
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		madvise(fz_ram[i], H_RAM_SIZE, MADV_DONTNEED);
+	}
+	c0.hw_nesting = cfg & 1;
+	c0.coherent = cfg & 2;
+	c1.paging_fmt = PT_FMT_ARM_S2;
+	c1.ia_bits = (cfg & 4) ? 39 : 48;
+	c1.pgsize_bitmap = SZ_4K | SZ_2M;
+	c1.pasid_bits = (cfg & 8) ? 0 : 4;
+	c1.nested_fmts = 1U << PT_FMT_ARM_S1;
+	mock_iommu_init(&fz_ma0, "a0", &c0);
+	mock_iommu_init(&fz_ma1, "a1", &c1);
+	mock_iommu_init(&fz_mb, "b", &cb);
+	memset(known, 0, sizeof(known));
+	memset(nr_known, 0, sizeof(nr_known));
+	flush_failed = false;
+	if (h_guest_setup_ex(&fz_a, 1, ma, 3, 0x10, 8 + (cfg >> 4) * 16, fz_ram[0], fz_ram[1]) != 0 ||
+	    h_guest_setup_ex(&fz_b, 2, mb, 2, 0x10, 64, fz_ram[2], fz_ram[3]) != 0) {
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct in in = { data, size };
+	uint64_t free0 = page_free_count();
+
+	fz_setup(&in);
+	check_all();
+	for (unsigned ops = 0; in.n > 0 && ops < 64; ops++) {
+		uint8_t op = take8(&in);
+		unsigned gi = (op >> 7) & 1;
+		uint64_t other = h_state_digest(guest(!gi));
+
+		switch (op % 8) {
+		case 0:
+		case 1:
+		case 2:
+			op_call(&in, gi);
+			break;
+		case 3:
+			op_s1_write(&in, gi);
+			break;
+		case 4:
+			op_mem_write(&in, gi);
+			break;
+		case 5:
+			op_dma(&in, gi);
+			break;
+		case 6:
+			op_inject(&in);
+			break;
+		default:
+			op_call(&in, gi);
+			break;
+		}
+		host_mm_fail_after(0);
+		check_all();
+		/* guest A's operations never touch guest B and vice versa (faults aside) */
+		if ((op % 8) != 6 && h_state_digest(guest(!gi)) != other) {
+			fprintf(stderr, "operation of guest %u changed guest %u\n", gi, !gi);
+			abort();
+		}
+	}
+	/* Injected failures are for the operations; teardown of a healthy IOMMU must free all. */
+	fz_ma0.fail_install_after = fz_ma1.fail_install_after = 0;
+	fz_ma0.fail_flush_after = fz_ma1.fail_flush_after = 0;
+	h_guest_teardown(&fz_a);
+	h_guest_teardown(&fz_b);
+	if (!flush_failed && page_free_count() != free0) {
+		fprintf(stderr, "leak: %llu pages\n", (unsigned long long)(free0 - page_free_count()));
+		abort();
+	}
+	return 0;
+}
