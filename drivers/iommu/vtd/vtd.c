@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Intel VT-d DMA remapping: unit discovery, take-over from firmware, queued invalidation and
+ * fault recording. The translation tables and the IOASID backend ops are in vtd_tables.c.
+ *
+ * Assumptions (checked at bring-up, the unit is refused otherwise):
+ *  - queued invalidation (ECAP.QI) exists: after bring-up every invalidation is queued, and
+ *    register-based invalidation is never used (QEMU ignores it once QI is on, notes 1.5);
+ *  - the second-level format supports 39-bit/3-level or 48-bit/4-level tables (CAP.SAGAW);
+ *  - CAP.ND gives at least as many domain IDs as the IOASID core hands out.
+ * Spec sections (Intel VT-d rev 4.x): 10.4/11.4 registers, 6.5.2 queued invalidation,
+ * 6.5.3 invalidation guidance, 7.1 primary fault logging, 9 translation structures.
+ *
+ * Take-over order (a unit may come from firmware translating, in bypass, or with QI on):
+ *   1. quiesce firmware's invalidation queue (wait head == tail) and disable QI;
+ *   2. point RTADDR at our root table with every root entry not present, SRTP (bounded);
+ *   3. enable QI with our queue; globally invalidate context cache, PASID cache and IOTLB
+ *      (spec 6.5: required after SRTP);
+ *   4. fault recording: clear stale records, interrupt masked (faults are polled);
+ *   5. TE=1 if firmware had not set it.
+ * If translation was on, step 2 switches from firmware's tables straight to "all blocked";
+ * TE is never cleared, so there is no moment in which DMA bypasses translation.
+ */
+#include <stdio.h>
+
+#include <hv/arch.h>
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/mmio.h>
+#include <hv/wait.h>
+#include <ioasid/abi.h>
+
+#include "drivers/iommu/vtd/vtd.h"
+
+/*
+ * FALLBACK until drivers/acpi parses the DMAR table: QEMU q35's only DRHD lives here
+ * (Q35_HOST_BRIDGE_IOMMU_ADDR, qemu-10.0 notes 1.1), covering segment 0. Remove once DMAR
+ * DRHD units are available from the ACPI code.
+ */
+#define VTD_FALLBACK_QEMU_BASE 0xfed90000ULL
+
+#define VTD_CMD_TIMEOUT_US 100000 /* GCMD/GSTS handshakes */
+#define VTD_QI_TIMEOUT_US 500000  /* one invalidation batch */
+
+static struct vtd_unit vtd_units[VTD_MAX_UNITS];
+static unsigned vtd_nr;
+static bool vtd_done;
+
+static uint32_t rd32(const struct vtd_unit *u, unsigned off)
+{
+	return mmio_read32(u->regs + off);
+}
+static void wr32(const struct vtd_unit *u, unsigned off, uint32_t v)
+{
+	mmio_write32(u->regs + off, v);
+}
+static uint64_t rd64(const struct vtd_unit *u, unsigned off)
+{
+	return mmio_read64(u->regs + off);
+}
+static void wr64(const struct vtd_unit *u, unsigned off, uint64_t v)
+{
+	mmio_write64(u->regs + off, v);
+}
+
+/*
+ * Set or clear one GCMD command and wait for its GSTS status bit (same bit position for TE,
+ * SRTP, QIE, IRE). spec 11.4.4: GCMD = (GSTS & persistent bits) | command.
+ */
+static int vtd_gcmd(struct vtd_unit *u, uint32_t bit, bool set)
+{
+	uint32_t v = rd32(u, VTD_GSTS_REG) & (uint32_t)VTD_GCMD_PERSISTENT;
+	int ret;
+
+	v = set ? (v | bit) : (v & ~bit);
+	wr32(u, VTD_GCMD_REG, v);
+	ret = poll_until(((rd32(u, VTD_GSTS_REG) & bit) != 0) == set, VTD_CMD_TIMEOUT_US);
+	if (ret) {
+		pr_err("vtd: %s: GCMD %#x %s: no GSTS acknowledgement (GSTS %#x)", u->name, bit,
+		       set ? "set" : "clear", rd32(u, VTD_GSTS_REG));
+	}
+	return ret;
+}
+
+/* ---- queued invalidation (spec 6.5.2) ----------------------------------------------------- */
+
+static void vtd_iq_put(struct vtd_unit *u, const struct vtd_inv_desc *d)
+{
+	uint64_t *slot = (uint64_t *)((uintptr_t)u->iq + (uintptr_t)u->iq_tail * u->iq_dw);
+
+	for (unsigned i = 0; i < u->iq_dw / 8; i++) {
+		slot[i] = d->qw[i];
+	}
+	arch_dcache_clean(slot, u->iq_dw);
+	u->iq_tail = (u->iq_tail + 1) % u->iq_nr;
+}
+
+/*
+ * Queue n descriptors plus one invalidation wait and wait for the wait's status write.
+ *
+ * Every wait writes a fresh sequence number (never reused while the unit lives), and we wait
+ * for exactly that number: a completion that arrives late, after we gave up, writes an older
+ * number and can never be taken for a later batch's (Xen XSA-373). After a timeout or a queue
+ * error the unit refuses further work (-EIO): the hardware state is unknown, and the core treats
+ * a failed flush by leaking the affected table pages instead of reusing them.
+ */
+int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n)
+{
+	struct vtd_inv_desc wait;
+	uint32_t seq;
+	int ret = 0;
+
+	if (n + 1 >= u->iq_nr) {
+		return -E2BIG;
+	}
+	hv_spin_lock(&u->qi_lock);
+	if (u->qi_dead) {
+		ret = -EIO;
+		goto out;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		vtd_iq_put(u, &d[i]);
+	}
+	seq = ++u->wait_seq;
+	if (seq == 0) {
+		seq = ++u->wait_seq; /* 0 is the status page's initial value */
+	}
+	wait = vtd_desc_wait(hpa_val(ptr_to_hpa((const void *)u->wait_status)), seq);
+	vtd_iq_put(u, &wait);
+	/* IQT holds a byte offset (bits 18:4); hardware fetches up to it. */
+	wr64(u, VTD_IQT_REG, (uint64_t)u->iq_tail * u->iq_dw);
+	ret = poll_until(READ_ONCE(*u->wait_status) == seq ||
+				 (rd32(u, VTD_FSTS_REG) & (VTD_FSTS_IQE | VTD_FSTS_ITE)),
+			 VTD_QI_TIMEOUT_US);
+	if (READ_ONCE(*u->wait_status) == seq) {
+		ret = 0;
+		goto out;
+	}
+	u->qi_dead = true;
+	if (ret == 0) {
+		uint32_t fsts = rd32(u, VTD_FSTS_REG);
+
+		pr_err("vtd: %s: invalidation queue error (FSTS %#x, IQH %#llx, IQERCD %#llx)",
+		       u->name, fsts, (unsigned long long)rd64(u, VTD_IQH_REG),
+		       (unsigned long long)rd64(u, VTD_IQERCD_REG));
+		wr32(u, VTD_FSTS_REG, fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE));
+		ret = -EIO;
+	} else {
+		pr_err("vtd: %s: invalidation wait %u timed out (status %u)", u->name, seq,
+		       READ_ONCE(*u->wait_status));
+	}
+out:
+	hv_spin_unlock(&u->qi_lock);
+	return ret;
+}
+
+/* Wait until firmware's queue is drained, then turn QI off (spec 6.5.2: disable only when idle). */
+static int vtd_qi_quiesce(struct vtd_unit *u)
+{
+	int ret;
+
+	ret = poll_until(rd64(u, VTD_IQH_REG) == rd64(u, VTD_IQT_REG), VTD_QI_TIMEOUT_US);
+	if (ret) {
+		pr_err("vtd: %s: firmware's invalidation queue does not drain", u->name);
+		return ret;
+	}
+	return vtd_gcmd(u, VTD_GCMD_QIE, false);
+}
+
+static int vtd_qi_enable(struct vtd_unit *u)
+{
+	u->iq_dw = u->scalable ? 32 : 16;
+	u->iq_nr = (unsigned)(HV_PAGE_SIZE / u->iq_dw);
+	u->iq_tail = 0;
+	/* IQH is reset to 0 by hardware when QI is enabled; IQT must match (spec 6.5.2). */
+	wr64(u, VTD_IQT_REG, 0);
+	wr64(u, VTD_IQA_REG, (hpa_val(ptr_to_hpa(u->iq)) & VTD_IQA_IQA) |
+				     (u->scalable ? VTD_IQA_DW : 0) | FIELD_PREP(VTD_IQA_QS, 0));
+	return vtd_gcmd(u, VTD_GCMD_QIE, true);
+}
+
+/* ---- faults (spec 7.1.3, 11.4.9, 11.4.14) ------------------------------------------------- */
+
+static struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid)
+{
+	for (unsigned i = 0; i < VTD_MAX_DEVS; i++) {
+		if (u->routes[i].used && u->routes[i].sid == sid) {
+			return &u->routes[i];
+		}
+	}
+	return NULL;
+}
+
+static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
+{
+	struct vtd_route *r = vtd_route_find(u, f->sid);
+	bool mapped = false;
+	bool has_pasid;
+
+	/*
+	 * R/W faults are reported alike for "no entry" and "entry without that permission":
+	 * look the page up in what we installed for this SID to tell the guest which one.
+	 */
+	if (r != NULL && r->table != NULL) {
+		mapped = pt_lookup(r->table, f->addr, NULL, NULL, NULL) == 0;
+	}
+	u->nr_faults++;
+	u->last_fault = *f;
+	u->last_fault_mapped = mapped;
+	/* Scalable mode tags requests without PASID with RID_PASID: the core calls that "RID". */
+	has_pasid = f->pasid_present && f->pasid != VTD_RID_PASID;
+	pr_info("vtd: %s: fault sid %02x:%02x.%x %s addr %#llx reason %#x (%s)%s", u->name,
+		f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7, f->write ? "write" : "read",
+		(unsigned long long)f->addr, f->reason, vtd_fault_reason_str(f->reason),
+		f->pasid_present ? " with PASID" : "");
+	ioasid_report_fault(&u->iommu, f->sid, has_pasid, f->pasid, f->addr,
+			    f->write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ,
+			    vtd_fault_to_ioasid_reason(f->reason, mapped));
+}
+
+static unsigned vtd_unit_poll_faults(struct vtd_unit *u)
+{
+	uint32_t fsts = rd32(u, VTD_FSTS_REG);
+	unsigned handled = 0;
+
+	if (fsts & VTD_FSTS_PFO) {
+		/* Records were lost because every FRCD was full: counted, then re-armed. */
+		u->nr_overflows++;
+		pr_warn("vtd: %s: primary fault overflow (%llu so far)", u->name,
+			(unsigned long long)u->nr_overflows);
+		wr32(u, VTD_FSTS_REG, VTD_FSTS_PFO);
+	}
+	if (!(fsts & VTD_FSTS_PPF)) {
+		return 0;
+	}
+	/* Start at FRI (the oldest record) and go round once (spec 7.1.3). */
+	for (unsigned k = 0; k < u->nfr; k++) {
+		unsigned i = ((unsigned)FIELD_GET(VTD_FSTS_FRI, fsts) + k) % u->nfr;
+		unsigned off = u->fro + i * VTD_FRCD_SIZE;
+		uint64_t hi = rd64(u, off + VTD_FRCD_HI);
+		struct vtd_fault f;
+
+		if (!vtd_fault_decode(rd64(u, off + VTD_FRCD_LO), hi, &f)) {
+			continue;
+		}
+		/* F is RW1C at bit 127: a 64-bit write to the upper half (a 64-bit register). */
+		wr64(u, off + VTD_FRCD_HI, VTD_FRCD_HI_F);
+		vtd_fault_deliver(u, &f);
+		handled++;
+	}
+	return handled;
+}
+
+unsigned vtd_poll_faults(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vtd_nr; i++) {
+		n += vtd_unit_poll_faults(&vtd_units[i]);
+	}
+	return n;
+}
+
+static void vtd_faults_init(struct vtd_unit *u)
+{
+	/* Interrupt masked: faults are polled (vtd_poll_faults) until interrupts are wired. */
+	wr32(u, VTD_FECTL_REG, (uint32_t)VTD_FECTL_IM);
+	for (unsigned i = 0; i < u->nfr; i++) {
+		unsigned off = u->fro + i * VTD_FRCD_SIZE;
+
+		if (rd64(u, off + VTD_FRCD_HI) & VTD_FRCD_HI_F) {
+			wr64(u, off + VTD_FRCD_HI, VTD_FRCD_HI_F);
+		}
+	}
+	wr32(u, VTD_FSTS_REG, (uint32_t)VTD_FSTS_CLEAR);
+	/* Invalidation-completion events are not used (wait descriptors use status writes). */
+	wr32(u, VTD_IECTL_REG, (uint32_t)VTD_IECTL_IM);
+}
+
+/* ---- bring-up ----------------------------------------------------------------------------- */
+
+static void vtd_log_caps(const struct vtd_unit *u, uint32_t ver)
+{
+	uint64_t sllps = FIELD_GET(VTD_CAP_SLLPS, u->cap);
+
+	pr_info("vtd: %s at %#llx (segment %u) version %u.%u: %s mode%s, %u-level %u-bit tables", u->name,
+		(unsigned long long)u->regs, u->segment, (ver >> 4) & 0xf, ver & 0xf,
+		u->scalable ? "scalable" : "legacy",
+		u->scalable ? (u->first_level ? " first-level" : " second-level") : "",
+		u->levels, u->levels == 4 ? 48 : 39);
+	pr_info("vtd: %s cap %#llx ecap %#llx: SAGAW %#llx MGAW %llu, %u domains, superpages %s%s, "
+		"PSI %s (MAMV %llu), QI, %s, FRO %#x NFR %u%s%s", u->name,
+		(unsigned long long)u->cap, (unsigned long long)u->ecap,
+		(unsigned long long)FIELD_GET(VTD_CAP_SAGAW, u->cap),
+		(unsigned long long)FIELD_GET(VTD_CAP_MGAW, u->cap) + 1, u->nr_domains,
+		(sllps & 1) ? "2M" : "-", (sllps & 2) ? "+1G" : "",
+		(u->cap & VTD_CAP_PSI) ? "yes" : "no",
+		(unsigned long long)FIELD_GET(VTD_CAP_MAMV, u->cap),
+		u->coherent ? "coherent walks" : "non-coherent walks (cache flushes)", u->fro, u->nfr,
+		(u->cap & VTD_CAP_CM) ? ", caching mode" : "",
+		(u->ecap & VTD_ECAP_SMTS) ? ", SMTS" : "");
+}
+
+static int vtd_probe_caps(struct vtd_unit *u, bool want_scalable)
+{
+	uint64_t sagaw;
+	unsigned mgaw;
+
+	u->cap = rd64(u, VTD_CAP_REG);
+	u->ecap = rd64(u, VTD_ECAP_REG);
+	if (!(u->ecap & VTD_ECAP_QI)) {
+		pr_err("vtd: %s: no queued invalidation; unit not used", u->name);
+		return -EOPNOTSUPP;
+	}
+	sagaw = FIELD_GET(VTD_CAP_SAGAW, u->cap);
+	mgaw = (unsigned)FIELD_GET(VTD_CAP_MGAW, u->cap) + 1;
+	u->scalable = want_scalable && (u->ecap & VTD_ECAP_SMTS) &&
+		      (u->ecap & (VTD_ECAP_SLTS | VTD_ECAP_FLTS));
+	/* QEMU can do first- or second-level per instance, never both (notes 1.2). */
+	u->first_level = u->scalable && !(u->ecap & VTD_ECAP_SLTS);
+	if (u->first_level) {
+		u->levels = 4; /* x86-64 4-level paging format (FLPM=0) */
+	} else if ((sagaw & VTD_SAGAW_48) && mgaw >= 48) {
+		u->levels = 4;
+	} else if (sagaw & VTD_SAGAW_39) {
+		u->levels = 3;
+	} else {
+		pr_err("vtd: %s: SAGAW %#llx has neither 3- nor 4-level tables", u->name,
+		       (unsigned long long)sagaw);
+		return -EOPNOTSUPP;
+	}
+	u->coherent = (u->ecap & VTD_ECAP_C) != 0;
+	u->nr_domains = 1U << (4 + 2 * FIELD_GET(VTD_CAP_ND, u->cap));
+	u->fro = (unsigned)FIELD_GET(VTD_CAP_FRO, u->cap) * 16;
+	u->nfr = (unsigned)FIELD_GET(VTD_CAP_NFR, u->cap) + 1;
+	return 0;
+}
+
+static int vtd_unit_alloc(struct vtd_unit *u)
+{
+	uint32_t *status;
+
+	u->root = page_alloc(0);
+	u->iq = page_alloc(0);
+	status = page_alloc(0);
+	if (u->root == NULL || u->iq == NULL || status == NULL) {
+		return -ENOMEM;
+	}
+	u->wait_status = status;
+	/* Root entries all not present: every request faults until a device is installed. */
+	arch_dcache_clean(u->root, HV_PAGE_SIZE);
+	return 0;
+}
+
+static int vtd_unit_up(struct vtd_unit *u)
+{
+	uint32_t gsts = rd32(u, VTD_GSTS_REG);
+	int ret;
+
+	if (gsts & VTD_GSTS_TES) {
+		pr_warn("vtd: %s: firmware left translation on (GSTS %#x); switching to blocked "
+			"tables without turning it off", u->name, gsts);
+	}
+	if (gsts & VTD_GSTS_QIES) {
+		ret = vtd_qi_quiesce(u);
+		if (ret) {
+			return ret;
+		}
+	}
+	/* Step 2: our root table (spec 10.4.6 / 11.4.6 RTADDR, then SRTP). */
+	wr64(u, VTD_RTADDR_REG,
+	     (hpa_val(ptr_to_hpa(u->root)) & VTD_RTADDR_RTA) |
+		     FIELD_PREP(VTD_RTADDR_TTM,
+				u->scalable ? VTD_RTADDR_TTM_SCALABLE : VTD_RTADDR_TTM_LEGACY));
+	ret = vtd_gcmd(u, VTD_GCMD_SRTP, true);
+	if (ret) {
+		return ret;
+	}
+	/* Step 3: our queue, then drop everything cached from firmware's tables. */
+	ret = vtd_qi_enable(u);
+	if (ret) {
+		return ret;
+	}
+	{
+		struct vtd_inv_desc d[3];
+		unsigned n = 0;
+		bool drain = (u->cap & (VTD_CAP_DRD | VTD_CAP_DWD)) != 0;
+
+		d[n++] = vtd_desc_cc_global();
+		if (u->scalable) {
+			d[n++] = (struct vtd_inv_desc){ .qw = { VTD_DESC_PC |
+								FIELD_PREP(VTD_DESC_G, VTD_PC_G_GLOBAL) } };
+		}
+		d[n++] = vtd_desc_iotlb_global(drain);
+		ret = vtd_qi_submit(u, d, n);
+		if (ret) {
+			return ret;
+		}
+	}
+	/* Step 4 */
+	vtd_faults_init(u);
+	/* Step 5 */
+	if (!(rd32(u, VTD_GSTS_REG) & VTD_GSTS_TES)) {
+		ret = vtd_gcmd(u, VTD_GCMD_TE, true);
+		if (ret) {
+			return ret;
+		}
+	}
+	return vtd_tables_init(u);
+}
+
+/* Register one unit at base (mapped here). */
+static int vtd_unit_add(hpa_t base, uint16_t segment, bool want_scalable)
+{
+	struct vtd_unit *u;
+	uint32_t ver;
+	int ret;
+
+	if (vtd_nr == VTD_MAX_UNITS) {
+		return -ENOSPC;
+	}
+	u = &vtd_units[vtd_nr];
+	*u = (struct vtd_unit){ .regs = (uintptr_t)hpa_val(base), .segment = segment };
+	snprintf(u->name, sizeof(u->name), "dmar%u", vtd_nr);
+	ret = arch_map_mmio(base, VTD_REG_SIZE);
+	if (ret) {
+		return ret;
+	}
+	ver = rd32(u, VTD_VER_REG);
+	if (ver == 0 || ver == 0xffffffffU) {
+		pr_err("vtd: no unit at %#llx (VER %#x)", (unsigned long long)hpa_val(base), ver);
+		return -ENODEV;
+	}
+	ret = vtd_probe_caps(u, want_scalable);
+	if (ret) {
+		return ret;
+	}
+	vtd_log_caps(u, ver);
+	ret = vtd_unit_alloc(u);
+	if (ret) {
+		return ret;
+	}
+	ret = vtd_unit_up(u);
+	if (ret) {
+		pr_err("vtd: %s: bring-up failed (%d %s)", u->name, ret, hv_strerror(ret));
+		return ret;
+	}
+	u->iommu = (struct hv_iommu){ .ops = &vtd_backend_ops, .priv = u, .name = u->name };
+	pr_info("vtd: %s: translation enabled, all DMA blocked until devices are attached", u->name);
+	vtd_nr++;
+	return 0;
+}
+
+int vtd_init(void)
+{
+	int ret;
+
+	if (vtd_done) {
+		return vtd_nr ? (int)vtd_nr : -ENODEV;
+	}
+	vtd_done = true;
+	/* FALLBACK (see VTD_FALLBACK_QEMU_BASE): one unit, segment 0, every device. */
+	pr_warn("vtd: DMAR parsing not available; using QEMU q35's unit at %#llx",
+		(unsigned long long)VTD_FALLBACK_QEMU_BASE);
+	ret = vtd_unit_add(hpa(VTD_FALLBACK_QEMU_BASE), 0, true);
+	if (ret) {
+		return ret;
+	}
+	return (int)vtd_nr;
+}
+
+unsigned vtd_nr_units(void)
+{
+	return vtd_nr;
+}
+
+struct vtd_unit *vtd_unit_get(unsigned i)
+{
+	return i < vtd_nr ? &vtd_units[i] : NULL;
+}
+
+struct vtd_unit *vtd_unit_for(uint16_t segment, uint16_t bdf)
+{
+	(void)bdf; /* FALLBACK: the one unit covers everything on its segment */
+	for (unsigned i = 0; i < vtd_nr; i++) {
+		if (vtd_units[i].segment == segment) {
+			return &vtd_units[i];
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VT-d driver's unit state and its interface to the rest of the hypervisor (platform
+ * bring-up, self-tests). The IOASID core talks to a unit only through unit->iommu.ops
+ * (ioasid/backend.h).
+ */
+#ifndef VTD_H
+#define VTD_H
+
+#include <hv/types.h>
+
+#include "drivers/iommu/vtd/vtd_desc.h"
+#include "ioasid/backend.h"
+#include "ioasid/lock.h"
+
+#define VTD_MAX_UNITS 4
+#define VTD_MAX_DEVS 32 /* installed (SID) routes per unit we remember for fault classification */
+
+/* What is installed for one source-id (RID_PASID in scalable mode). */
+struct vtd_route {
+	bool used;
+	uint16_t sid;
+	uint16_t did;               /* 0: blocked */
+	const struct pt_table *table;
+};
+
+struct vtd_unit {
+	struct hv_iommu iommu;      /* what the IOASID core holds; iommu.priv = this */
+	char name[16];
+	uintptr_t regs;
+	uint16_t segment;
+	uint64_t cap, ecap;
+	bool scalable;              /* scalable mode in use (RTADDR.TTM=01, 256-bit queue) */
+	bool first_level;           /* scalable: tables are first-level (ECAP.FLTS, not SLTS) */
+	bool coherent;              /* ECAP.C */
+	unsigned levels;            /* second-level/first-level table levels we build (3 or 4) */
+	unsigned nr_domains;
+	/* tables (spec 9.1-9.6) */
+	struct vtd_root_entry *root;
+	void *ctx[256];             /* legacy: one page per bus; scalable: two (order-1) per bus */
+	/* queued invalidation (spec 6.5.2) */
+	hv_spinlock_t qi_lock;      /* innermost driver lock: one submitter at a time */
+	struct vtd_inv_desc *iq;    /* one page */
+	unsigned iq_dw;             /* descriptor size: 16 or 32 bytes */
+	unsigned iq_nr;             /* descriptors in the queue */
+	unsigned iq_tail;           /* next free index */
+	volatile uint32_t *wait_status;
+	uint32_t wait_seq;          /* status value of the last wait issued; unique per wait */
+	bool qi_dead;               /* a wait timed out or the queue errored: refuse more work */
+	/* faults (spec 7.1.3) */
+	unsigned fro, nfr;
+	uint64_t nr_faults, nr_overflows;
+	struct vtd_route routes[VTD_MAX_DEVS];
+	/* last decoded fault, for self-tests */
+	struct vtd_fault last_fault;
+	bool last_fault_mapped;
+};
+
+/*
+ * Find every DMAR unit, take each one over from firmware and leave it translating with all DMA
+ * blocked. Idempotent. Returns the number of units up, or a negative error if none came up.
+ */
+int vtd_init(void);
+unsigned vtd_nr_units(void);
+struct vtd_unit *vtd_unit_get(unsigned i);
+/* The unit translating seg:bdf, or NULL. */
+struct vtd_unit *vtd_unit_for(uint16_t segment, uint16_t bdf);
+
+/*
+ * Drain the fault recording registers of every unit: decode, deliver to the IOASID core
+ * (ioasid_report_fault), clear. Returns the number of records handled (overflows counted in
+ * unit->nr_overflows). Called by tests and, later, by the fault-event interrupt.
+ */
+unsigned vtd_poll_faults(void);
+
+/* Test hook: read the context/PASID entry state the hardware would walk for sid. */
+bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid);
+
+/* internal, shared between vtd.c and vtd_tables.c */
+int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n);
+extern const struct ioasid_backend_ops vtd_backend_ops;
+int vtd_tables_init(struct vtd_unit *u);
+
+#endif /* VTD_H */

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VT-d format encoders and decoders (see vtd_desc.h). Bit positions are from the Intel VT-d
+ * specification rev 4.x: 6.5.2 (invalidation descriptors), 9.3/9.4/9.6 (context and PASID
+ * entries), 11.4.14 (fault recording registers). Reserved fields are always written as zero,
+ * including where QEMU does not check them.
+ */
+#include <ioasid/abi.h>
+
+#include "drivers/iommu/vtd/vtd_desc.h"
+
+static struct vtd_inv_desc desc(uint64_t lo, uint64_t hi)
+{
+	return (struct vtd_inv_desc){ .qw = { lo, hi, 0, 0 } };
+}
+
+struct vtd_inv_desc vtd_desc_cc_global(void)
+{
+	return desc(VTD_DESC_CC | FIELD_PREP(VTD_DESC_G, VTD_CC_G_GLOBAL), 0);
+}
+
+/* Device-selective (spec 6.5.2.1): FM=0, the whole SID; DID is the domain the entry had. */
+struct vtd_inv_desc vtd_desc_cc_device(uint16_t did, uint16_t sid)
+{
+	return desc(VTD_DESC_CC | FIELD_PREP(VTD_DESC_G, VTD_CC_G_DEVICE) |
+			    FIELD_PREP(VTD_DESC_DID, did) | FIELD_PREP(VTD_CC_SID, sid),
+		    0);
+}
+
+static uint64_t drain_bits(bool drain)
+{
+	/* Drain reads and writes so no request translated by the old entry is still in flight. */
+	return drain ? (VTD_IOTLB_DR_BIT | VTD_IOTLB_DW_BIT) : 0;
+}
+
+struct vtd_inv_desc vtd_desc_iotlb_global(bool drain)
+{
+	return desc(VTD_DESC_IOTLB | FIELD_PREP(VTD_DESC_G, VTD_IOTLB_G_GLOBAL) | drain_bits(drain),
+		    0);
+}
+
+struct vtd_inv_desc vtd_desc_iotlb_domain(uint16_t did, bool drain)
+{
+	return desc(VTD_DESC_IOTLB | FIELD_PREP(VTD_DESC_G, VTD_IOTLB_G_DOMAIN) |
+			    FIELD_PREP(VTD_DESC_DID, did) | drain_bits(drain),
+		    0);
+}
+
+struct vtd_inv_desc vtd_desc_iotlb_page(uint16_t did, uint64_t addr, unsigned am, bool ih,
+					bool drain)
+{
+	return desc(VTD_DESC_IOTLB | FIELD_PREP(VTD_DESC_G, VTD_IOTLB_G_PAGE) |
+			    FIELD_PREP(VTD_DESC_DID, did) | drain_bits(drain),
+		    (addr & VTD_IOTLB_HI_ADDR) | FIELD_PREP(VTD_IOTLB_HI_AM, am) |
+			    (ih ? VTD_IOTLB_HI_IH : 0));
+}
+
+/* PASID-based IOTLB (spec 6.5.2.4) has no drain bits: they are reserved there. */
+struct vtd_inv_desc vtd_desc_piotlb_pasid(uint16_t did, uint32_t pasid)
+{
+	return desc(VTD_DESC_PIOTLB | FIELD_PREP(VTD_DESC_G, VTD_PIOTLB_G_PASID) |
+			    FIELD_PREP(VTD_DESC_DID, did) | FIELD_PREP(VTD_PIOTLB_PASID, pasid),
+		    0);
+}
+
+struct vtd_inv_desc vtd_desc_piotlb_page(uint16_t did, uint32_t pasid, uint64_t addr, unsigned am,
+					 bool ih)
+{
+	return desc(VTD_DESC_PIOTLB | FIELD_PREP(VTD_DESC_G, VTD_PIOTLB_G_PAGE) |
+			    FIELD_PREP(VTD_DESC_DID, did) | FIELD_PREP(VTD_PIOTLB_PASID, pasid),
+		    (addr & VTD_IOTLB_HI_ADDR) | FIELD_PREP(VTD_IOTLB_HI_AM, am) |
+			    (ih ? VTD_IOTLB_HI_IH : 0));
+}
+
+struct vtd_inv_desc vtd_desc_pc_pasid(uint16_t did, uint32_t pasid)
+{
+	return desc(VTD_DESC_PC | FIELD_PREP(VTD_DESC_G, VTD_PC_G_PASID) |
+			    FIELD_PREP(VTD_DESC_DID, did) | FIELD_PREP(VTD_PC_PASID, pasid),
+		    0);
+}
+
+struct vtd_inv_desc vtd_desc_wait(uint64_t status_addr, uint32_t data)
+{
+	return desc(VTD_DESC_WAIT | VTD_WAIT_SW | FIELD_PREP(VTD_WAIT_SDATA, data),
+		    status_addr & VTD_WAIT_HI_SADDR);
+}
+
+unsigned vtd_psi_chunks(uint64_t start, uint64_t end, unsigned mamv, struct vtd_psi_chunk *out,
+			unsigned max)
+{
+	uint64_t cur = start & HV_PAGE_MASK;
+	unsigned n = 0;
+
+	if (end > (~0ULL & HV_PAGE_MASK)) {
+		end = ~0ULL & HV_PAGE_MASK; /* the last page cannot be named exactly; clamp */
+	}
+	end = (end + HV_PAGE_SIZE - 1) & HV_PAGE_MASK;
+	while (cur < end) {
+		unsigned am = 0;
+
+		/* Grow while the chunk stays aligned, inside the range and within MAMV. */
+		while (am < mamv && am < 51 && (cur & ((1ULL << (HV_PAGE_SHIFT + am + 1)) - 1)) == 0 &&
+		       (1ULL << (HV_PAGE_SHIFT + am + 1)) <= end - cur) {
+			am++;
+		}
+		if (n < max) {
+			out[n] = (struct vtd_psi_chunk){ .addr = cur, .am = am };
+		}
+		n++;
+		cur += 1ULL << (HV_PAGE_SHIFT + am);
+	}
+	return n;
+}
+
+unsigned vtd_aw_for_levels(unsigned levels)
+{
+	/* spec 9.3: AW 1 = 39-bit (3-level), 2 = 48-bit (4-level), 3 = 57-bit (5-level) */
+	return levels >= 3 && levels <= 5 ? levels - 2 : 0;
+}
+
+struct vtd_context_entry vtd_ce_translate(hpa_t slpt, uint16_t did, unsigned aw)
+{
+	/* FPD=0: faults are recorded. TT=0: untranslated requests walk the second level. */
+	return (struct vtd_context_entry){
+		.lo = VTD_CE_P | FIELD_PREP(VTD_CE_TT, VTD_CE_TT_SLPT) | (hpa_val(slpt) & VTD_CE_SLPTPTR),
+		.hi = FIELD_PREP(VTD_CE_AW, aw) | FIELD_PREP(VTD_CE_DID, did),
+	};
+}
+
+struct vtd_sm_context_entry vtd_smce(hpa_t pasid_dir, uint32_t rid_pasid)
+{
+	/* PASIDE=0 (no PASID-tagged requests admitted beyond RID_PASID), DTE=0, PRE=0, FPD=0. */
+	return (struct vtd_sm_context_entry){ .val = {
+		VTD_SMCE_P | FIELD_PREP(VTD_SMCE_PDTS, VTD_PDTS_ONE_PAGE) |
+			(hpa_val(pasid_dir) & VTD_SMCE_PDIRPTR),
+		FIELD_PREP(VTD_SMCE_RID_PASID, rid_pasid), 0, 0 } };
+}
+
+struct vtd_pasid_entry vtd_pe_second_level(hpa_t slpt, uint16_t did, unsigned aw)
+{
+	return (struct vtd_pasid_entry){ .val = {
+		VTD_PE_P | FIELD_PREP(VTD_PE_AW, aw) | FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_SL) |
+			(hpa_val(slpt) & VTD_PE_SLPTPTR),
+		FIELD_PREP(VTD_PE_DID, did), 0, 0, 0, 0, 0, 0 } };
+}
+
+struct vtd_pasid_entry vtd_pe_first_level(hpa_t flpt, uint16_t did)
+{
+	return (struct vtd_pasid_entry){ .val = {
+		VTD_PE_P | FIELD_PREP(VTD_PE_AW, 2) | FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_FL),
+		FIELD_PREP(VTD_PE_DID, did),
+		FIELD_PREP(VTD_PE_FLPM, 0) | (hpa_val(flpt) & VTD_PE_FLPTPTR), 0, 0, 0, 0, 0 } };
+}
+
+bool vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f)
+{
+	if (!(hi & VTD_FRCD_HI_F)) {
+		return false;
+	}
+	*f = (struct vtd_fault){
+		.sid = (uint16_t)FIELD_GET(VTD_FRCD_HI_SID, hi),
+		.pasid_present = (hi & VTD_FRCD_HI_PP) != 0,
+		.pasid = (hi & VTD_FRCD_HI_PP) ? (uint32_t)FIELD_GET(VTD_FRCD_HI_PV, hi) : 0,
+		.addr = lo & VTD_FRCD_LO_FI,
+		.reason = (uint8_t)FIELD_GET(VTD_FRCD_HI_FR, hi),
+		.write = !(hi & VTD_FRCD_HI_T),
+	};
+	return true;
+}
+
+const char *vtd_fault_reason_str(uint8_t reason)
+{
+	switch (reason) {
+	case VTD_FR_ROOT_NOT_PRESENT: return "root entry not present";
+	case VTD_FR_CTX_NOT_PRESENT: return "context entry not present";
+	case VTD_FR_CTX_INVALID: return "invalid context entry";
+	case VTD_FR_ADDR_BEYOND_AW: return "address beyond AW";
+	case VTD_FR_WRITE: return "no write permission";
+	case VTD_FR_READ: return "no read permission";
+	case VTD_FR_PTE_ACCESS: return "paging entry unreadable";
+	case VTD_FR_ROOT_RSVD: return "root entry reserved bits";
+	case VTD_FR_CTX_RSVD: return "context entry reserved bits";
+	case VTD_FR_PTE_RSVD: return "paging entry reserved bits";
+	case VTD_FR_SM_PDE_ACCESS: return "PASID directory unreadable";
+	case VTD_FR_SM_PDE_NOT_PRESENT: return "PASID directory entry not present";
+	case VTD_FR_SM_PTE_ACCESS: return "PASID table unreadable";
+	case VTD_FR_SM_PTE_NOT_PRESENT: return "PASID entry not present";
+	case VTD_FR_SM_PTE_INVALID: return "invalid PASID entry";
+	case VTD_FR_SM_FL_NONCANONICAL: return "first-level non-canonical address";
+	case VTD_FR_SM_FL_US: return "first-level U/S=0";
+	default: return "other";
+	}
+}
+
+unsigned vtd_fault_to_ioasid_reason(uint8_t reason, bool mapped)
+{
+	switch (reason) {
+	case VTD_FR_ROOT_NOT_PRESENT:
+	case VTD_FR_CTX_NOT_PRESENT:
+	case VTD_FR_SM_PDE_NOT_PRESENT:
+	case VTD_FR_SM_PTE_NOT_PRESENT:
+		/* Our blocked state is exactly "no context / PASID entry". */
+		return IOASID_FAULT_REASON_BLOCKED;
+	case VTD_FR_ADDR_BEYOND_AW:
+	case VTD_FR_SM_FL_NONCANONICAL:
+		return IOASID_FAULT_REASON_NOT_PRESENT;
+	case VTD_FR_WRITE:
+	case VTD_FR_READ:
+	case VTD_FR_SM_FL_US:
+		/*
+		 * A second-level entry with R=W=0 is "not present" (spec 9.8), and the
+		 * hardware reports it with the same reasons as a permission violation; the
+		 * caller tells the two apart by looking the address up in the table.
+		 */
+		return mapped ? IOASID_FAULT_REASON_PERMISSION : IOASID_FAULT_REASON_NOT_PRESENT;
+	default:
+		return IOASID_FAULT_REASON_OTHER;
+	}
+}

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VT-d translation structures and the IOASID backend ops (ioasid/backend.h).
+ *
+ * Legacy mode (spec 9.1, 9.3): root table -> one context table per bus -> 128-bit context
+ * entry per devfn with TT=0, SLPTPTR = the core's second-level table, DID = the core's domain.
+ * Scalable mode (spec 9.2, 9.4-9.6): root entry -> two context tables per bus (devfn 0-127 and
+ * 128-255) -> 256-bit context entry with the device's PASID directory (one page, PDTS=2) ->
+ * PASID tables of 64 entries; the RID_PASID entry (PASID 0) carries requests without PASID.
+ * PASID entries use PGTT=2 (second level) or, on units that only have ECAP.FLTS, PGTT=1 (first
+ * level, x86-64 format built by the core's engine).
+ *
+ * Blocked = context entry (legacy) or PASID entry (scalable) not present: the request faults
+ * with reason 2 / 0x59 and is reported (FPD=0 in every present entry above it).
+ *
+ * Replacing a live entry (attach over an attachment, spec 6.5.3.3 and 9.3/9.6): the entry is
+ * wider than one atomic store, and the hardware may fetch it in more than one access, so a walk
+ * could combine old and new halves (e.g. the new DID with the old table: translations of the old
+ * table cached under the new tag). We therefore
+ *   1. clear the qword holding P (P=0: requests now fault, they never bypass),
+ *   2. invalidate the context/PASID cache for that entry and the old domain's IOTLB, and wait,
+ *   3. write every other qword, then the qword holding P=1 last,
+ *   4. invalidate the context/PASID cache again (needed under caching mode, harmless without).
+ * Between 1 and 3 the device's DMA is blocked and faults; at no point is it untranslated.
+ *
+ * ECAP.C=0 (QEMU): walks do not snoop CPU caches, so every table write is cleaned
+ * (arch_dcache_clean) before the invalidation that makes it visible; the core's tables are built
+ * with pt_table.coherent = false for the same reason.
+ */
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+
+#include "drivers/iommu/vtd/vtd.h"
+#include "ioasid/core.h"
+
+#define VTD_PSI_MAX_CHUNKS 16 /* more page-selective descriptors than this: one DSI instead */
+
+static struct vtd_unit *unit_of(struct hv_iommu *iommu)
+{
+	return iommu->priv;
+}
+
+static bool vtd_drain(const struct vtd_unit *u)
+{
+	return (u->cap & (VTD_CAP_DRD | VTD_CAP_DWD)) != 0;
+}
+
+int vtd_tables_init(struct vtd_unit *u)
+{
+	for (unsigned i = 0; i < VTD_MAX_DEVS; i++) {
+		u->routes[i] = (struct vtd_route){ 0 };
+	}
+	return 0;
+}
+
+/* The context table(s) of a bus, allocated and linked from the root entry on first use. */
+static void *vtd_ctx_table(struct vtd_unit *u, unsigned bus)
+{
+	struct vtd_root_entry *re = &u->root[bus];
+	unsigned order = u->scalable ? 1 : 0;
+	void *t = u->ctx[bus];
+
+	if (t != NULL) {
+		return t;
+	}
+	t = page_alloc(order);
+	if (t == NULL) {
+		return NULL;
+	}
+	arch_dcache_clean(t, HV_PAGE_SIZE << order);
+	u->ctx[bus] = t;
+	/* Not present -> present needs no invalidation unless CAP.CM; the caller flushes anyway. */
+	if (u->scalable) {
+		re->hi = (hpa_val(ptr_to_hpa(t)) + HV_PAGE_SIZE) | VTD_SRE_UP;
+		re->lo = hpa_val(ptr_to_hpa(t)) | VTD_SRE_LP;
+	} else {
+		re->hi = 0;
+		re->lo = hpa_val(ptr_to_hpa(t)) | VTD_RE_P;
+	}
+	arch_dcache_clean(re, sizeof(*re));
+	return t;
+}
+
+static struct vtd_route *vtd_route_slot(struct vtd_unit *u, uint16_t sid)
+{
+	struct vtd_route *free = NULL;
+
+	for (unsigned i = 0; i < VTD_MAX_DEVS; i++) {
+		if (u->routes[i].used && u->routes[i].sid == sid) {
+			return &u->routes[i];
+		}
+		if (!u->routes[i].used && free == NULL) {
+			free = &u->routes[i];
+		}
+	}
+	return free;
+}
+
+/* ---- legacy mode ---------------------------------------------------------------------------- */
+
+static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioasid_hw_config *cfg)
+{
+	struct vtd_context_entry *ctab = vtd_ctx_table(u, sid >> 8);
+	struct vtd_context_entry *ce, ne = { 0, 0 };
+	struct vtd_inv_desc d[2];
+	int ret;
+
+	if (ctab == NULL) {
+		return -ENOMEM;
+	}
+	ce = &ctab[sid & 0xff];
+	if (cfg->mode == IOASID_HW_TABLE) {
+		ne = vtd_ce_translate(cfg->table->root, (uint16_t)cfg->domain,
+				      vtd_aw_for_levels(cfg->table->levels));
+	}
+	if (ce->lo & VTD_CE_P) {
+		uint16_t old_did = (uint16_t)FIELD_GET(VTD_CE_DID, ce->hi);
+
+		WRITE_ONCE(ce->lo, 0);
+		arch_dcache_clean(ce, sizeof(*ce));
+		d[0] = vtd_desc_cc_device(old_did, sid);
+		d[1] = vtd_desc_iotlb_domain(old_did, vtd_drain(u));
+		ret = vtd_qi_submit(u, d, 2);
+		if (ret) {
+			return ret;
+		}
+	}
+	WRITE_ONCE(ce->hi, ne.hi);
+	arch_dcache_clean(ce, sizeof(*ce));
+	if (!(ne.lo & VTD_CE_P)) {
+		return 0; /* blocked: stays not present */
+	}
+	WRITE_ONCE(ce->lo, ne.lo);
+	arch_dcache_clean(ce, sizeof(*ce));
+	d[0] = vtd_desc_cc_device((uint16_t)cfg->domain, sid);
+	return vtd_qi_submit(u, d, 1);
+}
+
+/* ---- scalable mode -------------------------------------------------------------------------- */
+
+/* The PASID entry of (sid, pasid); allocates the directory and PASID table on first use. */
+static struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid, uint32_t pasid,
+					       bool alloc)
+{
+	struct vtd_sm_context_entry *ctab = vtd_ctx_table(u, sid >> 8);
+	struct vtd_sm_context_entry *ce;
+	uint64_t *dir, *pde;
+	struct vtd_pasid_entry *pt;
+
+	if (ctab == NULL) {
+		return NULL;
+	}
+	ce = &ctab[sid & 0xff]; /* devfn 128-255 continue into the second page */
+	if (!(ce->val[0] & VTD_SMCE_P)) {
+		struct vtd_sm_context_entry nce;
+
+		if (!alloc) {
+			return NULL;
+		}
+		dir = page_alloc(0);
+		if (dir == NULL) {
+			return NULL;
+		}
+		arch_dcache_clean(dir, HV_PAGE_SIZE);
+		nce = vtd_smce(ptr_to_hpa(dir), VTD_RID_PASID);
+		for (unsigned i = 1; i < 4; i++) {
+			ce->val[i] = nce.val[i];
+		}
+		WRITE_ONCE(ce->val[0], nce.val[0]);
+		arch_dcache_clean(ce, sizeof(*ce));
+	}
+	dir = hpa_to_ptr(hpa(ce->val[0] & VTD_SMCE_PDIRPTR));
+	if ((pasid >> VTD_PASID_DIR_SHIFT) >= HV_PAGE_SIZE / sizeof(uint64_t)) {
+		return NULL;
+	}
+	pde = &dir[pasid >> VTD_PASID_DIR_SHIFT];
+	if (!(*pde & VTD_PDE_P)) {
+		if (!alloc) {
+			return NULL;
+		}
+		pt = page_alloc(0);
+		if (pt == NULL) {
+			return NULL;
+		}
+		arch_dcache_clean(pt, HV_PAGE_SIZE);
+		WRITE_ONCE(*pde, hpa_val(ptr_to_hpa(pt)) | VTD_PDE_P);
+		arch_dcache_clean(pde, sizeof(*pde));
+	}
+	pt = hpa_to_ptr(hpa(*pde & VTD_PDE_PTPTR));
+	return &pt[pasid % VTD_PASID_PER_TABLE];
+}
+
+static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid,
+				const struct ioasid_hw_config *cfg)
+{
+	struct vtd_pasid_entry *pe = vtd_pasid_entry(u, sid, pasid, cfg->mode != IOASID_HW_BLOCKED);
+	struct vtd_pasid_entry ne = { { 0 } };
+	struct vtd_inv_desc d[4];
+	int ret;
+
+	if (pe == NULL) {
+		/* Nothing to block (never installed) or no memory to install. */
+		return cfg->mode == IOASID_HW_BLOCKED ? 0 : -ENOMEM;
+	}
+	if (cfg->mode == IOASID_HW_TABLE) {
+		ne = u->first_level ? vtd_pe_first_level(cfg->table->root, (uint16_t)cfg->domain)
+				    : vtd_pe_second_level(cfg->table->root, (uint16_t)cfg->domain,
+							  vtd_aw_for_levels(cfg->table->levels));
+	}
+	if (pe->val[0] & VTD_PE_P) {
+		uint16_t old_did = (uint16_t)FIELD_GET(VTD_PE_DID, pe->val[1]);
+
+		WRITE_ONCE(pe->val[0], 0);
+		arch_dcache_clean(pe, sizeof(*pe));
+		/*
+		 * spec 6.5.3.3: PASID cache (PASID-selective), then the old mappings: PASID-based
+		 * IOTLB for first-level, domain-selective IOTLB for second-level entries. QEMU
+		 * re-reads PASID entries on every miss, so it would not notice a missing PASID-cache
+		 * flush; we issue it anyway.
+		 */
+		d[0] = vtd_desc_pc_pasid(old_did, pasid);
+		d[1] = vtd_desc_piotlb_pasid(old_did, pasid);
+		d[2] = vtd_desc_iotlb_domain(old_did, vtd_drain(u));
+		ret = vtd_qi_submit(u, d, 3);
+		if (ret) {
+			return ret;
+		}
+	}
+	if (!(ne.val[0] & VTD_PE_P)) {
+		return 0;
+	}
+	for (unsigned i = 1; i < 8; i++) {
+		WRITE_ONCE(pe->val[i], ne.val[i]);
+	}
+	arch_dcache_clean(pe, sizeof(*pe));
+	WRITE_ONCE(pe->val[0], ne.val[0]);
+	arch_dcache_clean(pe, sizeof(*pe));
+	d[0] = vtd_desc_pc_pasid((uint16_t)cfg->domain, pasid);
+	/* A context entry may have just become present (CM=1 caches not-present entries). */
+	d[1] = vtd_desc_cc_device((uint16_t)cfg->domain, sid);
+	return vtd_qi_submit(u, d, 2);
+}
+
+/* ---- backend ops ---------------------------------------------------------------------------- */
+
+static int vtd_get_caps(struct hv_iommu *iommu, const struct hv_device *d,
+			struct ioasid_dev_caps *caps)
+{
+	struct vtd_unit *u = unit_of(iommu);
+	uint64_t sllps = FIELD_GET(VTD_CAP_SLLPS, u->cap);
+
+	(void)d;
+	*caps = (struct ioasid_dev_caps){
+		.pgsize_bitmap = SZ_4K,
+		.ia_bits = u->levels == 4 ? 48 : 39,
+		.paging_fmt = u->first_level ? PT_FMT_VTD_FL : PT_FMT_VTD_SL,
+		/* Guest first-level tables are shadowed into paging_fmt by the core. */
+		.nested_fmts = 1U << PT_FMT_VTD_FL,
+		/* QEMU 10 has no nested PGTT (notes 1.2); hardware nesting is not implemented here. */
+		.hw_nesting = false,
+		.coherent = u->coherent,
+	};
+	if (u->first_level) {
+		caps->pgsize_bitmap |= SZ_2M | ((u->cap & VTD_CAP_FL1GP) ? SZ_1G : 0);
+	} else {
+		caps->pgsize_bitmap |= ((sllps & 1) ? SZ_2M : 0) | ((sllps & 2) ? SZ_1G : 0);
+	}
+	if (u->scalable && (u->ecap & VTD_ECAP_PASID)) {
+		unsigned pss = (unsigned)FIELD_GET(VTD_ECAP_PSS, u->ecap) + 1;
+
+		/* One directory page: 512 x 64 PASIDs = 15 bits. */
+		caps->pasid_bits = pss < 15 ? pss : 15;
+	}
+	return 0;
+}
+
+static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool has_pasid,
+		       uint32_t pasid, const struct ioasid_hw_config *cfg)
+{
+	struct vtd_unit *u = unit_of(iommu);
+	uint16_t sid = (uint16_t)d->rid;
+	struct vtd_route *r;
+	int ret;
+
+	if (d->rid > 0xffff) {
+		return -EINVAL;
+	}
+	switch (cfg->mode) {
+	case IOASID_HW_BLOCKED:
+		break;
+	case IOASID_HW_TABLE:
+		if (cfg->table->fmt != (u->first_level ? PT_FMT_VTD_FL : PT_FMT_VTD_SL) ||
+		    cfg->table->levels != u->levels) {
+			return -EOPNOTSUPP;
+		}
+		/* The core's domain numbers are the DIDs; DID 0 is reserved under caching mode. */
+		if (cfg->domain == 0 || cfg->domain >= u->nr_domains) {
+			return -ENOSPC;
+		}
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (has_pasid && !u->scalable) {
+		return -EOPNOTSUPP;
+	}
+	r = has_pasid ? NULL : vtd_route_slot(u, sid);
+	if (!has_pasid && r == NULL) {
+		return -ENOSPC;
+	}
+	if (u->scalable) {
+		ret = vtd_install_scalable(u, sid, has_pasid ? pasid : VTD_RID_PASID, cfg);
+	} else {
+		ret = vtd_install_legacy(u, sid, cfg);
+	}
+	if (ret == 0 && r != NULL) {
+		*r = (struct vtd_route){ .used = true, .sid = sid,
+					 .did = cfg->mode == IOASID_HW_TABLE ? (uint16_t)cfg->domain : 0,
+					 .table = cfg->mode == IOASID_HW_TABLE ? cfg->table : NULL };
+	}
+	return ret;
+}
+
+/*
+ * Second-level mappings (legacy, and scalable PGTT=2) are invalidated with IOTLB descriptors
+ * tagged by DID; first-level ones (PGTT=1) with PASID-based IOTLB descriptors, which also need
+ * the PASID: requests without PASID use RID_PASID, the only PASID QEMU 10 devices can issue.
+ */
+static int vtd_flush_domain(struct hv_iommu *iommu, uint32_t domain)
+{
+	struct vtd_unit *u = unit_of(iommu);
+	struct vtd_inv_desc d[2];
+	unsigned n = 0;
+
+	if (domain == 0 || domain >= u->nr_domains) {
+		return 0; /* never installed on this unit: nothing can be cached under it */
+	}
+	if (u->first_level) {
+		d[n++] = vtd_desc_piotlb_pasid((uint16_t)domain, VTD_RID_PASID);
+	}
+	d[n++] = vtd_desc_iotlb_domain((uint16_t)domain, vtd_drain(u));
+	return vtd_qi_submit(u, d, n);
+}
+
+static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end,
+			   bool leaf)
+{
+	struct vtd_unit *u = unit_of(iommu);
+	struct vtd_psi_chunk c[VTD_PSI_MAX_CHUNKS];
+	struct vtd_inv_desc d[VTD_PSI_MAX_CHUNKS];
+	unsigned n;
+
+	if (domain == 0 || domain >= u->nr_domains || end <= start) {
+		return 0;
+	}
+	n = vtd_psi_chunks(start, end, (unsigned)FIELD_GET(VTD_CAP_MAMV, u->cap), c,
+			   VTD_PSI_MAX_CHUNKS);
+	if (!(u->cap & VTD_CAP_PSI) || n > VTD_PSI_MAX_CHUNKS) {
+		return vtd_flush_domain(iommu, domain);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		/* IH (leaf only) lets the hardware keep cached non-leaf entries (spec 6.5.2.2). */
+		d[i] = u->first_level ? vtd_desc_piotlb_page((uint16_t)domain, VTD_RID_PASID, c[i].addr,
+							      c[i].am, leaf)
+				      : vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am, leaf,
+							    vtd_drain(u));
+	}
+	return vtd_qi_submit(u, d, n);
+}
+
+const struct ioasid_backend_ops vtd_backend_ops = {
+	.get_caps = vtd_get_caps,
+	.install = vtd_install,
+	.flush_range = vtd_flush_range,
+	.flush_domain = vtd_flush_domain,
+};
+
+bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid)
+{
+	if (u->scalable) {
+		struct vtd_pasid_entry *pe = vtd_pasid_entry(u, sid, VTD_RID_PASID, false);
+
+		return pe != NULL && (pe->val[0] & VTD_PE_P);
+	}
+	if (u->ctx[sid >> 8] == NULL) {
+		return false;
+	}
+	return (((struct vtd_context_entry *)u->ctx[sid >> 8])[sid & 0xff].lo & VTD_CE_P) != 0;
+}
