@@ -15,12 +15,12 @@ seeds=$(dirname "$0")/seeds
 "$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=20 \
 	-artifact_prefix="$(dirname "$bin")/" "$corpus" $seeds >"$log" 2>&1
 rc=$?
-runs=$(grep -o 'Done [0-9]* runs' "$log" | tail -n 1 | awk '{print $2}')
+runs=$(grep -a -o 'Done [0-9]* runs' "$log" | tail -n 1 | awk '{print $2}')
 if [ "$rc" -eq 0 ] && [ -n "$runs" ]; then
 	echo "ok 1 - fuzz_dispatch ($runs runs)"
 else
 	echo "not ok 1 - fuzz_dispatch (exit $rc, log $log)"
-	tail -n 40 "$log" | sed 's/^/    /'
+	tail -n 40 "$log" | tr -cd "\11\12\15\40-\176" | sed 's/^/    /'
 fi
 echo "1..1"
 [ "$rc" -eq 0 ] && [ -n "$runs" ]
