@@ -103,7 +103,17 @@ struct hv_guest {
 	struct ioasid *gpa_io;
 	struct hv_fault_queue fq;
 	void *scratch;               /* one page: the batch being processed, copied in */
+	uint64_t walk_budget;        /* guest table entries NESTED shadowing may still walk */
 };
+
+/*
+ * Work bound for shadowing: one hypercall walks at most this many guest stage-1 translations
+ * (each up to 4 entry reads). A guest table can describe 2^36 leaves with a handful of pages
+ * (tables that point at themselves), and leaves whose output is outside RAM cost no quota, so
+ * without a bound one INVALIDATE could hold a CPU for hours. Beyond it the call fails with
+ * -E2BIG and the rest of the range stays unmapped; the guest invalidates smaller ranges.
+ */
+#define HV_NESTED_WALK_BUDGET (1ULL << 18)
 
 struct hv_guest_config {
 	uint32_t id;

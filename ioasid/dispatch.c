@@ -358,6 +358,7 @@ long ioasid_dispatch(struct hv_guest *g, uint64_t call, gpa_t req)
 	int ret;
 
 	hv_spin_lock(&g->lock);
+	g->walk_budget = HV_NESTED_WALK_BUDGET;
 	switch (call) {
 	case IOASID_CALL_GET_INFO:
 		ret = do_get_info(g, req);

@@ -116,6 +116,10 @@ static int nested_fill(struct ioasid *io, uint64_t start, uint64_t end)
 		unsigned prot;
 		int ret;
 
+		if (io->guest->walk_budget == 0) {
+			return -E2BIG;
+		}
+		io->guest->walk_budget--;
 		ret = pt_walk_foreign(io->s1_fmt, io->s1_levels, gpa_val(io->s1_root), ia, nested_read,
 				      &w, &oa, &prot, &pgsize);
 		if (ret) {

@@ -53,7 +53,9 @@
  * Error codes, returned negated (-IOASID_EINVAL). Meanings are fixed for every call:
  *   EPERM       the operation is not allowed on this object (e.g. MAP on a GPA IOASID)
  *   ENOENT      no such IOASID, device, attachment or PASID for this caller
- *   E2BIG       struct larger than known with non-zero extra bytes; batch above out_max_batch
+ *   E2BIG       struct larger than known with non-zero extra bytes; batch above out_max_batch;
+ *               a NESTED table with too many translations to shadow in one call (retry the
+ *               rest by smaller INVALIDATE ranges)
  *   EAGAIN      transient: retry the same request
  *   ENOMEM      the hypervisor ran out of memory (not the guest's quota)
  *   EFAULT      a guest-physical address (request, array, table) is not in the caller's RAM
