@@ -6,7 +6,8 @@
 #   make qemu-test [ARCH=..]                         the QEMU boot cases for one arch (TAP)
 #   make test                                        everything: unit tests, both arches'
 #                                                    images and boot cases, clang build + boot,
-#                                                    fuzz smoke when mk/fuzz.mk exists
+#                                                    the no-FP/SIMD disassembly check of every
+#                                                    image, fuzz smoke when mk/fuzz.mk exists
 
 QEMU_RUNNER := python3 tests/qemu/run.py
 CMDLINE ?=
@@ -31,6 +32,8 @@ TEST_SUITES := $(UNIT_BINS) \
 	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a)") \
 	"$(QEMU_RUNNER) --arch x86_64 --build-dir build/x86_64-clang --case x86_64-boot --name-suffix=-clang" \
 	$(if $(filter arm64,$(TEST_ARCHES)),"$(QEMU_RUNNER) --arch arm64 --build-dir build/arm64-clang --case arm64-boot --name-suffix=-clang") \
+	"python3 tests/qemu/check_no_fp.py $(foreach a,$(TEST_ARCHES),$(a) build/$(a)/ioasid-hv.so \
+		$(a) build/$(a)-clang/ioasid-hv.so)" \
 	$(if $(HAVE_FUZZ),"$(MAKE) --no-print-directory fuzz-smoke")
 
 # Building is not a test: a build failure stops `make test` before any suite runs.
