@@ -134,7 +134,8 @@ void arch_init(struct bootinfo *bi)
 	arm64_mmu_enable();
 	pr_info("arm64: own translation tables, TTBR0_EL2=0x%llx TCR_EL2=0x%llx (firmware "
 		"TTBR0_EL2 was 0x%llx)",
-		(unsigned long long)read_sysreg(ttbr0_el2), (unsigned long long)read_sysreg(tcr_el2),
+		(unsigned long long)read_sysreg(ttbr0_el2),
+		(unsigned long long)read_sysreg(tcr_el2),
 		(unsigned long long)firmware_ttbr0);
 }
 
@@ -159,7 +160,10 @@ static bool selftest_map_mmio(void)
 	}
 	mapped = arm64_mmu_translate(mmio_probe, &pa);
 	ret = arch_map_mmio(hpa(mmio_probe), HV_PAGE_SIZE);
-	attr = arm64_mmu_translate(mmio_probe, &pa) ? FIELD_GET(PAR_ATTR, read_sysreg(par_el1)) : ~0ULL;
+	attr = ~0ULL;
+	if (arm64_mmu_translate(mmio_probe, &pa)) {
+		attr = FIELD_GET(PAR_ATTR, read_sysreg(par_el1));
+	}
 	return ST_CHECK(again == 0 && conflict == -EEXIST && !mapped && ret == 0 &&
 				pa == mmio_probe && attr == MAIR_ATTR_DEVICE_NGNRE,
 			"arm64: arch_map_mmio: UART again %d, RAM page %d, firmware MMIO 0x%llx "
@@ -173,21 +177,21 @@ int arch_selftest(void)
 	uint64_t bp0 = arm64_breakpoints_taken;
 	uint64_t image = (uint64_t)(uintptr_t)&arch_selftest, pa = 0;
 	uint64_t unmapped = 0x00007f0000000000ULL;
+	uint64_t ttbr0 = read_sysreg(ttbr0_el2), vbar = read_sysreg(vbar_el2);
 	bool ok = true;
 
-	if (read_sysreg(ttbr0_el2) != arm64_mmu_root() || read_sysreg(ttbr0_el2) == firmware_ttbr0) {
+	if (ttbr0 != arm64_mmu_root() || ttbr0 == firmware_ttbr0) {
 		pr_err("  arm64: TTBR0_EL2 0x%llx is not ours (0x%llx; firmware 0x%llx)",
-		       (unsigned long long)read_sysreg(ttbr0_el2),
-		       (unsigned long long)arm64_mmu_root(), (unsigned long long)firmware_ttbr0);
+		       (unsigned long long)ttbr0, (unsigned long long)arm64_mmu_root(),
+		       (unsigned long long)firmware_ttbr0);
 		ok = false;
 	}
 	if (!(read_sysreg(sctlr_el2) & SCTLR_EL2_M)) {
 		pr_err("  arm64: the EL2 MMU is off");
 		ok = false;
 	}
-	if (read_sysreg(vbar_el2) != (uint64_t)(uintptr_t)arm64_vectors ||
-	    read_sysreg(vbar_el2) == firmware_vbar) {
-		pr_err("  arm64: VBAR_EL2 0x%llx is not ours", (unsigned long long)read_sysreg(vbar_el2));
+	if (vbar != (uint64_t)(uintptr_t)arm64_vectors || vbar == firmware_vbar) {
+		pr_err("  arm64: VBAR_EL2 0x%llx is not ours", (unsigned long long)vbar);
 		ok = false;
 	}
 	/*
@@ -265,7 +269,10 @@ __noreturn void arch_halt(void)
 	}
 }
 
-/* CNTPCT_EL0 behind an ISB so the read is not speculated early (Arm ARM, "The Generic Timer in AArch64 state"). */
+/*
+ * CNTPCT_EL0 behind an ISB so the read is not speculated early (Arm ARM, "The Generic Timer in
+ * AArch64 state").
+ */
 uint64_t arch_counter(void)
 {
 	isb();

@@ -154,9 +154,10 @@ arm64_mmu_switch:
  *
  * Semihosting SYS_EXIT_EXTENDED (0x20): x1 points to { ADP_Stopped_ApplicationExit, status }
  * and the A64 semihosting trap is HLT #0xF000 (Arm "Semihosting for AArch32 and AArch64":
- * "The semihosting interface" and "SYS_EXIT_EXTENDED"). QEMU run with -semihosting then exits with that status. Without
- * a debugger or -semihosting the HLT is an undefined instruction: arm64_exception() recognises
- * the address arm64_semihost_insn, skips it and we return to try PSCI instead.
+ * "The semihosting interface" and "SYS_EXIT_EXTENDED"). QEMU run with -semihosting then exits
+ * with that status. Without a debugger or -semihosting the HLT is an undefined instruction:
+ * arm64_exception() recognises the address arm64_semihost_insn, skips it and we return to try
+ * PSCI instead.
  */
 	.global arm64_semihost_exit
 	.global arm64_semihost_insn

@@ -98,7 +98,8 @@ static int map_step(uint64_t addr, uint64_t left, uint64_t attrs, bool keep, uin
 			*done = bsize - (addr & (bsize - 1));
 			return 0;
 		}
-		if (level == PT_LEVELS - 1 || (level >= 1 && IS_ALIGNED(addr, bsize) && left >= bsize)) {
+		if (level == PT_LEVELS - 1 ||
+		    (level >= 1 && IS_ALIGNED(addr, bsize) && left >= bsize)) {
 			WRITE_ONCE(*pte, addr | attrs | type);
 			*done = bsize;
 			return 0;
@@ -183,7 +184,8 @@ int arm64_mmu_init(const struct bootinfo *bi)
 		ret = map_range(hpa_val(m->base), m->size, ATTR_DATA, true);
 		if (ret != 0) {
 			pr_err("arm64: cannot map RAM [0x%llx, +0x%llx): %d",
-			       (unsigned long long)hpa_val(m->base), (unsigned long long)m->size, ret);
+			       (unsigned long long)hpa_val(m->base), (unsigned long long)m->size,
+			       ret);
 			return ret;
 		}
 	}

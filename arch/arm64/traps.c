@@ -100,7 +100,7 @@ static void fsc_describe(unsigned fsc, char *buf, size_t size)
 static void dump_syndrome(const struct arm64_frame *f)
 {
 	unsigned ec = (unsigned)FIELD_GET(ESR_EC, f->esr);
-	uint64_t iss = FIELD_GET(ESR_ISS, f->esr);
+	uint64_t iss = FIELD_GET(ESR_ISS, f->esr), imm;
 	char fsc[48];
 
 	pr_err("  ESR_EL2=%016llx EC=0x%02x (%s) IL=%u ISS=0x%07llx", (unsigned long long)f->esr,
@@ -126,10 +126,9 @@ static void dump_syndrome(const struct arm64_frame *f)
 		break;
 	case ESR_EC_BRK64:
 		/* __builtin_trap() is BRK #0x3e8 with gcc and BRK #1 with clang. */
-		pr_err("  brk #0x%llx%s", (unsigned long long)FIELD_GET(ESR_ISS_BRK_IMM, iss),
-		       (FIELD_GET(ESR_ISS_BRK_IMM, iss) == 0x3e8 || FIELD_GET(ESR_ISS_BRK_IMM, iss) == 1) ?
-			       " (__builtin_trap)" :
-			       "");
+		imm = FIELD_GET(ESR_ISS_BRK_IMM, iss);
+		pr_err("  brk #0x%llx%s", (unsigned long long)imm,
+		       (imm == 0x3e8 || imm == 1) ? " (__builtin_trap)" : "");
 		break;
 	default:
 		break;
@@ -163,7 +162,8 @@ static void dump_frame(const struct arm64_frame *f, uint64_t slot)
 	       (unsigned long long)f->x[28], (unsigned long long)f->x[29],
 	       (unsigned long long)f->x[30], (unsigned long long)sp);
 	pr_err("  TTBR0_EL2=%016llx VBAR_EL2=%016llx SCTLR_EL2=%016llx",
-	       (unsigned long long)read_sysreg(ttbr0_el2), (unsigned long long)read_sysreg(vbar_el2),
+	       (unsigned long long)read_sysreg(ttbr0_el2),
+	       (unsigned long long)read_sysreg(vbar_el2),
 	       (unsigned long long)read_sysreg(sctlr_el2));
 	pr_err("  symbolize: addr2line -f -e build/arm64/ioasid-hv.so 0x%llx 0x%llx",
 	       (unsigned long long)(f->elr - image_base),
