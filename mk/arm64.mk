@@ -17,8 +17,11 @@ EFI_BOOT_NAME := BOOTAA64.EFI
 
 # -mgeneral-regs-only: hypervisor code must never touch a guest's FP/SIMD registers (V0-V31,
 # FPCR/FPSR), so the compiler may not use them for memcpy, struct copies or varargs saves.
+# -mno-outline-atomics: gcc's default on aarch64 turns C11/__atomic operations into calls to
+# libgcc's __aarch64_* helpers, which choose LSE or LL/SC at run time through getauxval(), a
+# Linux user-space interface we do not have; inline LL/SC (Armv8.0) works everywhere.
 # -fpic -fshort-wchar: the GNU-EFI image is position independent and UEFI strings are UCS-2.
-ARCH_CFLAGS := -mgeneral-regs-only -fpic -fshort-wchar -mcmodel=small
+ARCH_CFLAGS := -mgeneral-regs-only -mno-outline-atomics -fpic -fshort-wchar -mcmodel=small
 
 NEWLIB_HOST := aarch64-elf
 # MISSING_SYSCALL_NAMES: newlib's configure.host sets it for x86_64-elf but not for aarch64-elf;
