@@ -97,6 +97,24 @@ void arch_init(struct bootinfo *bi)
 	tsc_hz = x86_tsc_calibrate();
 }
 
+/* MMIO must be UC (PCD|PWT) and no-execute; RAM write-back and executable. */
+static bool check_mapping(const char *what, uint64_t addr, bool mmio)
+{
+	uint64_t pte, uc = X86_PTE_PCD | X86_PTE_PWT;
+	unsigned level;
+	bool ok;
+
+	if (x86_paging_lookup(addr, &pte, &level) != 0) {
+		pr_err("  x86: %s at 0x%llx is not mapped", what, (unsigned long long)addr);
+		return false;
+	}
+	ok = mmio ? (pte & uc) == uc : (pte & uc) == 0 && !(pte & X86_PTE_NX);
+	hv_log(ok ? LOG_INFO : LOG_ERR, "  x86: %s at 0x%llx: level-%u entry 0x%016llx (%s)%s",
+	       what, (unsigned long long)addr, level, (unsigned long long)pte,
+	       (pte & uc) == uc ? "UC" : "WB", ok ? "" : " WRONG");
+	return ok;
+}
+
 int arch_selftest(void)
 {
 	struct x86_desc_ptr idtr, gdtr;
@@ -129,6 +147,20 @@ int arch_selftest(void)
 
 		pr_info("  x86: arch_map_mmio: LAPIC version register 0x%08x", ver);
 		if ((ver & 0xff) == 0 || ver == 0xffffffff) {
+			ok = false;
+		}
+	}
+	ok &= check_mapping("LAPIC (MMIO)", LAPIC_BASE, true);
+	ok &= check_mapping("this code (RAM)", (uint64_t)(uintptr_t)arch_selftest, false);
+	ok &= check_mapping("the stack (RAM)", (uint64_t)(uintptr_t)&idtr, false);
+	{
+		uint64_t pte;
+		unsigned level;
+
+		/* The fault self-test's address, and page 0: never mapped. */
+		if (x86_paging_lookup(0x00007f0000000000ULL, &pte, &level) == 0 ||
+		    x86_paging_lookup(0, &pte, &level) == 0) {
+			pr_err("  x86: an address that must be unmapped is mapped");
 			ok = false;
 		}
 	}

@@ -9,7 +9,8 @@
  *    window that way, and a write-back mapping of MMIO invites speculative accesses.
  *  - MMIO is mapped only on request (arch_map_mmio) as UC (PCD|PWT selects PAT entry 3, which
  *    is UC in the power-on PAT and we program the PAT to be sure; SDM 11.12.2) and no-execute.
- *  - Anything else is unmapped, so a stray pointer faults (the "fault" self-test relies on it).
+ *  - Anything else is unmapped, so a stray pointer faults (the "fault" self-test relies on it),
+ *    and so is page 0, so that a NULL dereference faults too.
  *
  *   63  62..52 51.........12 11..9  8  7   6  5  4   3   2   1  0
  *  [NX][avail][ address     ][avl][G][PS][D][A][PCD][PWT][US][RW][P]
@@ -181,16 +182,46 @@ int x86_paging_init(const struct bootinfo *bi)
 	for (uint32_t i = 0; i < bi->nr_mem; i++) {
 		const struct mem_region *m = &bi->mem[i];
 
+		uint64_t base = hpa_val(m->base), size = m->size;
+
 		if (m->type == MEM_MMIO || m->type == MEM_RESERVED) {
 			continue;
 		}
-		ret = map_range(hpa_val(m->base), m->size, PTE_RAM);
+		/* Leave page 0 unmapped so a NULL dereference faults instead of reading RAM. */
+		if (base == 0) {
+			if (size <= HV_PAGE_SIZE) {
+				continue;
+			}
+			base += HV_PAGE_SIZE;
+			size -= HV_PAGE_SIZE;
+		}
+		ret = map_range(base, size, PTE_RAM);
 		if (ret != 0) {
 			return ret;
 		}
 	}
 	x86_write_cr3(hpa_val(ptr_to_hpa(pml4)));
 	return 0;
+}
+
+int x86_paging_lookup(uint64_t addr, uint64_t *pte_out, unsigned *level_out)
+{
+	uint64_t *t = pml4;
+
+	for (unsigned level = 4; level >= 1; level--) {
+		uint64_t pte = t[(addr >> level_shift(level)) & 511];
+
+		if (!(pte & PTE_P)) {
+			return -ENOENT;
+		}
+		if (level == 1 || (pte & PTE_PS)) {
+			*pte_out = pte;
+			*level_out = level;
+			return 0;
+		}
+		t = table_of(pte);
+	}
+	return -ENOENT;
 }
 
 uint64_t x86_paging_root(void)

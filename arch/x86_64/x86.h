@@ -138,6 +138,11 @@ uint64_t x86_cpu_tables_idt_base(void);
 uint64_t x86_cpu_tables_gdt_base(void);
 int x86_paging_init(const struct bootinfo *bi);
 uint64_t x86_paging_root(void);
+/* The leaf entry mapping addr in our tables and its level (1 = 4K, 2 = 2M, 3 = 1G). */
+int x86_paging_lookup(uint64_t addr, uint64_t *pte, unsigned *level);
+#define X86_PTE_PWT BIT(3)
+#define X86_PTE_PCD BIT(4)
+#define X86_PTE_NX BIT(63)
 uint64_t x86_tsc_calibrate(void);
 void x86_exception(struct x86_frame *f);
 extern volatile uint64_t x86_breakpoints_taken;
