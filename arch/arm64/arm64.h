@@ -39,6 +39,8 @@
 #include <hv/compiler.h>
 #include <hv/types.h>
 
+#include "pgtable.h"
+
 #define read_sysreg(r)                                                   \
 	({                                                               \
 		uint64_t v_;                                             \
@@ -85,10 +87,8 @@
  * MAIR_EL2: the attribute indexes our descriptors use. Normal memory is inner and
  * outer write-back, read- and write-allocate (0xff); device memory is nGnRE, the type Arm
  * recommends for peripherals: no gathering, no reordering, early write acknowledgement allowed
- * (Arm ARM B2, "Device memory").
+ * (Arm ARM B2, "Device memory"). The indexes MAIR_IDX_* are in pgtable.h.
  */
-#define MAIR_IDX_NORMAL 0
-#define MAIR_IDX_DEVICE 1
 #define MAIR_ATTR_NORMAL_WB 0xffULL
 #define MAIR_ATTR_DEVICE_NGNRE 0x04ULL
 #define MAIR_EL2_VALUE                                   \
