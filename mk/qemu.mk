@@ -28,7 +28,7 @@ qemu-test: efi $(QEMU_FW_FILES)
 TEST_ARCHES := x86_64 $(if $(wildcard mk/arm64.mk),$(if $(wildcard arch/arm64/build.mk),arm64))
 HAVE_FUZZ := $(wildcard mk/fuzz.mk)
 
-TEST_SUITES := $(UNIT_BINS) \
+TEST_SUITES := $(UNIT_BINS) "python3 tests/qemu/test_runner.py" \
 	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a)") \
 	"$(QEMU_RUNNER) --arch x86_64 --build-dir build/x86_64-clang --case x86_64-boot --name-suffix=-clang" \
 	$(if $(filter arm64,$(TEST_ARCHES)),"$(QEMU_RUNNER) --arch arm64 --build-dir build/arm64-clang --case arm64-boot --name-suffix=-clang") \
