@@ -4,3 +4,5 @@ HV_SRCS += hv/config.c hv/main.c hv/platform.c hv/selftest.c hv/version.c
 # The IOASID core for the target (the VT-d backend and self-test use it), until ioasid/build.mk
 # exists; with it, this line adds nothing.
 HV_SRCS += $(if $(wildcard ioasid/build.mk),,$(sort $(wildcard ioasid/*.c)))
+# VT-d end-to-end self-test (selftest=vtd), x86_64 only.
+HV_SRCS_x86_64 += hv/selftest_vtd.c

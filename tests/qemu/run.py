@@ -209,6 +209,39 @@ CASES += [
     },
 ]
 
+# VT-d end to end (hv/selftest_vtd.c, docs/VTD.md): edu DMA through the real IOASID core, in
+# each mode the QEMU model offers. "qemu_args" are added to the machine's arguments.
+VTD_SCENARIOS = [r"^\[INF\] vtd scenario %d \(.*\): PASS$" % i for i in range(8)]
+
+
+def vtd_case(name, qemu_args, mode_line):
+    return {
+        "name": name,
+        "arch": "x86_64",
+        "cmdline": "selftest=vtd",
+        "qemu_args": qemu_args,
+        "exit": HV_EXIT_OK,
+        "expect": [mode_line,
+                   r"^\[INF\] vtd: dmar0 cap 0x[0-9a-f]+ ecap 0x[0-9a-f]+: SAGAW",
+                   r"vtd: dmar0: translation enabled, all DMA blocked",
+                   r"vtd: dmar0: fault sid 00:0[0-9a-f]\.\d write addr 0x20000000 reason 0x(5|71) ",
+                   ] + VTD_SCENARIOS + [r"^\[INF\] selftest vtd: PASS"],
+        "forbid": NO_TROUBLE + [r"primary fault overflow"],
+    }
+
+
+CASES += [
+    vtd_case("x86_64-vtd-legacy", [],
+             r"vtd: dmar0 at 0xfed90000 .*: legacy mode, 4-level 48-bit tables"),
+    vtd_case("x86_64-vtd-aw39", ["-global", "intel-iommu.aw-bits=39"],
+             r"vtd: dmar0 at 0xfed90000 .*: legacy mode, 3-level 39-bit tables"),
+    vtd_case("x86_64-vtd-sm-sl", ["-global", "intel-iommu.x-scalable-mode=on"],
+             r"vtd: dmar0 at 0xfed90000 .*: scalable mode second-level, 4-level 48-bit tables"),
+    vtd_case("x86_64-vtd-sm-fl", ["-global", "intel-iommu.x-scalable-mode=on",
+                                  "-global", "intel-iommu.x-flts=on"],
+             r"vtd: dmar0 at 0xfed90000 .*: scalable mode first-level, 4-level 48-bit tables"),
+]
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 
@@ -316,7 +349,7 @@ def run_cases(args):
             continue
         log_path = os.path.join(logs, f"{case['name']}.log")
         rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
-                        log_path, via=case.get("via", "removable"))
+                        log_path, extra=case.get("qemu_args", ()), via=case.get("via", "removable"))
         lines = read_log(log_path)
         why = judge(case, rc, lines)
         if not why:

@@ -196,6 +196,7 @@ static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 {
 	struct vtd_route *r = vtd_route_find(u, f->sid);
 	bool mapped = false;
+	unsigned reason;
 	bool has_pasid;
 
 	/*
@@ -214,9 +215,15 @@ static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 		f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7, f->write ? "write" : "read",
 		(unsigned long long)f->addr, f->reason, vtd_fault_reason_str(f->reason),
 		f->pasid_present ? " with PASID" : "");
+	/*
+	 * A SID we left blocked faults on its missing context/PASID entry; the reason the unit
+	 * gives for that varies (QEMU 10 reports a zeroed PASID entry as 0x5b, invalid PGTT, not
+	 * 0x59), but we know the state we installed.
+	 */
+	reason = (r != NULL && r->table == NULL) ? IOASID_FAULT_REASON_BLOCKED
+						 : vtd_fault_to_ioasid_reason(f->reason, mapped);
 	ioasid_report_fault(&u->iommu, f->sid, has_pasid, f->pasid, f->addr,
-			    f->write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ,
-			    vtd_fault_to_ioasid_reason(f->reason, mapped));
+			    f->write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ, reason);
 }
 
 static unsigned vtd_unit_poll_faults(struct vtd_unit *u)

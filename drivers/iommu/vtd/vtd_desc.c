@@ -187,7 +187,9 @@ const char *vtd_fault_reason_str(uint8_t reason)
 	case VTD_FR_SM_PTE_NOT_PRESENT: return "PASID entry not present";
 	case VTD_FR_SM_PTE_INVALID: return "invalid PASID entry";
 	case VTD_FR_SM_FL_NONCANONICAL: return "first-level non-canonical address";
+	case VTD_FR_SM_FL_NOT_PRESENT: return "first-level entry not present";
 	case VTD_FR_SM_FL_US: return "first-level U/S=0";
+	case VTD_FR_SM_WRITE: return "no write permission";
 	default: return "other";
 	}
 }
@@ -203,9 +205,11 @@ unsigned vtd_fault_to_ioasid_reason(uint8_t reason, bool mapped)
 		return IOASID_FAULT_REASON_BLOCKED;
 	case VTD_FR_ADDR_BEYOND_AW:
 	case VTD_FR_SM_FL_NONCANONICAL:
+	case VTD_FR_SM_FL_NOT_PRESENT:
 		return IOASID_FAULT_REASON_NOT_PRESENT;
 	case VTD_FR_WRITE:
 	case VTD_FR_READ:
+	case VTD_FR_SM_WRITE:
 	case VTD_FR_SM_FL_US:
 		/*
 		 * A second-level entry with R=W=0 is "not present" (spec 9.8), and the

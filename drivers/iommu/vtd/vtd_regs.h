@@ -163,8 +163,10 @@
 #define VTD_FR_SM_PTE_ACCESS 0x58
 #define VTD_FR_SM_PTE_NOT_PRESENT 0x59
 #define VTD_FR_SM_PTE_INVALID 0x5b
+#define VTD_FR_SM_FL_NOT_PRESENT 0x71
 #define VTD_FR_SM_FL_NONCANONICAL 0x80
 #define VTD_FR_SM_FL_US 0x81
+#define VTD_FR_SM_WRITE 0x85
 
 /* ---- translation structures (spec ch. 9) -------------------------------------------------- */
 
