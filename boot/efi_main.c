@@ -212,7 +212,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	s = uefi_call_wrapper(st->BootServices->HandleProtocol, 3, image, &li_guid, (void **)&li);
 	if (EFI_ERROR(s)) {
 		boot_print("ioasid-hv: no loaded-image protocol (0x%lx)\n", (unsigned long)s);
-		return s;
+		goto fail;
 	}
 	bi->image_base = hpa((uint64_t)(uintptr_t)li->ImageBase);
 	bi->image_size = li->ImageSize;
@@ -237,17 +237,18 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	if (EFI_ERROR(s)) {
 		boot_print("ioasid-hv: cannot allocate the %u-page pool (0x%lx)\n",
 			   BOOT_POOL_PAGES, (unsigned long)s);
-		return s;
+		pool = 0;
+		goto fail;
 	}
 	boot_print("ioasid-hv: exiting boot services\n");
 
-	for (attempt = 0; attempt < BOOT_EBS_TRIES; attempt++) {
+	for (attempt = 1; attempt <= BOOT_EBS_TRIES; attempt++) {
 		s = boot_get_map(&map, &map_cap, &map_size, &map_key, &desc_size);
 		if (EFI_ERROR(s)) {
 			break;
 		}
 		s = uefi_call_wrapper(st->BootServices->ExitBootServices, 2, image,
-				      (stale_key && attempt == 0) ? map_key + 1 : map_key);
+				      (stale_key && attempt == 1) ? map_key + 1 : map_key);
 		if (s != EFI_INVALID_PARAMETER) {
 			break;
 		}
@@ -255,9 +256,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	}
 	if (EFI_ERROR(s)) {
 		/* Boot services may be partly shut down; ConOut is the best we have left. */
-		boot_print("ioasid-hv: ExitBootServices failed (0x%lx) after %d attempts\n",
-			   (unsigned long)s, attempt + 1);
-		return s;
+		boot_print("ioasid-hv: ExitBootServices failed (0x%lx) after %d attempt(s)\n",
+			   (unsigned long)s, attempt > BOOT_EBS_TRIES ? BOOT_EBS_TRIES : attempt);
+		goto fail;
 	}
 
 	/* From here on: no UEFI calls, and interrupts are the arch's business. */
@@ -269,4 +270,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	}
 	arch_init(bi);
 	hv_main(bi);
+
+fail:
+	/* Still in boot services (allocation services stay usable even after a failed EBS). */
+	if (map != NULL) {
+		uefi_call_wrapper(st->BootServices->FreePool, 1, map);
+	}
+	if (pool != 0) {
+		uefi_call_wrapper(st->BootServices->FreePages, 2, pool, BOOT_POOL_PAGES);
+	}
+	return s;
 }
