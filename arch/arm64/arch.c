@@ -14,8 +14,8 @@
 #include <hv/arch.h>
 #include <hv/check.h>
 #include <hv/cmdline.h>
-#include <hv/errno.h>
 #include <hv/console.h>
+#include <hv/errno.h>
 #include <hv/exit.h>
 #include <hv/log.h>
 #include <hv/mm.h>

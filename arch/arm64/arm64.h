@@ -128,6 +128,11 @@
 /* ISS of BRK: the immediate */
 #define ESR_ISS_BRK_IMM GENMASK(15, 0)
 
+/* SPSR_EL2 */
+#define SPSR_M GENMASK(3, 0)          /* AArch64 mode: EL and SP selection */
+# define SPSR_M_EL1H 0x5
+#define SPSR_DAIF GENMASK(9, 6)
+
 /* PAR_EL1 after AT */
 #define PAR_F BIT(0)
 #define PAR_PA GENMASK(47, 12)

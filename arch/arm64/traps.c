@@ -143,16 +143,24 @@ static void dump_syndrome(const struct arm64_frame *f)
 
 static void dump_frame(const struct arm64_frame *f, uint64_t slot)
 {
-	/* The interrupted SP: SP_EL0 for the hypervisor's normal state, else SP_EL2. */
-	uint64_t sp = (slot < ARM64_VEC_CUR_SPX || slot >= ARM64_VEC_LOWER64) ? f->sp_el0 :
-										 f->sp_elx;
+	/*
+	 * The interrupted SP: SP_EL0 for the hypervisor's normal state, SP_EL2 inside a handler;
+	 * from a lower EL, SP_EL1 if it ran in EL1h (SPSR_EL2.M = 0b0101), else SP_EL0.
+	 */
+	uint64_t sp = f->sp_el0;
+
+	if (slot >= ARM64_VEC_CUR_SPX && slot < ARM64_VEC_LOWER64) {
+		sp = f->sp_elx;
+	} else if (slot >= ARM64_VEC_LOWER64 && (f->spsr & SPSR_M) == SPSR_M_EL1H) {
+		sp = read_sysreg(sp_el1);
+	}
 
 	pr_err("EXCEPTION %s", slot_name[slot & 15]);
 	dump_syndrome(f);
 	pr_err("  ELR_EL2=%016llx (ioasid-hv.so+0x%llx) SPSR_EL2=%016llx (M=0x%llx DAIF=%llx)",
 	       (unsigned long long)f->elr, (unsigned long long)(f->elr - image_base),
-	       (unsigned long long)f->spsr, (unsigned long long)(f->spsr & 0xf),
-	       (unsigned long long)((f->spsr >> 6) & 0xf));
+	       (unsigned long long)f->spsr, (unsigned long long)FIELD_GET(SPSR_M, f->spsr),
+	       (unsigned long long)FIELD_GET(SPSR_DAIF, f->spsr));
 	for (unsigned i = 0; i < 28; i += 4) {
 		pr_err("  x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx", i,
 		       (unsigned long long)f->x[i], i + 1, (unsigned long long)f->x[i + 1], i + 2,
