@@ -69,12 +69,6 @@ $(ARM64_FW_VARS): $(AAVMF_VARS_SRC) mk/arm64.mk
 firmware: $(ARM64_FW_CODE) $(ARM64_FW_VARS)
 
 # ---- QEMU ---------------------------------------------------------------------------------
-# virt with EL2 (virtualization=on), GICv3 and an SMMUv3 in front of the PCIe root bus; -cpu max
-# has VHE/NV2/S2FWB. -semihosting lets arch_exit() give QEMU a real exit status (docs/ARM64.md);
-# -no-reboot turns the PSCI SYSTEM_RESET fallback into a QEMU exit.
-QEMU_SYSTEM := qemu-system-aarch64
+# The QEMU command line itself lives in tests/qemu/run.py (MACHINES["arm64"]); mk/qemu.mk only
+# needs to know which firmware files to build first.
 QEMU_FW_FILES := $(ARM64_FW_CODE) $(ARM64_FW_VARS)
-QEMU_MACHINE_ARGS := -M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu max -m 1G \
-	-semihosting -no-reboot -device edu,dma_mask=0xffffffffffffffff
-QEMU_FW_ARGS = -drive if=pflash,format=raw,readonly=on,file=$(ARM64_FW_CODE) \
-	-drive if=pflash,format=raw,file=$(ARM64_FW_VARS)
