@@ -28,8 +28,9 @@ int arch_map_mmio(hpa_t base, uint64_t size);
 
 /*
  * End the run with a status the QEMU test runner reads: x86 writes to isa-debug-exit
- * (QEMU exits with (code << 1) | 1), arm64 PSCI SYSTEM_OFF for 0 / SYSTEM_RESET otherwise
- * (see docs/ARCHITECTURE.md). On hardware it powers off or halts.
+ * (QEMU exits with (code << 1) | 1), arm64 semihosting SYS_EXIT_EXTENDED with the same
+ * encoding, falling back to PSCI SYSTEM_OFF for 0 / SYSTEM_RESET otherwise (see
+ * docs/ARCHITECTURE.md, docs/ARM64.md). On hardware it powers off or halts.
  */
 __noreturn void arch_exit(int code);
 __noreturn void arch_halt(void);
