@@ -12,7 +12,10 @@
  *   4. unmap (the core invalidates) after the IOTLB was warm: DMA to the old IOVA is blocked;
  *   5. ATTACH over the attachment to another IOASID: DMA follows the new tables;
  *   6. DETACH: DMA blocked and reported as "blocked";
- *   7. a 4 MiB mapping built from 2 MiB pages: DMA across the superpage boundary translates.
+ *   7. a 4 MiB mapping built from 2 MiB pages: DMA across the superpage boundary translates;
+ *   8. NESTED: a first-level table the guest writes in its memory, over the GPA IOASID, realised
+ *      by the core's shadowing: DMA follows it; the guest changes a leaf and INVALIDATEs, DMA
+ *      follows the change.
  * Each scenario ends with "vtd scenario N (...): PASS|FAIL"; tests/qemu/run.py expects them.
  */
 #include <string.h>
@@ -51,12 +54,20 @@
 #define OFF_A 0x10000ULL    /* 4 pages */
 #define OFF_B 0x20000ULL    /* 4 pages */
 #define OFF_RO 0x30000ULL   /* 1 page */
+#define OFF_S1 0x40000ULL    /* the guest's own first-level table: 4 pages */
+#define OFF_N1 0x50000ULL
+#define OFF_N2 0x51000ULL
 #define OFF_SUPER 0x400000ULL /* 4 MiB, 2 MiB aligned in both GPA and HPA */
 
 #define IOVA_A 0x10000000ULL
 #define IOVA_RO 0x10100000ULL
 #define IOVA_UNMAPPED 0x20000000ULL
 #define IOVA_SUPER 0x40000000ULL
+#define IOVA_NESTED 0x50000000ULL
+/* x86-64 paging entry bits a guest writes in its first-level table (VT-d spec 9.7) */
+#define FL_P 0x1ULL
+#define FL_RW 0x2ULL
+#define FL_US 0x4ULL
 #define XFER 1024U
 
 static struct st_ctx {
@@ -457,6 +468,65 @@ static bool sc7_superpage(void)
 	return scenario_end(7, "2 MiB superpages", ok);
 }
 
+/* Guest side: point the first-level leaf for IOVA_NESTED at GPA offset goff. */
+static void s1_set_leaf(uint64_t goff)
+{
+	uint64_t *pml4 = gptr(OFF_S1), *pdpt = gptr(OFF_S1 + 0x1000);
+	uint64_t *pd = gptr(OFF_S1 + 0x2000), *pt = gptr(OFF_S1 + 0x3000);
+	const uint64_t tbl = FL_P | FL_RW | FL_US;
+
+	pml4[(IOVA_NESTED >> 39) & 511] = (G_BASE + OFF_S1 + 0x1000) | tbl;
+	pdpt[(IOVA_NESTED >> 30) & 511] = (G_BASE + OFF_S1 + 0x2000) | tbl;
+	pd[(IOVA_NESTED >> 21) & 511] = (G_BASE + OFF_S1 + 0x3000) | tbl;
+	pt[(IOVA_NESTED >> 12) & 511] = (G_BASE + goff) | tbl;
+}
+
+static long st_invalidate(uint32_t id, uint64_t addr, uint64_t len)
+{
+	struct ioasid_inv_entry e = { .type = IOASID_INV_RANGE, .flags = IOASID_INV_LEAF,
+				      .addr = addr, .length = len };
+	struct ioasid_invalidate r = { .size = sizeof(r), .ioasid = id, .num_entries = 1,
+				       .entries_gpa = G_BASE + OFF_ARR };
+
+	memcpy(gptr(OFF_ARR), &e, sizeof(e));
+	return st_call(IOASID_CALL_INVALIDATE, &r, sizeof(r));
+}
+
+static bool sc8_nested(void)
+{
+	struct ioasid_alloc a = { .size = sizeof(a), .kind = IOASID_KIND_NESTED,
+				  .parent = st.gpa_ioasid, .dev_id = st.dev_id,
+				  .nested_format = IOASID_FMT_VTD_FL,
+				  .nested_root_gpa = G_BASE + OFF_S1, .nested_levels = 4 };
+	bool ok = true;
+	long ret;
+
+	memset(gptr(OFF_S1), 0, 4 * HV_PAGE_SIZE);
+	s1_set_leaf(OFF_N1);
+	ret = st_call(IOASID_CALL_ALLOC, &a, sizeof(a));
+	ok &= ST_CHECK(ret == 0, "ALLOC NESTED %#x over the guest's first-level table at GPA %#llx",
+		       a.out_ioasid, (unsigned long long)(G_BASE + OFF_S1));
+	/* Still attached to scenario 7's IOASID: load the pattern through it. */
+	fill(OFF_SUPER, XFER, 0x88);
+	ok &= ST_CHECK(dma_in(IOVA_SUPER) == 0, "load a pattern into the device");
+	ok &= ST_CHECK(st_attach(a.out_ioasid) == 0, "ATTACH");
+	memset(gptr(OFF_N1), 0, XFER);
+	memset(gptr(OFF_N2), 0xee, XFER);
+	ok &= ST_CHECK(dma_out(IOVA_NESTED) == 0 && same(OFF_N1, XFER, 0x88),
+		       "DMA to IOVA %#llx lands where the guest's table points (GPA %#llx)",
+		       (unsigned long long)IOVA_NESTED, (unsigned long long)(G_BASE + OFF_N1));
+	s1_set_leaf(OFF_N2);
+	ok &= ST_CHECK(st_invalidate(a.out_ioasid, IOVA_NESTED, HV_PAGE_SIZE) == 0,
+		       "guest changes the leaf to GPA %#llx and INVALIDATEs",
+		       (unsigned long long)(G_BASE + OFF_N2));
+	memset(gptr(OFF_N1), 0xee, XFER);
+	ok &= ST_CHECK(dma_out(IOVA_NESTED) == 0 && same(OFF_N2, XFER, 0x88),
+		       "DMA follows the change");
+	ok &= ST_CHECK(((uint8_t *)gptr(OFF_N1))[0] == 0xee, "the old page is untouched");
+	ok &= expect_no_fault();
+	return scenario_end(8, "NESTED first-level table, shadowed", ok);
+}
+
 static int selftest_vtd(const struct bootinfo *bi)
 {
 	struct hv_mem_region region;
@@ -518,6 +588,7 @@ static int selftest_vtd(const struct bootinfo *bi)
 	ok &= sc5_replace(a, &b);
 	ok &= sc6_detach();
 	ok &= sc7_superpage();
+	ok &= sc8_nested();
 	pr_info("vtd selftest: %llu faults handled, %llu overflows",
 		(unsigned long long)st.u->nr_faults, (unsigned long long)st.u->nr_overflows);
 	return ok ? 0 : -EIO;

@@ -23,6 +23,7 @@ Adding a case: append a dict to CASES. Adding an arch: add a MACHINES entry (qem
 firmware, arguments, removable-media boot file name, exit-status decoder).
 """
 import argparse
+import concurrent.futures
 import os
 import re
 import shutil
@@ -211,7 +212,7 @@ CASES += [
 
 # VT-d end to end (hv/selftest_vtd.c, docs/VTD.md): edu DMA through the real IOASID core, in
 # each mode the QEMU model offers. "qemu_args" are added to the machine's arguments.
-VTD_SCENARIOS = [r"^\[INF\] vtd scenario %d \(.*\): PASS$" % i for i in range(8)]
+VTD_SCENARIOS = [r"^\[INF\] vtd scenario %d \(.*\): PASS$" % i for i in range(9)]
 
 
 def vtd_case(name, qemu_args, mode_line):
@@ -328,6 +329,15 @@ def default_build_dir(arch):
     return os.path.join(ROOT, "build", arch)
 
 
+def run_one(case, args, image, logs):
+    """Boot one case; returns (seconds, reasons it failed, log lines)."""
+    log_path = os.path.join(logs, f"{case['name']}.log")
+    rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
+                    log_path, extra=case.get("qemu_args", ()), via=case.get("via", "removable"))
+    lines = read_log(log_path)
+    return secs, judge(case, rc, lines), lines, log_path
+
+
 def run_cases(args):
     cases = [c for c in CASES if c["arch"] == args.arch and (not args.case or c["name"] in args.case)]
     if args.case:
@@ -340,29 +350,29 @@ def run_cases(args):
     logs = os.path.join(build, "logs")
     os.makedirs(logs, exist_ok=True)
     print(f"1..{len(cases)}", flush=True)
+    if not os.path.exists(image):
+        for i, case in enumerate(cases, 1):
+            print(f"not ok {i} - {case['name']}{args.name_suffix}: no image {image} (build it first)")
+        return 1
     failed = 0
-    for i, case in enumerate(cases, 1):
-        name = case["name"] + args.name_suffix
-        if not os.path.exists(image):
-            print(f"not ok {i} - {name}: no image {image} (build it first)", flush=True)
+    # Cases are independent (own ESP, vars and log), so they may run side by side; results are
+    # reported in list order.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(run_one, case, args, image, logs) for case in cases]
+        for i, (case, fut) in enumerate(zip(cases, futures), 1):
+            name = case["name"] + args.name_suffix
+            secs, why, lines, log_path = fut.result()
+            if not why:
+                print(f"ok {i} - {name} ({secs:.1f}s)", flush=True)
+                continue
             failed += 1
-            continue
-        log_path = os.path.join(logs, f"{case['name']}.log")
-        rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
-                        log_path, extra=case.get("qemu_args", ()), via=case.get("via", "removable"))
-        lines = read_log(log_path)
-        why = judge(case, rc, lines)
-        if not why:
-            print(f"ok {i} - {name} ({secs:.1f}s)", flush=True)
-            continue
-        failed += 1
-        print(f"not ok {i} - {name} ({secs:.1f}s): {why[0]}", flush=True)
-        for w in why[1:]:
-            print(f"#   also: {w}")
-        print(f"#   log: {os.path.relpath(log_path, ROOT)}; last lines:")
-        for l in [l for l in lines if l.strip()][-args.tail:]:
-            print(f"#   | {l}")
-        sys.stdout.flush()
+            print(f"not ok {i} - {name} ({secs:.1f}s): {why[0]}")
+            for w in why[1:]:
+                print(f"#   also: {w}")
+            print(f"#   log: {os.path.relpath(log_path, ROOT)}; last lines:")
+            for l in [l for l in lines if l.strip()][-args.tail:]:
+                print(f"#   | {l}")
+            sys.stdout.flush()
     return 1 if failed else 0
 
 
@@ -419,6 +429,8 @@ def main():
     ap.add_argument("--name-suffix", default="", help="appended to case names in TAP output")
     ap.add_argument("--timeout", type=int, default=180, help="seconds per boot")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
+    ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("QEMU_JOBS", "1")),
+                    help="cases booted in parallel (default $QEMU_JOBS or 1)")
     ap.add_argument("--run", action="store_true", help="boot once on this terminal")
     ap.add_argument("--debug", action="store_true", help="boot halted with a gdb stub")
     ap.add_argument("--gdb-port", type=int, default=1234)
