@@ -9,7 +9,10 @@
 #                                                    the no-FP/SIMD disassembly check of every
 #                                                    image, fuzz smoke when mk/fuzz.mk exists
 
-QEMU_RUNNER := python3 tests/qemu/run.py
+# QEMU_JOBS: boot cases run side by side per arch (make test QEMU_JOBS=2 on a machine with cores
+# to spare; 1 by default so that timing-sensitive device tests never compete for a CPU).
+QEMU_JOBS ?= 1
+QEMU_RUNNER := python3 tests/qemu/run.py -j $(QEMU_JOBS)
 CMDLINE ?=
 
 .PHONY: qemu-test test-build qemu-prereqs

@@ -114,6 +114,8 @@ CASES = [
                    r"free count restored after page_free .*: ok",
                    r"the heap grew through _sbrk .*: ok",
                    r"x86: arch_map_mmio: LAPIC version register 0x000[0-9a-f]*[1-9a-f][0-9a-f]*",
+                   r"x86: LAPIC \(MMIO\) at 0xfee00000: level-1 entry 0x8[0-9a-f]{15} \(UC\)$",
+                   r"x86: the stack \(RAM\) at 0x[0-9a-f]+: level-\d entry 0x[0-9a-f]{16} \(WB\)$",
                    r"^  printf through newlib stdout: 42$",
                    r"^\[INF\] selftest boot: PASS"],
         "forbid": NO_TROUBLE,
