@@ -17,6 +17,7 @@ FUZZ_SMOKE_TIME ?= 60
 FUZZ_DIR := $(HOSTBUILD)/fuzz
 FUZZ_BIN := $(FUZZ_DIR)/fuzz_dispatch
 FUZZ_CORPUS := $(FUZZ_DIR)/corpus
+FUZZ_SEEDS := $(FUZZ_DIR)/seeds
 FUZZ_SRCS := tests/fuzz/fuzz_dispatch.c $(CORE_TEST_LIBS)
 FUZZ_QUIET_SRCS := tests/host/harness.c tests/host/mock_iommu.c ioasid/pt_foreign.c
 FUZZ_CFLAGS := $(HOST_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
@@ -32,10 +33,14 @@ $(FUZZ_BIN): $(FUZZ_OBJS)
 	@echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_OBJS)
 
-fuzz: $(FUZZ_BIN)
+# Seed programs (tests/fuzz/mkseeds.py) that start the fuzzer in deep states.
+$(FUZZ_SEEDS)/.stamp: tests/fuzz/mkseeds.py
+	$(Q)python3 tests/fuzz/mkseeds.py $(FUZZ_SEEDS) && touch $@
+
+fuzz: $(FUZZ_BIN) $(FUZZ_SEEDS)/.stamp
 	@mkdir -p $(FUZZ_CORPUS)
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -timeout=20 \
-		-artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_CORPUS) $(wildcard tests/fuzz/seeds)
+		-artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_CORPUS) $(FUZZ_SEEDS)
 
-fuzz-smoke: $(FUZZ_BIN)
-	$(Q)sh tests/fuzz/smoke.sh $(FUZZ_BIN) $(FUZZ_SMOKE_TIME) $(FUZZ_CORPUS)
+fuzz-smoke: $(FUZZ_BIN) $(FUZZ_SEEDS)/.stamp
+	$(Q)sh tests/fuzz/smoke.sh $(FUZZ_BIN) $(FUZZ_SMOKE_TIME) $(FUZZ_CORPUS) $(FUZZ_SEEDS)

@@ -56,6 +56,23 @@ static uint64_t take64(struct in *in)
 	return (uint64_t)take32(in) | ((uint64_t)take32(in) << 32);
 }
 
+/*
+ * The next n bytes as a stream of their own (zeros past the end). Every operation and every
+ * batch entry draws from a fixed-size chunk, so a mutation of one field does not shift the
+ * meaning of everything after it.
+ */
+static struct in chunk(struct in *in, size_t n)
+{
+	struct in c = { in->p, n < in->n ? n : in->n };
+
+	in->p += c.n;
+	in->n -= c.n;
+	return c;
+}
+
+#define OP_CHUNK 40
+#define ENTRY_CHUNK 24
+
 /* ---- world ----------------------------------------------------------------------------- */
 
 #define S1_POOL_GPA (3ULL << 20)
@@ -68,6 +85,7 @@ static struct h_guest fz_a, fz_b;
 static uint32_t known[2][MAX_KNOWN];
 static unsigned nr_known[2];
 static bool flush_failed;
+static uint64_t pending_mm_fail;
 
 static struct h_guest *guest(unsigned i)
 {
@@ -150,15 +168,17 @@ static uint32_t pick_ioasid(struct in *in, unsigned gi)
 {
 	uint8_t k = take8(in);
 
-	switch (k % 6) {
+	switch (k % 8) {
 	case 0:
-		return guest(gi)->gpa_io;
 	case 1:
 	case 2:
-		return nr_known[gi] ? known[gi][take8(in) % nr_known[gi]] : 0;
 	case 3:
-		return nr_known[!gi] ? known[!gi][take8(in) % nr_known[!gi]] : guest(!gi)->gpa_io;
+		return nr_known[gi] ? known[gi][take8(in) % nr_known[gi]] : guest(gi)->gpa_io;
 	case 4:
+		return guest(gi)->gpa_io;
+	case 5:
+		return nr_known[!gi] ? known[!gi][take8(in) % nr_known[!gi]] : guest(!gi)->gpa_io;
+	case 6:
 		return take32(in);
 	default:
 		return 0;
@@ -182,11 +202,23 @@ static uint32_t pick_dev(struct in *in, unsigned gi)
 	}
 }
 
+/* Mostly 0 (the valid value of flags and reserved fields), sometimes small, sometimes raw. */
 static uint32_t pick_small(struct in *in)
 {
 	uint8_t k = take8(in);
 
-	return (k & 0xc0) == 0xc0 ? take32(in) : (k & 0x80) ? (k & 7) : 0;
+	if (k < 0xe0) {
+		return 0;
+	}
+	return k < 0xf0 ? (k & 7) : take32(in);
+}
+
+/* Mostly a valid protection (a run out of input gives READ). */
+static uint32_t pick_prot(struct in *in)
+{
+	uint8_t k = take8(in);
+
+	return k < 0xf0 ? (k % 3) + 1 : (k & 0xf);
 }
 
 static void remember(unsigned gi, uint32_t id)
@@ -198,49 +230,88 @@ static void remember(unsigned gi, uint32_t id)
 	}
 }
 
+/*
+ * FUZZ_STATS=1: at exit, print how often each call returned each result, to see how deep the
+ * fuzzer gets (e.g. replaying a corpus with -runs=0).
+ */
+static uint64_t fz_stats[12][130];
+static bool fz_stats_on;
+
+static void fz_stats_print(void)
+{
+	for (unsigned c = 0; c < 12; c++) {
+		for (unsigned e = 0; e < 130; e++) {
+			if (fz_stats[c][e] != 0) {
+				fprintf(stderr, "call %2u ret %4d: %llu\n", c, -(int)e,
+					(unsigned long long)fz_stats[c][e]);
+			}
+		}
+	}
+}
+
+static void fz_stat(uint64_t call, long ret)
+{
+	if (!fz_stats_on) {
+		return;
+	}
+	fz_stats[call < 12 ? call : 11][ret <= 0 && ret > -130 ? -ret : 129]++;
+}
+
 /* ---- operations ----------------------------------------------------------------------- */
 
-static void build_batch(struct in *in, struct h_guest *hg, uint64_t call, uint32_t n)
+/*
+ * Fields are drawn in the order they are written below, one statement each (the evaluation
+ * order of initializers in one braced list is unspecified in C, and tests/fuzz/mkseeds.py
+ * relies on this order).
+ */
+static void build_batch(struct in *main_in, struct h_guest *hg, uint64_t call, uint32_t n)
 {
 	uint8_t buf[H_ARRAY_SIZE];
 	size_t esize = call == IOASID_CALL_MAP ? sizeof(struct ioasid_map_entry) :
 		       call == IOASID_CALL_UNMAP ? sizeof(struct ioasid_unmap_entry) :
 						   sizeof(struct ioasid_inv_entry);
+	unsigned gi = hg == &fz_b;
 
 	memset(buf, 0, sizeof(buf));
 	for (uint32_t i = 0; i < n && (i + 1) * esize <= sizeof(buf); i++) {
-		void *e = buf + i * esize;
+		struct in ec = chunk(main_in, ENTRY_CHUNK), *in = &ec;
 
 		if (call == IOASID_CALL_MAP) {
-			*(struct ioasid_map_entry *)e = (struct ioasid_map_entry){
-				.iova = pick_iova(in), .gpa = pick_gpa(in), .length = pick_len(in),
-				.prot = (take8(in) % 4) | (pick_small(in) << 2), .__reserved = pick_small(in) };
-		} else if (call == IOASID_CALL_UNMAP) {
-			*(struct ioasid_unmap_entry *)e =
-				(struct ioasid_unmap_entry){ .iova = pick_iova(in), .length = pick_len(in) };
-		} else {
-			unsigned gi = hg == &fz_b;
-			uint32_t type = take8(in) % 5;
+			struct ioasid_map_entry *e = (void *)(buf + i * esize);
 
-			*(struct ioasid_inv_entry *)e = (struct ioasid_inv_entry){
-				.type = type, .flags = pick_small(in),
-				.dev_id = type == IOASID_INV_PASID ? pick_dev(in, gi) : pick_small(in),
-				.pasid = pick_small(in),
-				.addr = type == IOASID_INV_RANGE ? pick_iova(in) : pick_small(in),
-				.length = type == IOASID_INV_RANGE ? pick_len(in) : pick_small(in) };
+			e->iova = pick_iova(in);
+			e->gpa = pick_gpa(in);
+			e->length = pick_len(in);
+			e->prot = pick_prot(in);
+			e->__reserved = pick_small(in);
+		} else if (call == IOASID_CALL_UNMAP) {
+			struct ioasid_unmap_entry *e = (void *)(buf + i * esize);
+
+			e->iova = pick_iova(in);
+			e->length = pick_len(in);
+		} else {
+			struct ioasid_inv_entry *e = (void *)(buf + i * esize);
+
+			e->type = take8(in) % 5;
+			e->flags = pick_small(in);
+			e->dev_id = e->type == IOASID_INV_PASID ? pick_dev(in, gi) : pick_small(in);
+			e->pasid = e->type == IOASID_INV_PASID ? take8(in) % 12 : pick_small(in);
+			e->addr = e->type == IOASID_INV_RANGE ? pick_iova(in) : pick_small(in);
+			e->length = e->type == IOASID_INV_RANGE ? pick_len(in) : pick_small(in);
 		}
 	}
 	h_put_array(hg, buf, sizeof(buf));
 }
 
-static void op_call(struct in *in, unsigned gi)
+/* Chunk layout: call, n, shape, [extra n], then the call's fields in the order drawn below. */
+static void op_call(struct in *in, struct in *main_in, unsigned gi)
 {
 	struct h_guest *hg = guest(gi);
 	uint8_t req[128];
 	uint64_t call = take8(in) % 12, req_gpa = H_MBOX_GPA;
 	uint32_t n = take8(in) % 6;
-	size_t size = 0;
 	uint8_t shape = take8(in);
+	size_t size = 0;
 	long ret;
 
 	memset(req, 0, sizeof(req));
@@ -251,16 +322,18 @@ static void op_call(struct in *in, unsigned gi)
 	case IOASID_CALL_GET_INFO: {
 		struct ioasid_get_info *r = (void *)req;
 
-		*r = (struct ioasid_get_info){ .flags = pick_small(in), .dev_id = pick_dev(in, gi),
-					       .__reserved = pick_small(in) };
+		r->flags = pick_small(in);
+		r->dev_id = pick_dev(in, gi);
+		r->__reserved = pick_small(in);
 		size = sizeof(*r);
 		break;
 	}
 	case IOASID_CALL_DEVICE_LIST: {
 		struct ioasid_device_list *r = (void *)req;
 
-		*r = (struct ioasid_device_list){ .flags = pick_small(in), .num_devices = pick_small(in),
-						  .devices_gpa = pick_gpa(in) };
+		r->flags = pick_small(in);
+		r->num_devices = take8(in) % 8;
+		r->devices_gpa = take8(in) % 4 != 3 ? H_ARRAY_GPA : pick_gpa(in);
 		size = sizeof(*r);
 		break;
 	}
@@ -268,22 +341,25 @@ static void op_call(struct in *in, unsigned gi)
 		struct ioasid_alloc *r = (void *)req;
 		bool nested = take8(in) & 1;
 
-		*r = (struct ioasid_alloc){
-			.flags = pick_small(in),
-			.kind = nested ? IOASID_KIND_NESTED : (take8(in) % 4 ? IOASID_KIND_PAGING : pick_small(in)),
-			.parent = take8(in) % 4 ? hg->gpa_io : pick_ioasid(in, gi),
-			.dev_id = pick_dev(in, gi),
-			.nested_format = nested ? (take8(in) % 2 ? IOASID_FMT_VTD_FL : IOASID_FMT_ARM_S1) : pick_small(in),
-			.nested_root_gpa = nested ? (take8(in) % 4 ? S1_POOL_GPA : pick_gpa(in)) : 0,
-			.nested_levels = nested ? (take8(in) % 4 ? 4 : pick_small(in)) : 0,
-		};
+		r->flags = pick_small(in);
+		r->kind = nested ? IOASID_KIND_NESTED : (take8(in) % 4 != 3 ? IOASID_KIND_PAGING : pick_small(in));
+		r->parent = take8(in) % 4 != 3 ? hg->gpa_io : pick_ioasid(in, gi);
+		r->dev_id = pick_dev(in, gi);
+		if (nested) {
+			r->nested_format = take8(in) % 2 ? IOASID_FMT_VTD_FL : IOASID_FMT_ARM_S1;
+			r->nested_root_gpa = take8(in) % 4 != 3 ? S1_POOL_GPA : pick_gpa(in);
+			r->nested_levels = take8(in) % 4 != 3 ? 4 : pick_small(in);
+		} else {
+			r->nested_format = pick_small(in);
+		}
 		size = sizeof(*r);
 		break;
 	}
 	case IOASID_CALL_FREE: {
 		struct ioasid_free *r = (void *)req;
 
-		*r = (struct ioasid_free){ .flags = pick_small(in), .ioasid = pick_ioasid(in, gi) };
+		r->flags = pick_small(in);
+		r->ioasid = pick_ioasid(in, gi);
 		size = sizeof(*r);
 		break;
 	}
@@ -292,35 +368,40 @@ static void op_call(struct in *in, unsigned gi)
 	case IOASID_CALL_INVALIDATE: {
 		struct ioasid_map *r = (void *)req; /* the three share the header layout */
 
-		*r = (struct ioasid_map){ .flags = pick_small(in), .ioasid = pick_ioasid(in, gi),
-					  .num_entries = n,
-					  .entries_gpa = take8(in) % 8 ? H_ARRAY_GPA : pick_gpa(in) };
-		build_batch(in, hg, call, n);
+		r->flags = pick_small(in);
+		r->ioasid = pick_ioasid(in, gi);
+		r->num_entries = n;
+		r->entries_gpa = take8(in) % 8 != 7 ? H_ARRAY_GPA : pick_gpa(in);
+		build_batch(main_in, hg, call, n);
 		size = call == IOASID_CALL_UNMAP ? sizeof(struct ioasid_unmap) : sizeof(*r);
 		break;
 	}
 	case IOASID_CALL_ATTACH:
 	case IOASID_CALL_DETACH: {
 		struct ioasid_attach *r = (void *)req;
-		uint32_t flags = take8(in) % 3 == 0 ? IOASID_ATTACH_PASID : pick_small(in);
+		uint8_t k = take8(in);
 
-		*r = (struct ioasid_attach){ .flags = flags, .dev_id = pick_dev(in, gi),
-					     .pasid = flags & IOASID_ATTACH_PASID ? take8(in) % 12 : pick_small(in),
-					     .ioasid = pick_ioasid(in, gi) };
+		r->flags = k % 3 == 2 ? IOASID_ATTACH_PASID : (k % 3 == 1 ? pick_small(in) : 0);
+		r->dev_id = pick_dev(in, gi);
+		r->pasid = r->flags & IOASID_ATTACH_PASID ? take8(in) % 12 : pick_small(in);
+		r->ioasid = pick_ioasid(in, gi);
 		size = call == IOASID_CALL_ATTACH ? sizeof(*r) : sizeof(struct ioasid_detach);
 		break;
 	}
 	case IOASID_CALL_FAULT_READ: {
 		struct ioasid_fault_read *r = (void *)req;
 
-		*r = (struct ioasid_fault_read){ .flags = pick_small(in), .num_records = take8(in),
-						 .records_gpa = take8(in) % 4 ? H_ARRAY_GPA : pick_gpa(in) };
+		r->flags = pick_small(in);
+		r->num_records = take8(in);
+		r->records_gpa = take8(in) % 4 != 3 ? H_ARRAY_GPA : pick_gpa(in);
 		size = sizeof(*r);
 		break;
 	}
 	default:
 		size = 16;
-		memcpy(req, in->p, in->n < 16 ? in->n : 16);
+		for (unsigned i = 0; i < 16; i++) {
+			req[i] = take8(in);
+		}
 		break;
 	}
 	/* size field: right, bigger with a zero or dirty tail, smaller, or raw */
@@ -340,7 +421,7 @@ static void op_call(struct in *in, unsigned gi)
 		*(uint32_t *)req = (uint32_t)size;
 		break;
 	}
-	if (take8(in) % 16 == 0) {
+	if (take8(in) % 16 == 15) {
 		req_gpa = pick_gpa(in);
 	}
 	if (req_gpa == H_MBOX_GPA) {
@@ -351,6 +432,7 @@ static void op_call(struct in *in, unsigned gi)
 		}
 		ret = ioasid_dispatch(&hg->g, call, gpa(req_gpa));
 	}
+	fz_stat(call, ret);
 	if (ret == 0 && call == IOASID_CALL_ALLOC && req_gpa == H_MBOX_GPA) {
 		remember(gi, ((struct ioasid_alloc *)req)->out_ioasid);
 	}
@@ -396,7 +478,7 @@ static void op_mem_write(struct in *in, unsigned gi)
 {
 	struct h_guest *hg = guest(gi);
 	uint64_t a = pick_gpa(in);
-	unsigned n = take8(in) % 64;
+	unsigned n = take8(in) % 32;
 
 	if (n > in->n) {
 		n = (unsigned)in->n;
@@ -412,11 +494,13 @@ static void op_dma(struct in *in, unsigned gi)
 {
 	struct h_guest *hg = guest(gi);
 	unsigned dev = take8(in) % hg->ndev;
-	bool has_pasid = take8(in) % 3 == 0;
+	bool has_pasid = take8(in) % 3 == 2;
 	uint32_t pasid = take8(in) % 12;
+	uint64_t iova = pick_iova(in);
+	unsigned access = take8(in) % 4;
 	hpa_t h;
 
-	if (h_dma(hg, dev, has_pasid, pasid, pick_iova(in), take8(in) % 4, &h) == 0) {
+	if (h_dma(hg, dev, has_pasid, pasid, iova, access, &h) == 0) {
 		/* the result must be the guest's own memory */
 		bool ok = false;
 
@@ -437,7 +521,7 @@ static void op_inject(struct in *in)
 
 	switch (k % 4) {
 	case 0:
-		host_mm_fail_after(take8(in) % 8);
+		pending_mm_fail = take8(in) % 8; /* the next operation's n-th page allocation fails */
 		break;
 	case 1:
 		m->fail_install_after = take8(in) % 4;
@@ -448,10 +532,16 @@ static void op_inject(struct in *in)
 		m->fail_err = -ETIMEDOUT;
 		flush_failed |= m->fail_flush_after != 0;
 		break;
-	default:
-		ioasid_report_fault(&m->unit, 0x10 + take8(in) % 4, take8(in) & 1, take8(in) % 12,
-				    pick_iova(in), take8(in) % 4, take8(in) % 6);
+	default: {
+		uint32_t rid = 0x10 + take8(in) % 4;
+		bool has_pasid = take8(in) & 1;
+		uint32_t pasid = take8(in) % 12;
+		uint64_t addr = pick_iova(in);
+		unsigned access = take8(in) % 4;
+
+		ioasid_report_fault(&m->unit, rid, has_pasid, pasid, addr, access, take8(in) % 6);
 		break;
+	}
 	}
 }
 
@@ -502,6 +592,10 @@ static void fz_setup(struct in *in)
 	struct mock_iommu *mb[2] = { &fz_mb, &fz_mb };
 
 	hv_log_level = LOG_ERR; /* unassigned-RID fault reports are expected here */
+	if (!fz_stats_on && getenv("FUZZ_STATS") != NULL) {
+		fz_stats_on = true;
+		atexit(fz_stats_print);
+	}
 
 	/*
 	 * Guest RAM is anonymous memory; MADV_DONTNEED gives back zero pages on the next touch, so
@@ -534,6 +628,7 @@ static void fz_setup(struct in *in)
 	memset(known, 0, sizeof(known));
 	memset(nr_known, 0, sizeof(nr_known));
 	flush_failed = false;
+	pending_mm_fail = 0;
 	if (h_guest_setup_ex(&fz_a, 1, ma, 3, 0x10, 8 + (cfg >> 4) * 16, fz_ram[0], fz_ram[1]) != 0 ||
 	    h_guest_setup_ex(&fz_b, 2, mb, 2, 0x10, 64, fz_ram[2], fz_ram[3]) != 0) {
 		abort();
@@ -553,27 +648,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t op = take8(&in);
 		unsigned gi = (op >> 7) & 1;
 		uint64_t other = h_state_digest(guest(!gi));
+		struct in c = chunk(&in, OP_CHUNK);
+
+		host_mm_fail_after(pending_mm_fail);
+		pending_mm_fail = 0;
 
 		switch (op % 8) {
-		case 0:
-		case 1:
-		case 2:
-			op_call(&in, gi);
-			break;
 		case 3:
-			op_s1_write(&in, gi);
+			op_s1_write(&c, gi);
 			break;
 		case 4:
-			op_mem_write(&in, gi);
+			op_mem_write(&c, gi);
 			break;
 		case 5:
-			op_dma(&in, gi);
+			op_dma(&c, gi);
 			break;
 		case 6:
-			op_inject(&in);
+			op_inject(&c);
 			break;
 		default:
-			op_call(&in, gi);
+			op_call(&c, &in, gi);
 			break;
 		}
 		host_mm_fail_after(0);

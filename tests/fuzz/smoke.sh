@@ -4,14 +4,13 @@
 # Run the dispatcher fuzzer for a bounded time and report it as one TAP test:
 #   ok 1 - fuzz_dispatch (N runs)        no invariant broken, no sanitizer report
 #   not ok 1 - fuzz_dispatch (...)       followed by the end of the log, indented
-# Usage: smoke.sh FUZZER SECONDS CORPUS_DIR
+# Usage: smoke.sh FUZZER SECONDS CORPUS_DIR [SEED_DIR]
 bin=$1
 secs=$2
 corpus=$3
+seeds=$4
 log=$(dirname "$bin")/fuzz-smoke.log
 mkdir -p "$corpus"
-seeds=$(dirname "$0")/seeds
-[ -d "$seeds" ] || seeds=
 "$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=20 \
 	-artifact_prefix="$(dirname "$bin")/" "$corpus" $seeds >"$log" 2>&1
 rc=$?
