@@ -114,8 +114,9 @@ CASES = [
                    r"free count restored after page_free .*: ok",
                    r"the heap grew through _sbrk .*: ok",
                    r"x86: arch_map_mmio: LAPIC version register 0x000[0-9a-f]*[1-9a-f][0-9a-f]*",
-                   r"x86: LAPIC \(MMIO\) at 0xfee00000: level-1 entry 0x8[0-9a-f]{15} \(UC\)$",
-                   r"x86: the stack \(RAM\) at 0x[0-9a-f]+: level-\d entry 0x[0-9a-f]{16} \(WB\)$",
+                   r"x86: LAPIC \(MMIO\) at 0xfee00000: level-1 entry 0x8[0-9a-f]{15} \(UC RW NX\)$",
+                   r"x86: this code \(RAM\) at 0x[0-9a-f]+: level-1 entry 0x0[0-9a-f]{15} \(WB RO X\)$",
+                   r"x86: the stack \(RAM\) at 0x[0-9a-f]+: level-\d entry 0x8[0-9a-f]{15} \(WB RW NX\)$",
                    r"^  printf through newlib stdout: 42$",
                    r"^\[INF\] selftest boot: PASS"],
         "forbid": NO_TROUBLE,
@@ -143,6 +144,16 @@ CASES = [
                    r"CR2=00007f0000000000",
                    r"RAX=[0-9a-f]{16} RBX=", r"R13=[0-9a-f]{16} R14=", r"\[rsp\+00\] [0-9a-f]{16}"],
         "forbid": [r"selftest fault: PASS", r"nothing is trapping", r"inside the exception handler"],
+    },
+    {
+        # W^X: our code is read-only (CR0.WP on), so writing into it is a #PF with P|W set.
+        "name": "x86_64-fault-wx",
+        "arch": "x86_64",
+        "cmdline": "selftest=fault_wx",
+        "exit": HV_EXIT_EXCEPTION,
+        "expect": [r"^\[ERR\] EXCEPTION #PF page fault \(vector 14\) error code 0x3$",
+                   r"RIP=[0-9a-f]{16} \(ioasid-hv.so\+0x[0-9a-f]+\)", r"CR2=[0-9a-f]{16}"],
+        "forbid": [r"selftest fault_wx: PASS", r"went through", r"inside the exception handler"],
     },
     {
         "name": "x86_64-fault-ud",
@@ -214,7 +225,7 @@ CASES += [
 
 # VT-d end to end (hv/selftest_vtd.c, docs/VTD.md): edu DMA through the real IOASID core, in
 # each mode the QEMU model offers. "qemu_args" are added to the machine's arguments.
-VTD_SCENARIOS = [r"^\[INF\] vtd scenario %d \(.*\): PASS$" % i for i in range(9)]
+VTD_SCENARIOS = [r"^\[INF\] vtd scenario %d \(.*\): PASS$" % i for i in range(10)]
 
 
 def vtd_case(name, qemu_args, mode_line):
@@ -227,7 +238,7 @@ def vtd_case(name, qemu_args, mode_line):
         "expect": [mode_line,
                    r"^\[INF\] vtd: dmar0 cap 0x[0-9a-f]+ ecap 0x[0-9a-f]+: SAGAW",
                    r"vtd: dmar0: translation enabled, all DMA blocked",
-                   r"vtd: dmar0: fault sid 00:0[0-9a-f]\.\d write addr 0x20000000 reason 0x(5|71) ",
+                   r"vtd: dmar0: fault sid 00:0[0-9a-f]\.\d( \(RID_PASID\))? write addr 0x20000000 reason 0x(5|71) ",
                    ] + VTD_SCENARIOS + [r"^\[INF\] selftest vtd: PASS"],
         "forbid": NO_TROUBLE + [r"primary fault overflow"],
     }
@@ -244,6 +255,19 @@ CASES += [
                                   "-global", "intel-iommu.x-flts=on"],
              r"vtd: dmar0 at 0xfed90000 .*: scalable mode first-level, 4-level 48-bit tables"),
 ]
+# With ECAP.PASID (x-pasid-mode=on) scenario 9 also attaches PASID 1 and walks its tables.
+for _name, _args, _mode in [
+        ("x86_64-vtd-sm-sl-pasid", ["-global", "intel-iommu.x-scalable-mode=on",
+                                    "-global", "intel-iommu.x-pasid-mode=on"], "second-level"),
+        ("x86_64-vtd-sm-fl-pasid", ["-global", "intel-iommu.x-scalable-mode=on",
+                                    "-global", "intel-iommu.x-flts=on",
+                                    "-global", "intel-iommu.x-pasid-mode=on"], "first-level")]:
+    _c = vtd_case(_name, _args, r"vtd: dmar0 at 0xfed90000 .*: scalable mode %s, 4-level" % _mode)
+    _c["expect"] += [r"ATTACH PASID 1 -> PAGING 0x[0-9a-f]+: ok",
+                     r"walk \(sid 0x[0-9a-f]+, PASID 1, IOVA 0x10000000\) -> 0x[0-9a-f]+ prot 3 \(0\): ok",
+                     r"PASID 1 entry no longer present: ok",
+                     r"^\[INF\] vtd scenario 9 \(live tables walked, PASID attach\): PASS"]
+    CASES.append(_c)
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 

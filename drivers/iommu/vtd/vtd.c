@@ -182,19 +182,9 @@ static int vtd_qi_enable(struct vtd_unit *u)
 
 /* ---- faults (spec 7.1.3, 11.4.9, 11.4.14) ------------------------------------------------- */
 
-static struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid)
-{
-	for (unsigned i = 0; i < VTD_MAX_DEVS; i++) {
-		if (u->routes[i].used && u->routes[i].sid == sid) {
-			return &u->routes[i];
-		}
-	}
-	return NULL;
-}
-
 static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 {
-	struct vtd_route *r = vtd_route_find(u, f->sid);
+	struct vtd_route *r;
 	bool mapped = false;
 	unsigned reason;
 	bool has_pasid;
@@ -203,18 +193,20 @@ static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 	 * R/W faults are reported alike for "no entry" and "entry without that permission":
 	 * look the page up in what we installed for this SID to tell the guest which one.
 	 */
+	/* Scalable mode tags requests without PASID with RID_PASID: the core calls that "RID". */
+	has_pasid = f->pasid_present && f->pasid != VTD_RID_PASID;
+	r = vtd_route_find(u, f->sid, has_pasid ? f->pasid : VTD_RID_PASID);
 	if (r != NULL && r->table != NULL) {
 		mapped = pt_lookup(r->table, f->addr, NULL, NULL, NULL) == 0;
 	}
 	u->nr_faults++;
 	u->last_fault = *f;
 	u->last_fault_mapped = mapped;
-	/* Scalable mode tags requests without PASID with RID_PASID: the core calls that "RID". */
-	has_pasid = f->pasid_present && f->pasid != VTD_RID_PASID;
-	pr_info("vtd: %s: fault sid %02x:%02x.%x %s addr %#llx reason %#x (%s)%s", u->name,
-		f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7, f->write ? "write" : "read",
-		(unsigned long long)f->addr, f->reason, vtd_fault_reason_str(f->reason),
-		f->pasid_present ? " with PASID" : "");
+	pr_info("vtd: %s: fault sid %02x:%02x.%x%s %s addr %#llx reason %#x (%s)", u->name,
+		f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7,
+		!f->pasid_present ? "" : (has_pasid ? " (PASID)" : " (RID_PASID)"),
+		f->write ? "write" : "read", (unsigned long long)f->addr, f->reason,
+		vtd_fault_reason_str(f->reason));
 	/*
 	 * A SID we left blocked faults on its missing context/PASID entry; the reason the unit
 	 * gives for that varies (QEMU 10 reports a zeroed PASID entry as 0x5b, invalid PGTT, not

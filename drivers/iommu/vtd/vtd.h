@@ -14,12 +14,16 @@
 #include "ioasid/lock.h"
 
 #define VTD_MAX_UNITS 4
-#define VTD_MAX_DEVS 32 /* installed (SID) routes per unit we remember for fault classification */
+#define VTD_MAX_ROUTES 64 /* (SID, PASID) routes per unit */
 
-/* What is installed for one source-id (RID_PASID in scalable mode). */
+/*
+ * What is installed for one (source-id, PASID); PASID is VTD_RID_PASID for requests without
+ * one. Used to classify faults and to know which PASIDs a first-level domain is installed on.
+ */
 struct vtd_route {
 	bool used;
 	uint16_t sid;
+	uint32_t pasid;
 	uint16_t did;               /* 0: blocked */
 	const struct pt_table *table;
 };
@@ -50,7 +54,7 @@ struct vtd_unit {
 	/* faults (spec 7.1.3) */
 	unsigned fro, nfr;
 	uint64_t nr_faults, nr_overflows;
-	struct vtd_route routes[VTD_MAX_DEVS];
+	struct vtd_route routes[VTD_MAX_ROUTES];
 	/* last decoded fault, for self-tests */
 	struct vtd_fault last_fault;
 	bool last_fault_mapped;
@@ -75,6 +79,15 @@ unsigned vtd_poll_faults(void);
 
 /* Test hook: read the context/PASID entry state the hardware would walk for sid. */
 bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid);
+/*
+ * Test hook: translate iova for (sid, pasid) by walking the live structures exactly as the
+ * hardware would (root -> context -> [PASID directory -> PASID entry] -> page table), reading
+ * what is in memory rather than the driver's bookkeeping. pasid is ignored in legacy mode.
+ * 0 and the host address/permissions, or -ENOENT where an entry is not present.
+ */
+int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out,
+		   unsigned *prot);
+struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid, uint32_t pasid);
 
 /* internal, shared between vtd.c and vtd_tables.c */
 int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n);

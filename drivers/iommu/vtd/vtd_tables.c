@@ -48,7 +48,7 @@ static bool vtd_drain(const struct vtd_unit *u)
 
 int vtd_tables_init(struct vtd_unit *u)
 {
-	for (unsigned i = 0; i < VTD_MAX_DEVS; i++) {
+	for (unsigned i = 0; i < VTD_MAX_ROUTES; i++) {
 		u->routes[i] = (struct vtd_route){ 0 };
 	}
 	return 0;
@@ -82,19 +82,26 @@ static void *vtd_ctx_table(struct vtd_unit *u, unsigned bus)
 	return t;
 }
 
-static struct vtd_route *vtd_route_slot(struct vtd_unit *u, uint16_t sid)
+struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid, uint32_t pasid)
 {
-	struct vtd_route *free = NULL;
-
-	for (unsigned i = 0; i < VTD_MAX_DEVS; i++) {
-		if (u->routes[i].used && u->routes[i].sid == sid) {
+	for (unsigned i = 0; i < VTD_MAX_ROUTES; i++) {
+		if (u->routes[i].used && u->routes[i].sid == sid && u->routes[i].pasid == pasid) {
 			return &u->routes[i];
 		}
-		if (!u->routes[i].used && free == NULL) {
-			free = &u->routes[i];
+	}
+	return NULL;
+}
+
+static struct vtd_route *vtd_route_slot(struct vtd_unit *u, uint16_t sid, uint32_t pasid)
+{
+	struct vtd_route *r = vtd_route_find(u, sid, pasid);
+
+	for (unsigned i = 0; r == NULL && i < VTD_MAX_ROUTES; i++) {
+		if (!u->routes[i].used) {
+			r = &u->routes[i];
 		}
 	}
-	return free;
+	return r;
 }
 
 /* ---- legacy mode ---------------------------------------------------------------------------- */
@@ -280,6 +287,7 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 {
 	struct vtd_unit *u = unit_of(iommu);
 	uint16_t sid = (uint16_t)d->rid;
+	uint32_t hw_pasid = has_pasid ? pasid : VTD_RID_PASID;
 	struct vtd_route *r;
 	int ret;
 
@@ -302,20 +310,21 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 	default:
 		return -EOPNOTSUPP;
 	}
-	if (has_pasid && !u->scalable) {
+	if (has_pasid && (!u->scalable || pasid == VTD_RID_PASID ||
+			  pasid >= VTD_PASID_PER_TABLE * (HV_PAGE_SIZE / sizeof(uint64_t)))) {
 		return -EOPNOTSUPP;
 	}
-	r = has_pasid ? NULL : vtd_route_slot(u, sid);
-	if (!has_pasid && r == NULL) {
+	r = vtd_route_slot(u, sid, hw_pasid);
+	if (r == NULL) {
 		return -ENOSPC;
 	}
 	if (u->scalable) {
-		ret = vtd_install_scalable(u, sid, has_pasid ? pasid : VTD_RID_PASID, cfg);
+		ret = vtd_install_scalable(u, sid, hw_pasid, cfg);
 	} else {
 		ret = vtd_install_legacy(u, sid, cfg);
 	}
-	if (ret == 0 && r != NULL) {
-		*r = (struct vtd_route){ .used = true, .sid = sid,
+	if (ret == 0) {
+		*r = (struct vtd_route){ .used = true, .sid = sid, .pasid = hw_pasid,
 					 .did = cfg->mode == IOASID_HW_TABLE ? (uint16_t)cfg->domain : 0,
 					 .table = cfg->mode == IOASID_HW_TABLE ? cfg->table : NULL };
 	}
@@ -324,20 +333,46 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 
 /*
  * Second-level mappings (legacy, and scalable PGTT=2) are invalidated with IOTLB descriptors
- * tagged by DID; first-level ones (PGTT=1) with PASID-based IOTLB descriptors, which also need
- * the PASID: requests without PASID use RID_PASID, the only PASID QEMU 10 devices can issue.
+ * tagged by DID; first-level ones (PGTT=1) with PASID-based IOTLB descriptors, which also name
+ * the PASID (spec 6.5.2.4): one set per PASID the domain is installed on. A domain that is no
+ * longer installed anywhere was flushed when its last entry was replaced.
  */
+static unsigned vtd_domain_pasids(struct vtd_unit *u, uint16_t did, uint32_t *pasids)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < VTD_MAX_ROUTES; i++) {
+		const struct vtd_route *r = &u->routes[i];
+		bool seen = false;
+
+		if (!r->used || r->did != did) {
+			continue;
+		}
+		for (unsigned k = 0; k < n; k++) {
+			seen |= pasids[k] == r->pasid;
+		}
+		if (!seen) {
+			pasids[n++] = r->pasid;
+		}
+	}
+	return n;
+}
+
 static int vtd_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 {
 	struct vtd_unit *u = unit_of(iommu);
-	struct vtd_inv_desc d[2];
-	unsigned n = 0;
+	struct vtd_inv_desc d[VTD_MAX_ROUTES + 1];
+	uint32_t pasids[VTD_MAX_ROUTES];
+	unsigned n = 0, np;
 
 	if (domain == 0 || domain >= u->nr_domains) {
 		return 0; /* never installed on this unit: nothing can be cached under it */
 	}
 	if (u->first_level) {
-		d[n++] = vtd_desc_piotlb_pasid((uint16_t)domain, VTD_RID_PASID);
+		np = vtd_domain_pasids(u, (uint16_t)domain, pasids);
+		for (unsigned k = 0; k < np; k++) {
+			d[n++] = vtd_desc_piotlb_pasid((uint16_t)domain, pasids[k]);
+		}
 	}
 	d[n++] = vtd_desc_iotlb_domain((uint16_t)domain, vtd_drain(u));
 	return vtd_qi_submit(u, d, n);
@@ -349,24 +384,34 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 	struct vtd_unit *u = unit_of(iommu);
 	struct vtd_psi_chunk c[VTD_PSI_MAX_CHUNKS];
 	struct vtd_inv_desc d[VTD_PSI_MAX_CHUNKS];
-	unsigned n;
+	uint32_t pasids[VTD_MAX_ROUTES];
+	unsigned n, np = 1;
 
 	if (domain == 0 || domain >= u->nr_domains || end <= start) {
 		return 0;
 	}
 	n = vtd_psi_chunks(start, end, (unsigned)FIELD_GET(VTD_CAP_MAMV, u->cap), c,
 			   VTD_PSI_MAX_CHUNKS);
-	if (!(u->cap & VTD_CAP_PSI) || n > VTD_PSI_MAX_CHUNKS) {
+	if (u->first_level) {
+		np = vtd_domain_pasids(u, (uint16_t)domain, pasids);
+		if (np == 0) {
+			return 0; /* installed nowhere: see above */
+		}
+	}
+	if (!(u->cap & VTD_CAP_PSI) || n * np > VTD_PSI_MAX_CHUNKS) {
 		return vtd_flush_domain(iommu, domain);
 	}
-	for (unsigned i = 0; i < n; i++) {
-		/* IH (leaf only) lets the hardware keep cached non-leaf entries (spec 6.5.2.2). */
-		d[i] = u->first_level ? vtd_desc_piotlb_page((uint16_t)domain, VTD_RID_PASID, c[i].addr,
-							      c[i].am, leaf)
-				      : vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am, leaf,
-							    vtd_drain(u));
+	for (unsigned k = 0; k < np; k++) {
+		for (unsigned i = 0; i < n; i++) {
+			/* IH (leaf only) lets the hardware keep cached non-leaf entries (6.5.2.2). */
+			d[k * n + i] = u->first_level
+					       ? vtd_desc_piotlb_page((uint16_t)domain, pasids[k], c[i].addr,
+								      c[i].am, leaf)
+					       : vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am,
+								     leaf, vtd_drain(u));
+		}
 	}
-	return vtd_qi_submit(u, d, n);
+	return vtd_qi_submit(u, d, n * np);
 }
 
 const struct ioasid_backend_ops vtd_backend_ops = {
@@ -387,4 +432,87 @@ bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid)
 		return false;
 	}
 	return (((struct vtd_context_entry *)u->ctx[sid >> 8])[sid & 0xff].lo & VTD_CE_P) != 0;
+}
+
+/* ---- test hook: walk the live structures (what the hardware would read) -------------------- */
+
+static int vtd_walk_read(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry)
+{
+	(void)ctx;
+	if (index >= 512) {
+		return -EINVAL;
+	}
+	*entry = READ_ONCE(((const uint64_t *)hpa_to_ptr(hpa(table_addr)))[index]);
+	return 0;
+}
+
+int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out,
+		   unsigned *prot)
+{
+	const struct vtd_root_entry *re = &u->root[sid >> 8];
+	unsigned devfn = sid & 0xff, levels;
+	enum pt_format fmt;
+	uint64_t root, oa;
+	unsigned allowed;
+	int ret;
+
+	if (!u->scalable) {
+		const struct vtd_context_entry *ce;
+
+		if (!(re->lo & VTD_RE_P)) {
+			return -ENOENT;
+		}
+		ce = &((const struct vtd_context_entry *)hpa_to_ptr(hpa(re->lo & VTD_RE_CTP)))[devfn];
+		if (!(ce->lo & VTD_CE_P)) {
+			return -ENOENT;
+		}
+		fmt = PT_FMT_VTD_SL;
+		levels = (unsigned)FIELD_GET(VTD_CE_AW, ce->hi) + 2;
+		root = ce->lo & VTD_CE_SLPTPTR;
+	} else {
+		uint64_t half = devfn < 128 ? re->lo : re->hi, pde;
+		const struct vtd_sm_context_entry *ce;
+		const struct vtd_pasid_entry *pe;
+		const uint64_t *dir;
+
+		if (!(half & VTD_SRE_LP)) {
+			return -ENOENT;
+		}
+		ce = &((const struct vtd_sm_context_entry *)hpa_to_ptr(hpa(half & VTD_SRE_LCTP)))[devfn & 127];
+		if (!(ce->val[0] & VTD_SMCE_P)) {
+			return -ENOENT;
+		}
+		dir = hpa_to_ptr(hpa(ce->val[0] & VTD_SMCE_PDIRPTR));
+		pde = dir[(pasid >> VTD_PASID_DIR_SHIFT) % (HV_PAGE_SIZE / sizeof(uint64_t))];
+		if (!(pde & VTD_PDE_P)) {
+			return -ENOENT;
+		}
+		pe = &((const struct vtd_pasid_entry *)hpa_to_ptr(hpa(pde & VTD_PDE_PTPTR)))
+			[pasid % VTD_PASID_PER_TABLE];
+		if (!(pe->val[0] & VTD_PE_P)) {
+			return -ENOENT;
+		}
+		switch (FIELD_GET(VTD_PE_PGTT, pe->val[0])) {
+		case VTD_PGTT_SL:
+			fmt = PT_FMT_VTD_SL;
+			levels = (unsigned)FIELD_GET(VTD_PE_AW, pe->val[0]) + 2;
+			root = pe->val[0] & VTD_PE_SLPTPTR;
+			break;
+		case VTD_PGTT_FL:
+			fmt = PT_FMT_VTD_FL;
+			levels = 4;
+			root = pe->val[2] & VTD_PE_FLPTPTR;
+			break;
+		default:
+			return -EOPNOTSUPP;
+		}
+	}
+	ret = pt_walk_foreign(fmt, levels, root, iova, vtd_walk_read, NULL, &oa, &allowed, NULL);
+	if (ret == 0) {
+		*out = hpa(oa);
+		if (prot != NULL) {
+			*prot = allowed;
+		}
+	}
+	return ret;
 }
