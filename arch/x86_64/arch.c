@@ -9,12 +9,14 @@
  */
 #include <hv/arch.h>
 #include <hv/check.h>
+#include <hv/errno.h>
 #include <hv/console.h>
 #include <hv/exit.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/mmio.h>
 #include <hv/palloc.h>
+#include <hv/selftest.h>
 
 #include "x86.h"
 
@@ -97,23 +99,57 @@ void arch_init(struct bootinfo *bi)
 	tsc_hz = x86_tsc_calibrate();
 }
 
-/* MMIO must be UC (PCD|PWT) and no-execute; RAM write-back and executable. */
-static bool check_mapping(const char *what, uint64_t addr, bool mmio)
+enum map_kind { MAP_MMIO, MAP_CODE, MAP_DATA };
+
+/*
+ * MMIO must be UC (PCD|PWT), writable, no-execute; our code WB, read-only, executable; other
+ * RAM WB, writable, no-execute (when the CPU has NX).
+ */
+static bool check_mapping(const char *what, uint64_t addr, enum map_kind kind)
 {
 	uint64_t pte, uc = X86_PTE_PCD | X86_PTE_PWT;
+	bool is_uc, rw, nx, ok;
 	unsigned level;
-	bool ok;
 
 	if (x86_paging_lookup(addr, &pte, &level) != 0) {
 		pr_err("  x86: %s at 0x%llx is not mapped", what, (unsigned long long)addr);
 		return false;
 	}
-	ok = mmio ? (pte & uc) == uc : (pte & uc) == 0 && !(pte & X86_PTE_NX);
-	hv_log(ok ? LOG_INFO : LOG_ERR, "  x86: %s at 0x%llx: level-%u entry 0x%016llx (%s)%s",
-	       what, (unsigned long long)addr, level, (unsigned long long)pte,
-	       (pte & uc) == uc ? "UC" : "WB", ok ? "" : " WRONG");
+	is_uc = (pte & uc) == uc;
+	rw = pte & X86_PTE_RW;
+	nx = pte & X86_PTE_NX;
+	switch (kind) {
+	case MAP_MMIO:
+		ok = is_uc && rw && (nx || !x86_paging_have_nx());
+		break;
+	case MAP_CODE:
+		ok = (pte & uc) == 0 && !rw && !nx;
+		break;
+	default:
+		ok = (pte & uc) == 0 && rw && (nx || !x86_paging_have_nx());
+		break;
+	}
+	hv_log(ok ? LOG_INFO : LOG_ERR, "  x86: %s at 0x%llx: level-%u entry 0x%016llx (%s %s%s)%s",
+	       what, (unsigned long long)addr, level, (unsigned long long)pte, is_uc ? "UC" : "WB",
+	       rw ? "RW" : "RO", nx ? " NX" : " X", ok ? "" : " WRONG");
 	return ok;
 }
+
+/*
+ * "selftest=fault_wx": W^X at work. A write into our own code must end in a page-fault dump
+ * (error code P|W), never succeed. Never returns.
+ */
+static int selftest_fault_wx(const struct bootinfo *bi)
+{
+	volatile uint8_t *code = (volatile uint8_t *)(uintptr_t)&arch_selftest;
+
+	(void)bi;
+	pr_info("fault: writing into our own code at %p; expect a register dump", (void *)code);
+	*code = 0x90; /* NOP: harmless if it ever landed */
+	pr_err("fault: the write to read-only code went through");
+	return -EIO;
+}
+HV_SELFTEST(fault_wx, selftest_fault_wx);
 
 int arch_selftest(void)
 {
@@ -150,9 +186,10 @@ int arch_selftest(void)
 			ok = false;
 		}
 	}
-	ok &= check_mapping("LAPIC (MMIO)", LAPIC_BASE, true);
-	ok &= check_mapping("this code (RAM)", (uint64_t)(uintptr_t)arch_selftest, false);
-	ok &= check_mapping("the stack (RAM)", (uint64_t)(uintptr_t)&idtr, false);
+	ok &= check_mapping("LAPIC (MMIO)", LAPIC_BASE, MAP_MMIO);
+	ok &= check_mapping("this code (RAM)", (uint64_t)(uintptr_t)arch_selftest, MAP_CODE);
+	ok &= check_mapping("the stack (RAM)", (uint64_t)(uintptr_t)&idtr, MAP_DATA);
+	ok &= check_mapping("the IDT (RAM)", x86_cpu_tables_idt_base(), MAP_DATA);
 	{
 		uint64_t pte;
 		unsigned level;

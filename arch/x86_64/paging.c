@@ -4,8 +4,10 @@
  *
  * An identity map: virtual == host-physical, so <hv/mm.h>'s hpa_to_ptr() is a cast.
  *  - Every RAM region of the memory map (usable, firmware, ACPI, our image and pool) is mapped
- *    write-back, read/write, executable (the image's code lives in it), with 1 GiB / 2 MiB
- *    pages where aligned. MEM_RESERVED is left out: firmware marks MMIO such as the PCIe ECAM
+ *    write-back, read/write and no-execute, with 1 GiB / 2 MiB pages where aligned.
+ *  - W^X: our own .text (__hv_text_start..__hv_text_end from linker.ld) is the only executable
+ *    memory, and it is read-only; CR0.WP makes read-only binding for the hypervisor too
+ *    (SDM vol. 3, 4.6.1). The "fault_wx" self-test writes into it and must fault. MEM_RESERVED is left out: firmware marks MMIO such as the PCIe ECAM
  *    window that way, and a write-back mapping of MMIO invites speculative accesses.
  *  - MMIO is mapped only on request (arch_map_mmio) as UC (PCD|PWT selects PAT entry 3, which
  *    is UC in the power-on PAT and we program the PAT to be sure; SDM 11.12.2) and no-execute.
@@ -36,10 +38,13 @@
 #define PTE_ADDR GENMASK(51, 12)
 
 #define PTE_RAM (PTE_P | PTE_RW)
+#define PTE_CODE PTE_P
 #define PTE_MMIO (PTE_P | PTE_RW | PTE_PCD | PTE_PWT)
 
 /* PAT entries 0..7 (SDM table 11-12): WB, WT, UC-, UC, then the same again. */
 #define X86_PAT_DEFAULT 0x0007040600070406ULL
+
+extern char __hv_text_start[], __hv_text_end[];
 
 static uint64_t *pml4;
 static bool have_1g;
@@ -164,6 +169,7 @@ static bool range_mapped_as(uint64_t base, uint64_t size, uint64_t attrs)
 
 int x86_paging_init(const struct bootinfo *bi)
 {
+	uint64_t text, text_end;
 	uint32_t r[4];
 	int ret;
 
@@ -195,12 +201,19 @@ int x86_paging_init(const struct bootinfo *bi)
 			base += HV_PAGE_SIZE;
 			size -= HV_PAGE_SIZE;
 		}
-		ret = map_range(base, size, PTE_RAM);
+		ret = map_range(base, size, PTE_RAM | (have_nx ? PTE_NX : 0));
 		if (ret != 0) {
 			return ret;
 		}
 	}
+	text = (uint64_t)(uintptr_t)__hv_text_start;
+	text_end = ALIGN_UP((uint64_t)(uintptr_t)__hv_text_end, HV_PAGE_SIZE);
+	ret = map_range(text, text_end - text, PTE_CODE);
+	if (ret != 0) {
+		return ret;
+	}
 	x86_write_cr3(hpa_val(ptr_to_hpa(pml4)));
+	x86_write_cr0(x86_read_cr0() | X86_CR0_WP);
 	return 0;
 }
 
@@ -222,6 +235,11 @@ int x86_paging_lookup(uint64_t addr, uint64_t *pte_out, unsigned *level_out)
 		t = table_of(pte);
 	}
 	return -ENOENT;
+}
+
+bool x86_paging_have_nx(void)
+{
+	return have_nx;
 }
 
 uint64_t x86_paging_root(void)

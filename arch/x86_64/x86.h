@@ -33,6 +33,11 @@ static inline uint64_t x86_read_cr0(void)
 	return v;
 }
 
+static inline void x86_write_cr0(uint64_t v)
+{
+	__asm__ __volatile__("mov %0, %%cr0" ::"r"(v) : "memory");
+}
+
 static inline uint64_t x86_read_cr2(void)
 {
 	uint64_t v;
@@ -138,8 +143,10 @@ uint64_t x86_cpu_tables_idt_base(void);
 uint64_t x86_cpu_tables_gdt_base(void);
 int x86_paging_init(const struct bootinfo *bi);
 uint64_t x86_paging_root(void);
+bool x86_paging_have_nx(void); /* EFER.NXE set: data and MMIO are mapped no-execute */
 /* The leaf entry mapping addr in our tables and its level (1 = 4K, 2 = 2M, 3 = 1G). */
 int x86_paging_lookup(uint64_t addr, uint64_t *pte, unsigned *level);
+#define X86_PTE_RW BIT(1)
 #define X86_PTE_PWT BIT(3)
 #define X86_PTE_PCD BIT(4)
 #define X86_PTE_NX BIT(63)
