@@ -24,26 +24,26 @@ struct hv_device;
 
 /* What one device's IOMMU offers. */
 struct ioasid_dev_caps {
-	uint64_t pgsize_bitmap;   /* page sizes the single-stage tables may use */
-	unsigned ia_bits;         /* input address width of tables built for this device */
-	unsigned pasid_bits;      /* 0: no PASID support */
+	uint64_t pgsize_bitmap;	   /* page sizes the single-stage tables may use */
+	unsigned ia_bits;	   /* input address width of tables built for this device */
+	unsigned pasid_bits;	   /* 0: no PASID support */
 	enum pt_format paging_fmt; /* single-stage format: GPA table and composed PAGING/shadow */
-	uint32_t nested_fmts;     /* 1U << PT_FMT_* guest stage-1 formats NESTED accepts */
-	bool hw_nesting;          /* the IOMMU walks a guest stage-1 over our stage-2 itself */
-	bool coherent;            /* table walks snoop CPU caches */
+	uint32_t nested_fmts;	   /* 1U << PT_FMT_* guest stage-1 formats NESTED accepts */
+	bool hw_nesting;	   /* the IOMMU walks a guest stage-1 over our stage-2 itself */
+	bool coherent;		   /* table walks snoop CPU caches */
 };
 
 enum ioasid_hw_mode {
-	IOASID_HW_BLOCKED = 1,    /* all DMA faults (translation enabled, nothing mapped) */
-	IOASID_HW_TABLE,          /* one stage: table (GPA, composed PAGING or shadow) */
-	IOASID_HW_NESTED,         /* guest stage-1 at s1_root (a GPA) over stage-2 table */
+	IOASID_HW_BLOCKED = 1, /* all DMA faults (translation enabled, nothing mapped) */
+	IOASID_HW_TABLE,       /* one stage: table (GPA, composed PAGING or shadow) */
+	IOASID_HW_NESTED,      /* guest stage-1 at s1_root (a GPA) over stage-2 table */
 };
 
 struct ioasid_hw_config {
 	enum ioasid_hw_mode mode;
-	uint32_t domain;          /* tag for the IOTLB (VT-d DID, SMMU ASID/VMID) */
+	uint32_t domain;	      /* tag for the IOTLB (VT-d DID, SMMU ASID/VMID) */
 	const struct pt_table *table; /* TABLE: the table; NESTED: the stage-2 (GPA) table */
-	uint64_t s1_root;         /* NESTED only: guest-physical root of the guest's stage-1 */
+	uint64_t s1_root;	      /* NESTED only: guest-physical root of the guest's stage-1 */
 	enum pt_format s1_fmt;
 	unsigned s1_levels;
 };
@@ -74,7 +74,7 @@ struct hv_iommu {
  * queues a record in its owner's fault queue. Safe from the driver's fault handler. Faults of
  * unknown devices are counted and logged, never queued anywhere.
  */
-void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid,
-			 uint64_t addr, unsigned access, unsigned reason);
+void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t addr,
+			 unsigned access, unsigned reason);
 
 #endif /* IOASID_BACKEND_H */

@@ -26,14 +26,10 @@
 #include "ioasid/core.h"
 
 /* Our internal errors are the ABI's (include/hv/errno.h says so); keep the two in step. */
-_Static_assert(IOASID_EPERM == EPERM && IOASID_ENOENT == ENOENT && IOASID_E2BIG == E2BIG,
-	       "errno");
-_Static_assert(IOASID_EAGAIN == EAGAIN && IOASID_ENOMEM == ENOMEM && IOASID_EFAULT == EFAULT,
-	       "errno");
-_Static_assert(IOASID_EBUSY == EBUSY && IOASID_EEXIST == EEXIST && IOASID_ENODEV == ENODEV,
-	       "errno");
-_Static_assert(IOASID_EINVAL == EINVAL && IOASID_ENOSPC == ENOSPC && IOASID_ERANGE == ERANGE,
-	       "errno");
+_Static_assert(IOASID_EPERM == EPERM && IOASID_ENOENT == ENOENT && IOASID_E2BIG == E2BIG, "errno");
+_Static_assert(IOASID_EAGAIN == EAGAIN && IOASID_ENOMEM == ENOMEM && IOASID_EFAULT == EFAULT, "errno");
+_Static_assert(IOASID_EBUSY == EBUSY && IOASID_EEXIST == EEXIST && IOASID_ENODEV == ENODEV, "errno");
+_Static_assert(IOASID_EINVAL == EINVAL && IOASID_ENOSPC == ENOSPC && IOASID_ERANGE == ERANGE, "errno");
 _Static_assert(IOASID_ENOSYS == ENOSYS && IOASID_EOVERFLOW == EOVERFLOW, "errno");
 _Static_assert(IOASID_EOPNOTSUPP == EOPNOTSUPP && IOASID_ETIMEDOUT == ETIMEDOUT, "errno");
 _Static_assert(IOASID_EDQUOT == EDQUOT, "errno");
@@ -106,8 +102,8 @@ struct hv_device *hv_registry_find(const struct hv_iommu *u, uint32_t rid)
 	return d;
 }
 
-void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid,
-			 uint64_t addr, unsigned access, unsigned reason)
+void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t addr,
+			 unsigned access, unsigned reason)
 {
 	struct hv_device *d;
 
@@ -116,8 +112,8 @@ void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint3
 	if (d == NULL) {
 		hv_unrouted_faults++;
 		hv_spin_unlock(&hv_registry_lock);
-		pr_warn("ioasid: fault from unassigned rid %#x on %s at %#llx", rid,
-			u->name ? u->name : "?", (unsigned long long)addr);
+		pr_warn("ioasid: fault from unassigned rid %#x on %s at %#llx", rid, u->name ? u->name : "?",
+			(unsigned long long)addr);
 		return;
 	}
 	fault_queue_push(&d->guest->fq, d->id, has_pasid, pasid, addr, access, reason);
@@ -191,9 +187,8 @@ static int hv_guest_check_mem(const struct hv_guest_config *cfg)
 		const struct hv_mem_region *r = &cfg->mem[i];
 		uint64_t end;
 
-		if (!IS_ALIGNED(gpa_val(r->gpa) | hpa_val(r->hpa) | r->size, HV_PAGE_SIZE) ||
-		    r->size == 0 || ADD_OVERFLOWS(gpa_val(r->gpa), r->size, &end) ||
-		    ADD_OVERFLOWS(hpa_val(r->hpa), r->size, &end)) {
+		if (!IS_ALIGNED(gpa_val(r->gpa) | hpa_val(r->hpa) | r->size, HV_PAGE_SIZE) || r->size == 0 ||
+		    ADD_OVERFLOWS(gpa_val(r->gpa), r->size, &end) || ADD_OVERFLOWS(hpa_val(r->hpa), r->size, &end)) {
 			return -EINVAL;
 		}
 		for (unsigned j = 0; j < i; j++) {
@@ -263,8 +258,7 @@ static int hv_guest_gpa_table(struct hv_guest *g, const struct ioasid_dev_caps *
 		return h->pt.ia_bits == caps->ia_bits ? 0 : -EOPNOTSUPP;
 	}
 	/* Not charged to the guest's quota: its size follows the configuration only. */
-	ret = pt_init(&h->pt, caps->paging_fmt, caps->ia_bits, caps->pgsize_bitmap, caps->coherent,
-		      NULL);
+	ret = pt_init(&h->pt, caps->paging_fmt, caps->ia_bits, caps->pgsize_bitmap, caps->coherent, NULL);
 	if (ret) {
 		return ret;
 	}
@@ -282,8 +276,8 @@ static int hv_guest_gpa_table(struct hv_guest *g, const struct ioasid_dev_caps *
 	return 0;
 }
 
-int hv_guest_add_device(struct hv_guest *g, struct hv_iommu *u, uint16_t segment, uint16_t bdf,
-			uint32_t rid, uint32_t *dev_id)
+int hv_guest_add_device(struct hv_guest *g, struct hv_iommu *u, uint16_t segment, uint16_t bdf, uint32_t rid,
+			uint32_t *dev_id)
 {
 	struct hv_device *d = NULL;
 	unsigned slot;
@@ -300,8 +294,9 @@ int hv_guest_add_device(struct hv_guest *g, struct hv_iommu *u, uint16_t segment
 		ret = -ENOSPC;
 		goto out;
 	}
-	*d = (struct hv_device){ .id = (g->id << 16) | 0x8000U | slot, .segment = segment,
-				 .bdf = bdf, .rid = rid, .guest = g, .iommu = u };
+	*d = (struct hv_device){
+		.id = (g->id << 16) | 0x8000U | slot, .segment = segment, .bdf = bdf, .rid = rid, .guest = g, .iommu = u
+	};
 	ret = u->ops->get_caps(u, d, &d->caps);
 	if (ret) {
 		goto out;
@@ -337,8 +332,7 @@ struct hv_device *hv_device_lookup(struct hv_guest *g, uint32_t dev_id)
 {
 	uint32_t slot = dev_id & 0x7fffU;
 
-	if ((dev_id >> 16) != g->id || (dev_id & 0x8000U) == 0 || slot >= HV_GUEST_MAX_DEVS ||
-	    !g->devs[slot].in_use) {
+	if ((dev_id >> 16) != g->id || (dev_id & 0x8000U) == 0 || slot >= HV_GUEST_MAX_DEVS || !g->devs[slot].in_use) {
 		return NULL;
 	}
 	return &g->devs[slot];

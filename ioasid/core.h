@@ -17,13 +17,13 @@
 #include "ioasid/lock.h"
 #include "ioasid/pt.h"
 
-#define HV_GUEST_MAX_MEM 8
-#define HV_GUEST_MAX_DEVS 8
+#define HV_GUEST_MAX_MEM     8
+#define HV_GUEST_MAX_DEVS    8
 #define HV_GUEST_MAX_IOASIDS 32
 #define HV_DEV_MAX_PASID_ATT 8
-#define HV_FAULT_QUEUE_LEN 64
-#define HV_MAX_GUESTS 16
-#define HV_NR_FMT 5 /* indexed by enum pt_format (1..4) */
+#define HV_FAULT_QUEUE_LEN   64
+#define HV_MAX_GUESTS	     16
+#define HV_NR_FMT	     5 /* indexed by enum pt_format (1..4) */
 
 struct hv_guest;
 struct ioasid;
@@ -45,17 +45,17 @@ struct ioasid_hwt {
 struct ioasid {
 	bool in_use;
 	uint32_t id;
-	uint32_t kind;               /* IOASID_KIND_* */
+	uint32_t kind; /* IOASID_KIND_* */
 	struct hv_guest *guest;
-	struct ioasid *parent;       /* GPA parent of PAGING / NESTED */
-	uint32_t nr_children;        /* PAGING/NESTED IOASIDs over this one (GPA only) */
-	uint32_t nr_attach;          /* (device, PASID) routes through this IOASID */
+	struct ioasid *parent; /* GPA parent of PAGING / NESTED */
+	uint32_t nr_children;  /* PAGING/NESTED IOASIDs over this one (GPA only) */
+	uint32_t nr_attach;    /* (device, PASID) routes through this IOASID */
 	/* GPA: one table per single-stage format in use; PAGING/NESTED: hw[fmt] only. */
 	enum pt_format fmt;
 	struct ioasid_hwt hw[HV_NR_FMT];
 	/* NESTED */
-	bool hw_nested;              /* installed as IOASID_HW_NESTED; else hw[fmt] is a shadow */
-	uint32_t s1_domain;          /* hw_nested: IOTLB tag of the guest stage-1 */
+	bool hw_nested;	    /* installed as IOASID_HW_NESTED; else hw[fmt] is a shadow */
+	uint32_t s1_domain; /* hw_nested: IOTLB tag of the guest stage-1 */
 	gpa_t s1_root;
 	enum pt_format s1_fmt;
 	unsigned s1_levels;
@@ -70,21 +70,21 @@ struct hv_pasid_att {
 
 struct hv_device {
 	bool in_use;
-	uint32_t id;                 /* dev_id the guest sees */
+	uint32_t id; /* dev_id the guest sees */
 	uint16_t segment;
 	uint16_t bdf;
-	uint32_t rid;                /* requester / stream ID on its IOMMU */
+	uint32_t rid; /* requester / stream ID on its IOMMU */
 	struct hv_guest *guest;
 	struct hv_iommu *iommu;
 	struct ioasid_dev_caps caps;
-	struct ioasid *rid_att;      /* RID attachment; NULL = blocked */
+	struct ioasid *rid_att; /* RID attachment; NULL = blocked */
 	struct hv_pasid_att pasid_att[HV_DEV_MAX_PASID_ATT];
 };
 
 struct hv_fault_queue {
-	hv_spinlock_t lock;          /* innermost: taken from drivers' fault handlers */
+	hv_spinlock_t lock; /* innermost: taken from drivers' fault handlers */
 	struct ioasid_fault_record rec[HV_FAULT_QUEUE_LEN];
-	uint32_t head;               /* oldest record */
+	uint32_t head; /* oldest record */
 	uint32_t count;
 	uint64_t next_seq;
 	uint64_t lost;
@@ -92,18 +92,18 @@ struct hv_fault_queue {
 
 struct hv_guest {
 	bool live;
-	uint32_t id;                 /* 1..0xffff */
-	hv_spinlock_t lock;          /* serialises every hypercall of this guest */
+	uint32_t id;	    /* 1..0xffff */
+	hv_spinlock_t lock; /* serialises every hypercall of this guest */
 	struct hv_mem_region mem[HV_GUEST_MAX_MEM];
 	unsigned nr_mem;
-	struct pt_quota quota;       /* guest-driven table memory (PAGING, shadows) */
+	struct pt_quota quota; /* guest-driven table memory (PAGING, shadows) */
 	struct hv_device devs[HV_GUEST_MAX_DEVS];
 	struct ioasid ioasids[HV_GUEST_MAX_IOASIDS];
 	uint8_t ioasid_gen[HV_GUEST_MAX_IOASIDS];
 	struct ioasid *gpa_io;
 	struct hv_fault_queue fq;
-	void *scratch;               /* one page: the batch being processed, copied in */
-	uint64_t walk_budget;        /* guest table entries NESTED shadowing may still walk */
+	void *scratch;	      /* one page: the batch being processed, copied in */
+	uint64_t walk_budget; /* guest table entries NESTED shadowing may still walk */
 };
 
 /*
@@ -119,7 +119,7 @@ struct hv_guest_config {
 	uint32_t id;
 	const struct hv_mem_region *mem;
 	unsigned nr_mem;
-	uint64_t quota_pages;        /* table pages the guest may make us spend */
+	uint64_t quota_pages; /* table pages the guest may make us spend */
 };
 
 /* ---- set-up (hv_main, tests) ---- */
@@ -128,8 +128,8 @@ int hv_guest_init(struct hv_guest *g, const struct hv_guest_config *cfg);
  * Assign PCI function seg:bdf (rid on unit u) to g: builds the GPA table in the unit's format
  * if needed and routes the RID through the GPA IOASID. -EBUSY if another guest has it.
  */
-int hv_guest_add_device(struct hv_guest *g, struct hv_iommu *u, uint16_t segment, uint16_t bdf,
-			uint32_t rid, uint32_t *dev_id);
+int hv_guest_add_device(struct hv_guest *g, struct hv_iommu *u, uint16_t segment, uint16_t bdf, uint32_t rid,
+			uint32_t *dev_id);
 /* Block every device, free every IOASID and table. */
 void hv_guest_destroy(struct hv_guest *g);
 
@@ -166,12 +166,10 @@ int ioasid_flush_gather(struct ioasid *io, struct ioasid_hwt *h, struct pt_gathe
 
 int ioasid_do_alloc(struct hv_guest *g, const struct ioasid_alloc *a, uint32_t *out_id);
 int ioasid_do_free(struct hv_guest *g, uint32_t id);
-int ioasid_do_attach(struct hv_guest *g, struct hv_device *d, bool has_pasid, uint32_t pasid,
-		     struct ioasid *io);
+int ioasid_do_attach(struct hv_guest *g, struct hv_device *d, bool has_pasid, uint32_t pasid, struct ioasid *io);
 int ioasid_do_detach(struct hv_guest *g, struct hv_device *d, bool has_pasid, uint32_t pasid);
 int ioasid_map_one(struct ioasid *io, const struct ioasid_map_entry *e);
-int ioasid_unmap_one(struct ioasid *io, const struct ioasid_unmap_entry *e, struct pt_gather *gat,
-		     uint64_t *unmapped);
+int ioasid_unmap_one(struct ioasid *io, const struct ioasid_unmap_entry *e, struct pt_gather *gat, uint64_t *unmapped);
 
 /* validate.c: 0 or the error to return; nothing is changed by these */
 int validate_get_info(struct hv_guest *g, const struct ioasid_get_info *r, struct hv_device **d);
@@ -180,8 +178,7 @@ int validate_alloc(struct hv_guest *g, const struct ioasid_alloc *r);
 int validate_ioasid(struct hv_guest *g, uint32_t id, uint32_t kind, struct ioasid **io);
 int validate_map_entry(const struct ioasid *io, const struct ioasid_map_entry *e);
 int validate_unmap_entry(const struct ioasid *io, const struct ioasid_unmap_entry *e);
-int validate_attach(struct hv_guest *g, uint32_t flags, uint32_t dev_id, uint32_t pasid,
-		    struct hv_device **d);
+int validate_attach(struct hv_guest *g, uint32_t flags, uint32_t dev_id, uint32_t pasid, struct hv_device **d);
 int validate_inv_entry(struct hv_guest *g, const struct ioasid *io, const struct ioasid_inv_entry *e);
 int validate_fault_read(struct hv_guest *g, const struct ioasid_fault_read *r);
 
@@ -193,11 +190,10 @@ int nested_invalidate_one(struct ioasid *io, const struct ioasid_inv_entry *e);
 
 /* fault.c */
 void fault_queue_init(struct hv_fault_queue *q);
-void fault_queue_push(struct hv_fault_queue *q, uint32_t dev_id, bool has_pasid, uint32_t pasid,
-		      uint64_t addr, unsigned access, unsigned reason);
+void fault_queue_push(struct hv_fault_queue *q, uint32_t dev_id, bool has_pasid, uint32_t pasid, uint64_t addr,
+		      unsigned access, unsigned reason);
 /* Copy up to max oldest records to out; does not remove them. */
-uint32_t fault_queue_peek(struct hv_fault_queue *q, struct ioasid_fault_record *out, uint32_t max,
-			  uint64_t *lost);
+uint32_t fault_queue_peek(struct hv_fault_queue *q, struct ioasid_fault_record *out, uint32_t max, uint64_t *lost);
 void fault_queue_pop(struct hv_fault_queue *q, uint32_t n, uint64_t lost_reported);
 
 /* Global device registry: (unit, rid) -> device, for ownership checks and fault routing. */

@@ -68,7 +68,7 @@ static int req_in(struct hv_guest *g, gpa_t req, void *buf, uint32_t v1)
 }
 
 /* Write back one out_* field (offset/size within the struct). The range was read: it is RAM. */
-#define REQ_OUT(g, req, s, field) \
+#define REQ_OUT(g, req, s, field)                                                                                      \
 	guest_copy_to((g), gpa_add((req), offsetof(__typeof__(s), field)), &(s).field, sizeof((s).field))
 
 static int do_get_info(struct hv_guest *g, gpa_t req)
@@ -86,8 +86,7 @@ static int do_get_info(struct hv_guest *g, gpa_t req)
 	}
 	r.out_abi_version = IOASID_ABI_VERSION;
 	r.out_caps = IOASID_CAP_PAGING | (d->caps.nested_fmts ? IOASID_CAP_NESTED : 0) |
-		     (d->caps.hw_nesting ? IOASID_CAP_NESTED_HW : 0) |
-		     (d->caps.pasid_bits ? IOASID_CAP_PASID : 0) |
+		     (d->caps.hw_nesting ? IOASID_CAP_NESTED_HW : 0) | (d->caps.pasid_bits ? IOASID_CAP_PASID : 0) |
 		     (d->caps.coherent ? IOASID_CAP_COHERENT : 0);
 	r.out_pgsize_bitmap = d->caps.pgsize_bitmap;
 	r.out_iova_start = 0;
@@ -99,8 +98,8 @@ static int do_get_info(struct hv_guest *g, gpa_t req)
 	r.out_max_batch = IOASID_MAX_BATCH;
 	r.out_fault_queue = HV_FAULT_QUEUE_LEN;
 	/* out_* fields are contiguous from out_abi_version to the end of the v1 struct */
-	return guest_copy_to(g, gpa_add(req, offsetof(struct ioasid_get_info, out_abi_version)),
-			     &r.out_abi_version, sizeof(r) - offsetof(struct ioasid_get_info, out_abi_version));
+	return guest_copy_to(g, gpa_add(req, offsetof(struct ioasid_get_info, out_abi_version)), &r.out_abi_version,
+			     sizeof(r) - offsetof(struct ioasid_get_info, out_abi_version));
 }
 
 static int do_device_list(struct hv_guest *g, gpa_t req)
@@ -121,9 +120,9 @@ static int do_device_list(struct hv_guest *g, gpa_t req)
 		const struct hv_device *d = &g->devs[i];
 
 		if (d->in_use) {
-			info[n++] = (struct ioasid_device_info){ .dev_id = d->id, .segment = d->segment,
-								 .bdf = d->bdf,
-								 .pasid_bits = d->caps.pasid_bits };
+			info[n++] = (struct ioasid_device_info){
+				.dev_id = d->id, .segment = d->segment, .bdf = d->bdf, .pasid_bits = d->caps.pasid_bits
+			};
 		}
 	}
 	ret = guest_copy_to(g, gpa(r.devices_gpa), info, (uint64_t)MIN(n, r.num_devices) * sizeof(info[0]));

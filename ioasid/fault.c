@@ -15,8 +15,8 @@ void fault_queue_init(struct hv_fault_queue *q)
 	*q = (struct hv_fault_queue){ .next_seq = 1 };
 }
 
-void fault_queue_push(struct hv_fault_queue *q, uint32_t dev_id, bool has_pasid, uint32_t pasid,
-		      uint64_t addr, unsigned access, unsigned reason)
+void fault_queue_push(struct hv_fault_queue *q, uint32_t dev_id, bool has_pasid, uint32_t pasid, uint64_t addr,
+		      unsigned access, unsigned reason)
 {
 	struct ioasid_fault_record *r;
 
@@ -41,8 +41,7 @@ out:
 	hv_spin_unlock(&q->lock);
 }
 
-uint32_t fault_queue_peek(struct hv_fault_queue *q, struct ioasid_fault_record *out, uint32_t max,
-			  uint64_t *lost)
+uint32_t fault_queue_peek(struct hv_fault_queue *q, struct ioasid_fault_record *out, uint32_t max, uint64_t *lost)
 {
 	uint32_t n;
 

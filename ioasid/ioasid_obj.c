@@ -157,8 +157,8 @@ int ioasid_flush_gather(struct ioasid *io, struct ioasid_hwt *h, struct pt_gathe
 			r = ops->flush_domain(units[i], h->domain);
 		}
 		for (unsigned k = 0; !gat->overflow && k < gat->nr_ranges && r == 0; k++) {
-			r = ops->flush_range(units[i], h->domain, gat->ranges[k].start,
-					     gat->ranges[k].end, gat->leaf_only);
+			r = ops->flush_range(units[i], h->domain, gat->ranges[k].start, gat->ranges[k].end,
+					     gat->leaf_only);
 		}
 		if (r != 0 && !gat->overflow) {
 			/* A failed range flush falls back to a full one; never leave entries behind. */
@@ -167,8 +167,8 @@ int ioasid_flush_gather(struct ioasid *io, struct ioasid_hwt *h, struct pt_gathe
 		ret = ret ? ret : r;
 	}
 	if (ret) {
-		pr_err("ioasid: flush of domain %u failed (%d); leaking %llu table pages", h->domain,
-		       ret, (unsigned long long)gat->nr_freed);
+		pr_err("ioasid: flush of domain %u failed (%d); leaking %llu table pages", h->domain, ret,
+		       (unsigned long long)gat->nr_freed);
 		pt_gather_init(gat);
 		return ret;
 	}
@@ -220,8 +220,7 @@ int ioasid_do_alloc(struct hv_guest *g, const struct ioasid_alloc *a, uint32_t *
 	if (!io->hw_nested) {
 		struct ioasid_hwt *h = &io->hw[io->fmt];
 
-		ret = pt_init(&h->pt, io->fmt, d->caps.ia_bits, d->caps.pgsize_bitmap,
-			      d->caps.coherent, &g->quota);
+		ret = pt_init(&h->pt, io->fmt, d->caps.ia_bits, d->caps.pgsize_bitmap, d->caps.coherent, &g->quota);
 		if (ret) {
 			return ret;
 		}
@@ -279,9 +278,12 @@ static int ioasid_hw_config(struct ioasid *io, const struct hv_device *d, struct
 		if (h == NULL || !d->caps.hw_nesting || !(d->caps.nested_fmts & (1U << io->s1_fmt))) {
 			return -EOPNOTSUPP;
 		}
-		*c = (struct ioasid_hw_config){ .mode = IOASID_HW_NESTED, .domain = io->s1_domain,
-						.table = &h->pt, .s1_root = gpa_val(io->s1_root),
-						.s1_fmt = io->s1_fmt, .s1_levels = io->s1_levels };
+		*c = (struct ioasid_hw_config){ .mode = IOASID_HW_NESTED,
+						.domain = io->s1_domain,
+						.table = &h->pt,
+						.s1_root = gpa_val(io->s1_root),
+						.s1_fmt = io->s1_fmt,
+						.s1_levels = io->s1_levels };
 		return 0;
 	}
 	h = ioasid_hwt_for(io, d);
@@ -296,8 +298,7 @@ static int ioasid_hw_config(struct ioasid *io, const struct hv_device *d, struct
  * Route (d, PASID) through io. The backend replaces whatever was installed in one step (atomic
  * replace); only once it succeeded do the books change, so a failure changes nothing.
  */
-int ioasid_do_attach(struct hv_guest *g, struct hv_device *d, bool has_pasid, uint32_t pasid,
-		     struct ioasid *io)
+int ioasid_do_attach(struct hv_guest *g, struct hv_device *d, bool has_pasid, uint32_t pasid, struct ioasid *io)
 {
 	struct ioasid_hw_config cfg;
 	struct hv_pasid_att *slot = NULL;
@@ -421,8 +422,7 @@ undo:
 	return ret;
 }
 
-int ioasid_unmap_one(struct ioasid *io, const struct ioasid_unmap_entry *e, struct pt_gather *gat,
-		     uint64_t *unmapped)
+int ioasid_unmap_one(struct ioasid *io, const struct ioasid_unmap_entry *e, struct pt_gather *gat, uint64_t *unmapped)
 {
 	struct ioasid_hwt *h = &io->hw[io->fmt];
 

@@ -120,8 +120,8 @@ static int nested_fill(struct ioasid *io, uint64_t start, uint64_t end)
 			return -E2BIG;
 		}
 		io->guest->walk_budget--;
-		ret = pt_walk_foreign(io->s1_fmt, io->s1_levels, gpa_val(io->s1_root), ia, nested_read,
-				      &w, &oa, &prot, &pgsize);
+		ret = pt_walk_foreign(io->s1_fmt, io->s1_levels, gpa_val(io->s1_root), ia, nested_read, &w, &oa, &prot,
+				      &pgsize);
 		if (ret) {
 			/* Not present, malformed or unreadable: skip the span of that entry. */
 			uint64_t span;

@@ -50,15 +50,13 @@ int validate_device_list(struct hv_guest *g, const struct ioasid_device_list *r)
 	if (r->flags != 0) {
 		return -EINVAL;
 	}
-	if (!guest_range_in_ram(g, gpa(r->devices_gpa),
-				(uint64_t)r->num_devices * sizeof(struct ioasid_device_info))) {
+	if (!guest_range_in_ram(g, gpa(r->devices_gpa), (uint64_t)r->num_devices * sizeof(struct ioasid_device_info))) {
 		return -EFAULT;
 	}
 	return 0;
 }
 
-static int validate_nested(struct hv_guest *g, const struct ioasid_alloc *r,
-			   const struct hv_device *d)
+static int validate_nested(struct hv_guest *g, const struct ioasid_alloc *r, const struct hv_device *d)
 {
 	if (r->nested_format != IOASID_FMT_VTD_FL && r->nested_format != IOASID_FMT_ARM_S1) {
 		return -EINVAL;
@@ -128,8 +126,7 @@ int validate_map_entry(const struct ioasid *io, const struct ioasid_map_entry *e
 	uint64_t end;
 	int ret;
 
-	if (e->__reserved != 0 || e->prot == 0 ||
-	    (e->prot & ~(IOASID_PROT_READ | IOASID_PROT_WRITE)) != 0 ||
+	if (e->__reserved != 0 || e->prot == 0 || (e->prot & ~(IOASID_PROT_READ | IOASID_PROT_WRITE)) != 0 ||
 	    !IS_ALIGNED(e->gpa, HV_PAGE_SIZE)) {
 		return -EINVAL;
 	}
@@ -151,8 +148,7 @@ int validate_unmap_entry(const struct ioasid *io, const struct ioasid_unmap_entr
 	return check_range(e->iova, e->length, io->hw[io->fmt].pt.ia_bits);
 }
 
-int validate_attach(struct hv_guest *g, uint32_t flags, uint32_t dev_id, uint32_t pasid,
-		    struct hv_device **d)
+int validate_attach(struct hv_guest *g, uint32_t flags, uint32_t dev_id, uint32_t pasid, struct hv_device **d)
 {
 	if ((flags & ~IOASID_ATTACH_PASID) != 0) {
 		return -EINVAL;

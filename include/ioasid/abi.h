@@ -47,7 +47,7 @@
 
 #define IOASID_ABI_VERSION_MAJOR 1U
 #define IOASID_ABI_VERSION_MINOR 0U
-#define IOASID_ABI_VERSION ((IOASID_ABI_VERSION_MAJOR << 16) | IOASID_ABI_VERSION_MINOR)
+#define IOASID_ABI_VERSION	 ((IOASID_ABI_VERSION_MAJOR << 16) | IOASID_ABI_VERSION_MINOR)
 
 /*
  * Error codes, returned negated (-IOASID_EINVAL). Meanings are fixed for every call:
@@ -71,41 +71,41 @@
  *   ETIMEDOUT   the IOMMU did not complete an invalidation in time
  *   EDQUOT      the guest's page-table memory quota is exhausted
  */
-#define IOASID_EPERM 1
-#define IOASID_ENOENT 2
-#define IOASID_E2BIG 7
-#define IOASID_EAGAIN 11
-#define IOASID_ENOMEM 12
-#define IOASID_EFAULT 14
-#define IOASID_EBUSY 16
-#define IOASID_EEXIST 17
-#define IOASID_ENODEV 19
-#define IOASID_EINVAL 22
-#define IOASID_ENOSPC 28
-#define IOASID_ERANGE 34
-#define IOASID_ENOSYS 38
-#define IOASID_EOVERFLOW 75
+#define IOASID_EPERM	  1
+#define IOASID_ENOENT	  2
+#define IOASID_E2BIG	  7
+#define IOASID_EAGAIN	  11
+#define IOASID_ENOMEM	  12
+#define IOASID_EFAULT	  14
+#define IOASID_EBUSY	  16
+#define IOASID_EEXIST	  17
+#define IOASID_ENODEV	  19
+#define IOASID_EINVAL	  22
+#define IOASID_ENOSPC	  28
+#define IOASID_ERANGE	  34
+#define IOASID_ENOSYS	  38
+#define IOASID_EOVERFLOW  75
 #define IOASID_EOPNOTSUPP 95
-#define IOASID_ETIMEDOUT 110
-#define IOASID_EDQUOT 122
+#define IOASID_ETIMEDOUT  110
+#define IOASID_EDQUOT	  122
 
 /* Call numbers. Never renumbered; new calls take new numbers. */
-#define IOASID_CALL_GET_INFO 1U
+#define IOASID_CALL_GET_INFO	1U
 #define IOASID_CALL_DEVICE_LIST 2U
-#define IOASID_CALL_ALLOC 3U
-#define IOASID_CALL_FREE 4U
-#define IOASID_CALL_MAP 5U
-#define IOASID_CALL_UNMAP 6U
-#define IOASID_CALL_ATTACH 7U
-#define IOASID_CALL_DETACH 8U
-#define IOASID_CALL_INVALIDATE 9U
-#define IOASID_CALL_FAULT_READ 10U
+#define IOASID_CALL_ALLOC	3U
+#define IOASID_CALL_FREE	4U
+#define IOASID_CALL_MAP		5U
+#define IOASID_CALL_UNMAP	6U
+#define IOASID_CALL_ATTACH	7U
+#define IOASID_CALL_DETACH	8U
+#define IOASID_CALL_INVALIDATE	9U
+#define IOASID_CALL_FAULT_READ	10U
 /* Reserved for the hypervisor's own services (not IOASID calls; handled before dispatch). */
 #define IOASID_CALL_CONSOLE_WRITE 32U
-#define IOASID_CALL_EXIT 33U
+#define IOASID_CALL_EXIT	  33U
 
 /* arm64: SMCCC function ID, fast call (bit 31), SMC64 (bit 30), owner 6 = vendor hypervisor. */
-#define IOASID_SMCCC_FN(call) (0xC6000000U | ((uint32_t)(call) & 0xFFFFU))
+#define IOASID_SMCCC_FN(call) (0xC6000000U | ((uint32_t)(call)&0xFFFFU))
 
 /* Largest number of entries in one MAP, UNMAP or INVALIDATE batch (GET_INFO reports it). */
 #define IOASID_MAX_BATCH 128U
@@ -115,108 +115,108 @@
 #define IOASID_FMT_ARM_S1 3U /* Arm VMSAv8-64 stage 1, 4 KiB granule */
 
 /* Kinds. */
-#define IOASID_KIND_GPA 1U
+#define IOASID_KIND_GPA	   1U
 #define IOASID_KIND_PAGING 2U
 #define IOASID_KIND_NESTED 3U
 
 /* ---- GET_INFO: ABI version and one device's capabilities ---- */
-#define IOASID_CAP_PAGING (1U << 0)     /* PAGING IOASIDs available */
-#define IOASID_CAP_NESTED (1U << 1)     /* NESTED IOASIDs available (formats in out_formats) */
-#define IOASID_CAP_NESTED_HW (1U << 2)  /* NESTED done by hardware nesting, else shadowed */
-#define IOASID_CAP_PASID (1U << 3)      /* ATTACH with IOASID_ATTACH_PASID available */
-#define IOASID_CAP_COHERENT (1U << 4)   /* the IOMMU snoops CPU caches on table walks */
+#define IOASID_CAP_PAGING    (1U << 0) /* PAGING IOASIDs available */
+#define IOASID_CAP_NESTED    (1U << 1) /* NESTED IOASIDs available (formats in out_formats) */
+#define IOASID_CAP_NESTED_HW (1U << 2) /* NESTED done by hardware nesting, else shadowed */
+#define IOASID_CAP_PASID     (1U << 3) /* ATTACH with IOASID_ATTACH_PASID available */
+#define IOASID_CAP_COHERENT  (1U << 4) /* the IOMMU snoops CPU caches on table walks */
 
 struct ioasid_get_info {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
-	uint32_t dev_id;             /* a device from DEVICE_LIST */
+	uint32_t flags;	 /* 0 */
+	uint32_t dev_id; /* a device from DEVICE_LIST */
 	uint32_t __reserved;
-	uint32_t out_abi_version;    /* IOASID_ABI_VERSION */
-	uint32_t out_caps;           /* IOASID_CAP_* */
-	uint64_t out_pgsize_bitmap;  /* page sizes MAP may use (bit n set: 2^n bytes) */
-	uint64_t out_iova_start;     /* usable IOVA range [start, last] */
+	uint32_t out_abi_version;   /* IOASID_ABI_VERSION */
+	uint32_t out_caps;	    /* IOASID_CAP_* */
+	uint64_t out_pgsize_bitmap; /* page sizes MAP may use (bit n set: 2^n bytes) */
+	uint64_t out_iova_start;    /* usable IOVA range [start, last] */
 	uint64_t out_iova_last;
-	uint32_t out_ia_bits;        /* input address width */
-	uint32_t out_pasid_bits;     /* 0: no PASID */
-	uint32_t out_formats;        /* 1U << IOASID_FMT_* accepted by ALLOC(NESTED) */
-	uint32_t out_gpa_ioasid;     /* ID of the caller's GPA IOASID */
-	uint32_t out_max_batch;      /* IOASID_MAX_BATCH */
-	uint32_t out_fault_queue;    /* fault queue capacity in records */
+	uint32_t out_ia_bits;	  /* input address width */
+	uint32_t out_pasid_bits;  /* 0: no PASID */
+	uint32_t out_formats;	  /* 1U << IOASID_FMT_* accepted by ALLOC(NESTED) */
+	uint32_t out_gpa_ioasid;  /* ID of the caller's GPA IOASID */
+	uint32_t out_max_batch;	  /* IOASID_MAX_BATCH */
+	uint32_t out_fault_queue; /* fault queue capacity in records */
 };
 
 /* ---- DEVICE_LIST: the devices assigned to the caller ---- */
 struct ioasid_device_info {
 	uint32_t dev_id;
 	uint16_t segment;
-	uint16_t bdf;                /* bus << 8 | device << 3 | function */
+	uint16_t bdf; /* bus << 8 | device << 3 | function */
 	uint32_t pasid_bits;
 	uint32_t __reserved;
 };
 
 struct ioasid_device_list {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
-	uint32_t num_devices;        /* capacity of the array at devices_gpa (may be 0) */
-	uint32_t out_num_devices;    /* number of devices the caller has (may exceed capacity) */
-	uint64_t devices_gpa;        /* struct ioasid_device_info[num_devices] */
+	uint32_t flags;		  /* 0 */
+	uint32_t num_devices;	  /* capacity of the array at devices_gpa (may be 0) */
+	uint32_t out_num_devices; /* number of devices the caller has (may exceed capacity) */
+	uint64_t devices_gpa;	  /* struct ioasid_device_info[num_devices] */
 };
 
 /* ---- ALLOC / FREE ---- */
 struct ioasid_alloc {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
-	uint32_t kind;               /* IOASID_KIND_PAGING or IOASID_KIND_NESTED */
-	uint32_t parent;             /* the caller's GPA IOASID */
-	uint32_t dev_id;             /* table format and limits follow this device's IOMMU */
-	uint32_t nested_format;      /* NESTED: IOASID_FMT_*; PAGING: 0 */
-	uint64_t nested_root_gpa;    /* NESTED: 4 KiB aligned top-level table; PAGING: 0 */
-	uint32_t nested_levels;      /* NESTED: 4 (48-bit input); PAGING: 0 */
+	uint32_t flags;		  /* 0 */
+	uint32_t kind;		  /* IOASID_KIND_PAGING or IOASID_KIND_NESTED */
+	uint32_t parent;	  /* the caller's GPA IOASID */
+	uint32_t dev_id;	  /* table format and limits follow this device's IOMMU */
+	uint32_t nested_format;	  /* NESTED: IOASID_FMT_*; PAGING: 0 */
+	uint64_t nested_root_gpa; /* NESTED: 4 KiB aligned top-level table; PAGING: 0 */
+	uint32_t nested_levels;	  /* NESTED: 4 (48-bit input); PAGING: 0 */
 	uint32_t out_ioasid;
 };
 
 struct ioasid_free {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
+	uint32_t flags; /* 0 */
 	uint32_t ioasid;
 	uint32_t __reserved;
 };
 
 /* ---- MAP / UNMAP (PAGING only), batched ---- */
-#define IOASID_PROT_READ (1U << 0)
+#define IOASID_PROT_READ  (1U << 0)
 #define IOASID_PROT_WRITE (1U << 1)
 
 struct ioasid_map_entry {
-	uint64_t iova;               /* 4 KiB aligned */
-	uint64_t gpa;                /* 4 KiB aligned, [gpa, gpa+length) in the caller's RAM */
-	uint64_t length;             /* 4 KiB multiple, > 0 */
-	uint32_t prot;               /* IOASID_PROT_*, at least one */
+	uint64_t iova;	 /* 4 KiB aligned */
+	uint64_t gpa;	 /* 4 KiB aligned, [gpa, gpa+length) in the caller's RAM */
+	uint64_t length; /* 4 KiB multiple, > 0 */
+	uint32_t prot;	 /* IOASID_PROT_*, at least one */
 	uint32_t __reserved;
 };
 
 struct ioasid_unmap_entry {
-	uint64_t iova;               /* 4 KiB aligned; holes in the range are skipped */
-	uint64_t length;             /* 4 KiB multiple, > 0 */
+	uint64_t iova;	 /* 4 KiB aligned; holes in the range are skipped */
+	uint64_t length; /* 4 KiB multiple, > 0 */
 };
 
 struct ioasid_map {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
+	uint32_t flags; /* 0 */
 	uint32_t ioasid;
-	uint32_t num_entries;        /* <= out_max_batch */
-	uint64_t entries_gpa;        /* struct ioasid_map_entry[num_entries] */
-	uint32_t out_done;           /* entries applied */
+	uint32_t num_entries; /* <= out_max_batch */
+	uint64_t entries_gpa; /* struct ioasid_map_entry[num_entries] */
+	uint32_t out_done;    /* entries applied */
 	uint32_t __reserved;
 };
 
 struct ioasid_unmap {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
+	uint32_t flags; /* 0 */
 	uint32_t ioasid;
 	uint32_t num_entries;
-	uint64_t entries_gpa;        /* struct ioasid_unmap_entry[num_entries] */
+	uint64_t entries_gpa; /* struct ioasid_unmap_entry[num_entries] */
 	uint32_t out_done;
 	uint32_t __reserved;
-	uint64_t out_unmapped;       /* bytes that were mapped and are now unmapped */
+	uint64_t out_unmapped; /* bytes that were mapped and are now unmapped */
 };
 
 /* ---- ATTACH / DETACH ---- */
@@ -224,88 +224,88 @@ struct ioasid_unmap {
 
 struct ioasid_attach {
 	uint32_t size;
-	uint32_t flags;              /* IOASID_ATTACH_PASID */
+	uint32_t flags; /* IOASID_ATTACH_PASID */
 	uint32_t dev_id;
-	uint32_t pasid;              /* < 2^pasid_bits with IOASID_ATTACH_PASID, else 0 */
+	uint32_t pasid; /* < 2^pasid_bits with IOASID_ATTACH_PASID, else 0 */
 	uint32_t ioasid;
 	uint32_t __reserved;
 };
 
 struct ioasid_detach {
 	uint32_t size;
-	uint32_t flags;              /* IOASID_ATTACH_PASID */
+	uint32_t flags; /* IOASID_ATTACH_PASID */
 	uint32_t dev_id;
 	uint32_t pasid;
 };
 
 /* ---- INVALIDATE (NESTED only), batched ---- */
-#define IOASID_INV_ALL 1U    /* the whole IOASID */
-#define IOASID_INV_PASID 2U  /* everything used by attachment (dev_id, pasid) of this IOASID */
-#define IOASID_INV_RANGE 3U  /* [addr, addr+length) */
+#define IOASID_INV_ALL	 1U /* the whole IOASID */
+#define IOASID_INV_PASID 2U /* everything used by attachment (dev_id, pasid) of this IOASID */
+#define IOASID_INV_RANGE 3U /* [addr, addr+length) */
 
 #define IOASID_INV_LEAF (1U << 0) /* only leaf entries changed (a hint) */
 
 struct ioasid_inv_entry {
-	uint32_t type;               /* IOASID_INV_* */
-	uint32_t flags;              /* IOASID_INV_LEAF */
-	uint32_t dev_id;             /* INV_PASID only, else 0 */
-	uint32_t pasid;              /* INV_PASID only, else 0 */
-	uint64_t addr;               /* INV_RANGE: 4 KiB aligned, else 0 */
-	uint64_t length;             /* INV_RANGE: 4 KiB multiple > 0, else 0 */
+	uint32_t type;	 /* IOASID_INV_* */
+	uint32_t flags;	 /* IOASID_INV_LEAF */
+	uint32_t dev_id; /* INV_PASID only, else 0 */
+	uint32_t pasid;	 /* INV_PASID only, else 0 */
+	uint64_t addr;	 /* INV_RANGE: 4 KiB aligned, else 0 */
+	uint64_t length; /* INV_RANGE: 4 KiB multiple > 0, else 0 */
 };
 
 struct ioasid_invalidate {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
+	uint32_t flags; /* 0 */
 	uint32_t ioasid;
 	uint32_t num_entries;
-	uint64_t entries_gpa;        /* struct ioasid_inv_entry[num_entries] */
+	uint64_t entries_gpa; /* struct ioasid_inv_entry[num_entries] */
 	uint32_t out_done;
 	uint32_t __reserved;
 };
 
 /* ---- FAULT_READ: drain the caller's fault queue ---- */
-#define IOASID_FAULT_ACCESS_READ (1U << 0)
+#define IOASID_FAULT_ACCESS_READ  (1U << 0)
 #define IOASID_FAULT_ACCESS_WRITE (1U << 1)
-#define IOASID_FAULT_PASID_VALID (1U << 2)
+#define IOASID_FAULT_PASID_VALID  (1U << 2)
 
 #define IOASID_FAULT_REASON_NOT_PRESENT 1U /* no translation for the address */
-#define IOASID_FAULT_REASON_PERMISSION 2U  /* translation forbids the access */
-#define IOASID_FAULT_REASON_BLOCKED 3U     /* device or PASID is detached (blocked) */
-#define IOASID_FAULT_REASON_BAD_TABLE 4U   /* NESTED table unreadable or malformed */
-#define IOASID_FAULT_REASON_OTHER 5U
+#define IOASID_FAULT_REASON_PERMISSION	2U /* translation forbids the access */
+#define IOASID_FAULT_REASON_BLOCKED	3U /* device or PASID is detached (blocked) */
+#define IOASID_FAULT_REASON_BAD_TABLE	4U /* NESTED table unreadable or malformed */
+#define IOASID_FAULT_REASON_OTHER	5U
 
 struct ioasid_fault_record {
-	uint64_t seq;                /* per guest, +1 per reported fault, including lost ones */
-	uint64_t addr;               /* faulting IOVA */
+	uint64_t seq;  /* per guest, +1 per reported fault, including lost ones */
+	uint64_t addr; /* faulting IOVA */
 	uint32_t dev_id;
-	uint32_t pasid;              /* valid with IOASID_FAULT_PASID_VALID */
-	uint32_t access;             /* IOASID_FAULT_ACCESS_*, IOASID_FAULT_PASID_VALID */
-	uint32_t reason;             /* IOASID_FAULT_REASON_* */
+	uint32_t pasid;	 /* valid with IOASID_FAULT_PASID_VALID */
+	uint32_t access; /* IOASID_FAULT_ACCESS_*, IOASID_FAULT_PASID_VALID */
+	uint32_t reason; /* IOASID_FAULT_REASON_* */
 };
 
 struct ioasid_fault_read {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
-	uint32_t num_records;        /* capacity of the array at records_gpa */
-	uint32_t out_num_records;    /* records written (oldest first) and removed from the queue */
-	uint64_t records_gpa;        /* struct ioasid_fault_record[num_records] */
-	uint64_t out_lost;           /* faults dropped on overflow since the previous read */
+	uint32_t flags;		  /* 0 */
+	uint32_t num_records;	  /* capacity of the array at records_gpa */
+	uint32_t out_num_records; /* records written (oldest first) and removed from the queue */
+	uint64_t records_gpa;	  /* struct ioasid_fault_record[num_records] */
+	uint64_t out_lost;	  /* faults dropped on overflow since the previous read */
 };
 
 /* ---- Reserved services (numbers 32, 33) ---- */
 struct ioasid_console_write {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
-	uint32_t length;             /* bytes at buf_gpa, <= 4096 */
+	uint32_t flags;	 /* 0 */
+	uint32_t length; /* bytes at buf_gpa, <= 4096 */
 	uint32_t __reserved;
 	uint64_t buf_gpa;
 };
 
 struct ioasid_exit {
 	uint32_t size;
-	uint32_t flags;              /* 0 */
-	uint32_t code;               /* 0 = success */
+	uint32_t flags; /* 0 */
+	uint32_t code;	/* 0 = success */
 	uint32_t __reserved;
 };
 

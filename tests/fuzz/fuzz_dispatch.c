@@ -70,14 +70,14 @@ static struct in chunk(struct in *in, size_t n)
 	return c;
 }
 
-#define OP_CHUNK 40
+#define OP_CHUNK    40
 #define ENTRY_CHUNK 24
 
 /* ---- world ----------------------------------------------------------------------------- */
 
-#define S1_POOL_GPA (3ULL << 20)
+#define S1_POOL_GPA   (3ULL << 20)
 #define S1_POOL_PAGES 16
-#define MAX_KNOWN 16
+#define MAX_KNOWN     16
 
 static void *fz_ram[4];
 static struct mock_iommu fz_ma0, fz_ma1, fz_mb;
@@ -267,9 +267,9 @@ static void fz_stat(uint64_t call, long ret)
 static void build_batch(struct in *main_in, struct h_guest *hg, uint64_t call, uint32_t n)
 {
 	uint8_t buf[H_ARRAY_SIZE];
-	size_t esize = call == IOASID_CALL_MAP ? sizeof(struct ioasid_map_entry) :
-		       call == IOASID_CALL_UNMAP ? sizeof(struct ioasid_unmap_entry) :
-						   sizeof(struct ioasid_inv_entry);
+	size_t esize = call == IOASID_CALL_MAP	   ? sizeof(struct ioasid_map_entry)
+		       : call == IOASID_CALL_UNMAP ? sizeof(struct ioasid_unmap_entry)
+						   : sizeof(struct ioasid_inv_entry);
 	unsigned gi = hg == &fz_b;
 
 	memset(buf, 0, sizeof(buf));
@@ -603,8 +603,8 @@ static void fz_setup(struct in *in)
 	 */
 	if (fz_ram[0] == NULL) {
 		for (unsigned i = 0; i < 4; i++) {
-			char *p = mmap(NULL, H_RAM_SIZE + SZ_2M, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			char *p = mmap(NULL, H_RAM_SIZE + SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				       -1, 0);
 
 			if (p == MAP_FAILED) {
 				abort();

@@ -24,8 +24,8 @@ struct ioasid_dev_caps h_default_caps(void)
 	};
 }
 
-int h_guest_setup_ex(struct h_guest *hg, uint32_t id, struct mock_iommu *const *mocks, unsigned ndev,
-		     uint32_t rid_base, uint64_t quota_pages, void *ram0, void *ram1)
+int h_guest_setup_ex(struct h_guest *hg, uint32_t id, struct mock_iommu *const *mocks, unsigned ndev, uint32_t rid_base,
+		     uint64_t quota_pages, void *ram0, void *ram1)
 {
 	struct hv_guest_config cfg;
 	int ret;
@@ -43,10 +43,10 @@ int h_guest_setup_ex(struct h_guest *hg, uint32_t id, struct mock_iommu *const *
 			memset(hg->ram[i], 0, H_RAM_SIZE);
 		}
 		hg->mem[i] = (struct hv_mem_region){ .gpa = gpa(i ? H_RAM1_GPA : H_RAM0_GPA),
-						     .hpa = ptr_to_hpa(hg->ram[i]), .size = H_RAM_SIZE };
+						     .hpa = ptr_to_hpa(hg->ram[i]),
+						     .size = H_RAM_SIZE };
 	}
-	cfg = (struct hv_guest_config){ .id = id, .mem = hg->mem, .nr_mem = 2,
-					.quota_pages = quota_pages };
+	cfg = (struct hv_guest_config){ .id = id, .mem = hg->mem, .nr_mem = 2, .quota_pages = quota_pages };
 	ret = hv_guest_init(&hg->g, &cfg);
 	if (ret) {
 		return ret;
@@ -54,8 +54,8 @@ int h_guest_setup_ex(struct h_guest *hg, uint32_t id, struct mock_iommu *const *
 	for (unsigned i = 0; i < ndev && i < H_MAX_DEV; i++) {
 		hg->rid[i] = rid_base + i;
 		hg->mock[i] = mocks[i];
-		ret = hv_guest_add_device(&hg->g, &mocks[i]->unit, 0, (uint16_t)(rid_base + i),
-					  rid_base + i, &hg->dev[i]);
+		ret = hv_guest_add_device(&hg->g, &mocks[i]->unit, 0, (uint16_t)(rid_base + i), rid_base + i,
+					  &hg->dev[i]);
 		if (ret) {
 			return ret;
 		}
@@ -65,8 +65,8 @@ int h_guest_setup_ex(struct h_guest *hg, uint32_t id, struct mock_iommu *const *
 	return 0;
 }
 
-int h_guest_setup(struct h_guest *hg, uint32_t id, struct mock_iommu *m, unsigned ndev,
-		  uint32_t rid_base, uint64_t quota_pages)
+int h_guest_setup(struct h_guest *hg, uint32_t id, struct mock_iommu *m, unsigned ndev, uint32_t rid_base,
+		  uint64_t quota_pages)
 {
 	struct mock_iommu *mocks[H_MAX_DEV] = { m, m, m, m };
 
@@ -121,8 +121,9 @@ void h_put_array(struct h_guest *hg, const void *a, size_t size)
 
 long h_alloc_paging(struct h_guest *hg, unsigned dev, uint32_t *io)
 {
-	struct ioasid_alloc r = { .size = sizeof(r), .kind = IOASID_KIND_PAGING,
-				  .parent = hg->gpa_io, .dev_id = hg->dev[dev] };
+	struct ioasid_alloc r = {
+		.size = sizeof(r), .kind = IOASID_KIND_PAGING, .parent = hg->gpa_io, .dev_id = hg->dev[dev]
+	};
 	long ret = h_call(hg, IOASID_CALL_ALLOC, &r, sizeof(r));
 
 	*io = r.out_ioasid;
@@ -131,9 +132,13 @@ long h_alloc_paging(struct h_guest *hg, unsigned dev, uint32_t *io)
 
 long h_alloc_nested(struct h_guest *hg, unsigned dev, uint32_t fmt, uint64_t root, uint32_t *io)
 {
-	struct ioasid_alloc r = { .size = sizeof(r), .kind = IOASID_KIND_NESTED,
-				  .parent = hg->gpa_io, .dev_id = hg->dev[dev], .nested_format = fmt,
-				  .nested_root_gpa = root, .nested_levels = 4 };
+	struct ioasid_alloc r = { .size = sizeof(r),
+				  .kind = IOASID_KIND_NESTED,
+				  .parent = hg->gpa_io,
+				  .dev_id = hg->dev[dev],
+				  .nested_format = fmt,
+				  .nested_root_gpa = root,
+				  .nested_levels = 4 };
 	long ret = h_call(hg, IOASID_CALL_ALLOC, &r, sizeof(r));
 
 	*io = r.out_ioasid;
@@ -150,8 +155,7 @@ long h_free(struct h_guest *hg, uint32_t io)
 long h_map(struct h_guest *hg, uint32_t io, uint64_t iova, uint64_t ga, uint64_t len, uint32_t prot)
 {
 	struct ioasid_map_entry e = { .iova = iova, .gpa = ga, .length = len, .prot = prot };
-	struct ioasid_map r = { .size = sizeof(r), .ioasid = io, .num_entries = 1,
-				.entries_gpa = H_ARRAY_GPA };
+	struct ioasid_map r = { .size = sizeof(r), .ioasid = io, .num_entries = 1, .entries_gpa = H_ARRAY_GPA };
 
 	h_put_array(hg, &e, sizeof(e));
 	return h_call(hg, IOASID_CALL_MAP, &r, sizeof(r));
@@ -160,8 +164,7 @@ long h_map(struct h_guest *hg, uint32_t io, uint64_t iova, uint64_t ga, uint64_t
 long h_unmap(struct h_guest *hg, uint32_t io, uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
 	struct ioasid_unmap_entry e = { .iova = iova, .length = len };
-	struct ioasid_unmap r = { .size = sizeof(r), .ioasid = io, .num_entries = 1,
-				  .entries_gpa = H_ARRAY_GPA };
+	struct ioasid_unmap r = { .size = sizeof(r), .ioasid = io, .num_entries = 1, .entries_gpa = H_ARRAY_GPA };
 	long ret;
 
 	h_put_array(hg, &e, sizeof(e));
@@ -174,16 +177,20 @@ long h_unmap(struct h_guest *hg, uint32_t io, uint64_t iova, uint64_t len, uint6
 
 long h_attach(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid, uint32_t io)
 {
-	struct ioasid_attach r = { .size = sizeof(r), .flags = has_pasid ? IOASID_ATTACH_PASID : 0,
-				   .dev_id = hg->dev[dev], .pasid = pasid, .ioasid = io };
+	struct ioasid_attach r = { .size = sizeof(r),
+				   .flags = has_pasid ? IOASID_ATTACH_PASID : 0,
+				   .dev_id = hg->dev[dev],
+				   .pasid = pasid,
+				   .ioasid = io };
 
 	return h_call(hg, IOASID_CALL_ATTACH, &r, sizeof(r));
 }
 
 long h_detach(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid)
 {
-	struct ioasid_detach r = { .size = sizeof(r), .flags = has_pasid ? IOASID_ATTACH_PASID : 0,
-				   .dev_id = hg->dev[dev], .pasid = pasid };
+	struct ioasid_detach r = {
+		.size = sizeof(r), .flags = has_pasid ? IOASID_ATTACH_PASID : 0, .dev_id = hg->dev[dev], .pasid = pasid
+	};
 
 	return h_call(hg, IOASID_CALL_DETACH, &r, sizeof(r));
 }
@@ -191,15 +198,13 @@ long h_detach(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid)
 long h_inv(struct h_guest *hg, uint32_t io, uint32_t type, uint64_t addr, uint64_t len)
 {
 	struct ioasid_inv_entry e = { .type = type, .addr = addr, .length = len };
-	struct ioasid_invalidate r = { .size = sizeof(r), .ioasid = io, .num_entries = 1,
-				       .entries_gpa = H_ARRAY_GPA };
+	struct ioasid_invalidate r = { .size = sizeof(r), .ioasid = io, .num_entries = 1, .entries_gpa = H_ARRAY_GPA };
 
 	h_put_array(hg, &e, sizeof(e));
 	return h_call(hg, IOASID_CALL_INVALIDATE, &r, sizeof(r));
 }
 
-int h_dma(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid, uint64_t iova,
-	  unsigned access, hpa_t *out)
+int h_dma(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid, uint64_t iova, unsigned access, hpa_t *out)
 {
 	return mock_dma(hg->mock[dev], hg->rid[dev], has_pasid, pasid, iova, access, out);
 }
@@ -223,8 +228,8 @@ static int leaf_in_guest(void *ctx, uint64_t ia, uint64_t oa, uint64_t size, uns
 			return 0;
 		}
 	}
-	fprintf(stderr, "    leaf ia %#llx -> %#llx (+%#llx) outside guest %u RAM\n",
-		(unsigned long long)ia, (unsigned long long)oa, (unsigned long long)size, c->hg->g.id);
+	fprintf(stderr, "    leaf ia %#llx -> %#llx (+%#llx) outside guest %u RAM\n", (unsigned long long)ia,
+		(unsigned long long)oa, (unsigned long long)size, c->hg->g.id);
 	c->bad++;
 	return 0;
 }
@@ -239,18 +244,17 @@ static bool route_matches(const struct mock_route *r, struct ioasid *io, const s
 	}
 	if (io->kind == IOASID_KIND_NESTED && io->hw_nested) {
 		return r->cfg.mode == IOASID_HW_NESTED && r->cfg.domain == io->s1_domain &&
-		       r->cfg.s1_root == gpa_val(io->s1_root) &&
-		       r->cfg.table == &ioasid_hwt_for(io->parent, d)->pt;
+		       r->cfg.s1_root == gpa_val(io->s1_root) && r->cfg.table == &ioasid_hwt_for(io->parent, d)->pt;
 	}
 	return r->cfg.mode == IOASID_HW_TABLE && ioasid_hwt_for(io, d) != NULL &&
 	       r->cfg.table == &ioasid_hwt_for(io, d)->pt && r->cfg.domain == ioasid_hwt_for(io, d)->domain;
 }
 
-#define INV_FAIL(...)                                   \
-	do {                                            \
-		fprintf(stderr, "    invariant: " __VA_ARGS__); \
-		fputc('\n', stderr);                    \
-		return __LINE__;                        \
+#define INV_FAIL(...)                                                                                                  \
+	do {                                                                                                           \
+		fprintf(stderr, "    invariant: " __VA_ARGS__);                                                        \
+		fputc('\n', stderr);                                                                                   \
+		return __LINE__;                                                                                       \
 	} while (0)
 
 int h_check_invariants(struct h_guest *hg)
@@ -293,13 +297,12 @@ int h_check_invariants(struct h_guest *hg)
 			children += g->ioasids[j].in_use && g->ioasids[j].parent == io;
 		}
 		if (attach != io->nr_attach || children != io->nr_children) {
-			INV_FAIL("ioasid %#x counts attach %u/%u children %u/%u", io->id, io->nr_attach,
-				 attach, io->nr_children, children);
+			INV_FAIL("ioasid %#x counts attach %u/%u children %u/%u", io->id, io->nr_attach, attach,
+				 io->nr_children, children);
 		}
 	}
 	if (g->quota.used_pages > g->quota.limit_pages || g->quota.used_pages < charged) {
-		INV_FAIL("quota used %llu limit %llu charged tables %llu",
-			 (unsigned long long)g->quota.used_pages,
+		INV_FAIL("quota used %llu limit %llu charged tables %llu", (unsigned long long)g->quota.used_pages,
 			 (unsigned long long)g->quota.limit_pages, (unsigned long long)charged);
 	}
 	for (unsigned d = 0; d < HV_GUEST_MAX_DEVS; d++) {
@@ -325,8 +328,7 @@ int h_check_invariants(struct h_guest *hg)
 				}
 			}
 			if (!route_matches(mr, want, dev)) {
-				INV_FAIL("device %#x PASID %u route differs from the core's", dev->id,
-					 mr->pasid);
+				INV_FAIL("device %#x PASID %u route differs from the core's", dev->id, mr->pasid);
 			}
 		}
 		for (unsigned p = 0; p < HV_DEV_MAX_PASID_ATT; p++) {

@@ -15,14 +15,14 @@
 #include "ioasid/core.h"
 #include "tests/host/mock_iommu.h"
 
-#define H_RAM_SIZE (4ULL << 20)
-#define H_RAM0_GPA 0x0ULL
-#define H_RAM1_GPA (4ULL << 20)
-#define H_MBOX_GPA 0x1000ULL
-#define H_ARRAY_GPA 0x2000ULL
+#define H_RAM_SIZE   (4ULL << 20)
+#define H_RAM0_GPA   0x0ULL
+#define H_RAM1_GPA   (4ULL << 20)
+#define H_MBOX_GPA   0x1000ULL
+#define H_ARRAY_GPA  0x2000ULL
 #define H_ARRAY_SIZE 0x4000ULL
-#define H_DATA_GPA (1ULL << 20)
-#define H_MAX_DEV 4
+#define H_DATA_GPA   (1ULL << 20)
+#define H_MAX_DEV    4
 
 struct h_guest {
 	struct hv_guest g;
@@ -33,21 +33,21 @@ struct h_guest {
 	uint32_t rid[H_MAX_DEV];
 	struct mock_iommu *mock[H_MAX_DEV];
 	uint32_t gpa_io;
-	bool ram_borrowed;           /* RAM given by the caller (the fuzzer reuses it) */
+	bool ram_borrowed; /* RAM given by the caller (the fuzzer reuses it) */
 };
 
 /* Default capabilities: VT-d-like, second-level tables, 48-bit, 4K/2M/1G, 8 PASID bits. */
 struct ioasid_dev_caps h_default_caps(void);
 
 /* Set up guest id with ndev devices on mock m (rids rid_base, rid_base+1, ...). */
-int h_guest_setup(struct h_guest *hg, uint32_t id, struct mock_iommu *m, unsigned ndev,
-		  uint32_t rid_base, uint64_t quota_pages);
+int h_guest_setup(struct h_guest *hg, uint32_t id, struct mock_iommu *m, unsigned ndev, uint32_t rid_base,
+		  uint64_t quota_pages);
 /*
  * General form: device i sits on mocks[i]; ram0/ram1 (H_RAM_SIZE each, 2 MiB aligned, owned by
  * the caller, not cleared here) or NULL to allocate zeroed RAM.
  */
-int h_guest_setup_ex(struct h_guest *hg, uint32_t id, struct mock_iommu *const *mocks, unsigned ndev,
-		     uint32_t rid_base, uint64_t quota_pages, void *ram0, void *ram1);
+int h_guest_setup_ex(struct h_guest *hg, uint32_t id, struct mock_iommu *const *mocks, unsigned ndev, uint32_t rid_base,
+		     uint64_t quota_pages, void *ram0, void *ram1);
 void h_guest_teardown(struct h_guest *hg);
 
 void *h_ptr(struct h_guest *hg, uint64_t gpa);
@@ -68,8 +68,7 @@ long h_detach(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid);
 long h_inv(struct h_guest *hg, uint32_t io, uint32_t type, uint64_t addr, uint64_t len);
 
 /* DMA by device dev of hg (no PASID / with PASID): host address or a negative error. */
-int h_dma(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid, uint64_t iova,
-	  unsigned access, hpa_t *out);
+int h_dma(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid, uint64_t iova, unsigned access, hpa_t *out);
 
 /*
  * Check every invariant of the core for one guest, returning 0 or a line number of the failed

@@ -36,8 +36,7 @@ static struct mock_route *mock_find(struct mock_iommu *m, uint32_t rid, bool has
 	for (unsigned i = 0; i < MOCK_MAX_ROUTES; i++) {
 		struct mock_route *r = &m->routes[i];
 
-		if (r->used && r->rid == rid && r->has_pasid == has_pasid &&
-		    (!has_pasid || r->pasid == pasid)) {
+		if (r->used && r->rid == rid && r->has_pasid == has_pasid && (!has_pasid || r->pasid == pasid)) {
 			return r;
 		}
 	}
@@ -63,13 +62,13 @@ static int mock_install(struct hv_iommu *u, const struct hv_device *d, bool has_
 		return -ENOSPC;
 	}
 	/* One assignment: the "hardware" sees the old or the new route, nothing in between. */
-	*r = (struct mock_route){ .used = true, .rid = d->rid, .has_pasid = has_pasid,
-				  .pasid = has_pasid ? pasid : 0, .cfg = *cfg };
+	*r = (struct mock_route){
+		.used = true, .rid = d->rid, .has_pasid = has_pasid, .pasid = has_pasid ? pasid : 0, .cfg = *cfg
+	};
 	return 0;
 }
 
-static void mock_log_flush(struct mock_iommu *m, uint32_t domain, bool all, uint64_t start,
-			   uint64_t end, bool leaf)
+static void mock_log_flush(struct mock_iommu *m, uint32_t domain, bool all, uint64_t start, uint64_t end, bool leaf)
 {
 	m->flushes[m->nr_flush_calls % MOCK_MAX_FLUSHES] =
 		(struct mock_flush){ .domain = domain, .all = all, .leaf = leaf, .start = start, .end = end };
@@ -118,11 +117,11 @@ static const struct ioasid_backend_ops mock_ops = {
 void mock_iommu_init(struct mock_iommu *m, const char *name, const struct ioasid_dev_caps *caps)
 {
 	*m = (struct mock_iommu){ .unit = { .ops = &mock_ops, .priv = m, .name = name },
-				  .caps = *caps, .tlb_enabled = true };
+				  .caps = *caps,
+				  .tlb_enabled = true };
 }
 
-const struct mock_route *mock_route_get(const struct mock_iommu *m, uint32_t rid, bool has_pasid,
-					uint32_t pasid)
+const struct mock_route *mock_route_get(const struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid)
 {
 	return mock_find((struct mock_iommu *)m, rid, has_pasid, pasid);
 }
@@ -151,8 +150,8 @@ static int mock_s2_read(void *ctx, uint64_t table_addr, unsigned index, uint64_t
 	return 0;
 }
 
-int mock_translate(const struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid,
-		   uint64_t iova, hpa_t *out, unsigned *prot)
+int mock_translate(const struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t iova, hpa_t *out,
+		   unsigned *prot)
 {
 	const struct mock_route *r = mock_route_get(m, rid, has_pasid, pasid);
 	const struct ioasid_hw_config *c;
@@ -167,8 +166,8 @@ int mock_translate(const struct mock_iommu *m, uint32_t rid, bool has_pasid, uin
 	if (c->mode == IOASID_HW_TABLE) {
 		return pt_lookup(c->table, iova, out, prot, NULL);
 	}
-	ret = pt_walk_foreign(c->s1_fmt, c->s1_levels, c->s1_root, iova, mock_s2_read,
-			      (void *)c->table, &oa, &p1, NULL);
+	ret = pt_walk_foreign(c->s1_fmt, c->s1_levels, c->s1_root, iova, mock_s2_read, (void *)c->table, &oa, &p1,
+			      NULL);
 	if (ret) {
 		return -ENOENT;
 	}
@@ -180,8 +179,8 @@ int mock_translate(const struct mock_iommu *m, uint32_t rid, bool has_pasid, uin
 	return 0;
 }
 
-int mock_dma(struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t iova,
-	     unsigned access, hpa_t *out)
+int mock_dma(struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t iova, unsigned access,
+	     hpa_t *out)
 {
 	const struct mock_route *r = mock_route_get(m, rid, has_pasid, pasid);
 	unsigned prot = 0, reason;
@@ -209,9 +208,11 @@ int mock_dma(struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid,
 		goto fault;
 	}
 	if (m->tlb_enabled) {
-		m->tlb[m->tlb_next] = (struct mock_tlb){ .valid = true, .domain = r->cfg.domain,
+		m->tlb[m->tlb_next] = (struct mock_tlb){ .valid = true,
+							 .domain = r->cfg.domain,
 							 .page = iova >> 12,
-							 .hpa = hpa_val(h) & ~0xfffULL, .prot = prot };
+							 .hpa = hpa_val(h) & ~0xfffULL,
+							 .prot = prot };
 		m->tlb_next = (m->tlb_next + 1) % MOCK_TLB_SIZE;
 	}
 check:
@@ -251,8 +252,7 @@ int mock_walk_leaves(const struct pt_table *t, mock_leaf_fn cb, void *ctx)
 		unsigned prot;
 		int ret;
 
-		ret = pt_walk_foreign(t->fmt, t->levels, hpa_val(t->root), ia, walk_read, &w, &oa, &prot,
-				      &size);
+		ret = pt_walk_foreign(t->fmt, t->levels, hpa_val(t->root), ia, walk_read, &w, &oa, &prot, &size);
 		if (ret) {
 			uint64_t span;
 

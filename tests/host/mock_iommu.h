@@ -10,9 +10,9 @@
 
 #include "ioasid/backend.h"
 
-#define MOCK_MAX_ROUTES 64
+#define MOCK_MAX_ROUTES	 64
 #define MOCK_MAX_FLUSHES 256
-#define MOCK_TLB_SIZE 64
+#define MOCK_TLB_SIZE	 64
 
 struct mock_route {
 	bool used;
@@ -32,17 +32,17 @@ struct mock_flush {
 struct mock_tlb {
 	bool valid;
 	uint32_t domain;
-	uint64_t page;   /* IOVA >> 12 */
-	uint64_t hpa;    /* of the page */
+	uint64_t page; /* IOVA >> 12 */
+	uint64_t hpa;  /* of the page */
 	unsigned prot;
 };
 
 struct mock_iommu {
-	struct hv_iommu unit;     /* first: the core's handle */
+	struct hv_iommu unit; /* first: the core's handle */
 	struct ioasid_dev_caps caps;
 	struct mock_route routes[MOCK_MAX_ROUTES];
 	uint64_t nr_install_calls;
-	uint64_t nr_flush_calls;  /* flush_range + flush_domain */
+	uint64_t nr_flush_calls;		     /* flush_range + flush_domain */
 	struct mock_flush flushes[MOCK_MAX_FLUSHES]; /* the last ones, ring */
 	/* failure injection: fail the Nth next call (1 = next), with this error */
 	uint64_t fail_install_after;
@@ -55,8 +55,7 @@ struct mock_iommu {
 
 void mock_iommu_init(struct mock_iommu *m, const char *name, const struct ioasid_dev_caps *caps);
 /* The route installed for (rid, PASID), or NULL if none was ever installed. */
-const struct mock_route *mock_route_get(const struct mock_iommu *m, uint32_t rid, bool has_pasid,
-					uint32_t pasid);
+const struct mock_route *mock_route_get(const struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid);
 const struct mock_flush *mock_flush_last(const struct mock_iommu *m, unsigned back);
 
 /*
@@ -64,11 +63,11 @@ const struct mock_flush *mock_flush_last(const struct mock_iommu *m, unsigned ba
  * fault reported to the core (ioasid_report_fault) like hardware would:
  *   -EPERM  blocked or never configured, -ENOENT not mapped, -EACCES-like -EFAULT permission.
  */
-int mock_dma(struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t iova,
-	     unsigned access, hpa_t *out);
+int mock_dma(struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t iova, unsigned access,
+	     hpa_t *out);
 /* Same translation, no TLB, no fault report: what the tables say right now. */
-int mock_translate(const struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid,
-		   uint64_t iova, hpa_t *out, unsigned *prot);
+int mock_translate(const struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t iova, hpa_t *out,
+		   unsigned *prot);
 
 /*
  * Enumerate the leaves of one of our own tables (any format), holes skipped: cb(ia, oa, size,

@@ -231,8 +231,7 @@ TEST(core_map_batch_partial_progress)
 		{ .iova = 0x300000, .gpa = H_DATA_GPA, .length = 0x1000, .prot = IOASID_PROT_READ },
 		{ .iova = 0x200000, .gpa = H_DATA_GPA, .length = 0x1000, .prot = IOASID_PROT_READ },
 	};
-	struct ioasid_map r = { .size = sizeof(r), .num_entries = 3, .entries_gpa = H_ARRAY_GPA,
-				.out_done = 77 };
+	struct ioasid_map r = { .size = sizeof(r), .num_entries = 3, .entries_gpa = H_ARRAY_GPA, .out_done = 77 };
 	uint32_t io;
 	hpa_t h;
 
@@ -497,8 +496,8 @@ TEST(core_fault_queue_overflow)
 	unsigned total = HV_FAULT_QUEUE_LEN + 6;
 
 	for (unsigned i = 0; i < total; i++) {
-		ioasid_report_fault(&env.mock.unit, env.a.rid[0], i & 1, 7, 0x1000ULL * i,
-				    IOASID_FAULT_ACCESS_READ, IOASID_FAULT_REASON_NOT_PRESENT);
+		ioasid_report_fault(&env.mock.unit, env.a.rid[0], i & 1, 7, 0x1000ULL * i, IOASID_FAULT_ACCESS_READ,
+				    IOASID_FAULT_REASON_NOT_PRESENT);
 	}
 	/* an unassigned RID reaches nobody */
 	ioasid_report_fault(&env.mock.unit, 0xdead, false, 0, 0, 0, IOASID_FAULT_REASON_OTHER);

@@ -29,19 +29,19 @@ static void s1_init(struct s1 *s, struct h_guest *hg, uint32_t fmt)
 }
 
 /* x86-64 paging entries (SDM vol. 3 4.5): P, R/W, U/S, A, D, PS. */
-#define X86_P 0x1ULL
+#define X86_P  0x1ULL
 #define X86_RW 0x2ULL
 #define X86_US 0x4ULL
-#define X86_A 0x20ULL
-#define X86_D 0x40ULL
+#define X86_A  0x20ULL
+#define X86_D  0x40ULL
 #define X86_PS 0x80ULL
 /* Arm VMSAv8-64 stage 1 (Arm ARM D8.3): type bits, AP[2] read-only, SH inner, AF. */
-#define ARM_TABLE 0x3ULL
-#define ARM_PAGE 0x3ULL
-#define ARM_BLOCK 0x1ULL
-#define ARM_RDONLY (1ULL << 7)
+#define ARM_TABLE    0x3ULL
+#define ARM_PAGE     0x3ULL
+#define ARM_BLOCK    0x1ULL
+#define ARM_RDONLY   (1ULL << 7)
 #define ARM_SH_INNER (3ULL << 8)
-#define ARM_AF (1ULL << 10)
+#define ARM_AF	     (1ULL << 10)
 
 static uint64_t *s1_slot(struct s1 *s, uint64_t table, uint64_t iova, unsigned lvl)
 {
@@ -88,8 +88,8 @@ static void s1_unmap(struct s1 *s, uint64_t iova, unsigned lvl)
 	*s1_leaf_slot(s, iova, lvl) = 0;
 }
 
-static bool dma_is(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid, uint64_t iova,
-		   unsigned access, uint64_t want_gpa)
+static bool dma_is(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid, uint64_t iova, unsigned access,
+		   uint64_t want_gpa)
 {
 	hpa_t h;
 
@@ -260,8 +260,7 @@ TEST(nested_hostile_guest_table)
 	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x8000000000ULL, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
 	EXPECT_TRUE(dma_is(&env.a, 0, false, 0, 0xc0000000 + H_RAM1_GPA + 0x10, IOASID_FAULT_ACCESS_WRITE,
 			   H_RAM1_GPA + 0x10));
-	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0xc0000000 + 2 * H_RAM_SIZE, IOASID_FAULT_ACCESS_READ, &h),
-		  -ENOENT);
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0xc0000000 + 2 * H_RAM_SIZE, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
 	EXPECT_EQ(h_inv(&env.a, io, IOASID_INV_ALL, 0, 0), 0);
 	EXPECT_EQ(h_check_invariants(&env.a), 0);
 	core_env_fini(&env);

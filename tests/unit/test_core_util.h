@@ -40,8 +40,8 @@ static inline void core_env_fini(struct core_env *env)
 	h_guest_teardown(&env->b);
 }
 
-#define CORE_ENV_QUOTA(env, ndev, quota) \
-	struct core_env env;             \
+#define CORE_ENV_QUOTA(env, ndev, quota)                                                                               \
+	struct core_env env;                                                                                           \
 	ASSERT_EQ(core_env_init(&env, (ndev), (quota)), 0)
 #define CORE_ENV(env, ndev) CORE_ENV_QUOTA(env, ndev, 512)
 

@@ -44,8 +44,8 @@ static int reject(struct vctx *v, uint64_t call, void *req, size_t size, long er
 	int bad = 0;
 
 	if (ret != err) {
-		fprintf(stderr, "    line %d: call %llu returned %ld, expected %ld\n", line,
-			(unsigned long long)call, ret, err);
+		fprintf(stderr, "    line %d: call %llu returned %ld, expected %ld\n", line, (unsigned long long)call,
+			ret, err);
 		bad = 1;
 	}
 	if (h_state_digest(&v->env.a) != da || h_state_digest(&v->env.b) != db) {
@@ -59,8 +59,8 @@ static int reject(struct vctx *v, uint64_t call, void *req, size_t size, long er
 }
 #define REJECT(v, call, req, err) EXPECT_EQ(reject((v), (call), &(req), sizeof(req), (err), __LINE__), 0)
 
-#define VCTX(v)          \
-	struct vctx v;   \
+#define VCTX(v)                                                                                                        \
+	struct vctx v;                                                                                                 \
 	ASSERT_EQ(vctx_init(&v), 0)
 
 TEST(validate_size_rules)
@@ -71,11 +71,17 @@ TEST(validate_size_rules)
 		uint8_t tail[24];
 	} big = { 0 };
 	uint32_t small[4] = { 0 };
-	static const uint32_t v1[] = { 0, sizeof(struct ioasid_get_info), sizeof(struct ioasid_device_list),
-				       sizeof(struct ioasid_alloc), sizeof(struct ioasid_free),
-				       sizeof(struct ioasid_map), sizeof(struct ioasid_unmap),
-				       sizeof(struct ioasid_attach), sizeof(struct ioasid_detach),
-				       sizeof(struct ioasid_invalidate), sizeof(struct ioasid_fault_read) };
+	static const uint32_t v1[] = { 0,
+				       sizeof(struct ioasid_get_info),
+				       sizeof(struct ioasid_device_list),
+				       sizeof(struct ioasid_alloc),
+				       sizeof(struct ioasid_free),
+				       sizeof(struct ioasid_map),
+				       sizeof(struct ioasid_unmap),
+				       sizeof(struct ioasid_attach),
+				       sizeof(struct ioasid_detach),
+				       sizeof(struct ioasid_invalidate),
+				       sizeof(struct ioasid_fault_read) };
 
 	/* smaller than version 1: -EINVAL, for every call */
 	for (uint64_t call = IOASID_CALL_GET_INFO; call <= IOASID_CALL_FAULT_READ; call++) {
@@ -104,8 +110,7 @@ TEST(validate_request_address)
 {
 	VCTX(v);
 	uint64_t da = h_state_digest(&v.env.a);
-	const uint64_t bad[] = { 2 * H_RAM_SIZE, 2 * H_RAM_SIZE + 0x1000, 0xfffffffffffffffcULL,
-				 1ULL << 52 };
+	const uint64_t bad[] = { 2 * H_RAM_SIZE, 2 * H_RAM_SIZE + 0x1000, 0xfffffffffffffffcULL, 1ULL << 52 };
 	struct ioasid_free *f = h_ptr(&v.env.a, 2 * H_RAM_SIZE - 8);
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -138,13 +143,15 @@ TEST(validate_flags_and_reserved)
 	VCTX(v);
 	struct ioasid_get_info gi = { .size = sizeof(gi), .dev_id = v.env.a.dev[0], .flags = 1 };
 	struct ioasid_device_list dl = { .size = sizeof(dl), .flags = 1U << 31 };
-	struct ioasid_alloc al = { .size = sizeof(al), .flags = 1, .kind = IOASID_KIND_PAGING,
-				   .parent = v.env.a.gpa_io, .dev_id = v.env.a.dev[0] };
+	struct ioasid_alloc al = { .size = sizeof(al),
+				   .flags = 1,
+				   .kind = IOASID_KIND_PAGING,
+				   .parent = v.env.a.gpa_io,
+				   .dev_id = v.env.a.dev[0] };
 	struct ioasid_free fr = { .size = sizeof(fr), .flags = 1, .ioasid = v.paging };
 	struct ioasid_map mp = { .size = sizeof(mp), .flags = 1, .ioasid = v.paging };
 	struct ioasid_unmap um = { .size = sizeof(um), .flags = 4, .ioasid = v.paging };
-	struct ioasid_attach at = { .size = sizeof(at), .flags = 2, .dev_id = v.env.a.dev[0],
-				    .ioasid = v.paging };
+	struct ioasid_attach at = { .size = sizeof(at), .flags = 2, .dev_id = v.env.a.dev[0], .ioasid = v.paging };
 	struct ioasid_detach dt = { .size = sizeof(dt), .flags = 2, .dev_id = v.env.a.dev[0] };
 	struct ioasid_invalidate iv = { .size = sizeof(iv), .flags = 1, .ioasid = v.nested };
 	struct ioasid_fault_read fq = { .size = sizeof(fq), .flags = 1 };
@@ -194,8 +201,9 @@ static int map_entry_rejected(struct vctx *v, struct ioasid_map_entry bad, long 
 		bad,
 		{ .iova = 0xa00000, .gpa = H_DATA_GPA, .length = 0x1000, .prot = IOASID_PROT_READ },
 	};
-	struct ioasid_map r = { .size = sizeof(r), .ioasid = v->paging, .num_entries = 3,
-				.entries_gpa = H_ARRAY_GPA, .out_done = 55 };
+	struct ioasid_map r = {
+		.size = sizeof(r), .ioasid = v->paging, .num_entries = 3, .entries_gpa = H_ARRAY_GPA, .out_done = 55
+	};
 	int bad_ret;
 
 	h_put_array(&v->env.a, e, sizeof(e));
@@ -206,7 +214,7 @@ static int map_entry_rejected(struct vctx *v, struct ioasid_map_entry bad, long 
 	}
 	return bad_ret;
 }
-#define MAP_BAD(v, err, ...) \
+#define MAP_BAD(v, err, ...)                                                                                           \
 	EXPECT_EQ(map_entry_rejected((v), (struct ioasid_map_entry){ __VA_ARGS__ }, (err), __LINE__), 0)
 
 TEST(validate_map_entries)
@@ -236,16 +244,17 @@ TEST(validate_map_entries)
 TEST(validate_batch_limits)
 {
 	VCTX(v);
-	struct ioasid_map mp = { .size = sizeof(mp), .ioasid = v.paging,
-				 .num_entries = IOASID_MAX_BATCH + 1, .entries_gpa = H_ARRAY_GPA };
-	struct ioasid_unmap um = { .size = sizeof(um), .ioasid = v.paging, .num_entries = 1,
-				   .entries_gpa = 2 * H_RAM_SIZE - 8 };
-	struct ioasid_invalidate iv = { .size = sizeof(iv), .ioasid = v.nested,
-					.num_entries = 0xffffffffU, .entries_gpa = H_ARRAY_GPA };
-	struct ioasid_device_list dl = { .size = sizeof(dl), .num_devices = 2,
-					 .devices_gpa = 2 * H_RAM_SIZE - 16 };
-	struct ioasid_fault_read fq = { .size = sizeof(fq), .num_records = 0x10000000,
-					.records_gpa = H_ARRAY_GPA };
+	struct ioasid_map mp = {
+		.size = sizeof(mp), .ioasid = v.paging, .num_entries = IOASID_MAX_BATCH + 1, .entries_gpa = H_ARRAY_GPA
+	};
+	struct ioasid_unmap um = {
+		.size = sizeof(um), .ioasid = v.paging, .num_entries = 1, .entries_gpa = 2 * H_RAM_SIZE - 8
+	};
+	struct ioasid_invalidate iv = {
+		.size = sizeof(iv), .ioasid = v.nested, .num_entries = 0xffffffffU, .entries_gpa = H_ARRAY_GPA
+	};
+	struct ioasid_device_list dl = { .size = sizeof(dl), .num_devices = 2, .devices_gpa = 2 * H_RAM_SIZE - 16 };
+	struct ioasid_fault_read fq = { .size = sizeof(fq), .num_records = 0x10000000, .records_gpa = H_ARRAY_GPA };
 
 	REJECT(&v, IOASID_CALL_MAP, mp, -E2BIG);
 	REJECT(&v, IOASID_CALL_UNMAP, um, -EFAULT);
@@ -258,14 +267,13 @@ TEST(validate_batch_limits)
 TEST(validate_unmap_entries)
 {
 	VCTX(v);
-	struct ioasid_unmap um = { .size = sizeof(um), .ioasid = v.paging, .num_entries = 2,
-				   .entries_gpa = H_ARRAY_GPA };
+	struct ioasid_unmap um = {
+		.size = sizeof(um), .ioasid = v.paging, .num_entries = 2, .entries_gpa = H_ARRAY_GPA
+	};
 	struct ioasid_unmap_entry e[2] = { { .iova = 0x100000, .length = 0x1000 } };
 	const struct ioasid_unmap_entry bad[] = {
-		{ .iova = 0x100800, .length = 0x1000 },
-		{ .iova = 0x100000, .length = 0 },
-		{ .iova = 0x100000, .length = 0x800 },
-		{ .iova = 0xfffffffffffff000ULL, .length = 0x2000 },
+		{ .iova = 0x100800, .length = 0x1000 },	  { .iova = 0x100000, .length = 0 },
+		{ .iova = 0x100000, .length = 0x800 },	  { .iova = 0xfffffffffffff000ULL, .length = 0x2000 },
 		{ .iova = 1ULL << 48, .length = 0x1000 },
 	};
 	const long err[] = { -EINVAL, -EINVAL, -EINVAL, -EOVERFLOW, -ERANGE };
@@ -302,11 +310,16 @@ TEST(validate_kind_rules)
 TEST(validate_alloc_rules)
 {
 	VCTX(v);
-	struct ioasid_alloc base = { .size = sizeof(base), .kind = IOASID_KIND_PAGING,
-				     .parent = v.env.a.gpa_io, .dev_id = v.env.a.dev[0] };
-	struct ioasid_alloc nb = { .size = sizeof(nb), .kind = IOASID_KIND_NESTED, .parent = v.env.a.gpa_io,
-				   .dev_id = v.env.a.dev[0], .nested_format = IOASID_FMT_VTD_FL,
-				   .nested_root_gpa = v.root, .nested_levels = 4 };
+	struct ioasid_alloc base = {
+		.size = sizeof(base), .kind = IOASID_KIND_PAGING, .parent = v.env.a.gpa_io, .dev_id = v.env.a.dev[0]
+	};
+	struct ioasid_alloc nb = { .size = sizeof(nb),
+				   .kind = IOASID_KIND_NESTED,
+				   .parent = v.env.a.gpa_io,
+				   .dev_id = v.env.a.dev[0],
+				   .nested_format = IOASID_FMT_VTD_FL,
+				   .nested_root_gpa = v.root,
+				   .nested_levels = 4 };
 	struct ioasid_alloc r;
 
 	r = base, r.kind = 0;
@@ -362,8 +375,9 @@ TEST(validate_alloc_unsupported_format)
 TEST(validate_ioasid_slots_exhausted)
 {
 	VCTX(v);
-	struct ioasid_alloc r = { .size = sizeof(r), .kind = IOASID_KIND_PAGING,
-				  .parent = v.env.a.gpa_io, .dev_id = v.env.a.dev[0] };
+	struct ioasid_alloc r = {
+		.size = sizeof(r), .kind = IOASID_KIND_PAGING, .parent = v.env.a.gpa_io, .dev_id = v.env.a.dev[0]
+	};
 	uint32_t io;
 	long ret = 0;
 	unsigned n = 0;
@@ -380,10 +394,14 @@ TEST(validate_ioasid_slots_exhausted)
 TEST(validate_attach_rules)
 {
 	VCTX(v);
-	struct ioasid_attach at = { .size = sizeof(at), .flags = IOASID_ATTACH_PASID,
-				    .dev_id = v.env.a.dev[0], .pasid = 256, .ioasid = v.paging };
-	struct ioasid_detach dt = { .size = sizeof(dt), .flags = IOASID_ATTACH_PASID,
-				    .dev_id = v.env.a.dev[0], .pasid = 1U << 31 };
+	struct ioasid_attach at = { .size = sizeof(at),
+				    .flags = IOASID_ATTACH_PASID,
+				    .dev_id = v.env.a.dev[0],
+				    .pasid = 256,
+				    .ioasid = v.paging };
+	struct ioasid_detach dt = {
+		.size = sizeof(dt), .flags = IOASID_ATTACH_PASID, .dev_id = v.env.a.dev[0], .pasid = 1U << 31
+	};
 
 	REJECT(&v, IOASID_CALL_ATTACH, at, -ERANGE); /* pasid_bits = 8 */
 	REJECT(&v, IOASID_CALL_DETACH, dt, -ERANGE);
@@ -405,13 +423,14 @@ TEST(validate_attach_rules)
 static int inv_entry_rejected(struct vctx *v, struct ioasid_inv_entry bad, long err, int line)
 {
 	struct ioasid_inv_entry e[2] = { { .type = IOASID_INV_ALL }, bad };
-	struct ioasid_invalidate r = { .size = sizeof(r), .ioasid = v->nested, .num_entries = 2,
-				       .entries_gpa = H_ARRAY_GPA };
+	struct ioasid_invalidate r = {
+		.size = sizeof(r), .ioasid = v->nested, .num_entries = 2, .entries_gpa = H_ARRAY_GPA
+	};
 
 	h_put_array(&v->env.a, e, sizeof(e));
 	return reject(v, IOASID_CALL_INVALIDATE, &r, sizeof(r), err, line);
 }
-#define INV_BAD(v, err, ...) \
+#define INV_BAD(v, err, ...)                                                                                           \
 	EXPECT_EQ(inv_entry_rejected((v), (struct ioasid_inv_entry){ __VA_ARGS__ }, (err), __LINE__), 0)
 
 TEST(validate_invalidate_entries)
