@@ -604,3 +604,78 @@ TEST(core_unmap_while_detached_still_flushes)
 	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x100000, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
 	core_env_fini(&env);
 }
+
+/*
+ * A guest whose devices sit behind two IOMMUs with different table formats (VT-d second-level
+ * and Arm stage 2, 39-bit): one GPA table per format, both giving the same translation; a PAGING
+ * IOASID built for one IOMMU cannot be attached behind the other.
+ */
+TEST(core_two_iommu_formats)
+{
+	struct ioasid_dev_caps c1 = h_default_caps();
+	struct mock_iommu m1;
+	struct mock_iommu *mocks[2];
+	struct core_env env;
+	struct ioasid *gio;
+	uint32_t io;
+	hpa_t h0, h1;
+
+	ASSERT_EQ(core_env_init(&env, 0, 64), 0);
+	h_guest_teardown(&env.a);
+	c1.paging_fmt = PT_FMT_ARM_S2;
+	c1.ia_bits = 39;
+	mock_iommu_init(&m1, "mock1", &c1);
+	mocks[0] = &env.mock;
+	mocks[1] = &m1;
+	ASSERT_EQ(h_guest_setup_ex(&env.a, 1, mocks, 2, 0x10, 64, NULL, NULL), 0);
+	gio = env.a.g.gpa_io;
+	EXPECT_TRUE(gio->hw[PT_FMT_VTD_SL].valid);
+	EXPECT_TRUE(gio->hw[PT_FMT_ARM_S2].valid);
+	EXPECT_NE(gio->hw[PT_FMT_VTD_SL].domain, gio->hw[PT_FMT_ARM_S2].domain);
+	ASSERT_EQ(h_dma(&env.a, 0, false, 0, H_RAM1_GPA + 0x42000, IOASID_FAULT_ACCESS_WRITE, &h0), 0);
+	ASSERT_EQ(h_dma(&env.a, 1, false, 0, H_RAM1_GPA + 0x42000, IOASID_FAULT_ACCESS_WRITE, &h1), 0);
+	EXPECT_EQ(hpa_val(h0), hpa_val(h1));
+	EXPECT_EQ(hpa_val(h0), hpa_val(h_hpa(&env.a, H_RAM1_GPA + 0x42000)));
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &io), 0);
+	EXPECT_EQ(h_attach(&env.a, 1, false, 0, io), -EOPNOTSUPP);
+	EXPECT_EQ(h_attach(&env.a, 0, false, 0, io), 0);
+	/* a PAGING IOASID for the 39-bit IOMMU refuses IOVAs beyond 2^39 */
+	ASSERT_EQ(h_alloc_paging(&env.a, 1, &io), 0);
+	EXPECT_EQ(h_map(&env.a, io, 1ULL << 39, H_DATA_GPA, 0x1000, IOASID_PROT_READ), -ERANGE);
+	EXPECT_EQ(h_map(&env.a, io, (1ULL << 39) - 0x1000, H_DATA_GPA, 0x1000, IOASID_PROT_READ), 0);
+	ASSERT_EQ(h_attach(&env.a, 1, false, 0, io), 0);
+	ASSERT_EQ(h_dma(&env.a, 1, false, 0, (1ULL << 39) - 0x1000, IOASID_FAULT_ACCESS_READ, &h1), 0);
+	EXPECT_EQ(hpa_val(h1), hpa_val(h_hpa(&env.a, H_DATA_GPA)));
+	EXPECT_EQ(h_check_invariants(&env.a), 0);
+	core_env_fini(&env);
+}
+
+/* Splitting a superpage needs a table page: with the quota full, UNMAP fails and changes nothing. */
+TEST(core_split_needs_quota)
+{
+	CORE_ENV_QUOTA(env, 1, 3);
+	struct ioasid_unmap_entry e = { .iova = 0x40000000ULL + 0x5000, .length = 0x1000 };
+	struct ioasid_unmap r = { .size = sizeof(r), .num_entries = 1, .entries_gpa = H_ARRAY_GPA };
+	uint64_t digest;
+	uint32_t io;
+	hpa_t h;
+
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &io), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, io), 0);
+	/* root + one table per level down to the 2 MiB leaf: the quota of 3 is now used up */
+	ASSERT_EQ(h_map(&env.a, io, 0x40000000ULL, 0, SZ_2M, IOASID_PROT_READ), 0);
+	EXPECT_EQ(env.a.g.quota.used_pages, 3);
+	digest = h_state_digest(&env.a);
+	h_put_array(&env.a, &e, sizeof(e));
+	r.ioasid = io;
+	EXPECT_EQ(h_call(&env.a, IOASID_CALL_UNMAP, &r, sizeof(r)), -EDQUOT);
+	EXPECT_EQ(r.out_done, 0);
+	EXPECT_EQ(r.out_unmapped, 0);
+	EXPECT_EQ(h_state_digest(&env.a), digest);
+	ASSERT_EQ(h_dma(&env.a, 0, false, 0, 0x40005000ULL, IOASID_FAULT_ACCESS_READ, &h), 0);
+	EXPECT_EQ(hpa_val(h), hpa_val(h_hpa(&env.a, 0x5000)));
+	/* unmapping the whole superpage needs nothing and works */
+	EXPECT_EQ(h_unmap(&env.a, io, 0x40000000ULL, SZ_2M, NULL), 0);
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x40005000ULL, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
+	core_env_fini(&env);
+}
