@@ -19,7 +19,10 @@
  *   9. the live tables, walked in software as the hardware would, agree with where DMA landed;
  *      where the unit has PASIDs, an ATTACH with a PASID other than RID_PASID installs a PASID
  *      entry that walks to the right pages (no QEMU 10 device can issue PASID-tagged DMA, so
- *      the walk is the proof), and DETACH of that PASID removes it.
+ *      the walk is the proof), and DETACH of that PASID removes it;
+ *  10. take-over of a unit left translating with queued invalidation on (as firmware could
+ *      leave it): translation stays on throughout and afterwards all DMA is blocked and
+ *      reported, including the device's previously working route.
  * Each scenario ends with "vtd scenario N (...): PASS|FAIL"; tests/qemu/run.py expects them.
  */
 #include <string.h>
@@ -577,6 +580,35 @@ static bool sc9_walk(uint32_t a, unsigned pasid_bits)
 	return scenario_end(9, "live tables walked, PASID attach", ok);
 }
 
+static bool sc10_takeover(void)
+{
+	uint32_t gsts0 = mmio_read32(st.u->regs + VTD_GSTS_REG), gsts1;
+	bool ok = true;
+	unsigned n;
+	int ret;
+
+	/* The device's route through scenario 8's NESTED IOASID works before. */
+	memset(gptr(OFF_N2), 0, XFER);
+	ok &= ST_CHECK(dma_out(IOVA_NESTED) == 0 && same(OFF_N2, XFER, 0x88), "DMA works before");
+	ok &= ST_CHECK((gsts0 & VTD_GSTS_TES) && (gsts0 & VTD_GSTS_QIES),
+		       "unit live: GSTS %#x (TE and QI on)", gsts0);
+	ret = vtd_debug_retakeover(st.u);
+	gsts1 = mmio_read32(st.u->regs + VTD_GSTS_REG);
+	ok &= ST_CHECK(ret == 0, "take-over of the live unit (%d)", ret);
+	ok &= ST_CHECK((gsts1 & VTD_GSTS_TES) && (gsts1 & VTD_GSTS_QIES),
+		       "translation and QI on afterwards: GSTS %#x", gsts1);
+	memset(gptr(OFF_N2), 0xee, XFER);
+	faults_reset();
+	ok &= ST_CHECK(dma_out(IOVA_NESTED) == 0, "device write after the take-over");
+	n = vtd_poll_faults();
+	ok &= ST_CHECK(n >= 1 && st.u->last_fault.reason == VTD_FR_ROOT_NOT_PRESENT &&
+			       st.u->last_fault.addr == IOVA_NESTED,
+		       "blocked: fault reason %#x (root entry not present) at %#llx",
+		       st.u->last_fault.reason, (unsigned long long)st.u->last_fault.addr);
+	ok &= ST_CHECK(((uint8_t *)gptr(OFF_N2))[0] == 0xee, "memory untouched");
+	return scenario_end(10, "take-over of a live unit blocks everything", ok);
+}
+
 static int selftest_vtd(const struct bootinfo *bi)
 {
 	struct hv_mem_region region;
@@ -640,6 +672,7 @@ static int selftest_vtd(const struct bootinfo *bi)
 	ok &= sc7_superpage();
 	ok &= sc8_nested();
 	ok &= sc9_walk(a, gi.out_pasid_bits);
+	ok &= sc10_takeover(); /* last: leaves the guest's routes blocked behind the core's back */
 	pr_info("vtd selftest: %llu faults handled, %llu overflows",
 		(unsigned long long)st.u->nr_faults, (unsigned long long)st.u->nr_overflows);
 	return ok ? 0 : -EIO;

@@ -225,7 +225,7 @@ CASES += [
 
 # VT-d end to end (hv/selftest_vtd.c, docs/VTD.md): edu DMA through the real IOASID core, in
 # each mode the QEMU model offers. "qemu_args" are added to the machine's arguments.
-VTD_SCENARIOS = [r"^\[INF\] vtd scenario %d \(.*\): PASS$" % i for i in range(10)]
+VTD_SCENARIOS = [r"^\[INF\] vtd scenario %d \(.*\): PASS$" % i for i in range(11)]
 
 
 def vtd_case(name, qemu_args, mode_line):

@@ -469,6 +469,26 @@ int vtd_init(void)
 	return (int)vtd_nr;
 }
 
+/*
+ * Test hook: take the unit over again as if firmware had left it running with translation and
+ * queued invalidation on (what OVMF never does, so the take-over path is otherwise untested).
+ * The old tables are abandoned, not freed: the core still owns its page tables.
+ */
+int vtd_debug_retakeover(struct vtd_unit *u)
+{
+	struct vtd_root_entry *root = page_alloc(0);
+
+	if (root == NULL) {
+		return -ENOMEM;
+	}
+	u->root = root;
+	for (unsigned i = 0; i < ARRAY_SIZE(u->ctx); i++) {
+		u->ctx[i] = NULL;
+	}
+	arch_dcache_clean(root, HV_PAGE_SIZE);
+	return vtd_unit_up(u);
+}
+
 unsigned vtd_nr_units(void)
 {
 	return vtd_nr;

@@ -87,6 +87,8 @@ bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid);
  */
 int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out,
 		   unsigned *prot);
+/* Test hook: redo the take-over on a live unit (TE and QI on), as from firmware. */
+int vtd_debug_retakeover(struct vtd_unit *u);
 struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid, uint32_t pasid);
 
 /* internal, shared between vtd.c and vtd_tables.c */
