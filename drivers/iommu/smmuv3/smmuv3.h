@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SMMUv3 driver's unit state and its interface to the rest of the hypervisor (platform
+ * bring-up, self-tests). The IOASID core talks to a unit only through unit->iommu.ops
+ * (ioasid/backend.h). docs/SMMUV3.md describes the design.
+ */
+#ifndef SMMUV3_H
+#define SMMUV3_H
+
+#include <hv/types.h>
+
+#include "drivers/iommu/smmuv3/smmuv3_enc.h"
+#include "ioasid/backend.h"
+#include "ioasid/lock.h"
+
+#define SMMUV3_MAX_UNITS 2
+#define SMMUV3_MAX_ROUTES 32      /* StreamIDs with a non-default STE we remember */
+#define SMMUV3_MAX_TAGS 128       /* IOTLB tags (ASID/VMID) ever installed, for flushes */
+#define SMMUV3_CD_PER_PAGE 64     /* 64-byte CDs in one 4 KiB pool page */
+#define SMMUV3_MAX_NEST_POOLS 8   /* CD pages mapped into guest stage-2 tables (nested) */
+#define SMMUV3_SPLIT 8            /* 2-level stream table: 256 STEs (16 KiB) per L2 table */
+
+/* Which translation stage single-stage tables use ("smmuv3.stage=1|2" on the command line). */
+enum smmuv3_stage_pref {
+	SMMUV3_STAGE_AUTO = 0,    /* stage 2 if present (plus hardware nesting), else stage 1 */
+	SMMUV3_STAGE_1,           /* stage-1 only STEs; NESTED is shadowed */
+	SMMUV3_STAGE_2,           /* stage-2 only STEs; NESTED is shadowed */
+};
+
+struct smmuv3_opts {
+	enum smmuv3_stage_pref stage;
+	bool force_linear;        /* linear stream table even if 2-level is supported */
+};
+
+/* A page of CDs. Nested pools are also mapped read-only into one guest stage-2 table. */
+struct smmuv3_cd_pool {
+	struct smmu_cd *cds;
+	uint64_t used;            /* bitmap of slots */
+	const struct pt_table *s2; /* nested: the stage-2 table the page is mapped into */
+	uint64_t ipa;             /* nested: the IPA of the page in that table */
+};
+
+enum smmuv3_tag_kind { SMMUV3_TAG_VMID = 1, SMMUV3_TAG_ASID };
+
+/* An IOTLB tag the unit may hold entries for: the core's domain -> (VMID) or (VMID, ASID). */
+struct smmuv3_tag {
+	bool used;
+	enum smmuv3_tag_kind kind;
+	uint32_t domain;
+	uint16_t vmid;
+	bool nest_parent;         /* a VMID under nested STEs: S2 changes also drop S1+S2 entries */
+};
+
+/* What is installed for one StreamID. */
+struct smmuv3_route {
+	bool used;
+	uint32_t sid;
+	unsigned config;          /* STE_CONFIG_* */
+	uint32_t domain;          /* the core's domain of the outermost tag (ASID for S1/nested) */
+	struct smmuv3_cd_pool *pool; /* S1/nested: the CD's pool and slot */
+	unsigned cd_slot;
+};
+
+struct smmuv3_unit {
+	struct hv_iommu iommu;    /* what the IOASID core holds; iommu.priv = this */
+	char name[16];
+	uintptr_t regs;
+	hpa_t base;
+	uint32_t idr[6];
+	uint32_t aidr;
+	/* decoded features (IDR0..IDR5) */
+	bool s1p, s2p, coherent, ril, st_2lvl, hyp;
+	unsigned sid_bits, ssid_bits, asid_bits, vmid_bits, oas_enc, oas_bits;
+	/* chosen configuration */
+	enum pt_format paging_fmt;
+	bool hw_nesting;
+	unsigned ia_bits;
+	/* stream table (spec 3.3): linear or 2-level */
+	bool linear;
+	unsigned st_log2;         /* StreamIDs covered: 2^st_log2 */
+	struct smmu_ste *strtab;  /* linear */
+	uint64_t *l1;             /* 2-level: descriptors */
+	struct smmu_ste **l2;     /* 2-level: L2 tables by L1 index (NULL: SPAN=0, aborts) */
+	unsigned l1_nr;
+	/* command queue (spec 3.5) */
+	hv_spinlock_t cmdq_lock;  /* innermost driver lock: one submitter at a time */
+	struct smmu_cmd *cmdq;
+	unsigned cmdq_lg;
+	uint64_t cmdq_prod;       /* entries ever produced (the hardware index is its low bits) */
+	bool cmdq_dead;           /* a sync timed out: refuse more work */
+	/* event queue (spec 3.5, 7) */
+	hv_spinlock_t evtq_lock;
+	struct smmu_evt *evtq;
+	unsigned evtq_lg;
+	uint32_t evtq_cons;       /* index with wrap bit, plus OVACKFLG in bit 31 */
+	/* bookkeeping */
+	struct smmuv3_cd_pool host_cds;
+	struct smmuv3_cd_pool nest_cds[SMMUV3_MAX_NEST_POOLS];
+	struct smmuv3_route routes[SMMUV3_MAX_ROUTES];
+	struct smmuv3_tag tags[SMMUV3_MAX_TAGS];
+	/* statistics, and the last event for self-tests */
+	uint64_t nr_events, nr_delivered, nr_merged, nr_overflows, nr_gerrors, nr_cmd_errors;
+	struct smmu_event last_event;
+	uint64_t nr_last_merged;
+};
+
+/*
+ * Find the SMMUs, take each one over from firmware and leave it enabled with every stream
+ * aborting. Idempotent. Returns the number of units up, or a negative error if none came up.
+ */
+int smmuv3_init(const struct smmuv3_opts *opts);
+unsigned smmuv3_nr_units(void);
+struct smmuv3_unit *smmuv3_unit_get(unsigned i);
+/* Parse "smmuv3.stage=1|2" and "smmuv3.linear" from a command line. */
+void smmuv3_opts_from_cmdline(const char *cmdline, struct smmuv3_opts *o);
+
+/*
+ * Drain every unit's event queue: decode, deliver to the IOASID core (ioasid_report_fault),
+ * advance EVENTQ_CONS; check GERROR. Returns the number of events consumed (merged repeats of
+ * the same fault included). Called by tests and, later, by the event interrupt.
+ */
+unsigned smmuv3_poll_events(void);
+/* Report and acknowledge active global errors (toggle semantics, spec 7.5); count them. */
+uint32_t smmuv3_check_gerror(struct smmuv3_unit *u);
+
+/* Test hook: a copy of the STE the hardware would use for sid; false if there is none. */
+bool smmuv3_debug_ste(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *out);
+
+/* internal, shared between smmuv3.c and smmuv3_ste.c */
+int smmuv3_cmds(struct smmuv3_unit *u, const struct smmu_cmd *c, unsigned n);
+int smmuv3_strtab_init(struct smmuv3_unit *u, bool force_linear);
+struct smmu_ste *smmuv3_ste_ptr(struct smmuv3_unit *u, uint32_t sid, bool alloc, bool *fresh_l2);
+void smmuv3_sync_to_device(const struct smmuv3_unit *u, const void *p, size_t len);
+extern const struct ioasid_backend_ops smmuv3_backend_ops;
+
+#endif /* SMMUV3_H */
