@@ -9,3 +9,4 @@ test_core_SRCS := $(sort $(wildcard tests/unit/test_core*.c)) $(CORE_TEST_LIBS)
 
 UNIT_TESTS += test_abi
 test_abi_SRCS := tests/unit/test_abi.c lib/strerror.c
+test_core_CFLAGS := -pthread
