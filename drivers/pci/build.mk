@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+# PCI enumeration over ECAM and DMAR scope resolution, every arch.
+HV_SRCS += drivers/pci/pci.c

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PCI discovery (drivers/pci): ECAM configuration access and a bounded enumeration of every
+ * segment and bus the MCFG describes, decoded into plain structs the IOMMU drivers and the
+ * partition configuration consume.
+ *
+ *   pci_enumerate(pci, acpi)          every function: IDs, class, header type, BARs (sized with
+ *                                     decode disabled), capabilities, bridge bus numbers
+ *   pci_resolve_dmar_scopes(acpi, pci) DMAR device-scope paths -> BDFs (VT-d 8.3.2)
+ *   pci_log(pci)                      "pci 0000:00:01.0 1234:11e8 class 00ff00 rev 10" lines
+ *
+ * Configuration space goes through struct pci_cfg_ops: the default reads and writes ECAM with
+ * the MMIO accessors; host tests install a fake that models BAR sizing.
+ *
+ * Specifications: PCI Express Base 6.0 (7.2.2 ECAM, 7.5.1 type 0/1 headers, 7.5.1.2.1 BAR
+ * sizing, 7.5.3 PCIe capability, 7.6 extended capabilities, 10.5.1 ATS, 6.20 PASID, 10.5.2 PRI),
+ * PCI Local Bus 3.0 6.8 (MSI), 6.8.2 (MSI-X).
+ */
+#ifndef HV_PCI_H
+#define HV_PCI_H
+
+#include <hv/acpi.h>
+#include <hv/types.h>
+
+#define PCI_MAX_DEVS 128
+#define PCI_NR_BARS 6
+
+/* Type 0/1 header (PCIe 7.5.1). */
+#define PCI_VENDOR_ID 0x00
+#define PCI_DEVICE_ID 0x02
+#define PCI_COMMAND 0x04
+# define PCI_COMMAND_IO (1u << 0)
+# define PCI_COMMAND_MEM (1u << 1)
+# define PCI_COMMAND_MASTER (1u << 2)
+#define PCI_STATUS 0x06
+# define PCI_STATUS_CAP_LIST (1u << 4)
+#define PCI_CLASS_REV 0x08 /* revision in 7:0, class code in 31:8 */
+#define PCI_HEADER_TYPE 0x0e
+# define PCI_HEADER_MULTI (1u << 7)
+# define PCI_HEADER_MASK 0x7f
+#define PCI_BAR0 0x10
+# define PCI_BAR_IO (1u << 0)
+# define PCI_BAR_MEM_TYPE_MASK (3u << 1)
+# define PCI_BAR_MEM_64 (2u << 1)
+# define PCI_BAR_PREFETCH (1u << 3)
+#define PCI_PRIMARY_BUS 0x18 /* type 1: primary, secondary, subordinate bus numbers */
+#define PCI_SECONDARY_BUS 0x19
+#define PCI_SUBORDINATE_BUS 0x1a
+#define PCI_CAP_PTR 0x34
+#define PCI_CFG_SIZE 0x1000
+#define PCI_EXT_CAP_START 0x100
+
+/* Capability IDs (PCI Code and ID Assignment 1.x, 2 and 3). */
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_EXP 0x10
+#define PCI_CAP_ID_MSIX 0x11
+#define PCI_EXT_CAP_ID_ATS 0x0f
+#define PCI_EXT_CAP_ID_PRI 0x13
+#define PCI_EXT_CAP_ID_PASID 0x1b
+
+#define PCI_BAR_F_IO (1u << 0)
+#define PCI_BAR_F_64 (1u << 1)
+#define PCI_BAR_F_PREFETCH (1u << 2)
+struct pci_bar {
+	uint64_t base; /* as programmed by the firmware (address bits only) */
+	uint64_t size; /* 0: BAR not implemented */
+	uint8_t flags; /* PCI_BAR_F_* */
+};
+
+struct pci_dev {
+	uint16_t segment;
+	uint8_t bus;
+	uint8_t devfn; /* device << 3 | function */
+	uint16_t vendor;
+	uint16_t device;
+	uint32_t class_code; /* base class, sub-class, prog-if */
+	uint8_t revision;
+	uint8_t header_type; /* 0 endpoint, 1 PCI-to-PCI bridge */
+	bool multifunction;
+	uint8_t sec_bus; /* type 1 only */
+	uint8_t sub_bus;
+	struct pci_bar bars[PCI_NR_BARS]; /* a 64-bit BAR fills bars[i]; bars[i+1] is unused */
+	/* Capability offsets in configuration space, 0 if absent. */
+	uint8_t cap_msi;
+	uint8_t cap_msix;
+	uint8_t cap_exp;
+	uint8_t pcie_type; /* PCIe capability device/port type (7.5.3.2), if cap_exp */
+	uint16_t msix_table_size; /* MSI-X vectors */
+	uint16_t ecap_ats;
+	uint16_t ecap_pasid;
+	uint16_t ecap_pri;
+	bool cap_list_bad; /* the capability list was cut short (loop or bad pointer) */
+};
+
+struct pci_info {
+	unsigned nr_devs;
+	unsigned nr_dropped; /* functions found beyond PCI_MAX_DEVS */
+	unsigned nr_segments;
+	struct pci_dev devs[PCI_MAX_DEVS];
+};
+
+extern struct pci_info hv_pci;
+
+/* Configuration-space accessors: addr is the ECAM byte address; width is 1, 2 or 4. */
+struct pci_cfg_ops {
+	uint32_t (*read)(void *ctx, uint64_t addr, unsigned width);
+	void (*write)(void *ctx, uint64_t addr, unsigned width, uint32_t val);
+	void *ctx;
+};
+
+/* Replace the ECAM accessors (host tests); NULL restores the MMIO default. */
+void pci_set_cfg_ops(const struct pci_cfg_ops *ops);
+
+/*
+ * Enumerate every bus of every MCFG window: maps each window with arch_map_mmio(), probes
+ * functions 0-7 of devices 0-31 (functions 1-7 only when function 0 is multi-function), and
+ * decodes each found function. 0, -ENODEV if there is no MCFG, or arch_map_mmio()'s error.
+ * pci is cleared first.
+ */
+int pci_enumerate(struct pci_info *pci, const struct acpi_info *acpi);
+
+/* The function at (segment, bus, devfn), or NULL. */
+const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus,
+			       uint8_t devfn);
+
+/* The first function with these IDs, or NULL. */
+const struct pci_dev *pci_find_id(const struct pci_info *pci, uint16_t vendor, uint16_t device);
+
+/*
+ * Resolve each DMAR PCI device scope (VT-d 8.3.2): start at start_bus, and for every hop but
+ * the last, find the bridge at (bus, dev, fn) and continue on its secondary bus. Scopes whose
+ * path leads nowhere stay unresolved (logged at warning level). Returns how many resolved.
+ */
+unsigned pci_resolve_dmar_scopes(struct acpi_info *acpi, const struct pci_info *pci);
+
+/* Configuration-space access for drivers (the edu self-test enables bus mastering). */
+uint32_t pci_cfg_read(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn,
+		      uint16_t off, unsigned width);
+int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn,
+		  uint16_t off, unsigned width, uint32_t val);
+
+void pci_log(const struct pci_info *pci);
+
+#endif /* HV_PCI_H */
