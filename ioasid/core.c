@@ -17,6 +17,8 @@
  * A driver's fault handler therefore never takes a guest lock, so it cannot deadlock against a
  * hypercall that is waiting on that driver's invalidation.
  */
+#include <string.h>
+
 #include <hv/bits.h>
 #include <hv/check.h>
 #include <hv/errno.h>
@@ -223,7 +225,8 @@ int hv_guest_init(struct hv_guest *g, const struct hv_guest_config *cfg)
 	if (slot < 0) {
 		return -ENOSPC;
 	}
-	*g = (struct hv_guest){ 0 };
+	/* memset, not a compound literal: no 20 KiB temporary on a small hypervisor stack */
+	memset(g, 0, sizeof(*g));
 	g->scratch = page_alloc(0);
 	if (g->scratch == NULL) {
 		return -ENOMEM;
