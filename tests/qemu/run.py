@@ -269,6 +269,48 @@ for _name, _args, _mode in [
                      r"^\[INF\] vtd scenario 9 \(live tables walked, PASID attach\): PASS"]
     CASES.append(_c)
 
+# SMMUv3 end to end (hv/selftest_smmuv3.c, docs/SMMUV3.md): edu DMA through the real IOASID
+# core with stage-2, stage-1 and nested STEs on virt, and the S1-only SMMU of virt-9.1.
+SMMUV3_SCENARIOS = [r"^\[INF\] smmuv3 scenario %d \(.*\): PASS$" % i for i in range(9)]
+
+
+def smmuv3_case(name, cmdline, qemu_args, mode_line, nested_line):
+    return {
+        "name": name,
+        "arch": "arm64",
+        "cmdline": "selftest=smmuv3" + cmdline,
+        "qemu_args": qemu_args,
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] smmuv3: smmu0 at 0x9050000: IDR0 0x[0-9a-f]+ IDR1",
+                   r"^\[INF\] smmuv3: smmu0: stages( S1)?( S2)?, SID 16 bits, SSID 0 bits",
+                   r"smmuv3: smmu0: enabled \(firmware CR0 was (0|0x[0-9a-f]+)\), all streams abort",
+                   r"before any attach, a device write to RAM is aborted \(abort STE\): ok",
+                   r"smmuv3: smmu0: event F_TRANSLATION \(0x10\) sid 0x8 write addr 0x20000000 ",
+                   r"smmuv3: smmu0: event F_PERMISSION \(0x13\) sid 0x8 write addr 0x10100000 ",
+                   mode_line, nested_line,
+                   ] + SMMUV3_SCENARIOS + [r"^\[INF\] selftest smmuv3: PASS"],
+        "forbid": NO_TROUBLE + [r"event queue overflow", r"C_BAD_", r"smmu0: command error"],
+    }
+
+
+CASES += [
+    smmuv3_case("arm64-smmuv3-s2-nested", "", [],
+                r"smmuv3 selftest: stage-2 STEs for single-stage tables, NESTED by hardware "
+                r"nesting \(S1\+S2 STEs\), 2-level stream table",
+                r"smmuv3 scenario 8 \(NESTED, hardware nesting\): PASS"),
+    smmuv3_case("arm64-smmuv3-s1", " smmuv3.stage=1", [],
+                r"smmuv3 selftest: stage-1 STEs for single-stage tables, NESTED shadowed",
+                r"smmuv3 scenario 8 \(NESTED, shadowed\): PASS"),
+    smmuv3_case("arm64-smmuv3-s2-linear", " smmuv3.stage=2 smmuv3.linear", [],
+                r"smmuv3 selftest: stage-2 STEs for single-stage tables, NESTED shadowed, "
+                r"linear stream table",
+                r"smmuv3 scenario 8 \(NESTED, shadowed\): PASS"),
+    smmuv3_case("arm64-smmuv3-virt91", "",
+                ["-M", "virt-9.1,virtualization=on,gic-version=3,iommu=smmuv3"],
+                r"smmuv3 selftest: stage-1 STEs for single-stage tables, NESTED shadowed",
+                r"smmuv3 scenario 8 \(NESTED, shadowed\): PASS"),
+]
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 
