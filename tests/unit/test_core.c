@@ -679,3 +679,32 @@ TEST(core_split_needs_quota)
 	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x40005000ULL, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
 	core_env_fini(&env);
 }
+
+/*
+ * All-or-nothing across host chunks: the second chunk of a region-spanning MAP needs a table the
+ * quota cannot pay for; the first chunk, already mapped, is taken back out and flushed.
+ */
+TEST(core_map_second_chunk_fails_undoes_first)
+{
+	CORE_ENV_QUOTA(env, 1, 4);
+	uint64_t iova = 0x40000000ULL + SZ_2M - 0x1000;
+	uint64_t flushes;
+	uint32_t io;
+	hpa_t h;
+
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &io), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, io), 0);
+	EXPECT_EQ(env.a.g.quota.used_pages, 1);
+	flushes = env.mock.nr_flush_calls;
+	/*
+	 * chunk 1: GPA [4M-4K, 4M) at IOVA 1G+2M-4K needs three new tables (1 GiB, 2 MiB and 4 KiB
+	 * levels), using up the quota; chunk 2 at IOVA 1G+2M needs another 4 KiB-level table
+	 */
+	EXPECT_EQ(h_map(&env.a, io, iova, H_RAM1_GPA - 0x1000, 0x2000, IOASID_PROT_READ), -EDQUOT);
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, iova, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, iova + 0x1000, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
+	EXPECT_EQ(env.a.g.quota.used_pages, 1);
+	EXPECT_EQ(env.mock.nr_flush_calls - flushes, 1);
+	EXPECT_EQ(h_check_invariants(&env.a), 0);
+	core_env_fini(&env);
+}
