@@ -303,6 +303,27 @@ static void build_batch(struct in *main_in, struct h_guest *hg, uint64_t call, u
 	h_put_array(hg, buf, sizeof(buf));
 }
 
+/*
+ * A failed request changes nothing: every failure of the single-object calls, and the
+ * validation failures of the batched ones (their resource failures may leave earlier entries
+ * applied, by design).
+ */
+static bool must_be_unchanged(uint64_t call, long ret)
+{
+	if (ret == 0) {
+		return false;
+	}
+	switch (call) {
+	case IOASID_CALL_MAP:
+	case IOASID_CALL_UNMAP:
+	case IOASID_CALL_INVALIDATE:
+		return ret == -EINVAL || ret == -ENOENT || ret == -EPERM || ret == -EFAULT || ret == -EOVERFLOW ||
+		       ret == -ERANGE || (ret == -E2BIG && call != IOASID_CALL_INVALIDATE);
+	default:
+		return true;
+	}
+}
+
 /* Chunk layout: call, n, shape, [extra n], then the call's fields in the order drawn below. */
 static void op_call(struct in *in, struct in *main_in, unsigned gi)
 {
@@ -312,6 +333,7 @@ static void op_call(struct in *in, struct in *main_in, unsigned gi)
 	uint32_t n = take8(in) % 6;
 	uint8_t shape = take8(in);
 	size_t size = 0;
+	uint64_t digest;
 	long ret;
 
 	memset(req, 0, sizeof(req));
@@ -424,6 +446,7 @@ static void op_call(struct in *in, struct in *main_in, unsigned gi)
 	if (take8(in) % 16 == 15) {
 		req_gpa = pick_gpa(in);
 	}
+	digest = h_state_digest(hg);
 	if (req_gpa == H_MBOX_GPA) {
 		ret = h_call(hg, call, req, sizeof(req));
 	} else {
@@ -433,6 +456,10 @@ static void op_call(struct in *in, struct in *main_in, unsigned gi)
 		ret = ioasid_dispatch(&hg->g, call, gpa(req_gpa));
 	}
 	fz_stat(call, ret);
+	if (must_be_unchanged(call, ret) && h_state_digest(hg) != digest) {
+		fprintf(stderr, "call %llu failed with %ld but changed state\n", (unsigned long long)call, ret);
+		abort();
+	}
 	if (ret == 0 && call == IOASID_CALL_ALLOC && req_gpa == H_MBOX_GPA) {
 		remember(gi, ((struct ioasid_alloc *)req)->out_ioasid);
 	}
