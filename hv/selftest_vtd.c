@@ -22,7 +22,10 @@
  *      the walk is the proof), and DETACH of that PASID removes it;
  *  10. take-over of a unit left translating with queued invalidation on (as firmware could
  *      leave it): translation stays on throughout and afterwards all DMA is blocked and
- *      reported, including the device's previously working route.
+ *      reported, including the device's previously working route;
+ *  11. (only with a second edu device) fault overflow: a fault from the second device while
+ *      the first one's record is pending cannot be recorded (QEMU has one FRCD); FSTS.PFO is
+ *      counted by the driver and the pending record is still delivered.
  * Each scenario ends with "vtd scenario N (...): PASS|FAIL"; tests/qemu/run.py expects them.
  */
 #include <string.h>
@@ -88,7 +91,8 @@ static struct st_ctx {
 
 /* ---- PCI fallback (see ST_ECAM_BASE) ---- */
 
-static int st_find_edu(uint16_t *bdf, hpa_t *bar0)
+/* The nth (0-based) edu function on bus 0: enables memory decoding and bus mastering. */
+static int st_find_edu(unsigned nth, uint16_t *bdf, hpa_t *bar0)
 {
 	int ret = arch_map_mmio(hpa(ST_ECAM_BASE), 1ULL << 20); /* bus 0 */
 
@@ -100,7 +104,7 @@ static int st_find_edu(uint16_t *bdf, hpa_t *bar0)
 		uint32_t id = mmio_read32(cfg + PCI_CFG_ID);
 		uint32_t bar;
 
-		if (id != ((uint32_t)EDU_DEVICE_ID << 16 | EDU_VENDOR_ID)) {
+		if (id != ((uint32_t)EDU_DEVICE_ID << 16 | EDU_VENDOR_ID) || nth-- != 0) {
 			continue;
 		}
 		bar = mmio_read32(cfg + PCI_CFG_BAR0);
@@ -609,6 +613,44 @@ static bool sc10_takeover(void)
 	return scenario_end(10, "take-over of a live unit blocks everything", ok);
 }
 
+static bool sc11_overflow(void)
+{
+	struct edu edu2;
+	uint16_t bdf2 = 0;
+	hpa_t bar2 = hpa(0);
+	uint64_t ovf0 = st.u->nr_overflows;
+	struct ioasid_fault_record rec = { 0 };
+	bool ok = true;
+	unsigned n;
+
+	if (st_find_edu(1, &bdf2, &bar2) != 0) {
+		pr_info("vtd scenario 11 (fault overflow): skipped, no second edu device");
+		return true;
+	}
+	ok &= ST_CHECK(edu_init(&edu2, bar2, bdf2) == 0, "second edu at %02x:%02x.%x", bdf2 >> 8,
+		       (bdf2 >> 3) & 0x1f, bdf2 & 7);
+	/* The first device is still attached to scenario 8's NESTED IOASID. */
+	faults_reset();
+	ok &= ST_CHECK(dma_out(IOVA_UNMAPPED) == 0, "first device: write to unmapped %#llx (recorded)",
+		       (unsigned long long)IOVA_UNMAPPED);
+	ok &= ST_CHECK(edu_dma(&edu2, IOVA_UNMAPPED + 0x1000, 0, XFER, true) == 0,
+		       "second (unassigned, blocked) device: write while the record is pending");
+	n = vtd_poll_faults();
+	ok &= ST_CHECK(n == 1 && st.u->last_fault.sid == st.edu.bdf, "one record delivered (%u), the "
+		       "first device's", n);
+	ok &= ST_CHECK(st.u->nr_overflows == ovf0 + 1, "overflow counted (%llu)",
+		       (unsigned long long)st.u->nr_overflows);
+	ok &= ST_CHECK(st_fault_read(&rec) == 1 && rec.addr == IOVA_UNMAPPED,
+		       "the guest got its fault");
+	/* With the record slot free again, the second device's fault is recorded and, as its SID
+	 * belongs to no guest, counted and dropped by the core. */
+	ok &= ST_CHECK(edu_dma(&edu2, IOVA_UNMAPPED + 0x1000, 0, XFER, true) == 0 &&
+			       vtd_poll_faults() == 1 && st.u->last_fault.sid == bdf2 &&
+			       st.u->last_fault.reason == VTD_FR_CTX_NOT_PRESENT,
+		       "second device's fault recorded once the slot is free (context not present)");
+	return scenario_end(11, "fault overflow counted", ok);
+}
+
 static int selftest_vtd(const struct bootinfo *bi)
 {
 	struct hv_mem_region region;
@@ -626,7 +668,7 @@ static int selftest_vtd(const struct bootinfo *bi)
 		return ret < 0 ? ret : -ENODEV;
 	}
 	st.u = vtd_unit_get(0);
-	ret = st_find_edu(&bdf, &bar0);
+	ret = st_find_edu(0, &bdf, &bar0);
 	if (!ST_CHECK(ret == 0, "edu device found at %02x:%02x.%x", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7)) {
 		return ret;
 	}
@@ -672,6 +714,7 @@ static int selftest_vtd(const struct bootinfo *bi)
 	ok &= sc7_superpage();
 	ok &= sc8_nested();
 	ok &= sc9_walk(a, gi.out_pasid_bits);
+	ok &= sc11_overflow();
 	ok &= sc10_takeover(); /* last: leaves the guest's routes blocked behind the core's back */
 	pr_info("vtd selftest: %llu faults handled, %llu overflows",
 		(unsigned long long)st.u->nr_faults, (unsigned long long)st.u->nr_overflows);
