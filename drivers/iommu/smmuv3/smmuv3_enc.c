@@ -264,14 +264,19 @@ unsigned smmu_tlbi_chunks(uint64_t start, uint64_t end, bool ril, struct smmu_tl
 
 		if (ril) {
 			/*
-			 * (NUM+1) << SCALE pages, NUM < 32, SCALE < 32: take the lowest set bit of
-			 * the remaining count as the scale, so each step clears the low bits and
-			 * a range needs at most one command per 5 bits of page count.
+			 * (NUM+1) << SCALE pages, NUM < 32, SCALE < 32. The scale is the lowest set
+			 * bit of the remaining count and NUM+1 its next five bits, so each command
+			 * clears the count's five lowest set-bit positions: at most one command per
+			 * 5 bits of page count (8 for a 48-bit range).
 			 */
 			unsigned scale = (unsigned)__builtin_ctzll(pages);
 
-			scale = scale > 31 ? 31 : scale;
-			n = MIN(pages >> scale, 32ULL);
+			if (scale >= 31) {
+				scale = 31;
+				n = MIN(pages >> 31, 32ULL);
+			} else {
+				n = (pages >> scale) & 31; /* odd, so at least 1 */
+			}
 			r.scale = (uint8_t)scale;
 			r.num = (uint8_t)(n - 1);
 			n <<= scale;

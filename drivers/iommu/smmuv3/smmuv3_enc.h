@@ -71,7 +71,7 @@ struct smmu_cmd smmu_cmd_tlbi_nh_va(uint16_t vmid, uint16_t asid, const struct s
 struct smmu_cmd smmu_cmd_tlbi_s2_ipa(uint16_t vmid, const struct smmu_tlbi_range *r, bool leaf);
 /*
  * Split [start, end) (rounded out to 4 KiB) into TLBI commands: with ril, power-of-two-scaled
- * runs (at most ~8 for any 48-bit range), else one per page. Writes up to max entries; returns
+ * runs (at most 8 for any 48-bit range), else one per page. Writes up to max entries; returns
  * how many are needed (more than max: the caller invalidates the whole tag instead).
  */
 unsigned smmu_tlbi_chunks(uint64_t start, uint64_t end, bool ril, struct smmu_tlbi_range *out,
