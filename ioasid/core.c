@@ -347,8 +347,9 @@ struct hv_device *hv_device_lookup(struct hv_guest *g, uint32_t dev_id)
  */
 static void hv_guest_release_one(struct ioasid *io)
 {
-	if (io->nr_attach != 0) {
-		pr_err("ioasid: %#x still attached at guest teardown; leaking its tables", io->id);
+	if (io->nr_attach != 0 || io->nr_children != 0) {
+		/* (a GPA parent stays too while a leaked child still translates through it) */
+		pr_err("ioasid: %#x still in use at guest teardown; leaking its tables", io->id);
 		return;
 	}
 	ioasid_release(io);
@@ -386,7 +387,7 @@ void hv_guest_destroy(struct hv_guest *g)
 	}
 	if (g->gpa_io != NULL) {
 		hv_guest_release_one(g->gpa_io);
-		g->gpa_io = NULL;
+		g->gpa_io = g->gpa_io->in_use ? g->gpa_io : NULL;
 	}
 	page_free(g->scratch, 0);
 	g->scratch = NULL;

@@ -708,3 +708,39 @@ TEST(core_map_second_chunk_fails_undoes_first)
 	EXPECT_EQ(h_check_invariants(&env.a), 0);
 	core_env_fini(&env);
 }
+
+/*
+ * Teardown when the IOMMU cannot block a device: its IOASID's tables, and the GPA parent they
+ * depend on, are leaked rather than freed under a device that can still reach them.
+ */
+TEST(core_teardown_with_failing_iommu_leaks_safely)
+{
+	CORE_ENV(env, 1);
+	uint32_t io;
+
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &io), 0);
+	ASSERT_EQ(h_map(&env.a, io, 0x100000, H_DATA_GPA, 0x1000, IOASID_PROT_READ), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, io), 0);
+	env.mock.fail_install_after = 1;
+	env.mock.fail_err = -ETIMEDOUT;
+	hv_guest_destroy(&env.a.g);
+	/* the route still points at the (still allocated, still correct) table */
+	EXPECT_EQ(mock_route_get(&env.mock, env.a.rid[0], false, 0)->cfg.mode, IOASID_HW_TABLE);
+	{
+		hpa_t h;
+
+		ASSERT_EQ(h_dma(&env.a, 0, false, 0, 0x100000, IOASID_FAULT_ACCESS_READ, &h), 0);
+		EXPECT_EQ(hpa_val(h), hpa_val(h_hpa(&env.a, H_DATA_GPA)));
+	}
+	/* both the PAGING IOASID and its GPA parent were kept; the test frees them for LSan */
+	EXPECT_TRUE(ioasid_lookup(&env.a.g, io) != NULL);
+	EXPECT_TRUE(env.a.g.gpa_io != NULL && env.a.g.gpa_io->in_use);
+	for (unsigned i = 0; i < HV_GUEST_MAX_IOASIDS; i++) {
+		for (unsigned f = 0; f < HV_NR_FMT; f++) {
+			if (env.a.g.ioasids[i].in_use && env.a.g.ioasids[i].hw[f].valid) {
+				pt_destroy(&env.a.g.ioasids[i].hw[f].pt);
+			}
+		}
+	}
+	core_env_fini(&env);
+}
