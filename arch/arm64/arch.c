@@ -5,12 +5,14 @@
  *
  * AAVMF starts UEFI applications at EL2 (non-VHE) with its own stage-1 MMU and VBAR_EL2 live
  * (docs/ARM64.md). arch_init() order matters:
- *   1. mask every exception (DAIF), find the PL011 through ACPI SPCR and register the console,
- *      still under the firmware's identity map, so every later failure is visible;
+ *   1. mask every exception (DAIF), parse ACPI (drivers/acpi: pure parsing, no allocation), take
+ *      the PL011 from the SPCR and register the console, still under the firmware's identity
+ *      map, so every later failure is visible;
  *   2. our vectors (VBAR_EL2), a dedicated exception stack on SP_EL2 and the hypervisor itself
  *      moved to SP_EL0;
  *   3. the page allocator, our translation tables built from it, the switch to them.
  */
+#include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/check.h>
 #include <hv/cmdline.h>
@@ -80,10 +82,28 @@ static void traps_install(void)
 			     : "x9", "memory");
 }
 
+/*
+ * The console UART from the SPCR (Microsoft "Serial Port Console Redirection Table"): a PL011
+ * or an SBSA generic UART (a PL011 subset) in system-memory space; 0 if there is none.
+ */
+static uint64_t spcr_pl011_base(const struct acpi_info *info)
+{
+	const struct acpi_spcr *s = &info->spcr;
+
+	if (!s->present || s->space_id != 0) {
+		return 0;
+	}
+	if (s->interface_type != ACPI_SPCR_PL011 && s->interface_type != ACPI_SPCR_SBSA &&
+	    s->interface_type != ACPI_SPCR_SBSA_32) {
+		return 0;
+	}
+	return s->base;
+}
+
 void arch_init(struct bootinfo *bi)
 {
 	unsigned el = (unsigned)FIELD_GET(ARM64_CURRENTEL_EL, read_sysreg(CurrentEL));
-	int ret;
+	int ret, acpi_ret;
 
 	/* D, A, I, F: nothing asynchronous may arrive before we have a handler for it. */
 	__asm__ __volatile__("msr daifset, #0xf" ::: "memory");
@@ -98,12 +118,16 @@ void arch_init(struct bootinfo *bi)
 		}
 	}
 
-	uart.base = (uintptr_t)arm64_spcr_uart_base(bi->rsdp);
+	acpi_ret = acpi_init(&hv_acpi, bi->rsdp);
+	uart.base = (uintptr_t)spcr_pl011_base(&hv_acpi);
 	if (pl011_probe(&uart) == 0) {
 		console_register(&uart_console);
 	}
 	pr_info("arm64: EL%u, console PL011 at 0x%llx (from ACPI SPCR)", el,
 		(unsigned long long)uart.base);
+	if (acpi_ret != 0) {
+		pr_warn("arm64: ACPI tables not usable (%d)", acpi_ret);
+	}
 	if (el != 2 || (read_sysreg(hcr_el2) & HCR_EL2_E2H)) {
 		/* Nothing below (VBAR_EL2, TTBR0_EL2, the non-VHE TCR format) would be right. */
 		hv_panic("arm64: need non-VHE EL2, running at EL%u HCR_EL2=0x%llx", el,

@@ -176,8 +176,5 @@ uint64_t arm64_mmu_root(void);
 bool arm64_mmu_translate(uint64_t va, uint64_t *pa);
 bool arm64_mmu_writable(uint64_t va);
 
-/* spcr.c: the console UART's MMIO base from the ACPI SPCR table, 0 if none. */
-uint64_t arm64_spcr_uart_base(hpa_t rsdp);
-
 #endif /* __ASSEMBLY__ */
 #endif /* ARCH_ARM64_H */
