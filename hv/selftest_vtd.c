@@ -30,6 +30,7 @@
  */
 #include <string.h>
 
+#include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/bits.h>
 #include <hv/edu.h>
@@ -37,21 +38,11 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/mmio.h>
+#include <hv/pci.h>
 #include <hv/selftest.h>
 
 #include "drivers/iommu/vtd/vtd.h"
 #include "ioasid/core.h"
-
-/*
- * FALLBACK until drivers/pci enumerates devices: QEMU q35 under OVMF puts ECAM at 0xb0000000
- * (OVMF PcdPciExpressBaseAddress); edu sits on bus 0. Remove once the PCI code lands.
- */
-#define ST_ECAM_BASE 0xb0000000ULL
-#define PCI_CFG_ID 0x00
-#define PCI_CFG_COMMAND 0x04
-# define PCI_COMMAND_MEMORY 0x2U
-# define PCI_COMMAND_MASTER 0x4U
-#define PCI_CFG_BAR0 0x10
 
 /* Test guest memory: 8 MiB, naturally aligned, at this guest-physical address. */
 #define G_ORDER 11
@@ -89,32 +80,52 @@ static struct st_ctx {
 	uint8_t *host;
 } st;
 
-/* ---- PCI fallback (see ST_ECAM_BASE) ---- */
+/* ---- platform: ACPI (DMAR), PCI ---- */
 
-/* The nth (0-based) edu function on bus 0: enables memory decoding and bus mastering. */
+/*
+ * The DMAR table and the PCI functions, from the platform's discovery (hv_acpi, hv_pci) when it
+ * ran, else parsed here; DMAR device scopes are resolved to BDFs either way.
+ */
+static int st_platform(const struct bootinfo *bi)
+{
+	int ret;
+
+	if (!hv_acpi.rsdp_ok) {
+		ret = acpi_init(&hv_acpi, bi->rsdp);
+		if (ret) {
+			return ret;
+		}
+	}
+	if (hv_pci.nr_devs == 0) {
+		ret = pci_enumerate(&hv_pci, &hv_acpi);
+		if (ret) {
+			return ret;
+		}
+	}
+	(void)pci_resolve_dmar_scopes(&hv_acpi, &hv_pci);
+	return 0;
+}
+
+/* The nth (0-based) edu function: enables memory decoding and bus mastering. */
 static int st_find_edu(unsigned nth, uint16_t *bdf, hpa_t *bar0)
 {
-	int ret = arch_map_mmio(hpa(ST_ECAM_BASE), 1ULL << 20); /* bus 0 */
+	for (unsigned i = 0; i < hv_pci.nr_devs; i++) {
+		const struct pci_dev *p = &hv_pci.devs[i];
+		uint32_t cmd;
 
-	if (ret) {
-		return ret;
-	}
-	for (unsigned devfn = 0; devfn < 256; devfn++) {
-		uintptr_t cfg = (uintptr_t)ST_ECAM_BASE + ((uintptr_t)devfn << 12);
-		uint32_t id = mmio_read32(cfg + PCI_CFG_ID);
-		uint32_t bar;
-
-		if (id != ((uint32_t)EDU_DEVICE_ID << 16 | EDU_VENDOR_ID) || nth-- != 0) {
+		if (p->vendor != EDU_VENDOR_ID || p->device != EDU_DEVICE_ID || nth-- != 0) {
 			continue;
 		}
-		bar = mmio_read32(cfg + PCI_CFG_BAR0);
-		*bar0 = hpa(bar & ~0xfULL);
-		if ((bar & 0x6) == 0x4) { /* 64-bit BAR */
-			*bar0 = hpa(hpa_val(*bar0) | (uint64_t)mmio_read32(cfg + PCI_CFG_BAR0 + 4) << 32);
+		if (p->segment != 0 || p->bars[0].size == 0 || (p->bars[0].flags & PCI_BAR_F_IO)) {
+			return -ENODEV;
 		}
-		mmio_write16(cfg + PCI_CFG_COMMAND, mmio_read16(cfg + PCI_CFG_COMMAND) |
-							    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-		*bdf = (uint16_t)devfn;
+		cmd = pci_cfg_read(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2);
+		if (pci_cfg_write(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2,
+				  cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER) != 0) {
+			return -EIO;
+		}
+		*bdf = (uint16_t)(p->bus << 8 | p->devfn);
+		*bar0 = hpa(p->bars[0].base);
 		return 0;
 	}
 	return -ENODEV;
@@ -662,15 +673,22 @@ static int selftest_vtd(const struct bootinfo *bi)
 	bool ok = true;
 	int ret;
 
-	(void)bi;
-	ret = vtd_init();
-	if (!ST_CHECK(ret >= 1, "VT-d units up (%d)", ret)) {
+	ret = st_platform(bi);
+	if (!ST_CHECK(ret == 0, "ACPI tables and PCI functions (%u) found", hv_pci.nr_devs)) {
+		return ret;
+	}
+	ret = vtd_init(&hv_acpi);
+	if (!ST_CHECK(ret >= 1, "VT-d units from the DMAR table up (%d)", ret)) {
 		return ret < 0 ? ret : -ENODEV;
 	}
-	st.u = vtd_unit_get(0);
 	ret = st_find_edu(0, &bdf, &bar0);
 	if (!ST_CHECK(ret == 0, "edu device found at %02x:%02x.%x", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7)) {
 		return ret;
+	}
+	st.u = vtd_unit_for(0, bdf);
+	if (!ST_CHECK(st.u != NULL, "the DMAR names the unit translating it (%s)",
+		      st.u != NULL ? st.u->name : "none")) {
+		return -ENODEV;
 	}
 	ret = edu_init(&st.edu, bar0, bdf);
 	if (ret) {

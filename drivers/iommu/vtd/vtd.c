@@ -3,6 +3,10 @@
  * Intel VT-d DMA remapping: unit discovery, take-over from firmware, queued invalidation and
  * fault recording. The translation tables and the IOASID backend ops are in vtd_tables.c.
  *
+ * Units come from the ACPI DMAR table (drivers/acpi, spec ch. 8): one per DRHD, with its
+ * segment and register-set size; which unit translates a device is the DMAR's answer
+ * (acpi_dmar_unit_for: explicit device scopes first, then the segment's INCLUDE_PCI_ALL unit).
+ *
  * Assumptions (checked at bring-up, the unit is refused otherwise):
  *  - queued invalidation (ECAP.QI) exists: after bring-up every invalidation is queued, and
  *    register-based invalidation is never used (QEMU ignores it once QI is on, notes 1.5);
@@ -23,6 +27,7 @@
  */
 #include <stdio.h>
 
+#include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/errno.h>
 #include <hv/log.h>
@@ -33,19 +38,13 @@
 
 #include "drivers/iommu/vtd/vtd.h"
 
-/*
- * FALLBACK until drivers/acpi parses the DMAR table: QEMU q35's only DRHD lives here
- * (Q35_HOST_BRIDGE_IOMMU_ADDR, qemu-10.0 notes 1.1), covering segment 0. Remove once DMAR
- * DRHD units are available from the ACPI code.
- */
-#define VTD_FALLBACK_QEMU_BASE 0xfed90000ULL
-
 #define VTD_CMD_TIMEOUT_US 100000 /* GCMD/GSTS handshakes */
 #define VTD_QI_TIMEOUT_US 500000  /* one invalidation batch */
 
 static struct vtd_unit vtd_units[VTD_MAX_UNITS];
 static unsigned vtd_nr;
 static bool vtd_done;
+static const struct acpi_info *vtd_acpi;
 
 static uint32_t rd32(const struct vtd_unit *u, unsigned off)
 {
@@ -409,9 +408,10 @@ static int vtd_unit_up(struct vtd_unit *u)
 	return vtd_tables_init(u);
 }
 
-/* Register one unit at base (mapped here). */
-static int vtd_unit_add(hpa_t base, uint16_t segment, bool want_scalable)
+/* Register the unit of DRHD number drhd (mapped here). */
+static int vtd_unit_add(const struct acpi_drhd *dr, unsigned drhd, bool want_scalable)
 {
+	uint64_t size = HV_PAGE_SIZE << (dr->size < 8 ? dr->size : 0);
 	struct vtd_unit *u;
 	uint32_t ver;
 	int ret;
@@ -420,15 +420,16 @@ static int vtd_unit_add(hpa_t base, uint16_t segment, bool want_scalable)
 		return -ENOSPC;
 	}
 	u = &vtd_units[vtd_nr];
-	*u = (struct vtd_unit){ .regs = (uintptr_t)hpa_val(base), .segment = segment };
+	*u = (struct vtd_unit){ .regs = (uintptr_t)hpa_val(dr->base), .segment = dr->segment,
+				.drhd = drhd };
 	snprintf(u->name, sizeof(u->name), "dmar%u", vtd_nr);
-	ret = arch_map_mmio(base, VTD_REG_SIZE);
+	ret = arch_map_mmio(dr->base, size);
 	if (ret) {
 		return ret;
 	}
 	ver = rd32(u, VTD_VER_REG);
 	if (ver == 0 || ver == 0xffffffffU) {
-		pr_err("vtd: no unit at %#llx (VER %#x)", (unsigned long long)hpa_val(base), ver);
+		pr_err("vtd: no unit at %#llx (VER %#x)", (unsigned long long)hpa_val(dr->base), ver);
 		return -ENODEV;
 	}
 	ret = vtd_probe_caps(u, want_scalable);
@@ -436,6 +437,9 @@ static int vtd_unit_add(hpa_t base, uint16_t segment, bool want_scalable)
 		return ret;
 	}
 	vtd_log_caps(u, ver);
+	pr_info("vtd: %s: DRHD %u, %s, %u device scopes", u->name, drhd,
+		(dr->flags & ACPI_DRHD_INCLUDE_PCI_ALL) ? "INCLUDE_PCI_ALL" : "explicit scopes only",
+		dr->nr_scopes);
 	ret = vtd_unit_alloc(u);
 	if (ret) {
 		return ret;
@@ -451,22 +455,36 @@ static int vtd_unit_add(hpa_t base, uint16_t segment, bool want_scalable)
 	return 0;
 }
 
-int vtd_init(void)
+int vtd_init(const struct acpi_info *acpi)
 {
-	int ret;
+	const struct acpi_dmar *d = acpi != NULL ? &acpi->dmar : NULL;
+	int ret = -ENODEV;
 
 	if (vtd_done) {
 		return vtd_nr ? (int)vtd_nr : -ENODEV;
 	}
 	vtd_done = true;
-	/* FALLBACK (see VTD_FALLBACK_QEMU_BASE): one unit, segment 0, every device. */
-	pr_warn("vtd: DMAR parsing not available; using QEMU q35's unit at %#llx",
-		(unsigned long long)VTD_FALLBACK_QEMU_BASE);
-	ret = vtd_unit_add(hpa(VTD_FALLBACK_QEMU_BASE), 0, true);
-	if (ret) {
-		return ret;
+	if (d == NULL || !d->present || d->nr_drhd == 0) {
+		pr_err("vtd: no DMAR table with a DRHD unit; DMA remapping not available");
+		return -ENODEV;
 	}
-	return (int)vtd_nr;
+	vtd_acpi = acpi;
+	for (unsigned i = 0; i < d->nr_drhd; i++) {
+		int r = vtd_unit_add(&d->drhd[i], i, true);
+
+		/* A unit that fails stays off; its devices have no unit (vtd_unit_for: NULL). */
+		ret = ret == 0 ? 0 : r;
+	}
+	/*
+	 * RMRRs (spec 8.4) name memory firmware-owned devices keep using after boot; they would
+	 * have to be identity-mapped in those devices' tables. Not implemented yet: report them.
+	 */
+	for (unsigned i = 0; i < d->nr_rmrr; i++) {
+		pr_warn("vtd: RMRR %#llx-%#llx (segment %u, %u devices) is not identity-mapped",
+			(unsigned long long)d->rmrr[i].base, (unsigned long long)d->rmrr[i].limit,
+			d->rmrr[i].segment, d->rmrr[i].nr_scopes);
+	}
+	return vtd_nr ? (int)vtd_nr : ret;
 }
 
 /*
@@ -501,9 +519,14 @@ struct vtd_unit *vtd_unit_get(unsigned i)
 
 struct vtd_unit *vtd_unit_for(uint16_t segment, uint16_t bdf)
 {
-	(void)bdf; /* FALLBACK: the one unit covers everything on its segment */
-	for (unsigned i = 0; i < vtd_nr; i++) {
-		if (vtd_units[i].segment == segment) {
+	int drhd;
+
+	if (vtd_acpi == NULL) {
+		return NULL;
+	}
+	drhd = acpi_dmar_unit_for(vtd_acpi, segment, (uint8_t)(bdf >> 8), (uint8_t)bdf);
+	for (unsigned i = 0; drhd >= 0 && i < vtd_nr; i++) {
+		if (vtd_units[i].drhd == (unsigned)drhd) {
 			return &vtd_units[i];
 		}
 	}

@@ -33,6 +33,7 @@ struct vtd_unit {
 	char name[16];
 	uintptr_t regs;
 	uint16_t segment;
+	unsigned drhd;              /* index in the ACPI DMAR's DRHD list */
 	uint64_t cap, ecap;
 	bool scalable;              /* scalable mode in use (RTADDR.TTM=01, 256-bit queue) */
 	bool first_level;           /* scalable: tables are first-level (ECAP.FLTS, not SLTS) */
@@ -60,11 +61,14 @@ struct vtd_unit {
 	bool last_fault_mapped;
 };
 
+struct acpi_info;
 /*
- * Find every DMAR unit, take each one over from firmware and leave it translating with all DMA
- * blocked. Idempotent. Returns the number of units up, or a negative error if none came up.
+ * Take over every DRHD unit of acpi's DMAR table and leave it translating with all DMA
+ * blocked. Device scopes must be resolved (pci_resolve_dmar_scopes) for vtd_unit_for() to find
+ * devices named by explicit scopes. Idempotent. Returns the number of units up, or a negative
+ * error if none came up (-ENODEV without a DMAR table).
  */
-int vtd_init(void);
+int vtd_init(const struct acpi_info *acpi);
 unsigned vtd_nr_units(void);
 struct vtd_unit *vtd_unit_get(unsigned i);
 /* The unit translating seg:bdf, or NULL. */
