@@ -23,29 +23,18 @@
  */
 #include <string.h>
 
+#include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/bits.h>
 #include <hv/edu.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
-#include <hv/mmio.h>
+#include <hv/pci.h>
 #include <hv/selftest.h>
 
 #include "drivers/iommu/smmuv3/smmuv3.h"
 #include "ioasid/core.h"
-
-/*
- * FALLBACK until drivers/pci enumerates devices: QEMU virt's high PCIe ECAM window
- * (hw/arm/virt.c VIRT_HIGH_PCIE_ECAM), which AAVMF uses; edu sits on bus 0. StreamID = RID
- * (virt's IORT maps RIDs to StreamIDs one to one). Remove once the PCI/IORT code lands.
- */
-#define ST_ECAM_BASE 0x4010000000ULL
-#define PCI_CFG_ID 0x00
-#define PCI_CFG_COMMAND 0x04
-# define PCI_COMMAND_MEMORY 0x2U
-# define PCI_COMMAND_MASTER 0x4U
-#define PCI_CFG_BAR0 0x10
 
 /* Test guest memory: 8 MiB, naturally aligned, at this guest-physical address. */
 #define G_ORDER 11
@@ -79,39 +68,44 @@ static struct st_ctx {
 	struct hv_guest g;
 	struct smmuv3_unit *u;
 	struct edu edu;
+	uint32_t sid;
 	uint32_t dev_id;
 	uint32_t gpa_ioasid;
 	uint8_t *host;
 } st;
 
-/* ---- PCI fallback (see ST_ECAM_BASE) ---- */
+/* ---- the device: PCI enumeration (drivers/pci) and the IORT (drivers/acpi) ---- */
 
-static int st_find_edu(uint16_t *bdf, hpa_t *bar0)
+/*
+ * Find edu, enable memory decode and bus mastering, and find its SMMU and StreamID through
+ * the IORT's root-complex ID mapping (RID -> StreamID).
+ */
+static int st_find_edu(const struct bootinfo *bi, uint16_t *bdf, hpa_t *bar0, uint32_t *sid)
 {
-	int ret = arch_map_mmio(hpa(ST_ECAM_BASE), 1ULL << 20); /* bus 0 */
+	const struct pci_dev *d;
+	uint32_t cmd;
+	int ret;
 
-	if (ret) {
-		return ret;
-	}
-	for (unsigned devfn = 0; devfn < 256; devfn++) {
-		uintptr_t cfg = (uintptr_t)ST_ECAM_BASE + ((uintptr_t)devfn << 12);
-		uint32_t id = mmio_read32(cfg + PCI_CFG_ID);
-		uint32_t bar;
-
-		if (id != ((uint32_t)EDU_DEVICE_ID << 16 | EDU_VENDOR_ID)) {
-			continue;
+	if (hv_pci.nr_devs == 0) {
+		ret = pci_enumerate(&hv_pci, &hv_acpi);
+		if (ret) {
+			return ret;
 		}
-		bar = mmio_read32(cfg + PCI_CFG_BAR0);
-		*bar0 = hpa(bar & ~0xfULL);
-		if ((bar & 0x6) == 0x4) { /* 64-bit BAR */
-			*bar0 = hpa(hpa_val(*bar0) | (uint64_t)mmio_read32(cfg + PCI_CFG_BAR0 + 4) << 32);
-		}
-		mmio_write16(cfg + PCI_CFG_COMMAND, mmio_read16(cfg + PCI_CFG_COMMAND) |
-							    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-		*bdf = (uint16_t)devfn;
-		return 0;
 	}
-	return -ENODEV;
+	(void)bi;
+	d = pci_find_id(&hv_pci, EDU_VENDOR_ID, EDU_DEVICE_ID);
+	if (d == NULL || d->bars[0].size == 0 || (d->bars[0].flags & PCI_BAR_F_IO)) {
+		return -ENODEV;
+	}
+	*bdf = (uint16_t)(d->bus << 8 | d->devfn);
+	*bar0 = hpa(d->bars[0].base);
+	st.u = smmuv3_unit_for(&hv_acpi, d->segment, *bdf, sid);
+	if (st.u == NULL) {
+		return -ENODEV;
+	}
+	cmd = pci_cfg_read(&hv_acpi, d->segment, d->bus, d->devfn, PCI_COMMAND, 2);
+	return pci_cfg_write(&hv_acpi, d->segment, d->bus, d->devfn, PCI_COMMAND, 2,
+			     cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
 }
 
 /* ---- guest-side helpers: hypercalls with requests in the test guest's memory ---- */
@@ -279,11 +273,11 @@ static bool expect_fault(uint64_t addr, bool write, unsigned evt_id, unsigned re
 	if (n == 0) {
 		return false;
 	}
-	ok &= ST_CHECK(ev->sid == st.edu.bdf && ev->addr == addr && ev->read == !write &&
+	ok &= ST_CHECK(ev->sid == st.sid && ev->addr == addr && ev->read == !write &&
 			       ev->id == evt_id,
 		       "event: %s sid %#x addr %#llx %s (want %s sid %#x addr %#llx %s)",
 		       smmu_evt_name(ev->id), ev->sid, (unsigned long long)ev->addr,
-		       ev->read ? "read" : "write", smmu_evt_name(evt_id), st.edu.bdf,
+		       ev->read ? "read" : "write", smmu_evt_name(evt_id), st.sid,
 		       (unsigned long long)addr, write ? "write" : "read");
 	nrec = st_fault_read(&rec);
 	ok &= ST_CHECK(nrec == 1 && rec.dev_id == st.dev_id && rec.addr == addr &&
@@ -421,7 +415,7 @@ static bool sc6_detach(void)
 	bool ok = true;
 
 	ok &= ST_CHECK(st_detach() == 0, "DETACH");
-	ok &= ST_CHECK(smmuv3_debug_ste(st.u, st.edu.bdf, &ste) && (ste.d[0] & STE_0_V) &&
+	ok &= ST_CHECK(smmuv3_debug_ste(st.u, st.sid, &ste) && (ste.d[0] & STE_0_V) &&
 			       FIELD_GET(STE_0_CONFIG, ste.d[0]) == STE_CONFIG_ABORT,
 		       "the StreamID's STE is V=1 Config=abort (%#llx)", (unsigned long long)ste.d[0]);
 	memset(gptr(OFF_B + 0x1000), 0xee, XFER);
@@ -540,13 +534,19 @@ static int selftest_smmuv3(const struct bootinfo *bi)
 	int ret;
 
 	smmuv3_opts_from_cmdline(bi->cmdline, &opts);
-	ret = smmuv3_init(&opts);
-	if (!ST_CHECK(ret >= 1, "SMMUv3 units up (%d)", ret)) {
+	if (!hv_acpi.rsdp_ok) {
+		ret = acpi_init(&hv_acpi, bi->rsdp);
+		if (!ST_CHECK(ret == 0, "ACPI tables parsed (%d)", ret)) {
+			return ret;
+		}
+	}
+	ret = smmuv3_init(&hv_acpi, &opts);
+	if (!ST_CHECK(ret >= 1, "SMMUv3 units from the IORT up (%d)", ret)) {
 		return ret < 0 ? ret : -ENODEV;
 	}
-	st.u = smmuv3_unit_get(0);
-	ret = st_find_edu(&bdf, &bar0);
-	if (!ST_CHECK(ret == 0, "edu device found at %02x:%02x.%x", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7)) {
+	ret = st_find_edu(bi, &bdf, &bar0, &st.sid);
+	if (!ST_CHECK(ret == 0, "edu %02x:%02x.%x behind %s, StreamID %#x (IORT)", bdf >> 8,
+		      (bdf >> 3) & 0x1f, bdf & 7, st.u ? st.u->name : "no SMMU", st.sid)) {
 		return ret;
 	}
 	/* The SMMU aborts everything now: bus mastering was enabled above, DMA must not land. */
@@ -569,8 +569,8 @@ static int selftest_smmuv3(const struct bootinfo *bi)
 		      (unsigned long long)hpa_val(region.hpa))) {
 		return ret;
 	}
-	ret = hv_guest_add_device(&st.g, &st.u->iommu, 0, bdf, bdf, &st.dev_id);
-	if (!ST_CHECK(ret == 0, "edu assigned to the guest (dev %#x, sid %#x)", st.dev_id, bdf)) {
+	ret = hv_guest_add_device(&st.g, &st.u->iommu, 0, bdf, st.sid, &st.dev_id);
+	if (!ST_CHECK(ret == 0, "edu assigned to the guest (dev %#x, sid %#x)", st.dev_id, st.sid)) {
 		return ret;
 	}
 	gi.dev_id = st.dev_id;

@@ -4,6 +4,9 @@
  * errors. Stream table entries, context descriptors and the IOASID backend ops are in
  * smmuv3_ste.c; the pure formats in smmuv3_enc.c. Spec: Arm IHI 0070 (SMMUv3).
  *
+ * Discovery (Arm DEN0049 IORT): one unit per IORT SMMUv3 node (base address, COHACC override
+ * flag); devices reach a unit and a StreamID through the root complex's ID mappings.
+ *
  * Assumptions:
  *  - arm64 at EL2 with our own identity map; the registers are mapped Device-nGnRE by
  *    arch_map_mmio(). 32-bit registers get 32-bit accesses, 64-bit ones 64-bit accesses.
@@ -34,6 +37,7 @@
  */
 #include <string.h>
 
+#include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/bits.h>
 #include <hv/cmdline.h>
@@ -45,12 +49,6 @@
 
 #include "drivers/iommu/smmuv3/smmuv3.h"
 #include "ioasid/core.h"
-
-/*
- * FALLBACK until drivers/acpi parses the IORT: QEMU virt's SMMUv3 (hw/arm/virt.c memmap
- * VIRT_SMMU), the only SMMU of that machine. Remove once IORT SMMUv3 nodes are available.
- */
-#define SMMUV3_FALLBACK_BASE 0x09050000ULL
 
 #define SMMU_ACK_TIMEOUT_US 100000   /* CR0ACK, IRQ_CTRLACK, GBPA.Update */
 #define SMMU_SYNC_TIMEOUT_US 1000000 /* CMD_SYNC completion */
@@ -458,7 +456,8 @@ static int queues_alloc(struct smmuv3_unit *u)
 	return 0;
 }
 
-static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, const struct smmuv3_opts *o)
+static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc,
+			const struct smmuv3_opts *o)
 {
 	uint32_t cr1, cr0 = SMMU_CR0_CMDQEN | SMMU_CR0_EVENTQEN, firmware_cr0;
 	struct smmu_cmd cmds[3];
@@ -476,6 +475,15 @@ static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, const struct smmuv3_o
 	}
 	u->aidr = rd32(u, SMMU_AIDR);
 	decode_idrs(u, o);
+	/*
+	 * The IORT's COHACC override is the firmware's statement of how the SMMU is wired and
+	 * wins over IDR0.COHACC (DEN0049 3.1.1.2); they agree on QEMU virt.
+	 */
+	if (fw_cohacc != u->coherent) {
+		pr_warn("smmuv3: %s: IDR0.COHACC %u overridden by IORT (%u)", u->name, u->coherent,
+			fw_cohacc);
+	}
+	u->coherent = fw_cohacc;
 	pr_info("smmuv3: %s at %#llx: IDR0 %#x IDR1 %#x IDR3 %#x IDR5 %#x AIDR %#x (SMMUv3.%u)",
 		u->name, (unsigned long long)hpa_val(base), u->idr[0], u->idr[1], u->idr[3], u->idr[5],
 		u->aidr, (unsigned)FIELD_GET(SMMU_AIDR_MINOR, u->aidr));
@@ -574,34 +582,60 @@ static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, const struct smmuv3_o
 	return 0;
 }
 
-int smmuv3_init(const struct smmuv3_opts *opts)
+int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 {
-	/* FALLBACK (see SMMUV3_FALLBACK_BASE): one unit, until IORT parsing lands. */
-	static const uint64_t bases[] = { SMMUV3_FALLBACK_BASE };
+	const struct acpi_iort *iort = &acpi->iort;
 
 	if (init_done) {
 		return init_ret;
 	}
 	init_done = true;
-	for (unsigned i = 0; i < ARRAY_SIZE(bases) && nr_units < SMMUV3_MAX_UNITS; i++) {
+	if (!iort->present || iort->nr_smmus == 0) {
+		pr_err("smmuv3: no SMMUv3 node in the IORT (QEMU virt builds an IORT only with its=on)");
+		init_ret = -ENODEV;
+		return init_ret;
+	}
+	for (unsigned i = 0; i < iort->nr_smmus && nr_units < SMMUV3_MAX_UNITS; i++) {
+		const struct acpi_iort_smmu *node = &iort->smmus[i];
 		struct smmuv3_unit *u = &units[nr_units];
 		int ret;
 
-		*u = (struct smmuv3_unit){ 0 };
+		*u = (struct smmuv3_unit){ .iort_index = i };
 		u->name[0] = 's';
 		u->name[1] = 'm';
 		u->name[2] = 'm';
 		u->name[3] = 'u';
 		u->name[4] = (char)('0' + nr_units);
 		u->iommu = (struct hv_iommu){ .ops = &smmuv3_backend_ops, .priv = u, .name = u->name };
-		ret = smmuv3_probe(u, hpa(bases[i]), opts);
+		pr_info("smmuv3: %s from IORT node at offset %#x: base %#llx, flags %#x, model %u, "
+			"GSIVs event %u gerror %u sync %u", u->name, node->offset,
+			(unsigned long long)hpa_val(node->base), node->flags, node->model,
+			node->gsiv_event, node->gsiv_gerr, node->gsiv_sync);
+		ret = smmuv3_probe(u, node->base, (node->flags & ACPI_IORT_SMMU_COHACC) != 0, opts);
 		if (ret) {
 			pr_err("smmuv3: unit at %#llx not taken over (%d %s)",
-			       (unsigned long long)bases[i], ret, hv_strerror(ret));
+			       (unsigned long long)hpa_val(node->base), ret, hv_strerror(ret));
 			continue;
 		}
 		nr_units++;
 	}
 	init_ret = nr_units ? (int)nr_units : -ENODEV;
 	return init_ret;
+}
+
+struct smmuv3_unit *smmuv3_unit_for(const struct acpi_info *acpi, uint16_t segment, uint16_t bdf,
+				    uint32_t *sid)
+{
+	struct acpi_iort_target t;
+
+	if (acpi_iort_map_rid(acpi, segment, bdf, false, &t) != 0 || t.kind != ACPI_IORT_TARGET_SMMU) {
+		return NULL;
+	}
+	for (unsigned i = 0; i < nr_units; i++) {
+		if (units[i].iort_index == t.index) {
+			*sid = t.id;
+			return &units[i];
+		}
+	}
+	return NULL;
 }

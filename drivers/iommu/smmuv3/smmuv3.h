@@ -7,6 +7,7 @@
 #ifndef SMMUV3_H
 #define SMMUV3_H
 
+#include <hv/acpi.h>
 #include <hv/types.h>
 
 #include "drivers/iommu/smmuv3/smmuv3_enc.h"
@@ -66,6 +67,7 @@ struct smmuv3_unit {
 	char name[16];
 	uintptr_t regs;
 	hpa_t base;
+	unsigned iort_index;      /* index in acpi_info.iort.smmus[] */
 	uint32_t idr[6];
 	uint32_t aidr;
 	/* decoded features (IDR0..IDR5) */
@@ -105,12 +107,19 @@ struct smmuv3_unit {
 };
 
 /*
- * Find the SMMUs, take each one over from firmware and leave it enabled with every stream
- * aborting. Idempotent. Returns the number of units up, or a negative error if none came up.
+ * Take over every SMMUv3 the IORT describes (acpi->iort.smmus[]) and leave each enabled with
+ * every stream aborting. Idempotent. Returns the number of units up, or a negative error if
+ * none came up (-ENODEV: the IORT lists none; QEMU virt builds an IORT only with its=on).
  */
-int smmuv3_init(const struct smmuv3_opts *opts);
+int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts);
 unsigned smmuv3_nr_units(void);
 struct smmuv3_unit *smmuv3_unit_get(unsigned i);
+/*
+ * The unit translating PCI function segment:bdf and its StreamID, from the IORT root-complex
+ * ID mappings (acpi_iort_map_rid); NULL if the function bypasses every SMMU we own.
+ */
+struct smmuv3_unit *smmuv3_unit_for(const struct acpi_info *acpi, uint16_t segment, uint16_t bdf,
+				    uint32_t *sid);
 /* Parse "smmuv3.stage=1|2" and "smmuv3.linear" from a command line. */
 void smmuv3_opts_from_cmdline(const char *cmdline, struct smmuv3_opts *o);
 
