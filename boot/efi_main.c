@@ -4,7 +4,9 @@
  *
  *   1. Find our own image (EFI_LOADED_IMAGE_PROTOCOL, sec. 9.1) and its load options: the
  *      command line. If the options are empty (a removable-media boot of BOOTX64.EFI has none),
- *      read it from \ioasid-hv.cfg on the same volume (Simple File System, sec. 13.4).
+ *      read it from \ioasid-hv.cfg on the same volume (Simple File System, sec. 13.4). When that
+ *      file is a partition configuration (docs/CONFIG.md), it and every guest image it names
+ *      are loaded whole into bootinfo.files (the config under the name "\ioasid-hv.cfg").
  *   2. Find the ACPI 2.0 RSDP in the configuration table (sec. 4.6).
  *   3. Allocate the hypervisor's pool (the heap) as EfiLoaderData pages (sec. 7.2).
  *   4. ExitBootServices (sec. 7.4). The map key goes stale whenever the memory map changes, and
@@ -28,14 +30,16 @@
 #include <hv/bits.h>
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
+#include <hv/config.h>
 #include <hv/exit.h>
 #include <hv/log.h>
 #include <hv/memmap.h>
+#include <hv/mm.h>
 
 #define BOOT_POOL_PAGES 4096  /* 16 MiB heap */
 #define BOOT_EBS_TRIES 8      /* ExitBootServices attempts before giving up */
 #define BOOT_MAP_SLACK 16     /* extra descriptors: allocating the buffer can split entries */
-#define BOOT_CFG_FILE L"\\ioasid-hv.cfg"
+#define BOOT_CFG_NAME "\\ioasid-hv.cfg"
 
 /* Test hook (cmdline "boot.stale_key"): pass a wrong map key to the first ExitBootServices. */
 #define BOOT_OPT_STALE_KEY "boot.stale_key"
@@ -66,16 +70,108 @@ static void boot_print(const char *fmt, ...)
 	uefi_call_wrapper(sys->ConOut->OutputString, 2, sys->ConOut, wbuf);
 }
 
-static void boot_cmdline_from_file(EFI_HANDLE device, char *out, size_t outsz)
+#define BOOT_CFG_MAX (64U << 10)     /* a configuration file larger than this is refused */
+#define BOOT_IMAGE_MAX (256ULL << 20) /* largest guest image file */
+
+static struct hv_config boot_cfg; /* only to learn the cmdline and the image names */
+
+/*
+ * Read a whole file into fresh EfiLoaderData pages and record it in bi->files (carved out as
+ * MEM_LOADED_FILE later, so the page allocator never hands it out). 0 or -1.
+ */
+static int boot_read_file(struct bootinfo *bi, EFI_FILE_HANDLE root, const char *path, uint64_t max)
+{
+	CHAR16 wpath[sizeof(bi->files[0].name)];
+	EFI_FILE_HANDLE file = NULL;
+	EFI_PHYSICAL_ADDRESS buf = 0;
+	UINT64 size = 0;
+	UINTN n;
+	EFI_STATUS s;
+	size_t len = strlen(path);
+
+	if (bi->nr_files >= BOOTINFO_MAX_FILES || len >= sizeof(bi->files[0].name)) {
+		return -1;
+	}
+	for (size_t i = 0; i <= len; i++) {
+		wpath[i] = (CHAR16)(unsigned char)path[i];
+	}
+	s = uefi_call_wrapper(root->Open, 5, root, &file, wpath, EFI_FILE_MODE_READ, 0);
+	if (EFI_ERROR(s)) {
+		return -1;
+	}
+	/* Position all-ones moves to the end of the file (UEFI 2.10 sec. 13.5 SetPosition). */
+	s = uefi_call_wrapper(file->SetPosition, 2, file, ~(UINT64)0);
+	if (!EFI_ERROR(s)) {
+		s = uefi_call_wrapper(file->GetPosition, 2, file, &size);
+	}
+	if (!EFI_ERROR(s)) {
+		s = uefi_call_wrapper(file->SetPosition, 2, file, (UINT64)0);
+	}
+	if (EFI_ERROR(s) || size == 0 || size > max) {
+		goto fail;
+	}
+	s = uefi_call_wrapper(sys->BootServices->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,
+			      EFI_SIZE_TO_PAGES(size), &buf);
+	if (EFI_ERROR(s)) {
+		buf = 0;
+		goto fail;
+	}
+	n = size;
+	s = uefi_call_wrapper(file->Read, 3, file, &n, (void *)(uintptr_t)buf);
+	if (EFI_ERROR(s) || n != size) {
+		goto fail;
+	}
+	uefi_call_wrapper(file->Close, 1, file);
+	memcpy(bi->files[bi->nr_files].name, path, len + 1);
+	bi->files[bi->nr_files].base = hpa(buf);
+	bi->files[bi->nr_files].size = size;
+	bi->nr_files++;
+	return 0;
+fail:
+	if (buf != 0) {
+		uefi_call_wrapper(sys->BootServices->FreePages, 2, buf, EFI_SIZE_TO_PAGES(size));
+	}
+	uefi_call_wrapper(file->Close, 1, file);
+	return -1;
+}
+
+/* A partition configuration (docs/CONFIG.md) rather than a one-line command line? */
+static bool boot_is_config(const char *t, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t j = i;
+
+		while (j < len && (t[j] == ' ' || t[j] == '\t')) {
+			j++;
+		}
+		if ((len - j >= 6 && memcmp(t + j, "[guest", 6) == 0) ||
+		    (len - j >= 7 && memcmp(t + j, "cmdline", 7) == 0)) {
+			return true;
+		}
+		while (i < len && t[i] != '\n') {
+			i++;
+		}
+	}
+	return false;
+}
+
+/*
+ * \ioasid-hv.cfg on the boot volume. A file with a [guest ...] section or a "cmdline =" line is
+ * the partition configuration: the whole file and every guest image it names are loaded into
+ * bi->files (hv_main parses and validates it again and reports problems; here a parse error
+ * only means no images are loaded). Any other file is the command line (its first line).
+ */
+static void boot_load_cfg(struct bootinfo *bi, EFI_HANDLE device, bool want_cmdline)
 {
 	EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
 	EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs = NULL;
-	EFI_FILE_HANDLE root = NULL, file = NULL;
-	UINTN size = outsz - 1;
+	EFI_FILE_HANDLE root = NULL;
+	struct cfg_error err;
+	const char *text;
+	size_t len;
 	EFI_STATUS s;
 
-	s = uefi_call_wrapper(sys->BootServices->HandleProtocol, 3, device, &fs_guid,
-			      (void **)&fs);
+	s = uefi_call_wrapper(sys->BootServices->HandleProtocol, 3, device, &fs_guid, (void **)&fs);
 	if (EFI_ERROR(s) || fs == NULL) {
 		return;
 	}
@@ -83,15 +179,41 @@ static void boot_cmdline_from_file(EFI_HANDLE device, char *out, size_t outsz)
 	if (EFI_ERROR(s)) {
 		return;
 	}
-	s = uefi_call_wrapper(root->Open, 5, root, &file, (CHAR16 *)BOOT_CFG_FILE,
-			      EFI_FILE_MODE_READ, 0);
-	if (!EFI_ERROR(s)) {
-		s = uefi_call_wrapper(file->Read, 3, file, &size, out);
-		out[EFI_ERROR(s) ? 0 : size] = '\0';
-		/* First line only, without the line ending. */
-		out[strcspn(out, "\r\n")] = '\0';
-		uefi_call_wrapper(file->Close, 1, file);
+	if (boot_read_file(bi, root, BOOT_CFG_NAME, BOOT_CFG_MAX) != 0) {
+		goto out;
 	}
+	text = hpa_to_ptr(bi->files[bi->nr_files - 1].base);
+	len = bi->files[bi->nr_files - 1].size;
+	if (!boot_is_config(text, len)) {
+		bi->nr_files--; /* a plain command line: the pages stay EfiLoaderData (tiny) */
+		if (want_cmdline) {
+			len = len < sizeof(bi->cmdline) - 1 ? len : sizeof(bi->cmdline) - 1;
+			memcpy(bi->cmdline, text, len);
+			bi->cmdline[len] = '\0';
+			/* First line only, without the line ending. */
+			bi->cmdline[strcspn(bi->cmdline, "\r\n")] = '\0';
+		}
+		goto out;
+	}
+	if (config_parse(text, len, &boot_cfg, &err) != 0) {
+		boot_print("ioasid-hv: %s: line %u: %s (reported again after boot)\n", BOOT_CFG_NAME,
+			   err.line, err.msg);
+		goto out;
+	}
+	if (want_cmdline) {
+		snprintf(bi->cmdline, sizeof(bi->cmdline), "%s", boot_cfg.cmdline);
+	}
+	for (unsigned i = 0; i < boot_cfg.nr_guests; i++) {
+		const char *img = boot_cfg.guests[i].image;
+
+		if (boot_read_file(bi, root, img, BOOT_IMAGE_MAX) == 0) {
+			boot_print("ioasid-hv: loaded %s (%llu bytes)\n", img,
+				   (unsigned long long)bi->files[bi->nr_files - 1].size);
+		} else {
+			boot_print("ioasid-hv: cannot load guest image %s\n", img);
+		}
+	}
+out:
 	uefi_call_wrapper(root->Close, 1, root);
 }
 
@@ -160,6 +282,12 @@ static int bi_from_map(struct bootinfo *bi, const void *map, UINTN map_size, UIN
 	    memmap_carve(bi, pool, pool_size, MEM_HV_POOL) != 0) {
 		ret = -1;
 	}
+	for (uint32_t i = 0; i < bi->nr_files; i++) {
+		if (memmap_carve(bi, hpa_val(bi->files[i].base), ALIGN_UP(bi->files[i].size, EFI_PAGE_SIZE),
+				 MEM_LOADED_FILE) != 0) {
+			ret = -1;
+		}
+	}
 	memmap_normalise(bi);
 	return ret;
 }
@@ -221,9 +349,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		   (unsigned long long)hpa_val(bi->image_base), (unsigned long long)bi->image_size);
 
 	cmdline_from_ucs2(li->LoadOptions, li->LoadOptionsSize, bi->cmdline, sizeof(bi->cmdline));
-	if (bi->cmdline[0] == '\0') {
-		boot_cmdline_from_file(li->DeviceHandle, bi->cmdline, sizeof(bi->cmdline));
-	}
+	boot_load_cfg(bi, li->DeviceHandle, bi->cmdline[0] == '\0');
 	boot_print("ioasid-hv: cmdline \"%s\"\n", bi->cmdline);
 	stale_key = cmdline_get(bi->cmdline, BOOT_OPT_STALE_KEY, NULL, 0);
 
