@@ -32,6 +32,7 @@
 struct nested_walk {
 	const struct hv_guest *g;
 	unsigned nreads;
+	bool read_failed; /* the last read was of a table outside the guest's RAM */
 };
 
 static int nested_read(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry)
@@ -46,6 +47,7 @@ static int nested_read(void *ctx, uint64_t table_addr, unsigned index, uint64_t 
 	}
 	ret = guest_copy_from(w->g, &v, gpa(table_addr + (uint64_t)index * 8), sizeof(v));
 	if (ret) {
+		w->read_failed = true;
 		return ret;
 	}
 	*entry = v; /* guest tables are little-endian, like every arch we run on */
@@ -123,13 +125,21 @@ static int nested_fill(struct ioasid *io, uint64_t start, uint64_t end)
 		ret = pt_walk_foreign(io->s1_fmt, io->s1_levels, gpa_val(io->s1_root), ia, nested_read, &w, &oa, &prot,
 				      &pgsize);
 		if (ret) {
-			/* Not present, malformed or unreadable: skip the span of that entry. */
+			/*
+			 * Not present or malformed: skip the span of that entry. Unreadable (a table
+			 * pointer outside RAM): skip the span of the entry that pointed there.
+			 */
+			unsigned lvl;
 			uint64_t span;
 
 			if (w.nreads == 0 || w.nreads > io->s1_levels) {
-				return 0; /* the root itself is unusable: nothing to map */
+				return 0; /* bad root or range: nothing to map */
 			}
-			span = 1ULL << (HV_PAGE_SHIFT + 9 * (io->s1_levels - w.nreads));
+			lvl = io->s1_levels - w.nreads + (w.read_failed ? 1 : 0);
+			if (lvl >= io->s1_levels) {
+				return 0; /* the root itself is unreadable */
+			}
+			span = 1ULL << (HV_PAGE_SHIFT + 9 * lvl);
 			ia = ALIGN_DOWN(ia, span) + span;
 			continue;
 		}
