@@ -141,4 +141,11 @@ int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, u
 
 void pci_log(const struct pci_info *pci);
 
+/*
+ * Everything above in boot order (drivers/pci/discover.c): acpi_init, acpi_probe_hw,
+ * pci_enumerate, pci_resolve_dmar_scopes, acpi_log, pci_log, into hv_acpi and hv_pci.
+ * 0, or the first step's error (-ENODEV without ACPI or MCFG).
+ */
+int hv_discover(hpa_t rsdp);
+
 #endif /* HV_PCI_H */
