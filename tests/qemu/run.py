@@ -118,6 +118,12 @@ CASES = [
                    r"x86: this code \(RAM\) at 0x[0-9a-f]+: level-1 entry 0x0[0-9a-f]{15} \(WB RO X\)$",
                    r"x86: the stack \(RAM\) at 0x[0-9a-f]+: level-\d entry 0x8[0-9a-f]{15} \(WB RW NX\)$",
                    r"^  printf through newlib stdout: 42$",
+                   r"^\[INF\] madt: 2 cpus",
+                   r"^\[INF\] dmar: drhd0 base 0xfed90000 .* cap 0x[0-9a-f]+ ecap 0x[0-9a-f]+$",
+                   r"^\[INF\] pci 0000:00:[0-9a-f]{2}\.0 1234:11e8 ",
+                   r"CPUs found in the MADT \(2\): ok",
+                   r"IOMMU units found \(1\): ok",
+                   r"edu device \(1234:11e8\) found by PCI enumeration: ok",
                    r"^\[INF\] selftest boot: PASS"],
         "forbid": NO_TROUBLE,
     },
@@ -322,6 +328,21 @@ CASES += [
                 ["-M", "virt-9.1,virtualization=on,gic-version=3,iommu=smmuv3"],
                 r"smmuv3 selftest: stage-1 STEs for single-stage tables, NESTED shadowed",
                 r"smmuv3 scenario 8 \(NESTED, shadowed\): PASS"),
+    {
+        # Error paths: event queue overflow and a command error, both recovered.
+        "name": "arm64-smmuv3-errors",
+        "arch": "arm64",
+        "cmdline": "selftest=smmuv3_errors",
+        "exit": HV_EXIT_OK,
+        "expect": [r"queue full: 2048 events kept of 3072, overflow counted \(0 -> [1-9]\d*\): ok",
+                   r"^\[WRN\] smmuv3: smmu0: event queue overflow",
+                   r"^\[ERR\] smmuv3: smmu0: command error 1 on opcode 0x7f",
+                   r"undefined command: -5, command errors 1: ok",
+                   r"the queue runs on: CFGI_ALL \+ CMD_SYNC: ok",
+                   r"DMA round trip after the error: ok",
+                   r"^\[INF\] selftest smmuv3_errors: PASS"],
+        "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"FAIL", r"C_BAD_"],
+    },
 ]
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
