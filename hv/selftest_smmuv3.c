@@ -521,7 +521,11 @@ static bool sc8_nested(void)
 	return scenario_end(8, st.u->hw_nesting ? "NESTED, hardware nesting" : "NESTED, shadowed", ok);
 }
 
-static int selftest_smmuv3(const struct bootinfo *bi)
+/*
+ * Common set-up: ACPI, the SMMUs from the IORT, edu from PCI enumeration, the test guest with
+ * edu assigned (attached to its GPA IOASID). *ok collects the checks that do not stop the test.
+ */
+static int st_setup(const struct bootinfo *bi, bool *ok)
 {
 	struct hv_mem_region region;
 	struct hv_guest_config cfg;
@@ -529,8 +533,6 @@ static int selftest_smmuv3(const struct bootinfo *bi)
 	struct smmuv3_opts opts;
 	hpa_t bar0 = hpa(0);
 	uint16_t bdf = 0;
-	uint32_t a = 0, b = 0;
-	bool ok = true;
 	int ret;
 
 	smmuv3_opts_from_cmdline(bi->cmdline, &opts);
@@ -559,7 +561,7 @@ static int selftest_smmuv3(const struct bootinfo *bi)
 		return -ENOMEM;
 	}
 	memset(gptr(OFF_GPA_BUF), 0xee, XFER);
-	ok &= ST_CHECK(dma_out(hpa_val(ptr_to_hpa(st.host)) + OFF_GPA_BUF) == 0 &&
+	*ok &= ST_CHECK(dma_out(hpa_val(ptr_to_hpa(st.host)) + OFF_GPA_BUF) == 0 &&
 			       untouched(OFF_GPA_BUF, 0xee) && smmuv3_poll_events() == 0,
 		       "before any attach, a device write to RAM is aborted (abort STE)");
 	region = (struct hv_mem_region){ .gpa = gpa(G_BASE), .hpa = ptr_to_hpa(st.host), .size = G_SIZE };
@@ -585,7 +587,18 @@ static int selftest_smmuv3(const struct bootinfo *bi)
 		st.u->paging_fmt == PT_FMT_ARM_S2 ? "stage-2" : "stage-1",
 		st.u->hw_nesting ? "by hardware nesting (S1+S2 STEs)" : "shadowed",
 		st.u->linear ? "linear" : "2-level");
+	return 0;
+}
 
+static int selftest_smmuv3(const struct bootinfo *bi)
+{
+	uint32_t a = 0, b = 0;
+	bool ok = true;
+	int ret = st_setup(bi, &ok);
+
+	if (ret) {
+		return ret;
+	}
 	ok &= sc0_gpa();
 	ret = (int)st_alloc(IOASID_KIND_PAGING, 0, &a);
 	ok &= ST_CHECK(ret == 0, "ALLOC PAGING %#x", a);
@@ -606,3 +619,62 @@ static int selftest_smmuv3(const struct bootinfo *bi)
 	return ok ? 0 : -EIO;
 }
 HV_SELFTEST(smmuv3, selftest_smmuv3);
+
+/*
+ * Self-test "smmuv3_errors": the error paths, against the same device.
+ *   - Event queue overflow: three blocked 4 KiB device writes without draining are 3072 events
+ *     for a 2048-entry queue (QEMU: one per 4 bytes). The SMMU reports the loss (GERROR
+ *     EVENTQ_ABT_ERR on QEMU, PROD.OVFLG on hardware); the driver counts it, drains what was
+ *     kept, and the next fault is still delivered.
+ *   - Command error: an undefined opcode makes the SMMU stop with CMDQ_CONS.ERR = ILL and
+ *     GERROR.CMDQ_ERR. The submission fails with -EIO; the driver replaces the command,
+ *     acknowledges, and the queue keeps working (a later invalidation and DMA succeed).
+ */
+static int selftest_smmuv3_errors(const struct bootinfo *bi)
+{
+	const struct smmu_cmd bad = { { 0x7f, 0 } }; /* no such opcode (spec 4.1.1: CERROR_ILL) */
+	struct smmu_cmd good = smmu_cmd_cfgi_all();
+	uint64_t overflows, cmd_errors;
+	uint32_t a = 0;
+	unsigned n;
+	bool ok = true;
+	int ret = st_setup(bi, &ok);
+
+	if (ret) {
+		return ret;
+	}
+	ok &= ST_CHECK(st_alloc(IOASID_KIND_PAGING, 0, &a) == 0 && st_attach(a) == 0,
+		       "device attached to an empty PAGING IOASID %#x", a);
+	faults_reset();
+	overflows = st.u->nr_overflows;
+	for (unsigned i = 0; i < 3; i++) {
+		ok &= ST_CHECK(edu_dma(&st.edu, IOVA_UNMAPPED, 0, (uint32_t)EDU_BUF_SIZE, true) == 0,
+			       "blocked 4 KiB device write %u, events not drained", i + 1);
+	}
+	n = smmuv3_poll_events();
+	ok &= ST_CHECK(n == (1U << st.u->evtq_lg) && st.u->nr_overflows > overflows,
+		       "queue full: %u events kept of 3072, overflow counted (%llu -> %llu)", n,
+		       (unsigned long long)overflows, (unsigned long long)st.u->nr_overflows);
+	faults_reset();
+	ok &= ST_CHECK(dma_out(IOVA_UNMAPPED) == 0, "another blocked write after the overflow");
+	ok &= expect_fault(IOVA_UNMAPPED, true, EVT_F_TRANSLATION, IOASID_FAULT_REASON_NOT_PRESENT);
+
+	cmd_errors = st.u->nr_cmd_errors;
+	ret = smmuv3_cmds(st.u, &bad, 1);
+	ok &= ST_CHECK(ret == -EIO && st.u->nr_cmd_errors == cmd_errors + 1,
+		       "undefined command: %d, command errors %llu", ret,
+		       (unsigned long long)st.u->nr_cmd_errors);
+	ok &= ST_CHECK(smmuv3_check_gerror(st.u) == 0, "GERROR acknowledged (no active error)");
+	ok &= ST_CHECK(smmuv3_cmds(st.u, &good, 1) == 0, "the queue runs on: CFGI_ALL + CMD_SYNC");
+	ok &= ST_CHECK(st_map(a, IOVA_A, OFF_A, HV_PAGE_SIZE, IOASID_PROT_READ | IOASID_PROT_WRITE) == 0,
+		       "MAP after the error");
+	fill(OFF_A, XFER, 0x99);
+	memset(gptr(OFF_A + 0x800), 0, XFER);
+	ok &= ST_CHECK(edu_dma(&st.edu, IOVA_A, 0, XFER, false) == 0 &&
+			       edu_dma(&st.edu, IOVA_A + 0x800, 0, XFER, true) == 0 &&
+			       same(OFF_A + 0x800, XFER, 0x99),
+		       "DMA round trip after the error");
+	ok &= expect_no_fault();
+	return ok ? 0 : -EIO;
+}
+HV_SELFTEST(smmuv3_errors, selftest_smmuv3_errors);
