@@ -744,3 +744,60 @@ TEST(core_teardown_with_failing_iommu_leaks_safely)
 	}
 	core_env_fini(&env);
 }
+
+/*
+ * 1 GiB pages: a guest with a 1 GiB-aligned 1 GiB region gets a single 1 GiB leaf in its GPA
+ * table, and a 1 GiB PAGING map of it is one leaf too (the memory itself is never touched).
+ */
+TEST(core_superpage_1g)
+{
+	struct ioasid_dev_caps caps = h_default_caps();
+	struct mock_iommu m;
+	struct hv_guest *g = calloc(1, sizeof(*g));
+	void *ram = aligned_alloc(SZ_1G, SZ_1G);
+	struct hv_mem_region mem[2];
+	struct hv_guest_config cfg = { .id = 7, .mem = mem, .nr_mem = 2, .quota_pages = 16 };
+	struct ioasid_map_entry *e;
+	struct ioasid_alloc *al;
+	struct ioasid_map *mp;
+	uint64_t pgsize = 0;
+	uint32_t dev, io;
+	struct ioasid *o;
+	char *low = aligned_alloc(SZ_2M, SZ_2M);
+	hpa_t h;
+
+	ASSERT_TRUE(g != NULL && ram != NULL && low != NULL);
+	memset(low, 0, SZ_2M);
+	/* GPA [0, 2M): ordinary RAM for requests; GPA [1G, 2G): the big region */
+	mem[0] = (struct hv_mem_region){ .gpa = gpa(0), .hpa = ptr_to_hpa(low), .size = SZ_2M };
+	mem[1] = (struct hv_mem_region){ .gpa = gpa(SZ_1G), .hpa = ptr_to_hpa(ram), .size = SZ_1G };
+	mock_iommu_init(&m, "mock1g", &caps);
+	ASSERT_EQ(hv_guest_init(g, &cfg), 0);
+	ASSERT_EQ(hv_guest_add_device(g, &m.unit, 0, 1, 0x77, &dev), 0);
+	ASSERT_EQ(pt_lookup(&g->gpa_io->hw[PT_FMT_VTD_SL].pt, SZ_1G + 0x12345, &h, NULL, &pgsize), 0);
+	EXPECT_EQ(pgsize, SZ_1G);
+	EXPECT_EQ(hpa_val(h), (uint64_t)(uintptr_t)ram + 0x12345);
+
+	al = (struct ioasid_alloc *)(low + 0x1000);
+	*al = (struct ioasid_alloc){
+		.size = sizeof(*al), .kind = IOASID_KIND_PAGING, .parent = g->gpa_io->id, .dev_id = dev
+	};
+	ASSERT_EQ(ioasid_dispatch(g, IOASID_CALL_ALLOC, gpa(0x1000)), 0);
+	io = al->out_ioasid;
+	e = (struct ioasid_map_entry *)(low + 0x3000);
+	*e = (struct ioasid_map_entry){ .iova = 4 * SZ_1G, .gpa = SZ_1G, .length = SZ_1G, .prot = IOASID_PROT_READ };
+	mp = (struct ioasid_map *)(low + 0x2000);
+	*mp = (struct ioasid_map){ .size = sizeof(*mp), .ioasid = io, .num_entries = 1, .entries_gpa = 0x3000 };
+	ASSERT_EQ(ioasid_dispatch(g, IOASID_CALL_MAP, gpa(0x2000)), 0);
+	o = ioasid_lookup(g, io);
+	ASSERT_TRUE(o != NULL);
+	ASSERT_EQ(pt_lookup(&o->hw[o->fmt].pt, 4 * SZ_1G + SZ_1G - 8, &h, NULL, &pgsize), 0);
+	EXPECT_EQ(pgsize, SZ_1G);
+	EXPECT_EQ(hpa_val(h), (uint64_t)(uintptr_t)ram + SZ_1G - 8);
+	/* root + one 1 GiB-level table: a GiB of DMA space for two table pages */
+	EXPECT_EQ(o->hw[o->fmt].pt.nr_table_pages, 2);
+	hv_guest_destroy(g);
+	free(g);
+	free(ram);
+	free(low);
+}
