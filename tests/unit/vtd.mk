@@ -3,3 +3,9 @@
 # page-selective invalidation chunking (drivers/iommu/vtd/vtd_desc.c, no MMIO).
 UNIT_TESTS += test_vtd
 test_vtd_SRCS := tests/unit/test_vtd.c drivers/iommu/vtd/vtd_desc.c
+
+# Tables and backend ops (vtd_tables.c) with the invalidation queue replaced by a recorder.
+UNIT_TESTS += test_vtd_tables
+test_vtd_tables_SRCS := tests/unit/test_vtd_tables.c drivers/iommu/vtd/vtd_tables.c \
+	drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
+	lib/strerror.c

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host tests of the VT-d translation structures and backend ops (drivers/iommu/vtd/
+ * vtd_tables.c) on the fake arch. vtd_qi_submit() is replaced by a recorder that keeps every
+ * batch of descriptors together with a snapshot of the entry being changed at the moment the
+ * batch was submitted, so the tests check the order of a live replace (entry not present while
+ * the old domain is flushed, new entry complete when it becomes present), not only the result.
+ */
+#include <hv/errno.h>
+#include <hv/mm.h>
+#include <ioasid/abi.h>
+
+#include "arch/host/host.h"
+#include "drivers/iommu/vtd/vtd.h"
+#include "ioasid/core.h"
+#define TEST_MAIN
+#include "test.h"
+
+#define QEMU_CAP 0x00d2008c222f0606ULL /* qemu-10.0 notes 1.1 */
+#define SID 0x0108                     /* 01:01.0 */
+#define MAX_SUBS 16
+
+struct sub {
+	unsigned n;
+	struct vtd_inv_desc d[80];
+	struct vtd_context_entry ce;   /* legacy: the SID's context entry at submit time */
+	struct vtd_pasid_entry pe;     /* scalable: the watched PASID entry at submit time */
+};
+
+static struct sub subs[MAX_SUBS];
+static unsigned nsubs;
+static uint32_t watch_pasid;
+static int submit_ret;
+
+static struct vtd_context_entry *legacy_ce(struct vtd_unit *u, uint16_t sid)
+{
+	struct vtd_context_entry *t = u->ctx[sid >> 8];
+
+	return t != NULL ? &t[sid & 0xff] : NULL;
+}
+
+static struct vtd_pasid_entry *sm_pe(struct vtd_unit *u, uint16_t sid, uint32_t pasid)
+{
+	struct vtd_sm_context_entry *t = u->ctx[sid >> 8];
+	uint64_t *dir, pde;
+
+	if (t == NULL || !(t[sid & 0xff].val[0] & VTD_SMCE_P)) {
+		return NULL;
+	}
+	dir = hpa_to_ptr(hpa(t[sid & 0xff].val[0] & VTD_SMCE_PDIRPTR));
+	pde = dir[pasid >> 6];
+	if (!(pde & VTD_PDE_P)) {
+		return NULL;
+	}
+	return &((struct vtd_pasid_entry *)hpa_to_ptr(hpa(pde & VTD_PDE_PTPTR)))[pasid % 64];
+}
+
+int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n)
+{
+	struct sub *s;
+
+	if (nsubs == MAX_SUBS || n > 80) {
+		return -E2BIG;
+	}
+	s = &subs[nsubs++];
+	*s = (struct sub){ .n = n };
+	memcpy(s->d, d, n * sizeof(*d));
+	if (!u->scalable && legacy_ce(u, SID) != NULL) {
+		s->ce = *legacy_ce(u, SID);
+	}
+	if (u->scalable && sm_pe(u, SID, watch_pasid) != NULL) {
+		s->pe = *sm_pe(u, SID, watch_pasid);
+	}
+	return submit_ret;
+}
+
+static bool desc_eq(struct vtd_inv_desc a, struct vtd_inv_desc b)
+{
+	return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+struct fixture {
+	struct vtd_unit u;
+	struct hv_device dev;
+	struct pt_table t1, t2;
+	struct ioasid_hw_config c1, c2;
+	void *page1, *page2;
+};
+
+static void setup(struct fixture *f, bool scalable, bool first_level)
+{
+	enum pt_format fmt = first_level ? PT_FMT_VTD_FL : PT_FMT_VTD_SL;
+
+	memset(f, 0, sizeof(*f));
+	nsubs = 0;
+	submit_ret = 0;
+	watch_pasid = VTD_RID_PASID;
+	f->u.root = page_alloc(0);
+	f->u.cap = QEMU_CAP;
+	f->u.scalable = scalable;
+	f->u.first_level = first_level;
+	f->u.levels = 4;
+	f->u.nr_domains = 1U << 16;
+	f->u.iommu = (struct hv_iommu){ .ops = &vtd_backend_ops, .priv = &f->u, .name = "test" };
+	(void)vtd_tables_init(&f->u);
+	f->dev.rid = SID;
+	f->page1 = page_alloc(0);
+	f->page2 = page_alloc(0);
+	(void)pt_init(&f->t1, fmt, 48, SZ_4K | SZ_2M, false, NULL);
+	(void)pt_init(&f->t2, fmt, 48, SZ_4K | SZ_2M, false, NULL);
+	(void)pt_map(&f->t1, 0x10000000, ptr_to_hpa(f->page1), HV_PAGE_SIZE, PT_PROT_READ | PT_PROT_WRITE);
+	(void)pt_map(&f->t2, 0x10000000, ptr_to_hpa(f->page2), HV_PAGE_SIZE, PT_PROT_READ);
+	f->c1 = (struct ioasid_hw_config){ .mode = IOASID_HW_TABLE, .domain = 5, .table = &f->t1 };
+	f->c2 = (struct ioasid_hw_config){ .mode = IOASID_HW_TABLE, .domain = 6, .table = &f->t2 };
+}
+
+static int install(struct fixture *f, bool has_pasid, uint32_t pasid, const struct ioasid_hw_config *c)
+{
+	return vtd_backend_ops.install(&f->u.iommu, &f->dev, has_pasid, pasid, c);
+}
+
+TEST(legacy_install_fresh)
+{
+	static struct fixture f;
+	struct vtd_context_entry want;
+
+	setup(&f, false, false);
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	want = vtd_ce_translate(f.t1.root, 5, 2);
+	EXPECT_EQ(f.u.root[1].lo, hpa_val(ptr_to_hpa(f.u.ctx[1])) | VTD_RE_P);
+	EXPECT_EQ(f.u.root[1].hi, 0);
+	EXPECT_EQ(legacy_ce(&f.u, SID)->lo, want.lo);
+	EXPECT_EQ(legacy_ce(&f.u, SID)->hi, want.hi);
+	ASSERT_EQ(nsubs, 1);
+	EXPECT_EQ(subs[0].n, 1);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_cc_device(5, SID)));
+	EXPECT_TRUE(vtd_debug_sid_present(&f.u, SID));
+	EXPECT_TRUE(!vtd_debug_sid_present(&f.u, SID + 1));
+}
+
+TEST(legacy_replace_goes_through_not_present)
+{
+	static struct fixture f;
+	struct vtd_context_entry want;
+
+	setup(&f, false, false);
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	nsubs = 0;
+	ASSERT_EQ(install(&f, false, 0, &f.c2), 0);
+	ASSERT_EQ(nsubs, 2);
+	/* 1: old entry not present while the old domain's caches are flushed */
+	EXPECT_EQ(subs[0].ce.lo & VTD_CE_P, 0);
+	EXPECT_EQ(subs[0].n, 2);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_cc_device(5, SID)));
+	EXPECT_TRUE(desc_eq(subs[0].d[1], vtd_desc_iotlb_domain(5, true)));
+	/* 2: new entry complete (both halves) by the time it is published */
+	want = vtd_ce_translate(f.t2.root, 6, 2);
+	EXPECT_EQ(subs[1].ce.lo, want.lo);
+	EXPECT_EQ(subs[1].ce.hi, want.hi);
+	EXPECT_TRUE(desc_eq(subs[1].d[0], vtd_desc_cc_device(6, SID)));
+}
+
+TEST(legacy_block_and_flush_failure)
+{
+	static struct fixture f;
+	const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
+	hpa_t h;
+
+	setup(&f, false, false);
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	EXPECT_EQ(vtd_debug_walk(&f.u, SID, 0, 0x10000000, &h, NULL), 0);
+	EXPECT_EQ(hpa_val(h), hpa_val(ptr_to_hpa(f.page1)));
+	nsubs = 0;
+	ASSERT_EQ(install(&f, false, 0, &blocked), 0);
+	ASSERT_EQ(nsubs, 1);
+	EXPECT_TRUE(desc_eq(subs[0].d[1], vtd_desc_iotlb_domain(5, true)));
+	EXPECT_EQ(legacy_ce(&f.u, SID)->lo, 0);
+	EXPECT_EQ(legacy_ce(&f.u, SID)->hi, 0);
+	EXPECT_EQ(vtd_debug_walk(&f.u, SID, 0, 0x10000000, &h, NULL), -ENOENT);
+	ASSERT_TRUE(vtd_route_find(&f.u, SID, VTD_RID_PASID) != NULL);
+	EXPECT_TRUE(vtd_route_find(&f.u, SID, VTD_RID_PASID)->table == NULL);
+	/* A failed invalidation fails the install; the entry stays not present (blocked). */
+	submit_ret = -EIO;
+	EXPECT_EQ(install(&f, false, 0, &f.c1), -EIO);
+	submit_ret = 0;
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	nsubs = 0;
+	submit_ret = -EIO;
+	EXPECT_EQ(install(&f, false, 0, &f.c2), -EIO);
+	EXPECT_EQ(legacy_ce(&f.u, SID)->lo & VTD_CE_P, 0);
+}
+
+TEST(install_rejects)
+{
+	static struct fixture f;
+	struct ioasid_hw_config c;
+
+	setup(&f, false, false);
+	c = f.c1;
+	c.domain = 0;
+	EXPECT_EQ(install(&f, false, 0, &c), -ENOSPC);
+	c.domain = 1U << 16;
+	EXPECT_EQ(install(&f, false, 0, &c), -ENOSPC);
+	EXPECT_EQ(install(&f, true, 1, &f.c1), -EOPNOTSUPP); /* no PASIDs in legacy mode */
+	c = f.c1;
+	c.mode = IOASID_HW_NESTED;
+	EXPECT_EQ(install(&f, false, 0, &c), -EOPNOTSUPP);
+	f.u.levels = 3; /* a 4-level table on a unit built for 3 levels */
+	EXPECT_EQ(install(&f, false, 0, &f.c1), -EOPNOTSUPP);
+	EXPECT_EQ(nsubs, 0);
+}
+
+TEST(scalable_second_level_replace)
+{
+	static struct fixture f;
+	struct vtd_sm_context_entry *ce;
+	struct vtd_pasid_entry want;
+
+	setup(&f, true, false);
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	/* root: lo -> devfn 0-127, hi -> devfn 128-255 (the second page) */
+	EXPECT_EQ(f.u.root[1].lo, hpa_val(ptr_to_hpa(f.u.ctx[1])) | VTD_SRE_LP);
+	EXPECT_EQ(f.u.root[1].hi, (hpa_val(ptr_to_hpa(f.u.ctx[1])) + HV_PAGE_SIZE) | VTD_SRE_UP);
+	ce = &((struct vtd_sm_context_entry *)f.u.ctx[1])[SID & 0xff];
+	EXPECT_EQ(ce->val[0] & (VTD_SMCE_P | VTD_SMCE_PDTS), VTD_SMCE_P | (2ULL << 9));
+	EXPECT_EQ(ce->val[1], VTD_RID_PASID);
+	want = vtd_pe_second_level(f.t1.root, 5, 2);
+	ASSERT_TRUE(sm_pe(&f.u, SID, 0) != NULL);
+	EXPECT_EQ(memcmp(sm_pe(&f.u, SID, 0), &want, sizeof(want)), 0);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_pc_pasid(5, 0)));
+	EXPECT_TRUE(desc_eq(subs[0].d[1], vtd_desc_cc_device(5, SID)));
+	nsubs = 0;
+	ASSERT_EQ(install(&f, false, 0, &f.c2), 0);
+	ASSERT_EQ(nsubs, 2);
+	EXPECT_EQ(subs[0].pe.val[0] & VTD_PE_P, 0);
+	EXPECT_EQ(subs[0].n, 3);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_pc_pasid(5, 0)));
+	EXPECT_TRUE(desc_eq(subs[0].d[1], vtd_desc_piotlb_pasid(5, 0)));
+	EXPECT_TRUE(desc_eq(subs[0].d[2], vtd_desc_iotlb_domain(5, true)));
+	want = vtd_pe_second_level(f.t2.root, 6, 2);
+	EXPECT_EQ(memcmp(&subs[1].pe, &want, sizeof(want)), 0);
+}
+
+TEST(scalable_pasid_attach_walks)
+{
+	static struct fixture f;
+	const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
+	unsigned prot = 0;
+	hpa_t h;
+
+	setup(&f, true, true);
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	watch_pasid = 1000; /* second PASID table (1000 / 64 = directory entry 15) */
+	ASSERT_EQ(install(&f, true, 1000, &f.c2), 0);
+	EXPECT_EQ(vtd_debug_walk(&f.u, SID, 1000, 0x10000000, &h, &prot), 0);
+	EXPECT_EQ(hpa_val(h), hpa_val(ptr_to_hpa(f.page2)));
+	EXPECT_EQ(prot, PT_PROT_READ);
+	EXPECT_EQ(vtd_debug_walk(&f.u, SID, 0, 0x10000000, &h, &prot), 0);
+	EXPECT_EQ(hpa_val(h), hpa_val(ptr_to_hpa(f.page1)));
+	EXPECT_EQ(vtd_debug_walk(&f.u, SID, 999, 0x10000000, &h, &prot), -ENOENT);
+	/* first-level PASID entry: PGTT=1, AW=2, FLPTPTR in val[2] */
+	EXPECT_EQ(sm_pe(&f.u, SID, 1000)->val[2], hpa_val(f.t2.root));
+	/* range flush of domain 6 names its PASID; domain 5's its own */
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 6, 0x10000000, 0x10001000, true), 0);
+	ASSERT_EQ(nsubs, 1);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_piotlb_page(6, 1000, 0x10000000, 0, true)));
+	ASSERT_EQ(install(&f, true, 1000, &blocked), 0);
+	EXPECT_EQ(vtd_debug_walk(&f.u, SID, 1000, 0x10000000, &h, &prot), -ENOENT);
+	EXPECT_EQ(install(&f, true, VTD_RID_PASID, &f.c2), -EOPNOTSUPP);
+}
+
+TEST(flush_range_psi_and_dsi)
+{
+	static struct fixture f;
+
+	setup(&f, false, false);
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 5, 0x1000, 0x9000, true), 0);
+	ASSERT_EQ(nsubs, 1);
+	ASSERT_EQ(subs[0].n, 4);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_iotlb_page(5, 0x1000, 0, true, true)));
+	EXPECT_TRUE(desc_eq(subs[0].d[1], vtd_desc_iotlb_page(5, 0x2000, 1, true, true)));
+	EXPECT_TRUE(desc_eq(subs[0].d[2], vtd_desc_iotlb_page(5, 0x4000, 2, true, true)));
+	EXPECT_TRUE(desc_eq(subs[0].d[3], vtd_desc_iotlb_page(5, 0x8000, 0, true, true)));
+	/* a range needing more than 16 descriptors becomes one domain-selective flush */
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 5, 0x1000, 0x1000 + 0x1000 * 0x1ffffULL, false), 0);
+	ASSERT_EQ(nsubs, 1);
+	ASSERT_EQ(subs[0].n, 1);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_iotlb_domain(5, true)));
+	/* domain flush; domain 0 / out of range never reaches the hardware */
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_domain(&f.u.iommu, 5), 0);
+	EXPECT_EQ(vtd_backend_ops.flush_domain(&f.u.iommu, 0), 0);
+	EXPECT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 70000, 0, 0x1000, true), 0);
+	ASSERT_EQ(nsubs, 1);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_iotlb_domain(5, true)));
+	/* without CAP.PSI: always domain-selective */
+	f.u.cap &= ~VTD_CAP_PSI;
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 5, 0x1000, 0x2000, true), 0);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_iotlb_domain(5, true)));
+}
+
+TEST(caps_follow_the_unit)
+{
+	static struct fixture f;
+	struct ioasid_dev_caps c;
+
+	setup(&f, false, false);
+	ASSERT_EQ(vtd_backend_ops.get_caps(&f.u.iommu, &f.dev, &c), 0);
+	EXPECT_EQ(c.pgsize_bitmap, SZ_4K | SZ_2M | SZ_1G); /* CAP.SLLPS = 2M + 1G */
+	EXPECT_EQ(c.ia_bits, 48);
+	EXPECT_EQ(c.paging_fmt, PT_FMT_VTD_SL);
+	EXPECT_EQ(c.pasid_bits, 0);
+	EXPECT_TRUE(!c.coherent && !c.hw_nesting);
+	f.u.levels = 3;
+	f.u.scalable = f.u.first_level = true;
+	f.u.ecap = VTD_ECAP_PASID | FIELD_PREP(VTD_ECAP_PSS, 19);
+	ASSERT_EQ(vtd_backend_ops.get_caps(&f.u.iommu, &f.dev, &c), 0);
+	EXPECT_EQ(c.ia_bits, 39);
+	EXPECT_EQ(c.paging_fmt, PT_FMT_VTD_FL);
+	EXPECT_EQ(c.pgsize_bitmap, SZ_4K | SZ_2M); /* no CAP.FL1GP */
+	EXPECT_EQ(c.pasid_bits, 15);              /* one directory page */
+}
