@@ -35,6 +35,7 @@ TEST_SUITES := $(UNIT_BINS) "python3 tests/qemu/test_runner.py" \
 	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a)") \
 	"$(QEMU_RUNNER) --arch x86_64 --build-dir build/x86_64-clang --case x86_64-boot --name-suffix=-clang" \
 	$(if $(filter arm64,$(TEST_ARCHES)),"$(QEMU_RUNNER) --arch arm64 --build-dir build/arm64-clang --case arm64-boot --name-suffix=-clang") \
+	"python3 tests/qemu/debug_check.py --arch x86_64" \
 	"python3 tests/qemu/check_no_fp.py $(foreach a,$(TEST_ARCHES),$(a) build/$(a)/ioasid-hv.so \
 		$(a) build/$(a)-clang/ioasid-hv.so)" \
 	$(if $(HAVE_FUZZ),"$(MAKE) --no-print-directory fuzz-smoke")
