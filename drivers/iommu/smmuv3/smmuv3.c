@@ -76,6 +76,27 @@ static inline void smmu_rmb(void)
 	__asm__ __volatile__("dsb ld" ::: "memory");
 }
 
+/*
+ * Before reading what a non-coherent SMMU wrote (event records): clean+invalidate the lines so
+ * the CPU does not read stale cached copies (DC CIVAC, completed by DSB).
+ */
+static void smmu_inv_for_cpu(const struct smmuv3_unit *u, const void *p, size_t len)
+{
+	uint64_t ctr, line;
+	uintptr_t a, end = (uintptr_t)p + len;
+
+	if (u->coherent) {
+		return;
+	}
+	/* CTR_EL0.DminLine (bits 19:16): log2 of the smallest data cache line, in words. */
+	__asm__ __volatile__("mrs %0, ctr_el0" : "=r"(ctr));
+	line = 4ULL << ((ctr >> 16) & 0xf);
+	for (a = (uintptr_t)p & ~(uintptr_t)(line - 1); a < end; a += line) {
+		__asm__ __volatile__("dc civac, %0" ::"r"(a) : "memory");
+	}
+	__asm__ __volatile__("dsb sy" ::: "memory");
+}
+
 static uint32_t rd32(const struct smmuv3_unit *u, unsigned off)
 {
 	return mmio_read32(u->regs + off);
@@ -305,9 +326,12 @@ static unsigned evtq_drain(struct smmuv3_unit *u)
 	}
 	smmu_rmb();
 	while (SMMU_Q_IDXWRP(lg, cons) != SMMU_Q_IDXWRP(lg, prod)) {
-		struct smmu_evt raw = u->evtq[SMMU_Q_IDX(lg, cons)];
+		struct smmu_evt raw;
 		struct smmu_event ev;
 		unsigned reason;
+
+		smmu_inv_for_cpu(u, &u->evtq[SMMU_Q_IDX(lg, cons)], sizeof(raw));
+		raw = u->evtq[SMMU_Q_IDX(lg, cons)];
 
 		smmu_evt_decode(&raw, &ev);
 		reason = smmu_evt_reason(&ev);
