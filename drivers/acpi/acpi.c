@@ -22,12 +22,12 @@
 struct acpi_info hv_acpi;
 
 /* ACPI 6.5 5.2.5.3: the RSDP. */
-#define RSDP_SIG "RSD PTR "
-#define RSDP_CSUM_LEN 20   /* the ACPI 1.0 part covered by Checksum */
-#define RSDP_REV 15
-#define RSDP_LEN 20
-#define RSDP_XSDT 24
-#define RSDP_V2_SIZE 36
+#define RSDP_SIG      "RSD PTR "
+#define RSDP_CSUM_LEN 20 /* the ACPI 1.0 part covered by Checksum */
+#define RSDP_REV      15
+#define RSDP_LEN      20
+#define RSDP_XSDT     24
+#define RSDP_V2_SIZE  36
 
 uint8_t acpi_checksum(const void *p, size_t len)
 {
@@ -139,12 +139,9 @@ static void gtdt_reset(struct acpi_info *info)
 }
 
 static const struct acpi_parser acpi_parsers[] = {
-	{ "APIC", acpi_parse_madt, madt_present, madt_reset },
-	{ "MCFG", acpi_parse_mcfg, mcfg_present, mcfg_reset },
-	{ "DMAR", acpi_parse_dmar, dmar_present, dmar_reset },
-	{ "IORT", acpi_parse_iort, iort_present, iort_reset },
-	{ "SPCR", acpi_parse_spcr, spcr_present, spcr_reset },
-	{ "GTDT", acpi_parse_gtdt, gtdt_present, gtdt_reset },
+	{ "APIC", acpi_parse_madt, madt_present, madt_reset }, { "MCFG", acpi_parse_mcfg, mcfg_present, mcfg_reset },
+	{ "DMAR", acpi_parse_dmar, dmar_present, dmar_reset }, { "IORT", acpi_parse_iort, iort_present, iort_reset },
+	{ "SPCR", acpi_parse_spcr, spcr_present, spcr_reset }, { "GTDT", acpi_parse_gtdt, gtdt_present, gtdt_reset },
 };
 
 int acpi_parse_table(struct acpi_info *info, const void *table, size_t avail)
@@ -193,8 +190,7 @@ int acpi_init(struct acpi_info *info, hpa_t rsdp)
 	/* The RSDP lives in firmware memory: its own length field bounds what we read. */
 	ret = acpi_rsdp_xsdt(hpa_to_ptr(rsdp), RSDP_V2_SIZE, &info->xsdt);
 	if (ret != 0) {
-		pr_err("acpi: invalid RSDP at 0x%llx (%s)", (unsigned long long)hpa_val(rsdp),
-		       hv_strerror(ret));
+		pr_err("acpi: invalid RSDP at 0x%llx (%s)", (unsigned long long)hpa_val(rsdp), hv_strerror(ret));
 		ret = -ENODEV;
 		goto out;
 	}
@@ -233,8 +229,7 @@ int acpi_init(struct acpi_info *info, hpa_t rsdp)
 			pr_warn("acpi: second %.4s at 0x%llx ignored", (const char *)t,
 				(unsigned long long)hpa_val(ta));
 		} else if (r == 0) {
-			pr_debug("acpi: %.4s at 0x%llx len %u", (const char *)t,
-				 (unsigned long long)hpa_val(ta), tlen);
+			pr_debug("acpi: %.4s at 0x%llx len %u", (const char *)t, (unsigned long long)hpa_val(ta), tlen);
 		}
 	}
 	ret = 0;
@@ -242,8 +237,7 @@ out:
 	return ret;
 }
 
-const struct acpi_mcfg_seg *acpi_mcfg_find(const struct acpi_info *info, uint16_t segment,
-					   uint8_t bus)
+const struct acpi_mcfg_seg *acpi_mcfg_find(const struct acpi_info *info, uint16_t segment, uint8_t bus)
 {
 	for (unsigned i = 0; i < info->nr_mcfg; i++) {
 		const struct acpi_mcfg_seg *s = &info->mcfg[i];
@@ -256,7 +250,7 @@ const struct acpi_mcfg_seg *acpi_mcfg_find(const struct acpi_info *info, uint16_
 }
 
 /* VT-d 10.4.2/10.4.3: CAP at 0x08 and ECAP at 0x10, 64-bit registers. */
-#define DMAR_CAP_REG 0x08
+#define DMAR_CAP_REG  0x08
 #define DMAR_ECAP_REG 0x10
 /* SMMUv3 6.3.1: IDR0 at offset 0 of page 0, a 32-bit register. */
 #define SMMU_IDR0 0x00
@@ -303,8 +297,8 @@ void acpi_log(const struct acpi_info *info)
 		pr_err("acpi: no valid RSDP/XSDT");
 		return;
 	}
-	pr_info("acpi: XSDT at 0x%llx, %u tables, %u rejected",
-		(unsigned long long)hpa_val(info->xsdt), info->nr_tables, info->nr_bad);
+	pr_info("acpi: XSDT at 0x%llx, %u tables, %u rejected", (unsigned long long)hpa_val(info->xsdt),
+		info->nr_tables, info->nr_bad);
 	if (m->present) {
 		pr_info("madt: %u cpus (%u listed)", m->nr_enabled, m->nr_cpus);
 		for (unsigned i = 0; i < m->nr_cpus; i++) {
@@ -319,16 +313,15 @@ void acpi_log(const struct acpi_info *info)
 				(unsigned long long)hpa_val(m->ioapics[i].base), m->ioapics[i].gsi_base);
 		}
 		if (m->has_gicd) {
-			pr_info("madt: gicd base 0x%llx version %u",
-				(unsigned long long)hpa_val(m->gicd_base), m->gic_version);
+			pr_info("madt: gicd base 0x%llx version %u", (unsigned long long)hpa_val(m->gicd_base),
+				m->gic_version);
 		}
 		for (unsigned i = 0; i < m->nr_gicr; i++) {
-			pr_info("madt: gicr base 0x%llx length 0x%x",
-				(unsigned long long)hpa_val(m->gicr[i].base), m->gicr[i].length);
+			pr_info("madt: gicr base 0x%llx length 0x%x", (unsigned long long)hpa_val(m->gicr[i].base),
+				m->gicr[i].length);
 		}
 		for (unsigned i = 0; i < m->nr_its; i++) {
-			pr_info("madt: its %u base 0x%llx", m->its[i].id,
-				(unsigned long long)hpa_val(m->its[i].base));
+			pr_info("madt: its %u base 0x%llx", m->its[i].id, (unsigned long long)hpa_val(m->its[i].base));
 		}
 	} else {
 		pr_warn("madt: not found");
@@ -336,18 +329,18 @@ void acpi_log(const struct acpi_info *info)
 	for (unsigned i = 0; i < info->nr_mcfg; i++) {
 		const struct acpi_mcfg_seg *s = &info->mcfg[i];
 
-		pr_info("mcfg: seg %u buses %02x-%02x ecam 0x%llx", s->segment, s->start_bus,
-			s->end_bus, (unsigned long long)hpa_val(s->base));
+		pr_info("mcfg: seg %u buses %02x-%02x ecam 0x%llx", s->segment, s->start_bus, s->end_bus,
+			(unsigned long long)hpa_val(s->base));
 	}
 	acpi_log_dmar(info);
 	acpi_log_iort(info);
 	if (info->spcr.present) {
 		pr_info("spcr: type 0x%x %s 0x%llx baud %u gsiv %u", info->spcr.interface_type,
-			info->spcr.space_id == 1 ? "port" : "mmio",
-			(unsigned long long)info->spcr.base, info->spcr.baud_rate, info->spcr.gsiv);
+			info->spcr.space_id == 1 ? "port" : "mmio", (unsigned long long)info->spcr.base,
+			info->spcr.baud_rate, info->spcr.gsiv);
 	}
 	if (info->gtdt.present) {
-		pr_info("gtdt: el1 %u virt %u el2 %u virt-el2 %u", info->gtdt.el1_gsiv,
-			info->gtdt.virt_el1_gsiv, info->gtdt.el2_gsiv, info->gtdt.virt_el2_gsiv);
+		pr_info("gtdt: el1 %u virt %u el2 %u virt-el2 %u", info->gtdt.el1_gsiv, info->gtdt.virt_el1_gsiv,
+			info->gtdt.el2_gsiv, info->gtdt.virt_el2_gsiv);
 	}
 }

@@ -14,9 +14,9 @@
 #include <hv/errno.h>
 
 /* ACPI 6.5 5.2.6: the system description table header. */
-#define ACPI_HDR_SIG 0
-#define ACPI_HDR_LEN 4
-#define ACPI_HDR_REV 8
+#define ACPI_HDR_SIG  0
+#define ACPI_HDR_LEN  4
+#define ACPI_HDR_REV  8
 #define ACPI_HDR_CSUM 9
 #define ACPI_HDR_SIZE 36
 

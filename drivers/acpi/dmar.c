@@ -21,23 +21,23 @@
 
 #include "acpi_internal.h"
 
-#define DMAR_HAW 36
-#define DMAR_FLAGS 37
+#define DMAR_HAW     36
+#define DMAR_FLAGS   37
 #define DMAR_STRUCTS 48
 
-#define DMAR_DRHD 0 /* flags u8 @4, size u8 @5, segment u16 @6, base u64 @8, scopes @16 */
-#define  DRHD_SCOPES 16
-#define DMAR_RMRR 1 /* segment u16 @6, base u64 @8, limit u64 @16, scopes @24 */
-#define  RMRR_SCOPES 24
+#define DMAR_DRHD   0 /* flags u8 @4, size u8 @5, segment u16 @6, base u64 @8, scopes @16 */
+#define DRHD_SCOPES 16
+#define DMAR_RMRR   1 /* segment u16 @6, base u64 @8, limit u64 @16, scopes @24 */
+#define RMRR_SCOPES 24
 /* ACPI_DMAR_ATSR (2) and ACPI_DMAR_SATC (5): flags u8 @4, segment u16 @6, scopes @8 */
-#define  ATSR_SCOPES 8
+#define ATSR_SCOPES 8
 
 /* 8.3.1 device scope: type u8 @0, length u8 @1, enumeration ID u8 @4, start bus u8 @5, path @6 */
 #define SCOPE_HDR 6
 
 /* Parse the scopes in s[from, slen) into the shared pool; count them in *nr. */
-static int dmar_parse_scopes(struct acpi_dmar *d, const uint8_t *s, uint32_t slen, uint32_t from,
-			     uint16_t *first, uint16_t *nr)
+static int dmar_parse_scopes(struct acpi_dmar *d, const uint8_t *s, uint32_t slen, uint32_t from, uint16_t *first,
+			     uint16_t *nr)
 {
 	uint32_t off = from;
 
@@ -194,8 +194,7 @@ static bool dmar_scope_matches(const struct acpi_dmar_scope *sc, uint8_t bus, ui
 	return false;
 }
 
-int acpi_dmar_unit_for(const struct acpi_info *info, uint16_t segment, uint8_t bus,
-		       uint8_t devfn)
+int acpi_dmar_unit_for(const struct acpi_info *info, uint16_t segment, uint8_t bus, uint8_t devfn)
 {
 	const struct acpi_dmar *d = &info->dmar;
 	int all = -1;
@@ -221,23 +220,22 @@ int acpi_dmar_unit_for(const struct acpi_info *info, uint16_t segment, uint8_t b
 
 static const char *const scope_name[] = {
 	[ACPI_SCOPE_PCI_ENDPOINT] = "endpoint", [ACPI_SCOPE_PCI_BRIDGE] = "bridge",
-	[ACPI_SCOPE_IOAPIC] = "ioapic",         [ACPI_SCOPE_HPET] = "hpet",
+	[ACPI_SCOPE_IOAPIC] = "ioapic",		[ACPI_SCOPE_HPET] = "hpet",
 	[ACPI_SCOPE_NAMESPACE] = "namespace",
 };
 
-static void dmar_log_scopes(const struct acpi_dmar *d, const char *who, uint16_t first,
-			    uint16_t nr)
+static void dmar_log_scopes(const struct acpi_dmar *d, const char *who, uint16_t first, uint16_t nr)
 {
 	for (unsigned j = 0; j < nr; j++) {
 		const struct acpi_dmar_scope *sc = &d->scopes[first + j];
 
 		if (sc->resolved) {
-			pr_info("dmar: %s scope %s %02x:%02x.%u", who, scope_name[sc->type], sc->bus,
-				sc->devfn >> 3, sc->devfn & 7);
+			pr_info("dmar: %s scope %s %02x:%02x.%u", who, scope_name[sc->type], sc->bus, sc->devfn >> 3,
+				sc->devfn & 7);
 		} else {
-			pr_info("dmar: %s scope %s id %u bus %02x path %02x.%u (%u hops, unresolved)",
-				who, scope_name[sc->type], sc->enum_id, sc->start_bus, sc->path[0][0],
-				sc->path[0][1], sc->path_len);
+			pr_info("dmar: %s scope %s id %u bus %02x path %02x.%u (%u hops, unresolved)", who,
+				scope_name[sc->type], sc->enum_id, sc->start_bus, sc->path[0][0], sc->path[0][1],
+				sc->path_len);
 		}
 	}
 }
@@ -250,19 +248,18 @@ void acpi_log_dmar(const struct acpi_info *info)
 	if (!d->present) {
 		return;
 	}
-	pr_info("dmar: haw %u flags 0x%x, %u drhd, %u rmrr, %u atsr/satc", d->haw, d->flags,
-		d->nr_drhd, d->nr_rmrr, d->nr_atsr);
+	pr_info("dmar: haw %u flags 0x%x, %u drhd, %u rmrr, %u atsr/satc", d->haw, d->flags, d->nr_drhd, d->nr_rmrr,
+		d->nr_atsr);
 	for (unsigned i = 0; i < d->nr_drhd; i++) {
 		const struct acpi_drhd *u = &d->drhd[i];
 
 		if (info->hw_probed) {
-			pr_info("dmar: drhd%u base 0x%llx seg %u flags 0x%x scopes %u cap 0x%llx ecap 0x%llx",
-				i, (unsigned long long)hpa_val(u->base), u->segment, u->flags,
-				u->nr_scopes, (unsigned long long)u->cap, (unsigned long long)u->ecap);
+			pr_info("dmar: drhd%u base 0x%llx seg %u flags 0x%x scopes %u cap 0x%llx ecap 0x%llx", i,
+				(unsigned long long)hpa_val(u->base), u->segment, u->flags, u->nr_scopes,
+				(unsigned long long)u->cap, (unsigned long long)u->ecap);
 		} else {
 			pr_info("dmar: drhd%u base 0x%llx seg %u flags 0x%x scopes %u", i,
-				(unsigned long long)hpa_val(u->base), u->segment, u->flags,
-				u->nr_scopes);
+				(unsigned long long)hpa_val(u->base), u->segment, u->flags, u->nr_scopes);
 		}
 		snprintf(who, sizeof(who), "drhd%u", i);
 		dmar_log_scopes(d, who, u->first_scope, u->nr_scopes);
@@ -270,16 +267,15 @@ void acpi_log_dmar(const struct acpi_info *info)
 	for (unsigned i = 0; i < d->nr_rmrr; i++) {
 		const struct acpi_rmrr *r = &d->rmrr[i];
 
-		pr_info("dmar: rmrr%u seg %u 0x%llx-0x%llx scopes %u", i, r->segment,
-			(unsigned long long)r->base, (unsigned long long)r->limit, r->nr_scopes);
+		pr_info("dmar: rmrr%u seg %u 0x%llx-0x%llx scopes %u", i, r->segment, (unsigned long long)r->base,
+			(unsigned long long)r->limit, r->nr_scopes);
 		snprintf(who, sizeof(who), "rmrr%u", i);
 		dmar_log_scopes(d, who, r->first_scope, r->nr_scopes);
 	}
 	for (unsigned i = 0; i < d->nr_atsr; i++) {
 		const struct acpi_atsr *a = &d->atsr[i];
 
-		pr_info("dmar: %s%u seg %u flags 0x%x scopes %u",
-			a->type == ACPI_DMAR_ATSR ? "atsr" : "satc", i, a->segment, a->flags,
-			a->nr_scopes);
+		pr_info("dmar: %s%u seg %u flags 0x%x scopes %u", a->type == ACPI_DMAR_ATSR ? "atsr" : "satc", i,
+			a->segment, a->flags, a->nr_scopes);
 	}
 }

@@ -20,43 +20,42 @@
 
 #include "acpi_internal.h"
 
-#define IORT_NR_NODES 36
+#define IORT_NR_NODES  36
 #define IORT_NODES_OFF 40
-#define IORT_HDR_LEN 48
+#define IORT_HDR_LEN   48
 
-#define NODE_TYPE 0
-#define NODE_LEN 1
-#define NODE_REV 3
-#define NODE_NR_MAPS 8
+#define NODE_TYPE     0
+#define NODE_LEN      1
+#define NODE_REV      3
+#define NODE_NR_MAPS  8
 #define NODE_MAPS_OFF 12
-#define NODE_DATA 16
+#define NODE_DATA     16
 
 #define IDMAP_LEN 20
 
 /* ITS group data: number of ITSs u32 @16, ITS identifiers u32[] @20. */
-#define ITS_NR 16
+#define ITS_NR	16
 #define ITS_IDS 20
 /* SMMUv3 data: base u64 @16, flags u32 @24, model u32 @40, event/PRI/GERR/sync GSIVs @44.. */
-#define SMMU_BASE 16
-#define SMMU_FLAGS 24
-#define SMMU_MODEL 40
-#define SMMU_GSIV_EVENT 44
-#define SMMU_GSIV_PRI 48
-#define SMMU_GSIV_GERR 52
-#define SMMU_GSIV_SYNC 56
+#define SMMU_BASE	 16
+#define SMMU_FLAGS	 24
+#define SMMU_MODEL	 40
+#define SMMU_GSIV_EVENT	 44
+#define SMMU_GSIV_PRI	 48
+#define SMMU_GSIV_GERR	 52
+#define SMMU_GSIV_SYNC	 56
 #define SMMU_DEVID_INDEX 64
-#define SMMU_MIN_LEN 68
+#define SMMU_MIN_LEN	 68
 /* Root complex data: CCA u32 @16, ATS attribute u32 @24, segment u32 @28, address limit @32. */
-#define RC_CCA 16
-#define RC_ATS 24
-#define RC_SEGMENT 28
+#define RC_CCA	      16
+#define RC_ATS	      24
+#define RC_SEGMENT    28
 #define RC_ADDR_LIMIT 32
-#define RC_MIN_LEN 32
+#define RC_MIN_LEN    32
 
 #define IORT_MAX_DEPTH 8 /* RC -> SMMU -> ITS is 2; anything deeper than 8 is a loop */
 
-static int iort_add_maps(struct acpi_iort *io, const uint8_t *n, uint32_t nlen, uint16_t *first,
-			 uint16_t *nr)
+static int iort_add_maps(struct acpi_iort *io, const uint8_t *n, uint32_t nlen, uint16_t *first, uint16_t *nr)
 {
 	uint32_t count = get32(n + NODE_NR_MAPS);
 	uint32_t off = get32(n + NODE_MAPS_OFF);
@@ -158,8 +157,7 @@ static int iort_parse_node(struct acpi_iort *io, const uint8_t *n, uint32_t nlen
 }
 
 /* Which recorded node starts at offset ref: kind and index, or -ENOENT. */
-static int iort_find_node(const struct acpi_iort *io, uint32_t ref, uint8_t *kind,
-			  unsigned *index)
+static int iort_find_node(const struct acpi_iort *io, uint32_t ref, uint8_t *kind, unsigned *index)
 {
 	for (unsigned i = 0; i < io->nr_smmus; i++) {
 		if (io->smmus[i].offset == ref) {
@@ -237,8 +235,8 @@ int acpi_parse_iort(struct acpi_info *info, const uint8_t *t, uint32_t len)
 }
 
 /* Apply the first mapping in maps[first, first+nr) that covers id (3.3). */
-static int iort_apply(const struct acpi_iort *io, uint16_t first, uint16_t nr, uint32_t id,
-		      uint32_t *out, uint32_t *ref)
+static int iort_apply(const struct acpi_iort *io, uint16_t first, uint16_t nr, uint32_t id, uint32_t *out,
+		      uint32_t *ref)
 {
 	for (unsigned i = first; i < (unsigned)first + nr; i++) {
 		const struct acpi_iort_idmap *m = &io->maps[i];
@@ -309,19 +307,19 @@ void acpi_log_iort(const struct acpi_info *info)
 	if (!io->present) {
 		return;
 	}
-	pr_info("iort: rev %u, %u its groups, %u smmuv3, %u root complexes", io->revision,
-		io->nr_its_groups, io->nr_smmus, io->nr_rcs);
+	pr_info("iort: rev %u, %u its groups, %u smmuv3, %u root complexes", io->revision, io->nr_its_groups,
+		io->nr_smmus, io->nr_rcs);
 	for (unsigned i = 0; i < io->nr_smmus; i++) {
 		const struct acpi_iort_smmu *s = &io->smmus[i];
 
 		if (info->hw_probed) {
 			pr_info("iort: smmuv3 base 0x%08llx idr0 0x%08x flags 0x%x model %u gsiv %u/%u/%u/%u",
-				(unsigned long long)hpa_val(s->base), s->idr0, s->flags, s->model,
-				s->gsiv_event, s->gsiv_pri, s->gsiv_gerr, s->gsiv_sync);
+				(unsigned long long)hpa_val(s->base), s->idr0, s->flags, s->model, s->gsiv_event,
+				s->gsiv_pri, s->gsiv_gerr, s->gsiv_sync);
 		} else {
 			pr_info("iort: smmuv3 base 0x%08llx flags 0x%x model %u gsiv %u/%u/%u/%u",
-				(unsigned long long)hpa_val(s->base), s->flags, s->model,
-				s->gsiv_event, s->gsiv_pri, s->gsiv_gerr, s->gsiv_sync);
+				(unsigned long long)hpa_val(s->base), s->flags, s->model, s->gsiv_event, s->gsiv_pri,
+				s->gsiv_gerr, s->gsiv_sync);
 		}
 	}
 	for (unsigned i = 0; i < io->nr_rcs; i++) {
@@ -334,8 +332,7 @@ void acpi_log_iort(const struct acpi_info *info)
 			unsigned idx = 0;
 
 			iort_find_node(io, m->output_ref, &kind, &idx);
-			pr_info("iort:   rid 0x%x-0x%x -> %s%u id 0x%x", m->input_base,
-				m->input_base + m->nr_ids,
+			pr_info("iort:   rid 0x%x-0x%x -> %s%u id 0x%x", m->input_base, m->input_base + m->nr_ids,
 				kind == ACPI_IORT_TARGET_SMMU ? "smmuv3-" : "its-", idx, m->output_base);
 		}
 	}

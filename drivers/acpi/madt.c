@@ -14,33 +14,32 @@
  * then Interrupt Controller Structures at 44, each starting with Type (u8) and Length (u8).
  */
 #define MADT_LAPIC_ADDR 36
-#define MADT_FLAGS 40
-#define MADT_ENTRIES 44
+#define MADT_FLAGS	40
+#define MADT_ENTRIES	44
 
-#define MADT_LAPIC 0x0 /* 5.2.12.2: UID u8 @2, APIC ID u8 @3, flags u32 @4 */
-#define MADT_LAPIC_LEN 8
-#define MADT_IOAPIC 0x1 /* 5.2.12.3: ID u8 @2, address u32 @4, GSI base u32 @8 */
-#define MADT_IOAPIC_LEN 12
-#define MADT_X2APIC 0x9 /* 5.2.12.12: x2APIC ID u32 @4, flags u32 @8, UID u32 @12 */
-#define MADT_X2APIC_LEN 16
-#define MADT_GICC 0xb /* 5.2.12.14 */
-#define MADT_GICC_LEN 80 /* ACPI 6.0 size; 6.3 added 2 bytes we do not need */
-#define  GICC_UID 8
-#define  GICC_FLAGS 12
-#define   GICC_FLAG_ONLINE_CAPABLE (1u << 3)
-#define  GICC_VGIC_MAINT 56
-#define  GICC_GICR_BASE 60
-#define  GICC_MPIDR 68
-#define MADT_GICD 0xc /* 5.2.12.15: GIC ID u32 @4, base u64 @8, version u8 @20 */
-#define MADT_GICD_LEN 24
-#define MADT_GICR 0xe /* 5.2.12.17: discovery range base u64 @4, length u32 @12 */
-#define MADT_GICR_LEN 16
-#define MADT_ITS 0xf /* 5.2.12.18: ITS ID u32 @4, base u64 @8 */
-#define MADT_ITS_LEN 20
+#define MADT_LAPIC		 0x0 /* 5.2.12.2: UID u8 @2, APIC ID u8 @3, flags u32 @4 */
+#define MADT_LAPIC_LEN		 8
+#define MADT_IOAPIC		 0x1 /* 5.2.12.3: ID u8 @2, address u32 @4, GSI base u32 @8 */
+#define MADT_IOAPIC_LEN		 12
+#define MADT_X2APIC		 0x9 /* 5.2.12.12: x2APIC ID u32 @4, flags u32 @8, UID u32 @12 */
+#define MADT_X2APIC_LEN		 16
+#define MADT_GICC		 0xb /* 5.2.12.14 */
+#define MADT_GICC_LEN		 80  /* ACPI 6.0 size; 6.3 added 2 bytes we do not need */
+#define GICC_UID		 8
+#define GICC_FLAGS		 12
+#define GICC_FLAG_ONLINE_CAPABLE (1u << 3)
+#define GICC_VGIC_MAINT		 56
+#define GICC_GICR_BASE		 60
+#define GICC_MPIDR		 68
+#define MADT_GICD		 0xc /* 5.2.12.15: GIC ID u32 @4, base u64 @8, version u8 @20 */
+#define MADT_GICD_LEN		 24
+#define MADT_GICR		 0xe /* 5.2.12.17: discovery range base u64 @4, length u32 @12 */
+#define MADT_GICR_LEN		 16
+#define MADT_ITS		 0xf /* 5.2.12.18: ITS ID u32 @4, base u64 @8 */
+#define MADT_ITS_LEN		 20
 
 /* Record a CPU; NULL (and counted) once the array is full. */
-static struct acpi_cpu *madt_add_cpu(struct acpi_madt *m, uint8_t kind, uint32_t uid,
-				     uint64_t hwid, uint32_t flags)
+static struct acpi_cpu *madt_add_cpu(struct acpi_madt *m, uint8_t kind, uint32_t uid, uint64_t hwid, uint32_t flags)
 {
 	struct acpi_cpu *c;
 
@@ -104,8 +103,7 @@ int acpi_parse_madt(struct acpi_info *info, const uint8_t *t, uint32_t len)
 			}
 			f = get32(e + GICC_FLAGS);
 			/* GICC puts Online Capable at bit 3; normalise to the x86 position. */
-			f = (f & ACPI_CPU_ENABLED) |
-			    ((f & GICC_FLAG_ONLINE_CAPABLE) ? ACPI_CPU_ONLINE_CAPABLE : 0);
+			f = (f & ACPI_CPU_ENABLED) | ((f & GICC_FLAG_ONLINE_CAPABLE) ? ACPI_CPU_ONLINE_CAPABLE : 0);
 			c = madt_add_cpu(m, ACPI_CPU_GICC, get32(e + GICC_UID), get64(e + GICC_MPIDR), f);
 			if (c != NULL) {
 				c->gicr_base = hpa(get64(e + GICC_GICR_BASE));
@@ -163,7 +161,7 @@ int acpi_parse_madt(struct acpi_info *info, const uint8_t *t, uint32_t len)
 }
 
 /* PCI Firmware 3.3 4.1.2 MCFG: 8 reserved bytes, then 16-byte allocation entries at 44. */
-#define MCFG_ENTRIES 44
+#define MCFG_ENTRIES   44
 #define MCFG_ENTRY_LEN 16 /* base u64 @0, segment u16 @8, start bus u8 @10, end bus u8 @11 */
 
 int acpi_parse_mcfg(struct acpi_info *info, const uint8_t *t, uint32_t len)
@@ -200,12 +198,12 @@ int acpi_parse_mcfg(struct acpi_info *info, const uint8_t *t, uint32_t len)
  * Microsoft SPCR: Interface Type u8 @36, Base Address (12-byte Generic Address Structure,
  * ACPI 5.2.3.2) @40, Interrupt Type u8 @52, IRQ u8 @53, GSIV u32 @54, Baud Rate u8 @58.
  */
-#define SPCR_IFTYPE 36
-#define SPCR_GAS 40
+#define SPCR_IFTYPE   36
+#define SPCR_GAS      40
 #define SPCR_IRQ_TYPE 52
-#define SPCR_GSIV 54
-#define SPCR_BAUD 58
-#define SPCR_MIN_LEN 59
+#define SPCR_GSIV     54
+#define SPCR_BAUD     58
+#define SPCR_MIN_LEN  59
 
 int acpi_parse_spcr(struct acpi_info *info, const uint8_t *t, uint32_t len)
 {
@@ -234,13 +232,13 @@ int acpi_parse_spcr(struct acpi_info *info, const uint8_t *t, uint32_t len)
  * revision 3 adds the virtual EL2 timer @96.
  */
 #define GTDT_CNT_CONTROL 36
-#define GTDT_SEC_EL1 48
-#define GTDT_EL1 56
-#define GTDT_VIRT_EL1 64
-#define GTDT_EL2 72
-#define GTDT_MIN_LEN 80
-#define GTDT_VIRT_EL2 96
-#define GTDT_REV3_LEN 104
+#define GTDT_SEC_EL1	 48
+#define GTDT_EL1	 56
+#define GTDT_VIRT_EL1	 64
+#define GTDT_EL2	 72
+#define GTDT_MIN_LEN	 80
+#define GTDT_VIRT_EL2	 96
+#define GTDT_REV3_LEN	 104
 
 int acpi_parse_gtdt(struct acpi_info *info, const uint8_t *t, uint32_t len)
 {

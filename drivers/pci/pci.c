@@ -29,7 +29,7 @@ struct pci_info hv_pci;
 
 #define PCI_MAX_STD_CAPS 48
 #define PCI_MAX_EXT_CAPS ((PCI_CFG_SIZE - PCI_EXT_CAP_START) / 4)
-#define PCI_CAP_MIN_OFF 0x40 /* capabilities live after the 64-byte header */
+#define PCI_CAP_MIN_OFF	 0x40 /* capabilities live after the 64-byte header */
 
 static uint32_t ecam_mmio_read(void *ctx, uint64_t addr, unsigned width)
 {
@@ -89,8 +89,7 @@ static void wr(const struct pci_fn *f, uint16_t off, unsigned width, uint32_t v)
 }
 
 /* Size BAR i (7.5.1.2.1); returns how many BAR slots it used (2 for a 64-bit BAR). */
-static unsigned pci_size_bar(const struct pci_fn *f, struct pci_bar *b, unsigned i,
-			     unsigned nr_bars)
+static unsigned pci_size_bar(const struct pci_fn *f, struct pci_bar *b, unsigned i, unsigned nr_bars)
 {
 	uint16_t off = (uint16_t)(PCI_BAR0 + 4 * i);
 	uint32_t lo = rd(f, off, 4), lo_mask, hi = 0, hi_mask = 0;
@@ -236,8 +235,7 @@ static void pci_walk_caps(const struct pci_fn *f, struct pci_dev *d)
 	}
 }
 
-static void pci_probe_fn(struct pci_info *pci, const struct acpi_mcfg_seg *s, uint8_t bus,
-			 uint8_t devfn, uint32_t id)
+static void pci_probe_fn(struct pci_info *pci, const struct acpi_mcfg_seg *s, uint8_t bus, uint8_t devfn, uint32_t id)
 {
 	struct pci_fn f = { ecam_fn_base(s, bus, devfn) };
 	struct pci_dev *d;
@@ -317,15 +315,13 @@ int pci_enumerate(struct pci_info *pci, const struct acpi_info *acpi)
 		}
 	}
 	if (pci->nr_dropped != 0) {
-		pr_warn("pci: %u functions beyond the first %u ignored", pci->nr_dropped,
-			PCI_MAX_DEVS);
+		pr_warn("pci: %u functions beyond the first %u ignored", pci->nr_dropped, PCI_MAX_DEVS);
 	}
 out:
 	return ret;
 }
 
-const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus,
-			       uint8_t devfn)
+const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus, uint8_t devfn)
 {
 	for (unsigned i = 0; i < pci->nr_devs; i++) {
 		const struct pci_dev *d = &pci->devs[i];
@@ -347,22 +343,21 @@ const struct pci_dev *pci_find_id(const struct pci_info *pci, uint16_t vendor, u
 	return NULL;
 }
 
-uint32_t pci_cfg_read(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn,
-		      uint16_t off, unsigned width)
+uint32_t pci_cfg_read(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn, uint16_t off,
+		      unsigned width)
 {
 	const struct acpi_mcfg_seg *s = acpi_mcfg_find(acpi, segment, bus);
 	struct pci_fn f;
 
-	if (s == NULL || (width != 1 && width != 2 && width != 4) || off % width != 0 ||
-	    off >= PCI_CFG_SIZE) {
+	if (s == NULL || (width != 1 && width != 2 && width != 4) || off % width != 0 || off >= PCI_CFG_SIZE) {
 		return 0xffffffffu; /* what an absent function reads */
 	}
 	f.base = ecam_fn_base(s, bus, devfn);
 	return rd(&f, off, width);
 }
 
-int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn,
-		  uint16_t off, unsigned width, uint32_t val)
+int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn, uint16_t off,
+		  unsigned width, uint32_t val)
 {
 	const struct acpi_mcfg_seg *s = acpi_mcfg_find(acpi, segment, bus);
 	struct pci_fn f;
@@ -379,8 +374,7 @@ int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, u
 }
 
 /* Resolve one scope on segment seg (VT-d 8.3.2). */
-static bool pci_resolve_scope(struct acpi_dmar_scope *sc, uint16_t seg,
-			      const struct pci_info *pci)
+static bool pci_resolve_scope(struct acpi_dmar_scope *sc, uint16_t seg, const struct pci_info *pci)
 {
 	uint8_t bus = sc->start_bus;
 	const struct pci_dev *d;
@@ -409,8 +403,8 @@ static bool pci_resolve_scope(struct acpi_dmar_scope *sc, uint16_t seg,
 	return true;
 }
 
-static unsigned pci_resolve_range(struct acpi_dmar *d, uint16_t seg, uint16_t first,
-				  uint16_t nr, const struct pci_info *pci)
+static unsigned pci_resolve_range(struct acpi_dmar *d, uint16_t seg, uint16_t first, uint16_t nr,
+				  const struct pci_info *pci)
 {
 	unsigned ok = 0;
 
@@ -420,8 +414,8 @@ static unsigned pci_resolve_range(struct acpi_dmar *d, uint16_t seg, uint16_t fi
 		if (pci_resolve_scope(sc, seg, pci)) {
 			ok++;
 		} else {
-			pr_warn("dmar: scope bus %02x path %02x.%u (%u hops) does not resolve",
-				sc->start_bus, sc->path[0][0], sc->path[0][1], sc->path_len);
+			pr_warn("dmar: scope bus %02x path %02x.%u (%u hops) does not resolve", sc->start_bus,
+				sc->path[0][0], sc->path[0][1], sc->path_len);
 		}
 	}
 	return ok;
@@ -433,16 +427,13 @@ unsigned pci_resolve_dmar_scopes(struct acpi_info *acpi, const struct pci_info *
 	unsigned ok = 0;
 
 	for (unsigned i = 0; i < d->nr_drhd; i++) {
-		ok += pci_resolve_range(d, d->drhd[i].segment, d->drhd[i].first_scope,
-					d->drhd[i].nr_scopes, pci);
+		ok += pci_resolve_range(d, d->drhd[i].segment, d->drhd[i].first_scope, d->drhd[i].nr_scopes, pci);
 	}
 	for (unsigned i = 0; i < d->nr_rmrr; i++) {
-		ok += pci_resolve_range(d, d->rmrr[i].segment, d->rmrr[i].first_scope,
-					d->rmrr[i].nr_scopes, pci);
+		ok += pci_resolve_range(d, d->rmrr[i].segment, d->rmrr[i].first_scope, d->rmrr[i].nr_scopes, pci);
 	}
 	for (unsigned i = 0; i < d->nr_atsr; i++) {
-		ok += pci_resolve_range(d, d->atsr[i].segment, d->atsr[i].first_scope,
-					d->atsr[i].nr_scopes, pci);
+		ok += pci_resolve_range(d, d->atsr[i].segment, d->atsr[i].first_scope, d->atsr[i].nr_scopes, pci);
 	}
 	return ok;
 }
@@ -457,31 +448,28 @@ void pci_log(const struct pci_info *pci)
 
 		extra[0] = '\0';
 		if (d->header_type == 1) {
-			n += snprintf(extra + n, sizeof(extra) - (size_t)n, " bridge [%02x-%02x]",
-				      d->sec_bus, d->sub_bus);
+			n += snprintf(extra + n, sizeof(extra) - (size_t)n, " bridge [%02x-%02x]", d->sec_bus,
+				      d->sub_bus);
 		}
-		if (d->cap_msi || d->cap_msix || d->cap_exp || d->ecap_ats || d->ecap_pasid ||
-		    d->ecap_pri) {
+		if (d->cap_msi || d->cap_msix || d->cap_exp || d->ecap_ats || d->ecap_pasid || d->ecap_pri) {
 			n += snprintf(extra + n, sizeof(extra) - (size_t)n, " caps%s%s%s%s%s%s",
-				      d->cap_msi ? " msi" : "", d->cap_msix ? " msix" : "",
-				      d->cap_exp ? " pcie" : "", d->ecap_ats ? " ats" : "",
-				      d->ecap_pasid ? " pasid" : "", d->ecap_pri ? " pri" : "");
+				      d->cap_msi ? " msi" : "", d->cap_msix ? " msix" : "", d->cap_exp ? " pcie" : "",
+				      d->ecap_ats ? " ats" : "", d->ecap_pasid ? " pasid" : "",
+				      d->ecap_pri ? " pri" : "");
 		}
 		if (d->cap_list_bad && n >= 0 && (size_t)n < sizeof(extra)) {
 			snprintf(extra + n, sizeof(extra) - (size_t)n, " (bad cap list)");
 		}
-		pr_info("pci %04x:%02x:%02x.%u %04x:%04x class %06x rev %02x%s", d->segment, d->bus,
-			d->devfn >> 3, d->devfn & 7, d->vendor, d->device, d->class_code,
-			d->revision, extra);
+		pr_info("pci %04x:%02x:%02x.%u %04x:%04x class %06x rev %02x%s", d->segment, d->bus, d->devfn >> 3,
+			d->devfn & 7, d->vendor, d->device, d->class_code, d->revision, extra);
 		for (unsigned b = 0; b < PCI_NR_BARS; b++) {
 			const struct pci_bar *bar = &d->bars[b];
 
 			if (bar->size != 0) {
-				pr_info("pci %04x:%02x:%02x.%u   bar%u %s%s 0x%llx size 0x%llx",
-					d->segment, d->bus, d->devfn >> 3, d->devfn & 7, b,
-					(bar->flags & PCI_BAR_F_IO) ? "io" : "mem",
-					(bar->flags & PCI_BAR_F_64) ? "64" : "",
-					(unsigned long long)bar->base, (unsigned long long)bar->size);
+				pr_info("pci %04x:%02x:%02x.%u   bar%u %s%s 0x%llx size 0x%llx", d->segment, d->bus,
+					d->devfn >> 3, d->devfn & 7, b, (bar->flags & PCI_BAR_F_IO) ? "io" : "mem",
+					(bar->flags & PCI_BAR_F_64) ? "64" : "", (unsigned long long)bar->base,
+					(unsigned long long)bar->size);
 			}
 		}
 	}

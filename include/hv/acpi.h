@@ -22,34 +22,34 @@
 
 #include <hv/types.h>
 
-#define ACPI_MAX_CPUS 64
-#define ACPI_MAX_IOAPICS 4
-#define ACPI_MAX_GICR 4
-#define ACPI_MAX_ITS 4
-#define ACPI_MAX_MCFG 8
-#define ACPI_MAX_DRHD 8
-#define ACPI_MAX_RMRR 16
-#define ACPI_MAX_ATSR 8 /* ATSR and SATC structures together */
-#define ACPI_MAX_SCOPES 128 /* DMAR device scopes, shared by DRHD/RMRR/ATSR/SATC */
-#define ACPI_SCOPE_MAX_PATH 8 /* (device, function) hops below the start bus */
-#define ACPI_MAX_IORT_ITS 4
-#define ACPI_MAX_IORT_SMMU 4
-#define ACPI_MAX_IORT_RC 4
+#define ACPI_MAX_CPUS	     64
+#define ACPI_MAX_IOAPICS     4
+#define ACPI_MAX_GICR	     4
+#define ACPI_MAX_ITS	     4
+#define ACPI_MAX_MCFG	     8
+#define ACPI_MAX_DRHD	     8
+#define ACPI_MAX_RMRR	     16
+#define ACPI_MAX_ATSR	     8	 /* ATSR and SATC structures together */
+#define ACPI_MAX_SCOPES	     128 /* DMAR device scopes, shared by DRHD/RMRR/ATSR/SATC */
+#define ACPI_SCOPE_MAX_PATH  8	 /* (device, function) hops below the start bus */
+#define ACPI_MAX_IORT_ITS    4
+#define ACPI_MAX_IORT_SMMU   4
+#define ACPI_MAX_IORT_RC     4
 #define ACPI_MAX_IORT_IDMAPS 64
-#define ACPI_TABLE_MAX_LEN (1u << 20) /* sanity bound on any one table */
-#define ACPI_MAX_TABLES 64            /* XSDT entries followed */
+#define ACPI_TABLE_MAX_LEN   (1u << 20) /* sanity bound on any one table */
+#define ACPI_MAX_TABLES	     64		/* XSDT entries followed */
 
 /* MADT (ACPI 6.5 5.2.12). */
 enum acpi_cpu_kind { ACPI_CPU_LAPIC = 0, ACPI_CPU_X2APIC = 9, ACPI_CPU_GICC = 0xb };
-#define ACPI_CPU_ENABLED (1u << 0)        /* Local APIC / GICC flags bit 0 */
+#define ACPI_CPU_ENABLED	(1u << 0) /* Local APIC / GICC flags bit 0 */
 #define ACPI_CPU_ONLINE_CAPABLE (1u << 1) /* x86 bit 1; GICC uses bit 3 (normalised here) */
 
 struct acpi_cpu {
-	uint8_t kind;     /* enum acpi_cpu_kind */
-	uint32_t uid;     /* ACPI processor UID */
-	uint64_t hwid;    /* APIC ID, x2APIC ID, or GICC MPIDR (Aff3..Aff0 fields) */
-	uint32_t flags;   /* ACPI_CPU_* */
-	hpa_t gicr_base;  /* GICC: this CPU's redistributor, 0 if described by a GICR entry */
+	uint8_t kind;		  /* enum acpi_cpu_kind */
+	uint32_t uid;		  /* ACPI processor UID */
+	uint64_t hwid;		  /* APIC ID, x2APIC ID, or GICC MPIDR (Aff3..Aff0 fields) */
+	uint32_t flags;		  /* ACPI_CPU_* */
+	hpa_t gicr_base;	  /* GICC: this CPU's redistributor, 0 if described by a GICR entry */
 	uint32_t vgic_maint_gsiv; /* GICC: virtual GIC maintenance interrupt */
 };
 
@@ -71,9 +71,9 @@ struct acpi_its {
 
 struct acpi_madt {
 	bool present;
-	hpa_t lapic_base;  /* x86 local APIC (32-bit field; no override handled) */
-	uint32_t flags;    /* bit 0 PCAT_COMPAT */
-	unsigned nr_cpus;  /* entries in cpus[] */
+	hpa_t lapic_base; /* x86 local APIC (32-bit field; no override handled) */
+	uint32_t flags;	  /* bit 0 PCAT_COMPAT */
+	unsigned nr_cpus; /* entries in cpus[] */
 	unsigned nr_enabled;
 	unsigned nr_dropped; /* CPUs beyond ACPI_MAX_CPUS */
 	struct acpi_cpu cpus[ACPI_MAX_CPUS];
@@ -106,16 +106,16 @@ enum acpi_scope_type {
 };
 
 struct acpi_dmar_scope {
-	uint8_t type;     /* enum acpi_scope_type */
-	uint8_t enum_id;  /* IOAPIC / HPET / namespace enumeration ID */
+	uint8_t type;	 /* enum acpi_scope_type */
+	uint8_t enum_id; /* IOAPIC / HPET / namespace enumeration ID */
 	uint8_t start_bus;
 	uint8_t path_len; /* number of (device, function) pairs */
 	uint8_t path[ACPI_SCOPE_MAX_PATH][2];
 	/* Filled by pci_resolve_dmar_scopes(); for IOAPIC/HPET the path is taken literally. */
 	bool resolved;
-	uint8_t bus;      /* the resolved BDF */
+	uint8_t bus; /* the resolved BDF */
 	uint8_t devfn;
-	uint8_t sec_bus;  /* PCI_BRIDGE scopes: the bridge's bus range */
+	uint8_t sec_bus; /* PCI_BRIDGE scopes: the bridge's bus range */
 	uint8_t sub_bus;
 };
 
@@ -124,7 +124,7 @@ struct acpi_drhd {
 	hpa_t base;
 	uint16_t segment;
 	uint8_t flags;
-	uint8_t size;      /* register set size: 2^size 4 KiB pages (VT-d 8.3) */
+	uint8_t size;	      /* register set size: 2^size 4 KiB pages (VT-d 8.3) */
 	uint16_t first_scope; /* index into acpi_dmar.scopes */
 	uint16_t nr_scopes;
 	/* acpi_probe_hw() */
@@ -134,14 +134,14 @@ struct acpi_drhd {
 
 struct acpi_rmrr {
 	uint16_t segment;
-	uint64_t base;  /* 4 KiB aligned */
+	uint64_t base;	/* 4 KiB aligned */
 	uint64_t limit; /* inclusive last byte */
 	uint16_t first_scope;
 	uint16_t nr_scopes;
 };
 
-#define ACPI_DMAR_ATSR 2
-#define ACPI_DMAR_SATC 5
+#define ACPI_DMAR_ATSR	    2
+#define ACPI_DMAR_SATC	    5
 #define ACPI_ATSR_ALL_PORTS (1u << 0)
 struct acpi_atsr {
 	uint16_t type; /* ACPI_DMAR_ATSR or ACPI_DMAR_SATC */
@@ -180,7 +180,7 @@ enum acpi_iort_node_type {
 #define ACPI_IORT_IDMAP_SINGLE (1u << 0) /* E.3 ID mapping flags bit 0 */
 struct acpi_iort_idmap {
 	uint32_t input_base;
-	uint32_t nr_ids;   /* as in the table: the number of IDs in the range minus one */
+	uint32_t nr_ids; /* as in the table: the number of IDs in the range minus one */
 	uint32_t output_base;
 	uint32_t output_ref; /* node offset */
 	uint32_t flags;
@@ -192,9 +192,9 @@ struct acpi_iort_its_group {
 	uint32_t its_ids[ACPI_MAX_ITS];
 };
 
-#define ACPI_IORT_SMMU_COHACC (1u << 0)  /* COHACC override */
-#define ACPI_IORT_SMMU_HTTU_MASK (3u << 1)
-#define ACPI_IORT_SMMU_PXM_VALID (1u << 3)
+#define ACPI_IORT_SMMU_COHACC	   (1u << 0) /* COHACC override */
+#define ACPI_IORT_SMMU_HTTU_MASK   (3u << 1)
+#define ACPI_IORT_SMMU_PXM_VALID   (1u << 3)
 #define ACPI_IORT_SMMU_DEVID_VALID (1u << 4) /* DeviceID mapping index valid (rev 5+) */
 struct acpi_iort_smmu {
 	uint32_t offset;
@@ -212,8 +212,8 @@ struct acpi_iort_smmu {
 struct acpi_iort_rc {
 	uint32_t offset;
 	uint32_t segment;
-	uint32_t cca;     /* memory access properties: cache coherent attribute */
-	uint32_t ats;     /* bit 0: ATS supported */
+	uint32_t cca;	    /* memory access properties: cache coherent attribute */
+	uint32_t ats;	    /* bit 0: ATS supported */
 	uint8_t addr_limit; /* memory address size limit in bits (rev 1+), 0 if absent */
 	uint16_t first_map;
 	uint16_t nr_maps;
@@ -234,22 +234,22 @@ struct acpi_iort {
 };
 
 /* SPCR (Microsoft Serial Port Console Redirection table). */
-#define ACPI_SPCR_16550 0x00
-#define ACPI_SPCR_PL011 0x03
-#define ACPI_SPCR_SBSA_32 0x0d
-#define ACPI_SPCR_SBSA 0x0e
+#define ACPI_SPCR_16550	    0x00
+#define ACPI_SPCR_PL011	    0x03
+#define ACPI_SPCR_SBSA_32   0x0d
+#define ACPI_SPCR_SBSA	    0x0e
 #define ACPI_SPCR_16550_GAS 0x12
 struct acpi_spcr {
 	bool present;
 	uint8_t interface_type;
-	uint8_t space_id;    /* GAS: 0 system memory, 1 system I/O */
+	uint8_t space_id; /* GAS: 0 system memory, 1 system I/O */
 	uint8_t bit_width;
 	uint8_t access_size; /* GAS: 1 byte, 2 word, 3 dword, 4 qword */
-	uint64_t base;       /* an MMIO address or an I/O port, per space_id */
+	uint64_t base;	     /* an MMIO address or an I/O port, per space_id */
 	uint8_t irq_type;
 	uint32_t gsiv;
-	uint8_t baud_code;   /* 3 = 9600, 4 = 19200, 6 = 57600, 7 = 115200, 0 = as is */
-	uint32_t baud_rate;  /* decoded; 0 if "as is" */
+	uint8_t baud_code;  /* 3 = 9600, 4 = 19200, 6 = 57600, 7 = 115200, 0 = as is */
+	uint32_t baud_rate; /* decoded; 0 if "as is" */
 };
 
 /* GTDT (ACPI 6.5 5.2.25): the architected timer interrupts. */
@@ -257,18 +257,18 @@ struct acpi_gtdt {
 	bool present;
 	hpa_t cnt_control_base;
 	uint32_t sec_el1_gsiv, sec_el1_flags;
-	uint32_t el1_gsiv, el1_flags;    /* non-secure EL1 physical timer */
+	uint32_t el1_gsiv, el1_flags; /* non-secure EL1 physical timer */
 	uint32_t virt_el1_gsiv, virt_el1_flags;
-	uint32_t el2_gsiv, el2_flags;    /* non-secure EL2 physical timer */
+	uint32_t el2_gsiv, el2_flags;		/* non-secure EL2 physical timer */
 	uint32_t virt_el2_gsiv, virt_el2_flags; /* rev 3+, 0 if absent */
 };
 
 struct acpi_info {
-	bool rsdp_ok;     /* RSDP and XSDT found with valid checksums */
+	bool rsdp_ok; /* RSDP and XSDT found with valid checksums */
 	hpa_t xsdt;
 	unsigned nr_tables;
-	unsigned nr_bad;  /* tables rejected (checksum, length, malformed structures) */
-	bool hw_probed;   /* acpi_probe_hw() ran: cap/ecap/idr0 are valid */
+	unsigned nr_bad; /* tables rejected (checksum, length, malformed structures) */
+	bool hw_probed;	 /* acpi_probe_hw() ran: cap/ecap/idr0 are valid */
 	struct acpi_madt madt;
 	unsigned nr_mcfg;
 	struct acpi_mcfg_seg mcfg[ACPI_MAX_MCFG];
@@ -308,22 +308,20 @@ int acpi_probe_hw(struct acpi_info *info);
 void acpi_log(const struct acpi_info *info);
 
 /* The MCFG window that holds (segment, bus), or NULL. */
-const struct acpi_mcfg_seg *acpi_mcfg_find(const struct acpi_info *info, uint16_t segment,
-					   uint8_t bus);
+const struct acpi_mcfg_seg *acpi_mcfg_find(const struct acpi_info *info, uint16_t segment, uint8_t bus);
 
 /*
  * The DRHD unit translating (segment, bus, devfn), per VT-d 8.3.2: an explicit endpoint or
  * bridge scope (resolved) wins, else the segment's INCLUDE_PCI_ALL unit. -1 if none.
  */
-int acpi_dmar_unit_for(const struct acpi_info *info, uint16_t segment, uint8_t bus,
-		       uint8_t devfn);
+int acpi_dmar_unit_for(const struct acpi_info *info, uint16_t segment, uint8_t bus, uint8_t devfn);
 
 /* Where an IORT walk from a root complex ends. */
 enum acpi_iort_target_kind { ACPI_IORT_TARGET_SMMU = 1, ACPI_IORT_TARGET_ITS = 2 };
 struct acpi_iort_target {
-	uint8_t kind;   /* enum acpi_iort_target_kind */
+	uint8_t kind;	/* enum acpi_iort_target_kind */
 	unsigned index; /* into iort.smmus[] or iort.its_groups[] */
-	uint32_t id;    /* StreamID (SMMU) or DeviceID (ITS) */
+	uint32_t id;	/* StreamID (SMMU) or DeviceID (ITS) */
 };
 
 /*

@@ -23,43 +23,43 @@
 #include <hv/types.h>
 
 #define PCI_MAX_DEVS 128
-#define PCI_NR_BARS 6
+#define PCI_NR_BARS  6
 
 /* Type 0/1 header (PCIe 7.5.1). */
-#define PCI_VENDOR_ID 0x00
-#define PCI_DEVICE_ID 0x02
-#define PCI_COMMAND 0x04
-# define PCI_COMMAND_IO (1u << 0)
-# define PCI_COMMAND_MEM (1u << 1)
-# define PCI_COMMAND_MASTER (1u << 2)
-#define PCI_STATUS 0x06
-# define PCI_STATUS_CAP_LIST (1u << 4)
-#define PCI_CLASS_REV 0x08 /* revision in 7:0, class code in 31:8 */
-#define PCI_HEADER_TYPE 0x0e
-# define PCI_HEADER_MULTI (1u << 7)
-# define PCI_HEADER_MASK 0x7f
-#define PCI_BAR0 0x10
-# define PCI_BAR_IO (1u << 0)
-# define PCI_BAR_MEM_TYPE_MASK (3u << 1)
-# define PCI_BAR_MEM_64 (2u << 1)
-# define PCI_BAR_PREFETCH (1u << 3)
-#define PCI_PRIMARY_BUS 0x18 /* type 1: primary, secondary, subordinate bus numbers */
-#define PCI_SECONDARY_BUS 0x19
-#define PCI_SUBORDINATE_BUS 0x1a
-#define PCI_CAP_PTR 0x34
-#define PCI_CFG_SIZE 0x1000
-#define PCI_EXT_CAP_START 0x100
+#define PCI_VENDOR_ID	      0x00
+#define PCI_DEVICE_ID	      0x02
+#define PCI_COMMAND	      0x04
+#define PCI_COMMAND_IO	      (1u << 0)
+#define PCI_COMMAND_MEM	      (1u << 1)
+#define PCI_COMMAND_MASTER    (1u << 2)
+#define PCI_STATUS	      0x06
+#define PCI_STATUS_CAP_LIST   (1u << 4)
+#define PCI_CLASS_REV	      0x08 /* revision in 7:0, class code in 31:8 */
+#define PCI_HEADER_TYPE	      0x0e
+#define PCI_HEADER_MULTI      (1u << 7)
+#define PCI_HEADER_MASK	      0x7f
+#define PCI_BAR0	      0x10
+#define PCI_BAR_IO	      (1u << 0)
+#define PCI_BAR_MEM_TYPE_MASK (3u << 1)
+#define PCI_BAR_MEM_64	      (2u << 1)
+#define PCI_BAR_PREFETCH      (1u << 3)
+#define PCI_PRIMARY_BUS	      0x18 /* type 1: primary, secondary, subordinate bus numbers */
+#define PCI_SECONDARY_BUS     0x19
+#define PCI_SUBORDINATE_BUS   0x1a
+#define PCI_CAP_PTR	      0x34
+#define PCI_CFG_SIZE	      0x1000
+#define PCI_EXT_CAP_START     0x100
 
 /* Capability IDs (PCI Code and ID Assignment 1.x, 2 and 3). */
-#define PCI_CAP_ID_MSI 0x05
-#define PCI_CAP_ID_EXP 0x10
-#define PCI_CAP_ID_MSIX 0x11
-#define PCI_EXT_CAP_ID_ATS 0x0f
-#define PCI_EXT_CAP_ID_PRI 0x13
+#define PCI_CAP_ID_MSI	     0x05
+#define PCI_CAP_ID_EXP	     0x10
+#define PCI_CAP_ID_MSIX	     0x11
+#define PCI_EXT_CAP_ID_ATS   0x0f
+#define PCI_EXT_CAP_ID_PRI   0x13
 #define PCI_EXT_CAP_ID_PASID 0x1b
 
-#define PCI_BAR_F_IO (1u << 0)
-#define PCI_BAR_F_64 (1u << 1)
+#define PCI_BAR_F_IO	   (1u << 0)
+#define PCI_BAR_F_64	   (1u << 1)
 #define PCI_BAR_F_PREFETCH (1u << 2)
 struct pci_bar {
 	uint64_t base; /* as programmed by the firmware (address bits only) */
@@ -84,7 +84,7 @@ struct pci_dev {
 	uint8_t cap_msi;
 	uint8_t cap_msix;
 	uint8_t cap_exp;
-	uint8_t pcie_type; /* PCIe capability device/port type (7.5.3.2), if cap_exp */
+	uint8_t pcie_type;	  /* PCIe capability device/port type (7.5.3.2), if cap_exp */
 	uint16_t msix_table_size; /* MSI-X vectors */
 	uint16_t ecap_ats;
 	uint16_t ecap_pasid;
@@ -120,8 +120,7 @@ void pci_set_cfg_ops(const struct pci_cfg_ops *ops);
 int pci_enumerate(struct pci_info *pci, const struct acpi_info *acpi);
 
 /* The function at (segment, bus, devfn), or NULL. */
-const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus,
-			       uint8_t devfn);
+const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus, uint8_t devfn);
 
 /* The first function with these IDs, or NULL. */
 const struct pci_dev *pci_find_id(const struct pci_info *pci, uint16_t vendor, uint16_t device);
@@ -134,10 +133,10 @@ const struct pci_dev *pci_find_id(const struct pci_info *pci, uint16_t vendor, u
 unsigned pci_resolve_dmar_scopes(struct acpi_info *acpi, const struct pci_info *pci);
 
 /* Configuration-space access for drivers (the edu self-test enables bus mastering). */
-uint32_t pci_cfg_read(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn,
-		      uint16_t off, unsigned width);
-int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn,
-		  uint16_t off, unsigned width, uint32_t val);
+uint32_t pci_cfg_read(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn, uint16_t off,
+		      unsigned width);
+int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn, uint16_t off,
+		  unsigned width, uint32_t val);
 
 void pci_log(const struct pci_info *pci);
 

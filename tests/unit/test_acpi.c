@@ -39,8 +39,8 @@ TEST(q35_dmar_one_drhd_with_explicit_scopes)
 	memset(&info, 0, sizeof(info));
 	ASSERT_EQ(parse_file("q35/DMAR.bin"), 0);
 	EXPECT_TRUE(d->present);
-	EXPECT_EQ(d->haw, 48);   /* aw-bits 48: HAW field 47 */
-	EXPECT_EQ(d->flags, 1);  /* INTR_REMAP only */
+	EXPECT_EQ(d->haw, 48);	/* aw-bits 48: HAW field 47 */
+	EXPECT_EQ(d->flags, 1); /* INTR_REMAP only */
 	ASSERT_EQ(d->nr_drhd, 1);
 	EXPECT_EQ(hpa_val(d->drhd[0].base), 0xfed90000);
 	EXPECT_EQ(d->drhd[0].segment, 0);
@@ -81,10 +81,10 @@ TEST(q35_dmar_scopes_resolve_and_select_unit)
 	EXPECT_EQ(pci_resolve_dmar_scopes(&info, &pci), 6);
 	EXPECT_EQ(info.dmar.scopes[2].bus, 0);
 	EXPECT_EQ(info.dmar.scopes[2].devfn, 0x08);
-	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 0, 0x08), 0);     /* edu */
-	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 0, 0xfa), 0);     /* 1f.2 */
-	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 0, 0x10), -1);    /* 02.0: nobody (no PCI_ALL) */
-	EXPECT_EQ(acpi_dmar_unit_for(&info, 1, 0, 0x08), -1);    /* another segment */
+	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 0, 0x08), 0);  /* edu */
+	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 0, 0xfa), 0);  /* 1f.2 */
+	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 0, 0x10), -1); /* 02.0: nobody (no PCI_ALL) */
+	EXPECT_EQ(acpi_dmar_unit_for(&info, 1, 0, 0x08), -1); /* another segment */
 }
 
 TEST(q35_madt_two_lapics_and_ioapic)
@@ -245,8 +245,7 @@ TEST(virt_spcr_gtdt_mcfg)
  * The whole walk: RSDP -> XSDT -> tables, with the XSDT rebuilt in host memory (the captured
  * one holds guest-physical addresses; on the host, pointers are "host-physical").
  */
-static uint8_t *build_rsdp(const char *dir, const char *const *names, unsigned n,
-			   uint8_t **tables, uint8_t **xsdt_out)
+static uint8_t *build_rsdp(const char *dir, const char *const *names, unsigned n, uint8_t **tables, uint8_t **xsdt_out)
 {
 	uint8_t *rsdp = calloc(1, 36);
 	uint8_t *x = calloc(1, 36 + 8 * n);
@@ -340,14 +339,14 @@ TEST(rsdp_validation)
 	ASSERT_TRUE(r != NULL);
 	ASSERT_EQ(acpi_rsdp_xsdt(r, len, &x), 0);
 	EXPECT_EQ(hpa_val(x), rd32(r + 24) | ((uint64_t)rd32(r + 28) << 32));
-	EXPECT_EQ(acpi_rsdp_xsdt(r, 35, &x), -EINVAL);  /* too short */
-	r[8] ^= 1;                                        /* v1 checksum */
+	EXPECT_EQ(acpi_rsdp_xsdt(r, 35, &x), -EINVAL); /* too short */
+	r[8] ^= 1;				       /* v1 checksum */
 	EXPECT_EQ(acpi_rsdp_xsdt(r, len, &x), -EINVAL);
 	r[8] ^= 1;
-	r[32] ^= 1;                                       /* extended checksum */
+	r[32] ^= 1; /* extended checksum */
 	EXPECT_EQ(acpi_rsdp_xsdt(r, len, &x), -EINVAL);
 	r[32] ^= 1;
-	r[15] = 0;                                        /* ACPI 1.0: RSDT only */
+	r[15] = 0; /* ACPI 1.0: RSDT only */
 	r[8] = (uint8_t)(r[8] + 2);
 	EXPECT_EQ(acpi_rsdp_xsdt(r, len, &x), -EOPNOTSUPP);
 	memcpy(r, "RSD PTX ", 8);

@@ -101,8 +101,8 @@ TEST(table_header_checks)
 	ASSERT_TRUE(t != NULL);
 	memset(&info, 0, sizeof(info));
 	EXPECT_EQ(acpi_parse_table(&info, t, len - 1), -EINVAL); /* truncated: length > avail */
-	EXPECT_EQ(acpi_parse_table(&info, t, 20), -EINVAL);      /* not even a header */
-	t[20] ^= 0x01;                                           /* checksum */
+	EXPECT_EQ(acpi_parse_table(&info, t, 20), -EINVAL);	 /* not even a header */
+	t[20] ^= 0x01;						 /* checksum */
 	EXPECT_EQ(acpi_parse_table(&info, t, len), -EINVAL);
 	t[20] ^= 0x01;
 	put32(t + 4, 30); /* length below the header size */
@@ -112,7 +112,7 @@ TEST(table_header_checks)
 	fix_csum(t);
 	EXPECT_EQ(acpi_parse_table(&info, t, len), 0);
 	EXPECT_EQ(acpi_parse_table(&info, t, len), -EEXIST); /* a second DMAR */
-	EXPECT_EQ(info.dmar.nr_drhd, 1);                     /* the first one stays */
+	EXPECT_EQ(info.dmar.nr_drhd, 1);		     /* the first one stays */
 	free(t);
 }
 
@@ -340,10 +340,8 @@ TEST(synthetic_dmar_bridges_rmrr_pci_all)
 
 	/* Bridge 00:02.0 with buses 05-06. */
 	pci.nr_devs = 2;
-	pci.devs[0] = (struct pci_dev){ .bus = 0, .devfn = 2 << 3, .header_type = 1, .sec_bus = 5,
-					.sub_bus = 6 };
-	pci.devs[1] = (struct pci_dev){ .bus = 5, .devfn = 0, .header_type = 1, .sec_bus = 6,
-					.sub_bus = 6 };
+	pci.devs[0] = (struct pci_dev){ .bus = 0, .devfn = 2 << 3, .header_type = 1, .sec_bus = 5, .sub_bus = 6 };
+	pci.devs[1] = (struct pci_dev){ .bus = 5, .devfn = 0, .header_type = 1, .sec_bus = 6, .sub_bus = 6 };
 	EXPECT_EQ(pci_resolve_dmar_scopes(&info, &pci), 3);
 	ASSERT_TRUE(d->scopes[0].resolved);
 	EXPECT_EQ(d->scopes[0].bus, 5);
@@ -359,7 +357,7 @@ TEST(synthetic_dmar_bridges_rmrr_pci_all)
 	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 0, 3 << 3), 0); /* endpoint scope */
 	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 0, 4 << 3), 1); /* anything else: PCI_ALL */
 	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 7, 0), 1);
-	EXPECT_EQ(acpi_dmar_unit_for(&info, 1, 0, 0), -1);     /* no unit on segment 1 */
+	EXPECT_EQ(acpi_dmar_unit_for(&info, 1, 0, 0), -1); /* no unit on segment 1 */
 }
 
 static void rmrr_unaligned(uint8_t *t)
@@ -389,9 +387,8 @@ TEST(synthetic_dmar_bad_rmrr)
  */
 TEST(mutation_sweep)
 {
-	static const char *const names[] = { "q35/DMAR.bin", "q35/APIC.bin", "q35/MCFG.bin",
-					     "virt/IORT.bin", "virt/APIC.bin", "virt/SPCR.bin",
-					     "virt/GTDT.bin", "virt/MCFG.bin" };
+	static const char *const names[] = { "q35/DMAR.bin",  "q35/APIC.bin",  "q35/MCFG.bin",	"virt/IORT.bin",
+					     "virt/APIC.bin", "virt/SPCR.bin", "virt/GTDT.bin", "virt/MCFG.bin" };
 	unsigned seed = 12345, accepted = 0, rejected = 0;
 
 	for (unsigned n = 0; n < sizeof(names) / sizeof(names[0]); n++) {

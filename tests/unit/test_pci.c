@@ -100,8 +100,8 @@ static void fake_reset(void)
 	pci_set_cfg_ops(&fake_ops);
 }
 
-static struct fake_fn *fake_add(uint64_t base, uint8_t bus, uint8_t dev, uint8_t fn,
-				uint16_t vendor, uint16_t device, uint32_t class_rev, uint8_t htype)
+static struct fake_fn *fake_add(uint64_t base, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t vendor, uint16_t device,
+				uint32_t class_rev, uint8_t htype)
 {
 	struct fake_fn *f = calloc(1, sizeof(*f));
 
@@ -160,12 +160,12 @@ static void build_topology(void)
 	f = fake_add(SEG0_BASE, 1, 0, 0, 0x1234, 0x11e8, 0x00ff0010, 0);
 	set16(f, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
 	set16(f, PCI_STATUS, PCI_STATUS_CAP_LIST | (1u << 13)); /* + a set RW1C bit */
-	bar(f, 0, 0xfea00000, 0xfff00000);               /* mem32, 1 MiB */
-	bar(f, 1, 0, 0);                                 /* unimplemented */
-	bar(f, 2, 0x0000000c, 0xff000000);               /* mem64 prefetchable, 16 MiB */
-	bar(f, 3, 0x00000080, 0xffffffff);               /* ... at 0x80_00000000 */
-	bar(f, 4, 0x0000c001, 0xffffffe0);               /* I/O, 32 bytes */
-	bar(f, 5, 0x0000d001, 0x0000ff00);               /* 16-bit I/O decoder, 256 bytes */
+	bar(f, 0, 0xfea00000, 0xfff00000);			/* mem32, 1 MiB */
+	bar(f, 1, 0, 0);					/* unimplemented */
+	bar(f, 2, 0x0000000c, 0xff000000);			/* mem64 prefetchable, 16 MiB */
+	bar(f, 3, 0x00000080, 0xffffffff);			/* ... at 0x80_00000000 */
+	bar(f, 4, 0x0000c001, 0xffffffe0);			/* I/O, 32 bytes */
+	bar(f, 5, 0x0000d001, 0x0000ff00);			/* 16-bit I/O decoder, 256 bytes */
 	f->cfg[PCI_CAP_PTR] = 0x40;
 	f->cfg[0x40] = PCI_CAP_ID_MSI;
 	f->cfg[0x41] = 0x50;
@@ -352,13 +352,16 @@ TEST(dmar_scope_resolves_through_bridge)
 	dm->nr_drhd = 1;
 	dm->drhd[0] = (struct acpi_drhd){ .base = hpa(0xfed90000), .first_scope = 0, .nr_scopes = 3 };
 	dm->nr_scopes = 3;
-	dm->scopes[0] = (struct acpi_dmar_scope){ .type = ACPI_SCOPE_PCI_ENDPOINT, .start_bus = 0,
-						  .path_len = 2, .path = { { 2, 0 }, { 0, 0 } } };
-	dm->scopes[1] = (struct acpi_dmar_scope){ .type = ACPI_SCOPE_PCI_BRIDGE, .start_bus = 0,
-						  .path_len = 1, .path = { { 2, 0 } } };
+	dm->scopes[0] = (struct acpi_dmar_scope){
+		.type = ACPI_SCOPE_PCI_ENDPOINT, .start_bus = 0, .path_len = 2, .path = { { 2, 0 }, { 0, 0 } }
+	};
+	dm->scopes[1] = (struct acpi_dmar_scope){
+		.type = ACPI_SCOPE_PCI_BRIDGE, .start_bus = 0, .path_len = 1, .path = { { 2, 0 } }
+	};
 	/* Through 00:03.0, which is not a bridge: must not resolve. */
-	dm->scopes[2] = (struct acpi_dmar_scope){ .type = ACPI_SCOPE_PCI_ENDPOINT, .start_bus = 0,
-						  .path_len = 2, .path = { { 3, 0 }, { 0, 0 } } };
+	dm->scopes[2] = (struct acpi_dmar_scope){
+		.type = ACPI_SCOPE_PCI_ENDPOINT, .start_bus = 0, .path_len = 2, .path = { { 3, 0 }, { 0, 0 } }
+	};
 	EXPECT_EQ(pci_resolve_dmar_scopes(&acpi, &pci), 2);
 	EXPECT_TRUE(dm->scopes[0].resolved);
 	EXPECT_EQ(dm->scopes[0].bus, 1);
@@ -375,10 +378,10 @@ TEST(cfg_access_checks)
 	build_topology();
 	EXPECT_EQ(pci_cfg_read(&acpi, 0, 1, 0, PCI_VENDOR_ID, 2), 0x1234);
 	EXPECT_EQ(pci_cfg_read(&acpi, 0, 1, 0, PCI_DEVICE_ID, 2), 0x11e8);
-	EXPECT_EQ(pci_cfg_read(&acpi, 0, 1, 0, 0x01, 2), 0xffffffff); /* unaligned */
+	EXPECT_EQ(pci_cfg_read(&acpi, 0, 1, 0, 0x01, 2), 0xffffffff);	/* unaligned */
 	EXPECT_EQ(pci_cfg_read(&acpi, 0, 1, 0, 0x1000, 4), 0xffffffff); /* outside 4 KiB */
-	EXPECT_EQ(pci_cfg_read(&acpi, 0, 9, 0, 0, 4), 0xffffffff);   /* bus outside MCFG */
-	EXPECT_EQ(pci_cfg_read(&acpi, 2, 0, 0, 0, 4), 0xffffffff);   /* no such segment */
+	EXPECT_EQ(pci_cfg_read(&acpi, 0, 9, 0, 0, 4), 0xffffffff);	/* bus outside MCFG */
+	EXPECT_EQ(pci_cfg_read(&acpi, 2, 0, 0, 0, 4), 0xffffffff);	/* no such segment */
 	EXPECT_EQ(pci_cfg_write(&acpi, 2, 0, 0, PCI_COMMAND, 2, 0), -ENODEV);
 	EXPECT_EQ(pci_cfg_write(&acpi, 0, 1, 0, PCI_COMMAND, 3, 0), -EINVAL);
 	EXPECT_EQ(pci_cfg_write(&acpi, 0, 1, 0, PCI_COMMAND, 2, PCI_COMMAND_MASTER), 0);
