@@ -267,6 +267,13 @@ TEST(scalable_pasid_attach_walks)
 	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_piotlb_page(6, 1000, 0x10000000, 0, true)));
 	ASSERT_EQ(install(&f, true, 1000, &blocked), 0);
 	EXPECT_EQ(vtd_debug_walk(&f.u, SID, 1000, 0x10000000, &h, &prot), -ENOENT);
+	EXPECT_TRUE(vtd_route_find(&f.u, SID, 1000) == NULL); /* its slot is free again */
+	/* many PASIDs attached and detached in turn never run out of route slots */
+	for (uint32_t p = 1; p < 3 * VTD_MAX_ROUTES; p++) {
+		nsubs = 0; /* the recorder keeps MAX_SUBS batches */
+		ASSERT_EQ(install(&f, true, p, &f.c2), 0);
+		ASSERT_EQ(install(&f, true, p, &blocked), 0);
+	}
 	EXPECT_EQ(install(&f, true, VTD_RID_PASID, &f.c2), -EOPNOTSUPP);
 }
 

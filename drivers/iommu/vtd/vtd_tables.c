@@ -323,7 +323,10 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 	} else {
 		ret = vtd_install_legacy(u, sid, cfg);
 	}
-	if (ret == 0) {
+	if (ret == 0 && has_pasid && cfg->mode == IOASID_HW_BLOCKED) {
+		/* A blocked PASID is no route at all (RID routes stay: they classify faults). */
+		*r = (struct vtd_route){ 0 };
+	} else if (ret == 0) {
 		*r = (struct vtd_route){ .used = true, .sid = sid, .pasid = hw_pasid,
 					 .did = cfg->mode == IOASID_HW_TABLE ? (uint16_t)cfg->domain : 0,
 					 .table = cfg->mode == IOASID_HW_TABLE ? cfg->table : NULL };
