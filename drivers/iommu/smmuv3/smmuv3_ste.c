@@ -516,7 +516,12 @@ static int smmuv3_install(struct hv_iommu *iommu, const struct hv_device *d, boo
 	if (ret) {
 		return ret;
 	}
-	ste = smmuv3_ste_ptr(u, d->rid, true, &fresh_l2);
+	ste = smmuv3_ste_ptr(u, d->rid, cfg->mode != IOASID_HW_BLOCKED, &fresh_l2);
+	if (ste == NULL && cfg->mode == IOASID_HW_BLOCKED && d->rid < (1ULL << u->st_log2)) {
+		/* No L2 table (L1 SPAN=0): the SMMU aborts the stream already. */
+		*r = nr;
+		return 0;
+	}
 	if (ste == NULL) {
 		ret = d->rid >= (1ULL << u->st_log2) ? -EINVAL : -ENOMEM;
 		goto undo;
