@@ -62,7 +62,7 @@ static int dmar_parse_scopes(struct acpi_dmar *d, const uint8_t *s, uint32_t sle
 			return -EINVAL;
 		}
 		if (d->nr_scopes == ACPI_MAX_SCOPES) {
-			return -ENOSPC;
+			return -EINVAL; /* more than we can hold: unusable (see below) */
 		}
 		sc = &d->scopes[d->nr_scopes++];
 		memset(sc, 0, sizeof(*sc));
@@ -120,7 +120,7 @@ int acpi_parse_dmar(struct acpi_info *info, const uint8_t *t, uint32_t len)
 			struct acpi_drhd *u;
 
 			if (slen < DRHD_SCOPES || d->nr_drhd == ACPI_MAX_DRHD) {
-				return slen < DRHD_SCOPES ? -EINVAL : -ENOSPC;
+				return -EINVAL;
 			}
 			u = &d->drhd[d->nr_drhd++];
 			u->flags = s[4];
@@ -137,7 +137,7 @@ int acpi_parse_dmar(struct acpi_info *info, const uint8_t *t, uint32_t len)
 			struct acpi_rmrr *r;
 
 			if (slen < RMRR_SCOPES || d->nr_rmrr == ACPI_MAX_RMRR) {
-				return slen < RMRR_SCOPES ? -EINVAL : -ENOSPC;
+				return -EINVAL;
 			}
 			r = &d->rmrr[d->nr_rmrr++];
 			r->segment = get16(s + 6);
@@ -156,7 +156,7 @@ int acpi_parse_dmar(struct acpi_info *info, const uint8_t *t, uint32_t len)
 			struct acpi_atsr *a;
 
 			if (d->nr_atsr == ACPI_MAX_ATSR) {
-				return -ENOSPC;
+				return -EINVAL;
 			}
 			a = &d->atsr[d->nr_atsr++];
 			a->type = type;
@@ -174,8 +174,11 @@ int acpi_parse_dmar(struct acpi_info *info, const uint8_t *t, uint32_t len)
 	if (ret == 0) {
 		d->present = true;
 	}
-	/* Too many structures for our arrays is not malformed, but we cannot use it either. */
-	return ret == -ENOSPC ? -EINVAL : ret;
+	/*
+	 * More structures or scopes than our arrays hold is not malformed, but a DMAR we can only
+	 * half record could leave a device untranslated, so it is rejected like a broken one.
+	 */
+	return ret;
 }
 
 static bool dmar_scope_matches(const struct acpi_dmar_scope *sc, uint8_t bus, uint8_t devfn)

@@ -425,3 +425,44 @@ TEST(mutation_sweep)
 	EXPECT_TRUE(accepted > 0);
 	EXPECT_TRUE(rejected > 0);
 }
+
+/* More DRHDs or scopes than the arrays hold: rejected as a whole, never half-recorded. */
+TEST(dmar_beyond_array_limits_rejected)
+{
+	static uint8_t t[48 + 16 * (ACPI_MAX_DRHD + 1) + 8 * (ACPI_MAX_SCOPES + 1)];
+	size_t off;
+
+	for (unsigned units = ACPI_MAX_DRHD; units <= ACPI_MAX_DRHD + 1; units++) {
+		memset(t, 0, sizeof(t));
+		make_hdr(t, "DMAR", 0, 1);
+		off = 48;
+		for (unsigned i = 0; i < units; i++) {
+			put16(t + off + 2, 16);
+			put64(t + off + 8, 0xfed00000 + 0x1000 * i);
+			off += 16;
+		}
+		put32(t + 4, (uint32_t)off);
+		fix_csum(t);
+		memset(&info, 0, sizeof(info));
+		EXPECT_EQ(acpi_parse_table(&info, t, off), units <= ACPI_MAX_DRHD ? 0 : -EINVAL);
+		EXPECT_EQ(info.dmar.nr_drhd, units <= ACPI_MAX_DRHD ? units : 0);
+	}
+	for (unsigned scopes = ACPI_MAX_SCOPES; scopes <= ACPI_MAX_SCOPES + 1; scopes++) {
+		memset(t, 0, sizeof(t));
+		make_hdr(t, "DMAR", 0, 1);
+		put16(t + 48 + 2, (uint16_t)(16 + 8 * scopes));
+		put64(t + 48 + 8, 0xfed90000);
+		for (unsigned i = 0; i < scopes; i++) {
+			t[64 + 8 * i] = ACPI_SCOPE_PCI_ENDPOINT;
+			t[64 + 8 * i + 1] = 8;
+			t[64 + 8 * i + 5] = (uint8_t)(i / 32);
+			t[64 + 8 * i + 6] = (uint8_t)(i % 32);
+		}
+		off = 64 + 8 * scopes;
+		put32(t + 4, (uint32_t)off);
+		fix_csum(t);
+		memset(&info, 0, sizeof(info));
+		EXPECT_EQ(acpi_parse_table(&info, t, off), scopes <= ACPI_MAX_SCOPES ? 0 : -EINVAL);
+		EXPECT_EQ(info.dmar.nr_scopes, scopes <= ACPI_MAX_SCOPES ? scopes : 0);
+	}
+}
