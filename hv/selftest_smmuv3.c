@@ -629,6 +629,9 @@ HV_SELFTEST(smmuv3, selftest_smmuv3);
  *   - Command error: an undefined opcode makes the SMMU stop with CMDQ_CONS.ERR = ILL and
  *     GERROR.CMDQ_ERR. The submission fails with -EIO; the driver replaces the command,
  *     acknowledges, and the queue keeps working (a later invalidation and DMA succeed).
+ *   - Take-over of a live unit (SMMUEN=1, queues on, the device translating), as firmware may
+ *     leave it: afterwards every stream aborts, neither the old IOVA nor the host-physical
+ *     address is reachable.
  */
 static int selftest_smmuv3_errors(const struct bootinfo *bi)
 {
@@ -675,6 +678,19 @@ static int selftest_smmuv3_errors(const struct bootinfo *bi)
 			       same(OFF_A + 0x800, XFER, 0x99),
 		       "DMA round trip after the error");
 	ok &= expect_no_fault();
+
+	/* Firmware may leave the SMMU live: take it over again while it is translating. */
+	ok &= ST_CHECK(smmuv3_debug_retakeover(st.u) == 0, "take-over of the live unit (SMMUEN=1)");
+	memset(gptr(OFF_A + 0x800), 0xee, XFER);
+	memset(gptr(OFF_GPA_BUF), 0xee, XFER);
+	ok &= ST_CHECK(edu_dma(&st.edu, IOVA_A + 0x800, 0, XFER, true) == 0 &&
+			       untouched(OFF_A + 0x800, 0xee),
+		       "a write to the IOVA that was mapped does not land");
+	ok &= ST_CHECK(edu_dma(&st.edu, hpa_val(ptr_to_hpa(st.host)) + OFF_GPA_BUF, 0, XFER, true) == 0 &&
+			       untouched(OFF_GPA_BUF, 0xee),
+		       "nor does one to the host-physical address (no bypass)");
+	ok &= ST_CHECK(smmuv3_poll_events() == 0 && smmuv3_check_gerror(st.u) == 0,
+		       "aborted by the STEs, silently; no global error");
 	return ok ? 0 : -EIO;
 }
 HV_SELFTEST(smmuv3_errors, selftest_smmuv3_errors);

@@ -624,7 +624,8 @@ int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 		struct smmuv3_unit *u = &units[nr_units];
 		int ret;
 
-		*u = (struct smmuv3_unit){ .iort_index = i };
+		*u = (struct smmuv3_unit){ .iort_index = i, .opts = *opts,
+					   .fw_cohacc = (node->flags & ACPI_IORT_SMMU_COHACC) != 0 };
 		u->name[0] = 's';
 		u->name[1] = 'm';
 		u->name[2] = 'm';
@@ -635,7 +636,7 @@ int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 			"GSIVs event %u gerror %u sync %u", u->name, node->offset,
 			(unsigned long long)hpa_val(node->base), node->flags, node->model,
 			node->gsiv_event, node->gsiv_gerr, node->gsiv_sync);
-		ret = smmuv3_probe(u, node->base, (node->flags & ACPI_IORT_SMMU_COHACC) != 0, opts);
+		ret = smmuv3_probe(u, node->base, u->fw_cohacc, opts);
 		if (ret) {
 			pr_err("smmuv3: unit at %#llx not taken over (%d %s)",
 			       (unsigned long long)hpa_val(node->base), ret, hv_strerror(ret));
@@ -645,6 +646,21 @@ int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 	}
 	init_ret = nr_units ? (int)nr_units : -ENODEV;
 	return init_ret;
+}
+
+int smmuv3_debug_retakeover(struct smmuv3_unit *u)
+{
+	u->strtab = NULL;
+	u->l1 = NULL;
+	u->l2 = NULL;
+	u->cmdq = NULL;
+	u->evtq = NULL;
+	u->cmdq_dead = false;
+	u->host_cds = (struct smmuv3_cd_pool){ 0 };
+	memset(u->nest_cds, 0, sizeof(u->nest_cds));
+	memset(u->routes, 0, sizeof(u->routes));
+	memset(u->tags, 0, sizeof(u->tags));
+	return smmuv3_probe(u, u->base, u->fw_cohacc, &u->opts);
 }
 
 struct smmuv3_unit *smmuv3_unit_for(const struct acpi_info *acpi, uint16_t segment, uint16_t bdf,

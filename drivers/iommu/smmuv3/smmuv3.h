@@ -68,6 +68,8 @@ struct smmuv3_unit {
 	uintptr_t regs;
 	hpa_t base;
 	unsigned iort_index;      /* index in acpi_info.iort.smmus[] */
+	bool fw_cohacc;           /* the IORT's COHACC override flag */
+	struct smmuv3_opts opts;
 	uint32_t idr[6];
 	uint32_t aidr;
 	/* decoded features (IDR0..IDR5) */
@@ -131,6 +133,13 @@ void smmuv3_opts_from_cmdline(const char *cmdline, struct smmuv3_opts *o);
 unsigned smmuv3_poll_events(void);
 /* Report and acknowledge active global errors (toggle semantics, spec 7.5); count them. */
 uint32_t smmuv3_check_gerror(struct smmuv3_unit *u);
+
+/*
+ * Test hook: take the unit over again while it is live (SMMUEN=1, queues on, streams
+ * translating), as if firmware had left it so. The previous tables and queues are abandoned
+ * (leaked), every route forgotten: afterwards every stream aborts.
+ */
+int smmuv3_debug_retakeover(struct smmuv3_unit *u);
 
 /* Test hook: a copy of the STE the hardware would use for sid; false if there is none. */
 bool smmuv3_debug_ste(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *out);
