@@ -4,7 +4,8 @@
  *
  * Copyright (c) the ioasid-hv authors. Permission is hereby granted, free of charge, to any
  * person obtaining a copy of this file, to deal in it without restriction, under the terms of
- * the MIT license. Guests include this header as is: it depends on <stdint.h> only.
+ * the MIT license. Guests include this header as is: it depends on <stdint.h> only and needs
+ * C11 (_Static_assert) from gcc or clang (__builtin_offsetof).
  *
  * Model. An IOASID is an I/O address space (a page table) owned by one guest. It routes DMA
  * only once a device (or a device plus a PASID) is attached to it. Kinds:
