@@ -45,31 +45,31 @@
 #include "ioasid/core.h"
 
 /* Test guest memory: 8 MiB, naturally aligned, at this guest-physical address. */
-#define G_ORDER 11
-#define G_SIZE (HV_PAGE_SIZE << G_ORDER)
-#define G_BASE 0x80000000ULL
-#define OFF_REQ 0x0000ULL   /* request structs */
-#define OFF_ARR 0x1000ULL   /* batch arrays */
-#define OFF_FAULTS 0x2000ULL
+#define G_ORDER	    11
+#define G_SIZE	    (HV_PAGE_SIZE << G_ORDER)
+#define G_BASE	    0x80000000ULL
+#define OFF_REQ	    0x0000ULL /* request structs */
+#define OFF_ARR	    0x1000ULL /* batch arrays */
+#define OFF_FAULTS  0x2000ULL
 #define OFF_GPA_BUF 0x8000ULL
-#define OFF_A 0x10000ULL    /* 4 pages */
-#define OFF_B 0x20000ULL    /* 4 pages */
-#define OFF_RO 0x30000ULL   /* 1 page */
-#define OFF_S1 0x40000ULL    /* the guest's own first-level table: 4 pages */
-#define OFF_N1 0x50000ULL
-#define OFF_N2 0x51000ULL
-#define OFF_SUPER 0x400000ULL /* 4 MiB, 2 MiB aligned in both GPA and HPA */
+#define OFF_A	    0x10000ULL /* 4 pages */
+#define OFF_B	    0x20000ULL /* 4 pages */
+#define OFF_RO	    0x30000ULL /* 1 page */
+#define OFF_S1	    0x40000ULL /* the guest's own first-level table: 4 pages */
+#define OFF_N1	    0x50000ULL
+#define OFF_N2	    0x51000ULL
+#define OFF_SUPER   0x400000ULL /* 4 MiB, 2 MiB aligned in both GPA and HPA */
 
-#define IOVA_A 0x10000000ULL
-#define IOVA_RO 0x10100000ULL
+#define IOVA_A	      0x10000000ULL
+#define IOVA_RO	      0x10100000ULL
 #define IOVA_UNMAPPED 0x20000000ULL
-#define IOVA_SUPER 0x40000000ULL
-#define IOVA_NESTED 0x50000000ULL
+#define IOVA_SUPER    0x40000000ULL
+#define IOVA_NESTED   0x50000000ULL
 /* x86-64 paging entry bits a guest writes in its first-level table (VT-d spec 9.7) */
-#define FL_P 0x1ULL
+#define FL_P  0x1ULL
 #define FL_RW 0x2ULL
 #define FL_US 0x4ULL
-#define XFER 1024U
+#define XFER  1024U
 
 static struct st_ctx {
 	struct hv_guest g;
@@ -150,8 +150,9 @@ static long st_call(uint64_t nr, void *req, size_t size)
 
 static long st_alloc_paging(uint32_t *id)
 {
-	struct ioasid_alloc a = { .size = sizeof(a), .kind = IOASID_KIND_PAGING,
-				  .parent = st.gpa_ioasid, .dev_id = st.dev_id };
+	struct ioasid_alloc a = {
+		.size = sizeof(a), .kind = IOASID_KIND_PAGING, .parent = st.gpa_ioasid, .dev_id = st.dev_id
+	};
 	long ret = st_call(IOASID_CALL_ALLOC, &a, sizeof(a));
 
 	*id = a.out_ioasid;
@@ -161,8 +162,7 @@ static long st_alloc_paging(uint32_t *id)
 static long st_map(uint32_t id, uint64_t iova, uint64_t goff, uint64_t len, uint32_t prot)
 {
 	struct ioasid_map_entry e = { .iova = iova, .gpa = G_BASE + goff, .length = len, .prot = prot };
-	struct ioasid_map m = { .size = sizeof(m), .ioasid = id, .num_entries = 1,
-				.entries_gpa = G_BASE + OFF_ARR };
+	struct ioasid_map m = { .size = sizeof(m), .ioasid = id, .num_entries = 1, .entries_gpa = G_BASE + OFF_ARR };
 
 	memcpy(gptr(OFF_ARR), &e, sizeof(e));
 	return st_call(IOASID_CALL_MAP, &m, sizeof(m));
@@ -171,8 +171,7 @@ static long st_map(uint32_t id, uint64_t iova, uint64_t goff, uint64_t len, uint
 static long st_unmap(uint32_t id, uint64_t iova, uint64_t len)
 {
 	struct ioasid_unmap_entry e = { .iova = iova, .length = len };
-	struct ioasid_unmap m = { .size = sizeof(m), .ioasid = id, .num_entries = 1,
-				  .entries_gpa = G_BASE + OFF_ARR };
+	struct ioasid_unmap m = { .size = sizeof(m), .ioasid = id, .num_entries = 1, .entries_gpa = G_BASE + OFF_ARR };
 
 	memcpy(gptr(OFF_ARR), &e, sizeof(e));
 	return st_call(IOASID_CALL_UNMAP, &m, sizeof(m));
@@ -195,7 +194,8 @@ static long st_detach(void)
 /* Drain the guest's fault queue; returns the number of records, the first in *rec. */
 static uint32_t st_fault_read(struct ioasid_fault_record *rec)
 {
-	struct ioasid_fault_read r = { .size = sizeof(r), .num_records = HV_FAULT_QUEUE_LEN,
+	struct ioasid_fault_read r = { .size = sizeof(r),
+				       .num_records = HV_FAULT_QUEUE_LEN,
 				       .records_gpa = G_BASE + OFF_FAULTS };
 
 	if (st_call(IOASID_CALL_FAULT_READ, &r, sizeof(r)) != 0) {
@@ -305,8 +305,8 @@ static bool expect_fault(uint64_t addr, bool write, uint8_t vtd_reason, unsigned
 			       rec.access == (write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ) &&
 			       rec.reason == reason,
 		       "guest fault queue: %u records, dev %#x addr %#llx access %u reason %u (want "
-		       "reason %u)", nrec, rec.dev_id, (unsigned long long)rec.addr, rec.access,
-		       rec.reason, reason);
+		       "reason %u)",
+		       nrec, rec.dev_id, (unsigned long long)rec.addr, rec.access, rec.reason, reason);
 	return ok;
 }
 
@@ -348,9 +348,8 @@ static bool sc1_round_trip(uint32_t a)
 	ok &= ST_CHECK(st_attach(a) == 0, "ATTACH device -> PAGING %#x", a);
 	fill(OFF_A, XFER, 0x22);
 	memset(gptr(OFF_A + 0x1000), 0, XFER);
-	ok &= ST_CHECK(dma_in(IOVA_A) == 0 && dma_out(IOVA_A + 0x1000) == 0,
-		       "DMA from IOVA %#llx to IOVA %#llx", (unsigned long long)IOVA_A,
-		       (unsigned long long)(IOVA_A + 0x1000));
+	ok &= ST_CHECK(dma_in(IOVA_A) == 0 && dma_out(IOVA_A + 0x1000) == 0, "DMA from IOVA %#llx to IOVA %#llx",
+		       (unsigned long long)IOVA_A, (unsigned long long)(IOVA_A + 0x1000));
 	ok &= ST_CHECK(same(OFF_A + 0x1000, XFER, 0x22), "bytes compared equal after the round trip");
 	ok &= expect_no_fault();
 	return scenario_end(1, "mapped IOVA round trip", ok);
@@ -371,8 +370,8 @@ static bool sc3_read_only(uint32_t a)
 {
 	bool ok = true;
 
-	ok &= ST_CHECK(st_map(a, IOVA_RO, OFF_RO, HV_PAGE_SIZE, IOASID_PROT_READ) == 0,
-		       "MAP %#llx read-only", (unsigned long long)IOVA_RO);
+	ok &= ST_CHECK(st_map(a, IOVA_RO, OFF_RO, HV_PAGE_SIZE, IOASID_PROT_READ) == 0, "MAP %#llx read-only",
+		       (unsigned long long)IOVA_RO);
 	fill(OFF_RO, XFER, 0x33);
 	/*
 	 * Write first: QEMU 10 does not check permissions on an IOTLB hit, so a write to a page
@@ -386,8 +385,7 @@ static bool sc3_read_only(uint32_t a)
 	ok &= expect_fault(IOVA_RO, true, readonly_write_reason(), IOASID_FAULT_REASON_PERMISSION);
 	ok &= ST_CHECK(same(OFF_RO, XFER, 0x33), "read-only page unchanged");
 	memset(gptr(OFF_A + 0x2000), 0, XFER);
-	ok &= ST_CHECK(dma_in(IOVA_RO) == 0 && dma_out(IOVA_A + 0x2000) == 0,
-		       "device read of the read-only page");
+	ok &= ST_CHECK(dma_in(IOVA_RO) == 0 && dma_out(IOVA_A + 0x2000) == 0, "device read of the read-only page");
 	ok &= ST_CHECK(same(OFF_A + 0x2000, XFER, 0x33), "read-only page is readable");
 	ok &= expect_no_fault();
 	return scenario_end(3, "read-only mapping blocks device writes", ok);
@@ -427,8 +425,7 @@ static bool sc5_replace(uint32_t a, uint32_t *b)
 		       (unsigned long long)(G_BASE + OFF_B));
 	/* Warm the old translation of IOVA_A + 0x1000 (-> A). */
 	fill(OFF_A, XFER, 0x66);
-	ok &= ST_CHECK(dma_in(IOVA_A) == 0 && dma_out(IOVA_A + 0x1000) == 0 &&
-			       same(OFF_A + 0x1000, XFER, 0x66),
+	ok &= ST_CHECK(dma_in(IOVA_A) == 0 && dma_out(IOVA_A + 0x1000) == 0 && same(OFF_A + 0x1000, XFER, 0x66),
 		       "before: DMA goes to the first IOASID's page");
 	ok &= ST_CHECK(st_attach(*b) == 0, "ATTACH over the attachment (replace %#x -> %#x)", a, *b);
 	memset(gptr(OFF_A + 0x1000), 0xee, XFER);
@@ -472,19 +469,15 @@ static bool sc7_superpage(void)
 	if (io != NULL) {
 		(void)pt_lookup(&io->hw[io->fmt].pt, cross, NULL, NULL, &pgsize);
 	}
-	ok &= ST_CHECK(pgsize == SZ_2M, "the table maps it with 2 MiB leaves (%#llx)",
-		       (unsigned long long)pgsize);
+	ok &= ST_CHECK(pgsize == SZ_2M, "the table maps it with 2 MiB leaves (%#llx)", (unsigned long long)pgsize);
 	ok &= ST_CHECK(st_attach(c) == 0, "ATTACH");
 	fill(OFF_SUPER, XFER, 0x77);
 	memset(gptr(OFF_SUPER + SZ_2M - XFER / 2), 0, XFER);
 	ok &= ST_CHECK(dma_in(IOVA_SUPER) == 0 && dma_out(cross) == 0,
-		       "DMA %u bytes to %#llx, across the 2 MiB boundary", XFER,
-		       (unsigned long long)cross);
-	ok &= ST_CHECK(same(OFF_SUPER + SZ_2M - XFER / 2, XFER, 0x77),
-		       "bytes landed on both sides of the boundary");
+		       "DMA %u bytes to %#llx, across the 2 MiB boundary", XFER, (unsigned long long)cross);
+	ok &= ST_CHECK(same(OFF_SUPER + SZ_2M - XFER / 2, XFER, 0x77), "bytes landed on both sides of the boundary");
 	memset(gptr(OFF_SUPER + 2 * SZ_2M - XFER), 0, XFER);
-	ok &= ST_CHECK(dma_out(IOVA_SUPER + 2 * SZ_2M - XFER) == 0 &&
-			       same(OFF_SUPER + 2 * SZ_2M - XFER, XFER, 0x77),
+	ok &= ST_CHECK(dma_out(IOVA_SUPER + 2 * SZ_2M - XFER) == 0 && same(OFF_SUPER + 2 * SZ_2M - XFER, XFER, 0x77),
 		       "the last bytes of the second superpage translate too");
 	ok &= expect_no_fault();
 	return scenario_end(7, "2 MiB superpages", ok);
@@ -505,10 +498,10 @@ static void s1_set_leaf(uint64_t goff)
 
 static long st_invalidate(uint32_t id, uint64_t addr, uint64_t len)
 {
-	struct ioasid_inv_entry e = { .type = IOASID_INV_RANGE, .flags = IOASID_INV_LEAF,
-				      .addr = addr, .length = len };
-	struct ioasid_invalidate r = { .size = sizeof(r), .ioasid = id, .num_entries = 1,
-				       .entries_gpa = G_BASE + OFF_ARR };
+	struct ioasid_inv_entry e = { .type = IOASID_INV_RANGE, .flags = IOASID_INV_LEAF, .addr = addr, .length = len };
+	struct ioasid_invalidate r = {
+		.size = sizeof(r), .ioasid = id, .num_entries = 1, .entries_gpa = G_BASE + OFF_ARR
+	};
 
 	memcpy(gptr(OFF_ARR), &e, sizeof(e));
 	return st_call(IOASID_CALL_INVALIDATE, &r, sizeof(r));
@@ -516,18 +509,21 @@ static long st_invalidate(uint32_t id, uint64_t addr, uint64_t len)
 
 static bool sc8_nested(void)
 {
-	struct ioasid_alloc a = { .size = sizeof(a), .kind = IOASID_KIND_NESTED,
-				  .parent = st.gpa_ioasid, .dev_id = st.dev_id,
+	struct ioasid_alloc a = { .size = sizeof(a),
+				  .kind = IOASID_KIND_NESTED,
+				  .parent = st.gpa_ioasid,
+				  .dev_id = st.dev_id,
 				  .nested_format = IOASID_FMT_VTD_FL,
-				  .nested_root_gpa = G_BASE + OFF_S1, .nested_levels = 4 };
+				  .nested_root_gpa = G_BASE + OFF_S1,
+				  .nested_levels = 4 };
 	bool ok = true;
 	long ret;
 
 	memset(gptr(OFF_S1), 0, 4 * HV_PAGE_SIZE);
 	s1_set_leaf(OFF_N1);
 	ret = st_call(IOASID_CALL_ALLOC, &a, sizeof(a));
-	ok &= ST_CHECK(ret == 0, "ALLOC NESTED %#x over the guest's first-level table at GPA %#llx",
-		       a.out_ioasid, (unsigned long long)(G_BASE + OFF_S1));
+	ok &= ST_CHECK(ret == 0, "ALLOC NESTED %#x over the guest's first-level table at GPA %#llx", a.out_ioasid,
+		       (unsigned long long)(G_BASE + OFF_S1));
 	/* Still attached to scenario 7's IOASID: load the pattern through it. */
 	fill(OFF_SUPER, XFER, 0x88);
 	ok &= ST_CHECK(dma_in(IOVA_SUPER) == 0, "load a pattern into the device");
@@ -539,11 +535,9 @@ static bool sc8_nested(void)
 		       (unsigned long long)IOVA_NESTED, (unsigned long long)(G_BASE + OFF_N1));
 	s1_set_leaf(OFF_N2);
 	ok &= ST_CHECK(st_invalidate(a.out_ioasid, IOVA_NESTED, HV_PAGE_SIZE) == 0,
-		       "guest changes the leaf to GPA %#llx and INVALIDATEs",
-		       (unsigned long long)(G_BASE + OFF_N2));
+		       "guest changes the leaf to GPA %#llx and INVALIDATEs", (unsigned long long)(G_BASE + OFF_N2));
 	memset(gptr(OFF_N1), 0xee, XFER);
-	ok &= ST_CHECK(dma_out(IOVA_NESTED) == 0 && same(OFF_N2, XFER, 0x88),
-		       "DMA follows the change");
+	ok &= ST_CHECK(dma_out(IOVA_NESTED) == 0 && same(OFF_N2, XFER, 0x88), "DMA follows the change");
 	ok &= ST_CHECK(((uint8_t *)gptr(OFF_N1))[0] == 0xee, "the old page is untouched");
 	ok &= expect_no_fault();
 	return scenario_end(8, "NESTED first-level table, shadowed", ok);
@@ -577,13 +571,17 @@ static bool sc9_walk(uint32_t a, unsigned pasid_bits)
 		return scenario_end(9, "live tables walked", ok);
 	}
 	{
-		struct ioasid_attach at = { .size = sizeof(at), .flags = IOASID_ATTACH_PASID,
-					    .dev_id = st.dev_id, .pasid = pasid, .ioasid = a };
-		struct ioasid_detach dt = { .size = sizeof(dt), .flags = IOASID_ATTACH_PASID,
-					    .dev_id = st.dev_id, .pasid = pasid };
+		struct ioasid_attach at = { .size = sizeof(at),
+					    .flags = IOASID_ATTACH_PASID,
+					    .dev_id = st.dev_id,
+					    .pasid = pasid,
+					    .ioasid = a };
+		struct ioasid_detach dt = {
+			.size = sizeof(dt), .flags = IOASID_ATTACH_PASID, .dev_id = st.dev_id, .pasid = pasid
+		};
 
-		ok &= ST_CHECK(st_call(IOASID_CALL_ATTACH, &at, sizeof(at)) == 0,
-			       "ATTACH PASID %u -> PAGING %#x", pasid, a);
+		ok &= ST_CHECK(st_call(IOASID_CALL_ATTACH, &at, sizeof(at)) == 0, "ATTACH PASID %u -> PAGING %#x",
+			       pasid, a);
 		ok &= walk_is(pasid, IOVA_A, OFF_A, rw);
 		ok &= walk_is(pasid, IOVA_RO, OFF_RO, IOASID_PROT_READ);
 		ok &= walk_is(VTD_RID_PASID, IOVA_NESTED, OFF_N2, rw);
@@ -605,21 +603,20 @@ static bool sc10_takeover(void)
 	/* The device's route through scenario 8's NESTED IOASID works before. */
 	memset(gptr(OFF_N2), 0, XFER);
 	ok &= ST_CHECK(dma_out(IOVA_NESTED) == 0 && same(OFF_N2, XFER, 0x88), "DMA works before");
-	ok &= ST_CHECK((gsts0 & VTD_GSTS_TES) && (gsts0 & VTD_GSTS_QIES),
-		       "unit live: GSTS %#x (TE and QI on)", gsts0);
+	ok &= ST_CHECK((gsts0 & VTD_GSTS_TES) && (gsts0 & VTD_GSTS_QIES), "unit live: GSTS %#x (TE and QI on)", gsts0);
 	ret = vtd_debug_retakeover(st.u);
 	gsts1 = mmio_read32(st.u->regs + VTD_GSTS_REG);
 	ok &= ST_CHECK(ret == 0, "take-over of the live unit (%d)", ret);
-	ok &= ST_CHECK((gsts1 & VTD_GSTS_TES) && (gsts1 & VTD_GSTS_QIES),
-		       "translation and QI on afterwards: GSTS %#x", gsts1);
+	ok &= ST_CHECK((gsts1 & VTD_GSTS_TES) && (gsts1 & VTD_GSTS_QIES), "translation and QI on afterwards: GSTS %#x",
+		       gsts1);
 	memset(gptr(OFF_N2), 0xee, XFER);
 	faults_reset();
 	ok &= ST_CHECK(dma_out(IOVA_NESTED) == 0, "device write after the take-over");
 	n = vtd_poll_faults();
 	ok &= ST_CHECK(n >= 1 && st.u->last_fault.reason == VTD_FR_ROOT_NOT_PRESENT &&
 			       st.u->last_fault.addr == IOVA_NESTED,
-		       "blocked: fault reason %#x (root entry not present) at %#llx",
-		       st.u->last_fault.reason, (unsigned long long)st.u->last_fault.addr);
+		       "blocked: fault reason %#x (root entry not present) at %#llx", st.u->last_fault.reason,
+		       (unsigned long long)st.u->last_fault.addr);
 	ok &= ST_CHECK(((uint8_t *)gptr(OFF_N2))[0] == 0xee, "memory untouched");
 	return scenario_end(10, "take-over of a live unit blocks everything", ok);
 }
@@ -638,8 +635,8 @@ static bool sc11_overflow(void)
 		pr_info("vtd scenario 11 (fault overflow): skipped, no second edu device");
 		return true;
 	}
-	ok &= ST_CHECK(edu_init(&edu2, bar2, bdf2) == 0, "second edu at %02x:%02x.%x", bdf2 >> 8,
-		       (bdf2 >> 3) & 0x1f, bdf2 & 7);
+	ok &= ST_CHECK(edu_init(&edu2, bar2, bdf2) == 0, "second edu at %02x:%02x.%x", bdf2 >> 8, (bdf2 >> 3) & 0x1f,
+		       bdf2 & 7);
 	/* The first device is still attached to scenario 8's NESTED IOASID. */
 	faults_reset();
 	ok &= ST_CHECK(dma_out(IOVA_UNMAPPED) == 0, "first device: write to unmapped %#llx (recorded)",
@@ -647,17 +644,17 @@ static bool sc11_overflow(void)
 	ok &= ST_CHECK(edu_dma(&edu2, IOVA_UNMAPPED + 0x1000, 0, XFER, true) == 0,
 		       "second (unassigned, blocked) device: write while the record is pending");
 	n = vtd_poll_faults();
-	ok &= ST_CHECK(n == 1 && st.u->last_fault.sid == st.edu.bdf, "one record delivered (%u), the "
-		       "first device's", n);
+	ok &= ST_CHECK(n == 1 && st.u->last_fault.sid == st.edu.bdf,
+		       "one record delivered (%u), the "
+		       "first device's",
+		       n);
 	ok &= ST_CHECK(st.u->nr_overflows == ovf0 + 1, "overflow counted (%llu)",
 		       (unsigned long long)st.u->nr_overflows);
-	ok &= ST_CHECK(st_fault_read(&rec) == 1 && rec.addr == IOVA_UNMAPPED,
-		       "the guest got its fault");
+	ok &= ST_CHECK(st_fault_read(&rec) == 1 && rec.addr == IOVA_UNMAPPED, "the guest got its fault");
 	/* With the record slot free again, the second device's fault is recorded and, as its SID
 	 * belongs to no guest, counted and dropped by the core. */
-	ok &= ST_CHECK(edu_dma(&edu2, IOVA_UNMAPPED + 0x1000, 0, XFER, true) == 0 &&
-			       vtd_poll_faults() == 1 && st.u->last_fault.sid == bdf2 &&
-			       st.u->last_fault.reason == VTD_FR_CTX_NOT_PRESENT,
+	ok &= ST_CHECK(edu_dma(&edu2, IOVA_UNMAPPED + 0x1000, 0, XFER, true) == 0 && vtd_poll_faults() == 1 &&
+			       st.u->last_fault.sid == bdf2 && st.u->last_fault.reason == VTD_FR_CTX_NOT_PRESENT,
 		       "second device's fault recorded once the slot is free (context not present)");
 	return scenario_end(11, "fault overflow counted", ok);
 }
@@ -711,13 +708,13 @@ static int selftest_vtd(const struct bootinfo *bi)
 	}
 	gi.dev_id = st.dev_id;
 	ret = (int)st_call(IOASID_CALL_GET_INFO, &gi, sizeof(gi));
-	if (!ST_CHECK(ret == 0, "GET_INFO: GPA IOASID %#x, ia_bits %u, page sizes %#llx",
-		      gi.out_gpa_ioasid, gi.out_ia_bits, (unsigned long long)gi.out_pgsize_bitmap)) {
+	if (!ST_CHECK(ret == 0, "GET_INFO: GPA IOASID %#x, ia_bits %u, page sizes %#llx", gi.out_gpa_ioasid,
+		      gi.out_ia_bits, (unsigned long long)gi.out_pgsize_bitmap)) {
 		return ret;
 	}
 	st.gpa_ioasid = gi.out_gpa_ioasid;
-	pr_info("vtd selftest: %s mode, %u-level tables", st.u->scalable ?
-		(st.u->first_level ? "scalable first-level" : "scalable second-level") : "legacy",
+	pr_info("vtd selftest: %s mode, %u-level tables",
+		st.u->scalable ? (st.u->first_level ? "scalable first-level" : "scalable second-level") : "legacy",
 		st.u->levels);
 
 	ok &= sc0_gpa();
@@ -734,8 +731,8 @@ static int selftest_vtd(const struct bootinfo *bi)
 	ok &= sc9_walk(a, gi.out_pasid_bits);
 	ok &= sc11_overflow();
 	ok &= sc10_takeover(); /* last: leaves the guest's routes blocked behind the core's back */
-	pr_info("vtd selftest: %llu faults handled, %llu overflows",
-		(unsigned long long)st.u->nr_faults, (unsigned long long)st.u->nr_overflows);
+	pr_info("vtd selftest: %llu faults handled, %llu overflows", (unsigned long long)st.u->nr_faults,
+		(unsigned long long)st.u->nr_overflows);
 	return ok ? 0 : -EIO;
 }
 HV_SELFTEST(vtd, selftest_vtd);

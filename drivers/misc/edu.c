@@ -10,16 +10,16 @@
 #include <hv/mmio.h>
 #include <hv/wait.h>
 
-#define EDU_ID_REG 0x00      /* 32: 0xRRrr00ed, major.minor version */
-# define EDU_ID_MAGIC 0xedU
-#define EDU_LIVE_REG 0x04    /* 32: reads back the inverse of the last value written */
-#define EDU_DMA_SRC_REG 0x80 /* 64 */
-#define EDU_DMA_DST_REG 0x88 /* 64 */
-#define EDU_DMA_CNT_REG 0x90 /* 64 */
-#define EDU_DMA_CMD_REG 0x98 /* 64 */
-# define EDU_DMA_CMD_START 0x1ULL
-# define EDU_DMA_CMD_TO_RAM 0x2ULL /* direction: device buffer -> RAM */
-#define EDU_BAR0_SIZE 0x100000ULL
+#define EDU_ID_REG	   0x00 /* 32: 0xRRrr00ed, major.minor version */
+#define EDU_ID_MAGIC	   0xedU
+#define EDU_LIVE_REG	   0x04 /* 32: reads back the inverse of the last value written */
+#define EDU_DMA_SRC_REG	   0x80 /* 64 */
+#define EDU_DMA_DST_REG	   0x88 /* 64 */
+#define EDU_DMA_CNT_REG	   0x90 /* 64 */
+#define EDU_DMA_CMD_REG	   0x98 /* 64 */
+#define EDU_DMA_CMD_START  0x1ULL
+#define EDU_DMA_CMD_TO_RAM 0x2ULL /* direction: device buffer -> RAM */
+#define EDU_BAR0_SIZE	   0x100000ULL
 
 /* The engine runs 100 ms of virtual time after the command; allow for a slow TCG host. */
 #define EDU_DMA_TIMEOUT_US 5000000
@@ -41,8 +41,8 @@ int edu_init(struct edu *e, hpa_t bar0, uint16_t bdf)
 		pr_err("edu: no edu device at %#llx (ID %#x)", (unsigned long long)hpa_val(bar0), id);
 		return -ENODEV;
 	}
-	pr_info("edu: %02x:%02x.%x version %u.%u, BAR0 at %#llx", bdf >> 8, (bdf >> 3) & 0x1f,
-		bdf & 7, id >> 24, (id >> 16) & 0xff, (unsigned long long)hpa_val(bar0));
+	pr_info("edu: %02x:%02x.%x version %u.%u, BAR0 at %#llx", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7, id >> 24,
+		(id >> 16) & 0xff, (unsigned long long)hpa_val(bar0));
 	return 0;
 }
 
@@ -61,11 +61,10 @@ int edu_dma(struct edu *e, uint64_t bus_addr, uint32_t buf_off, uint32_t count, 
 	mmio_write64(e->mmio + EDU_DMA_DST_REG, to_ram ? bus_addr : dev);
 	mmio_write64(e->mmio + EDU_DMA_CNT_REG, count);
 	mmio_write64(e->mmio + EDU_DMA_CMD_REG, EDU_DMA_CMD_START | (to_ram ? EDU_DMA_CMD_TO_RAM : 0));
-	ret = poll_until(!(mmio_read64(e->mmio + EDU_DMA_CMD_REG) & EDU_DMA_CMD_START),
-			 EDU_DMA_TIMEOUT_US);
+	ret = poll_until(!(mmio_read64(e->mmio + EDU_DMA_CMD_REG) & EDU_DMA_CMD_START), EDU_DMA_TIMEOUT_US);
 	if (ret) {
-		pr_err("edu: DMA of %u bytes %s %#llx did not complete", count,
-		       to_ram ? "to" : "from", (unsigned long long)bus_addr);
+		pr_err("edu: DMA of %u bytes %s %#llx did not complete", count, to_ram ? "to" : "from",
+		       (unsigned long long)bus_addr);
 	}
 	return ret;
 }

@@ -16,8 +16,8 @@
 
 #define EDU_VENDOR_ID 0x1234
 #define EDU_DEVICE_ID 0x11e8
-#define EDU_BUF_ADDR 0x40000ULL /* device-side address of the on-device buffer */
-#define EDU_BUF_SIZE 0x1000ULL
+#define EDU_BUF_ADDR  0x40000ULL /* device-side address of the on-device buffer */
+#define EDU_BUF_SIZE  0x1000ULL
 
 struct edu {
 	uintptr_t mmio; /* BAR0, mapped */

@@ -14,17 +14,17 @@
 #include "test.h"
 
 /* QEMU 10 reserved-bit masks (hw/i386/intel_iommu_internal.h), as facts to check against. */
-#define QEMU_CC_RSVD 0xfffc00000000ffc0ULL
-#define QEMU_IOTLB_RSVD_LO 0xffffffff0000f100ULL
-#define QEMU_IOTLB_RSVD_HI 0xf80ULL
-#define QEMU_PIOTLB_RSVD_VAL0 0xfff000000000f1c0ULL
-#define QEMU_PIOTLB_RSVD_VAL1 0xf80ULL
-#define QEMU_WAIT_RSVD_LO 0xffffff80ULL
-#define QEMU_WAIT_RSVD_HI 0x3ULL
-#define QEMU_CE_RSVD_HI 0xffffffffff000080ULL
-#define QEMU_CE_RSVD_LO_LOW 0xff0ULL
+#define QEMU_CC_RSVD		0xfffc00000000ffc0ULL
+#define QEMU_IOTLB_RSVD_LO	0xffffffff0000f100ULL
+#define QEMU_IOTLB_RSVD_HI	0xf80ULL
+#define QEMU_PIOTLB_RSVD_VAL0	0xfff000000000f1c0ULL
+#define QEMU_PIOTLB_RSVD_VAL1	0xf80ULL
+#define QEMU_WAIT_RSVD_LO	0xffffff80ULL
+#define QEMU_WAIT_RSVD_HI	0x3ULL
+#define QEMU_CE_RSVD_HI		0xffffffffff000080ULL
+#define QEMU_CE_RSVD_LO_LOW	0xff0ULL
 #define QEMU_SMCE_RSVD_VAL0_LOW 0x1e0ULL
-#define QEMU_SMCE_RSVD_VAL1 0xffffffffffe00000ULL
+#define QEMU_SMCE_RSVD_VAL1	0xffffffffffe00000ULL
 
 TEST(desc_context_cache)
 {
@@ -215,8 +215,7 @@ TEST(fault_record_decode)
 	EXPECT_EQ(f.pasid, 0);
 	/* Scalable first-level: write, PP=1, PASID 5, reason 0x81, low FI bits dropped */
 	ASSERT_TRUE(vtd_fault_decode(0x12345fffULL,
-				     (1ULL << 63) | (5ULL << 40) | (0x81ULL << 32) | (1ULL << 31) | 0x0108,
-				     &f));
+				     (1ULL << 63) | (5ULL << 40) | (0x81ULL << 32) | (1ULL << 31) | 0x0108, &f));
 	EXPECT_EQ(f.sid, 0x0108);
 	EXPECT_EQ(f.addr, 0x12345000);
 	EXPECT_TRUE(f.write);
@@ -231,14 +230,12 @@ TEST(fault_reason_mapping)
 {
 	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_CTX_NOT_PRESENT, false), IOASID_FAULT_REASON_BLOCKED);
 	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_ROOT_NOT_PRESENT, false), IOASID_FAULT_REASON_BLOCKED);
-	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_SM_PTE_NOT_PRESENT, false),
-		  IOASID_FAULT_REASON_BLOCKED);
+	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_SM_PTE_NOT_PRESENT, false), IOASID_FAULT_REASON_BLOCKED);
 	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_WRITE, false), IOASID_FAULT_REASON_NOT_PRESENT);
 	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_WRITE, true), IOASID_FAULT_REASON_PERMISSION);
 	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_READ, true), IOASID_FAULT_REASON_PERMISSION);
 	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_SM_WRITE, true), IOASID_FAULT_REASON_PERMISSION);
-	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_SM_FL_NOT_PRESENT, false),
-		  IOASID_FAULT_REASON_NOT_PRESENT);
+	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_SM_FL_NOT_PRESENT, false), IOASID_FAULT_REASON_NOT_PRESENT);
 	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_CTX_RSVD, false), IOASID_FAULT_REASON_OTHER);
 	EXPECT_TRUE(strcmp(vtd_fault_reason_str(VTD_FR_CTX_NOT_PRESENT), "context entry not present") == 0);
 }

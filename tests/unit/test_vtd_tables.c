@@ -17,14 +17,14 @@
 #include "test.h"
 
 #define QEMU_CAP 0x00d2008c222f0606ULL /* qemu-10.0 notes 1.1 */
-#define SID 0x0108                     /* 01:01.0 */
+#define SID	 0x0108		       /* 01:01.0 */
 #define MAX_SUBS 16
 
 struct sub {
 	unsigned n;
 	struct vtd_inv_desc d[80];
-	struct vtd_context_entry ce;   /* legacy: the SID's context entry at submit time */
-	struct vtd_pasid_entry pe;     /* scalable: the watched PASID entry at submit time */
+	struct vtd_context_entry ce; /* legacy: the SID's context entry at submit time */
+	struct vtd_pasid_entry pe;   /* scalable: the watched PASID entry at submit time */
 };
 
 static struct sub subs[MAX_SUBS];
@@ -330,5 +330,5 @@ TEST(caps_follow_the_unit)
 	EXPECT_EQ(c.ia_bits, 39);
 	EXPECT_EQ(c.paging_fmt, PT_FMT_VTD_FL);
 	EXPECT_EQ(c.pgsize_bitmap, SZ_4K | SZ_2M); /* no CAP.FL1GP */
-	EXPECT_EQ(c.pasid_bits, 15);              /* one directory page */
+	EXPECT_EQ(c.pasid_bits, 15);		   /* one directory page */
 }

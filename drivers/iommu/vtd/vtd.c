@@ -39,7 +39,7 @@
 #include "drivers/iommu/vtd/vtd.h"
 
 #define VTD_CMD_TIMEOUT_US 100000 /* GCMD/GSTS handshakes */
-#define VTD_QI_TIMEOUT_US 500000  /* one invalidation batch */
+#define VTD_QI_TIMEOUT_US  500000 /* one invalidation batch */
 
 static struct vtd_unit vtd_units[VTD_MAX_UNITS];
 static unsigned vtd_nr;
@@ -76,8 +76,8 @@ static int vtd_gcmd(struct vtd_unit *u, uint32_t bit, bool set)
 	wr32(u, VTD_GCMD_REG, v);
 	ret = poll_until(((rd32(u, VTD_GSTS_REG) & bit) != 0) == set, VTD_CMD_TIMEOUT_US);
 	if (ret) {
-		pr_err("vtd: %s: GCMD %#x %s: no GSTS acknowledgement (GSTS %#x)", u->name, bit,
-		       set ? "set" : "clear", rd32(u, VTD_GSTS_REG));
+		pr_err("vtd: %s: GCMD %#x %s: no GSTS acknowledgement (GSTS %#x)", u->name, bit, set ? "set" : "clear",
+		       rd32(u, VTD_GSTS_REG));
 	}
 	return ret;
 }
@@ -129,8 +129,7 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n)
 	vtd_iq_put(u, &wait);
 	/* IQT holds a byte offset (bits 18:4); hardware fetches up to it. */
 	wr64(u, VTD_IQT_REG, (uint64_t)u->iq_tail * u->iq_dw);
-	ret = poll_until(READ_ONCE(*u->wait_status) == seq ||
-				 (rd32(u, VTD_FSTS_REG) & (VTD_FSTS_IQE | VTD_FSTS_ITE)),
+	ret = poll_until(READ_ONCE(*u->wait_status) == seq || (rd32(u, VTD_FSTS_REG) & (VTD_FSTS_IQE | VTD_FSTS_ITE)),
 			 VTD_QI_TIMEOUT_US);
 	if (READ_ONCE(*u->wait_status) == seq) {
 		ret = 0;
@@ -140,14 +139,12 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n)
 	if (ret == 0) {
 		uint32_t fsts = rd32(u, VTD_FSTS_REG);
 
-		pr_err("vtd: %s: invalidation queue error (FSTS %#x, IQH %#llx, IQERCD %#llx)",
-		       u->name, fsts, (unsigned long long)rd64(u, VTD_IQH_REG),
-		       (unsigned long long)rd64(u, VTD_IQERCD_REG));
+		pr_err("vtd: %s: invalidation queue error (FSTS %#x, IQH %#llx, IQERCD %#llx)", u->name, fsts,
+		       (unsigned long long)rd64(u, VTD_IQH_REG), (unsigned long long)rd64(u, VTD_IQERCD_REG));
 		wr32(u, VTD_FSTS_REG, fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE));
 		ret = -EIO;
 	} else {
-		pr_err("vtd: %s: invalidation wait %u timed out (status %u)", u->name, seq,
-		       READ_ONCE(*u->wait_status));
+		pr_err("vtd: %s: invalidation wait %u timed out (status %u)", u->name, seq, READ_ONCE(*u->wait_status));
 	}
 out:
 	hv_spin_unlock(&u->qi_lock);
@@ -174,8 +171,8 @@ static int vtd_qi_enable(struct vtd_unit *u)
 	u->iq_tail = 0;
 	/* IQH is reset to 0 by hardware when QI is enabled; IQT must match (spec 6.5.2). */
 	wr64(u, VTD_IQT_REG, 0);
-	wr64(u, VTD_IQA_REG, (hpa_val(ptr_to_hpa(u->iq)) & VTD_IQA_IQA) |
-				     (u->scalable ? VTD_IQA_DW : 0) | FIELD_PREP(VTD_IQA_QS, 0));
+	wr64(u, VTD_IQA_REG,
+	     (hpa_val(ptr_to_hpa(u->iq)) & VTD_IQA_IQA) | (u->scalable ? VTD_IQA_DW : 0) | FIELD_PREP(VTD_IQA_QS, 0));
 	return vtd_gcmd(u, VTD_GCMD_QIE, true);
 }
 
@@ -201,11 +198,9 @@ static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 	u->nr_faults++;
 	u->last_fault = *f;
 	u->last_fault_mapped = mapped;
-	pr_info("vtd: %s: fault sid %02x:%02x.%x%s %s addr %#llx reason %#x (%s)", u->name,
-		f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7,
-		!f->pasid_present ? "" : (has_pasid ? " (PASID)" : " (RID_PASID)"),
-		f->write ? "write" : "read", (unsigned long long)f->addr, f->reason,
-		vtd_fault_reason_str(f->reason));
+	pr_info("vtd: %s: fault sid %02x:%02x.%x%s %s addr %#llx reason %#x (%s)", u->name, f->sid >> 8,
+		(f->sid >> 3) & 0x1f, f->sid & 7, !f->pasid_present ? "" : (has_pasid ? " (PASID)" : " (RID_PASID)"),
+		f->write ? "write" : "read", (unsigned long long)f->addr, f->reason, vtd_fault_reason_str(f->reason));
 	/*
 	 * A SID we left blocked faults on its missing context/PASID entry; the reason the unit
 	 * gives for that varies (QEMU 10 reports a zeroed PASID entry as 0x5b, invalid PGTT, not
@@ -225,8 +220,7 @@ static unsigned vtd_unit_poll_faults(struct vtd_unit *u)
 	if (fsts & VTD_FSTS_PFO) {
 		/* Records were lost because every FRCD was full: counted, then re-armed. */
 		u->nr_overflows++;
-		pr_warn("vtd: %s: primary fault overflow (%llu so far)", u->name,
-			(unsigned long long)u->nr_overflows);
+		pr_warn("vtd: %s: primary fault overflow (%llu so far)", u->name, (unsigned long long)u->nr_overflows);
 		wr32(u, VTD_FSTS_REG, VTD_FSTS_PFO);
 	}
 	if (!(fsts & VTD_FSTS_PPF)) {
@@ -285,19 +279,17 @@ static void vtd_log_caps(const struct vtd_unit *u, uint32_t ver)
 	pr_info("vtd: %s at %#llx (segment %u) version %u.%u: %s mode%s, %u-level %u-bit tables", u->name,
 		(unsigned long long)u->regs, u->segment, (ver >> 4) & 0xf, ver & 0xf,
 		u->scalable ? "scalable" : "legacy",
-		u->scalable ? (u->first_level ? " first-level" : " second-level") : "",
-		u->levels, u->levels == 4 ? 48 : 39);
+		u->scalable ? (u->first_level ? " first-level" : " second-level") : "", u->levels,
+		u->levels == 4 ? 48 : 39);
 	pr_info("vtd: %s cap %#llx ecap %#llx: SAGAW %#llx MGAW %llu, %u domains, superpages %s%s, "
-		"PSI %s (MAMV %llu), QI, %s, FRO %#x NFR %u%s%s", u->name,
-		(unsigned long long)u->cap, (unsigned long long)u->ecap,
+		"PSI %s (MAMV %llu), QI, %s, FRO %#x NFR %u%s%s",
+		u->name, (unsigned long long)u->cap, (unsigned long long)u->ecap,
 		(unsigned long long)FIELD_GET(VTD_CAP_SAGAW, u->cap),
-		(unsigned long long)FIELD_GET(VTD_CAP_MGAW, u->cap) + 1, u->nr_domains,
-		(sllps & 1) ? "2M" : "-", (sllps & 2) ? "+1G" : "",
-		(u->cap & VTD_CAP_PSI) ? "yes" : "no",
+		(unsigned long long)FIELD_GET(VTD_CAP_MGAW, u->cap) + 1, u->nr_domains, (sllps & 1) ? "2M" : "-",
+		(sllps & 2) ? "+1G" : "", (u->cap & VTD_CAP_PSI) ? "yes" : "no",
 		(unsigned long long)FIELD_GET(VTD_CAP_MAMV, u->cap),
 		u->coherent ? "coherent walks" : "non-coherent walks (cache flushes)", u->fro, u->nfr,
-		(u->cap & VTD_CAP_CM) ? ", caching mode" : "",
-		(u->ecap & VTD_ECAP_SMTS) ? ", SMTS" : "");
+		(u->cap & VTD_CAP_CM) ? ", caching mode" : "", (u->ecap & VTD_ECAP_SMTS) ? ", SMTS" : "");
 }
 
 static int vtd_probe_caps(struct vtd_unit *u, bool want_scalable)
@@ -313,8 +305,7 @@ static int vtd_probe_caps(struct vtd_unit *u, bool want_scalable)
 	}
 	sagaw = FIELD_GET(VTD_CAP_SAGAW, u->cap);
 	mgaw = (unsigned)FIELD_GET(VTD_CAP_MGAW, u->cap) + 1;
-	u->scalable = want_scalable && (u->ecap & VTD_ECAP_SMTS) &&
-		      (u->ecap & (VTD_ECAP_SLTS | VTD_ECAP_FLTS));
+	u->scalable = want_scalable && (u->ecap & VTD_ECAP_SMTS) && (u->ecap & (VTD_ECAP_SLTS | VTD_ECAP_FLTS));
 	/* QEMU can do first- or second-level per instance, never both (notes 1.2). */
 	u->first_level = u->scalable && !(u->ecap & VTD_ECAP_SLTS);
 	if (u->first_level) {
@@ -324,8 +315,7 @@ static int vtd_probe_caps(struct vtd_unit *u, bool want_scalable)
 	} else if (sagaw & VTD_SAGAW_39) {
 		u->levels = 3;
 	} else {
-		pr_err("vtd: %s: SAGAW %#llx has neither 3- nor 4-level tables", u->name,
-		       (unsigned long long)sagaw);
+		pr_err("vtd: %s: SAGAW %#llx has neither 3- nor 4-level tables", u->name, (unsigned long long)sagaw);
 		return -EOPNOTSUPP;
 	}
 	u->coherent = (u->ecap & VTD_ECAP_C) != 0;
@@ -358,7 +348,8 @@ static int vtd_unit_up(struct vtd_unit *u)
 
 	if (gsts & VTD_GSTS_TES) {
 		pr_warn("vtd: %s: firmware left translation on (GSTS %#x); switching to blocked "
-			"tables without turning it off", u->name, gsts);
+			"tables without turning it off",
+			u->name, gsts);
 	}
 	if (gsts & VTD_GSTS_QIES) {
 		ret = vtd_qi_quiesce(u);
@@ -369,8 +360,7 @@ static int vtd_unit_up(struct vtd_unit *u)
 	/* Step 2: our root table (spec 10.4.6 / 11.4.6 RTADDR, then SRTP). */
 	wr64(u, VTD_RTADDR_REG,
 	     (hpa_val(ptr_to_hpa(u->root)) & VTD_RTADDR_RTA) |
-		     FIELD_PREP(VTD_RTADDR_TTM,
-				u->scalable ? VTD_RTADDR_TTM_SCALABLE : VTD_RTADDR_TTM_LEGACY));
+		     FIELD_PREP(VTD_RTADDR_TTM, u->scalable ? VTD_RTADDR_TTM_SCALABLE : VTD_RTADDR_TTM_LEGACY));
 	ret = vtd_gcmd(u, VTD_GCMD_SRTP, true);
 	if (ret) {
 		return ret;
@@ -420,8 +410,7 @@ static int vtd_unit_add(const struct acpi_drhd *dr, unsigned drhd, bool want_sca
 		return -ENOSPC;
 	}
 	u = &vtd_units[vtd_nr];
-	*u = (struct vtd_unit){ .regs = (uintptr_t)hpa_val(dr->base), .segment = dr->segment,
-				.drhd = drhd };
+	*u = (struct vtd_unit){ .regs = (uintptr_t)hpa_val(dr->base), .segment = dr->segment, .drhd = drhd };
 	snprintf(u->name, sizeof(u->name), "dmar%u", vtd_nr);
 	ret = arch_map_mmio(dr->base, size);
 	if (ret) {
@@ -438,8 +427,7 @@ static int vtd_unit_add(const struct acpi_drhd *dr, unsigned drhd, bool want_sca
 	}
 	vtd_log_caps(u, ver);
 	pr_info("vtd: %s: DRHD %u, %s, %u device scopes", u->name, drhd,
-		(dr->flags & ACPI_DRHD_INCLUDE_PCI_ALL) ? "INCLUDE_PCI_ALL" : "explicit scopes only",
-		dr->nr_scopes);
+		(dr->flags & ACPI_DRHD_INCLUDE_PCI_ALL) ? "INCLUDE_PCI_ALL" : "explicit scopes only", dr->nr_scopes);
 	ret = vtd_unit_alloc(u);
 	if (ret) {
 		return ret;
@@ -481,8 +469,8 @@ int vtd_init(const struct acpi_info *acpi)
 	 */
 	for (unsigned i = 0; i < d->nr_rmrr; i++) {
 		pr_warn("vtd: RMRR %#llx-%#llx (segment %u, %u devices) is not identity-mapped",
-			(unsigned long long)d->rmrr[i].base, (unsigned long long)d->rmrr[i].limit,
-			d->rmrr[i].segment, d->rmrr[i].nr_scopes);
+			(unsigned long long)d->rmrr[i].base, (unsigned long long)d->rmrr[i].limit, d->rmrr[i].segment,
+			d->rmrr[i].nr_scopes);
 	}
 	return vtd_nr ? (int)vtd_nr : ret;
 }

@@ -13,7 +13,7 @@
 #include "ioasid/backend.h"
 #include "ioasid/lock.h"
 
-#define VTD_MAX_UNITS 4
+#define VTD_MAX_UNITS  4
 #define VTD_MAX_ROUTES 64 /* (SID, PASID) routes per unit */
 
 /*
@@ -24,34 +24,34 @@ struct vtd_route {
 	bool used;
 	uint16_t sid;
 	uint32_t pasid;
-	uint16_t did;               /* 0: blocked */
+	uint16_t did; /* 0: blocked */
 	const struct pt_table *table;
 };
 
 struct vtd_unit {
-	struct hv_iommu iommu;      /* what the IOASID core holds; iommu.priv = this */
+	struct hv_iommu iommu; /* what the IOASID core holds; iommu.priv = this */
 	char name[16];
 	uintptr_t regs;
 	uint16_t segment;
-	unsigned drhd;              /* index in the ACPI DMAR's DRHD list */
+	unsigned drhd; /* index in the ACPI DMAR's DRHD list */
 	uint64_t cap, ecap;
-	bool scalable;              /* scalable mode in use (RTADDR.TTM=01, 256-bit queue) */
-	bool first_level;           /* scalable: tables are first-level (ECAP.FLTS, not SLTS) */
-	bool coherent;              /* ECAP.C */
-	unsigned levels;            /* second-level/first-level table levels we build (3 or 4) */
+	bool scalable;	  /* scalable mode in use (RTADDR.TTM=01, 256-bit queue) */
+	bool first_level; /* scalable: tables are first-level (ECAP.FLTS, not SLTS) */
+	bool coherent;	  /* ECAP.C */
+	unsigned levels;  /* second-level/first-level table levels we build (3 or 4) */
 	unsigned nr_domains;
 	/* tables (spec 9.1-9.6) */
 	struct vtd_root_entry *root;
-	void *ctx[256];             /* legacy: one page per bus; scalable: two (order-1) per bus */
+	void *ctx[256]; /* legacy: one page per bus; scalable: two (order-1) per bus */
 	/* queued invalidation (spec 6.5.2) */
-	hv_spinlock_t qi_lock;      /* innermost driver lock: one submitter at a time */
-	struct vtd_inv_desc *iq;    /* one page */
-	unsigned iq_dw;             /* descriptor size: 16 or 32 bytes */
-	unsigned iq_nr;             /* descriptors in the queue */
-	unsigned iq_tail;           /* next free index */
+	hv_spinlock_t qi_lock;	 /* innermost driver lock: one submitter at a time */
+	struct vtd_inv_desc *iq; /* one page */
+	unsigned iq_dw;		 /* descriptor size: 16 or 32 bytes */
+	unsigned iq_nr;		 /* descriptors in the queue */
+	unsigned iq_tail;	 /* next free index */
 	volatile uint32_t *wait_status;
-	uint32_t wait_seq;          /* status value of the last wait issued; unique per wait */
-	bool qi_dead;               /* a wait timed out or the queue errored: refuse more work */
+	uint32_t wait_seq; /* status value of the last wait issued; unique per wait */
+	bool qi_dead;	   /* a wait timed out or the queue errored: refuse more work */
 	/* faults (spec 7.1.3) */
 	unsigned fro, nfr;
 	uint64_t nr_faults, nr_overflows;
@@ -89,8 +89,7 @@ bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid);
  * what is in memory rather than the driver's bookkeeping. pasid is ignored in legacy mode.
  * 0 and the host address/permissions, or -ENOENT where an entry is not present.
  */
-int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out,
-		   unsigned *prot);
+int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out, unsigned *prot);
 /* Test hook: redo the take-over on a live unit (TE and QI on), as from firmware. */
 int vtd_debug_retakeover(struct vtd_unit *u);
 struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid, uint32_t pasid);

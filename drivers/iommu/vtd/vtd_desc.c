@@ -22,8 +22,8 @@ struct vtd_inv_desc vtd_desc_cc_global(void)
 /* Device-selective (spec 6.5.2.1): FM=0, the whole SID; DID is the domain the entry had. */
 struct vtd_inv_desc vtd_desc_cc_device(uint16_t did, uint16_t sid)
 {
-	return desc(VTD_DESC_CC | FIELD_PREP(VTD_DESC_G, VTD_CC_G_DEVICE) |
-			    FIELD_PREP(VTD_DESC_DID, did) | FIELD_PREP(VTD_CC_SID, sid),
+	return desc(VTD_DESC_CC | FIELD_PREP(VTD_DESC_G, VTD_CC_G_DEVICE) | FIELD_PREP(VTD_DESC_DID, did) |
+			    FIELD_PREP(VTD_CC_SID, sid),
 		    0);
 }
 
@@ -35,58 +35,51 @@ static uint64_t drain_bits(bool drain)
 
 struct vtd_inv_desc vtd_desc_iotlb_global(bool drain)
 {
-	return desc(VTD_DESC_IOTLB | FIELD_PREP(VTD_DESC_G, VTD_IOTLB_G_GLOBAL) | drain_bits(drain),
-		    0);
+	return desc(VTD_DESC_IOTLB | FIELD_PREP(VTD_DESC_G, VTD_IOTLB_G_GLOBAL) | drain_bits(drain), 0);
 }
 
 struct vtd_inv_desc vtd_desc_iotlb_domain(uint16_t did, bool drain)
 {
-	return desc(VTD_DESC_IOTLB | FIELD_PREP(VTD_DESC_G, VTD_IOTLB_G_DOMAIN) |
-			    FIELD_PREP(VTD_DESC_DID, did) | drain_bits(drain),
+	return desc(VTD_DESC_IOTLB | FIELD_PREP(VTD_DESC_G, VTD_IOTLB_G_DOMAIN) | FIELD_PREP(VTD_DESC_DID, did) |
+			    drain_bits(drain),
 		    0);
 }
 
-struct vtd_inv_desc vtd_desc_iotlb_page(uint16_t did, uint64_t addr, unsigned am, bool ih,
-					bool drain)
+struct vtd_inv_desc vtd_desc_iotlb_page(uint16_t did, uint64_t addr, unsigned am, bool ih, bool drain)
 {
-	return desc(VTD_DESC_IOTLB | FIELD_PREP(VTD_DESC_G, VTD_IOTLB_G_PAGE) |
-			    FIELD_PREP(VTD_DESC_DID, did) | drain_bits(drain),
-		    (addr & VTD_IOTLB_HI_ADDR) | FIELD_PREP(VTD_IOTLB_HI_AM, am) |
-			    (ih ? VTD_IOTLB_HI_IH : 0));
+	return desc(VTD_DESC_IOTLB | FIELD_PREP(VTD_DESC_G, VTD_IOTLB_G_PAGE) | FIELD_PREP(VTD_DESC_DID, did) |
+			    drain_bits(drain),
+		    (addr & VTD_IOTLB_HI_ADDR) | FIELD_PREP(VTD_IOTLB_HI_AM, am) | (ih ? VTD_IOTLB_HI_IH : 0));
 }
 
 /* PASID-based IOTLB (spec 6.5.2.4) has no drain bits: they are reserved there. */
 struct vtd_inv_desc vtd_desc_piotlb_pasid(uint16_t did, uint32_t pasid)
 {
-	return desc(VTD_DESC_PIOTLB | FIELD_PREP(VTD_DESC_G, VTD_PIOTLB_G_PASID) |
-			    FIELD_PREP(VTD_DESC_DID, did) | FIELD_PREP(VTD_PIOTLB_PASID, pasid),
+	return desc(VTD_DESC_PIOTLB | FIELD_PREP(VTD_DESC_G, VTD_PIOTLB_G_PASID) | FIELD_PREP(VTD_DESC_DID, did) |
+			    FIELD_PREP(VTD_PIOTLB_PASID, pasid),
 		    0);
 }
 
-struct vtd_inv_desc vtd_desc_piotlb_page(uint16_t did, uint32_t pasid, uint64_t addr, unsigned am,
-					 bool ih)
+struct vtd_inv_desc vtd_desc_piotlb_page(uint16_t did, uint32_t pasid, uint64_t addr, unsigned am, bool ih)
 {
-	return desc(VTD_DESC_PIOTLB | FIELD_PREP(VTD_DESC_G, VTD_PIOTLB_G_PAGE) |
-			    FIELD_PREP(VTD_DESC_DID, did) | FIELD_PREP(VTD_PIOTLB_PASID, pasid),
-		    (addr & VTD_IOTLB_HI_ADDR) | FIELD_PREP(VTD_IOTLB_HI_AM, am) |
-			    (ih ? VTD_IOTLB_HI_IH : 0));
+	return desc(VTD_DESC_PIOTLB | FIELD_PREP(VTD_DESC_G, VTD_PIOTLB_G_PAGE) | FIELD_PREP(VTD_DESC_DID, did) |
+			    FIELD_PREP(VTD_PIOTLB_PASID, pasid),
+		    (addr & VTD_IOTLB_HI_ADDR) | FIELD_PREP(VTD_IOTLB_HI_AM, am) | (ih ? VTD_IOTLB_HI_IH : 0));
 }
 
 struct vtd_inv_desc vtd_desc_pc_pasid(uint16_t did, uint32_t pasid)
 {
-	return desc(VTD_DESC_PC | FIELD_PREP(VTD_DESC_G, VTD_PC_G_PASID) |
-			    FIELD_PREP(VTD_DESC_DID, did) | FIELD_PREP(VTD_PC_PASID, pasid),
+	return desc(VTD_DESC_PC | FIELD_PREP(VTD_DESC_G, VTD_PC_G_PASID) | FIELD_PREP(VTD_DESC_DID, did) |
+			    FIELD_PREP(VTD_PC_PASID, pasid),
 		    0);
 }
 
 struct vtd_inv_desc vtd_desc_wait(uint64_t status_addr, uint32_t data)
 {
-	return desc(VTD_DESC_WAIT | VTD_WAIT_SW | FIELD_PREP(VTD_WAIT_SDATA, data),
-		    status_addr & VTD_WAIT_HI_SADDR);
+	return desc(VTD_DESC_WAIT | VTD_WAIT_SW | FIELD_PREP(VTD_WAIT_SDATA, data), status_addr & VTD_WAIT_HI_SADDR);
 }
 
-unsigned vtd_psi_chunks(uint64_t start, uint64_t end, unsigned mamv, struct vtd_psi_chunk *out,
-			unsigned max)
+unsigned vtd_psi_chunks(uint64_t start, uint64_t end, unsigned mamv, struct vtd_psi_chunk *out, unsigned max)
 {
 	uint64_t cur = start & HV_PAGE_MASK;
 	unsigned n = 0;
@@ -130,26 +123,26 @@ struct vtd_context_entry vtd_ce_translate(hpa_t slpt, uint16_t did, unsigned aw)
 struct vtd_sm_context_entry vtd_smce(hpa_t pasid_dir, uint32_t rid_pasid)
 {
 	/* PASIDE=0 (no PASID-tagged requests admitted beyond RID_PASID), DTE=0, PRE=0, FPD=0. */
-	return (struct vtd_sm_context_entry){ .val = {
-		VTD_SMCE_P | FIELD_PREP(VTD_SMCE_PDTS, VTD_PDTS_ONE_PAGE) |
-			(hpa_val(pasid_dir) & VTD_SMCE_PDIRPTR),
-		FIELD_PREP(VTD_SMCE_RID_PASID, rid_pasid), 0, 0 } };
+	return (struct vtd_sm_context_entry){ .val = { VTD_SMCE_P | FIELD_PREP(VTD_SMCE_PDTS, VTD_PDTS_ONE_PAGE) |
+							       (hpa_val(pasid_dir) & VTD_SMCE_PDIRPTR),
+						       FIELD_PREP(VTD_SMCE_RID_PASID, rid_pasid), 0, 0 } };
 }
 
 struct vtd_pasid_entry vtd_pe_second_level(hpa_t slpt, uint16_t did, unsigned aw)
 {
-	return (struct vtd_pasid_entry){ .val = {
-		VTD_PE_P | FIELD_PREP(VTD_PE_AW, aw) | FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_SL) |
-			(hpa_val(slpt) & VTD_PE_SLPTPTR),
-		FIELD_PREP(VTD_PE_DID, did), 0, 0, 0, 0, 0, 0 } };
+	return (struct vtd_pasid_entry){ .val = { VTD_PE_P | FIELD_PREP(VTD_PE_AW, aw) |
+							  FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_SL) |
+							  (hpa_val(slpt) & VTD_PE_SLPTPTR),
+						  FIELD_PREP(VTD_PE_DID, did), 0, 0, 0, 0, 0, 0 } };
 }
 
 struct vtd_pasid_entry vtd_pe_first_level(hpa_t flpt, uint16_t did)
 {
-	return (struct vtd_pasid_entry){ .val = {
-		VTD_PE_P | FIELD_PREP(VTD_PE_AW, 2) | FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_FL),
-		FIELD_PREP(VTD_PE_DID, did),
-		FIELD_PREP(VTD_PE_FLPM, 0) | (hpa_val(flpt) & VTD_PE_FLPTPTR), 0, 0, 0, 0, 0 } };
+	return (struct vtd_pasid_entry){
+		.val = { VTD_PE_P | FIELD_PREP(VTD_PE_AW, 2) | FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_FL),
+			 FIELD_PREP(VTD_PE_DID, did), FIELD_PREP(VTD_PE_FLPM, 0) | (hpa_val(flpt) & VTD_PE_FLPTPTR), 0,
+			 0, 0, 0, 0 }
+	};
 }
 
 bool vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f)
@@ -171,26 +164,46 @@ bool vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f)
 const char *vtd_fault_reason_str(uint8_t reason)
 {
 	switch (reason) {
-	case VTD_FR_ROOT_NOT_PRESENT: return "root entry not present";
-	case VTD_FR_CTX_NOT_PRESENT: return "context entry not present";
-	case VTD_FR_CTX_INVALID: return "invalid context entry";
-	case VTD_FR_ADDR_BEYOND_AW: return "address beyond AW";
-	case VTD_FR_WRITE: return "no write permission";
-	case VTD_FR_READ: return "no read permission";
-	case VTD_FR_PTE_ACCESS: return "paging entry unreadable";
-	case VTD_FR_ROOT_RSVD: return "root entry reserved bits";
-	case VTD_FR_CTX_RSVD: return "context entry reserved bits";
-	case VTD_FR_PTE_RSVD: return "paging entry reserved bits";
-	case VTD_FR_SM_PDE_ACCESS: return "PASID directory unreadable";
-	case VTD_FR_SM_PDE_NOT_PRESENT: return "PASID directory entry not present";
-	case VTD_FR_SM_PTE_ACCESS: return "PASID table unreadable";
-	case VTD_FR_SM_PTE_NOT_PRESENT: return "PASID entry not present";
-	case VTD_FR_SM_PTE_INVALID: return "invalid PASID entry";
-	case VTD_FR_SM_FL_NONCANONICAL: return "first-level non-canonical address";
-	case VTD_FR_SM_FL_NOT_PRESENT: return "first-level entry not present";
-	case VTD_FR_SM_FL_US: return "first-level U/S=0";
-	case VTD_FR_SM_WRITE: return "no write permission";
-	default: return "other";
+	case VTD_FR_ROOT_NOT_PRESENT:
+		return "root entry not present";
+	case VTD_FR_CTX_NOT_PRESENT:
+		return "context entry not present";
+	case VTD_FR_CTX_INVALID:
+		return "invalid context entry";
+	case VTD_FR_ADDR_BEYOND_AW:
+		return "address beyond AW";
+	case VTD_FR_WRITE:
+		return "no write permission";
+	case VTD_FR_READ:
+		return "no read permission";
+	case VTD_FR_PTE_ACCESS:
+		return "paging entry unreadable";
+	case VTD_FR_ROOT_RSVD:
+		return "root entry reserved bits";
+	case VTD_FR_CTX_RSVD:
+		return "context entry reserved bits";
+	case VTD_FR_PTE_RSVD:
+		return "paging entry reserved bits";
+	case VTD_FR_SM_PDE_ACCESS:
+		return "PASID directory unreadable";
+	case VTD_FR_SM_PDE_NOT_PRESENT:
+		return "PASID directory entry not present";
+	case VTD_FR_SM_PTE_ACCESS:
+		return "PASID table unreadable";
+	case VTD_FR_SM_PTE_NOT_PRESENT:
+		return "PASID entry not present";
+	case VTD_FR_SM_PTE_INVALID:
+		return "invalid PASID entry";
+	case VTD_FR_SM_FL_NONCANONICAL:
+		return "first-level non-canonical address";
+	case VTD_FR_SM_FL_NOT_PRESENT:
+		return "first-level entry not present";
+	case VTD_FR_SM_FL_US:
+		return "first-level U/S=0";
+	case VTD_FR_SM_WRITE:
+		return "no write permission";
+	default:
+		return "other";
 	}
 }
 

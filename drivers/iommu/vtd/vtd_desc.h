@@ -17,11 +17,9 @@ struct vtd_inv_desc vtd_desc_cc_device(uint16_t did, uint16_t sid);
 struct vtd_inv_desc vtd_desc_iotlb_global(bool drain);
 struct vtd_inv_desc vtd_desc_iotlb_domain(uint16_t did, bool drain);
 /* Page-selective: [addr, addr + 2^(12+am)), addr aligned to that size. ih: leaf-only hint. */
-struct vtd_inv_desc vtd_desc_iotlb_page(uint16_t did, uint64_t addr, unsigned am, bool ih,
-					bool drain);
+struct vtd_inv_desc vtd_desc_iotlb_page(uint16_t did, uint64_t addr, unsigned am, bool ih, bool drain);
 struct vtd_inv_desc vtd_desc_piotlb_pasid(uint16_t did, uint32_t pasid);
-struct vtd_inv_desc vtd_desc_piotlb_page(uint16_t did, uint32_t pasid, uint64_t addr, unsigned am,
-					 bool ih);
+struct vtd_inv_desc vtd_desc_piotlb_page(uint16_t did, uint32_t pasid, uint64_t addr, unsigned am, bool ih);
 struct vtd_inv_desc vtd_desc_pc_pasid(uint16_t did, uint32_t pasid);
 /* Status write of data to the 4-byte aligned addr; never IF (QEMU 10.0.2 aborts on SW+IF). */
 struct vtd_inv_desc vtd_desc_wait(uint64_t status_addr, uint32_t data);
@@ -37,8 +35,7 @@ struct vtd_psi_chunk {
 	uint64_t addr;
 	unsigned am;
 };
-unsigned vtd_psi_chunks(uint64_t start, uint64_t end, unsigned mamv, struct vtd_psi_chunk *out,
-			unsigned max);
+unsigned vtd_psi_chunks(uint64_t start, uint64_t end, unsigned mamv, struct vtd_psi_chunk *out, unsigned max);
 
 /* ---- translation structures (spec ch. 9) ---- */
 /* AW field of a context/PASID entry for a second-level table of this many levels; 0 if none. */
@@ -57,9 +54,9 @@ struct vtd_fault {
 	uint16_t sid;
 	bool pasid_present;
 	uint32_t pasid;
-	uint64_t addr;      /* page address of the faulting request */
-	uint8_t reason;     /* VTD_FR_* */
-	bool write;         /* T=0 */
+	uint64_t addr;	/* page address of the faulting request */
+	uint8_t reason; /* VTD_FR_* */
+	bool write;	/* T=0 */
 };
 /* Decode one fault recording register pair; false if F is clear (no record). */
 bool vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f);

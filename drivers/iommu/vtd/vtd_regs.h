@@ -15,6 +15,9 @@
 #include <hv/bits.h>
 #include <hv/types.h>
 
+/* Fields are indented under their register ("# define") by hand. */
+/* clang-format off */
+
 /* ---- registers (spec 11.4) ----------------------------------------------------------------- */
 
 #define VTD_VER_REG 0x00 /* 32 */
@@ -302,5 +305,7 @@ struct vtd_inv_desc {
 # define VTD_WAIT_SDATA GENMASK(63, 32)
 # define VTD_WAIT_HI_SADDR GENMASK(63, 2)
 _Static_assert(sizeof(struct vtd_inv_desc) == 32, "descriptor slot is 256 bits");
+
+/* clang-format on */
 
 #endif /* VTD_REGS_H */

@@ -118,8 +118,7 @@ static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioa
 	}
 	ce = &ctab[sid & 0xff];
 	if (cfg->mode == IOASID_HW_TABLE) {
-		ne = vtd_ce_translate(cfg->table->root, (uint16_t)cfg->domain,
-				      vtd_aw_for_levels(cfg->table->levels));
+		ne = vtd_ce_translate(cfg->table->root, (uint16_t)cfg->domain, vtd_aw_for_levels(cfg->table->levels));
 	}
 	if (ce->lo & VTD_CE_P) {
 		uint16_t old_did = (uint16_t)FIELD_GET(VTD_CE_DID, ce->hi);
@@ -147,8 +146,7 @@ static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioa
 /* ---- scalable mode -------------------------------------------------------------------------- */
 
 /* The PASID entry of (sid, pasid); allocates the directory and PASID table on first use. */
-static struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid, uint32_t pasid,
-					       bool alloc)
+static struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid, uint32_t pasid, bool alloc)
 {
 	struct vtd_sm_context_entry *ctab = vtd_ctx_table(u, sid >> 8);
 	struct vtd_sm_context_entry *ce;
@@ -198,8 +196,7 @@ static struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid,
 	return &pt[pasid % VTD_PASID_PER_TABLE];
 }
 
-static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid,
-				const struct ioasid_hw_config *cfg)
+static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid, const struct ioasid_hw_config *cfg)
 {
 	struct vtd_pasid_entry *pe = vtd_pasid_entry(u, sid, pasid, cfg->mode != IOASID_HW_BLOCKED);
 	struct vtd_pasid_entry ne = { { 0 } };
@@ -251,8 +248,7 @@ static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid
 
 /* ---- backend ops ---------------------------------------------------------------------------- */
 
-static int vtd_get_caps(struct hv_iommu *iommu, const struct hv_device *d,
-			struct ioasid_dev_caps *caps)
+static int vtd_get_caps(struct hv_iommu *iommu, const struct hv_device *d, struct ioasid_dev_caps *caps)
 {
 	struct vtd_unit *u = unit_of(iommu);
 	uint64_t sllps = FIELD_GET(VTD_CAP_SLLPS, u->cap);
@@ -282,8 +278,8 @@ static int vtd_get_caps(struct hv_iommu *iommu, const struct hv_device *d,
 	return 0;
 }
 
-static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool has_pasid,
-		       uint32_t pasid, const struct ioasid_hw_config *cfg)
+static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool has_pasid, uint32_t pasid,
+		       const struct ioasid_hw_config *cfg)
 {
 	struct vtd_unit *u = unit_of(iommu);
 	uint16_t sid = (uint16_t)d->rid;
@@ -327,7 +323,9 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 		/* A blocked PASID is no route at all (RID routes stay: they classify faults). */
 		*r = (struct vtd_route){ 0 };
 	} else if (ret == 0) {
-		*r = (struct vtd_route){ .used = true, .sid = sid, .pasid = hw_pasid,
+		*r = (struct vtd_route){ .used = true,
+					 .sid = sid,
+					 .pasid = hw_pasid,
 					 .did = cfg->mode == IOASID_HW_TABLE ? (uint16_t)cfg->domain : 0,
 					 .table = cfg->mode == IOASID_HW_TABLE ? cfg->table : NULL };
 	}
@@ -381,8 +379,7 @@ static int vtd_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 	return vtd_qi_submit(u, d, n);
 }
 
-static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end,
-			   bool leaf)
+static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end, bool leaf)
 {
 	struct vtd_unit *u = unit_of(iommu);
 	struct vtd_psi_chunk c[VTD_PSI_MAX_CHUNKS];
@@ -393,8 +390,7 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 	if (domain == 0 || domain >= u->nr_domains || end <= start) {
 		return 0;
 	}
-	n = vtd_psi_chunks(start, end, (unsigned)FIELD_GET(VTD_CAP_MAMV, u->cap), c,
-			   VTD_PSI_MAX_CHUNKS);
+	n = vtd_psi_chunks(start, end, (unsigned)FIELD_GET(VTD_CAP_MAMV, u->cap), c, VTD_PSI_MAX_CHUNKS);
 	if (u->first_level) {
 		np = vtd_domain_pasids(u, (uint16_t)domain, pasids);
 		if (np == 0) {
@@ -407,11 +403,10 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 	for (unsigned k = 0; k < np; k++) {
 		for (unsigned i = 0; i < n; i++) {
 			/* IH (leaf only) lets the hardware keep cached non-leaf entries (6.5.2.2). */
-			d[k * n + i] = u->first_level
-					       ? vtd_desc_piotlb_page((uint16_t)domain, pasids[k], c[i].addr,
-								      c[i].am, leaf)
-					       : vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am,
-								     leaf, vtd_drain(u));
+			d[k * n + i] =
+				u->first_level
+					? vtd_desc_piotlb_page((uint16_t)domain, pasids[k], c[i].addr, c[i].am, leaf)
+					: vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am, leaf, vtd_drain(u));
 		}
 	}
 	return vtd_qi_submit(u, d, n * np);
@@ -449,8 +444,7 @@ static int vtd_walk_read(void *ctx, uint64_t table_addr, unsigned index, uint64_
 	return 0;
 }
 
-int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out,
-		   unsigned *prot)
+int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out, unsigned *prot)
 {
 	const struct vtd_root_entry *re = &u->root[sid >> 8];
 	unsigned devfn = sid & 0xff, levels;
@@ -490,8 +484,8 @@ int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t io
 		if (!(pde & VTD_PDE_P)) {
 			return -ENOENT;
 		}
-		pe = &((const struct vtd_pasid_entry *)hpa_to_ptr(hpa(pde & VTD_PDE_PTPTR)))
-			[pasid % VTD_PASID_PER_TABLE];
+		pe = &((const struct vtd_pasid_entry *)hpa_to_ptr(
+			hpa(pde & VTD_PDE_PTPTR)))[pasid % VTD_PASID_PER_TABLE];
 		if (!(pe->val[0] & VTD_PE_P)) {
 			return -ENOENT;
 		}
