@@ -801,3 +801,31 @@ TEST(core_superpage_1g)
 	free(ram);
 	free(low);
 }
+
+/* GET_INFO follows the device's IOMMU: hardware nesting, no PASID, non-coherent walks, 39 bits. */
+TEST(core_get_info_caps_variants)
+{
+	struct ioasid_dev_caps caps = h_default_caps();
+	struct ioasid_get_info r;
+	struct core_env env;
+
+	caps.hw_nesting = true;
+	caps.pasid_bits = 0;
+	caps.coherent = false;
+	caps.ia_bits = 39;
+	caps.pgsize_bitmap = SZ_4K | SZ_2M;
+	caps.nested_fmts = 1U << PT_FMT_VTD_FL;
+	ASSERT_EQ(core_env_init_caps(&env, 1, 64, &caps), 0);
+	r = (struct ioasid_get_info){ .size = sizeof(r), .dev_id = env.a.dev[0] };
+	ASSERT_EQ(h_call(&env.a, IOASID_CALL_GET_INFO, &r, sizeof(r)), 0);
+	EXPECT_EQ(r.out_caps, IOASID_CAP_PAGING | IOASID_CAP_NESTED | IOASID_CAP_NESTED_HW);
+	EXPECT_EQ(r.out_pasid_bits, 0);
+	EXPECT_EQ(r.out_ia_bits, 39);
+	EXPECT_EQ(r.out_iova_last, (1ULL << 39) - 1);
+	EXPECT_EQ(r.out_pgsize_bitmap, SZ_4K | SZ_2M);
+	EXPECT_EQ(r.out_formats, 1U << IOASID_FMT_VTD_FL);
+	/* the GPA table follows too: 3 levels, no 1 GiB leaves, non-coherent */
+	EXPECT_EQ(env.a.g.gpa_io->hw[PT_FMT_VTD_SL].pt.levels, 3);
+	EXPECT_EQ(env.a.g.gpa_io->hw[PT_FMT_VTD_SL].pt.coherent, false);
+	core_env_fini(&env);
+}
