@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host tests of the SMMUv3 stream table, CD pools and backend ops (drivers/iommu/smmuv3/
+ * smmuv3_ste.c) on the fake arch. smmuv3_cmds() is replaced by a recorder that keeps every
+ * batch of commands with a snapshot of the watched STE at the moment it was submitted, so the
+ * tests check the order of a live update (abort while the old configuration is retired, the
+ * complete new entry when it is published), not only the result.
+ */
+#include <hv/errno.h>
+#include <hv/mm.h>
+#include <ioasid/abi.h>
+
+#include "drivers/iommu/smmuv3/smmuv3.h"
+#include "ioasid/core.h"
+#define TEST_MAIN
+#include "test.h"
+
+#define SID 0x8
+#define MAX_SUBS 16
+
+struct sub {
+	unsigned n;
+	struct smmu_cmd c[24];
+	struct smmu_ste ste; /* the watched SID's STE at submit time */
+};
+
+static struct sub subs[MAX_SUBS];
+static unsigned nsubs;
+static int submit_ret;
+static uint32_t watch_sid = SID;
+
+int smmuv3_cmds(struct smmuv3_unit *u, const struct smmu_cmd *c, unsigned n)
+{
+	struct smmu_ste *s = smmuv3_ste_ptr(u, watch_sid, false, NULL);
+	struct sub *r;
+
+	if (nsubs == MAX_SUBS || n > 24) {
+		return -E2BIG;
+	}
+	r = &subs[nsubs++];
+	*r = (struct sub){ .n = n };
+	memcpy(r->c, c, n * sizeof(*c));
+	if (s != NULL) {
+		r->ste = *s;
+	}
+	return submit_ret;
+}
+
+void smmuv3_sync_to_device(const struct smmuv3_unit *u, const void *p, size_t len)
+{
+	(void)u;
+	(void)p;
+	(void)len;
+}
+
+static bool cmd_eq(struct smmu_cmd a, struct smmu_cmd b)
+{
+	return a.d[0] == b.d[0] && a.d[1] == b.d[1];
+}
+
+static bool ste_eq(const struct smmu_ste *a, const struct smmu_ste *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+struct fixture {
+	struct smmuv3_unit u;
+	struct hv_device dev;
+	struct ioasid_hwt h1, h2; /* stage-2 tables as the core holds them */
+	struct pt_table s1a, s1b;
+	struct pt_quota quota;
+};
+
+/* A unit like QEMU virt's (notes 2.1): S1+S2, 16-bit SIDs/ASIDs/VMIDs, OAS 44, RIL, COHACC. */
+static void setup(struct fixture *f, bool linear)
+{
+	memset(f, 0, sizeof(*f));
+	nsubs = 0;
+	submit_ret = 0;
+	watch_sid = SID;
+	f->u.regs = (uintptr_t)page_alloc(5); /* a fake register page for STRTAB_BASE(_CFG) */
+	f->u.s1p = f->u.s2p = f->u.coherent = f->u.ril = f->u.st_2lvl = f->u.hw_nesting = true;
+	f->u.sid_bits = 16;
+	f->u.asid_bits = f->u.vmid_bits = 16;
+	f->u.oas_enc = 4;
+	f->u.oas_bits = 44;
+	f->u.paging_fmt = PT_FMT_ARM_S2;
+	f->u.ia_bits = 44;
+	f->u.iommu = (struct hv_iommu){ .ops = &smmuv3_backend_ops, .priv = &f->u, .name = "test" };
+	(void)smmuv3_strtab_init(&f->u, linear);
+	f->dev.rid = SID;
+	f->quota.limit_pages = 64;
+	(void)pt_init(&f->h1.pt, PT_FMT_ARM_S2, 44, SZ_4K | SZ_2M, true, &f->quota);
+	(void)pt_init(&f->h2.pt, PT_FMT_ARM_S2, 44, SZ_4K | SZ_2M, true, &f->quota);
+	f->h1.domain = 5;
+	f->h2.domain = 6;
+	(void)pt_init(&f->s1a, PT_FMT_ARM_S1, 48, SZ_4K | SZ_2M, true, NULL);
+	(void)pt_init(&f->s1b, PT_FMT_ARM_S1, 48, SZ_4K | SZ_2M, true, NULL);
+}
+
+static int install(struct fixture *f, const struct ioasid_hw_config *c)
+{
+	return smmuv3_backend_ops.install(&f->u.iommu, &f->dev, false, 0, c);
+}
+
+static struct ioasid_hw_config table_cfg(struct ioasid_hwt *h)
+{
+	return (struct ioasid_hw_config){ .mode = IOASID_HW_TABLE, .domain = h->domain, .table = &h->pt };
+}
+
+static struct smmu_ste want_s2(const struct fixture *f, const struct ioasid_hwt *h)
+{
+	struct smmu_s2_desc d = { .ttb = hpa_val(h->pt.root), .vmid = (uint16_t)h->domain,
+				  .ia_bits = 44, .levels = 4, .ps_enc = 4, .coherent = true };
+	struct smmu_ste s;
+
+	(void)f;
+	(void)smmu_ste_s2(&d, &s);
+	return s;
+}
+
+TEST(strtab_two_level)
+{
+	static struct fixture f;
+	uint32_t cfg;
+	struct smmu_ste s;
+
+	setup(&f, false);
+	cfg = *(uint32_t *)(f.u.regs + SMMU_STRTAB_BASE_CFG);
+	EXPECT_TRUE(!f.u.linear);
+	EXPECT_EQ(cfg, (1U << 16) | (8U << 6) | 16); /* FMT=2-level, SPLIT=8, LOG2SIZE=16 */
+	EXPECT_EQ(*(uint64_t *)(f.u.regs + SMMU_STRTAB_BASE), hpa_val(ptr_to_hpa(f.u.l1)) | (1ULL << 62));
+	EXPECT_EQ(f.u.l1[0], hpa_val(ptr_to_hpa(f.u.l2[0])) | 9); /* bus 0 present, SPAN 9 */
+	EXPECT_EQ(f.u.l1[1], 0);                                   /* the rest SPAN=0 */
+	for (unsigned i = 0; i < 256; i++) {
+		EXPECT_EQ(f.u.l2[0][i].d[0], 0x1); /* V=1, abort */
+	}
+	EXPECT_TRUE(smmuv3_debug_ste(&f.u, 0xff, &s) && s.d[0] == 1);
+	EXPECT_TRUE(!smmuv3_debug_ste(&f.u, 0x100, &s));
+}
+
+TEST(strtab_linear)
+{
+	static struct fixture f;
+	struct smmu_ste s;
+
+	setup(&f, true);
+	EXPECT_TRUE(f.u.linear);
+	EXPECT_EQ(*(uint32_t *)(f.u.regs + SMMU_STRTAB_BASE_CFG), 12); /* FMT=linear, 4096 STEs */
+	EXPECT_TRUE(smmuv3_debug_ste(&f.u, 4095, &s) && s.d[0] == 1);
+	EXPECT_TRUE(!smmuv3_debug_ste(&f.u, 4096, &s));
+}
+
+TEST(s2_install_fresh)
+{
+	static struct fixture f;
+	struct ioasid_hw_config c;
+	struct smmu_ste want, s;
+
+	setup(&f, false);
+	c = table_cfg(&f.h1);
+	ASSERT_EQ(install(&f, &c), 0);
+	want = want_s2(&f, &f.h1);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_TRUE(ste_eq(&s, &want));
+	/* Abort -> S2 needs no retire step: one batch, the new entry complete when published. */
+	ASSERT_EQ(nsubs, 1);
+	EXPECT_EQ(subs[0].n, 1);
+	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_cfgi_ste(SID, true)));
+	EXPECT_TRUE(ste_eq(&subs[0].ste, &want));
+}
+
+TEST(replace_goes_through_abort)
+{
+	static struct fixture f;
+	struct ioasid_hw_config c1, c2;
+	struct smmu_ste old, want;
+
+	setup(&f, false);
+	c1 = table_cfg(&f.h1);
+	c2 = table_cfg(&f.h2);
+	ASSERT_EQ(install(&f, &c1), 0);
+	old = want_s2(&f, &f.h1);
+	want = want_s2(&f, &f.h2);
+	nsubs = 0;
+	ASSERT_EQ(install(&f, &c2), 0);
+	ASSERT_EQ(nsubs, 2);
+	/* 1: word 0 aborts (the other words still the old ones), retired by CFGI_STE */
+	EXPECT_EQ(subs[0].ste.d[0], 0x1);
+	EXPECT_EQ(subs[0].ste.d[2], old.d[2]);
+	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_cfgi_ste(SID, true)));
+	/* 2: the complete new entry */
+	EXPECT_TRUE(ste_eq(&subs[1].ste, &want));
+	EXPECT_TRUE(cmd_eq(subs[1].c[0], smmu_cmd_cfgi_ste(SID, true)));
+}
+
+TEST(s1_install_uses_a_fresh_cd_slot)
+{
+	static struct fixture f;
+	struct ioasid_hw_config c1 = { .mode = IOASID_HW_TABLE, .domain = 7, .table = NULL };
+	struct ioasid_hw_config c2 = { .mode = IOASID_HW_TABLE, .domain = 8, .table = NULL };
+	struct smmu_ste s;
+	const struct smmu_cd *cd;
+	uint64_t ptr;
+
+	setup(&f, false);
+	c1.table = &f.s1a;
+	c2.table = &f.s1b;
+	ASSERT_EQ(install(&f, &c1), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_EQ((s.d[0] >> 1) & 7, 5);      /* Config = S1 */
+	EXPECT_EQ(s.d[2] & 0xffff, 0);        /* VMID 0 for stage-1-only STEs */
+	ptr = s.d[0] & GENMASK(51, 6);
+	EXPECT_EQ(ptr, hpa_val(ptr_to_hpa(f.u.host_cds.cds)));
+	cd = hpa_to_ptr(hpa(ptr));
+	EXPECT_EQ(cd->d[0] >> 48, 7);         /* ASID */
+	EXPECT_EQ(cd->d[1], hpa_val(f.s1a.root));
+	EXPECT_EQ(cd->d[0] & 0x3f, 16);       /* T0SZ for 48 bits */
+	ASSERT_EQ(nsubs, 1);
+	EXPECT_EQ(subs[0].n, 2);
+	EXPECT_TRUE(cmd_eq(subs[0].c[1], smmu_cmd_cfgi_cd(SID, 0, true)));
+	EXPECT_EQ(f.u.host_cds.used, 1);
+	ASSERT_EQ(install(&f, &c2), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_EQ(s.d[0] & GENMASK(51, 6), ptr + 64); /* a new slot; the old one was in use */
+	EXPECT_EQ(((const struct smmu_cd *)hpa_to_ptr(hpa(ptr + 64)))->d[0] >> 48, 8);
+	EXPECT_EQ(f.u.host_cds.used, 2);           /* old slot freed after the switch */
+	/* S1 flushes are tagged (VMID 0, ASID) */
+	nsubs = 0;
+	ASSERT_EQ(smmuv3_backend_ops.flush_domain(&f.u.iommu, 8), 0);
+	ASSERT_EQ(nsubs, 1);
+	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_tlbi_nh_asid(0, 8)));
+}
+
+TEST(nested_cd_page_in_stage2)
+{
+	static struct fixture f;
+	struct ioasid_hw_config c = { .mode = IOASID_HW_NESTED, .domain = 10, .s1_root = 0x80040000,
+				      .s1_fmt = PT_FMT_ARM_S1, .s1_levels = 4 };
+	const uint64_t top = (1ULL << 44) - 0x1000;
+	struct smmu_tlbi_range one = { .addr = 0x50000000, .num = 0, .scale = 0, .range = true };
+	const struct smmu_cd *cd;
+	struct smmu_ste s;
+	unsigned prot = 0;
+	hpa_t oa;
+
+	setup(&f, false);
+	c.table = &f.h1.pt;
+	ASSERT_EQ(install(&f, &c), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_EQ((s.d[0] >> 1) & 7, 7);                 /* nested */
+	EXPECT_EQ(s.d[0] & GENMASK(51, 6), top);          /* the CD by IPA */
+	EXPECT_EQ(s.d[2] & 0xffff, 5);                    /* VMID of the GPA table */
+	EXPECT_EQ(s.d[3], hpa_val(f.h1.pt.root));
+	/* the CD page is mapped read-only at the top of the guest's stage 2 */
+	ASSERT_EQ(pt_lookup(&f.h1.pt, top, &oa, &prot, NULL), 0);
+	EXPECT_EQ(hpa_val(oa), hpa_val(ptr_to_hpa(f.u.nest_cds[0].cds)));
+	EXPECT_EQ(prot, PT_PROT_READ);
+	cd = f.u.nest_cds[0].cds;
+	EXPECT_EQ(cd->d[1], 0x80040000);                  /* TTB0 = the guest's root (IPA) */
+	EXPECT_EQ(cd->d[0] >> 48, 10);
+	/* flushes: stage-2 ranges also drop combined entries; stage-1 ones carry the VMID */
+	nsubs = 0;
+	ASSERT_EQ(smmuv3_backend_ops.flush_range(&f.u.iommu, 5, 0x50000000, 0x50001000, true), 0);
+	ASSERT_EQ(nsubs, 1);
+	ASSERT_EQ(subs[0].n, 2);
+	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_tlbi_s2_ipa(5, &one, true)));
+	EXPECT_TRUE(cmd_eq(subs[0].c[1], smmu_cmd_tlbi_nh_all(5)));
+	ASSERT_EQ(smmuv3_backend_ops.flush_range(&f.u.iommu, 10, 0x50000000, 0x50001000, false), 0);
+	ASSERT_EQ(nsubs, 2);
+	EXPECT_EQ(subs[1].n, 1);
+	EXPECT_TRUE(cmd_eq(subs[1].c[0], smmu_cmd_tlbi_nh_va(5, 10, &one, false)));
+	ASSERT_EQ(smmuv3_backend_ops.flush_domain(&f.u.iommu, 5), 0);
+	EXPECT_TRUE(cmd_eq(subs[2].c[0], smmu_cmd_tlbi_s12_vmall(5)));
+	ASSERT_EQ(smmuv3_backend_ops.flush_domain(&f.u.iommu, 10), 0);
+	EXPECT_TRUE(cmd_eq(subs[3].c[0], smmu_cmd_tlbi_nh_asid(5, 10)));
+	/* a domain never installed here: nothing to do, nothing issued */
+	ASSERT_EQ(smmuv3_backend_ops.flush_domain(&f.u.iommu, 99), 0);
+	ASSERT_EQ(smmuv3_backend_ops.flush_range(&f.u.iommu, 99, 0, 0x1000, true), 0);
+	EXPECT_EQ(nsubs, 4);
+}
+
+TEST(flush_range_without_ril)
+{
+	static struct fixture f;
+	struct ioasid_hw_config c;
+
+	setup(&f, false);
+	f.u.ril = false;
+	c = table_cfg(&f.h1);
+	ASSERT_EQ(install(&f, &c), 0);
+	nsubs = 0;
+	ASSERT_EQ(smmuv3_backend_ops.flush_range(&f.u.iommu, 5, 0x10000, 0x13000, false), 0);
+	ASSERT_EQ(subs[0].n, 3); /* one TLBI_S2_IPA per page, TG=0 */
+	for (unsigned i = 0; i < 3; i++) {
+		EXPECT_EQ(subs[0].c[i].d[0], 0x2a | (5ULL << 32));
+		EXPECT_EQ(subs[0].c[i].d[1], 0x10000 + i * 0x1000ULL);
+	}
+	/* more than 16 commands: the whole VMID instead */
+	ASSERT_EQ(smmuv3_backend_ops.flush_range(&f.u.iommu, 5, 0, 0x20000, false), 0);
+	ASSERT_EQ(subs[1].n, 1);
+	EXPECT_TRUE(cmd_eq(subs[1].c[0], smmu_cmd_tlbi_s12_vmall(5)));
+}
+
+TEST(block_and_lazy_l2)
+{
+	static struct fixture f;
+	const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
+	struct ioasid_hw_config c;
+	struct smmu_ste s;
+
+	setup(&f, false);
+	f.dev.rid = 0x1234;
+	watch_sid = 0x1234;
+	ASSERT_EQ(install(&f, &blocked), 0); /* L1 SPAN=0 aborts already: nothing allocated */
+	EXPECT_TRUE(f.u.l2[0x12] == NULL);
+	EXPECT_EQ(nsubs, 0);
+	c = table_cfg(&f.h1);
+	ASSERT_EQ(install(&f, &c), 0);
+	ASSERT_TRUE(f.u.l2[0x12] != NULL);
+	EXPECT_EQ(f.u.l1[0x12], hpa_val(ptr_to_hpa(f.u.l2[0x12])) | 9);
+	ASSERT_EQ(nsubs, 1);
+	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_cfgi_ste(0x1234, false))); /* Leaf=0: new L2 */
+	ASSERT_EQ(install(&f, &blocked), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, 0x1234, &s));
+	EXPECT_EQ(s.d[0], 1);
+	for (unsigned i = 1; i < 8; i++) {
+		EXPECT_EQ(s.d[i], 0);
+	}
+}
+
+TEST(install_rejects_and_failures)
+{
+	static struct fixture f;
+	struct ioasid_hw_config c, s1 = { .mode = IOASID_HW_TABLE, .domain = 7, .table = NULL };
+	struct smmu_ste before, after;
+
+	setup(&f, false);
+	s1.table = &f.s1a;
+	c = table_cfg(&f.h1);
+	EXPECT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 1, &c), -EOPNOTSUPP);
+	f.dev.rid = 1U << 16;
+	EXPECT_EQ(install(&f, &c), -EINVAL);
+	f.dev.rid = SID;
+	f.h1.domain = 0; /* VMID 0 is reserved for stage-1-only STEs */
+	c = table_cfg(&f.h1);
+	EXPECT_EQ(install(&f, &c), -ENOSPC);
+	f.h1.domain = 1U << 16;
+	c = table_cfg(&f.h1);
+	EXPECT_EQ(install(&f, &c), -ENOSPC);
+	f.h1.domain = 5;
+	c = table_cfg(&f.h1);
+	f.u.s2p = false;
+	EXPECT_EQ(install(&f, &c), -EOPNOTSUPP);
+	f.u.s2p = true;
+	f.u.s1p = false;
+	EXPECT_EQ(install(&f, &s1), -EOPNOTSUPP);
+	f.u.s1p = true;
+	/* the command queue fails: error returned, CD slot given back */
+	ASSERT_EQ(install(&f, &c), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &before));
+	submit_ret = -ETIMEDOUT;
+	EXPECT_EQ(install(&f, &s1), -ETIMEDOUT);
+	EXPECT_EQ(f.u.host_cds.used, 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &after));
+	/* failed while retiring the old entry: left aborting, never half-written */
+	EXPECT_EQ(after.d[0], 0x1);
+	EXPECT_EQ(after.d[2], before.d[2]);
+}
