@@ -354,3 +354,57 @@ TEST(rsdp_validation)
 	EXPECT_EQ(acpi_init(&info, hpa(0)), -ENODEV);
 	free(r);
 }
+
+/*
+ * The same machines with "-device pcie-root-port,id=rp1,chassis=1,addr=0x3 -device edu,bus=rp1"
+ * added (tests/data/acpi/README.md): the DMAR names the root port with a bridge scope and not
+ * the edu behind it; the IORT's SMMU range grows to buses 0-1.
+ */
+TEST(q35_rootport_bridge_scope_covers_device_behind_it)
+{
+	static struct pci_info pci;
+	const struct acpi_dmar_scope *sc;
+
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(parse_file("q35-rootport/DMAR.bin"), 0);
+	ASSERT_EQ(info.dmar.drhd[0].nr_scopes, 7);
+	sc = &info.dmar.scopes[info.dmar.drhd[0].first_scope + 3];
+	EXPECT_EQ(sc->type, ACPI_SCOPE_PCI_BRIDGE);
+	EXPECT_EQ(sc->path_len, 1);
+	EXPECT_EQ(sc->path[0][0], 3);
+	/* Enumeration as the hypervisor logged it under QEMU: root port 00:03.0 [01-01]. */
+	memset(&pci, 0, sizeof(pci));
+	pci.nr_devs = 3;
+	pci.devs[0] = (struct pci_dev){ .bus = 0, .devfn = 1 << 3, .vendor = 0x1234, .device = 0x11e8 };
+	pci.devs[1] = (struct pci_dev){ .bus = 0,
+					.devfn = 3 << 3,
+					.vendor = 0x1b36,
+					.device = 0x000c,
+					.header_type = 1,
+					.sec_bus = 1,
+					.sub_bus = 1 };
+	pci.devs[2] = (struct pci_dev){ .bus = 1, .devfn = 0, .vendor = 0x1234, .device = 0x11e8 };
+	EXPECT_EQ(pci_resolve_dmar_scopes(&info, &pci), 7);
+	EXPECT_EQ(sc->sec_bus, 1);
+	EXPECT_EQ(sc->sub_bus, 1);
+	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 1, 0), 0);      /* edu behind the port */
+	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 0, 3 << 3), 0); /* the port itself */
+	EXPECT_EQ(acpi_dmar_unit_for(&info, 0, 2, 0), -1);     /* beyond its subordinate bus */
+}
+
+TEST(virt_rootport_rid_behind_port)
+{
+	struct acpi_iort_target t;
+
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(parse_file("virt-rootport/IORT.bin"), 0);
+	/* edu at 01:00.0: RID 0x100 is now behind the SMMU, StreamID 0x100. */
+	ASSERT_EQ(acpi_iort_map_rid(&info, 0, 0x100, false, &t), 0);
+	EXPECT_EQ(t.kind, ACPI_IORT_TARGET_SMMU);
+	EXPECT_EQ(t.id, 0x100);
+	ASSERT_EQ(acpi_iort_map_rid(&info, 0, 0x1ff, false, &t), 0);
+	EXPECT_EQ(t.kind, ACPI_IORT_TARGET_SMMU);
+	ASSERT_EQ(acpi_iort_map_rid(&info, 0, 0x200, false, &t), 0);
+	EXPECT_EQ(t.kind, ACPI_IORT_TARGET_ITS);
+	EXPECT_EQ(t.id, 0x200);
+}
