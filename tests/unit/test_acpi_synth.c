@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Synthetic MADT, SPCR and GTDT variants QEMU does not produce: x2APIC entries, disabled and
+ * online-capable CPUs, more CPUs than we keep, GICC Online Capable at bit 3, an I/O-port SPCR
+ * and a revision-2 GTDT without the virtual EL2 timer. Built byte by byte from ACPI 6.5
+ * 5.2.12 / 5.2.25 and the SPCR specification.
+ */
+#include "test.h"
+
+#include <hv/acpi.h>
+#include <hv/errno.h>
+
+#include "test_acpi_util.h"
+
+static struct acpi_info info;
+
+static size_t madt_lapic(uint8_t *e, uint8_t uid, uint8_t id, uint32_t flags)
+{
+	e[0] = 0;
+	e[1] = 8;
+	e[2] = uid;
+	e[3] = id;
+	put32(e + 4, flags);
+	return 8;
+}
+
+static size_t madt_x2apic(uint8_t *e, uint32_t id, uint32_t flags, uint32_t uid)
+{
+	memset(e, 0, 16);
+	e[0] = 9;
+	e[1] = 16;
+	put32(e + 4, id);
+	put32(e + 8, flags);
+	put32(e + 12, uid);
+	return 16;
+}
+
+TEST(madt_x2apic_and_flags)
+{
+	static uint8_t t[512];
+	size_t off = 44;
+
+	memset(t, 0, sizeof(t));
+	make_hdr(t, "APIC", 0, 5);
+	put32(t + 36, 0xfee00000);
+	off += madt_lapic(t + off, 0, 0, ACPI_CPU_ENABLED);
+	off += madt_lapic(t + off, 1, 1, 0);				   /* disabled, not hot-pluggable */
+	off += madt_lapic(t + off, 2, 2, ACPI_CPU_ONLINE_CAPABLE);	   /* can be brought online */
+	off += madt_x2apic(t + off, 0x1234, ACPI_CPU_ENABLED | 0x80, 300); /* reserved bit dropped */
+	t[off] = 4;							   /* Local APIC NMI: ignored */
+	t[off + 1] = 6;
+	off += 6;
+	put32(t + 4, (uint32_t)off);
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(acpi_parse_table(&info, t, off), 0);
+	ASSERT_EQ(info.madt.nr_cpus, 4);
+	EXPECT_EQ(info.madt.nr_enabled, 2);
+	EXPECT_EQ(info.madt.cpus[1].flags, 0);
+	EXPECT_EQ(info.madt.cpus[2].flags, ACPI_CPU_ONLINE_CAPABLE);
+	EXPECT_EQ(info.madt.cpus[3].kind, ACPI_CPU_X2APIC);
+	EXPECT_EQ(info.madt.cpus[3].hwid, 0x1234);
+	EXPECT_EQ(info.madt.cpus[3].uid, 300);
+	EXPECT_EQ(info.madt.cpus[3].flags, ACPI_CPU_ENABLED);
+}
+
+TEST(madt_more_cpus_than_kept)
+{
+	static uint8_t t[44 + 8 * (ACPI_MAX_CPUS + 10)];
+	size_t off = 44;
+
+	memset(t, 0, sizeof(t));
+	make_hdr(t, "APIC", 0, 5);
+	for (unsigned i = 0; i < ACPI_MAX_CPUS + 10; i++) {
+		off += madt_lapic(t + off, (uint8_t)i, (uint8_t)i, ACPI_CPU_ENABLED);
+	}
+	put32(t + 4, (uint32_t)off);
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(acpi_parse_table(&info, t, off), 0);
+	EXPECT_EQ(info.madt.nr_cpus, ACPI_MAX_CPUS);
+	EXPECT_EQ(info.madt.nr_enabled, ACPI_MAX_CPUS);
+	EXPECT_EQ(info.madt.nr_dropped, 10);
+	EXPECT_EQ(info.madt.cpus[ACPI_MAX_CPUS - 1].hwid, ACPI_MAX_CPUS - 1);
+}
+
+TEST(madt_gicc_online_capable_normalised)
+{
+	static uint8_t t[44 + 82];
+	uint8_t *e = t + 44;
+
+	memset(t, 0, sizeof(t));
+	make_hdr(t, "APIC", sizeof(t), 5);
+	e[0] = 0xb;
+	e[1] = 82;			      /* the ACPI 6.3+ size */
+	put32(e + 8, 7);		      /* UID */
+	put32(e + 12, 1u << 3);		      /* Online Capable, not enabled */
+	put64(e + 60, 0x080a0000);	      /* GICR base */
+	put64(e + 68, 0x0000000100000203ULL); /* MPIDR Aff3=1 Aff1=2 Aff0=3 */
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(acpi_parse_table(&info, t, sizeof(t)), 0);
+	ASSERT_EQ(info.madt.nr_cpus, 1);
+	EXPECT_EQ(info.madt.nr_enabled, 0);
+	EXPECT_EQ(info.madt.cpus[0].flags, ACPI_CPU_ONLINE_CAPABLE);
+	EXPECT_EQ(info.madt.cpus[0].uid, 7);
+	EXPECT_EQ(info.madt.cpus[0].hwid, 0x0000000100000203ULL);
+	EXPECT_EQ(hpa_val(info.madt.cpus[0].gicr_base), 0x080a0000);
+}
+
+TEST(spcr_io_port_16550)
+{
+	static uint8_t t[80];
+
+	memset(t, 0, sizeof(t));
+	make_hdr(t, "SPCR", sizeof(t), 2);
+	t[36] = ACPI_SPCR_16550;
+	t[40] = 1; /* system I/O */
+	t[41] = 8;
+	t[43] = 1;
+	put64(t + 44, 0x3f8);
+	t[52] = 1; /* PC-AT 8259 IRQ */
+	t[53] = 4;
+	put32(t + 54, 4);
+	t[58] = 7; /* 115200 */
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(acpi_parse_table(&info, t, sizeof(t)), 0);
+	EXPECT_EQ(info.spcr.interface_type, ACPI_SPCR_16550);
+	EXPECT_EQ(info.spcr.space_id, 1);
+	EXPECT_EQ(info.spcr.base, 0x3f8);
+	EXPECT_EQ(info.spcr.baud_rate, 115200);
+	EXPECT_EQ(info.spcr.gsiv, 4);
+
+	/* An unknown baud code decodes to 0 ("as is"), a short table is refused. */
+	t[58] = 9;
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(acpi_parse_table(&info, t, sizeof(t)), 0);
+	EXPECT_EQ(info.spcr.baud_rate, 0);
+	put32(t + 4, 50);
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	EXPECT_EQ(acpi_parse_table(&info, t, sizeof(t)), -EINVAL);
+	EXPECT_TRUE(!info.spcr.present);
+}
+
+TEST(gtdt_revision2_has_no_virtual_el2)
+{
+	size_t len;
+	uint8_t *t = load_table("virt/GTDT.bin", &len);
+
+	ASSERT_TRUE(t != NULL);
+	/* Revision 2 and 96 bytes long: the rev-3 field must not be read. */
+	t[8] = 2;
+	put32(t + 4, 96);
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(acpi_parse_table(&info, t, 96), 0);
+	EXPECT_EQ(info.gtdt.el2_gsiv, 26);
+	EXPECT_EQ(info.gtdt.virt_el2_gsiv, 0);
+	/* Shorter than the EL2 timer fields: refused. */
+	put32(t + 4, 72);
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	EXPECT_EQ(acpi_parse_table(&info, t, 72), -EINVAL);
+	free(t);
+}
