@@ -332,3 +332,42 @@ TEST(caps_follow_the_unit)
 	EXPECT_EQ(c.pgsize_bitmap, SZ_4K | SZ_2M); /* no CAP.FL1GP */
 	EXPECT_EQ(c.pasid_bits, 15);		   /* one directory page */
 }
+
+static const void *clean_seen[64];
+static unsigned nclean;
+
+static void record_clean(const void *p, size_t len)
+{
+	(void)len;
+	if (nclean < 64) {
+		clean_seen[nclean++] = p;
+	}
+}
+
+static bool cleaned(const void *p)
+{
+	for (unsigned i = 0; i < nclean; i++) {
+		if (clean_seen[i] == p) {
+			return true;
+		}
+	}
+	return false;
+}
+
+TEST(table_writes_cleaned_unless_coherent)
+{
+	static struct fixture f, g;
+
+	setup(&f, false, false);
+	nclean = 0;
+	host_mm_set_clean_hook(record_clean);
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	EXPECT_TRUE(cleaned(&f.u.root[1]));
+	EXPECT_TRUE(cleaned(legacy_ce(&f.u, SID)));
+	setup(&g, true, false);
+	g.u.coherent = true; /* ECAP.C=1: walks snoop, no cleans */
+	nclean = 0;
+	ASSERT_EQ(install(&g, false, 0, &g.c1), 0);
+	host_mm_set_clean_hook(NULL);
+	EXPECT_EQ(nclean, 0);
+}

@@ -91,6 +91,7 @@ static void vtd_iq_put(struct vtd_unit *u, const struct vtd_inv_desc *d)
 	for (unsigned i = 0; i < u->iq_dw / 8; i++) {
 		slot[i] = d->qw[i];
 	}
+	/* Cleaned whatever ECAP.C says: C describes page walks, and a clean is cheap. */
 	arch_dcache_clean(slot, u->iq_dw);
 	u->iq_tail = (u->iq_tail + 1) % u->iq_nr;
 }
@@ -337,7 +338,9 @@ static int vtd_unit_alloc(struct vtd_unit *u)
 	}
 	u->wait_status = status;
 	/* Root entries all not present: every request faults until a device is installed. */
-	arch_dcache_clean(u->root, HV_PAGE_SIZE);
+	if (!u->coherent) {
+		arch_dcache_clean(u->root, HV_PAGE_SIZE);
+	}
 	return 0;
 }
 
@@ -491,7 +494,9 @@ int vtd_debug_retakeover(struct vtd_unit *u)
 	for (unsigned i = 0; i < ARRAY_SIZE(u->ctx); i++) {
 		u->ctx[i] = NULL;
 	}
-	arch_dcache_clean(root, HV_PAGE_SIZE);
+	if (!u->coherent) {
+		arch_dcache_clean(root, HV_PAGE_SIZE);
+	}
 	return vtd_unit_up(u);
 }
 

@@ -122,7 +122,7 @@ struct vtd_context_entry vtd_ce_translate(hpa_t slpt, uint16_t did, unsigned aw)
 
 struct vtd_sm_context_entry vtd_smce(hpa_t pasid_dir, uint32_t rid_pasid)
 {
-	/* PASIDE=0 (no PASID-tagged requests admitted beyond RID_PASID), DTE=0, PRE=0, FPD=0. */
+	/* FPD=0 (faults reported); DTE=0 and PRE=0: no ATS or page requests are enabled. */
 	return (struct vtd_sm_context_entry){ .val = { VTD_SMCE_P | FIELD_PREP(VTD_SMCE_PDTS, VTD_PDTS_ONE_PAGE) |
 							       (hpa_val(pasid_dir) & VTD_SMCE_PDIRPTR),
 						       FIELD_PREP(VTD_SMCE_RID_PASID, rid_pasid), 0, 0 } };

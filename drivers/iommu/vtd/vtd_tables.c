@@ -41,6 +41,14 @@ static struct vtd_unit *unit_of(struct hv_iommu *iommu)
 	return iommu->priv;
 }
 
+/* Make a table write visible to the unit's walks: a cache clean unless ECAP.C (spec 11.4.3). */
+static void vtd_clean(const struct vtd_unit *u, const void *p, size_t len)
+{
+	if (!u->coherent) {
+		arch_dcache_clean(p, len);
+	}
+}
+
 static bool vtd_drain(const struct vtd_unit *u)
 {
 	return (u->cap & (VTD_CAP_DRD | VTD_CAP_DWD)) != 0;
@@ -68,7 +76,7 @@ static void *vtd_ctx_table(struct vtd_unit *u, unsigned bus)
 	if (t == NULL) {
 		return NULL;
 	}
-	arch_dcache_clean(t, HV_PAGE_SIZE << order);
+	vtd_clean(u, t, HV_PAGE_SIZE << order);
 	u->ctx[bus] = t;
 	/* Not present -> present needs no invalidation unless CAP.CM; the caller flushes anyway. */
 	if (u->scalable) {
@@ -78,7 +86,7 @@ static void *vtd_ctx_table(struct vtd_unit *u, unsigned bus)
 		re->hi = 0;
 		re->lo = hpa_val(ptr_to_hpa(t)) | VTD_RE_P;
 	}
-	arch_dcache_clean(re, sizeof(*re));
+	vtd_clean(u, re, sizeof(*re));
 	return t;
 }
 
@@ -124,7 +132,7 @@ static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioa
 		uint16_t old_did = (uint16_t)FIELD_GET(VTD_CE_DID, ce->hi);
 
 		WRITE_ONCE(ce->lo, 0);
-		arch_dcache_clean(ce, sizeof(*ce));
+		vtd_clean(u, ce, sizeof(*ce));
 		d[0] = vtd_desc_cc_device(old_did, sid);
 		d[1] = vtd_desc_iotlb_domain(old_did, vtd_drain(u));
 		ret = vtd_qi_submit(u, d, 2);
@@ -133,12 +141,12 @@ static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioa
 		}
 	}
 	WRITE_ONCE(ce->hi, ne.hi);
-	arch_dcache_clean(ce, sizeof(*ce));
+	vtd_clean(u, ce, sizeof(*ce));
 	if (!(ne.lo & VTD_CE_P)) {
 		return 0; /* blocked: stays not present */
 	}
 	WRITE_ONCE(ce->lo, ne.lo);
-	arch_dcache_clean(ce, sizeof(*ce));
+	vtd_clean(u, ce, sizeof(*ce));
 	d[0] = vtd_desc_cc_device((uint16_t)cfg->domain, sid);
 	return vtd_qi_submit(u, d, 1);
 }
@@ -167,13 +175,13 @@ static struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid,
 		if (dir == NULL) {
 			return NULL;
 		}
-		arch_dcache_clean(dir, HV_PAGE_SIZE);
+		vtd_clean(u, dir, HV_PAGE_SIZE);
 		nce = vtd_smce(ptr_to_hpa(dir), VTD_RID_PASID);
 		for (unsigned i = 1; i < 4; i++) {
 			ce->val[i] = nce.val[i];
 		}
 		WRITE_ONCE(ce->val[0], nce.val[0]);
-		arch_dcache_clean(ce, sizeof(*ce));
+		vtd_clean(u, ce, sizeof(*ce));
 	}
 	dir = hpa_to_ptr(hpa(ce->val[0] & VTD_SMCE_PDIRPTR));
 	if ((pasid >> VTD_PASID_DIR_SHIFT) >= HV_PAGE_SIZE / sizeof(uint64_t)) {
@@ -188,9 +196,9 @@ static struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid,
 		if (pt == NULL) {
 			return NULL;
 		}
-		arch_dcache_clean(pt, HV_PAGE_SIZE);
+		vtd_clean(u, pt, HV_PAGE_SIZE);
 		WRITE_ONCE(*pde, hpa_val(ptr_to_hpa(pt)) | VTD_PDE_P);
-		arch_dcache_clean(pde, sizeof(*pde));
+		vtd_clean(u, pde, sizeof(*pde));
 	}
 	pt = hpa_to_ptr(hpa(*pde & VTD_PDE_PTPTR));
 	return &pt[pasid % VTD_PASID_PER_TABLE];
@@ -216,7 +224,7 @@ static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid
 		uint16_t old_did = (uint16_t)FIELD_GET(VTD_PE_DID, pe->val[1]);
 
 		WRITE_ONCE(pe->val[0], 0);
-		arch_dcache_clean(pe, sizeof(*pe));
+		vtd_clean(u, pe, sizeof(*pe));
 		/*
 		 * spec 6.5.3.3: PASID cache (PASID-selective), then the old mappings: PASID-based
 		 * IOTLB for first-level, domain-selective IOTLB for second-level entries. QEMU
@@ -237,9 +245,9 @@ static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid
 	for (unsigned i = 1; i < 8; i++) {
 		WRITE_ONCE(pe->val[i], ne.val[i]);
 	}
-	arch_dcache_clean(pe, sizeof(*pe));
+	vtd_clean(u, pe, sizeof(*pe));
 	WRITE_ONCE(pe->val[0], ne.val[0]);
-	arch_dcache_clean(pe, sizeof(*pe));
+	vtd_clean(u, pe, sizeof(*pe));
 	d[0] = vtd_desc_pc_pasid((uint16_t)cfg->domain, pasid);
 	/* A context entry may have just become present (CM=1 caches not-present entries). */
 	d[1] = vtd_desc_cc_device((uint16_t)cfg->domain, sid);
