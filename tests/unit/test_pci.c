@@ -415,3 +415,41 @@ TEST(too_many_functions_counted)
 	EXPECT_EQ(pci.devs[PCI_MAX_DEVS - 1].device, PCI_MAX_DEVS - 1);
 	fake_reset();
 }
+
+/*
+ * The default accessors (MMIO through include/hv/mmio.h) over plain host memory standing in
+ * for ECAM: IDs decode, and whatever BAR sizing wrote is restored afterwards (plain memory
+ * keeps the all-ones, so the restore is what puts the firmware's value back).
+ */
+TEST(default_mmio_accessors_over_memory)
+{
+	uint8_t *ecam = aligned_alloc(1 << 20, 2 << 20);
+	uint32_t id = 0x11e81234, bar0 = 0xfea00000, v;
+	uint16_t cmd = PCI_COMMAND_MEM | PCI_COMMAND_MASTER;
+
+	ASSERT_TRUE(ecam != NULL);
+	memset(ecam, 0xff, 2 << 20);	   /* every function absent ... */
+	memset(ecam + (2 << 15), 0, 4096); /* ... but 01:02.0 */
+	memcpy(ecam + (2 << 15), &id, 4);
+	memcpy(ecam + (2 << 15) + PCI_COMMAND, &cmd, 2);
+	memcpy(ecam + (2 << 15) + PCI_BAR0, &bar0, 4);
+	memset(&acpi, 0, sizeof(acpi));
+	acpi.nr_mcfg = 1;
+	/* The window covers buses 1-2 and starts at ecam: base is where bus 0 would be. */
+	acpi.mcfg[0] = (struct acpi_mcfg_seg){ hpa((uint64_t)(uintptr_t)ecam - (1 << 20)), 0, 1, 2 };
+	pci_set_cfg_ops(NULL);
+	ASSERT_EQ(pci_enumerate(&pci, &acpi), 0);
+	ASSERT_EQ(pci.nr_devs, 1);
+	EXPECT_EQ(pci.devs[0].bus, 1);
+	EXPECT_EQ(pci.devs[0].devfn, 2 << 3);
+	EXPECT_EQ(pci.devs[0].vendor, 0x1234);
+	EXPECT_EQ(pci.devs[0].device, 0x11e8);
+	memcpy(&v, ecam + (2 << 15) + PCI_BAR0, 4);
+	EXPECT_EQ(v, bar0);
+	memcpy(&cmd, ecam + (2 << 15) + PCI_COMMAND, 2);
+	EXPECT_EQ(cmd, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	EXPECT_EQ(pci_cfg_read(&acpi, 0, 1, 2 << 3, PCI_VENDOR_ID, 2), 0x1234);
+	EXPECT_EQ(pci_cfg_read(&acpi, 0, 1, 2 << 3, PCI_DEVICE_ID + 1, 1), 0x11);
+	free(ecam);
+	pci_set_cfg_ops(&fake_ops);
+}
