@@ -303,6 +303,68 @@ static void build_batch(struct in *main_in, struct h_guest *hg, uint64_t call, u
 	h_put_array(hg, buf, sizeof(buf));
 }
 
+/* ---- shadow soundness ------------------------------------------------------------------- */
+
+static int guest_read(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry)
+{
+	return guest_copy_from(ctx, entry, gpa(table_addr + (uint64_t)index * 8), sizeof(*entry));
+}
+
+struct shadow_check {
+	struct ioasid *io;
+	uint64_t bad;
+};
+
+/* The first and last page of each shadow leaf translate as the guest's table says, right now. */
+static int shadow_leaf(void *ctx, uint64_t ia, uint64_t oa, uint64_t size, unsigned prot)
+{
+	struct shadow_check *c = ctx;
+	const uint64_t probe[2] = { 0, size - HV_PAGE_SIZE };
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t goa, pgsize, contig;
+		unsigned gprot;
+		hpa_t h;
+
+		if (pt_walk_foreign(c->io->s1_fmt, c->io->s1_levels, gpa_val(c->io->s1_root), ia + probe[i], guest_read,
+				    c->io->guest, &goa, &gprot, &pgsize) != 0 ||
+		    guest_gpa_to_hpa(c->io->guest, gpa(goa), &h, &contig) != 0 || hpa_val(h) != oa + probe[i] ||
+		    gprot != prot) {
+			fprintf(stderr, "shadow leaf ia %#llx -> %#llx disagrees with the guest table\n",
+				(unsigned long long)(ia + probe[i]), (unsigned long long)(oa + probe[i]));
+			c->bad++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * After a successful INVALIDATE containing an ALL or PASID entry, a shadowed NESTED IOASID must
+ * be exactly sound with respect to the guest table as it is now (nothing stale, nothing made up).
+ */
+static void check_shadow_after_full_inv(struct h_guest *hg, const struct ioasid_invalidate *r)
+{
+	struct ioasid *io = ioasid_lookup(&hg->g, r->ioasid);
+	struct ioasid_inv_entry e;
+	struct shadow_check c = { .io = io };
+	bool full = false;
+
+	if (io == NULL || io->kind != IOASID_KIND_NESTED || io->hw_nested) {
+		return;
+	}
+	for (uint32_t i = 0; i < r->num_entries; i++) {
+		if (guest_copy_from(&hg->g, &e, gpa(r->entries_gpa + i * sizeof(e)), sizeof(e)) == 0) {
+			full |= e.type == IOASID_INV_ALL || e.type == IOASID_INV_PASID;
+		}
+	}
+	if (!full) {
+		return;
+	}
+	if (mock_walk_leaves(&io->hw[io->fmt].pt, shadow_leaf, &c) != 0 || c.bad != 0) {
+		abort();
+	}
+}
+
 /*
  * A failed request changes nothing: every failure of the single-object calls, and the
  * validation failures of the batched ones (their resource failures may leave earlier entries
@@ -462,6 +524,9 @@ static void op_call(struct in *in, struct in *main_in, unsigned gi)
 	}
 	if (ret == 0 && call == IOASID_CALL_ALLOC && req_gpa == H_MBOX_GPA) {
 		remember(gi, ((struct ioasid_alloc *)req)->out_ioasid);
+	}
+	if (ret == 0 && call == IOASID_CALL_INVALIDATE && req_gpa == H_MBOX_GPA) {
+		check_shadow_after_full_inv(hg, (const struct ioasid_invalidate *)req);
 	}
 	if (ret > 0 || ret < -200) {
 		abort(); /* results are 0 or a documented negative code */

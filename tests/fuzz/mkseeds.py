@@ -36,8 +36,8 @@ def call(nr, n, fields, b=False):
 
 # calls: field lists in draw order (pick_* menus: index 0 is the "valid, simple" choice)
 ALLOC_PAGING = call(3, 0, [0, 0, 0, 0, 0, 0, 0])          # nested=0 flags kind parent dev(k,i) fmt
-ALLOC_NESTED_FL = call(3, 0, [1, 0, 0, 0, 0, 0, 1, 0, 0])  # nested=1 ... fmt=VTD_FL root levels
-ALLOC_NESTED_S1 = call(3, 0, [1, 0, 0, 0, 0, 0, 0, 0, 0])  # fmt=ARM_S1
+ALLOC_NESTED_FL = call(3, 0, [1, 0, 0, 0, 0, 1, 0, 0])  # nested=1 flags parent dev(k,i) fmt=VTD_FL root levels
+ALLOC_NESTED_S1 = call(3, 0, [1, 0, 0, 0, 0, 0, 0, 0])  # fmt=ARM_S1
 ATTACH_RID = call(7, 0, [0, 0, 0, 0, 0, 0])                 # k dev(k,i) pasid ioasid(k,i)
 ATTACH_PASID = call(7, 0, [2, 0, 0, 3, 0, 0])
 DETACH_RID = call(8, 0, [0, 0, 0, 0])
