@@ -328,8 +328,9 @@ struct acpi_iort_target {
  * Map the PCI requester ID rid of segment through the IORT, starting at the root complex node:
  * for DMA (to_its = false) stop at the first SMMUv3 and return its StreamID, or at the ITS
  * group if the RID bypasses every SMMU; for MSIs (to_its = true) keep following through SMMU
- * nodes to the ITS and return the DeviceID. -ENOENT if no mapping covers the ID, -ELOOP-like
- * chains are cut at a fixed depth (-EINVAL).
+ * nodes to the ITS and return the DeviceID. -ENOENT if no root complex or mapping covers the
+ * ID (or the chain reaches a node type we do not decode); -EINVAL if the chain is longer than
+ * 8 nodes (a loop in the table).
  */
 int acpi_iort_map_rid(const struct acpi_info *info, uint32_t segment, uint16_t rid, bool to_its,
 		      struct acpi_iort_target *out);
