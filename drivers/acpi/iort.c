@@ -253,26 +253,14 @@ static int iort_apply(const struct acpi_iort *io, uint16_t first, uint16_t nr, u
 	return -ENOENT;
 }
 
-int acpi_iort_map_rid(const struct acpi_info *info, uint32_t segment, uint16_t rid, bool to_its,
-		      struct acpi_iort_target *out)
+/* Follow the mappings from one root complex node (DEN0049E 3.3). */
+static int iort_walk(const struct acpi_iort *io, const struct acpi_iort_rc *rc, uint16_t rid, bool to_its,
+		     struct acpi_iort_target *out)
 {
-	const struct acpi_iort *io = &info->iort;
-	const struct acpi_iort_rc *rc = NULL;
-	uint16_t first, nr;
+	uint16_t first = rc->first_map, nr = rc->nr_maps;
 	uint32_t id = rid, ref;
 	int ret;
 
-	for (unsigned i = 0; i < io->nr_rcs; i++) {
-		if (io->rcs[i].segment == segment) {
-			rc = &io->rcs[i];
-		}
-	}
-	if (rc == NULL) {
-		ret = -ENOENT;
-		goto out;
-	}
-	first = rc->first_map;
-	nr = rc->nr_maps;
 	for (unsigned depth = 0; depth < IORT_MAX_DEPTH; depth++) {
 		uint8_t kind;
 		unsigned idx;
@@ -297,6 +285,24 @@ int acpi_iort_map_rid(const struct acpi_info *info, uint32_t segment, uint16_t r
 	}
 	ret = -EINVAL;
 out:
+	return ret;
+}
+
+int acpi_iort_map_rid(const struct acpi_info *info, uint32_t segment, uint16_t rid, bool to_its,
+		      struct acpi_iort_target *out)
+{
+	const struct acpi_iort *io = &info->iort;
+	int ret = -ENOENT;
+
+	/*
+	 * A segment may be described by several root complex nodes (one per host bridge, each
+	 * mapping its own bus range): the first whose mappings cover the RID decides.
+	 */
+	for (unsigned i = 0; i < io->nr_rcs && ret == -ENOENT; i++) {
+		if (io->rcs[i].segment == segment) {
+			ret = iort_walk(io, &io->rcs[i], rid, to_its, out);
+		}
+	}
 	return ret;
 }
 

@@ -166,3 +166,84 @@ TEST(gtdt_revision2_has_no_virtual_el2)
 	EXPECT_EQ(acpi_parse_table(&info, t, 72), -EINVAL);
 	free(t);
 }
+
+/* IORT node builders (DEN0049E 3.1.1): header, then the ID array right after the data. */
+static size_t iort_node(uint8_t *n, uint8_t type, uint16_t data_len, uint32_t nr_maps)
+{
+	uint16_t len = (uint16_t)(data_len + 20 * nr_maps);
+
+	memset(n, 0, len);
+	n[0] = type;
+	put16(n + 1, len);
+	n[3] = 4;
+	put32(n + 8, nr_maps);
+	put32(n + 12, nr_maps ? data_len : 0);
+	return len;
+}
+
+static void iort_map(uint8_t *m, uint32_t in, uint32_t nr, uint32_t out, uint32_t ref)
+{
+	put32(m, in);
+	put32(m + 4, nr);
+	put32(m + 8, out);
+	put32(m + 12, ref);
+	put32(m + 16, 0);
+}
+
+/*
+ * Two root complexes on segment 0 (two host bridges), a named component (skipped) and an
+ * SMMUv3 whose StreamIDs are offset: RC A maps RIDs 0x000-0x0ff to the SMMU at +0x1000, RC B
+ * maps 0x100-0x1ff straight to the ITS at +0x8000.
+ */
+TEST(iort_two_root_complexes_one_segment)
+{
+	static uint8_t t[512];
+	struct acpi_iort_target tg;
+	size_t off = 48, its, smmu, n;
+
+	memset(t, 0, sizeof(t));
+	make_hdr(t, "IORT", 0, 5);
+	put32(t + 40, 48);
+	its = off;
+	n = iort_node(t + off, ACPI_IORT_ITS_GROUP, 24, 0);
+	put32(t + off + 16, 1);
+	off += n;
+	smmu = off;
+	n = iort_node(t + off, ACPI_IORT_SMMU_V3, 68, 1);
+	put64(t + off + 16, 0x2b400000);
+	iort_map(t + off + 68, 0, 0xffff, 0, (uint32_t)its);
+	off += n;
+	n = iort_node(t + off, ACPI_IORT_NAMED_COMPONENT, 40, 0);
+	off += n;
+	n = iort_node(t + off, ACPI_IORT_ROOT_COMPLEX, 36, 1);
+	iort_map(t + off + 36, 0x000, 0xff, 0x1000, (uint32_t)smmu);
+	off += n;
+	n = iort_node(t + off, ACPI_IORT_ROOT_COMPLEX, 36, 1);
+	iort_map(t + off + 36, 0x100, 0xff, 0x8000, (uint32_t)its);
+	off += n;
+	put32(t + 36, 5);
+	put32(t + 4, (uint32_t)off);
+	fix_csum(t);
+
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(acpi_parse_table(&info, t, off), 0);
+	EXPECT_EQ(info.iort.nr_rcs, 2);
+	EXPECT_EQ(info.iort.nr_skipped, 1);
+	ASSERT_EQ(acpi_iort_map_rid(&info, 0, 0x08, false, &tg), 0);
+	EXPECT_EQ(tg.kind, ACPI_IORT_TARGET_SMMU);
+	EXPECT_EQ(tg.id, 0x1008);
+	ASSERT_EQ(acpi_iort_map_rid(&info, 0, 0x08, true, &tg), 0); /* MSI: SMMU -> ITS */
+	EXPECT_EQ(tg.kind, ACPI_IORT_TARGET_ITS);
+	EXPECT_EQ(tg.id, 0x1008);
+	ASSERT_EQ(acpi_iort_map_rid(&info, 0, 0x108, false, &tg), 0); /* the second bridge */
+	EXPECT_EQ(tg.kind, ACPI_IORT_TARGET_ITS);
+	EXPECT_EQ(tg.id, 0x8008);
+	EXPECT_EQ(acpi_iort_map_rid(&info, 0, 0x208, false, &tg), -ENOENT); /* nobody's */
+
+	/* A mapping into the named component: allowed, but the walk ends there. */
+	put32(t + off - 20 + 12, (uint32_t)(smmu + 88));
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(acpi_parse_table(&info, t, off), 0);
+	EXPECT_EQ(acpi_iort_map_rid(&info, 0, 0x108, false, &tg), -ENOENT);
+}
