@@ -121,6 +121,13 @@ static unsigned pci_size_bar(const struct pci_fn *f, struct pci_bar *b, unsigned
 		wr(f, off, 4, lo);
 		wr(f, off + 4, 4, hi);
 		mask = ((uint64_t)hi_mask << 32 | lo_mask) & ~0xfull;
+		/*
+		 * Address bits the device does not implement read back as zero; if the upper half
+		 * has none, the BAR cannot move above 4 GiB and its size is in the lower half.
+		 */
+		if (hi_mask == 0 && mask != 0) {
+			mask |= 0xffffffff00000000ull;
+		}
 		b->flags = PCI_BAR_F_64;
 		b->base = ((uint64_t)hi << 32 | lo) & ~0xfull;
 		b->size = mask ? ~mask + 1 : 0;

@@ -453,3 +453,23 @@ TEST(default_mmio_accessors_over_memory)
 	free(ecam);
 	pci_set_cfg_ops(&fake_ops);
 }
+
+/* A 64-bit BAR whose upper half is hard-wired to zero (it cannot move above 4 GiB). */
+TEST(bar64_with_readonly_upper_half)
+{
+	struct fake_fn *f;
+
+	fake_reset();
+	memset(&acpi, 0, sizeof(acpi));
+	acpi.nr_mcfg = 1;
+	acpi.mcfg[0] = (struct acpi_mcfg_seg){ hpa(SEG0_BASE), 0, 0, 0 };
+	f = fake_add(SEG0_BASE, 0, 8, 0, 0x1af4, 0x1003, 0x02000000, 0);
+	bar(f, 0, 0xfe00000c, 0xffff0000); /* 64-bit prefetchable, 64 KiB */
+	bar(f, 1, 0, 0);
+	ASSERT_EQ(pci_enumerate(&pci, &acpi), 0);
+	ASSERT_EQ(pci.nr_devs, 1);
+	EXPECT_EQ(pci.devs[0].bars[0].base, 0xfe000000);
+	EXPECT_EQ(pci.devs[0].bars[0].size, 0x10000);
+	EXPECT_EQ(pci.devs[0].bars[0].flags, PCI_BAR_F_64 | PCI_BAR_F_PREFETCH);
+	fake_reset();
+}
