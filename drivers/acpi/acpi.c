@@ -187,7 +187,10 @@ int acpi_init(struct acpi_info *info, hpa_t rsdp)
 		ret = -ENODEV;
 		goto out;
 	}
-	/* The RSDP lives in firmware memory: its own length field bounds what we read. */
+	/*
+	 * Read exactly the 36-byte ACPI 2.0 RSDP (5.2.5.3); a larger Length field is refused
+	 * rather than followed into whatever lies beyond it.
+	 */
 	ret = acpi_rsdp_xsdt(hpa_to_ptr(rsdp), RSDP_V2_SIZE, &info->xsdt);
 	if (ret != 0) {
 		pr_err("acpi: invalid RSDP at 0x%llx (%s)", (unsigned long long)hpa_val(rsdp), hv_strerror(ret));
