@@ -367,3 +367,153 @@ TEST(install_rejects_and_failures)
 	EXPECT_EQ(after.d[0], 0x1);
 	EXPECT_EQ(after.d[2], before.d[2]);
 }
+
+/* ---- SubstreamIDs: CD tables (smmuv3_cd.c) ---- */
+
+static struct smmuv3_route *route_of(struct smmuv3_unit *u, uint32_t sid)
+{
+	for (unsigned i = 0; i < SMMUV3_MAX_ROUTES; i++) {
+		if (u->routes[i].used && u->routes[i].sid == sid) {
+			return &u->routes[i];
+		}
+	}
+	return NULL;
+}
+
+/* Read a guest-invisible table the way the core's software walker reads any table. */
+static int read_host(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry)
+{
+	(void)ctx;
+	*entry = ((const uint64_t *)hpa_to_ptr(hpa(table_addr)))[index];
+	return 0;
+}
+
+/* STE -> CD table -> CD[ssid] -> TTB0 -> walk: what the SMMU would translate iova to. */
+static int walk_live(struct fixture *f, uint32_t ssid, uint64_t iova, uint64_t *oa)
+{
+	struct smmu_ste s;
+	const struct smmu_cd *tab, *cd;
+	unsigned prot;
+	uint64_t pgsize;
+
+	if (!smmuv3_debug_ste(&f->u, SID, &s) || ((s.d[0] >> 1) & 7) != 5) {
+		return -ENOENT;
+	}
+	if (ssid >= (1U << (s.d[0] >> 59))) {
+		return -ERANGE;
+	}
+	tab = hpa_to_ptr(hpa(s.d[0] & GENMASK(51, 6)));
+	cd = &tab[ssid];
+	if (!(cd->d[0] & (1ULL << 31))) {
+		return -ENOENT;
+	}
+	return pt_walk_foreign(PT_FMT_ARM_S1, 4, cd->d[1] & GENMASK(51, 4), iova, read_host, NULL, oa,
+			       &prot, &pgsize);
+}
+
+static void setup_s1_pasid(struct fixture *f, void **pa, void **pb)
+{
+	setup(f, false);
+	f->u.paging_fmt = PT_FMT_ARM_S1;
+	f->u.hw_nesting = false;
+	f->u.ssid_bits = 8;
+	f->u.pasid_bits = 6;
+	*pa = page_alloc(0);
+	*pb = page_alloc(0);
+	(void)pt_map(&f->s1a, 0x10000000, ptr_to_hpa(*pa), HV_PAGE_SIZE, PT_PROT_READ | PT_PROT_WRITE);
+	(void)pt_map(&f->s1b, 0x10000000, ptr_to_hpa(*pb), HV_PAGE_SIZE, PT_PROT_READ | PT_PROT_WRITE);
+}
+
+TEST(pasid_cd_table_walks)
+{
+	static struct fixture f;
+	struct ioasid_hw_config rid = { .mode = IOASID_HW_TABLE, .domain = 7 };
+	struct ioasid_hw_config p3 = { .mode = IOASID_HW_TABLE, .domain = 8 };
+	struct smmu_ste s;
+	struct smmuv3_route *r;
+	void *pa, *pb;
+	uint64_t oa = 0;
+
+	setup_s1_pasid(&f, &pa, &pb);
+	rid.table = &f.s1a;
+	p3.table = &f.s1b;
+	ASSERT_EQ(install(&f, &rid), 0);
+	ASSERT_EQ(f.u.host_cds.used, 1);
+	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 3, &p3), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	r = route_of(&f.u, SID);
+	ASSERT_TRUE(r != NULL && r->cdtab != NULL);
+	EXPECT_EQ(s.d[0] & GENMASK(51, 6), hpa_val(ptr_to_hpa(r->cdtab)));
+	EXPECT_EQ(s.d[0] >> 59, 6);   /* S1CDMax: 64 CDs */
+	EXPECT_EQ(s.d[1] & 3, 2);     /* S1DSS=SSID0: the RID uses CD 0 */
+	EXPECT_EQ(f.u.host_cds.used, 0); /* the RID's single CD moved into CD 0 */
+	/* the live tables translate as attached: RID -> page A, PASID 3 -> page B */
+	ASSERT_EQ(walk_live(&f, 0, 0x10000000, &oa), 0);
+	EXPECT_EQ(oa, hpa_val(ptr_to_hpa(pa)));
+	ASSERT_EQ(walk_live(&f, 3, 0x10000000, &oa), 0);
+	EXPECT_EQ(oa, hpa_val(ptr_to_hpa(pb)));
+	EXPECT_EQ(walk_live(&f, 4, 0x10000000, &oa), -ENOENT);
+	EXPECT_EQ(walk_live(&f, 64, 0x10000000, &oa), -ERANGE);
+	/* PASID 0 is the RID's; PASIDs beyond the table are refused */
+	EXPECT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 0, &p3), -EINVAL);
+	EXPECT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 64, &p3), -EINVAL);
+}
+
+TEST(pasid_replace_and_teardown)
+{
+	static struct fixture f;
+	const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
+	struct ioasid_hw_config pa_cfg = { .mode = IOASID_HW_TABLE, .domain = 8 };
+	struct ioasid_hw_config pb_cfg = { .mode = IOASID_HW_TABLE, .domain = 9 };
+	struct smmuv3_route *r;
+	struct smmu_ste s;
+	void *pa, *pb;
+	uint64_t oa = 0;
+	struct smmu_cd cd;
+
+	setup_s1_pasid(&f, &pa, &pb);
+	pa_cfg.table = &f.s1a;
+	pb_cfg.table = &f.s1b;
+	/* a PASID on a stream whose RID is blocked: S1DSS=terminate */
+	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 5, &pa_cfg), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_EQ(s.d[1] & 3, 0);
+	EXPECT_TRUE(!smmuv3_debug_cd(&f.u, SID, 0, &cd));
+	ASSERT_EQ(walk_live(&f, 5, 0x10000000, &oa), 0);
+	EXPECT_EQ(oa, hpa_val(ptr_to_hpa(pa)));
+	/* replace PASID 5's table: the CD is invalidated (and retired) before it is rewritten */
+	r = route_of(&f.u, SID);
+	nsubs = 0;
+	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 5, &pb_cfg), 0);
+	ASSERT_EQ(nsubs, 2);
+	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_cfgi_cd(SID, 5, true)));
+	EXPECT_TRUE(cmd_eq(subs[1].c[0], smmu_cmd_cfgi_cd(SID, 5, true)));
+	EXPECT_EQ(r->cdtab[5].d[0] >> 48, 9);
+	ASSERT_EQ(walk_live(&f, 5, 0x10000000, &oa), 0);
+	EXPECT_EQ(oa, hpa_val(ptr_to_hpa(pb)));
+	/* the RID attaches: CD 0 written, S1DSS switches to SSID0 through an STE update */
+	nsubs = 0;
+	ASSERT_EQ(install(&f, &pa_cfg), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_EQ(s.d[1] & 3, 2);
+	ASSERT_EQ(walk_live(&f, 0, 0x10000000, &oa), 0);
+	EXPECT_EQ(oa, hpa_val(ptr_to_hpa(pa)));
+	/* a stage-2 RID cannot share the stream with PASIDs */
+	{
+		struct ioasid_hw_config c2 = table_cfg(&f.h1);
+
+		EXPECT_EQ(install(&f, &c2), -EOPNOTSUPP);
+	}
+	/* detach everything: back to an abort STE, the table freed */
+	ASSERT_EQ(install(&f, &blocked), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_EQ(s.d[1] & 3, 0); /* RID terminated again */
+	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 5, &blocked), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_EQ(s.d[0], 1);
+	EXPECT_TRUE(r->cdtab == NULL);
+	/* the ASIDs are still known for flushes */
+	nsubs = 0;
+	ASSERT_EQ(smmuv3_backend_ops.flush_domain(&f.u.iommu, 9), 0);
+	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_tlbi_nh_asid(0, 9)));
+}

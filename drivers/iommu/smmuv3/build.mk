@@ -3,5 +3,6 @@
 # IOASID backend ops (smmuv3_ste.c), pure format encoders the host unit tests also build
 # (smmuv3_enc.c); and its end-to-end self-test (selftest=smmuv3).
 HV_SRCS_arm64 += drivers/iommu/smmuv3/smmuv3.c drivers/iommu/smmuv3/smmuv3_ste.c \
+	drivers/iommu/smmuv3/smmuv3_cd.c \
 	drivers/iommu/smmuv3/smmuv3_enc.c
 HV_SRCS_arm64 += $(wildcard hv/selftest_smmuv3.c)

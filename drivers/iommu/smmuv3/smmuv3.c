@@ -451,6 +451,8 @@ static void decode_idrs(struct smmuv3_unit *u, const struct smmuv3_opts *o)
 		u->ia_bits = 48;
 	}
 	u->hw_nesting = u->s1p && u->s2p && o->stage == SMMUV3_STAGE_AUTO;
+	/* PASIDs need stage-1 STEs (a CD per SubstreamID); stage 2 is per stream. */
+	u->pasid_bits = u->paging_fmt == PT_FMT_ARM_S1 ? MIN(u->ssid_bits, SMMUV3_MAX_SSID_BITS) : 0;
 }
 
 static int queues_alloc(struct smmuv3_unit *u)

@@ -20,6 +20,8 @@
 #define SMMUV3_CD_PER_PAGE 64     /* 64-byte CDs in one 4 KiB pool page */
 #define SMMUV3_MAX_NEST_POOLS 8   /* CD pages mapped into guest stage-2 tables (nested) */
 #define SMMUV3_SPLIT 8            /* 2-level stream table: 256 STEs (16 KiB) per L2 table */
+#define SMMUV3_S1_VMID 0          /* VMID of stage-1-only STEs (never a core domain) */
+#define SMMUV3_MAX_SSID_BITS 6    /* CD tables: one page of 64 CDs per stream (linear) */
 
 /* Which translation stage single-stage tables use ("smmuv3.stage=1|2" on the command line). */
 enum smmuv3_stage_pref {
@@ -60,6 +62,13 @@ struct smmuv3_route {
 	uint32_t domain;          /* the core's domain of the outermost tag (ASID for S1/nested) */
 	struct smmuv3_cd_pool *pool; /* S1/nested: the CD's pool and slot */
 	unsigned cd_slot;
+	/*
+	 * SubstreamIDs in use (smmuv3_cd.c): the stream's STE points at this linear CD table;
+	 * CD 0 carries the RID's configuration (S1DSS=SSID0) or the RID is terminated, CD p
+	 * PASID p. cd_dom[] is each valid CD's ASID (0: invalid). pool is NULL meanwhile.
+	 */
+	struct smmu_cd *cdtab;
+	uint32_t cd_dom[1U << SMMUV3_MAX_SSID_BITS];
 };
 
 struct smmuv3_unit {
@@ -75,6 +84,7 @@ struct smmuv3_unit {
 	/* decoded features (IDR0..IDR5) */
 	bool s1p, s2p, coherent, ril, st_2lvl, hyp;
 	unsigned sid_bits, ssid_bits, asid_bits, vmid_bits, oas_enc, oas_bits;
+	unsigned pasid_bits;      /* SubstreamID bits we offer (0: none; stage-1 STEs only) */
 	/* chosen configuration */
 	enum pt_format paging_fmt;
 	bool hw_nesting;
@@ -150,5 +160,14 @@ int smmuv3_strtab_init(struct smmuv3_unit *u, bool force_linear);
 struct smmu_ste *smmuv3_ste_ptr(struct smmuv3_unit *u, uint32_t sid, bool alloc, bool *fresh_l2);
 void smmuv3_sync_to_device(const struct smmuv3_unit *u, const void *p, size_t len);
 extern const struct ioasid_backend_ops smmuv3_backend_ops;
+int smmuv3_ste_write(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *ste,
+		     const struct smmu_ste *new, bool fresh_l2, bool has_cd);
+int smmuv3_tag_note(struct smmuv3_unit *u, enum smmuv3_tag_kind kind, uint32_t domain,
+		    uint16_t vmid, bool nest_parent);
+/* smmuv3_cd.c: installs on a stream that uses (or starts to use) SubstreamIDs. */
+int smmuv3_install_cdtab(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t sid,
+			 bool has_pasid, uint32_t pasid, const struct ioasid_hw_config *cfg);
+/* Test hook: the CD the hardware would use for (sid, ssid); false if none is valid. */
+bool smmuv3_debug_cd(struct smmuv3_unit *u, uint32_t sid, uint32_t ssid, struct smmu_cd *out);
 
 #endif /* SMMUV3_H */

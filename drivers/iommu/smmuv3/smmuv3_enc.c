@@ -102,6 +102,16 @@ struct smmu_ste smmu_ste_s1(uint64_t cd_addr, uint16_t vmid, bool coherent)
 	return s;
 }
 
+struct smmu_ste smmu_ste_s1_cdtab(uint64_t cdtab_addr, unsigned cd_bits, unsigned s1dss,
+				  uint16_t vmid, bool coherent)
+{
+	struct smmu_ste s = smmu_ste_s1(cdtab_addr, vmid, coherent);
+
+	s.d[0] |= FIELD_PREP(STE_0_S1CDMAX, cd_bits) | FIELD_PREP(STE_0_S1FMT, 0);
+	s.d[1] = (s.d[1] & ~STE_1_S1DSS) | FIELD_PREP(STE_1_S1DSS, s1dss);
+	return s;
+}
+
 int smmu_ste_nested(uint64_t cd_ipa, const struct smmu_s2_desc *s2, struct smmu_ste *out)
 {
 	struct smmu_ste s = { { 0 } };

@@ -149,7 +149,9 @@ _Static_assert(sizeof(struct smmu_ste) == 64, "STE is 64 bytes (spec 5.2)");
 #define STE_0_S1FMT GENMASK(5, 4)
 #define STE_0_S1CTXPTR GENMASK(51, 6)
 #define STE_0_S1CDMAX GENMASK(63, 59)
-#define STE_1_S1DSS GENMASK(1, 0)
+#define STE_1_S1DSS GENMASK(1, 0)            /* with S1CDMax > 0: traffic without SSID */
+# define STE_S1DSS_TERMINATE 0x0U              /* abort (F_STREAM_DISABLED) */
+# define STE_S1DSS_SSID0 0x2U                  /* use CD 0 (then SSID 0 is invalid) */
 #define STE_1_S1CIR GENMASK(3, 2)
 #define STE_1_S1COR GENMASK(5, 4)
 #define STE_1_S1CSH GENMASK(7, 6)

@@ -53,7 +53,6 @@
 
 #define SMMUV3_LINEAR_MAX_LG 12       /* linear up to 4096 STEs (256 KiB) */
 #define SMMUV3_TLBI_MAX_CMDS 16       /* more range commands than this: whole-tag invalidation */
-#define SMMUV3_S1_VMID 0              /* VMID of stage-1-only STEs (never a core domain) */
 
 static struct smmuv3_unit *unit_of(struct hv_iommu *iommu)
 {
@@ -273,6 +272,11 @@ static bool tag_in_use(const struct smmuv3_unit *u, const struct smmuv3_tag *t)
 		if (r->used && r->config != STE_CONFIG_ABORT && r->domain == t->domain) {
 			return true;
 		}
+		for (unsigned k = 0; r->used && r->cdtab != NULL && k < ARRAY_SIZE(r->cd_dom); k++) {
+			if (r->cd_dom[k] == t->domain) {
+				return true;
+			}
+		}
 	}
 	/* A VMID under a nested ASID is in use while that ASID is. */
 	for (unsigned i = 0; t->kind == SMMUV3_TAG_VMID && i < SMMUV3_MAX_TAGS; i++) {
@@ -296,7 +300,7 @@ static struct smmu_cmd tag_inv_all(const struct smmuv3_tag *t)
  * Remember (or update) a tag. When the table is full, a tag no STE uses is invalidated and
  * forgotten: nothing cached under it remains, so a later flush of it has nothing to do.
  */
-static int tag_note(struct smmuv3_unit *u, enum smmuv3_tag_kind kind, uint32_t domain,
+int smmuv3_tag_note(struct smmuv3_unit *u, enum smmuv3_tag_kind kind, uint32_t domain,
 		    uint16_t vmid, bool nest_parent)
 {
 	struct smmuv3_tag *t = tag_find(u, domain);
@@ -344,7 +348,7 @@ static struct smmuv3_route *route_slot(struct smmuv3_unit *u, uint32_t sid)
 }
 
 /* The three-step live update described at the top of this file. */
-static int ste_write(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *ste,
+int smmuv3_ste_write(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *ste,
 		     const struct smmu_ste *new, bool fresh_l2, bool has_cd)
 {
 	struct smmu_cmd c[2];
@@ -407,7 +411,7 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 			ret = s2_desc(u, cfg->table, cfg->domain, &s2);
 			ret = ret ? ret : smmu_ste_s2(&s2, ste);
 			nr->config = STE_CONFIG_S2;
-			return ret ? ret : tag_note(u, SMMUV3_TAG_VMID, cfg->domain, s2.vmid, false);
+			return ret ? ret : smmuv3_tag_note(u, SMMUV3_TAG_VMID, cfg->domain, s2.vmid, false);
 		}
 		if (cfg->table->fmt != PT_FMT_ARM_S1 || !u->s1p) {
 			return -EOPNOTSUPP;
@@ -460,11 +464,11 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 	smmuv3_sync_to_device(u, &nr->pool->cds[nr->cd_slot], sizeof(cd));
 	if (nr->config == STE_CONFIG_S1) {
 		*ste = smmu_ste_s1(cd_pool_addr(nr->pool, nr->cd_slot), SMMUV3_S1_VMID, u->coherent);
-		ret = tag_note(u, SMMUV3_TAG_ASID, cfg->domain, SMMUV3_S1_VMID, false);
+		ret = smmuv3_tag_note(u, SMMUV3_TAG_ASID, cfg->domain, SMMUV3_S1_VMID, false);
 	} else {
 		ret = smmu_ste_nested(cd_pool_addr(nr->pool, nr->cd_slot), &s2, ste);
-		ret = ret ? ret : tag_note(u, SMMUV3_TAG_VMID, s2.vmid, s2.vmid, true);
-		ret = ret ? ret : tag_note(u, SMMUV3_TAG_ASID, cfg->domain, s2.vmid, false);
+		ret = ret ? ret : smmuv3_tag_note(u, SMMUV3_TAG_VMID, s2.vmid, s2.vmid, true);
+		ret = ret ? ret : smmuv3_tag_note(u, SMMUV3_TAG_ASID, cfg->domain, s2.vmid, false);
 	}
 	if (ret) {
 		cd_slot_put(nr->pool, nr->cd_slot);
@@ -484,8 +488,8 @@ static int smmuv3_get_caps(struct hv_iommu *iommu, const struct hv_device *d,
 		/* 4 KiB granule: 2 MiB and 1 GiB blocks at levels 2 and 1 (both stages). */
 		.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
 		.ia_bits = u->ia_bits,
-		/* SubstreamIDs are not implemented here (QEMU 10: SSIDSIZE=0). */
-		.pasid_bits = 0,
+		/* CD tables for PASIDs with stage-1 STEs only (QEMU 10: SSIDSIZE=0, none). */
+		.pasid_bits = u->pasid_bits,
 		.paging_fmt = u->paging_fmt,
 		.nested_fmts = u->s1p ? 1U << PT_FMT_ARM_S1 : 0,
 		.hw_nesting = u->hw_nesting,
@@ -503,13 +507,15 @@ static int smmuv3_install(struct hv_iommu *iommu, const struct hv_device *d, boo
 	bool fresh_l2 = false;
 	int ret;
 
-	(void)pasid;
-	if (has_pasid) {
+	if (has_pasid && u->pasid_bits == 0) {
 		return -EOPNOTSUPP;
 	}
 	r = route_slot(u, d->rid);
 	if (r == NULL) {
 		return -ENOSPC;
+	}
+	if (has_pasid || (r->used && r->cdtab != NULL)) {
+		return smmuv3_install_cdtab(u, r, d->rid, has_pasid, pasid, cfg);
 	}
 	nr = (struct smmuv3_route){ .used = true, .sid = d->rid };
 	ret = ste_prepare(u, cfg, &new, &nr);
@@ -526,7 +532,7 @@ static int smmuv3_install(struct hv_iommu *iommu, const struct hv_device *d, boo
 		ret = d->rid >= (1ULL << u->st_log2) ? -EINVAL : -ENOMEM;
 		goto undo;
 	}
-	ret = ste_write(u, d->rid, ste, &new, fresh_l2, nr.pool != NULL);
+	ret = smmuv3_ste_write(u, d->rid, ste, &new, fresh_l2, nr.pool != NULL);
 	if (ret) {
 		/* The STE may now abort; an abort STE is what the core assumes after a failure. */
 		pr_err("smmuv3: %s: STE update for sid %#x failed (%d)", u->name, d->rid, ret);

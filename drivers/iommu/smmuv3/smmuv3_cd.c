@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SMMUv3 CD tables for SubstreamIDs (PASIDs): a stream whose device has PASIDs attached gets a
+ * linear table of 2^pasid_bits context descriptors (spec 3.3.2 CD lookup; 5.2 S1Fmt=0,
+ * S1CDMax, S1DSS; 5.4 CD). Only with stage-1 STEs: stage 2 is per stream, so PASIDs cannot
+ * have their own stage-2 tables. QEMU 10 has SSIDSIZE=0 (no SubstreamIDs, and no device that
+ * issues them), so on QEMU pasid_bits is 0 and this path is proven by the host tests
+ * (tests/unit/test_smmuv3_ste.c), walking the live CD table with the core's software walker.
+ *
+ * Layout: CD 0 carries the RID's configuration (STE.S1DSS=SSID0: transactions without a
+ * SubstreamID use CD 0, so PASID 0 is not available); with the RID blocked S1DSS=TERMINATE.
+ * CD p carries PASID p. The first PASID attach builds the table with the RID's current CD
+ * copied into CD 0 and switches the STE with the three-step update (smmuv3_ste_write); when
+ * the last CD becomes invalid the STE goes back to abort and the table is freed.
+ *
+ * Updating a live CD (spec 3.21.3, the same rule as for STEs): word 0 (holding V) is cleared
+ * by one 64-bit store and CFGI_CD + CMD_SYNC retire cached copies; then words 1..7, then word 0
+ * with V=1, then CFGI_CD + CMD_SYNC. A PASID being replaced faults meanwhile; it never walks a
+ * half-written CD.
+ */
+#include <hv/bits.h>
+#include <hv/compiler.h>
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+
+#include "drivers/iommu/smmuv3/smmuv3.h"
+#include "ioasid/core.h"
+
+static int cd_for(const struct smmuv3_unit *u, const struct ioasid_hw_config *cfg, struct smmu_cd *cd)
+{
+	struct smmu_s1_desc s1;
+
+	if (cfg->mode != IOASID_HW_TABLE || cfg->table->fmt != PT_FMT_ARM_S1 || !u->s1p) {
+		return -EOPNOTSUPP; /* stage 2 and nesting are per stream, not per SubstreamID */
+	}
+	if (cfg->domain == 0 || cfg->domain >= (1U << u->asid_bits)) {
+		return -ENOSPC;
+	}
+	s1 = (struct smmu_s1_desc){ .ttb0 = hpa_val(cfg->table->root), .asid = (uint16_t)cfg->domain,
+				    .ia_bits = cfg->table->ia_bits, .ips_enc = u->oas_enc,
+				    .coherent = u->coherent };
+	return smmu_cd_s1(&s1, cd);
+}
+
+/* Replace the CD at slot (new NULL: invalidate), in the order described above. */
+static int cd_write(struct smmuv3_unit *u, uint32_t sid, uint32_t ssid, struct smmu_cd *slot,
+		    const struct smmu_cd *new)
+{
+	struct smmu_cmd c = smmu_cmd_cfgi_cd(sid, ssid, true);
+	int ret;
+
+	if (slot->d[0] & CD_0_V) {
+		WRITE_ONCE(slot->d[0], 0);
+		smmuv3_sync_to_device(u, slot, sizeof(*slot));
+		ret = smmuv3_cmds(u, &c, 1);
+		if (ret || new == NULL) {
+			return ret;
+		}
+	}
+	if (new == NULL) {
+		return 0;
+	}
+	for (unsigned i = 1; i < CD_DWORDS; i++) {
+		WRITE_ONCE(slot->d[i], new->d[i]);
+	}
+	smmuv3_sync_to_device(u, slot, sizeof(*slot));
+	WRITE_ONCE(slot->d[0], new->d[0]);
+	smmuv3_sync_to_device(u, slot, sizeof(*slot));
+	return smmuv3_cmds(u, &c, 1);
+}
+
+static struct smmu_ste cdtab_ste(const struct smmuv3_unit *u, const struct smmuv3_route *r)
+{
+	return smmu_ste_s1_cdtab(hpa_val(ptr_to_hpa(r->cdtab)), u->pasid_bits,
+				 r->cd_dom[0] != 0 ? STE_S1DSS_SSID0 : STE_S1DSS_TERMINATE, SMMUV3_S1_VMID,
+				 u->coherent);
+}
+
+/* A stream that already has a CD table: change one CD, then S1DSS or the STE as needed. */
+static int cdtab_update(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t sid, unsigned idx,
+			const struct smmu_cd *cd, uint32_t domain, struct smmu_ste *ste)
+{
+	unsigned old_dss = r->cd_dom[0] != 0;
+	struct smmu_ste new;
+	bool any = false;
+	int ret;
+
+	ret = cd_write(u, sid, idx, &r->cdtab[idx], cd);
+	/* Whatever happened, the books follow the CD's V bit. */
+	r->cd_dom[idx] = (r->cdtab[idx].d[0] & CD_0_V) ? domain : 0;
+	if (ret) {
+		return ret;
+	}
+	for (unsigned k = 0; k < (1U << u->pasid_bits); k++) {
+		any |= r->cd_dom[k] != 0;
+	}
+	if (!any) {
+		/* Nothing valid left: abort STE, then the table can go. */
+		new = smmu_ste_abort();
+		ret = smmuv3_ste_write(u, sid, ste, &new, false, false);
+		if (ret) {
+			return ret;
+		}
+		page_free(r->cdtab, 0);
+		r->cdtab = NULL;
+		r->config = STE_CONFIG_ABORT;
+		return 0;
+	}
+	if ((unsigned)(r->cd_dom[0] != 0) != old_dss) {
+		new = cdtab_ste(u, r);
+		return smmuv3_ste_write(u, sid, ste, &new, false, true);
+	}
+	return 0;
+}
+
+int smmuv3_install_cdtab(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t sid,
+			 bool has_pasid, uint32_t pasid, const struct ioasid_hw_config *cfg)
+{
+	unsigned idx = has_pasid ? pasid : 0;
+	bool block = cfg->mode == IOASID_HW_BLOCKED;
+	struct smmu_cd cd, *tab;
+	struct smmu_ste *ste, new;
+	uint32_t dom0 = 0;
+	bool fresh = false;
+	int ret;
+
+	if (has_pasid && (pasid == 0 || pasid >= (1U << u->pasid_bits))) {
+		return -EINVAL; /* SSID 0 is the RID's (S1DSS=SSID0) */
+	}
+	if (!block) {
+		ret = cd_for(u, cfg, &cd);
+		ret = ret ? ret : smmuv3_tag_note(u, SMMUV3_TAG_ASID, cfg->domain, SMMUV3_S1_VMID, false);
+		if (ret) {
+			return ret;
+		}
+	}
+	ste = smmuv3_ste_ptr(u, sid, !block, &fresh);
+	if (ste == NULL) {
+		return block ? 0 : (sid >= (1ULL << u->st_log2) ? -EINVAL : -ENOMEM);
+	}
+	if (r->used && r->cdtab != NULL) {
+		return cdtab_update(u, r, sid, idx, block ? NULL : &cd, block ? 0 : cfg->domain, ste);
+	}
+	if (block) {
+		return 0; /* a PASID that was never attached */
+	}
+	/* The first PASID: the RID's configuration moves into CD 0. */
+	if (r->used && r->config == STE_CONFIG_S1 && r->pool != NULL) {
+		dom0 = r->domain;
+	} else if (r->used && r->config != STE_CONFIG_ABORT) {
+		return -EOPNOTSUPP; /* a stage-2 or nested RID cannot share its stream with PASIDs */
+	}
+	tab = page_alloc(0); /* zeroed: every CD V=0 */
+	if (tab == NULL) {
+		return -ENOMEM;
+	}
+	if (dom0 != 0) {
+		tab[0] = r->pool->cds[r->cd_slot];
+	}
+	tab[idx] = cd;
+	smmuv3_sync_to_device(u, tab, HV_PAGE_SIZE);
+	if (!r->used) {
+		*r = (struct smmuv3_route){ .used = true, .sid = sid, .config = STE_CONFIG_ABORT };
+	}
+	r->cdtab = tab;
+	for (unsigned k = 0; k < ARRAY_SIZE(r->cd_dom); k++) {
+		r->cd_dom[k] = 0;
+	}
+	r->cd_dom[0] = dom0;
+	r->cd_dom[idx] = cfg->domain;
+	new = cdtab_ste(u, r);
+	ret = smmuv3_ste_write(u, sid, ste, &new, fresh, true);
+	if (ret) {
+		/*
+		 * The STE may already point at the table (a failed final sync) or abort: keep the
+		 * table (never free what the SMMU may walk) and the books saying so.
+		 */
+		pr_err("smmuv3: %s: switching sid %#x to a CD table failed (%d)", u->name, sid, ret);
+		return ret;
+	}
+	if (r->pool != NULL) {
+		/* CD 0 is the copy now; the single CD is no longer referenced. */
+		r->pool->used &= ~(1ULL << r->cd_slot);
+		r->pool = NULL;
+	}
+	r->config = STE_CONFIG_S1;
+	r->domain = 0;
+	return 0;
+}
+
+bool smmuv3_debug_cd(struct smmuv3_unit *u, uint32_t sid, uint32_t ssid, struct smmu_cd *out)
+{
+	for (unsigned i = 0; i < SMMUV3_MAX_ROUTES; i++) {
+		const struct smmuv3_route *r = &u->routes[i];
+
+		if (!r->used || r->sid != sid) {
+			continue;
+		}
+		if (r->cdtab != NULL && ssid < (1U << u->pasid_bits) && (r->cdtab[ssid].d[0] & CD_0_V)) {
+			*out = r->cdtab[ssid];
+			return true;
+		}
+		if (r->cdtab == NULL && ssid == 0 && r->pool != NULL) {
+			*out = r->pool->cds[r->cd_slot];
+			return true;
+		}
+	}
+	return false;
+}
