@@ -736,3 +736,47 @@ static int selftest_vtd(const struct bootinfo *bi)
 	return ok ? 0 : -EIO;
 }
 HV_SELFTEST(vtd, selftest_vtd);
+
+/*
+ * Self-test "vtd_iqe": a malformed invalidation descriptor (a reserved bit set) must stop at
+ * FSTS.IQE and be reported, not hang; the unit then refuses every further invalidation (-EIO)
+ * while translation stays on, so DMA stays blocked and faults are still recorded.
+ */
+static int selftest_vtd_iqe(const struct bootinfo *bi)
+{
+	struct vtd_inv_desc bad = vtd_desc_iotlb_global(false);
+	hpa_t bar0 = hpa(0);
+	uint16_t bdf = 0;
+	bool ok = true;
+	unsigned n;
+	int ret;
+
+	ret = st_platform(bi);
+	if (ret == 0) {
+		ret = vtd_init(&hv_acpi) >= 1 ? 0 : -ENODEV;
+	}
+	if (ret == 0) {
+		ret = st_find_edu(0, &bdf, &bar0);
+	}
+	if (ret == 0) {
+		ret = edu_init(&st.edu, bar0, bdf);
+	}
+	if (!ST_CHECK(ret == 0 && (st.u = vtd_unit_for(0, bdf)) != NULL, "unit and edu up")) {
+		return ret ? ret : -ENODEV;
+	}
+	bad.qw[0] |= BIT(8); /* reserved in an IOTLB descriptor (spec 6.5.2.2) */
+	ret = vtd_qi_submit(st.u, &bad, 1);
+	ok &= ST_CHECK(ret == -EIO, "descriptor with a reserved bit: queue error reported (%d)", ret);
+	ret = st.u->iommu.ops->flush_domain(&st.u->iommu, 1);
+	ok &= ST_CHECK(ret == -EIO, "further invalidations refused (%d)", ret);
+	ok &= ST_CHECK(mmio_read32(st.u->regs + VTD_GSTS_REG) & VTD_GSTS_TES, "translation still on");
+	(void)vtd_poll_faults();
+	ret = edu_dma(&st.edu, IOVA_UNMAPPED, 0, XFER, true);
+	n = vtd_poll_faults();
+	ok &= ST_CHECK(ret == 0 && n == 1 && st.u->last_fault.sid == bdf &&
+			       st.u->last_fault.reason == VTD_FR_ROOT_NOT_PRESENT,
+		       "DMA of the never-attached device is blocked, reported as root entry not present (%#x)",
+		       st.u->last_fault.reason);
+	return ok ? 0 : -EIO;
+}
+HV_SELFTEST(vtd_iqe, selftest_vtd_iqe);

@@ -302,6 +302,20 @@ _c["expect"] += [r"^\[WRN\] vtd: dmar0: primary fault overflow \(1 so far\)",
                  r"^\[INF\] vtd scenario 11 \(fault overflow counted\): PASS"]
 _c["forbid"] = NO_TROUBLE
 CASES.append(_c)
+# A malformed invalidation descriptor: QEMU stops the queue with FSTS.IQE; the driver reports
+# it, refuses further invalidations, and translation stays on (DMA still blocked and reported).
+CASES.append({
+    "name": "x86_64-vtd-iqe",
+    "arch": "x86_64",
+    "cmdline": "selftest=vtd_iqe",
+    "exit": HV_EXIT_OK,
+    "expect": [r"^\[ERR\] vtd: dmar0: invalidation queue error \(FSTS 0x10, ",
+               r"queue error reported \(-5\): ok", r"further invalidations refused \(-5\): ok",
+               r"translation still on: ok",
+               r"blocked, reported as root entry not present \(0x1\): ok",
+               r"^\[INF\] selftest vtd_iqe: PASS"],
+    "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"FAIL"],
+})
 
 # SMMUv3 end to end (hv/selftest_smmuv3.c, docs/SMMUV3.md): edu DMA through the real IOASID
 # core with stage-2, stage-1 and nested STEs on virt, and the S1-only SMMU of virt-9.1.
