@@ -247,3 +247,34 @@ TEST(iort_two_root_complexes_one_segment)
 	ASSERT_EQ(acpi_parse_table(&info, t, off), 0);
 	EXPECT_EQ(acpi_iort_map_rid(&info, 0, 0x108, false, &tg), -ENOENT);
 }
+
+/*
+ * acpi_probe_hw() over host memory standing in for the register files (the host arch's
+ * arch_map_mmio() accepts anything): CAP at 0x08 and ECAP at 0x10 of each DRHD, IDR0 at 0 of
+ * each SMMU, and hw_probed set only after all of them were read.
+ */
+TEST(probe_hw_reads_id_registers)
+{
+	uint64_t *drhd = aligned_alloc(4096, 4096);
+	uint32_t *smmu = aligned_alloc(0x10000, 0x20000);
+
+	ASSERT_TRUE(drhd != NULL && smmu != NULL);
+	drhd[1] = 0xd2008c222f0606ULL;
+	drhd[2] = 0xf00f4aULL;
+	smmu[0] = 0x0d44101b;
+	memset(&info, 0, sizeof(info));
+	info.dmar.present = true;
+	info.dmar.nr_drhd = 1;
+	info.dmar.drhd[0].base = hpa((uint64_t)(uintptr_t)drhd);
+	info.iort.present = true;
+	info.iort.nr_smmus = 1;
+	info.iort.smmus[0].base = hpa((uint64_t)(uintptr_t)smmu);
+	EXPECT_TRUE(!info.hw_probed);
+	ASSERT_EQ(acpi_probe_hw(&info), 0);
+	EXPECT_TRUE(info.hw_probed);
+	EXPECT_EQ(info.dmar.drhd[0].cap, 0xd2008c222f0606ULL);
+	EXPECT_EQ(info.dmar.drhd[0].ecap, 0xf00f4aULL);
+	EXPECT_EQ(info.iort.smmus[0].idr0, 0x0d44101b);
+	free(drhd);
+	free(smmu);
+}
