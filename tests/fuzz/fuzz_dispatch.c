@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <hv/bits.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -362,6 +363,28 @@ static void check_shadow_after_full_inv(struct h_guest *hg, const struct ioasid_
 	}
 	if (mock_walk_leaves(&io->hw[io->fmt].pt, shadow_leaf, &c) != 0 || c.bad != 0) {
 		abort();
+	}
+	/* and complete, on a fixed grid of addresses: what the guest maps to its RAM is there */
+	for (unsigned shift = 12; shift <= 39; shift += 9) {
+		for (uint64_t k = 0; k < 16; k++) {
+			uint64_t ia = k << shift, goa, pgsize, contig, limit;
+			unsigned gprot, sprot;
+			hpa_t want, got;
+
+			limit = 1ULL << MIN(HV_PAGE_SHIFT + 9 * io->s1_levels, io->hw[io->fmt].pt.ia_bits);
+			if (ia >= limit ||
+			    pt_walk_foreign(io->s1_fmt, io->s1_levels, gpa_val(io->s1_root), ia, guest_read, io->guest,
+					    &goa, &gprot, &pgsize) != 0 ||
+			    guest_gpa_to_hpa(io->guest, gpa(goa), &want, &contig) != 0) {
+				continue;
+			}
+			if (pt_lookup(&io->hw[io->fmt].pt, ia, &got, &sprot, NULL) != 0 ||
+			    hpa_val(got) != hpa_val(want) || sprot != gprot) {
+				fprintf(stderr, "shadow misses ia %#llx (guest maps it to gpa %#llx)\n",
+					(unsigned long long)ia, (unsigned long long)goa);
+				abort();
+			}
+		}
 	}
 }
 

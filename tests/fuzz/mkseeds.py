@@ -81,7 +81,8 @@ SEEDS = {
     "pasid": bytes([0x32]) + ALLOC_PAGING + map1(IOVA_0, GPA_DATA, LEN_4K) + ATTACH_PASID
     + dma(IOVA_0, pasid=3) + call(8, 0, [2, 0, 0, 3]) + dma(IOVA_0, pasid=3) + FAULT_READ,
     "nested_fl": bytes([0x32]) + s1(0, 0, 1, 0, [1]) + s1(1, 0, 1, 0, [2]) + s1(2, 0, 1, 0, [3])
-    + s1(3, 0, 1, 1, GPA_DATA) + ALLOC_NESTED_FL + ATTACH_RID + dma(IOVA_0)
+    + s1(3, 0, 1, 1, GPA_DATA) + s1(2, 1, 1, 0, [4]) + s1(4, 0, 1, 1, [8, 2, 0])
+    + ALLOC_NESTED_FL + ATTACH_RID + dma(IOVA_0)
     + s1(3, 0, 1, 1, [8, 1, 0]) + inv([[1]]) + dma(IOVA_0)
     + s1(3, 0, 1, 3, []) + inv([[3, 0, 0, 0, 0, 0, 0] + IOVA_0 + LEN_4K]) + dma(IOVA_0),
     "nested_s1": bytes([0x32]) + s1(0, 0, 0, 0, [1]) + s1(1, 0, 0, 0, [2]) + s1(2, 0, 0, 0, [3])
