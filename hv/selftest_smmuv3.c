@@ -37,32 +37,32 @@
 #include "ioasid/core.h"
 
 /* Test guest memory: 8 MiB, naturally aligned, at this guest-physical address. */
-#define G_ORDER 11
-#define G_SIZE (HV_PAGE_SIZE << G_ORDER)
-#define G_BASE 0x80000000ULL
-#define OFF_REQ 0x0000ULL   /* request structs */
-#define OFF_ARR 0x1000ULL   /* batch arrays */
-#define OFF_FAULTS 0x2000ULL
+#define G_ORDER	    11
+#define G_SIZE	    (HV_PAGE_SIZE << G_ORDER)
+#define G_BASE	    0x80000000ULL
+#define OFF_REQ	    0x0000ULL /* request structs */
+#define OFF_ARR	    0x1000ULL /* batch arrays */
+#define OFF_FAULTS  0x2000ULL
 #define OFF_GPA_BUF 0x8000ULL
-#define OFF_A 0x10000ULL    /* 4 pages */
-#define OFF_B 0x20000ULL    /* 4 pages */
-#define OFF_RO 0x30000ULL   /* 1 page */
-#define OFF_S1 0x40000ULL   /* the guest's stage-1 tables: 4 pages, levels 0..3 */
-#define OFF_N1 0x50000ULL
-#define OFF_N2 0x51000ULL
-#define OFF_NSRC 0x52000ULL /* source page for the nested DMA, at IOVA_N + 4 KiB */
-#define OFF_SUPER 0x400000ULL /* 4 MiB, 2 MiB aligned in both GPA and HPA */
+#define OFF_A	    0x10000ULL /* 4 pages */
+#define OFF_B	    0x20000ULL /* 4 pages */
+#define OFF_RO	    0x30000ULL /* 1 page */
+#define OFF_S1	    0x40000ULL /* the guest's stage-1 tables: 4 pages, levels 0..3 */
+#define OFF_N1	    0x50000ULL
+#define OFF_N2	    0x51000ULL
+#define OFF_NSRC    0x52000ULL	/* source page for the nested DMA, at IOVA_N + 4 KiB */
+#define OFF_SUPER   0x400000ULL /* 4 MiB, 2 MiB aligned in both GPA and HPA */
 
-#define IOVA_A 0x10000000ULL
-#define IOVA_RO 0x10100000ULL
+#define IOVA_A	      0x10000000ULL
+#define IOVA_RO	      0x10100000ULL
 #define IOVA_UNMAPPED 0x20000000ULL
-#define IOVA_SUPER 0x40000000ULL
-#define IOVA_N 0x50000000ULL
-#define XFER 1024U
+#define IOVA_SUPER    0x40000000ULL
+#define IOVA_N	      0x50000000ULL
+#define XFER	      1024U
 
 /* A guest's VMSAv8-64 stage-1 descriptors (Arm ARM D8.3), 4 KiB granule. */
 #define G_S1_TABLE 0x3ULL
-#define G_S1_PAGE (0x3ULL | (0x3ULL << 8) | BIT(10) | BIT(6)) /* page, inner shareable, AF, AP[1] */
+#define G_S1_PAGE  (0x3ULL | (0x3ULL << 8) | BIT(10) | BIT(6)) /* page, inner shareable, AF, AP[1] */
 
 static struct st_ctx {
 	struct hv_guest g;
@@ -127,8 +127,7 @@ static long st_call(uint64_t nr, void *req, size_t size)
 
 static long st_alloc(uint32_t kind, uint64_t nested_root, uint32_t *id)
 {
-	struct ioasid_alloc a = { .size = sizeof(a), .kind = kind, .parent = st.gpa_ioasid,
-				  .dev_id = st.dev_id };
+	struct ioasid_alloc a = { .size = sizeof(a), .kind = kind, .parent = st.gpa_ioasid, .dev_id = st.dev_id };
 	long ret;
 
 	if (kind == IOASID_KIND_NESTED) {
@@ -144,8 +143,7 @@ static long st_alloc(uint32_t kind, uint64_t nested_root, uint32_t *id)
 static long st_map(uint32_t id, uint64_t iova, uint64_t goff, uint64_t len, uint32_t prot)
 {
 	struct ioasid_map_entry e = { .iova = iova, .gpa = G_BASE + goff, .length = len, .prot = prot };
-	struct ioasid_map m = { .size = sizeof(m), .ioasid = id, .num_entries = 1,
-				.entries_gpa = G_BASE + OFF_ARR };
+	struct ioasid_map m = { .size = sizeof(m), .ioasid = id, .num_entries = 1, .entries_gpa = G_BASE + OFF_ARR };
 
 	memcpy(gptr(OFF_ARR), &e, sizeof(e));
 	return st_call(IOASID_CALL_MAP, &m, sizeof(m));
@@ -154,8 +152,7 @@ static long st_map(uint32_t id, uint64_t iova, uint64_t goff, uint64_t len, uint
 static long st_unmap(uint32_t id, uint64_t iova, uint64_t len)
 {
 	struct ioasid_unmap_entry e = { .iova = iova, .length = len };
-	struct ioasid_unmap m = { .size = sizeof(m), .ioasid = id, .num_entries = 1,
-				  .entries_gpa = G_BASE + OFF_ARR };
+	struct ioasid_unmap m = { .size = sizeof(m), .ioasid = id, .num_entries = 1, .entries_gpa = G_BASE + OFF_ARR };
 
 	memcpy(gptr(OFF_ARR), &e, sizeof(e));
 	return st_call(IOASID_CALL_UNMAP, &m, sizeof(m));
@@ -164,8 +161,9 @@ static long st_unmap(uint32_t id, uint64_t iova, uint64_t len)
 static long st_invalidate(uint32_t id, uint64_t iova, uint64_t len)
 {
 	struct ioasid_inv_entry e = { .type = IOASID_INV_RANGE, .addr = iova, .length = len };
-	struct ioasid_invalidate r = { .size = sizeof(r), .ioasid = id, .num_entries = 1,
-				       .entries_gpa = G_BASE + OFF_ARR };
+	struct ioasid_invalidate r = {
+		.size = sizeof(r), .ioasid = id, .num_entries = 1, .entries_gpa = G_BASE + OFF_ARR
+	};
 
 	memcpy(gptr(OFF_ARR), &e, sizeof(e));
 	return st_call(IOASID_CALL_INVALIDATE, &r, sizeof(r));
@@ -188,7 +186,8 @@ static long st_detach(void)
 /* Drain the guest's fault queue; returns the number of records, the first in *rec. */
 static uint32_t st_fault_read(struct ioasid_fault_record *rec)
 {
-	struct ioasid_fault_read r = { .size = sizeof(r), .num_records = HV_FAULT_QUEUE_LEN,
+	struct ioasid_fault_read r = { .size = sizeof(r),
+				       .num_records = HV_FAULT_QUEUE_LEN,
 				       .records_gpa = G_BASE + OFF_FAULTS };
 
 	if (st_call(IOASID_CALL_FAULT_READ, &r, sizeof(r)) != 0) {
@@ -273,19 +272,17 @@ static bool expect_fault(uint64_t addr, bool write, unsigned evt_id, unsigned re
 	if (n == 0) {
 		return false;
 	}
-	ok &= ST_CHECK(ev->sid == st.sid && ev->addr == addr && ev->read == !write &&
-			       ev->id == evt_id,
-		       "event: %s sid %#x addr %#llx %s (want %s sid %#x addr %#llx %s)",
-		       smmu_evt_name(ev->id), ev->sid, (unsigned long long)ev->addr,
-		       ev->read ? "read" : "write", smmu_evt_name(evt_id), st.sid,
-		       (unsigned long long)addr, write ? "write" : "read");
+	ok &= ST_CHECK(ev->sid == st.sid && ev->addr == addr && ev->read == !write && ev->id == evt_id,
+		       "event: %s sid %#x addr %#llx %s (want %s sid %#x addr %#llx %s)", smmu_evt_name(ev->id),
+		       ev->sid, (unsigned long long)ev->addr, ev->read ? "read" : "write", smmu_evt_name(evt_id),
+		       st.sid, (unsigned long long)addr, write ? "write" : "read");
 	nrec = st_fault_read(&rec);
 	ok &= ST_CHECK(nrec == 1 && rec.dev_id == st.dev_id && rec.addr == addr &&
 			       rec.access == (write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ) &&
 			       rec.reason == reason,
 		       "guest fault queue: %u record(s), dev %#x addr %#llx access %u reason %u "
-		       "(want 1 record, reason %u)", nrec, rec.dev_id, (unsigned long long)rec.addr,
-		       rec.access, rec.reason, reason);
+		       "(want 1 record, reason %u)",
+		       nrec, rec.dev_id, (unsigned long long)rec.addr, rec.access, rec.reason, reason);
 	return ok;
 }
 
@@ -327,9 +324,8 @@ static bool sc1_round_trip(uint32_t a)
 	ok &= ST_CHECK(st_attach(a) == 0, "ATTACH device -> PAGING %#x", a);
 	fill(OFF_A, XFER, 0x22);
 	memset(gptr(OFF_A + 0x1000), 0, XFER);
-	ok &= ST_CHECK(dma_in(IOVA_A) == 0 && dma_out(IOVA_A + 0x1000) == 0,
-		       "DMA from IOVA %#llx to IOVA %#llx", (unsigned long long)IOVA_A,
-		       (unsigned long long)(IOVA_A + 0x1000));
+	ok &= ST_CHECK(dma_in(IOVA_A) == 0 && dma_out(IOVA_A + 0x1000) == 0, "DMA from IOVA %#llx to IOVA %#llx",
+		       (unsigned long long)IOVA_A, (unsigned long long)(IOVA_A + 0x1000));
 	ok &= ST_CHECK(same(OFF_A + 0x1000, XFER, 0x22), "bytes compared equal after the round trip");
 	ok &= expect_no_fault();
 	return scenario_end(1, "mapped IOVA round trip", ok);
@@ -350,8 +346,8 @@ static bool sc3_read_only(uint32_t a)
 {
 	bool ok = true;
 
-	ok &= ST_CHECK(st_map(a, IOVA_RO, OFF_RO, HV_PAGE_SIZE, IOASID_PROT_READ) == 0,
-		       "MAP %#llx read-only", (unsigned long long)IOVA_RO);
+	ok &= ST_CHECK(st_map(a, IOVA_RO, OFF_RO, HV_PAGE_SIZE, IOASID_PROT_READ) == 0, "MAP %#llx read-only",
+		       (unsigned long long)IOVA_RO);
 	fill(OFF_RO, XFER, 0x33);
 	fill(OFF_A, XFER, 0x44); /* a pattern unlike the page's, so a write that got through shows */
 	ok &= ST_CHECK(dma_in(IOVA_A) == 0, "load a new pattern into the device");
@@ -360,8 +356,7 @@ static bool sc3_read_only(uint32_t a)
 	ok &= expect_fault(IOVA_RO, true, EVT_F_PERMISSION, IOASID_FAULT_REASON_PERMISSION);
 	ok &= ST_CHECK(same(OFF_RO, XFER, 0x33), "read-only page unchanged");
 	memset(gptr(OFF_A + 0x2000), 0, XFER);
-	ok &= ST_CHECK(dma_in(IOVA_RO) == 0 && dma_out(IOVA_A + 0x2000) == 0,
-		       "device read of the read-only page");
+	ok &= ST_CHECK(dma_in(IOVA_RO) == 0 && dma_out(IOVA_A + 0x2000) == 0, "device read of the read-only page");
 	ok &= ST_CHECK(same(OFF_A + 0x2000, XFER, 0x33), "read-only page is readable");
 	ok &= expect_no_fault();
 	return scenario_end(3, "read-only mapping blocks device writes", ok);
@@ -396,8 +391,7 @@ static bool sc5_replace(uint32_t a, uint32_t *b)
 		       "MAP the same IOVA %#llx -> GPA %#llx in it", (unsigned long long)IOVA_A,
 		       (unsigned long long)(G_BASE + OFF_B));
 	fill(OFF_A, XFER, 0x66);
-	ok &= ST_CHECK(dma_in(IOVA_A) == 0 && dma_out(IOVA_A + 0x1000) == 0 &&
-			       same(OFF_A + 0x1000, XFER, 0x66),
+	ok &= ST_CHECK(dma_in(IOVA_A) == 0 && dma_out(IOVA_A + 0x1000) == 0 && same(OFF_A + 0x1000, XFER, 0x66),
 		       "before: DMA goes to the first IOASID's page");
 	ok &= ST_CHECK(st_attach(*b) == 0, "ATTACH over the attachment (replace %#x -> %#x)", a, *b);
 	memset(gptr(OFF_A + 0x1000), 0xee, XFER);
@@ -447,19 +441,15 @@ static bool sc7_superpage(void)
 	if (io != NULL) {
 		(void)pt_lookup(&io->hw[io->fmt].pt, cross, NULL, NULL, &pgsize);
 	}
-	ok &= ST_CHECK(pgsize == SZ_2M, "the table maps it with 2 MiB blocks (%#llx)",
-		       (unsigned long long)pgsize);
+	ok &= ST_CHECK(pgsize == SZ_2M, "the table maps it with 2 MiB blocks (%#llx)", (unsigned long long)pgsize);
 	ok &= ST_CHECK(st_attach(c) == 0, "ATTACH");
 	fill(OFF_SUPER, XFER, 0x77);
 	memset(gptr(OFF_SUPER + SZ_2M - XFER / 2), 0, XFER);
 	ok &= ST_CHECK(dma_in(IOVA_SUPER) == 0 && dma_out(cross) == 0,
-		       "DMA %u bytes to %#llx, across the 2 MiB boundary", XFER,
-		       (unsigned long long)cross);
-	ok &= ST_CHECK(same(OFF_SUPER + SZ_2M - XFER / 2, XFER, 0x77),
-		       "bytes landed on both sides of the boundary");
+		       "DMA %u bytes to %#llx, across the 2 MiB boundary", XFER, (unsigned long long)cross);
+	ok &= ST_CHECK(same(OFF_SUPER + SZ_2M - XFER / 2, XFER, 0x77), "bytes landed on both sides of the boundary");
 	memset(gptr(OFF_SUPER + 2 * SZ_2M - XFER), 0, XFER);
-	ok &= ST_CHECK(dma_out(IOVA_SUPER + 2 * SZ_2M - XFER) == 0 &&
-			       same(OFF_SUPER + 2 * SZ_2M - XFER, XFER, 0x77),
+	ok &= ST_CHECK(dma_out(IOVA_SUPER + 2 * SZ_2M - XFER) == 0 && same(OFF_SUPER + 2 * SZ_2M - XFER, XFER, 0x77),
 		       "the last bytes of the second block translate too");
 	ok &= expect_no_fault();
 	return scenario_end(7, "2 MiB block mappings", ok);
@@ -488,8 +478,8 @@ static bool sc8_nested(void)
 
 	*leaf = (G_BASE + OFF_N1) | G_S1_PAGE;
 	ret = st_alloc(IOASID_KIND_NESTED, G_BASE + OFF_S1, &n);
-	ok &= ST_CHECK(ret == 0, "ALLOC NESTED %#x over the GPA IOASID, guest stage-1 root at GPA %#llx",
-		       n, (unsigned long long)(G_BASE + OFF_S1));
+	ok &= ST_CHECK(ret == 0, "ALLOC NESTED %#x over the GPA IOASID, guest stage-1 root at GPA %#llx", n,
+		       (unsigned long long)(G_BASE + OFF_S1));
 	ok &= ST_CHECK(st_attach(n) == 0, "ATTACH device -> NESTED (%s)",
 		       st.u->hw_nesting ? "hardware nesting" : "shadowed");
 	fill(OFF_NSRC, XFER, 0x88);
@@ -502,8 +492,7 @@ static bool sc8_nested(void)
 		       (unsigned long long)(G_BASE + OFF_N1));
 	/* The guest retargets its leaf and invalidates, as a guest driver would. */
 	*leaf = (G_BASE + OFF_N2) | G_S1_PAGE;
-	ok &= ST_CHECK(st_invalidate(n, IOVA_N, HV_PAGE_SIZE) == 0, "INVALIDATE %#llx",
-		       (unsigned long long)IOVA_N);
+	ok &= ST_CHECK(st_invalidate(n, IOVA_N, HV_PAGE_SIZE) == 0, "INVALIDATE %#llx", (unsigned long long)IOVA_N);
 	memset(gptr(OFF_N1), 0xdd, XFER);
 	ok &= ST_CHECK(dma_out(IOVA_N) == 0, "device write after the change");
 	ok &= ST_CHECK(same(OFF_N2, XFER, 0x88), "DMA follows the changed leaf (GPA %#llx)",
@@ -547,8 +536,8 @@ static int st_setup(const struct bootinfo *bi, bool *ok)
 		return ret < 0 ? ret : -ENODEV;
 	}
 	ret = st_find_edu(bi, &bdf, &bar0, &st.sid);
-	if (!ST_CHECK(ret == 0, "edu %02x:%02x.%x behind %s, StreamID %#x (IORT)", bdf >> 8,
-		      (bdf >> 3) & 0x1f, bdf & 7, st.u ? st.u->name : "no SMMU", st.sid)) {
+	if (!ST_CHECK(ret == 0, "edu %02x:%02x.%x behind %s, StreamID %#x (IORT)", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7,
+		      st.u ? st.u->name : "no SMMU", st.sid)) {
 		return ret;
 	}
 	/* The SMMU aborts everything now: bus mastering was enabled above, DMA must not land. */
@@ -561,9 +550,9 @@ static int st_setup(const struct bootinfo *bi, bool *ok)
 		return -ENOMEM;
 	}
 	memset(gptr(OFF_GPA_BUF), 0xee, XFER);
-	*ok &= ST_CHECK(dma_out(hpa_val(ptr_to_hpa(st.host)) + OFF_GPA_BUF) == 0 &&
-			       untouched(OFF_GPA_BUF, 0xee) && smmuv3_poll_events() == 0,
-		       "before any attach, a device write to RAM is aborted (abort STE)");
+	*ok &= ST_CHECK(dma_out(hpa_val(ptr_to_hpa(st.host)) + OFF_GPA_BUF) == 0 && untouched(OFF_GPA_BUF, 0xee) &&
+				smmuv3_poll_events() == 0,
+			"before any attach, a device write to RAM is aborted (abort STE)");
 	region = (struct hv_mem_region){ .gpa = gpa(G_BASE), .hpa = ptr_to_hpa(st.host), .size = G_SIZE };
 	cfg = (struct hv_guest_config){ .id = 1, .mem = &region, .nr_mem = 1, .quota_pages = 256 };
 	ret = hv_guest_init(&st.g, &cfg);
@@ -577,9 +566,8 @@ static int st_setup(const struct bootinfo *bi, bool *ok)
 	}
 	gi.dev_id = st.dev_id;
 	ret = (int)st_call(IOASID_CALL_GET_INFO, &gi, sizeof(gi));
-	if (!ST_CHECK(ret == 0, "GET_INFO: GPA IOASID %#x, ia_bits %u, page sizes %#llx, caps %#x",
-		      gi.out_gpa_ioasid, gi.out_ia_bits, (unsigned long long)gi.out_pgsize_bitmap,
-		      gi.out_caps)) {
+	if (!ST_CHECK(ret == 0, "GET_INFO: GPA IOASID %#x, ia_bits %u, page sizes %#llx, caps %#x", gi.out_gpa_ioasid,
+		      gi.out_ia_bits, (unsigned long long)gi.out_pgsize_bitmap, gi.out_caps)) {
 		return ret;
 	}
 	st.gpa_ioasid = gi.out_gpa_ioasid;
@@ -665,8 +653,7 @@ static int selftest_smmuv3_errors(const struct bootinfo *bi)
 	cmd_errors = st.u->nr_cmd_errors;
 	ret = smmuv3_cmds(st.u, &bad, 1);
 	ok &= ST_CHECK(ret == -EIO && st.u->nr_cmd_errors == cmd_errors + 1,
-		       "undefined command: %d, command errors %llu", ret,
-		       (unsigned long long)st.u->nr_cmd_errors);
+		       "undefined command: %d, command errors %llu", ret, (unsigned long long)st.u->nr_cmd_errors);
 	ok &= ST_CHECK(smmuv3_check_gerror(st.u) == 0, "GERROR acknowledged (no active error)");
 	ok &= ST_CHECK(smmuv3_cmds(st.u, &good, 1) == 0, "the queue runs on: CFGI_ALL + CMD_SYNC");
 	ok &= ST_CHECK(st_map(a, IOVA_A, OFF_A, HV_PAGE_SIZE, IOASID_PROT_READ | IOASID_PROT_WRITE) == 0,
@@ -674,8 +661,7 @@ static int selftest_smmuv3_errors(const struct bootinfo *bi)
 	fill(OFF_A, XFER, 0x99);
 	memset(gptr(OFF_A + 0x800), 0, XFER);
 	ok &= ST_CHECK(edu_dma(&st.edu, IOVA_A, 0, XFER, false) == 0 &&
-			       edu_dma(&st.edu, IOVA_A + 0x800, 0, XFER, true) == 0 &&
-			       same(OFF_A + 0x800, XFER, 0x99),
+			       edu_dma(&st.edu, IOVA_A + 0x800, 0, XFER, true) == 0 && same(OFF_A + 0x800, XFER, 0x99),
 		       "DMA round trip after the error");
 	ok &= expect_no_fault();
 
@@ -683,8 +669,7 @@ static int selftest_smmuv3_errors(const struct bootinfo *bi)
 	ok &= ST_CHECK(smmuv3_debug_retakeover(st.u) == 0, "take-over of the live unit (SMMUEN=1)");
 	memset(gptr(OFF_A + 0x800), 0xee, XFER);
 	memset(gptr(OFF_GPA_BUF), 0xee, XFER);
-	ok &= ST_CHECK(edu_dma(&st.edu, IOVA_A + 0x800, 0, XFER, true) == 0 &&
-			       untouched(OFF_A + 0x800, 0xee),
+	ok &= ST_CHECK(edu_dma(&st.edu, IOVA_A + 0x800, 0, XFER, true) == 0 && untouched(OFF_A + 0x800, 0xee),
 		       "a write to the IOVA that was mapped does not land");
 	ok &= ST_CHECK(edu_dma(&st.edu, hpa_val(ptr_to_hpa(st.host)) + OFF_GPA_BUF, 0, XFER, true) == 0 &&
 			       untouched(OFF_GPA_BUF, 0xee),

@@ -24,35 +24,36 @@ TEST(ste_abort)
 
 TEST(ste_s2_fields)
 {
-	struct smmu_s2_desc d = { .ttb = 0x12345000, .vmid = 0x1234, .ia_bits = 44, .levels = 4,
-				  .ps_enc = 4, .coherent = true };
+	struct smmu_s2_desc d = {
+		.ttb = 0x12345000, .vmid = 0x1234, .ia_bits = 44, .levels = 4, .ps_enc = 4, .coherent = true
+	};
 	struct smmu_ste s;
 
 	ASSERT_EQ(smmu_ste_s2(&d, &s), 0);
-	EXPECT_EQ(s.d[0], 0x1 | (0x6 << 1));           /* V, Config=S2 */
-	EXPECT_EQ(s.d[1], 1ULL << 44);                  /* SHCFG=incoming */
-	EXPECT_EQ(s.d[2] & 0xffff, 0x1234);             /* S2VMID */
-	EXPECT_EQ((s.d[2] >> 32) & 0x3f, 20);           /* S2T0SZ = 64 - 44 */
-	EXPECT_EQ((s.d[2] >> 38) & 0x3, 2);             /* S2SL0: start at level 0 */
-	EXPECT_EQ((s.d[2] >> 40) & 0x3, 1);             /* S2IR0 WB */
-	EXPECT_EQ((s.d[2] >> 42) & 0x3, 1);             /* S2OR0 WB */
-	EXPECT_EQ((s.d[2] >> 44) & 0x3, 3);             /* S2SH0 inner */
-	EXPECT_EQ((s.d[2] >> 46) & 0x3, 0);             /* S2TG 4K */
-	EXPECT_EQ((s.d[2] >> 48) & 0x7, 4);             /* S2PS */
-	EXPECT_EQ((s.d[2] >> 51) & 1, 1);               /* S2AA64 */
-	EXPECT_EQ((s.d[2] >> 52) & 1, 0);               /* S2ENDI little-endian */
-	EXPECT_EQ((s.d[2] >> 58) & 1, 1);               /* S2R */
-	EXPECT_EQ(s.d[2] & ~(0xffffULL | (0x7fffULL << 32) | (0x7ULL << 48) | (1ULL << 51) |
-			     (1ULL << 58)), 0);
-	EXPECT_EQ(s.d[3], 0x12345000);                  /* S2TTB */
+	EXPECT_EQ(s.d[0], 0x1 | (0x6 << 1));  /* V, Config=S2 */
+	EXPECT_EQ(s.d[1], 1ULL << 44);	      /* SHCFG=incoming */
+	EXPECT_EQ(s.d[2] & 0xffff, 0x1234);   /* S2VMID */
+	EXPECT_EQ((s.d[2] >> 32) & 0x3f, 20); /* S2T0SZ = 64 - 44 */
+	EXPECT_EQ((s.d[2] >> 38) & 0x3, 2);   /* S2SL0: start at level 0 */
+	EXPECT_EQ((s.d[2] >> 40) & 0x3, 1);   /* S2IR0 WB */
+	EXPECT_EQ((s.d[2] >> 42) & 0x3, 1);   /* S2OR0 WB */
+	EXPECT_EQ((s.d[2] >> 44) & 0x3, 3);   /* S2SH0 inner */
+	EXPECT_EQ((s.d[2] >> 46) & 0x3, 0);   /* S2TG 4K */
+	EXPECT_EQ((s.d[2] >> 48) & 0x7, 4);   /* S2PS */
+	EXPECT_EQ((s.d[2] >> 51) & 1, 1);     /* S2AA64 */
+	EXPECT_EQ((s.d[2] >> 52) & 1, 0);     /* S2ENDI little-endian */
+	EXPECT_EQ((s.d[2] >> 58) & 1, 1);     /* S2R */
+	EXPECT_EQ(s.d[2] & ~(0xffffULL | (0x7fffULL << 32) | (0x7ULL << 48) | (1ULL << 51) | (1ULL << 58)), 0);
+	EXPECT_EQ(s.d[3], 0x12345000); /* S2TTB */
 
-	d = (struct smmu_s2_desc){ .ttb = 0x1000, .vmid = 1, .ia_bits = 39, .levels = 3,
-				   .ps_enc = 4, .coherent = false };
+	d = (struct smmu_s2_desc){
+		.ttb = 0x1000, .vmid = 1, .ia_bits = 39, .levels = 3, .ps_enc = 4, .coherent = false
+	};
 	ASSERT_EQ(smmu_ste_s2(&d, &s), 0);
 	EXPECT_EQ((s.d[2] >> 32) & 0x3f, 25);
-	EXPECT_EQ((s.d[2] >> 38) & 0x3, 1);             /* start at level 1 */
-	EXPECT_EQ((s.d[2] >> 40) & 0xf, 0);             /* non-cacheable walks */
-	EXPECT_EQ((s.d[2] >> 44) & 0x3, 2);             /* outer shareable */
+	EXPECT_EQ((s.d[2] >> 38) & 0x3, 1); /* start at level 1 */
+	EXPECT_EQ((s.d[2] >> 40) & 0xf, 0); /* non-cacheable walks */
+	EXPECT_EQ((s.d[2] >> 44) & 0x3, 2); /* outer shareable */
 }
 
 TEST(ste_s2_rejects)
@@ -78,17 +79,18 @@ TEST(ste_s2_rejects)
 
 TEST(ste_s1_and_nested)
 {
-	struct smmu_s2_desc d = { .ttb = 0x200000, .vmid = 7, .ia_bits = 44, .levels = 4,
-				  .ps_enc = 4, .coherent = true };
+	struct smmu_s2_desc d = {
+		.ttb = 0x200000, .vmid = 7, .ia_bits = 44, .levels = 4, .ps_enc = 4, .coherent = true
+	};
 	struct smmu_ste s = smmu_ste_s1(0x40001040, 0, true);
 
-	EXPECT_EQ(s.d[0], 0x40001040 | 0x1 | (0x5 << 1)); /* S1ContextPtr, V, Config=S1 */
-	EXPECT_EQ(s.d[0] >> 59, 0);                         /* S1CDMax = 0 */
+	EXPECT_EQ(s.d[0], 0x40001040 | 0x1 | (0x5 << 1));		  /* S1ContextPtr, V, Config=S1 */
+	EXPECT_EQ(s.d[0] >> 59, 0);					  /* S1CDMax = 0 */
 	EXPECT_EQ(s.d[1], (1 << 2) | (1 << 4) | (3 << 6) | (1ULL << 44)); /* CIR, COR, CSH, SHCFG */
-	EXPECT_EQ((s.d[1] >> 27) & 1, 0);                   /* S1STALLD = 0 */
+	EXPECT_EQ((s.d[1] >> 27) & 1, 0);				  /* S1STALLD = 0 */
 	EXPECT_EQ(s.d[2], 0);
 	s = smmu_ste_s1(0x1000, 0x55, false);
-	EXPECT_EQ(s.d[2], 0x55);                            /* VMID tags S1 entries too */
+	EXPECT_EQ(s.d[2], 0x55); /* VMID tags S1 entries too */
 	EXPECT_EQ(s.d[1], (2 << 6) | (1ULL << 44));
 
 	ASSERT_EQ(smmu_ste_nested(0xfffffff000 + 0x80, &d, &s), 0);
@@ -103,38 +105,37 @@ TEST(ste_cd_table)
 	struct smmu_ste s = smmu_ste_s1_cdtab(0x40002000, 6, 2, 0, true);
 
 	EXPECT_EQ(s.d[0], 0x40002000 | 0x1 | (0x5 << 1) | (6ULL << 59)); /* S1CDMax=6, S1Fmt=0 */
-	EXPECT_EQ(s.d[1] & 3, 2);                                          /* S1DSS=SSID0 */
+	EXPECT_EQ(s.d[1] & 3, 2);					 /* S1DSS=SSID0 */
 	s = smmu_ste_s1_cdtab(0x40002000, 6, 0, 0, true);
-	EXPECT_EQ(s.d[1] & 3, 0);                                          /* S1DSS=terminate */
+	EXPECT_EQ(s.d[1] & 3, 0); /* S1DSS=terminate */
 	EXPECT_EQ(s.d[1] >> 2, ((1 << 2) | (1 << 4) | (3 << 6) | (1ULL << 44)) >> 2);
 }
 
 TEST(cd_fields)
 {
-	struct smmu_s1_desc d = { .ttb0 = 0x80000000, .asid = 0xbeef, .ia_bits = 48, .ips_enc = 4,
-				  .coherent = true };
+	struct smmu_s1_desc d = { .ttb0 = 0x80000000, .asid = 0xbeef, .ia_bits = 48, .ips_enc = 4, .coherent = true };
 	struct smmu_cd c;
 
 	ASSERT_EQ(smmu_cd_s1(&d, &c), 0);
-	EXPECT_EQ(c.d[0] & 0x3f, 16);            /* T0SZ */
-	EXPECT_EQ((c.d[0] >> 6) & 3, 0);         /* TG0 4K */
-	EXPECT_EQ((c.d[0] >> 8) & 3, 1);         /* IR0 */
-	EXPECT_EQ((c.d[0] >> 10) & 3, 1);        /* OR0 */
-	EXPECT_EQ((c.d[0] >> 12) & 3, 3);        /* SH0 */
-	EXPECT_EQ((c.d[0] >> 14) & 1, 0);        /* EPD0 */
-	EXPECT_EQ((c.d[0] >> 15) & 1, 0);        /* ENDI */
-	EXPECT_EQ((c.d[0] >> 30) & 1, 1);        /* EPD1 */
-	EXPECT_EQ((c.d[0] >> 31) & 1, 1);        /* V */
-	EXPECT_EQ((c.d[0] >> 32) & 7, 4);        /* IPS */
-	EXPECT_EQ((c.d[0] >> 41) & 1, 1);        /* AA64 */
-	EXPECT_EQ((c.d[0] >> 42) & 3, 0);        /* HD, HA */
-	EXPECT_EQ((c.d[0] >> 44) & 1, 0);        /* S (stall) */
-	EXPECT_EQ((c.d[0] >> 45) & 1, 1);        /* R */
-	EXPECT_EQ((c.d[0] >> 46) & 1, 1);        /* A */
-	EXPECT_EQ(c.d[0] >> 48, 0xbeef);         /* ASID */
-	EXPECT_EQ(c.d[1], 0x80000000);           /* TTB0 */
-	EXPECT_EQ(c.d[2], 0);                    /* TTB1 */
-	EXPECT_EQ(c.d[3], ~0ULL);                /* MAIR: every index normal WB */
+	EXPECT_EQ(c.d[0] & 0x3f, 16);	  /* T0SZ */
+	EXPECT_EQ((c.d[0] >> 6) & 3, 0);  /* TG0 4K */
+	EXPECT_EQ((c.d[0] >> 8) & 3, 1);  /* IR0 */
+	EXPECT_EQ((c.d[0] >> 10) & 3, 1); /* OR0 */
+	EXPECT_EQ((c.d[0] >> 12) & 3, 3); /* SH0 */
+	EXPECT_EQ((c.d[0] >> 14) & 1, 0); /* EPD0 */
+	EXPECT_EQ((c.d[0] >> 15) & 1, 0); /* ENDI */
+	EXPECT_EQ((c.d[0] >> 30) & 1, 1); /* EPD1 */
+	EXPECT_EQ((c.d[0] >> 31) & 1, 1); /* V */
+	EXPECT_EQ((c.d[0] >> 32) & 7, 4); /* IPS */
+	EXPECT_EQ((c.d[0] >> 41) & 1, 1); /* AA64 */
+	EXPECT_EQ((c.d[0] >> 42) & 3, 0); /* HD, HA */
+	EXPECT_EQ((c.d[0] >> 44) & 1, 0); /* S (stall) */
+	EXPECT_EQ((c.d[0] >> 45) & 1, 1); /* R */
+	EXPECT_EQ((c.d[0] >> 46) & 1, 1); /* A */
+	EXPECT_EQ(c.d[0] >> 48, 0xbeef);  /* ASID */
+	EXPECT_EQ(c.d[1], 0x80000000);	  /* TTB0 */
+	EXPECT_EQ(c.d[2], 0);		  /* TTB1 */
+	EXPECT_EQ(c.d[3], ~0ULL);	  /* MAIR: every index normal WB */
 
 	d.ia_bits = 39;
 	ASSERT_EQ(smmu_cd_s1(&d, &c), 0);
@@ -187,7 +188,7 @@ TEST(commands)
 	EXPECT_EQ(c.d[1], 1 | (1ULL << 10) | 0x12345000); /* Leaf, TG=4K, address */
 	c = smmu_cmd_tlbi_nh_va(1, 2, &one, false);
 	EXPECT_EQ(c.d[0], 0x12 | (1ULL << 32) | (2ULL << 48)); /* no NUM/SCALE */
-	EXPECT_EQ(c.d[1], 0x12345000);                          /* TG=0: one address */
+	EXPECT_EQ(c.d[1], 0x12345000);			       /* TG=0: one address */
 	r.addr = (1ULL << 52) | 0x7000;
 	c = smmu_cmd_tlbi_s2_ipa(5, &r, false);
 	EXPECT_EQ(c.d[0], 0x2a | (3ULL << 12) | (4ULL << 20) | (5ULL << 32));

@@ -15,7 +15,7 @@
 #define TEST_MAIN
 #include "test.h"
 
-#define SID 0x8
+#define SID	 0x8
 #define MAX_SUBS 16
 
 struct sub {
@@ -110,8 +110,12 @@ static struct ioasid_hw_config table_cfg(struct ioasid_hwt *h)
 
 static struct smmu_ste want_s2(const struct fixture *f, const struct ioasid_hwt *h)
 {
-	struct smmu_s2_desc d = { .ttb = hpa_val(h->pt.root), .vmid = (uint16_t)h->domain,
-				  .ia_bits = 44, .levels = 4, .ps_enc = 4, .coherent = true };
+	struct smmu_s2_desc d = { .ttb = hpa_val(h->pt.root),
+				  .vmid = (uint16_t)h->domain,
+				  .ia_bits = 44,
+				  .levels = 4,
+				  .ps_enc = 4,
+				  .coherent = true };
 	struct smmu_ste s;
 
 	(void)f;
@@ -131,7 +135,7 @@ TEST(strtab_two_level)
 	EXPECT_EQ(cfg, (1U << 16) | (8U << 6) | 16); /* FMT=2-level, SPLIT=8, LOG2SIZE=16 */
 	EXPECT_EQ(*(uint64_t *)(f.u.regs + SMMU_STRTAB_BASE), hpa_val(ptr_to_hpa(f.u.l1)) | (1ULL << 62));
 	EXPECT_EQ(f.u.l1[0], hpa_val(ptr_to_hpa(f.u.l2[0])) | 9); /* bus 0 present, SPAN 9 */
-	EXPECT_EQ(f.u.l1[1], 0);                                   /* the rest SPAN=0 */
+	EXPECT_EQ(f.u.l1[1], 0);				  /* the rest SPAN=0 */
 	for (unsigned i = 0; i < 256; i++) {
 		EXPECT_EQ(f.u.l2[0][i].d[0], 0x1); /* V=1, abort */
 	}
@@ -208,14 +212,14 @@ TEST(s1_install_uses_a_fresh_cd_slot)
 	c2.table = &f.s1b;
 	ASSERT_EQ(install(&f, &c1), 0);
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
-	EXPECT_EQ((s.d[0] >> 1) & 7, 5);      /* Config = S1 */
-	EXPECT_EQ(s.d[2] & 0xffff, 0);        /* VMID 0 for stage-1-only STEs */
+	EXPECT_EQ((s.d[0] >> 1) & 7, 5); /* Config = S1 */
+	EXPECT_EQ(s.d[2] & 0xffff, 0);	 /* VMID 0 for stage-1-only STEs */
 	ptr = s.d[0] & GENMASK(51, 6);
 	EXPECT_EQ(ptr, hpa_val(ptr_to_hpa(f.u.host_cds.cds)));
 	cd = hpa_to_ptr(hpa(ptr));
-	EXPECT_EQ(cd->d[0] >> 48, 7);         /* ASID */
+	EXPECT_EQ(cd->d[0] >> 48, 7); /* ASID */
 	EXPECT_EQ(cd->d[1], hpa_val(f.s1a.root));
-	EXPECT_EQ(cd->d[0] & 0x3f, 16);       /* T0SZ for 48 bits */
+	EXPECT_EQ(cd->d[0] & 0x3f, 16); /* T0SZ for 48 bits */
 	ASSERT_EQ(nsubs, 1);
 	EXPECT_EQ(subs[0].n, 2);
 	EXPECT_TRUE(cmd_eq(subs[0].c[1], smmu_cmd_cfgi_cd(SID, 0, true)));
@@ -224,7 +228,7 @@ TEST(s1_install_uses_a_fresh_cd_slot)
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
 	EXPECT_EQ(s.d[0] & GENMASK(51, 6), ptr + 64); /* a new slot; the old one was in use */
 	EXPECT_EQ(((const struct smmu_cd *)hpa_to_ptr(hpa(ptr + 64)))->d[0] >> 48, 8);
-	EXPECT_EQ(f.u.host_cds.used, 2);           /* old slot freed after the switch */
+	EXPECT_EQ(f.u.host_cds.used, 2); /* old slot freed after the switch */
 	/* S1 flushes are tagged (VMID 0, ASID) */
 	nsubs = 0;
 	ASSERT_EQ(smmuv3_backend_ops.flush_domain(&f.u.iommu, 8), 0);
@@ -235,8 +239,9 @@ TEST(s1_install_uses_a_fresh_cd_slot)
 TEST(nested_cd_page_in_stage2)
 {
 	static struct fixture f;
-	struct ioasid_hw_config c = { .mode = IOASID_HW_NESTED, .domain = 10, .s1_root = 0x80040000,
-				      .s1_fmt = PT_FMT_ARM_S1, .s1_levels = 4 };
+	struct ioasid_hw_config c = {
+		.mode = IOASID_HW_NESTED, .domain = 10, .s1_root = 0x80040000, .s1_fmt = PT_FMT_ARM_S1, .s1_levels = 4
+	};
 	const uint64_t top = (1ULL << 44) - 0x1000;
 	struct smmu_tlbi_range one = { .addr = 0x50000000, .num = 0, .scale = 0, .range = true };
 	const struct smmu_cd *cd;
@@ -248,16 +253,16 @@ TEST(nested_cd_page_in_stage2)
 	c.table = &f.h1.pt;
 	ASSERT_EQ(install(&f, &c), 0);
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
-	EXPECT_EQ((s.d[0] >> 1) & 7, 7);                 /* nested */
-	EXPECT_EQ(s.d[0] & GENMASK(51, 6), top);          /* the CD by IPA */
-	EXPECT_EQ(s.d[2] & 0xffff, 5);                    /* VMID of the GPA table */
+	EXPECT_EQ((s.d[0] >> 1) & 7, 7);	 /* nested */
+	EXPECT_EQ(s.d[0] & GENMASK(51, 6), top); /* the CD by IPA */
+	EXPECT_EQ(s.d[2] & 0xffff, 5);		 /* VMID of the GPA table */
 	EXPECT_EQ(s.d[3], hpa_val(f.h1.pt.root));
 	/* the CD page is mapped read-only at the top of the guest's stage 2 */
 	ASSERT_EQ(pt_lookup(&f.h1.pt, top, &oa, &prot, NULL), 0);
 	EXPECT_EQ(hpa_val(oa), hpa_val(ptr_to_hpa(f.u.nest_cds[0].cds)));
 	EXPECT_EQ(prot, PT_PROT_READ);
 	cd = f.u.nest_cds[0].cds;
-	EXPECT_EQ(cd->d[1], 0x80040000);                  /* TTB0 = the guest's root (IPA) */
+	EXPECT_EQ(cd->d[1], 0x80040000); /* TTB0 = the guest's root (IPA) */
 	EXPECT_EQ(cd->d[0] >> 48, 10);
 	/* flushes: stage-2 ranges also drop combined entries; stage-1 ones carry the VMID */
 	nsubs = 0;
@@ -407,8 +412,7 @@ static int walk_live(struct fixture *f, uint32_t ssid, uint64_t iova, uint64_t *
 	if (!(cd->d[0] & (1ULL << 31))) {
 		return -ENOENT;
 	}
-	return pt_walk_foreign(PT_FMT_ARM_S1, 4, cd->d[1] & GENMASK(51, 4), iova, read_host, NULL, oa,
-			       &prot, &pgsize);
+	return pt_walk_foreign(PT_FMT_ARM_S1, 4, cd->d[1] & GENMASK(51, 4), iova, read_host, NULL, oa, &prot, &pgsize);
 }
 
 static void setup_s1_pasid(struct fixture *f, void **pa, void **pb)
@@ -444,8 +448,8 @@ TEST(pasid_cd_table_walks)
 	r = route_of(&f.u, SID);
 	ASSERT_TRUE(r != NULL && r->cdtab != NULL);
 	EXPECT_EQ(s.d[0] & GENMASK(51, 6), hpa_val(ptr_to_hpa(r->cdtab)));
-	EXPECT_EQ(s.d[0] >> 59, 6);   /* S1CDMax: 64 CDs */
-	EXPECT_EQ(s.d[1] & 3, 2);     /* S1DSS=SSID0: the RID uses CD 0 */
+	EXPECT_EQ(s.d[0] >> 59, 6);	 /* S1CDMax: 64 CDs */
+	EXPECT_EQ(s.d[1] & 3, 2);	 /* S1DSS=SSID0: the RID uses CD 0 */
 	EXPECT_EQ(f.u.host_cds.used, 0); /* the RID's single CD moved into CD 0 */
 	/* the live tables translate as attached: RID -> page A, PASID 3 -> page B */
 	ASSERT_EQ(walk_live(&f, 0, 0x10000000, &oa), 0);

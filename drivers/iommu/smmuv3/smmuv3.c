@@ -50,14 +50,14 @@
 #include "drivers/iommu/smmuv3/smmuv3.h"
 #include "ioasid/core.h"
 
-#define SMMU_ACK_TIMEOUT_US 100000   /* CR0ACK, IRQ_CTRLACK, GBPA.Update */
+#define SMMU_ACK_TIMEOUT_US  100000  /* CR0ACK, IRQ_CTRLACK, GBPA.Update */
 #define SMMU_SYNC_TIMEOUT_US 1000000 /* CMD_SYNC completion */
-#define SMMU_CMDQ_LG_MAX 8           /* 256 commands, one page */
+#define SMMU_CMDQ_LG_MAX     8	     /* 256 commands, one page */
 /*
  * QEMU records one event per 4-byte access of a failing DMA (notes 2.4): a blocked 4 KiB edu
  * transfer is 1024 events. 2048 entries (64 KiB) hold two of them between polls.
  */
-#define SMMU_EVTQ_LG_MAX 11
+#define SMMU_EVTQ_LG_MAX	 11
 #define SMMU_LOG_EVENTS_PER_POLL 4
 
 static struct smmuv3_unit units[SMMUV3_MAX_UNITS];
@@ -136,8 +136,9 @@ void smmuv3_opts_from_cmdline(const char *cmdline, struct smmuv3_opts *o)
 
 	*o = (struct smmuv3_opts){ .stage = SMMUV3_STAGE_AUTO };
 	if (cmdline_get(cmdline, "smmuv3.stage", v, sizeof(v))) {
-		o->stage = strcmp(v, "1") == 0 ? SMMUV3_STAGE_1 :
-			   strcmp(v, "2") == 0 ? SMMUV3_STAGE_2 : SMMUV3_STAGE_AUTO;
+		o->stage = strcmp(v, "1") == 0	 ? SMMUV3_STAGE_1
+			   : strcmp(v, "2") == 0 ? SMMUV3_STAGE_2
+						 : SMMUV3_STAGE_AUTO;
 	}
 	o->force_linear = cmdline_get(cmdline, "smmuv3.linear", NULL, 0);
 }
@@ -145,8 +146,11 @@ void smmuv3_opts_from_cmdline(const char *cmdline, struct smmuv3_opts *o)
 /* ---- global errors (spec 7.5) ---- */
 
 static const char *const gerror_names[] = {
-	"CMDQ_ERR", "?", "EVENTQ_ABT_ERR", "PRIQ_ABT_ERR", "MSI_CMDQ_ABT_ERR", "MSI_EVENTQ_ABT_ERR",
-	"MSI_PRIQ_ABT_ERR", "MSI_GERROR_ABT_ERR", "SFM_ERR", "CMDQP_ERR",
+	"CMDQ_ERR",	    "?",
+	"EVENTQ_ABT_ERR",   "PRIQ_ABT_ERR",
+	"MSI_CMDQ_ABT_ERR", "MSI_EVENTQ_ABT_ERR",
+	"MSI_PRIQ_ABT_ERR", "MSI_GERROR_ABT_ERR",
+	"SFM_ERR",	    "CMDQP_ERR",
 };
 
 /*
@@ -209,9 +213,8 @@ static void cmdq_fix_error(struct smmuv3_unit *u)
 	struct smmu_cmd *bad = &u->cmdq[SMMU_Q_IDX(u->cmdq_lg, cons)];
 
 	pr_err("smmuv3: %s: command error %u on opcode %#llx (%#llx %#llx)", u->name,
-	       (unsigned)FIELD_GET(SMMU_CMDQ_CONS_ERR, cons),
-	       (unsigned long long)FIELD_GET(CMD_0_OP, bad->d[0]), (unsigned long long)bad->d[0],
-	       (unsigned long long)bad->d[1]);
+	       (unsigned)FIELD_GET(SMMU_CMDQ_CONS_ERR, cons), (unsigned long long)FIELD_GET(CMD_0_OP, bad->d[0]),
+	       (unsigned long long)bad->d[0], (unsigned long long)bad->d[1]);
 	u->nr_cmd_errors++;
 	*bad = smmu_cmd_sync();
 	smmuv3_sync_to_device(u, bad, sizeof(*bad));
@@ -234,8 +237,8 @@ static int cmdq_wait(struct smmuv3_unit *u, uint64_t pos)
 
 		if (ret) {
 			u->cmdq_dead = true;
-			pr_err("smmuv3: %s: CMD_SYNC at %llu not consumed (CONS %#x); queue disabled",
-			       u->name, (unsigned long long)pos, rd32(u, SMMU_CMDQ_CONS));
+			pr_err("smmuv3: %s: CMD_SYNC at %llu not consumed (CONS %#x); queue disabled", u->name,
+			       (unsigned long long)pos, rd32(u, SMMU_CMDQ_CONS));
 			return ret;
 		}
 		if (!cmdq_error(u)) {
@@ -286,9 +289,8 @@ out:
 
 static bool evt_same_fault(const struct smmu_event *a, const struct smmu_event *b)
 {
-	return a->id == b->id && a->sid == b->sid && a->ssv == b->ssv && a->ssid == b->ssid &&
-	       a->read == b->read && a->s2 == b->s2 && a->cls == b->cls &&
-	       (a->addr >> HV_PAGE_SHIFT) == (b->addr >> HV_PAGE_SHIFT);
+	return a->id == b->id && a->sid == b->sid && a->ssv == b->ssv && a->ssid == b->ssid && a->read == b->read &&
+	       a->s2 == b->s2 && a->cls == b->cls && (a->addr >> HV_PAGE_SHIFT) == (b->addr >> HV_PAGE_SHIFT);
 }
 
 static void evt_log(struct smmuv3_unit *u, const struct smmu_event *ev, unsigned reason)
@@ -296,10 +298,11 @@ static void evt_log(struct smmuv3_unit *u, const struct smmu_event *ev, unsigned
 	/* Configuration errors are our bugs; translation faults are what guests cause. */
 	enum log_level lvl = smmu_evt_has_addr(ev->id) ? LOG_INFO : LOG_ERR;
 
-	hv_log(lvl, "smmuv3: %s: event %s (%#x) sid %#x%s %s addr %#llx ipa %#llx s2 %u class %u -> "
-	       "reason %u", u->name, smmu_evt_name(ev->id), ev->id, ev->sid, ev->ssv ? " ssid" : "",
-	       ev->read ? "read" : "write", (unsigned long long)ev->addr,
-	       (unsigned long long)ev->ipa, ev->s2, ev->cls, reason);
+	hv_log(lvl,
+	       "smmuv3: %s: event %s (%#x) sid %#x%s %s addr %#llx ipa %#llx s2 %u class %u -> "
+	       "reason %u",
+	       u->name, smmu_evt_name(ev->id), ev->id, ev->sid, ev->ssv ? " ssid" : "", ev->read ? "read" : "write",
+	       (unsigned long long)ev->addr, (unsigned long long)ev->ipa, ev->s2, ev->cls, reason);
 }
 
 /*
@@ -350,18 +353,16 @@ static unsigned evtq_drain(struct smmuv3_unit *u)
 			prev = ev;
 			have_prev = true;
 			ioasid_report_fault(&u->iommu, ev.sid, ev.ssv, ev.ssid, ev.addr,
-					    ev.read ? IOASID_FAULT_ACCESS_READ : IOASID_FAULT_ACCESS_WRITE,
-					    reason);
+					    ev.read ? IOASID_FAULT_ACCESS_READ : IOASID_FAULT_ACCESS_WRITE, reason);
 		}
 		cons = (cons & SMMU_Q_OVF) | SMMU_Q_IDXWRP(lg, cons + 1);
 	}
 	if (logged > SMMU_LOG_EVENTS_PER_POLL) {
-		pr_info("smmuv3: %s: %u more distinct events not logged", u->name,
-			logged - SMMU_LOG_EVENTS_PER_POLL);
+		pr_info("smmuv3: %s: %u more distinct events not logged", u->name, logged - SMMU_LOG_EVENTS_PER_POLL);
 	}
 	if (handled != 0) {
-		pr_info("smmuv3: %s: %u events drained (%llu merged repeats in total)", u->name,
-			handled, (unsigned long long)u->nr_merged);
+		pr_info("smmuv3: %s: %u events drained (%llu merged repeats in total)", u->name, handled,
+			(unsigned long long)u->nr_merged);
 	}
 	u->evtq_cons = cons;
 	smmu_wmb();
@@ -482,8 +483,7 @@ static int queues_alloc(struct smmuv3_unit *u)
 	return 0;
 }
 
-static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc,
-			const struct smmuv3_opts *o)
+static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc, const struct smmuv3_opts *o)
 {
 	uint32_t cr1, cr0 = SMMU_CR0_CMDQEN | SMMU_CR0_EVENTQEN, firmware_cr0;
 	struct smmu_cmd cmds[3];
@@ -506,23 +506,21 @@ static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc,
 	 * wins over IDR0.COHACC (DEN0049 3.1.1.2); they agree on QEMU virt.
 	 */
 	if (fw_cohacc != u->coherent) {
-		pr_warn("smmuv3: %s: IDR0.COHACC %u overridden by IORT (%u)", u->name, u->coherent,
-			fw_cohacc);
+		pr_warn("smmuv3: %s: IDR0.COHACC %u overridden by IORT (%u)", u->name, u->coherent, fw_cohacc);
 	}
 	u->coherent = fw_cohacc;
-	pr_info("smmuv3: %s at %#llx: IDR0 %#x IDR1 %#x IDR3 %#x IDR5 %#x AIDR %#x (SMMUv3.%u)",
-		u->name, (unsigned long long)hpa_val(base), u->idr[0], u->idr[1], u->idr[3], u->idr[5],
-		u->aidr, (unsigned)FIELD_GET(SMMU_AIDR_MINOR, u->aidr));
+	pr_info("smmuv3: %s at %#llx: IDR0 %#x IDR1 %#x IDR3 %#x IDR5 %#x AIDR %#x (SMMUv3.%u)", u->name,
+		(unsigned long long)hpa_val(base), u->idr[0], u->idr[1], u->idr[3], u->idr[5], u->aidr,
+		(unsigned)FIELD_GET(SMMU_AIDR_MINOR, u->aidr));
 	pr_info("smmuv3: %s: stages%s%s, SID %u bits, SSID %u bits, %s stream table, OAS %u bits, "
-		"granules%s%s%s, ASID %u VMID %u bits, RIL %u, COHACC %u", u->name,
-		u->s1p ? " S1" : "", u->s2p ? " S2" : "", u->sid_bits, u->ssid_bits,
+		"granules%s%s%s, ASID %u VMID %u bits, RIL %u, COHACC %u",
+		u->name, u->s1p ? " S1" : "", u->s2p ? " S2" : "", u->sid_bits, u->ssid_bits,
 		u->st_2lvl ? "2-level" : "linear-only", smmu_oas_bits((unsigned)FIELD_GET(SMMU_IDR5_OAS, u->idr[5])),
 		(u->idr[5] & SMMU_IDR5_GRAN4K) ? " 4K" : "", (u->idr[5] & SMMU_IDR5_GRAN16K) ? " 16K" : "",
-		(u->idr[5] & SMMU_IDR5_GRAN64K) ? " 64K" : "", u->asid_bits, u->vmid_bits, u->ril,
-		u->coherent);
+		(u->idr[5] & SMMU_IDR5_GRAN64K) ? " 64K" : "", u->asid_bits, u->vmid_bits, u->ril, u->coherent);
 	if (!(FIELD_GET(SMMU_IDR0_TTF, u->idr[0]) & SMMU_IDR0_TTF_AARCH64) ||
-	    FIELD_GET(SMMU_IDR0_TTENDIAN, u->idr[0]) == SMMU_IDR0_TTENDIAN_BE ||
-	    !(u->idr[5] & SMMU_IDR5_GRAN4K) || !(u->s1p || u->s2p)) {
+	    FIELD_GET(SMMU_IDR0_TTENDIAN, u->idr[0]) == SMMU_IDR0_TTENDIAN_BE || !(u->idr[5] & SMMU_IDR5_GRAN4K) ||
+	    !(u->s1p || u->s2p)) {
 		pr_err("smmuv3: %s: needs AArch64 little-endian 4 KiB tables and a stage", u->name);
 		return -EOPNOTSUPP;
 	}
@@ -565,15 +563,15 @@ static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc,
 		pr_err("smmuv3: %s: no memory for tables and queues", u->name);
 		return ret;
 	}
-	wr64(u, SMMU_CMDQ_BASE, (u->coherent ? SMMU_Q_BASE_RWA : 0) |
-				     (hpa_val(ptr_to_hpa(u->cmdq)) & SMMU_Q_BASE_ADDR) |
-				     FIELD_PREP(SMMU_Q_BASE_LOG2SIZE, u->cmdq_lg));
+	wr64(u, SMMU_CMDQ_BASE,
+	     (u->coherent ? SMMU_Q_BASE_RWA : 0) | (hpa_val(ptr_to_hpa(u->cmdq)) & SMMU_Q_BASE_ADDR) |
+		     FIELD_PREP(SMMU_Q_BASE_LOG2SIZE, u->cmdq_lg));
 	wr32(u, SMMU_CMDQ_PROD, 0);
 	wr32(u, SMMU_CMDQ_CONS, 0);
 	u->cmdq_prod = 0;
-	wr64(u, SMMU_EVTQ_BASE, (u->coherent ? SMMU_Q_BASE_RWA : 0) |
-				     (hpa_val(ptr_to_hpa(u->evtq)) & SMMU_Q_BASE_ADDR) |
-				     FIELD_PREP(SMMU_Q_BASE_LOG2SIZE, u->evtq_lg));
+	wr64(u, SMMU_EVTQ_BASE,
+	     (u->coherent ? SMMU_Q_BASE_RWA : 0) | (hpa_val(ptr_to_hpa(u->evtq)) & SMMU_Q_BASE_ADDR) |
+		     FIELD_PREP(SMMU_Q_BASE_LOG2SIZE, u->evtq_lg));
 	wr32(u, SMMU_EVTQ_PROD, 0);
 	wr32(u, SMMU_EVTQ_CONS, 0);
 	u->evtq_cons = 0;
@@ -601,8 +599,8 @@ static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc,
 		return -EIO;
 	}
 	pr_info("smmuv3: %s: enabled (firmware CR0 was %#x), all streams abort; %s stream table "
-		"for 2^%u SIDs, cmdq 2^%u, evtq 2^%u; single-stage tables %s %u-bit%s", u->name,
-		firmware_cr0, u->linear ? "linear" : "2-level", u->st_log2, u->cmdq_lg, u->evtq_lg,
+		"for 2^%u SIDs, cmdq 2^%u, evtq 2^%u; single-stage tables %s %u-bit%s",
+		u->name, firmware_cr0, u->linear ? "linear" : "2-level", u->st_log2, u->cmdq_lg, u->evtq_lg,
 		u->paging_fmt == PT_FMT_ARM_S2 ? "stage-2" : "stage-1", u->ia_bits,
 		u->hw_nesting ? ", NESTED by hardware nesting" : ", NESTED shadowed");
 	return 0;
@@ -626,7 +624,8 @@ int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 		struct smmuv3_unit *u = &units[nr_units];
 		int ret;
 
-		*u = (struct smmuv3_unit){ .iort_index = i, .opts = *opts,
+		*u = (struct smmuv3_unit){ .iort_index = i,
+					   .opts = *opts,
 					   .fw_cohacc = (node->flags & ACPI_IORT_SMMU_COHACC) != 0 };
 		u->name[0] = 's';
 		u->name[1] = 'm';
@@ -635,13 +634,13 @@ int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 		u->name[4] = (char)('0' + nr_units);
 		u->iommu = (struct hv_iommu){ .ops = &smmuv3_backend_ops, .priv = u, .name = u->name };
 		pr_info("smmuv3: %s from IORT node at offset %#x: base %#llx, flags %#x, model %u, "
-			"GSIVs event %u gerror %u sync %u", u->name, node->offset,
-			(unsigned long long)hpa_val(node->base), node->flags, node->model,
+			"GSIVs event %u gerror %u sync %u",
+			u->name, node->offset, (unsigned long long)hpa_val(node->base), node->flags, node->model,
 			node->gsiv_event, node->gsiv_gerr, node->gsiv_sync);
 		ret = smmuv3_probe(u, node->base, u->fw_cohacc, opts);
 		if (ret) {
-			pr_err("smmuv3: unit at %#llx not taken over (%d %s)",
-			       (unsigned long long)hpa_val(node->base), ret, hv_strerror(ret));
+			pr_err("smmuv3: unit at %#llx not taken over (%d %s)", (unsigned long long)hpa_val(node->base),
+			       ret, hv_strerror(ret));
 			continue;
 		}
 		nr_units++;
@@ -665,8 +664,7 @@ int smmuv3_debug_retakeover(struct smmuv3_unit *u)
 	return smmuv3_probe(u, u->base, u->fw_cohacc, &u->opts);
 }
 
-struct smmuv3_unit *smmuv3_unit_for(const struct acpi_info *acpi, uint16_t segment, uint16_t bdf,
-				    uint32_t *sid)
+struct smmuv3_unit *smmuv3_unit_for(const struct acpi_info *acpi, uint16_t segment, uint16_t bdf, uint32_t *sid)
 {
 	struct acpi_iort_target t;
 

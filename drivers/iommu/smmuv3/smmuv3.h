@@ -14,33 +14,33 @@
 #include "ioasid/backend.h"
 #include "ioasid/lock.h"
 
-#define SMMUV3_MAX_UNITS 2
-#define SMMUV3_MAX_ROUTES 32      /* StreamIDs with a non-default STE we remember */
-#define SMMUV3_MAX_TAGS 128       /* IOTLB tags (ASID/VMID) ever installed, for flushes */
-#define SMMUV3_CD_PER_PAGE 64     /* 64-byte CDs in one 4 KiB pool page */
-#define SMMUV3_MAX_NEST_POOLS 8   /* CD pages mapped into guest stage-2 tables (nested) */
-#define SMMUV3_SPLIT 8            /* 2-level stream table: 256 STEs (16 KiB) per L2 table */
-#define SMMUV3_S1_VMID 0          /* VMID of stage-1-only STEs (never a core domain) */
-#define SMMUV3_MAX_SSID_BITS 6    /* CD tables: one page of 64 CDs per stream (linear) */
+#define SMMUV3_MAX_UNITS      2
+#define SMMUV3_MAX_ROUTES     32  /* StreamIDs with a non-default STE we remember */
+#define SMMUV3_MAX_TAGS	      128 /* IOTLB tags (ASID/VMID) ever installed, for flushes */
+#define SMMUV3_CD_PER_PAGE    64  /* 64-byte CDs in one 4 KiB pool page */
+#define SMMUV3_MAX_NEST_POOLS 8	  /* CD pages mapped into guest stage-2 tables (nested) */
+#define SMMUV3_SPLIT	      8	  /* 2-level stream table: 256 STEs (16 KiB) per L2 table */
+#define SMMUV3_S1_VMID	      0	  /* VMID of stage-1-only STEs (never a core domain) */
+#define SMMUV3_MAX_SSID_BITS  6	  /* CD tables: one page of 64 CDs per stream (linear) */
 
 /* Which translation stage single-stage tables use ("smmuv3.stage=1|2" on the command line). */
 enum smmuv3_stage_pref {
-	SMMUV3_STAGE_AUTO = 0,    /* stage 2 if present (plus hardware nesting), else stage 1 */
-	SMMUV3_STAGE_1,           /* stage-1 only STEs; NESTED is shadowed */
-	SMMUV3_STAGE_2,           /* stage-2 only STEs; NESTED is shadowed */
+	SMMUV3_STAGE_AUTO = 0, /* stage 2 if present (plus hardware nesting), else stage 1 */
+	SMMUV3_STAGE_1,	       /* stage-1 only STEs; NESTED is shadowed */
+	SMMUV3_STAGE_2,	       /* stage-2 only STEs; NESTED is shadowed */
 };
 
 struct smmuv3_opts {
 	enum smmuv3_stage_pref stage;
-	bool force_linear;        /* linear stream table even if 2-level is supported */
+	bool force_linear; /* linear stream table even if 2-level is supported */
 };
 
 /* A page of CDs. Nested pools are also mapped read-only into one guest stage-2 table. */
 struct smmuv3_cd_pool {
 	struct smmu_cd *cds;
-	uint64_t used;            /* bitmap of slots */
+	uint64_t used;		   /* bitmap of slots */
 	const struct pt_table *s2; /* nested: the stage-2 table the page is mapped into */
-	uint64_t ipa;             /* nested: the IPA of the page in that table */
+	uint64_t ipa;		   /* nested: the IPA of the page in that table */
 };
 
 enum smmuv3_tag_kind { SMMUV3_TAG_VMID = 1, SMMUV3_TAG_ASID };
@@ -51,15 +51,15 @@ struct smmuv3_tag {
 	enum smmuv3_tag_kind kind;
 	uint32_t domain;
 	uint16_t vmid;
-	bool nest_parent;         /* a VMID under nested STEs: S2 changes also drop S1+S2 entries */
+	bool nest_parent; /* a VMID under nested STEs: S2 changes also drop S1+S2 entries */
 };
 
 /* What is installed for one StreamID. */
 struct smmuv3_route {
 	bool used;
 	uint32_t sid;
-	unsigned config;          /* STE_CONFIG_* */
-	uint32_t domain;          /* the core's domain of the outermost tag (ASID for S1/nested) */
+	unsigned config;	     /* STE_CONFIG_* */
+	uint32_t domain;	     /* the core's domain of the outermost tag (ASID for S1/nested) */
 	struct smmuv3_cd_pool *pool; /* S1/nested: the CD's pool and slot */
 	unsigned cd_slot;
 	/*
@@ -72,41 +72,41 @@ struct smmuv3_route {
 };
 
 struct smmuv3_unit {
-	struct hv_iommu iommu;    /* what the IOASID core holds; iommu.priv = this */
+	struct hv_iommu iommu; /* what the IOASID core holds; iommu.priv = this */
 	char name[16];
 	uintptr_t regs;
 	hpa_t base;
-	unsigned iort_index;      /* index in acpi_info.iort.smmus[] */
-	bool fw_cohacc;           /* the IORT's COHACC override flag */
+	unsigned iort_index; /* index in acpi_info.iort.smmus[] */
+	bool fw_cohacc;	     /* the IORT's COHACC override flag */
 	struct smmuv3_opts opts;
 	uint32_t idr[6];
 	uint32_t aidr;
 	/* decoded features (IDR0..IDR5) */
 	bool s1p, s2p, coherent, ril, st_2lvl, hyp;
 	unsigned sid_bits, ssid_bits, asid_bits, vmid_bits, oas_enc, oas_bits;
-	unsigned pasid_bits;      /* SubstreamID bits we offer (0: none; stage-1 STEs only) */
+	unsigned pasid_bits; /* SubstreamID bits we offer (0: none; stage-1 STEs only) */
 	/* chosen configuration */
 	enum pt_format paging_fmt;
 	bool hw_nesting;
 	unsigned ia_bits;
 	/* stream table (spec 3.3): linear or 2-level */
 	bool linear;
-	unsigned st_log2;         /* StreamIDs covered: 2^st_log2 */
-	struct smmu_ste *strtab;  /* linear */
-	uint64_t *l1;             /* 2-level: descriptors */
-	struct smmu_ste **l2;     /* 2-level: L2 tables by L1 index (NULL: SPAN=0, aborts) */
+	unsigned st_log2;	 /* StreamIDs covered: 2^st_log2 */
+	struct smmu_ste *strtab; /* linear */
+	uint64_t *l1;		 /* 2-level: descriptors */
+	struct smmu_ste **l2;	 /* 2-level: L2 tables by L1 index (NULL: SPAN=0, aborts) */
 	unsigned l1_nr;
 	/* command queue (spec 3.5) */
-	hv_spinlock_t cmdq_lock;  /* innermost driver lock: one submitter at a time */
+	hv_spinlock_t cmdq_lock; /* innermost driver lock: one submitter at a time */
 	struct smmu_cmd *cmdq;
 	unsigned cmdq_lg;
-	uint64_t cmdq_prod;       /* entries ever produced (the hardware index is its low bits) */
-	bool cmdq_dead;           /* a sync timed out: refuse more work */
+	uint64_t cmdq_prod; /* entries ever produced (the hardware index is its low bits) */
+	bool cmdq_dead;	    /* a sync timed out: refuse more work */
 	/* event queue (spec 3.5, 7) */
 	hv_spinlock_t evtq_lock;
 	struct smmu_evt *evtq;
 	unsigned evtq_lg;
-	uint32_t evtq_cons;       /* index with wrap bit, plus OVACKFLG in bit 31 */
+	uint32_t evtq_cons; /* index with wrap bit, plus OVACKFLG in bit 31 */
 	/* bookkeeping */
 	struct smmuv3_cd_pool host_cds;
 	struct smmuv3_cd_pool nest_cds[SMMUV3_MAX_NEST_POOLS];
@@ -130,8 +130,7 @@ struct smmuv3_unit *smmuv3_unit_get(unsigned i);
  * The unit translating PCI function segment:bdf and its StreamID, from the IORT root-complex
  * ID mappings (acpi_iort_map_rid); NULL if the function bypasses every SMMU we own.
  */
-struct smmuv3_unit *smmuv3_unit_for(const struct acpi_info *acpi, uint16_t segment, uint16_t bdf,
-				    uint32_t *sid);
+struct smmuv3_unit *smmuv3_unit_for(const struct acpi_info *acpi, uint16_t segment, uint16_t bdf, uint32_t *sid);
 /* Parse "smmuv3.stage=1|2" and "smmuv3.linear" from a command line. */
 void smmuv3_opts_from_cmdline(const char *cmdline, struct smmuv3_opts *o);
 
@@ -160,13 +159,12 @@ int smmuv3_strtab_init(struct smmuv3_unit *u, bool force_linear);
 struct smmu_ste *smmuv3_ste_ptr(struct smmuv3_unit *u, uint32_t sid, bool alloc, bool *fresh_l2);
 void smmuv3_sync_to_device(const struct smmuv3_unit *u, const void *p, size_t len);
 extern const struct ioasid_backend_ops smmuv3_backend_ops;
-int smmuv3_ste_write(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *ste,
-		     const struct smmu_ste *new, bool fresh_l2, bool has_cd);
-int smmuv3_tag_note(struct smmuv3_unit *u, enum smmuv3_tag_kind kind, uint32_t domain,
-		    uint16_t vmid, bool nest_parent);
+int smmuv3_ste_write(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *ste, const struct smmu_ste *new,
+		     bool fresh_l2, bool has_cd);
+int smmuv3_tag_note(struct smmuv3_unit *u, enum smmuv3_tag_kind kind, uint32_t domain, uint16_t vmid, bool nest_parent);
 /* smmuv3_cd.c: installs on a stream that uses (or starts to use) SubstreamIDs. */
-int smmuv3_install_cdtab(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t sid,
-			 bool has_pasid, uint32_t pasid, const struct ioasid_hw_config *cfg);
+int smmuv3_install_cdtab(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t sid, bool has_pasid, uint32_t pasid,
+			 const struct ioasid_hw_config *cfg);
 /* Test hook: the CD the hardware would use for (sid, ssid); false if none is valid. */
 bool smmuv3_debug_cd(struct smmuv3_unit *u, uint32_t sid, uint32_t ssid, struct smmu_cd *out);
 

@@ -37,15 +37,16 @@ static int cd_for(const struct smmuv3_unit *u, const struct ioasid_hw_config *cf
 	if (cfg->domain == 0 || cfg->domain >= (1U << u->asid_bits)) {
 		return -ENOSPC;
 	}
-	s1 = (struct smmu_s1_desc){ .ttb0 = hpa_val(cfg->table->root), .asid = (uint16_t)cfg->domain,
-				    .ia_bits = cfg->table->ia_bits, .ips_enc = u->oas_enc,
+	s1 = (struct smmu_s1_desc){ .ttb0 = hpa_val(cfg->table->root),
+				    .asid = (uint16_t)cfg->domain,
+				    .ia_bits = cfg->table->ia_bits,
+				    .ips_enc = u->oas_enc,
 				    .coherent = u->coherent };
 	return smmu_cd_s1(&s1, cd);
 }
 
 /* Replace the CD at slot (new NULL: invalidate), in the order described above. */
-static int cd_write(struct smmuv3_unit *u, uint32_t sid, uint32_t ssid, struct smmu_cd *slot,
-		    const struct smmu_cd *new)
+static int cd_write(struct smmuv3_unit *u, uint32_t sid, uint32_t ssid, struct smmu_cd *slot, const struct smmu_cd *new)
 {
 	struct smmu_cmd c = smmu_cmd_cfgi_cd(sid, ssid, true);
 	int ret;
@@ -114,8 +115,8 @@ static int cdtab_update(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t 
 	return 0;
 }
 
-int smmuv3_install_cdtab(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t sid,
-			 bool has_pasid, uint32_t pasid, const struct ioasid_hw_config *cfg)
+int smmuv3_install_cdtab(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t sid, bool has_pasid, uint32_t pasid,
+			 const struct ioasid_hw_config *cfg)
 {
 	unsigned idx = has_pasid ? pasid : 0;
 	bool block = cfg->mode == IOASID_HW_BLOCKED;

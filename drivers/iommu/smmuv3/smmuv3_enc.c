@@ -17,7 +17,7 @@
 
 #include "drivers/iommu/smmuv3/smmuv3_enc.h"
 
-#define SMMU_PAGE_SHIFT 12
+#define SMMU_PAGE_SHIFT	 12
 #define SMMU_MAIR_ALL_WB 0xffffffffffffffffULL /* every AttrIndx: normal WB RW-allocate */
 
 static uint64_t walk_cache(bool coherent)
@@ -54,16 +54,14 @@ static int ste_s2_words(const struct smmu_s2_desc *s2, struct smmu_ste *s)
 	bool lvl_ok = (s2->levels == 4 && s2->ia_bits > 39 && s2->ia_bits <= 48) ||
 		      (s2->levels == 3 && s2->ia_bits >= 32 && s2->ia_bits <= 39);
 
-	if (sl0 < 0 || !lvl_ok || s2->ia_bits > smmu_oas_bits(s2->ps_enc) ||
-	    (s2->ttb & ~STE_3_S2TTB) != 0 || (s2->ttb & (HV_PAGE_SIZE - 1)) != 0) {
+	if (sl0 < 0 || !lvl_ok || s2->ia_bits > smmu_oas_bits(s2->ps_enc) || (s2->ttb & ~STE_3_S2TTB) != 0 ||
+	    (s2->ttb & (HV_PAGE_SIZE - 1)) != 0) {
 		return -EINVAL;
 	}
 	s->d[2] = FIELD_PREP(STE_2_S2VMID, s2->vmid) | FIELD_PREP(STE_2_S2T0SZ, 64 - s2->ia_bits) |
-		  FIELD_PREP(STE_2_S2SL0, (unsigned)sl0) |
-		  FIELD_PREP(STE_2_S2IR0, walk_cache(s2->coherent)) |
-		  FIELD_PREP(STE_2_S2OR0, walk_cache(s2->coherent)) |
-		  FIELD_PREP(STE_2_S2SH0, walk_sh(s2->coherent)) | FIELD_PREP(STE_2_S2TG, 0) |
-		  FIELD_PREP(STE_2_S2PS, s2->ps_enc) | STE_2_S2AA64 | STE_2_S2R;
+		  FIELD_PREP(STE_2_S2SL0, (unsigned)sl0) | FIELD_PREP(STE_2_S2IR0, walk_cache(s2->coherent)) |
+		  FIELD_PREP(STE_2_S2OR0, walk_cache(s2->coherent)) | FIELD_PREP(STE_2_S2SH0, walk_sh(s2->coherent)) |
+		  FIELD_PREP(STE_2_S2TG, 0) | FIELD_PREP(STE_2_S2PS, s2->ps_enc) | STE_2_S2AA64 | STE_2_S2R;
 	s->d[3] = s2->ttb & STE_3_S2TTB;
 	return 0;
 }
@@ -71,8 +69,7 @@ static int ste_s2_words(const struct smmu_s2_desc *s2, struct smmu_ste *s)
 static uint64_t ste_s1_word1(bool coherent)
 {
 	return FIELD_PREP(STE_1_S1DSS, 0) | FIELD_PREP(STE_1_S1CIR, walk_cache(coherent)) |
-	       FIELD_PREP(STE_1_S1COR, walk_cache(coherent)) |
-	       FIELD_PREP(STE_1_S1CSH, walk_sh(coherent)) |
+	       FIELD_PREP(STE_1_S1COR, walk_cache(coherent)) | FIELD_PREP(STE_1_S1CSH, walk_sh(coherent)) |
 	       FIELD_PREP(STE_1_SHCFG, STE_SHCFG_INCOMING);
 }
 
@@ -102,8 +99,7 @@ struct smmu_ste smmu_ste_s1(uint64_t cd_addr, uint16_t vmid, bool coherent)
 	return s;
 }
 
-struct smmu_ste smmu_ste_s1_cdtab(uint64_t cdtab_addr, unsigned cd_bits, unsigned s1dss,
-				  uint16_t vmid, bool coherent)
+struct smmu_ste smmu_ste_s1_cdtab(uint64_t cdtab_addr, unsigned cd_bits, unsigned s1dss, uint16_t vmid, bool coherent)
 {
 	struct smmu_ste s = smmu_ste_s1(cdtab_addr, vmid, coherent);
 
@@ -136,11 +132,9 @@ int smmu_cd_s1(const struct smmu_s1_desc *s1, struct smmu_cd *out)
 		return -EINVAL;
 	}
 	c.d[0] = FIELD_PREP(CD_0_T0SZ, 64 - s1->ia_bits) | FIELD_PREP(CD_0_TG0, 0) |
-		 FIELD_PREP(CD_0_IR0, walk_cache(s1->coherent)) |
-		 FIELD_PREP(CD_0_OR0, walk_cache(s1->coherent)) |
-		 FIELD_PREP(CD_0_SH0, walk_sh(s1->coherent)) | CD_0_EPD1 | CD_0_V |
-		 FIELD_PREP(CD_0_IPS, s1->ips_enc) | CD_0_AA64 | CD_0_R | CD_0_A |
-		 FIELD_PREP(CD_0_ASID, s1->asid);
+		 FIELD_PREP(CD_0_IR0, walk_cache(s1->coherent)) | FIELD_PREP(CD_0_OR0, walk_cache(s1->coherent)) |
+		 FIELD_PREP(CD_0_SH0, walk_sh(s1->coherent)) | CD_0_EPD1 | CD_0_V | FIELD_PREP(CD_0_IPS, s1->ips_enc) |
+		 CD_0_AA64 | CD_0_R | CD_0_A | FIELD_PREP(CD_0_ASID, s1->asid);
 	c.d[1] = s1->ttb0 & CD_1_TTB0;
 	c.d[CD_MAIR_WORD] = SMMU_MAIR_ALL_WB;
 	*out = c;
@@ -238,8 +232,7 @@ static uint64_t tlbi_range_d1(const struct smmu_tlbi_range *r, bool leaf)
 	return (leaf ? CMD_1_LEAF : 0) | FIELD_PREP(CMD_1_TG, r->range ? 1 : 0);
 }
 
-struct smmu_cmd smmu_cmd_tlbi_nh_va(uint16_t vmid, uint16_t asid, const struct smmu_tlbi_range *r,
-				    bool leaf)
+struct smmu_cmd smmu_cmd_tlbi_nh_va(uint16_t vmid, uint16_t asid, const struct smmu_tlbi_range *r, bool leaf)
 {
 	struct smmu_cmd c = cmd_op(CMD_TLBI_NH_VA);
 
@@ -257,8 +250,7 @@ struct smmu_cmd smmu_cmd_tlbi_s2_ipa(uint16_t vmid, const struct smmu_tlbi_range
 	return c;
 }
 
-unsigned smmu_tlbi_chunks(uint64_t start, uint64_t end, bool ril, struct smmu_tlbi_range *out,
-			  unsigned max)
+unsigned smmu_tlbi_chunks(uint64_t start, uint64_t end, bool ril, struct smmu_tlbi_range *out, unsigned max)
 {
 	uint64_t addr = ALIGN_DOWN(start, HV_PAGE_SIZE);
 	uint64_t pages, n;
@@ -327,8 +319,7 @@ void smmu_evt_decode(const struct smmu_evt *e, struct smmu_event *out)
 		out->s2 = (e->d[1] & EVT_1_S2) != 0;
 		out->cls = (unsigned)FIELD_GET(EVT_1_CLASS, e->d[1]);
 		out->addr = e->d[2];
-		out->ipa = out->id == EVT_F_WALK_EABT ? (e->d[3] & EVT_3_FETCH_ADDR)
-						      : (e->d[3] & EVT_3_IPA);
+		out->ipa = out->id == EVT_F_WALK_EABT ? (e->d[3] & EVT_3_FETCH_ADDR) : (e->d[3] & EVT_3_IPA);
 		break;
 	case EVT_F_STE_FETCH:
 	case EVT_F_CD_FETCH:

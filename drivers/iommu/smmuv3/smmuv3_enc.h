@@ -14,20 +14,20 @@
 
 /* A stage-2 table as the STE describes it (spec 5.2, S2* fields). */
 struct smmu_s2_desc {
-	uint64_t ttb;      /* root table, physical */
+	uint64_t ttb; /* root table, physical */
 	uint16_t vmid;
-	unsigned ia_bits;  /* IPA width: S2T0SZ = 64 - ia_bits */
-	unsigned levels;   /* 3 or 4 (4 KiB granule): gives S2SL0 */
-	unsigned ps_enc;   /* output size, IDR5.OAS encoding */
-	bool coherent;     /* walks are cacheable (IDR0.COHACC) */
+	unsigned ia_bits; /* IPA width: S2T0SZ = 64 - ia_bits */
+	unsigned levels;  /* 3 or 4 (4 KiB granule): gives S2SL0 */
+	unsigned ps_enc;  /* output size, IDR5.OAS encoding */
+	bool coherent;	  /* walks are cacheable (IDR0.COHACC) */
 };
 
 /* A stage-1 context (spec 5.4). */
 struct smmu_s1_desc {
-	uint64_t ttb0;     /* root table: physical, or an IPA when nested */
+	uint64_t ttb0; /* root table: physical, or an IPA when nested */
 	uint16_t asid;
-	unsigned ia_bits;  /* VA width: T0SZ = 64 - ia_bits */
-	unsigned ips_enc;  /* intermediate/output size, IDR5.OAS encoding */
+	unsigned ia_bits; /* VA width: T0SZ = 64 - ia_bits */
+	unsigned ips_enc; /* intermediate/output size, IDR5.OAS encoding */
 	bool coherent;
 };
 
@@ -43,8 +43,7 @@ struct smmu_ste smmu_ste_s1(uint64_t cd_addr, uint16_t vmid, bool coherent);
  * Config=S1 with a linear table of 2^cd_bits CDs (S1Fmt=0, S1CDMax=cd_bits, spec 5.2) for
  * SubstreamIDs; s1dss says what transactions without a SubstreamID do (STE_S1DSS_*).
  */
-struct smmu_ste smmu_ste_s1_cdtab(uint64_t cdtab_addr, unsigned cd_bits, unsigned s1dss,
-				  uint16_t vmid, bool coherent);
+struct smmu_ste smmu_ste_s1_cdtab(uint64_t cdtab_addr, unsigned cd_bits, unsigned s1dss, uint16_t vmid, bool coherent);
 /* Config=nested (0b111): the CD at cd_ipa is fetched through the stage 2. */
 int smmu_ste_nested(uint64_t cd_ipa, const struct smmu_s2_desc *s2, struct smmu_ste *out);
 /* 0 or -EINVAL. MAIR: every attribute index is normal write-back memory. */
@@ -72,16 +71,14 @@ struct smmu_tlbi_range {
 	uint8_t scale;
 	bool range;
 };
-struct smmu_cmd smmu_cmd_tlbi_nh_va(uint16_t vmid, uint16_t asid, const struct smmu_tlbi_range *r,
-				    bool leaf);
+struct smmu_cmd smmu_cmd_tlbi_nh_va(uint16_t vmid, uint16_t asid, const struct smmu_tlbi_range *r, bool leaf);
 struct smmu_cmd smmu_cmd_tlbi_s2_ipa(uint16_t vmid, const struct smmu_tlbi_range *r, bool leaf);
 /*
  * Split [start, end) (rounded out to 4 KiB) into TLBI commands: with ril, power-of-two-scaled
  * runs (at most 8 for any 48-bit range), else one per page. Writes up to max entries; returns
  * how many are needed (more than max: the caller invalidates the whole tag instead).
  */
-unsigned smmu_tlbi_chunks(uint64_t start, uint64_t end, bool ril, struct smmu_tlbi_range *out,
-			  unsigned max);
+unsigned smmu_tlbi_chunks(uint64_t start, uint64_t end, bool ril, struct smmu_tlbi_range *out, unsigned max);
 
 /* A decoded event record (spec 7.3). */
 struct smmu_event {
@@ -89,8 +86,8 @@ struct smmu_event {
 	uint32_t sid;
 	bool ssv;
 	uint32_t ssid;
-	uint64_t addr;     /* input address (translation-class events) */
-	uint64_t ipa;      /* S2 faults: the IPA; fetch faults: the fetch address */
+	uint64_t addr; /* input address (translation-class events) */
+	uint64_t ipa;  /* S2 faults: the IPA; fetch faults: the fetch address */
 	bool read;
 	bool s2;
 	unsigned cls;

@@ -15,6 +15,7 @@
 #include <hv/bits.h>
 #include <hv/types.h>
 
+/* clang-format off */
 /* ---- registers, page 0 (spec 6.3) ---- */
 #define SMMU_IDR0 0x00
 # define SMMU_IDR0_S2P BIT(0)
@@ -274,5 +275,7 @@ _Static_assert(sizeof(struct smmu_evt) == 32, "event is 32 bytes (spec 7.3)");
 # define EVT_CLASS_IN 0x2U
 #define EVT_3_IPA GENMASK(51, 12)             /* stage-2 faults: the IPA */
 #define EVT_3_FETCH_ADDR GENMASK(51, 3)       /* F_*_FETCH, F_WALK_EABT: physical address */
+
+/* clang-format on */
 
 #endif /* SMMUV3_REGS_H */

@@ -51,8 +51,8 @@
 #include "drivers/iommu/smmuv3/smmuv3.h"
 #include "ioasid/core.h"
 
-#define SMMUV3_LINEAR_MAX_LG 12       /* linear up to 4096 STEs (256 KiB) */
-#define SMMUV3_TLBI_MAX_CMDS 16       /* more range commands than this: whole-tag invalidation */
+#define SMMUV3_LINEAR_MAX_LG 12 /* linear up to 4096 STEs (256 KiB) */
+#define SMMUV3_TLBI_MAX_CMDS 16 /* more range commands than this: whole-tag invalidation */
 
 static struct smmuv3_unit *unit_of(struct hv_iommu *iommu)
 {
@@ -282,8 +282,7 @@ static bool tag_in_use(const struct smmuv3_unit *u, const struct smmuv3_tag *t)
 	for (unsigned i = 0; t->kind == SMMUV3_TAG_VMID && i < SMMUV3_MAX_TAGS; i++) {
 		const struct smmuv3_tag *a = &u->tags[i];
 
-		if (a->used && a->kind == SMMUV3_TAG_ASID && a->vmid == t->domain &&
-		    tag_in_use(u, a)) {
+		if (a->used && a->kind == SMMUV3_TAG_ASID && a->vmid == t->domain && tag_in_use(u, a)) {
 			return true;
 		}
 	}
@@ -300,8 +299,7 @@ static struct smmu_cmd tag_inv_all(const struct smmuv3_tag *t)
  * Remember (or update) a tag. When the table is full, a tag no STE uses is invalidated and
  * forgotten: nothing cached under it remains, so a later flush of it has nothing to do.
  */
-int smmuv3_tag_note(struct smmuv3_unit *u, enum smmuv3_tag_kind kind, uint32_t domain,
-		    uint16_t vmid, bool nest_parent)
+int smmuv3_tag_note(struct smmuv3_unit *u, enum smmuv3_tag_kind kind, uint32_t domain, uint16_t vmid, bool nest_parent)
 {
 	struct smmuv3_tag *t = tag_find(u, domain);
 
@@ -325,8 +323,9 @@ int smmuv3_tag_note(struct smmuv3_unit *u, enum smmuv3_tag_kind kind, uint32_t d
 		return -ENOSPC;
 	}
 	nest_parent |= t->used && t->domain == domain && t->nest_parent;
-	*t = (struct smmuv3_tag){ .used = true, .kind = kind, .domain = domain, .vmid = vmid,
-				  .nest_parent = nest_parent };
+	*t = (struct smmuv3_tag){
+		.used = true, .kind = kind, .domain = domain, .vmid = vmid, .nest_parent = nest_parent
+	};
 	return 0;
 }
 
@@ -348,8 +347,8 @@ static struct smmuv3_route *route_slot(struct smmuv3_unit *u, uint32_t sid)
 }
 
 /* The three-step live update described at the top of this file. */
-int smmuv3_ste_write(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *ste,
-		     const struct smmu_ste *new, bool fresh_l2, bool has_cd)
+int smmuv3_ste_write(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *ste, const struct smmu_ste *new,
+		     bool fresh_l2, bool has_cd)
 {
 	struct smmu_cmd c[2];
 	unsigned n = 0;
@@ -378,21 +377,23 @@ int smmuv3_ste_write(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *ste,
 	return smmuv3_cmds(u, c, n);
 }
 
-static int s2_desc(const struct smmuv3_unit *u, const struct pt_table *t, uint32_t vmid,
-		   struct smmu_s2_desc *out)
+static int s2_desc(const struct smmuv3_unit *u, const struct pt_table *t, uint32_t vmid, struct smmu_s2_desc *out)
 {
 	if (t->fmt != PT_FMT_ARM_S2 || !u->s2p || vmid == 0 || vmid >= (1U << u->vmid_bits)) {
 		return t->fmt != PT_FMT_ARM_S2 || !u->s2p ? -EOPNOTSUPP : -ENOSPC;
 	}
-	*out = (struct smmu_s2_desc){ .ttb = hpa_val(t->root), .vmid = (uint16_t)vmid,
-				      .ia_bits = t->ia_bits, .levels = t->levels,
-				      .ps_enc = u->oas_enc, .coherent = u->coherent };
+	*out = (struct smmu_s2_desc){ .ttb = hpa_val(t->root),
+				      .vmid = (uint16_t)vmid,
+				      .ia_bits = t->ia_bits,
+				      .levels = t->levels,
+				      .ps_enc = u->oas_enc,
+				      .coherent = u->coherent };
 	return 0;
 }
 
 /* Build the new STE (and CD) for cfg; allocates the CD slot. Changes nothing visible. */
-static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg,
-		       struct smmu_ste *ste, struct smmuv3_route *nr)
+static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg, struct smmu_ste *ste,
+		       struct smmuv3_route *nr)
 {
 	struct smmu_s2_desc s2;
 	struct smmu_s1_desc s1;
@@ -419,8 +420,10 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 		if (cfg->domain == 0 || cfg->domain >= (1U << u->asid_bits)) {
 			return -ENOSPC;
 		}
-		s1 = (struct smmu_s1_desc){ .ttb0 = hpa_val(cfg->table->root), .asid = (uint16_t)cfg->domain,
-					    .ia_bits = cfg->table->ia_bits, .ips_enc = u->oas_enc,
+		s1 = (struct smmu_s1_desc){ .ttb0 = hpa_val(cfg->table->root),
+					    .asid = (uint16_t)cfg->domain,
+					    .ia_bits = cfg->table->ia_bits,
+					    .ips_enc = u->oas_enc,
 					    .coherent = u->coherent };
 		nr->pool = &u->host_cds;
 		nr->config = STE_CONFIG_S1;
@@ -443,9 +446,11 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 		if (ret) {
 			return ret;
 		}
-		s1 = (struct smmu_s1_desc){ .ttb0 = cfg->s1_root, .asid = (uint16_t)cfg->domain,
+		s1 = (struct smmu_s1_desc){ .ttb0 = cfg->s1_root,
+					    .asid = (uint16_t)cfg->domain,
 					    .ia_bits = HV_PAGE_SHIFT + 9 * cfg->s1_levels,
-					    .ips_enc = u->oas_enc, .coherent = u->coherent };
+					    .ips_enc = u->oas_enc,
+					    .coherent = u->coherent };
 		nr->domain = cfg->domain;
 		nr->config = STE_CONFIG_NESTED;
 		break;
@@ -478,8 +483,7 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 
 /* ---- backend ops ---- */
 
-static int smmuv3_get_caps(struct hv_iommu *iommu, const struct hv_device *d,
-			   struct ioasid_dev_caps *caps)
+static int smmuv3_get_caps(struct hv_iommu *iommu, const struct hv_device *d, struct ioasid_dev_caps *caps)
 {
 	struct smmuv3_unit *u = unit_of(iommu);
 
@@ -498,8 +502,8 @@ static int smmuv3_get_caps(struct hv_iommu *iommu, const struct hv_device *d,
 	return 0;
 }
 
-static int smmuv3_install(struct hv_iommu *iommu, const struct hv_device *d, bool has_pasid,
-			  uint32_t pasid, const struct ioasid_hw_config *cfg)
+static int smmuv3_install(struct hv_iommu *iommu, const struct hv_device *d, bool has_pasid, uint32_t pasid,
+			  const struct ioasid_hw_config *cfg)
 {
 	struct smmuv3_unit *u = unit_of(iommu);
 	struct smmuv3_route *r, nr;
@@ -563,8 +567,7 @@ static int smmuv3_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 	return smmuv3_cmds(u, &c, 1);
 }
 
-static int smmuv3_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end,
-			      bool leaf)
+static int smmuv3_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end, bool leaf)
 {
 	struct smmuv3_unit *u = unit_of(iommu);
 	struct smmuv3_tag *t = tag_find(u, domain);
@@ -580,9 +583,8 @@ static int smmuv3_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t 
 		return smmuv3_flush_domain(iommu, domain);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		c[k++] = t->kind == SMMUV3_TAG_VMID
-				 ? smmu_cmd_tlbi_s2_ipa((uint16_t)domain, &rg[i], leaf)
-				 : smmu_cmd_tlbi_nh_va(t->vmid, (uint16_t)domain, &rg[i], leaf);
+		c[k++] = t->kind == SMMUV3_TAG_VMID ? smmu_cmd_tlbi_s2_ipa((uint16_t)domain, &rg[i], leaf)
+						    : smmu_cmd_tlbi_nh_va(t->vmid, (uint16_t)domain, &rg[i], leaf);
 	}
 	if (t->kind == SMMUV3_TAG_VMID && t->nest_parent) {
 		c[k++] = smmu_cmd_tlbi_nh_all((uint16_t)domain);
