@@ -160,6 +160,17 @@ int acpi_parse_madt(struct acpi_info *info, const uint8_t *t, uint32_t len)
 	return 0;
 }
 
+int acpi_its_base(const struct acpi_info *info, uint32_t its_id, hpa_t *base)
+{
+	for (unsigned i = 0; i < info->madt.nr_its; i++) {
+		if (info->madt.its[i].id == its_id) {
+			*base = info->madt.its[i].base;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* PCI Firmware 3.3 4.1.2 MCFG: 8 reserved bytes, then 16-byte allocation entries at 44. */
 #define MCFG_ENTRIES   44
 #define MCFG_ENTRY_LEN 16 /* base u64 @0, segment u16 @8, start bus u8 @10, end bus u8 @11 */

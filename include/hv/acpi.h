@@ -335,4 +335,11 @@ struct acpi_iort_target {
 int acpi_iort_map_rid(const struct acpi_info *info, uint32_t segment, uint16_t rid, bool to_its,
 		      struct acpi_iort_target *out);
 
+/*
+ * The MADT base address of the GIC ITS with this ITS ID (the IDs an IORT ITS group lists), so
+ * a device's MSI doorbell (GITS_TRANSLATER, base + 0x10040) can be mapped for it. -ENOENT if
+ * the MADT has no such ITS.
+ */
+int acpi_its_base(const struct acpi_info *info, uint32_t its_id, hpa_t *base);
+
 #endif /* HV_ACPI_H */

@@ -212,6 +212,10 @@ TEST(virt_madt_gicv3)
 	EXPECT_EQ(m->gicr[0].length, 0x00f60000);
 	ASSERT_EQ(m->nr_its, 1);
 	EXPECT_EQ(hpa_val(m->its[0].base), 0x08080000);
+	hpa_t its;
+	ASSERT_EQ(acpi_its_base(&info, 0, &its), 0); /* the ITS the IORT's group names */
+	EXPECT_EQ(hpa_val(its), 0x08080000);
+	EXPECT_EQ(acpi_its_base(&info, 1, &its), -ENOENT);
 }
 
 TEST(virt_spcr_gtdt_mcfg)
