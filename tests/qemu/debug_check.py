@@ -12,6 +12,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -55,7 +56,14 @@ def main():
     serial = open(os.path.join(work, "debug.log"), "wb")
     qemu = subprocess.Popen(cmd, stdout=serial, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        time.sleep(1)
+        # Wait (bounded) until QEMU's gdb stub listens; a loaded machine can take a while.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("localhost", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
         gdb_cmd = [gdb, "-q", "-batch", "-nx",
                    "-ex", f"target remote localhost:{port}",
                    "-ex", f"add-symbol-file {elf} -o {base}",
