@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * IORT: the IO Remapping Table (Arm DEN0049E, "IO Remapping Table, Platform Design Document",
- * revision E.e). We record ITS groups (3.1.1.1), SMMUv3 nodes (3.1.1.5) and PCI root complex
- * nodes (3.1.1.3) with their ID mappings (3.3), and walk the mappings to turn a PCI requester ID
+ * revision E.e). We record ITS groups (3.1.1.1), SMMUv3 nodes (3.1.1.5), PCI root complex
+ * nodes (3.1.1.3) and reserved memory ranges (RMR, 3.1.1.7) with their ID mappings (3.3), and walk the mappings to turn a PCI requester ID
  * into the (SMMUv3, StreamID) that translates its DMA, or into an ITS DeviceID for its MSIs.
  *
  * Table: 36 number of nodes (u32), 40 offset of the node array (u32). Node header (3.1.1):
@@ -92,6 +92,50 @@ static int iort_add_maps(struct acpi_iort *io, const uint8_t *n, uint32_t nlen, 
 	return 0;
 }
 
+/*
+ * RMR data (3.1.1.7): flags u32 @16, number of memory range descriptors u32 @20, offset of the
+ * descriptor array within the node u32 @24. Each descriptor is 20 bytes: base u64, length u64,
+ * reserved u32. Ranges must be page-aligned, non-empty and must not wrap.
+ */
+#define RMR_FLAGS    16
+#define RMR_NR	     20
+#define RMR_OFF	     24
+#define RMR_MIN_LEN  28
+#define RMR_DESC_LEN 20
+
+static int iort_parse_rmr(struct acpi_iort *io, const uint8_t *n, uint32_t nlen, uint32_t noff)
+{
+	struct acpi_iort_rmr *r;
+	uint32_t cnt, off;
+
+	if (nlen < RMR_MIN_LEN || io->nr_rmrs == ACPI_MAX_IORT_RMR) {
+		return -EINVAL;
+	}
+	cnt = get32(n + RMR_NR);
+	off = get32(n + RMR_OFF);
+	if (cnt == 0 || off < RMR_MIN_LEN || !acpi_fits(nlen, off, (uint64_t)cnt * RMR_DESC_LEN) ||
+	    cnt > ACPI_MAX_IORT_RMR_RANGES - io->nr_rmr_ranges) {
+		return -EINVAL;
+	}
+	r = &io->rmrs[io->nr_rmrs++];
+	r->offset = noff;
+	r->flags = get32(n + RMR_FLAGS);
+	r->first_range = (uint16_t)io->nr_rmr_ranges;
+	r->nr_ranges = (uint16_t)cnt;
+	for (uint32_t i = 0; i < cnt; i++) {
+		struct acpi_iort_rmr_range *rg = &io->rmr_ranges[io->nr_rmr_ranges++];
+		uint64_t end;
+
+		rg->base = get64(n + off + i * RMR_DESC_LEN);
+		rg->length = get64(n + off + i * RMR_DESC_LEN + 8);
+		if (rg->length == 0 || (rg->base & (HV_PAGE_SIZE - 1)) != 0 || (rg->length & (HV_PAGE_SIZE - 1)) != 0 ||
+		    __builtin_add_overflow(rg->base, rg->length, &end)) {
+			return -EINVAL;
+		}
+	}
+	return iort_add_maps(io, n, nlen, &r->first_map, &r->nr_maps);
+}
+
 static int iort_parse_node(struct acpi_iort *io, const uint8_t *n, uint32_t nlen, uint32_t noff)
 {
 	switch (n[NODE_TYPE]) {
@@ -150,6 +194,8 @@ static int iort_parse_node(struct acpi_iort *io, const uint8_t *n, uint32_t nlen
 		rc->addr_limit = (n[NODE_REV] >= 1 && nlen > RC_ADDR_LIMIT) ? n[RC_ADDR_LIMIT] : 0;
 		return iort_add_maps(io, n, nlen, &rc->first_map, &rc->nr_maps);
 	}
+	case ACPI_IORT_RMR:
+		return iort_parse_rmr(io, n, nlen, noff);
 	default:
 		io->nr_skipped++;
 		return 0;
@@ -306,6 +352,27 @@ int acpi_iort_map_rid(const struct acpi_info *info, uint32_t segment, uint16_t r
 	return ret;
 }
 
+bool acpi_iort_rmr_covers(const struct acpi_info *info, unsigned rmr, unsigned smmu, uint32_t sid)
+{
+	const struct acpi_iort *io = &info->iort;
+	const struct acpi_iort_rmr *r;
+
+	if (rmr >= io->nr_rmrs || smmu >= io->nr_smmus) {
+		return false;
+	}
+	r = &io->rmrs[rmr];
+	for (unsigned i = r->first_map; i < (unsigned)r->first_map + r->nr_maps; i++) {
+		const struct acpi_iort_idmap *m = &io->maps[i];
+		uint32_t nr = (m->flags & ACPI_IORT_IDMAP_SINGLE) ? 0 : m->nr_ids;
+
+		/* The StreamIDs are the mapping's output range (3.1.1.7). */
+		if (m->output_ref == io->smmus[smmu].offset && sid >= m->output_base && sid - m->output_base <= nr) {
+			return true;
+		}
+	}
+	return false;
+}
+
 void acpi_log_iort(const struct acpi_info *info)
 {
 	const struct acpi_iort *io = &info->iort;
@@ -313,8 +380,8 @@ void acpi_log_iort(const struct acpi_info *info)
 	if (!io->present) {
 		return;
 	}
-	pr_info("iort: rev %u, %u its groups, %u smmuv3, %u root complexes", io->revision, io->nr_its_groups,
-		io->nr_smmus, io->nr_rcs);
+	pr_info("iort: rev %u, %u its groups, %u smmuv3, %u root complexes, %u rmr", io->revision, io->nr_its_groups,
+		io->nr_smmus, io->nr_rcs, io->nr_rmrs);
 	for (unsigned i = 0; i < io->nr_smmus; i++) {
 		const struct acpi_iort_smmu *s = &io->smmus[i];
 
@@ -326,6 +393,17 @@ void acpi_log_iort(const struct acpi_info *info)
 			pr_info("iort: smmuv3 base 0x%08llx flags 0x%x model %u gsiv %u/%u/%u/%u",
 				(unsigned long long)hpa_val(s->base), s->flags, s->model, s->gsiv_event, s->gsiv_pri,
 				s->gsiv_gerr, s->gsiv_sync);
+		}
+	}
+	for (unsigned i = 0; i < io->nr_rmrs; i++) {
+		const struct acpi_iort_rmr *r = &io->rmrs[i];
+
+		for (unsigned j = 0; j < r->nr_ranges; j++) {
+			const struct acpi_iort_rmr_range *rg = &io->rmr_ranges[r->first_range + j];
+
+			pr_info("iort: rmr%u 0x%llx-0x%llx flags 0x%x, %u stream range(s)", i,
+				(unsigned long long)rg->base, (unsigned long long)(rg->base + rg->length - 1), r->flags,
+				r->nr_maps);
 		}
 	}
 	for (unsigned i = 0; i < io->nr_rcs; i++) {

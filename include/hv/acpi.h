@@ -22,22 +22,24 @@
 
 #include <hv/types.h>
 
-#define ACPI_MAX_CPUS	     64
-#define ACPI_MAX_IOAPICS     4
-#define ACPI_MAX_GICR	     4
-#define ACPI_MAX_ITS	     4
-#define ACPI_MAX_MCFG	     8
-#define ACPI_MAX_DRHD	     8
-#define ACPI_MAX_RMRR	     16
-#define ACPI_MAX_ATSR	     8	 /* ATSR and SATC structures together */
-#define ACPI_MAX_SCOPES	     128 /* DMAR device scopes, shared by DRHD/RMRR/ATSR/SATC */
-#define ACPI_SCOPE_MAX_PATH  8	 /* (device, function) hops below the start bus */
-#define ACPI_MAX_IORT_ITS    4
-#define ACPI_MAX_IORT_SMMU   4
-#define ACPI_MAX_IORT_RC     4
-#define ACPI_MAX_IORT_IDMAPS 64
-#define ACPI_TABLE_MAX_LEN   (1u << 20) /* sanity bound on any one table */
-#define ACPI_MAX_TABLES	     64		/* XSDT entries followed */
+#define ACPI_MAX_CPUS		 64
+#define ACPI_MAX_IOAPICS	 4
+#define ACPI_MAX_GICR		 4
+#define ACPI_MAX_ITS		 4
+#define ACPI_MAX_MCFG		 8
+#define ACPI_MAX_DRHD		 8
+#define ACPI_MAX_RMRR		 16
+#define ACPI_MAX_ATSR		 8   /* ATSR and SATC structures together */
+#define ACPI_MAX_SCOPES		 128 /* DMAR device scopes, shared by DRHD/RMRR/ATSR/SATC */
+#define ACPI_SCOPE_MAX_PATH	 8   /* (device, function) hops below the start bus */
+#define ACPI_MAX_IORT_ITS	 4
+#define ACPI_MAX_IORT_SMMU	 4
+#define ACPI_MAX_IORT_RC	 4
+#define ACPI_MAX_IORT_IDMAPS	 64
+#define ACPI_MAX_IORT_RMR	 8
+#define ACPI_MAX_IORT_RMR_RANGES 16
+#define ACPI_TABLE_MAX_LEN	 (1u << 20) /* sanity bound on any one table */
+#define ACPI_MAX_TABLES		 64	    /* XSDT entries followed */
 
 /* MADT (ACPI 6.5 5.2.12). */
 enum acpi_cpu_kind { ACPI_CPU_LAPIC = 0, ACPI_CPU_X2APIC = 9, ACPI_CPU_GICC = 0xb };
@@ -219,6 +221,25 @@ struct acpi_iort_rc {
 	uint16_t nr_maps;
 };
 
+/*
+ * RMR node (DEN0049E 3.1.1.7): memory that the StreamIDs named by its ID mappings (output
+ * references to an SMMU) use before and after the OS/hypervisor takes over (firmware DMA,
+ * MSI doorbells); the IORT counterpart of a DMAR RMRR.
+ */
+#define ACPI_IORT_RMR_REMAP_PERMITTED (1u << 0)
+struct acpi_iort_rmr_range {
+	uint64_t base;
+	uint64_t length;
+};
+struct acpi_iort_rmr {
+	uint32_t offset;
+	uint32_t flags;
+	uint16_t first_range; /* into acpi_iort.rmr_ranges */
+	uint16_t nr_ranges;
+	uint16_t first_map;
+	uint16_t nr_maps;
+};
+
 struct acpi_iort {
 	bool present;
 	uint8_t revision;
@@ -230,7 +251,11 @@ struct acpi_iort {
 	struct acpi_iort_rc rcs[ACPI_MAX_IORT_RC];
 	unsigned nr_maps;
 	struct acpi_iort_idmap maps[ACPI_MAX_IORT_IDMAPS];
-	unsigned nr_skipped; /* nodes of other types (named components, PMCG, RMR, SMMUv2) */
+	unsigned nr_rmrs;
+	struct acpi_iort_rmr rmrs[ACPI_MAX_IORT_RMR];
+	unsigned nr_rmr_ranges;
+	struct acpi_iort_rmr_range rmr_ranges[ACPI_MAX_IORT_RMR_RANGES];
+	unsigned nr_skipped; /* nodes of other types (named components, PMCG, SMMUv1/v2) */
 };
 
 /* SPCR (Microsoft Serial Port Console Redirection table). */
@@ -341,5 +366,12 @@ int acpi_iort_map_rid(const struct acpi_info *info, uint32_t segment, uint16_t r
  * the MADT has no such ITS.
  */
 int acpi_its_base(const struct acpi_info *info, uint32_t its_id, hpa_t *base);
+
+/*
+ * True if IORT RMR node rmr applies to StreamID sid of SMMU node smmu (one of its ID mappings
+ * outputs a range holding sid into that SMMU): the SMMU driver must then keep the node's memory
+ * ranges identity-mapped for that stream.
+ */
+bool acpi_iort_rmr_covers(const struct acpi_info *info, unsigned rmr, unsigned smmu, uint32_t sid);
 
 #endif /* HV_ACPI_H */

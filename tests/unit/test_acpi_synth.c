@@ -278,3 +278,75 @@ TEST(probe_hw_reads_id_registers)
 	free(drhd);
 	free(smmu);
 }
+
+/*
+ * An RMR node (DEN0049E 3.1.1.7): StreamIDs 0x10-0x11 of the SMMU must keep two reserved
+ * ranges mapped. Built on the captured virt IORT by appending the node.
+ */
+static size_t build_rmr_iort(uint8_t *t, uint32_t nr_ranges, uint64_t base1)
+{
+	size_t len;
+	uint8_t *orig = load_table("virt/IORT.bin", &len);
+	uint8_t *n = t + len;
+	size_t nlen = 28 + 20 * nr_ranges + 20;
+
+	memcpy(t, orig, len);
+	free(orig);
+	memset(n, 0, nlen);
+	n[0] = ACPI_IORT_RMR;
+	put16(n + 1, (uint16_t)nlen);
+	n[3] = 3;
+	put32(n + 8, 1);				/* one ID mapping ... */
+	put32(n + 12, (uint32_t)(28 + 20 * nr_ranges)); /* ... after the descriptors */
+	put32(n + 16, ACPI_IORT_RMR_REMAP_PERMITTED);
+	put32(n + 20, nr_ranges);
+	put32(n + 24, 28);
+	for (uint32_t i = 0; i < nr_ranges; i++) {
+		put64(n + 28 + 20 * i, base1 + 0x100000ULL * i);
+		put64(n + 28 + 20 * i + 8, 0x10000);
+	}
+	iort_map(n + 28 + 20 * nr_ranges, 0x10, 1, 0x10, 0x48); /* SIDs 0x10-0x11 -> the SMMU */
+	put32(t + 36, rd32(t + 36) + 1);
+	put32(t + 4, (uint32_t)(len + nlen));
+	fix_csum(t);
+	return len + nlen;
+}
+
+TEST(iort_rmr_ranges_and_streams)
+{
+	static uint8_t t[1024];
+	size_t len = build_rmr_iort(t, 2, 0x7f000000);
+	struct acpi_iort_target tg;
+
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(acpi_parse_table(&info, t, len), 0);
+	ASSERT_EQ(info.iort.nr_rmrs, 1);
+	EXPECT_EQ(info.iort.rmrs[0].flags, ACPI_IORT_RMR_REMAP_PERMITTED);
+	ASSERT_EQ(info.iort.rmrs[0].nr_ranges, 2);
+	EXPECT_EQ(info.iort.rmr_ranges[0].base, 0x7f000000);
+	EXPECT_EQ(info.iort.rmr_ranges[1].base, 0x7f100000);
+	EXPECT_EQ(info.iort.rmr_ranges[1].length, 0x10000);
+	EXPECT_TRUE(!acpi_iort_rmr_covers(&info, 0, 0, 0x0f));
+	EXPECT_TRUE(acpi_iort_rmr_covers(&info, 0, 0, 0x10));
+	EXPECT_TRUE(acpi_iort_rmr_covers(&info, 0, 0, 0x11));
+	EXPECT_TRUE(!acpi_iort_rmr_covers(&info, 0, 0, 0x12));
+	EXPECT_TRUE(!acpi_iort_rmr_covers(&info, 1, 0, 0x10)); /* no such RMR */
+	/* The RMR changes nothing about RID translation. */
+	ASSERT_EQ(acpi_iort_map_rid(&info, 0, 0x10, false, &tg), 0);
+	EXPECT_EQ(tg.kind, ACPI_IORT_TARGET_SMMU);
+	EXPECT_EQ(tg.id, 0x10);
+
+	/* Unaligned range, too many ranges, and a descriptor count that runs off the node. */
+	len = build_rmr_iort(t, 1, 0x7f000800);
+	memset(&info, 0, sizeof(info));
+	EXPECT_EQ(acpi_parse_table(&info, t, len), -EINVAL);
+	EXPECT_EQ(info.iort.nr_rmrs, 0);
+	len = build_rmr_iort(t, ACPI_MAX_IORT_RMR_RANGES + 1, 0x7f000000);
+	memset(&info, 0, sizeof(info));
+	EXPECT_EQ(acpi_parse_table(&info, t, len), -EINVAL);
+	len = build_rmr_iort(t, 2, 0x7f000000);
+	put32(t + 236 + 20, 0x0ccccccd); /* 20 * count wraps 32 bits */
+	fix_csum(t);
+	memset(&info, 0, sizeof(info));
+	EXPECT_EQ(acpi_parse_table(&info, t, len), -EINVAL);
+}
