@@ -452,6 +452,27 @@ static bool sc7_superpage(void)
 	ok &= ST_CHECK(dma_out(IOVA_SUPER + 2 * SZ_2M - XFER) == 0 && same(OFF_SUPER + 2 * SZ_2M - XFER, XFER, 0x77),
 		       "the last bytes of the second block translate too");
 	ok &= expect_no_fault();
+	/* Unmapping both blocks is one range invalidation (IDR3.RIL): nothing stale survives. */
+	ok &= ST_CHECK(st_unmap(c, IOVA_SUPER, 2 * SZ_2M) == 0, "UNMAP the 4 MiB");
+	memset(gptr(OFF_SUPER + SZ_2M - XFER / 2), 0xee, XFER);
+	faults_reset();
+	ok &= ST_CHECK(dma_out(cross) == 0, "device write across the old boundary");
+	{
+		/* Two pages, so two distinct faults: the first at cross, the second at 2 MiB. */
+		struct ioasid_fault_record rec = { 0 };
+		unsigned n = smmuv3_poll_events();
+		uint32_t nrec = st_fault_read(&rec);
+
+		ok &= ST_CHECK(n == XFER / 4 && st.u->last_event.addr == IOVA_SUPER + SZ_2M &&
+				       st.u->last_event.id == EVT_F_TRANSLATION,
+			       "%u F_TRANSLATION events, the last page's at %#llx", n,
+			       (unsigned long long)st.u->last_event.addr);
+		ok &= ST_CHECK(nrec == 2 && rec.addr == cross && rec.reason == IOASID_FAULT_REASON_NOT_PRESENT,
+			       "guest fault queue: %u records, first at %#llx reason %u", nrec,
+			       (unsigned long long)rec.addr, rec.reason);
+	}
+	ok &= ST_CHECK(untouched(OFF_SUPER + SZ_2M - XFER / 2, 0xee),
+		       "nothing landed (both cached blocks invalidated)");
 	return scenario_end(7, "2 MiB block mappings", ok);
 }
 
