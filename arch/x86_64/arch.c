@@ -36,6 +36,7 @@
 #define DEBUG_EXIT_OK 0x10
 
 hpa_t x86_image_base;
+uint64_t x86_image_size;
 static uint64_t firmware_cr3, firmware_idt;
 static uint64_t tsc_hz = 1000000000ULL;
 
@@ -77,6 +78,7 @@ void arch_init(struct bootinfo *bi)
 	x86_sidt(&idtr);
 	firmware_idt = idtr.base;
 	x86_image_base = bi->image_base;
+	x86_image_size = bi->image_size;
 
 	if (ns16550_init(&com1, COM1_BAUD, COM1_CLOCK_HZ) == 0) {
 		console_register(&com1_console);

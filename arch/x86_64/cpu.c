@@ -12,6 +12,7 @@
  * which the boot self-test raises on purpose to prove the IDT is live and returns from.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <hv/arch.h>
@@ -141,6 +142,38 @@ static void dump_stack(uint64_t rsp)
 	}
 }
 
+/*
+ * Frame-pointer backtrace (everything is built with -fno-omit-frame-pointer): follow the RBP
+ * chain only while it stays 8-aligned, increasing and within 64 KiB above RSP, so a corrupt
+ * chain ends the walk instead of faulting. Return addresses inside the image are printed as
+ * offsets in ioasid-hv.so for addr2line.
+ */
+static void dump_backtrace(uint64_t rip, uint64_t rbp, uint64_t rsp, uint64_t base,
+			   uint64_t size)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line), "  backtrace (ioasid-hv.so offsets): 0x%llx",
+			 (unsigned long long)(rip - base));
+
+	for (unsigned depth = 0; depth < 8 && n > 0 && (size_t)n < sizeof(line) - 20; depth++) {
+		const uint64_t *fp = hpa_to_ptr(hpa(rbp));
+		uint64_t ret;
+
+		if ((rbp & 7) != 0 || rbp < rsp || rbp - rsp > 0x10000) {
+			break;
+		}
+		ret = fp[1];
+		if (ret < base || ret >= base + size) {
+			break;
+		}
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " 0x%llx",
+			      (unsigned long long)(ret - base));
+		rsp = rbp;
+		rbp = fp[0];
+	}
+	pr_err("%s", line);
+}
+
 void x86_exception(struct x86_frame *f)
 {
 	uint64_t base = hpa_val(x86_image_base);
@@ -173,6 +206,7 @@ void x86_exception(struct x86_frame *f)
 	pr_err("  R13=%016llx R14=%016llx R15=%016llx", (unsigned long long)f->r13,
 	       (unsigned long long)f->r14, (unsigned long long)f->r15);
 	dump_stack(f->rsp);
+	dump_backtrace(f->rip, f->rbp, f->rsp, base, x86_image_size);
 	pr_err("  symbolize: addr2line -f -e build/x86_64/ioasid-hv.so 0x%llx",
 	       (unsigned long long)(f->rip - base));
 	arch_exit(HV_EXIT_EXCEPTION);

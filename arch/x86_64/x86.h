@@ -154,6 +154,7 @@ uint64_t x86_tsc_calibrate(void);
 void x86_exception(struct x86_frame *f);
 extern volatile uint64_t x86_breakpoints_taken;
 extern hpa_t x86_image_base;
+extern uint64_t x86_image_size;
 extern char x86_vectors[]; /* 256 stubs, X86_VECTOR_STUB_SIZE bytes apart */
 #define X86_VECTOR_STUB_SIZE 16
 

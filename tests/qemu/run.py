@@ -148,7 +148,8 @@ CASES = [
         "expect": [r"^\[ERR\] EXCEPTION #PF page fault \(vector 14\)",
                    r"RIP=[0-9a-f]{16} \(ioasid-hv.so\+0x[0-9a-f]+\)",
                    r"CR2=00007f0000000000",
-                   r"RAX=[0-9a-f]{16} RBX=", r"R13=[0-9a-f]{16} R14=", r"\[rsp\+00\] [0-9a-f]{16}"],
+                   r"RAX=[0-9a-f]{16} RBX=", r"R13=[0-9a-f]{16} R14=", r"\[rsp\+00\] [0-9a-f]{16}",
+                   r"backtrace \(ioasid-hv.so offsets\): 0x[0-9a-f]+ 0x[0-9a-f]+ 0x[0-9a-f]+"],
         "forbid": [r"selftest fault: PASS", r"nothing is trapping", r"inside the exception handler"],
     },
     {
