@@ -18,6 +18,7 @@
 #include <hv/palloc.h>
 #include <hv/platform.h>
 #include <hv/selftest.h>
+#include <hv/wait.h>
 
 /*
  * An address that is neither RAM nor MMIO on the QEMU machines we test (q35, virt) and that
@@ -109,6 +110,30 @@ static int selftest_heap(void)
 	return ok ? 0 : -EIO;
 }
 
+/* The counter runs at a plausible rate and poll_until() gives up on time (include/hv/wait.h). */
+static int selftest_timer(void)
+{
+	uint64_t hz = arch_counter_hz();
+	uint64_t t0, t1, polls = 0;
+	bool ok = true;
+	int ret;
+
+	ok &= ST_CHECK(hz >= 1000000 && hz <= 10000000000ULL, "counter frequency %llu Hz is plausible",
+		       (unsigned long long)hz);
+	t0 = arch_counter();
+	ret = poll_until((polls++, false), 2000);
+	t1 = arch_counter();
+	ok &= ST_CHECK(ret == -ETIMEDOUT, "poll_until on a condition that never holds: -ETIMEDOUT");
+	/* 2 ms requested; accept 2..500 ms of counter time (TCG runs slow and bursty). */
+	ok &= ST_CHECK(t1 - t0 >= hz / 500 && t1 - t0 <= hz / 2,
+		       "it waited %llu us for a 2000 us timeout (%llu polls)",
+		       (unsigned long long)((t1 - t0) * 1000000 / (hz ? hz : 1)),
+		       (unsigned long long)polls);
+	ret = poll_until(true, 2000);
+	ok &= ST_CHECK(ret == 0, "poll_until on a condition that holds: 0");
+	return ok ? 0 : -EIO;
+}
+
 static int selftest_boot(const struct bootinfo *bi)
 {
 	bool ok = true;
@@ -121,6 +146,7 @@ static int selftest_boot(const struct bootinfo *bi)
 	}
 	ret = arch_selftest();
 	ok &= ST_CHECK(ret == 0, "arch: own page tables and exception vectors");
+	ok &= ST_CHECK(selftest_timer() == 0, "counter and bounded waits");
 	ok &= ST_CHECK(selftest_pages() == 0, "page allocator");
 	ok &= ST_CHECK(selftest_heap() == 0, "heap and newlib");
 	ok &= ST_CHECK(platform.discovery_ret == 0, "platform discovery (%d)",
