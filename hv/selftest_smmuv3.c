@@ -528,6 +528,21 @@ static bool sc8_nested(void)
 	ok &= ST_CHECK(dma_out(IOVA_N) == 0, "device write to the removed page");
 	ok &= expect_fault(IOVA_N, true, EVT_F_TRANSLATION, IOASID_FAULT_REASON_NOT_PRESENT);
 	ok &= ST_CHECK(untouched(OFF_N2, 0xdd), "nothing landed");
+	/*
+	 * The guest points its level-3 table outside its memory (here: the host-physical page
+	 * that backs its RAM, an address it may have learnt): the walk must not read it. Hardware
+	 * nesting faults the table fetch in stage 2 (BAD_TABLE); shadowing never maps it.
+	 */
+	*leaf = (G_BASE + OFF_N2) | G_S1_PAGE;
+	((uint64_t *)gptr(OFF_S1 + 0x2000))[(IOVA_N >> 21) & 511] =
+		(hpa_val(ptr_to_hpa(st.host)) + OFF_S1 + 0x3000) | G_S1_TABLE;
+	ok &= ST_CHECK(st_invalidate(n, IOVA_N, HV_PAGE_SIZE) == 0, "INVALIDATE after pointing a table at HPA %#llx",
+		       (unsigned long long)(hpa_val(ptr_to_hpa(st.host)) + OFF_S1 + 0x3000));
+	faults_reset();
+	ok &= ST_CHECK(dma_out(IOVA_N) == 0, "device write through the bad table");
+	ok &= expect_fault(IOVA_N, true, EVT_F_TRANSLATION,
+			   st.u->hw_nesting ? IOASID_FAULT_REASON_BAD_TABLE : IOASID_FAULT_REASON_NOT_PRESENT);
+	ok &= ST_CHECK(untouched(OFF_N2, 0xdd), "nothing landed");
 	return scenario_end(8, st.u->hw_nesting ? "NESTED, hardware nesting" : "NESTED, shadowed", ok);
 }
 

@@ -218,6 +218,9 @@ TEST(event_decode)
 	smmu_evt_decode(&e, &ev);
 	EXPECT_TRUE(!ev.read);
 	EXPECT_EQ(smmu_evt_reason(&ev), IOASID_FAULT_REASON_BAD_TABLE);
+	e.d[1] = 1ULL << 40; /* the same as QEMU 10 reports it: S2=0, CLASS=TT */
+	smmu_evt_decode(&e, &ev);
+	EXPECT_EQ(smmu_evt_reason(&ev), IOASID_FAULT_REASON_BAD_TABLE);
 
 	e.d[0] = 0x13 | (0x10ULL << 32);
 	e.d[1] = 0;

@@ -340,10 +340,12 @@ unsigned smmu_evt_reason(const struct smmu_event *ev)
 	switch (ev->id) {
 	case EVT_F_TRANSLATION:
 		/*
-		 * A stage-2 fault while walking the guest's own stage-1 (nested: a table pointer
-		 * outside the guest's memory) is the guest's table being bad, not a missing page.
+		 * A fault while fetching a stage-1 table or CD (CLASS=TT/CD; only stage 2 can fault
+		 * such a fetch: nested, a table pointer outside the guest's memory) is the guest's
+		 * table being bad, not a missing page. QEMU 10 reports these with S2=0, so CLASS
+		 * alone decides.
 		 */
-		if (ev->s2 && ev->cls != EVT_CLASS_IN) {
+		if (ev->cls != EVT_CLASS_IN) {
 			return IOASID_FAULT_REASON_BAD_TABLE;
 		}
 		return IOASID_FAULT_REASON_NOT_PRESENT;
