@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * arch_counter() is the TSC. Its frequency comes from CPUID leaf 0x15 (TSC/crystal ratio,
- * SDM vol. 2, CPUID) when the CPU reports it, else from measuring 10 ms of PIT channel 2
- * (8254 datasheet; the PC speaker gate at port 0x61 starts the count and reports OUT2).
+ * SDM vol. 2, CPUID) when the CPU reports it, else from the median of three 10 ms windows of
+ * PIT channel 2 (8254 datasheet; the PC speaker gate at port 0x61 starts the count and
+ * reports OUT2).
  * Every wait here is bounded by an iteration count, since no timer is trusted yet.
  */
 #include <hv/arch.h>
@@ -64,6 +65,32 @@ static uint64_t tsc_from_pit(void)
 	return (t1 - t0) * 1000 / CALIBRATE_MS;
 }
 
+/*
+ * Three 10 ms windows, the median: one window can be stretched by an SMI on hardware or by
+ * the host descheduling QEMU under TCG.
+ */
+static uint64_t tsc_from_pit_median(void)
+{
+	uint64_t m[3], t;
+
+	for (unsigned i = 0; i < 3; i++) {
+		m[i] = tsc_from_pit();
+		if (m[i] == 0) {
+			return 0;
+		}
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		for (unsigned j = i + 1; j < 3; j++) {
+			if (m[j] < m[i]) {
+				t = m[i];
+				m[i] = m[j];
+				m[j] = t;
+			}
+		}
+	}
+	return m[1];
+}
+
 uint64_t x86_tsc_calibrate(void)
 {
 	uint64_t hz = tsc_from_cpuid();
@@ -72,7 +99,7 @@ uint64_t x86_tsc_calibrate(void)
 		pr_info("timer: TSC %llu kHz (CPUID 0x15)", (unsigned long long)(hz / 1000));
 		return hz;
 	}
-	hz = tsc_from_pit();
+	hz = tsc_from_pit_median();
 	if (hz != 0) {
 		pr_info("timer: TSC %llu kHz (PIT calibrated)", (unsigned long long)(hz / 1000));
 		return hz;
