@@ -5,10 +5,11 @@
  * An identity map: virtual == host-physical, so <hv/mm.h>'s hpa_to_ptr() is a cast.
  *  - Every RAM region of the memory map (usable, firmware, ACPI, our image and pool) is mapped
  *    write-back, read/write and no-execute, with 1 GiB / 2 MiB pages where aligned.
+ *    MEM_RESERVED is left out: firmware marks MMIO such as the PCIe ECAM window that way, and
+ *    a write-back mapping of MMIO invites speculative accesses.
  *  - W^X: our own .text (__hv_text_start..__hv_text_end from linker.ld) is the only executable
  *    memory, and it is read-only; CR0.WP makes read-only binding for the hypervisor too
- *    (SDM vol. 3, 4.6.1). The "fault_wx" self-test writes into it and must fault. MEM_RESERVED is left out: firmware marks MMIO such as the PCIe ECAM
- *    window that way, and a write-back mapping of MMIO invites speculative accesses.
+ *    (SDM vol. 3, 4.6.1). The "fault_wx" self-test writes into it and must fault.
  *  - MMIO is mapped only on request (arch_map_mmio) as UC (PCD|PWT selects PAT entry 3, which
  *    is UC in the power-on PAT and we program the PAT to be sure; SDM 11.12.2) and no-execute.
  *  - Anything else is unmapped, so a stray pointer faults (the "fault" self-test relies on it),

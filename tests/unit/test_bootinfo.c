@@ -144,9 +144,10 @@ TEST(cmdline_from_load_options)
 	char out[64];
 
 	/* UEFI shell: argv[0] first. */
-	ucs2("fs0:\\EFI\\BOOT\\ioasid-hv.EFI selftest=boot  boot.stale_key", w);
-	cmdline_from_ucs2(w, (strlen("fs0:\\EFI\\BOOT\\ioasid-hv.EFI selftest=boot  boot.stale_key") + 1) * 2,
-			  out, sizeof(out));
+	const char *shell = "fs0:\\EFI\\BOOT\\ioasid-hv.EFI selftest=boot  boot.stale_key";
+
+	ucs2(shell, w);
+	cmdline_from_ucs2(w, (strlen(shell) + 1) * 2, out, sizeof(out));
 	EXPECT_STR_EQ(out, "selftest=boot  boot.stale_key");
 	/* Only the program name. */
 	ucs2("ioasid-hv.efi", w);
