@@ -28,6 +28,7 @@ ALL_HEADERS := $(shell find include ioasid lib drivers arch boot tests -name '*.
 
 include mk/host.mk
 -include mk/efi.mk
+-include mk/guest.mk
 -include mk/qemu.mk
 -include mk/bench.mk
 -include mk/fuzz.mk

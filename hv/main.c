@@ -12,8 +12,10 @@
 #include <hv/bits.h>
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
+#include <hv/config.h>
 #include <hv/errno.h>
 #include <hv/exit.h>
+#include <hv/guest.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
@@ -92,6 +94,55 @@ static __noreturn void run_selftest(const char *name, const struct bootinfo *bi)
 	arch_exit(HV_EXIT_FAIL);
 }
 
+static bool cfg_device_exists(void *ctx, uint16_t segment, uint8_t bus, uint8_t devfn)
+{
+	(void)ctx;
+	(void)segment;
+	(void)bus;
+	(void)devfn;
+	return false; /* until platform_init() exposes the PCI enumeration */
+}
+
+/*
+ * The partition configuration boot/ loaded (docs/CONFIG.md): parse and validate it, then run
+ * its guests (hv/guest.c). A bad file stops the boot before any guest runs. Returns only when
+ * there is no configuration.
+ */
+static void run_config(const struct bootinfo *bi)
+{
+	static struct hv_config cfg;
+	struct cfg_machine m = { .device_exists = cfg_device_exists,
+				 .ram_bytes = page_free_count() << HV_PAGE_SHIFT };
+	struct cfg_error err;
+	const struct boot_file *f = NULL;
+	int ret;
+
+	for (uint32_t i = 0; i < bi->nr_files; i++) {
+		if (strcmp(bi->files[i].name, "\\ioasid-hv.cfg") == 0) {
+			f = &bi->files[i];
+		}
+	}
+	if (f == NULL) {
+		return;
+	}
+	if (config_parse(hpa_to_ptr(f->base), f->size, &cfg, &err) != 0 ||
+	    config_validate(&cfg, &m, &err) != 0) {
+		pr_err("config: line %u: %s", err.line, err.msg);
+		arch_exit(HV_EXIT_BOOT);
+	}
+	if (cfg.nr_guests == 0) {
+		return;
+	}
+	pr_info("config: %u guest(s)", cfg.nr_guests);
+	ret = guests_run_all(&cfg, bi);
+	if (ret != 0) {
+		pr_err("hv: guests: FAIL (%d %s)", ret, hv_strerror(ret));
+		arch_exit(HV_EXIT_FAIL);
+	}
+	pr_info("hv: guests done; shutting down");
+	arch_exit(HV_EXIT_OK);
+}
+
 __noreturn void hv_main(struct bootinfo *bi)
 {
 	char test[32];
@@ -118,6 +169,7 @@ __noreturn void hv_main(struct bootinfo *bi)
 	if (cmdline_get(bi->cmdline, "selftest", test, sizeof(test))) {
 		run_selftest(test, bi);
 	}
+	run_config(bi);
 	pr_info("hv: no self-test selected and no guest to run; shutting down");
 	arch_exit(HV_EXIT_OK);
 }

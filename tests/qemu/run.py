@@ -381,10 +381,41 @@ CASES += [
     },
 ]
 
+# Guests (hv/guest.c, docs/GUEST.md): test guests from tests/guests/ on the ESP with a partition
+# configuration; the hypervisor runs them under SVM and reports its verdict via the exit code.
+def guest_config(name, memory="16M", extra=""):
+    return (f"# written by tests/qemu/run.py\n[guest {name}]\nimage = \\guests\\{name}.bin\n"
+            f"memory = {memory}\nconsole = yes\n{extra}")
+
+
+def guest_case(name, guest, exit_code, expect, forbid, config=None):
+    return {"name": name, "arch": "x86_64", "cmdline": "", "guests": [guest],
+            "config": config or guest_config(guest), "exit": exit_code,
+            "expect": [r"^\[INF\] svm: enabled \(revision \d+, \d+ ASIDs, nested paging",
+                       r"^\[INF\] guest %s: .* nested table 0x[0-9a-f]+, GPA IOASID 0x[0-9a-f]+$" % guest]
+            + expect,
+            "forbid": forbid}
+
+
+GUEST_STOP_DUMP = [r"^\[ERR\] \[guest \w+\]   RIP=[0-9a-f]{16} RSP=[0-9a-f]{16}",
+                   r"^\[ERR\] \[guest \w+\]   CR0=[0-9a-f]{16} CR2=",
+                   r"hv: 1 guest\(s\) ran: 0 exited \(0 with a non-zero status\), 1 stopped",
+                   r"^\[INF\] hv: guests done; shutting down"]
+
+CASES += [
+    guest_case("x86_64-guest-hello", "hello", HV_EXIT_OK,
+               [r"^\[INF\] \[guest hello\] hello from a guest: 16 MiB of RAM, running at 0x10",
+                r"^\[INF\] \[guest hello\] TEST cpuid_hypervisor_bit: PASS$",
+                r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
+                r"^\[INF\] guest hello: exited with status 0 after \d+ hypercalls$",
+                r"hv: 1 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 0 stopped"],
+               NO_TROUBLE + [r"stopped:"]),
+]
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 
-def prepare_esp(workdir, case, arch, image, cmdline, via="removable"):
+def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=None, guests=()):
     """Lay out the FAT directory QEMU serves as the boot disk.
 
     via="removable": the image is the removable-media boot file (EFI/BOOT/BOOTX64.EFI), which the
@@ -405,7 +436,14 @@ def prepare_esp(workdir, case, arch, image, cmdline, via="removable"):
     os.makedirs(os.path.join(esp, "EFI", "BOOT"))
     shutil.copyfile(image, os.path.join(esp, "EFI", "BOOT", MACHINES[arch]["boot_file"]))
     with open(os.path.join(esp, "ioasid-hv.cfg"), "w") as f:
-        f.write(cmdline + "\n")
+        # A partition configuration (docs/CONFIG.md) replaces the one-line command line.
+        f.write(config if config is not None else cmdline + "\n")
+    # Guest images (mk/guest.mk) go to \guests\NAME.bin, where the configurations name them.
+    if guests:
+        os.makedirs(os.path.join(esp, "guests"))
+        for g in guests:
+            shutil.copyfile(os.path.join(os.path.dirname(image), "guests", g + ".bin"),
+                            os.path.join(esp, "guests", g + ".bin"))
     return esp
 
 
@@ -416,9 +454,10 @@ def qemu_command(arch, workdir, case, esp, extra=()):
             + list(extra))
 
 
-def boot(arch, workdir, case, image, cmdline, timeout, log_path, extra=(), via="removable"):
+def boot(arch, workdir, case, image, cmdline, timeout, log_path, extra=(), via="removable",
+         config=None, guests=()):
     """Boot once, serial into log_path. Returns (qemu status or None on timeout, seconds)."""
-    esp = prepare_esp(workdir, case, arch, image, cmdline, via)
+    esp = prepare_esp(workdir, case, arch, image, cmdline, via, config, guests)
     cmd = qemu_command(arch, workdir, case, esp, extra)
     start = time.monotonic()
     with open(log_path, "wb") as log:
@@ -476,7 +515,8 @@ def run_one(case, args, image, logs):
     """Boot one case; returns (seconds, reasons it failed, log lines)."""
     log_path = os.path.join(logs, f"{case['name']}.log")
     rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
-                    log_path, extra=case.get("qemu_args", ()), via=case.get("via", "removable"))
+                    log_path, extra=case.get("qemu_args", ()), via=case.get("via", "removable"),
+                    config=case.get("config"), guests=case.get("guests", ()))
     lines = read_log(log_path)
     return secs, judge(case, rc, lines), lines, log_path
 

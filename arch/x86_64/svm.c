@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The x86_64 vCPU backend: AMD SVM with nested paging (AMD APM vol. 2, rev. 3.42, ch. 15),
+ * behind the vcpu_arch_* hooks of include/hv/vcpu.h.
+ *
+ * Assumptions and choices:
+ *  - One physical CPU runs guests (the boot CPU); one VM_HSAVE_PA page and one host VMSAVE
+ *    area. Host interrupts stay disabled (IF=0) and V_INTR_MASKING=1, so physical interrupts
+ *    are masked by the host's IF while a guest runs (15.21.1) and the guest's IF cannot unmask
+ *    them.
+ *  - Every exception vector is intercepted: guests get no IDT and any exception stops the
+ *    guest (the hypervisor's policy: docs/GUEST.md). Also intercepted: INTR/NMI/SMI/INIT,
+ *    CPUID (emulated), HLT, INVD, INVLPGA, task switches, SHUTDOWN, every I/O port (IOPM all
+ *    ones, 15.10.1) and every MSR (MSRPM all ones, 15.11), VMRUN (required, 15.5.1), VMMCALL
+ *    (the hypercall), VMLOAD/VMSAVE/STGI/CLGI/SKINIT, ICEBP, WBINVD, MONITOR/MWAIT, XSETBV.
+ *  - Nested paging (15.25): nCR3 is the root of the guest's GPA IOASID table in the x86-64
+ *    paging format (PT_FMT_VTD_FL, U=1 everywhere as 15.25.5 requires for nested tables; the
+ *    walk runs in the host's 4-level mode). The guest's own CR3 points to identity tables the
+ *    hypervisor puts in guest RAM (vcpu_arch_boot_tables).
+ *  - ASIDs (15.16): each guest has its own non-zero ASID. The first VMRUN of a vCPU sets
+ *    TLB_CONTROL=1 (flush every ASID), because the ASID may have belonged to a destroyed guest
+ *    whose translations could still be cached; later runs use 0. Nested tables never change
+ *    while a guest runs (GPA IOASIDs are immutable), so no further flushes are needed. TCG
+ *    reloads CR3 on every world switch and would hide a missing flush; this follows the manual.
+ *  - No NRIP save under TCG: instruction lengths are known constants (VMMCALL 3, CPUID 2).
+ *  - VMCB clean bits are 0 (every field reloaded: 15.15.3), always correct.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/vcpu.h>
+
+#include "arch/x86_64/svm.h"
+#include "arch/x86_64/x86.h"
+
+/* Guest control registers at entry (docs/GUEST.md): long mode, paging, write protect. */
+#define GUEST_CR0 (BIT(0) | BIT(1) | BIT(4) | BIT(5) | BIT(16) | BIT(31)) /* PE MP ET NE WP PG */
+#define GUEST_CR4 BIT(5)						     /* PAE */
+#define GUEST_PAT 0x0007040600070406ULL /* the reset value (WB, WT, UC-, UC twice) */
+#define GUEST_SEL_CODE 0x08
+#define GUEST_SEL_DATA 0x10
+/* A livelock bound: this many exits in a row without a hypercall stop the guest. */
+#define SVM_MAX_SILENT_EXITS 100000000ULL
+
+/* x86-64 paging entry bits for the guest's boot tables (APM vol. 2, 5.3.3). */
+#define PTE_P BIT(0)
+#define PTE_RW BIT(1)
+#define PTE_A BIT(5)
+#define PTE_D BIT(6)
+#define PTE_PS BIT(7)
+
+struct vcpu_arch {
+	struct svm_vmcb *vmcb;
+	struct svm_gprs gprs;
+	bool ran;
+	uint64_t last_exit;
+};
+
+static struct {
+	bool up;
+	uint32_t nr_asids;
+	void *hsave;	 /* VM_HSAVE_PA: VMRUN's host save area (15.30.4) */
+	void *host_save; /* our VMSAVE area for the host's FS/GS/TR/LDTR/... */
+	void *iopm;	 /* 12 KiB, all ones */
+	void *msrpm;	 /* 8 KiB, all ones */
+} svm;
+
+static uint64_t pa_of(const void *p)
+{
+	return hpa_val(ptr_to_hpa(p));
+}
+
+int vcpu_arch_cpu_init(void)
+{
+	uint32_t r[4];
+
+	if (svm.up) {
+		return 0;
+	}
+	x86_cpuid(X86_CPUID_EXT_FEATURES, 0, r);
+	if (!(r[2] & SVM_CPUID_EXT_ECX_SVM)) {
+		pr_err("svm: the CPU has no SVM (CPUID 8000_0001 ECX bit 2); use -cpu max");
+		return -ENODEV;
+	}
+	x86_cpuid(SVM_CPUID_FEATURES, 0, r);
+	if (!(r[3] & SVM_CPUID_EDX_NP)) {
+		pr_err("svm: no nested paging (CPUID 8000_000A EDX bit 0)");
+		return -ENODEV;
+	}
+	svm.nr_asids = r[1];
+	/* 15.30.1: VM_CR.SVMDIS set by firmware makes EFER.SVME writes fault. */
+	if (x86_rdmsr(SVM_MSR_VM_CR) & SVM_VM_CR_SVMDIS) {
+		pr_err("svm: disabled by firmware (VM_CR.SVMDIS)");
+		return -EPERM;
+	}
+	svm.hsave = page_alloc(0);
+	svm.host_save = page_alloc(0);
+	svm.iopm = page_alloc(2);
+	svm.msrpm = page_alloc(1);
+	if (svm.hsave == NULL || svm.host_save == NULL || svm.iopm == NULL || svm.msrpm == NULL) {
+		return -ENOMEM;
+	}
+	memset(svm.iopm, 0xff, 4 * HV_PAGE_SIZE);
+	memset(svm.msrpm, 0xff, 2 * HV_PAGE_SIZE);
+	x86_wrmsr(X86_MSR_EFER, x86_rdmsr(X86_MSR_EFER) | X86_EFER_SVME);
+	x86_wrmsr(SVM_MSR_VM_HSAVE_PA, pa_of(svm.hsave));
+	svm.up = true;
+	pr_info("svm: enabled (revision %u, %u ASIDs, nested paging%s)", r[0] & 0xff, svm.nr_asids,
+		(r[3] & SVM_CPUID_EDX_NRIPS) ? ", NRIP save" : ", no NRIP save");
+	return 0;
+}
+
+long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max)
+{
+	uint64_t *pml4 = buf, *pdpt = (uint64_t *)buf + 512;
+
+	if (max < 2 * HV_PAGE_SIZE || (gpa_val(at) & (HV_PAGE_SIZE - 1)) != 0) {
+		return -EINVAL;
+	}
+	memset(buf, 0, 2 * HV_PAGE_SIZE);
+	/* PML4[0] -> PDPT of 512 1 GiB pages: VA = GPA for [0, 512 GiB). */
+	pml4[0] = (gpa_val(at) + HV_PAGE_SIZE) | PTE_P | PTE_RW | PTE_A;
+	for (uint64_t i = 0; i < 512; i++) {
+		pdpt[i] = (i << 30) | PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS;
+	}
+	return 2 * HV_PAGE_SIZE;
+}
+
+static void seg_set(struct svm_seg *s, uint16_t sel, uint16_t attrib, uint32_t limit)
+{
+	*s = (struct svm_seg){ .selector = sel, .attrib = attrib, .limit = limit, .base = 0 };
+}
+
+int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
+{
+	struct vcpu_arch *a;
+	struct svm_vmcb *c;
+	uint16_t data = SVM_SEG_ATTR_TYPE(0x3) | SVM_SEG_ATTR_S | SVM_SEG_ATTR_P | SVM_SEG_ATTR_DB | SVM_SEG_ATTR_G;
+
+	if (!svm.up) {
+		return -ENODEV;
+	}
+	/* 15.5.1: ASID 0 is the host's and makes VMRUN fail. */
+	if (v->asid == 0 || v->asid >= svm.nr_asids) {
+		return -ENOSPC;
+	}
+	a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		return -ENOMEM;
+	}
+	c = page_alloc(0);
+	if (c == NULL) {
+		free(a);
+		return -ENOMEM;
+	}
+	a->vmcb = c;
+	c->intercept_exc = 0xffffffffU;
+	c->intercept3 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI | SVM_INTERCEPT_INIT |
+			SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD | SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVLPGA |
+			SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR | SVM_INTERCEPT_TASK_SWITCH | SVM_INTERCEPT_SHUTDOWN;
+	c->intercept4 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
+			SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_ICEBP |
+			SVM_INTERCEPT_WBINVD | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT | SVM_INTERCEPT_XSETBV;
+	c->iopm_base_pa = pa_of(svm.iopm);
+	c->msrpm_base_pa = pa_of(svm.msrpm);
+	c->asid = v->asid;
+	c->tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
+	c->int_ctl = SVM_INT_CTL_V_INTR_MASKING;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = hpa_val(s->nested_root);
+	c->clean = 0;
+
+	/* 64-bit code (type 0xb, L=1) and flat data (type 3) segments, CPL 0. */
+	seg_set(&c->cs, GUEST_SEL_CODE,
+		SVM_SEG_ATTR_TYPE(0xb) | SVM_SEG_ATTR_S | SVM_SEG_ATTR_P | SVM_SEG_ATTR_L | SVM_SEG_ATTR_G,
+		0xffffffffU);
+	seg_set(&c->ds, GUEST_SEL_DATA, data, 0xffffffffU);
+	seg_set(&c->es, GUEST_SEL_DATA, data, 0xffffffffU);
+	seg_set(&c->ss, GUEST_SEL_DATA, data, 0xffffffffU);
+	seg_set(&c->fs, GUEST_SEL_DATA, data, 0xffffffffU);
+	seg_set(&c->gs, GUEST_SEL_DATA, data, 0xffffffffU);
+	seg_set(&c->tr, 0, SVM_SEG_ATTR_TYPE(0xb) | SVM_SEG_ATTR_P, 0x67); /* busy 64-bit TSS */
+	seg_set(&c->ldtr, 0, SVM_SEG_ATTR_TYPE(0x2) | SVM_SEG_ATTR_P, 0);
+	seg_set(&c->gdtr, 0, 0, 0);
+	seg_set(&c->idtr, 0, 0, 0);
+	c->cpl = 0;
+	/* 15.5.1: EFER.SVME must be set in the guest's EFER too, or VMRUN fails. */
+	c->efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_SVME | X86_EFER_NXE;
+	c->cr0 = GUEST_CR0;
+	c->cr3 = gpa_val(s->page_tables);
+	c->cr4 = GUEST_CR4;
+	c->dr6 = 0xffff0ff0ULL;
+	c->dr7 = 0x400ULL;
+	c->rflags = 0x2; /* IF=0 */
+	c->rip = gpa_val(s->entry);
+	c->rsp = gpa_val(s->stack_top);
+	c->rax = 0;
+	c->g_pat = GUEST_PAT;
+	a->gprs.rdi = s->arg0;
+	v->arch = a;
+	return 0;
+}
+
+/* CPUID as the host reports it, minus SVM, plus the hypervisor-present bit (ECX[31] of 1). */
+static void svm_emulate_cpuid(struct vcpu_arch *a)
+{
+	uint32_t leaf = (uint32_t)a->vmcb->rax, sub = (uint32_t)a->gprs.rcx, r[4];
+
+	x86_cpuid(leaf, sub, r);
+	if (leaf == 1) {
+		r[2] |= BIT(31);
+	} else if (leaf == X86_CPUID_EXT_FEATURES) {
+		r[2] &= ~(uint32_t)SVM_CPUID_EXT_ECX_SVM;
+	} else if (leaf == SVM_CPUID_FEATURES) {
+		r[0] = r[1] = r[2] = r[3] = 0;
+	}
+	a->vmcb->rax = r[0];
+	a->gprs.rbx = r[1];
+	a->gprs.rcx = r[2];
+	a->gprs.rdx = r[3];
+	a->vmcb->rip += SVM_CPUID_LEN;
+}
+
+static const char *const exc_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "vec9", "#TS", "#NP", "#SS", "#GP", "#PF", "vec15",
+	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "vec22", "vec23", "vec24", "vec25", "vec26", "vec27", "#HV", "#VC",
+	"#SX", "vec31",
+};
+
+static void svm_stop(struct vcpu_exit *e, const char *fmt, ...) __printf(2, 3);
+static void svm_stop(struct vcpu_exit *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->kind = VCPU_EXIT_STOP;
+	va_start(ap, fmt);
+	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	va_end(ap);
+}
+
+int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
+{
+	struct vcpu_arch *a = v->arch;
+	struct svm_vmcb *c;
+
+	if (a == NULL) {
+		return -EINVAL;
+	}
+	c = a->vmcb;
+	memset(e, 0, sizeof(*e));
+	for (uint64_t n = 0; n < SVM_MAX_SILENT_EXITS; n++) {
+		svm_vmrun(pa_of(c), &a->gprs, pa_of(svm.host_save));
+		a->ran = true;
+		c->tlb_control = SVM_TLB_CONTROL_NOTHING;
+		a->last_exit = c->exit_code;
+		switch (c->exit_code) {
+		case SVM_EXIT_VMMCALL:
+			e->kind = VCPU_EXIT_HYPERCALL;
+			e->call = c->rax;
+			e->arg = a->gprs.rdi;
+			return 0;
+		case SVM_EXIT_CPUID:
+			svm_emulate_cpuid(a);
+			continue;
+		case SVM_EXIT_INTR:
+		case SVM_EXIT_NMI:
+		case SVM_EXIT_SMI:
+			continue; /* physical events: nothing for the guest, resume */
+		case SVM_EXIT_NPF:
+			/* EXITINFO1: #PF error code (bit 0 present, 1 write, 4 fetch); EXITINFO2: GPA */
+			svm_stop(e, "nested page fault: %s GPA 0x%llx (error code 0x%llx), not the guest's memory",
+				 (c->exit_info1 & BIT(4)) ? "fetch at" : (c->exit_info1 & BIT(1)) ? "write to" : "read of",
+				 (unsigned long long)c->exit_info2, (unsigned long long)c->exit_info1);
+			return 0;
+		case SVM_EXIT_SHUTDOWN:
+			svm_stop(e, "shutdown (triple fault)");
+			return 0;
+		case SVM_EXIT_HLT:
+			svm_stop(e, "HLT with interrupts disabled: nothing can wake it");
+			return 0;
+		case SVM_EXIT_IOIO:
+			svm_stop(e, "I/O port 0x%04llx %s: no ports are assigned",
+				 (unsigned long long)(c->exit_info1 >> 16), (c->exit_info1 & 1) ? "read" : "write");
+			return 0;
+		case SVM_EXIT_MSR:
+			svm_stop(e, "MSR 0x%08llx %s: no MSRs are assigned", (unsigned long long)(uint32_t)a->gprs.rcx,
+				 c->exit_info1 ? "write" : "read");
+			return 0;
+		case SVM_EXIT_INVALID:
+			svm_stop(e, "VMRUN refused the guest state (VMEXIT_INVALID)");
+			return 0;
+		default:
+			if (c->exit_code >= SVM_EXIT_EXCP_BASE && c->exit_code < SVM_EXIT_EXCP_BASE + 32) {
+				unsigned vec = (unsigned)(c->exit_code - SVM_EXIT_EXCP_BASE);
+
+				svm_stop(e, "exception %s (vector %u) error code 0x%llx", exc_names[vec], vec,
+					 (unsigned long long)c->exit_info1);
+				return 0;
+			}
+			svm_stop(e, "unexpected #VMEXIT 0x%llx (info1 0x%llx info2 0x%llx)",
+				 (unsigned long long)c->exit_code, (unsigned long long)c->exit_info1,
+				 (unsigned long long)c->exit_info2);
+			return 0;
+		}
+	}
+	svm_stop(e, "%llu exits without progress", (unsigned long long)SVM_MAX_SILENT_EXITS);
+	return 0;
+}
+
+void vcpu_arch_hypercall_done(struct vcpu *v, long result)
+{
+	v->arch->vmcb->rax = (uint64_t)result;
+	v->arch->vmcb->rip += SVM_VMMCALL_LEN;
+}
+
+void vcpu_arch_dump(const struct vcpu *v)
+{
+	const struct vcpu_arch *a = v->arch;
+	const struct svm_vmcb *c = a->vmcb;
+	const struct svm_gprs *g = &a->gprs;
+
+	pr_err("[guest %s]   exit 0x%llx info1 0x%llx info2 0x%llx", v->name, (unsigned long long)c->exit_code,
+	       (unsigned long long)c->exit_info1, (unsigned long long)c->exit_info2);
+	pr_err("[guest %s]   RIP=%016llx RSP=%016llx RFLAGS=%016llx CPL=%u", v->name, (unsigned long long)c->rip,
+	       (unsigned long long)c->rsp, (unsigned long long)c->rflags, c->cpl);
+	pr_err("[guest %s]   RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx", v->name, (unsigned long long)c->rax,
+	       (unsigned long long)g->rbx, (unsigned long long)g->rcx, (unsigned long long)g->rdx);
+	pr_err("[guest %s]   RSI=%016llx RDI=%016llx RBP=%016llx R8 =%016llx", v->name, (unsigned long long)g->rsi,
+	       (unsigned long long)g->rdi, (unsigned long long)g->rbp, (unsigned long long)g->r8);
+	pr_err("[guest %s]   R9 =%016llx R10=%016llx R11=%016llx R12=%016llx", v->name, (unsigned long long)g->r9,
+	       (unsigned long long)g->r10, (unsigned long long)g->r11, (unsigned long long)g->r12);
+	pr_err("[guest %s]   R13=%016llx R14=%016llx R15=%016llx", v->name, (unsigned long long)g->r13,
+	       (unsigned long long)g->r14, (unsigned long long)g->r15);
+	pr_err("[guest %s]   CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx EFER=%016llx", v->name,
+	       (unsigned long long)c->cr0, (unsigned long long)c->cr2, (unsigned long long)c->cr3,
+	       (unsigned long long)c->cr4, (unsigned long long)c->efer);
+}
+
+void vcpu_arch_destroy(struct vcpu *v)
+{
+	if (v->arch != NULL) {
+		page_free(v->arch->vmcb, 0);
+		free(v->arch);
+		v->arch = NULL;
+	}
+}

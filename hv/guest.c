@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guests from the partition configuration (include/hv/guest.h, docs/GUEST.md): RAM from the
+ * page allocator, the IOASID core's guest object with its GPA IOASID, the CPU's nested table
+ * taken from that GPA IOASID, the image and boot page tables copied into guest RAM, one vCPU
+ * (include/hv/vcpu.h), and the hypercall routing: CONSOLE_WRITE and EXIT here, everything
+ * else to ioasid_dispatch().
+ *
+ * One owner for the guest-physical space: the CPU's nested table is the GPA IOASID's table in
+ * the x86-64 paging format (PT_FMT_VTD_FL, the same format a VT-d unit in first-level mode
+ * uses). It is built by the page-table engine from the same memory regions the core uses for
+ * every IOMMU format of that IOASID, after the guest's devices were added, so if an IOMMU
+ * already uses that format the CPU shares its very table. GPA IOASIDs never change after
+ * creation, so the CPU and the IOMMUs see the same mappings for the guest's whole life.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/bits.h>
+#include <hv/errno.h>
+#include <hv/guest.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/vcpu.h>
+
+#include "ioasid/core.h"
+
+#define GUEST_LINE_MAX 160
+#define GUEST_CONSOLE_MAX 4096U /* ioasid_console_write.length limit (abi.h) */
+
+struct guest {
+	const struct cfg_guest *cfg;
+	struct hv_guest g;
+	struct hv_mem_region mem[CFG_MAX_MEM];
+	void *ram[CFG_MAX_MEM];
+	unsigned ram_order[CFG_MAX_MEM];
+	struct vcpu vcpu;
+	char line[GUEST_LINE_MAX];
+	size_t line_len;
+	enum guest_outcome outcome;
+	uint32_t status;
+	uint64_t nr_hypercalls;
+};
+
+static unsigned order_for(uint64_t size)
+{
+	unsigned order = 0;
+
+	while ((HV_PAGE_SIZE << order) < size) {
+		order++;
+	}
+	return order;
+}
+
+static const struct boot_file *find_file(const struct bootinfo *bi, const char *name)
+{
+	for (uint32_t i = 0; i < bi->nr_files; i++) {
+		if (strcmp(bi->files[i].name, name) == 0) {
+			return &bi->files[i];
+		}
+	}
+	return NULL;
+}
+
+/* The CPU's nested table: the GPA IOASID's table in x86-64 paging format (see the top). */
+static int guest_build_npt(struct guest *gu, hpa_t *root)
+{
+	struct hv_guest *g = &gu->g;
+	struct ioasid_hwt *h;
+	int ret;
+
+	if (g->gpa_io == NULL) {
+		ret = ioasid_create_gpa(g, &g->gpa_io);
+		if (ret) {
+			return ret;
+		}
+	}
+	h = &g->gpa_io->hw[PT_FMT_VTD_FL];
+	if (!h->valid) {
+		/* 48-bit, 4 levels: the host's paging mode, which NPT walks use (APM 15.25.3). */
+		ret = pt_init(&h->pt, PT_FMT_VTD_FL, 48, SZ_4K | SZ_2M | SZ_1G, true, NULL);
+		if (ret) {
+			return ret;
+		}
+		for (unsigned i = 0; i < g->nr_mem; i++) {
+			ret = pt_map(&h->pt, gpa_val(g->mem[i].gpa), g->mem[i].hpa, g->mem[i].size,
+				     PT_PROT_READ | PT_PROT_WRITE);
+			if (ret) {
+				pt_destroy(&h->pt);
+				return ret;
+			}
+		}
+		h->domain = ioasid_new_domain();
+		h->valid = true;
+	}
+	*root = h->pt.root;
+	return 0;
+}
+
+static void guest_free_ram(struct guest *gu)
+{
+	for (unsigned i = 0; i < CFG_MAX_MEM; i++) {
+		if (gu->ram[i] != NULL) {
+			page_free(gu->ram[i], gu->ram_order[i]);
+			gu->ram[i] = NULL;
+		}
+	}
+}
+
+static void guest_destroy(struct guest *gu)
+{
+	vcpu_arch_destroy(&gu->vcpu);
+	if (gu->g.live) {
+		hv_guest_destroy(&gu->g);
+	}
+	guest_free_ram(gu);
+	free(gu);
+}
+
+/* Where the stack starts: the end of the RAM region holding the image (it starts at GPA 0). */
+static const struct hv_mem_region *region_of(const struct guest *gu, uint64_t a)
+{
+	for (unsigned i = 0; i < gu->g.nr_mem; i++) {
+		if (a >= gpa_val(gu->g.mem[i].gpa) && a - gpa_val(gu->g.mem[i].gpa) < gu->g.mem[i].size) {
+			return &gu->g.mem[i];
+		}
+	}
+	return NULL;
+}
+
+static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, uint32_t id, struct guest **out)
+{
+	struct hv_guest_config hc;
+	struct vcpu_setup setup;
+	const struct boot_file *img;
+	const struct hv_mem_region *r0;
+	struct guest *gu;
+	void *tables = NULL;
+	long tlen;
+	int ret;
+
+	img = find_file(bi, c->image);
+	if (img == NULL) {
+		pr_err("guest %s: image %s was not loaded from the ESP", c->name, c->image);
+		return -ENOENT;
+	}
+	if (c->nr_devs != 0) {
+		/* Needs the VT-d units wired to guests (issue 6, devices): not done yet. */
+		pr_err("guest %s: device assignment is not supported yet (%u device(s) configured)", c->name,
+		       c->nr_devs);
+		return -EOPNOTSUPP;
+	}
+	gu = calloc(1, sizeof(*gu));
+	if (gu == NULL) {
+		return -ENOMEM;
+	}
+	gu->cfg = c;
+	gu->outcome = GUEST_NOT_STARTED;
+	for (unsigned i = 0; i < c->nr_mem; i++) {
+		/* One naturally aligned block per region: contiguous, 2 MiB/1 GiB leaves where aligned. */
+		gu->ram_order[i] = order_for(c->mem[i].size);
+		gu->ram[i] = page_alloc(gu->ram_order[i]);
+		if (gu->ram[i] == NULL) {
+			pr_err("guest %s: no contiguous %llu KiB for memory line %u", c->name,
+			       (unsigned long long)(c->mem[i].size >> 10), c->mem[i].line);
+			ret = -ENOMEM;
+			goto fail;
+		}
+		gu->mem[i] = (struct hv_mem_region){ .gpa = c->mem[i].base,
+						     .hpa = ptr_to_hpa(gu->ram[i]),
+						     .size = c->mem[i].size };
+	}
+	hc = (struct hv_guest_config){ .id = id, .mem = gu->mem, .nr_mem = c->nr_mem, .quota_pages = c->pt_quota_pages };
+	ret = hv_guest_init(&gu->g, &hc);
+	if (ret) {
+		goto fail;
+	}
+	ret = guest_build_npt(gu, &setup.nested_root);
+	if (ret) {
+		goto fail;
+	}
+	r0 = region_of(gu, GUEST_IMAGE_GPA);
+	if (r0 == NULL || region_of(gu, GUEST_BOOT_TABLES) != r0 ||
+	    !guest_range_in_ram(&gu->g, gpa(GUEST_IMAGE_GPA), img->size + HV_PAGE_SIZE)) {
+		pr_err("guest %s: needs RAM from GPA 0 covering its %llu-byte image at 0x%llx and a stack", c->name,
+		       (unsigned long long)img->size, GUEST_IMAGE_GPA);
+		ret = -EINVAL;
+		goto fail;
+	}
+	ret = guest_copy_to(&gu->g, gpa(GUEST_IMAGE_GPA), hpa_to_ptr(img->base), img->size);
+	if (ret) {
+		goto fail;
+	}
+	tables = page_alloc(1);
+	if (tables == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	tlen = vcpu_arch_boot_tables(gpa(GUEST_BOOT_TABLES), tables, 2 * HV_PAGE_SIZE);
+	ret = tlen < 0 ? (int)tlen : guest_copy_to(&gu->g, gpa(GUEST_BOOT_TABLES), tables, (uint64_t)tlen);
+	page_free(tables, 1);
+	if (ret) {
+		goto fail;
+	}
+	setup.entry = gpa(GUEST_IMAGE_GPA);
+	setup.stack_top = gpa_add(r0->gpa, r0->size);
+	setup.arg0 = r0->size;
+	setup.page_tables = gpa(GUEST_BOOT_TABLES);
+	gu->vcpu.name = c->name;
+	gu->vcpu.asid = id;
+	ret = vcpu_arch_create(&gu->vcpu, &setup);
+	if (ret) {
+		goto fail;
+	}
+	pr_info("guest %s: %llu KiB RAM, image %s (%llu bytes) at GPA 0x%llx, nested table 0x%llx, GPA IOASID 0x%x",
+		c->name, (unsigned long long)(config_guest_mem(c) >> 10), c->image, (unsigned long long)img->size,
+		GUEST_IMAGE_GPA, (unsigned long long)hpa_val(setup.nested_root), gu->g.gpa_io->id);
+	*out = gu;
+	return 0;
+fail:
+	guest_destroy(gu);
+	return ret;
+}
+
+/* Emit complete lines as "[guest NAME] text"; a full buffer is flushed as a line. */
+static void guest_console_put(struct guest *gu, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (ch == '\r') {
+			continue;
+		}
+		if (ch != '\n' && (ch < 0x20 || ch > 0x7e)) {
+			ch = '?'; /* the guest cannot send terminal control sequences */
+		}
+		if (ch != '\n') {
+			gu->line[gu->line_len++] = ch;
+		}
+		if (ch == '\n' || gu->line_len == sizeof(gu->line) - 1) {
+			gu->line[gu->line_len] = '\0';
+			pr_info("[guest %s] %s", gu->cfg->name, gu->line);
+			gu->line_len = 0;
+		}
+	}
+}
+
+/*
+ * Copy in a reserved-service request with the same size rules as every IOASID call
+ * (abi.h): size < v1 -EINVAL, size > 4096 -E2BIG, non-zero bytes past v1 -E2BIG.
+ */
+static int svc_req_in(struct guest *gu, gpa_t req, void *buf, uint32_t v1)
+{
+	uint32_t size;
+	uint8_t tail[64];
+	int ret = guest_copy_from(&gu->g, &size, req, sizeof(size));
+
+	if (ret) {
+		return ret;
+	}
+	if (size < v1) {
+		return -EINVAL;
+	}
+	if (size > HV_PAGE_SIZE) {
+		return -E2BIG;
+	}
+	ret = guest_copy_from(&gu->g, buf, req, v1);
+	if (ret) {
+		return ret;
+	}
+	for (uint32_t off = v1; off < size;) {
+		uint32_t n = MIN((uint32_t)sizeof(tail), size - off);
+
+		ret = guest_copy_from(&gu->g, tail, gpa_add(req, off), n);
+		if (ret) {
+			return ret;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			if (tail[i] != 0) {
+				return -E2BIG;
+			}
+		}
+		off += n;
+	}
+	return 0;
+}
+
+static long guest_console_write(struct guest *gu, gpa_t req)
+{
+	struct ioasid_console_write r;
+	char buf[128];
+	int ret = svc_req_in(gu, req, &r, sizeof(r));
+
+	if (ret) {
+		return ret;
+	}
+	if (r.flags != 0 || r.__reserved != 0 || r.length > GUEST_CONSOLE_MAX) {
+		return -EINVAL;
+	}
+	/* Check the whole buffer first, so a bad one prints nothing. */
+	if (!guest_range_in_ram(&gu->g, gpa(r.buf_gpa), r.length)) {
+		return -EFAULT;
+	}
+	for (uint32_t off = 0; off < r.length;) {
+		uint32_t n = MIN((uint32_t)sizeof(buf), r.length - off);
+
+		ret = guest_copy_from(&gu->g, buf, gpa(r.buf_gpa + off), n);
+		if (ret) {
+			return ret;
+		}
+		guest_console_put(gu, buf, n);
+		off += n;
+	}
+	return 0;
+}
+
+static long guest_exit_call(struct guest *gu, gpa_t req, bool *stop)
+{
+	struct ioasid_exit r;
+	int ret = svc_req_in(gu, req, &r, sizeof(r));
+
+	if (ret) {
+		return ret;
+	}
+	if (r.flags != 0 || r.__reserved != 0) {
+		return -EINVAL;
+	}
+	gu->status = r.code;
+	gu->outcome = GUEST_EXITED;
+	*stop = true;
+	return 0;
+}
+
+static void guest_run(struct guest *gu)
+{
+	struct vcpu_exit e;
+	bool stop = false;
+	int ret;
+
+	pr_info("guest %s: start", gu->cfg->name);
+	while (!stop) {
+		long r;
+
+		ret = vcpu_arch_run(&gu->vcpu, &e);
+		if (ret) {
+			pr_err("guest %s: cannot run (%d %s)", gu->cfg->name, ret, hv_strerror(ret));
+			gu->outcome = GUEST_STOPPED;
+			return;
+		}
+		if (e.kind == VCPU_EXIT_STOP) {
+			if (gu->line_len) {
+				guest_console_put(gu, "\n", 1);
+			}
+			pr_err("guest %s: stopped: %s", gu->cfg->name, e.reason);
+			vcpu_arch_dump(&gu->vcpu);
+			gu->outcome = GUEST_STOPPED;
+			return;
+		}
+		gu->nr_hypercalls++;
+		switch (e.call) {
+		case IOASID_CALL_CONSOLE_WRITE:
+			r = guest_console_write(gu, gpa(e.arg));
+			break;
+		case IOASID_CALL_EXIT:
+			r = guest_exit_call(gu, gpa(e.arg), &stop);
+			break;
+		default:
+			r = ioasid_dispatch(&gu->g, e.call, gpa(e.arg));
+			break;
+		}
+		vcpu_arch_hypercall_done(&gu->vcpu, r);
+	}
+	if (gu->line_len) {
+		guest_console_put(gu, "\n", 1);
+	}
+	pr_info("guest %s: exited with status %u after %llu hypercalls", gu->cfg->name, gu->status,
+		(unsigned long long)gu->nr_hypercalls);
+}
+
+int guests_run_all(const struct hv_config *cfg, const struct bootinfo *bi)
+{
+	unsigned order[CFG_MAX_GUESTS], n = 0, exited = 0, bad = 0, stopped = 0;
+	int ret;
+
+	ret = vcpu_arch_cpu_init();
+	if (ret) {
+		return ret;
+	}
+	/* The console owner first, then the rest in file order: one guest at a time for now. */
+	for (unsigned i = 0; i < cfg->nr_guests; i++) {
+		if (cfg->guests[i].console) {
+			order[n++] = i;
+		}
+	}
+	for (unsigned i = 0; i < cfg->nr_guests; i++) {
+		if (!cfg->guests[i].console) {
+			order[n++] = i;
+		}
+	}
+	for (unsigned k = 0; k < n; k++) {
+		const struct cfg_guest *c = &cfg->guests[order[k]];
+		struct guest *gu = NULL;
+
+		ret = guest_create(c, bi, order[k] + 1, &gu);
+		if (ret) {
+			pr_err("guest %s: not created (%d %s)", c->name, ret, hv_strerror(ret));
+			return ret;
+		}
+		guest_run(gu);
+		if (gu->outcome == GUEST_EXITED) {
+			exited++;
+			bad += gu->status != 0;
+		} else {
+			stopped++;
+		}
+		guest_destroy(gu);
+	}
+	pr_info("hv: %u guest(s) ran: %u exited (%u with a non-zero status), %u stopped by the hypervisor", n,
+		exited, bad, stopped);
+	return bad ? -EFAULT : 0;
+}

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Test guest "hello": prints through the console hypercall, checks its own start-up state
+ * (RAM size, CPUID sees a hypervisor and no SVM, a GET_INFO round trip), exits with status 0.
+ */
+#include <cpuid.h>
+
+#include "guest/test.h"
+
+TEST(ram_size)
+{
+	EXPECT_TRUE(guest_ram_size >= (2U << 20));
+	EXPECT_EQ(guest_ram_size & 0xfff, 0);
+}
+
+TEST(cpuid_hypervisor_bit)
+{
+	unsigned a, b, c, d;
+
+	__cpuid(1, a, b, c, d);
+	EXPECT_TRUE(c & (1U << 31));
+	__cpuid(0x80000001, a, b, c, d);
+	EXPECT_EQ(c & (1U << 2), 0); /* SVM is not offered to guests */
+}
+
+TEST(unknown_call_is_enosys)
+{
+	EXPECT_EQ(hv_call(999, 0), -IOASID_ENOSYS);
+}
+
+TEST(console_write_rejects_bad_buffer)
+{
+	struct ioasid_console_write r = { .size = sizeof(r), .length = 16, .buf_gpa = 0x7ff000000000ULL };
+
+	EXPECT_EQ(hv_call(IOASID_CALL_CONSOLE_WRITE, gpa_of(&r)), -IOASID_EFAULT);
+	r.buf_gpa = gpa_of("x");
+	r.length = 1;
+	r.flags = 1;
+	EXPECT_EQ(hv_call(IOASID_CALL_CONSOLE_WRITE, gpa_of(&r)), -IOASID_EINVAL);
+}
+
+int guest_main(void)
+{
+	guest_printf("hello from a guest: %llu MiB of RAM, running at %p\n",
+		     (unsigned long long)(guest_ram_size >> 20), (void *)guest_main);
+	return guest_run_tests();
+}
