@@ -410,6 +410,20 @@ CASES += [
                 r"^\[INF\] guest hello: exited with status 0 after \d+ hypercalls$",
                 r"hv: 1 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 0 stopped"],
                NO_TROUBLE + [r"stopped:"]),
+    guest_case("x86_64-guest-misbehave-ud", "misbehave_ud", HV_EXIT_OK,
+               [r"^\[INF\] \[guest misbehave_ud\] about to execute ud2$",
+                r"^\[ERR\] guest misbehave_ud: stopped: exception #UD \(vector 6\)"] + GUEST_STOP_DUMP,
+               [r"still running", r"EXCEPTION", r"^\[PANIC\]"]),
+    guest_case("x86_64-guest-misbehave-npf", "misbehave_npf", HV_EXIT_OK,
+               [r"^\[INF\] \[guest misbehave_npf\] about to write to GPA 0x40000000$",
+                r"^\[ERR\] guest misbehave_npf: stopped: nested page fault: write to GPA 0x40000000 "]
+               + GUEST_STOP_DUMP,
+               [r"still running", r"EXCEPTION", r"^\[PANIC\]"]),
+    guest_case("x86_64-guest-misbehave-io", "misbehave_io", HV_EXIT_OK,
+               [r"^\[INF\] \[guest misbehave_io\] about to write port 0xf4$",
+                r"^\[ERR\] guest misbehave_io: stopped: I/O port 0x00f4 write: no ports are assigned"]
+               + GUEST_STOP_DUMP,
+               [r"still running", r"EXCEPTION", r"^\[PANIC\]"]),
 ]
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
