@@ -7,6 +7,7 @@
 #ifndef GUEST_GUEST_H
 #define GUEST_GUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -136,7 +136,7 @@ static void run_config(const struct bootinfo *bi)
 	pr_info("config: %u guest(s)", cfg.nr_guests);
 	ret = guests_run_all(&cfg, bi);
 	if (ret != 0) {
-		pr_err("hv: guests: FAIL (%d %s)", ret, hv_strerror(ret));
+		pr_err("hv: guests: FAIL (%s)", ret == -EFAULT ? "a guest exited with a non-zero status" : hv_strerror(ret));
 		arch_exit(HV_EXIT_FAIL);
 	}
 	pr_info("hv: guests done; shutting down");

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Test guest "hostile": hundreds of malformed and malicious IOASID calls, each of which must
+ * get the error docs/ABI.md documents and change nothing; afterwards well-formed calls still
+ * work. This guest has no devices (device assignment is not wired to guests yet), so every
+ * device-bound call is made with IDs it does not own.
+ */
+#include <string.h>
+
+#include "guest/test.h"
+
+#define CHECK_CALL(call, req, want) EXPECT_EQ(hv_call((call), gpa_of(req)), (want))
+
+/* Addresses that are not this guest's RAM: MMIO, the ECAM window, far away, non-canonical. */
+static const uint64_t bad_gpas[] = {
+	0x40000000ULL,	       0xb0000000ULL,	       0xfee00000ULL,	       0xfed90000ULL,
+	0x100000000ULL,	       0x7ffffffff000ULL,      0x800000000000ULL,      0xfffffffffffff000ULL,
+	0xffffffffffffffffULL, 0x0000000000fffffeULL, /* crosses the end of RAM (16 MiB) */
+};
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(void)
+{
+	/* xorshift64*: deterministic, so a failure is reproducible */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static bool documented(long r)
+{
+	static const long codes[] = { 0,		 -IOASID_EPERM,	  -IOASID_ENOENT,    -IOASID_E2BIG,
+				      -IOASID_EAGAIN,	 -IOASID_ENOMEM,  -IOASID_EFAULT,    -IOASID_EBUSY,
+				      -IOASID_EEXIST,	 -IOASID_ENODEV,  -IOASID_EINVAL,    -IOASID_ENOSPC,
+				      -IOASID_ERANGE,	 -IOASID_ENOSYS,  -IOASID_EOVERFLOW, -IOASID_EOPNOTSUPP,
+				      -IOASID_ETIMEDOUT, -IOASID_EDQUOT };
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		if (codes[i] == r) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint8_t page[8192] __attribute__((aligned(4096)));
+
+TEST(unknown_calls)
+{
+	static const uint64_t calls[] = { 0, 11, 12, 31, 34, 35, 0x100, 0xffffffffULL, 0x100000001ULL, ~0ULL };
+	struct ioasid_device_list r = { .size = sizeof(r) };
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		CHECK_CALL(calls[i], &r, -IOASID_ENOSYS);
+	}
+}
+
+TEST(request_outside_ram)
+{
+	for (uint64_t call = IOASID_CALL_GET_INFO; call <= IOASID_CALL_FAULT_READ; call++) {
+		for (size_t i = 0; i < sizeof(bad_gpas) / sizeof(bad_gpas[0]); i++) {
+			EXPECT_EQ(hv_call(call, bad_gpas[i]), -IOASID_EFAULT);
+		}
+	}
+	for (size_t i = 0; i < sizeof(bad_gpas) / sizeof(bad_gpas[0]); i++) {
+		EXPECT_EQ(hv_call(IOASID_CALL_CONSOLE_WRITE, bad_gpas[i]), -IOASID_EFAULT);
+		EXPECT_EQ(hv_call(IOASID_CALL_EXIT, bad_gpas[i]), -IOASID_EFAULT);
+	}
+}
+
+/* size below the version-1 size: EINVAL; above with non-zero tail: E2BIG; above 4096: E2BIG. */
+TEST(size_rules)
+{
+	static const uint32_t v1[] = { 0,
+				       sizeof(struct ioasid_get_info),
+				       sizeof(struct ioasid_device_list),
+				       sizeof(struct ioasid_alloc),
+				       sizeof(struct ioasid_free),
+				       sizeof(struct ioasid_map),
+				       sizeof(struct ioasid_unmap),
+				       sizeof(struct ioasid_attach),
+				       sizeof(struct ioasid_detach),
+				       sizeof(struct ioasid_invalidate),
+				       sizeof(struct ioasid_fault_read) };
+	uint32_t *size = (uint32_t *)page;
+
+	for (uint64_t call = IOASID_CALL_GET_INFO; call <= IOASID_CALL_FAULT_READ; call++) {
+		memset(page, 0, sizeof(page));
+		for (uint32_t s = 0; s < v1[call]; s += 4) {
+			*size = s;
+			EXPECT_EQ(hv_call(call, gpa_of(page)), -IOASID_EINVAL);
+		}
+		*size = v1[call] + 8;
+		page[v1[call] + 3] = 0x5a;
+		EXPECT_EQ(hv_call(call, gpa_of(page)), -IOASID_E2BIG);
+		page[v1[call] + 3] = 0;
+		*size = 4097;
+		EXPECT_EQ(hv_call(call, gpa_of(page)), -IOASID_E2BIG);
+		*size = 0xffffffffU;
+		EXPECT_EQ(hv_call(call, gpa_of(page)), -IOASID_E2BIG);
+	}
+	/* the reserved services follow the same rules */
+	*size = 8;
+	EXPECT_EQ(hv_call(IOASID_CALL_CONSOLE_WRITE, gpa_of(page)), -IOASID_EINVAL);
+	EXPECT_EQ(hv_call(IOASID_CALL_EXIT, gpa_of(page)), -IOASID_EINVAL);
+	*size = 5000;
+	EXPECT_EQ(hv_call(IOASID_CALL_EXIT, gpa_of(page)), -IOASID_E2BIG);
+}
+
+TEST(flags_and_reserved)
+{
+	for (unsigned bit = 0; bit < 32; bit++) {
+		struct ioasid_device_list dl = { .size = sizeof(dl), .flags = 1U << bit };
+		struct ioasid_fault_read fr = { .size = sizeof(fr), .flags = 1U << bit };
+		struct ioasid_free fe = { .size = sizeof(fe), .__reserved = 1U << bit };
+		struct ioasid_get_info gi = { .size = sizeof(gi), .flags = 1U << bit };
+		struct ioasid_exit ex = { .size = sizeof(ex), .flags = 1U << bit };
+		struct ioasid_console_write cw = { .size = sizeof(cw), .__reserved = 1U << bit };
+
+		CHECK_CALL(IOASID_CALL_DEVICE_LIST, &dl, -IOASID_EINVAL);
+		CHECK_CALL(IOASID_CALL_FAULT_READ, &fr, -IOASID_EINVAL);
+		CHECK_CALL(IOASID_CALL_FREE, &fe, -IOASID_EINVAL);
+		CHECK_CALL(IOASID_CALL_GET_INFO, &gi, -IOASID_EINVAL);
+		CHECK_CALL(IOASID_CALL_EXIT, &ex, -IOASID_EINVAL);
+		CHECK_CALL(IOASID_CALL_CONSOLE_WRITE, &cw, -IOASID_EINVAL);
+	}
+}
+
+/* IDs this guest does not own: another guest's encodings, freed-looking IDs, random. */
+TEST(foreign_ids)
+{
+	for (unsigned i = 0; i < 64; i++) {
+		uint32_t id = i < 32 ? ((i + 2) << 16) | i : (uint32_t)rnd();
+		struct ioasid_free fe = { .size = sizeof(fe), .ioasid = id };
+		struct ioasid_get_info gi = { .size = sizeof(gi), .dev_id = id };
+		struct ioasid_attach at = { .size = sizeof(at), .dev_id = id, .ioasid = id };
+		struct ioasid_detach de = { .size = sizeof(de), .dev_id = id };
+		struct ioasid_map_entry me = { .iova = 0x1000, .gpa = 0x200000, .length = 0x1000, .prot = 3 };
+		struct ioasid_map mp = { .size = sizeof(mp), .ioasid = id, .num_entries = 1, .entries_gpa = gpa_of(&me) };
+		struct ioasid_alloc al = { .size = sizeof(al), .kind = IOASID_KIND_PAGING, .parent = id, .dev_id = id };
+
+		CHECK_CALL(IOASID_CALL_FREE, &fe, -IOASID_ENOENT);
+		CHECK_CALL(IOASID_CALL_GET_INFO, &gi, -IOASID_ENOENT);
+		CHECK_CALL(IOASID_CALL_ATTACH, &at, -IOASID_ENOENT);
+		CHECK_CALL(IOASID_CALL_DETACH, &de, -IOASID_ENOENT);
+		CHECK_CALL(IOASID_CALL_MAP, &mp, -IOASID_ENOENT);
+		CHECK_CALL(IOASID_CALL_ALLOC, &al, -IOASID_ENOENT);
+		EXPECT_EQ(mp.out_done, 0);
+	}
+	/*
+	 * 0x10000 is this guest's own GPA IOASID (guest 1, slot 0: the core's ID encoding): it is
+	 * the hypervisor's, so FREE is refused with EPERM, every time (it is not freed by the first).
+	 */
+	EXPECT_EQ(ioasid_free(0x10000), -IOASID_EPERM);
+	EXPECT_EQ(ioasid_free(0x10000), -IOASID_EPERM);
+}
+
+TEST(alloc_kinds)
+{
+	struct ioasid_alloc al = { .kind = IOASID_KIND_GPA };
+
+	EXPECT_EQ(ioasid_alloc(&al), -IOASID_EPERM); /* the GPA IOASID is the hypervisor's */
+	for (uint32_t k = 4; k < 40; k++) {
+		al = (struct ioasid_alloc){ .kind = k };
+		EXPECT_EQ(ioasid_alloc(&al), -IOASID_EINVAL);
+	}
+	al = (struct ioasid_alloc){ .kind = 0 };
+	EXPECT_EQ(ioasid_alloc(&al), -IOASID_EINVAL);
+	al = (struct ioasid_alloc){ .kind = IOASID_KIND_PAGING, .flags = 1 };
+	EXPECT_EQ(ioasid_alloc(&al), -IOASID_EINVAL);
+}
+
+TEST(attach_flags_and_pasid)
+{
+	struct ioasid_attach at = { .flags = 2 };
+
+	EXPECT_EQ(ioasid_attach(&at), -IOASID_EINVAL); /* unknown flag */
+	at = (struct ioasid_attach){ .pasid = 5 };
+	EXPECT_EQ(ioasid_attach(&at), -IOASID_EINVAL); /* PASID without IOASID_ATTACH_PASID */
+	at = (struct ioasid_attach){ .flags = IOASID_ATTACH_PASID, .pasid = 0xfffff, .dev_id = 0x18000 };
+	EXPECT_EQ(ioasid_attach(&at), -IOASID_ENOENT); /* not our device */
+}
+
+TEST(device_list_array_outside_ram)
+{
+	for (size_t i = 0; i < sizeof(bad_gpas) / sizeof(bad_gpas[0]); i++) {
+		struct ioasid_device_list dl = { .num_devices = 4, .devices_gpa = bad_gpas[i] };
+
+		EXPECT_EQ(ioasid_device_list(&dl), -IOASID_EFAULT);
+	}
+	struct ioasid_device_list dl = { .num_devices = 0xffffffffU, .devices_gpa = gpa_of(page) };
+	EXPECT_EQ(ioasid_device_list(&dl), -IOASID_EFAULT);
+}
+
+TEST(fault_read_array_outside_ram)
+{
+	for (size_t i = 0; i < sizeof(bad_gpas) / sizeof(bad_gpas[0]); i++) {
+		struct ioasid_fault_read fr = { .num_records = 2, .records_gpa = bad_gpas[i] };
+
+		EXPECT_EQ(ioasid_fault_read(&fr), -IOASID_EFAULT);
+	}
+}
+
+TEST(console_write_limits)
+{
+	struct ioasid_console_write cw = { .size = sizeof(cw), .length = 4097, .buf_gpa = gpa_of(page) };
+
+	CHECK_CALL(IOASID_CALL_CONSOLE_WRITE, &cw, -IOASID_EINVAL);
+	cw.length = 0xffffffffU;
+	CHECK_CALL(IOASID_CALL_CONSOLE_WRITE, &cw, -IOASID_EINVAL);
+	cw.length = 64;
+	cw.buf_gpa = 0xfffffffffffffff0ULL; /* wraps */
+	CHECK_CALL(IOASID_CALL_CONSOLE_WRITE, &cw, -IOASID_EFAULT);
+	cw.buf_gpa = 0xfffff8; /* runs past the end of RAM */
+	CHECK_CALL(IOASID_CALL_CONSOLE_WRITE, &cw, -IOASID_EFAULT);
+}
+
+/* Random request bytes for every call: only documented errors, and nothing crashes. */
+TEST(random_bytes)
+{
+	for (unsigned n = 0; n < 400; n++) {
+		uint64_t call = 1 + rnd() % 10;
+		long r;
+
+		for (size_t i = 0; i < 128; i += 8) {
+			uint64_t v = rnd();
+
+			memcpy(page + i, &v, 8);
+		}
+		if (n & 1) {
+			/* plausible size, random rest */
+			uint32_t s = 16 + (uint32_t)(rnd() % 64);
+
+			memcpy(page, &s, 4);
+		}
+		r = hv_call(call, gpa_of(page));
+		EXPECT_TRUE(documented(r));
+		EXPECT_TRUE(r != 0 || call == IOASID_CALL_DEVICE_LIST || call == IOASID_CALL_FAULT_READ);
+	}
+}
+
+/* After all of that, well-formed calls work. */
+TEST(well_formed_still_work)
+{
+	struct ioasid_device_info devs[4];
+	struct ioasid_device_list dl = { .num_devices = 4, .devices_gpa = gpa_of(devs), .out_num_devices = 77 };
+	struct ioasid_fault_record recs[4];
+	struct ioasid_fault_read fr = { .num_records = 4, .records_gpa = gpa_of(recs), .out_num_records = 77 };
+
+	EXPECT_EQ(ioasid_device_list(&dl), 0);
+	EXPECT_EQ(dl.out_num_devices, 0);
+	EXPECT_EQ(ioasid_fault_read(&fr), 0);
+	EXPECT_EQ(fr.out_num_records, 0);
+	EXPECT_EQ(guest_write("still alive\n", 12), 0);
+}
+
+int guest_main(void)
+{
+	int failed = guest_run_tests();
+
+	guest_printf("hostile guest done\n");
+	return failed;
+}
