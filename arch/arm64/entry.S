@@ -27,6 +27,26 @@
 	b	arm64_exc_common
 .endm
 
+/*
+ * A lower-EL slot: an exception from a guest. TPIDR_EL2 holds the running guest's context
+ * (vcpu_entry.S) and is 0 otherwise; with a guest, its x0/x1 are pushed on SP_EL2 and
+ * arm64_vcpu_exit saves the rest. Without one (cannot happen unless the hypervisor itself
+ * ERETs to a lower EL by mistake) the slot is reported like any other exception.
+ */
+.macro VENTRY_LOWER slot
+	.balign 0x80
+	stp	x0, x1, [sp, #-16]!
+	mrs	x0, tpidr_el2
+	cbz	x0, 1f
+	mov	x1, #\slot
+	b	arm64_vcpu_exit
+1:	ldp	x0, x1, [sp], #16
+	sub	sp, sp, #ARM64_FRAME_SIZE
+	stp	x0, x1, [sp, #ARM64_FRAME_X0]
+	mov	x1, #\slot
+	b	arm64_exc_common
+.endm
+
 	.balign 2048
 	.global arm64_vectors
 arm64_vectors:
@@ -38,14 +58,14 @@ arm64_vectors:
 	VENTRY 5
 	VENTRY 6
 	VENTRY 7
-	VENTRY 8	/* lower EL, AArch64 */
-	VENTRY 9
-	VENTRY 10
-	VENTRY 11
-	VENTRY 12	/* lower EL, AArch32 */
-	VENTRY 13
-	VENTRY 14
-	VENTRY 15
+	VENTRY_LOWER 8	/* lower EL, AArch64 */
+	VENTRY_LOWER 9
+	VENTRY_LOWER 10
+	VENTRY_LOWER 11
+	VENTRY_LOWER 12	/* lower EL, AArch32 */
+	VENTRY_LOWER 13
+	VENTRY_LOWER 14
+	VENTRY_LOWER 15
 
 /*
  * Save every general-purpose register plus the exception syndrome into a struct arm64_frame

@@ -36,6 +36,11 @@ static const char *const slot_name[16] = {
 void arm64_traps_init(hpa_t base)
 {
 	image_base = hpa_val(base);
+	/*
+	 * TPIDR_EL2 names the running guest's context (vcpu_entry.S) and must be 0 while none
+	 * runs: the lower-EL vector slots test it. The firmware may have left anything there.
+	 */
+	write_sysreg(tpidr_el2, 0);
 }
 
 static const char *ec_name(unsigned ec)
