@@ -67,18 +67,23 @@ static int guest_build_npt(struct guest *gu, hpa_t *root)
 {
 	struct hv_guest *g = &gu->g;
 	struct ioasid_hwt *h;
+	unsigned fmt, ia_bits;
 	int ret;
 
+	vcpu_arch_nested_format(&fmt, &ia_bits);
+	if (fmt == 0 || fmt >= HV_NR_FMT) {
+		return -EINVAL;
+	}
 	if (g->gpa_io == NULL) {
 		ret = ioasid_create_gpa(g, &g->gpa_io);
 		if (ret) {
 			return ret;
 		}
 	}
-	h = &g->gpa_io->hw[PT_FMT_VTD_FL];
+	h = &g->gpa_io->hw[fmt];
 	if (!h->valid) {
-		/* 48-bit, 4 levels: the host's paging mode, which NPT walks use (APM 15.25.3). */
-		ret = pt_init(&h->pt, PT_FMT_VTD_FL, 48, SZ_4K | SZ_2M | SZ_1G, true, NULL);
+		/* x86: 48-bit, 4 levels, the host's paging mode NPT walks use (APM 15.25.3). */
+		ret = pt_init(&h->pt, (enum pt_format)fmt, ia_bits, SZ_4K | SZ_2M | SZ_1G, true, NULL);
 		if (ret) {
 			return ret;
 		}

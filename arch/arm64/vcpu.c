@@ -29,6 +29,7 @@
 #include <hv/vcpu.h>
 
 #include "arm64.h"
+#include "ioasid/pt.h"
 #include "vcpu.h"
 
 /* IPA width the CPU walks the stage-2 table with (see above). */
@@ -79,6 +80,12 @@ int vcpu_arch_cpu_init(void)
 	host_hcr = hcr;
 	write_sysreg(tpidr_el2, 0);
 	return 0;
+}
+
+void vcpu_arch_nested_format(unsigned *fmt, unsigned *ia_bits)
+{
+	*fmt = PT_FMT_ARM_S2;
+	*ia_bits = ARM64_VCPU_IA_BITS;
 }
 
 long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max)

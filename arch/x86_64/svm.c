@@ -37,6 +37,7 @@
 
 #include "arch/x86_64/svm.h"
 #include "arch/x86_64/x86.h"
+#include "ioasid/pt.h"
 
 /* Guest control registers at entry (docs/GUEST.md): long mode, paging, write protect. */
 #define GUEST_CR0 (BIT(0) | BIT(1) | BIT(4) | BIT(5) | BIT(16) | BIT(31)) /* PE MP ET NE WP PG */
@@ -113,6 +114,12 @@ int vcpu_arch_cpu_init(void)
 	pr_info("svm: enabled (revision %u, %u ASIDs, nested paging%s)", r[0] & 0xff, svm.nr_asids,
 		(r[3] & SVM_CPUID_EDX_NRIPS) ? ", NRIP save" : ", no NRIP save");
 	return 0;
+}
+
+void vcpu_arch_nested_format(unsigned *fmt, unsigned *ia_bits)
+{
+	*fmt = PT_FMT_VTD_FL; /* x86-64 4-level paging with U=1: an NPT (15.25.5) */
+	*ia_bits = 48;
 }
 
 long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max)

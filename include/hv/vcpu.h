@@ -48,6 +48,12 @@ int vcpu_arch_cpu_init(void);
  * bytes to buf and returns the byte count, or a negative error.
  */
 long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max);
+/*
+ * The format (an enum pt_format value, ioasid/pt.h) and input width of the nested table the
+ * CPU walks: hv/guest.c builds it in the guest's GPA IOASID (x86: PT_FMT_VTD_FL, 48 bits;
+ * arm64: PT_FMT_ARM_S2, 48 bits, the same format the SMMUv3 uses for the guest's devices).
+ */
+void vcpu_arch_nested_format(unsigned *fmt, unsigned *ia_bits);
 int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s);
 /* Run until a hypercall or a stop. 0 with *e filled, or a negative error (nothing ran). */
 int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e);
