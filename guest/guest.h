@@ -19,14 +19,11 @@ static inline uint64_t gpa_of(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-/* VMMCALL with rax = call, rdi = request GPA; returns rax (0 or -IOASID_E*). */
-static inline long hv_call(uint64_t call, uint64_t req_gpa)
-{
-	long ret;
-
-	__asm__ __volatile__("vmmcall" : "=a"(ret) : "a"(call), "D"(req_gpa) : "memory");
-	return ret;
-}
+/*
+ * long hv_call(call, req_gpa): the hypercall instruction of the arch, from
+ * guest/<arch>/guest_arch.h (mk/guest.mk puts guest/$(ARCH) on the include path).
+ */
+#include "guest_arch.h"
 
 /* The guest's main function. */
 int guest_main(void);

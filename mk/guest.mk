@@ -1,28 +1,39 @@
 # SPDX-License-Identifier: MIT
 #
-# The guest SDK (guest/) and the test guests (tests/guests/*.c), x86_64 only for now: each
+# The guest SDK (guest/) and the test guests (tests/guests/*.c), for x86_64 and arm64: each
 # tests/guests/NAME.c becomes $(BUILD)/guests/NAME.elf (with symbols) and NAME.bin, the flat
 # image the hypervisor loads at guest-physical 0x100000 (docs/GUEST.md). Built with the same
 # newlib as the hypervisor (mk/newlib.mk) and the same FP/SIMD-free flags. `make guests`;
 # `make efi` builds them too, so `make test` has them.
 
-ifeq ($(ARCH),x86_64)
+# Per-arch parts of the SDK live in guest/$(ARCH)/ (start-up code, guest_arch.h); the rest and
+# every test guest are shared. A test guest that only makes sense on one arch is listed in
+# GUEST_EXCLUDE_<other arch>.
+GUEST_ARCH_CFLAGS_x86_64 := -m64 -mno-red-zone
+GUEST_START_x86_64 := guest/start.S
+# arm64: -mgeneral-regs-only like the hypervisor (the vCPU switches FP/SIMD anyway); no
+# -mstrict-align needed: HCR_EL2.DC makes guest memory Normal (docs/ARM64.md, "Guests").
+GUEST_ARCH_CFLAGS_arm64 := -mbranch-protection=none
+GUEST_START_arm64 := guest/arm64/start.S
+GUEST_EXCLUDE_arm64 := misbehave_io
+
+ifneq ($(GUEST_START_$(ARCH)),)
 GUEST_BUILD := $(BUILD)/guests
-GUEST_SDK_SRCS := guest/start.S guest/guest.c guest/test.c guest/syscalls.c
+GUEST_SDK_SRCS := $(GUEST_START_$(ARCH)) guest/guest.c guest/test.c guest/syscalls.c
 GUEST_SDK_OBJS := $(patsubst %,$(GUEST_BUILD)/sdk/%.o,$(GUEST_SDK_SRCS))
-GUEST_NAMES := $(basename $(notdir $(wildcard tests/guests/*.c)))
+GUEST_NAMES := $(filter-out $(GUEST_EXCLUDE_$(ARCH)),$(basename $(notdir $(wildcard tests/guests/*.c))))
 GUEST_BINS := $(patsubst %,$(GUEST_BUILD)/%.bin,$(GUEST_NAMES))
 GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wno-missing-field-initializers -ffreestanding -fno-stack-protector -fno-strict-aliasing \
-	-fno-builtin-printf -fno-pic -fno-pie -mcmodel=small -m64 -mgeneral-regs-only -mno-red-zone \
-	-fno-asynchronous-unwind-tables -nostdinc -isystem $(NEWLIB_INC) -isystem $(CC_INC) -Iinclude -I.
+	-fno-builtin-printf -fno-pic -fno-pie -mcmodel=small -mgeneral-regs-only $(GUEST_ARCH_CFLAGS_$(ARCH)) \
+	-fno-asynchronous-unwind-tables -nostdinc -isystem $(NEWLIB_INC) -isystem $(CC_INC) -Iguest/$(ARCH) -Iinclude -I.
 
 .PHONY: guests
 .SECONDARY: $(patsubst %,$(GUEST_BUILD)/%.elf,$(GUEST_NAMES)) $(patsubst %,$(GUEST_BUILD)/obj/tests/guests/%.c.o,$(GUEST_NAMES))
 guests: $(GUEST_BINS)
 efi: guests
 
-$(GUEST_BUILD)/sdk/%.c.o $(GUEST_BUILD)/obj/%.c.o: %.c $(NEWLIB_LIBC) mk/guest.mk guest/guest.h guest/test.h include/ioasid/abi.h
+$(GUEST_BUILD)/sdk/%.c.o $(GUEST_BUILD)/obj/%.c.o: %.c $(NEWLIB_LIBC) mk/guest.mk guest/guest.h guest/$(ARCH)/guest_arch.h guest/test.h include/ioasid/abi.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(TARGET_CC) $(GUEST_CFLAGS) -c -o $@ $<

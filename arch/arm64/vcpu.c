@@ -79,6 +79,8 @@ int vcpu_arch_cpu_init(void)
 	}
 	host_hcr = hcr;
 	write_sysreg(tpidr_el2, 0);
+	pr_info("arm64: guests at EL1 under EL2 (HCR_EL2 0x%llx, stage 2 PT_FMT_ARM_S2 %u-bit, 8-bit VMIDs)",
+		(unsigned long long)HCR_EL2_GUEST, ARM64_VCPU_IA_BITS);
 	return 0;
 }
 
@@ -265,25 +267,24 @@ void vcpu_arch_dump(const struct vcpu *v)
 	const struct vcpu_arch *a = v->arch;
 	const struct arm64_vcpu_ctx *c = &a->ctx;
 
-	pr_err("guest %s: vCPU state (EL1, VMID %u)", v->name, (unsigned)v->asid);
-	pr_err("  PC=%016llx SPSR=%016llx (M=0x%llx DAIF=%llx) ESR_EL2=%016llx",
-	       (unsigned long long)c->elr, (unsigned long long)c->spsr,
-	       (unsigned long long)FIELD_GET(SPSR_M, c->spsr),
-	       (unsigned long long)FIELD_GET(SPSR_DAIF, c->spsr), (unsigned long long)c->esr);
-	pr_err("  FAR_EL2=%016llx HPFAR_EL2=%016llx", (unsigned long long)c->far,
-	       (unsigned long long)c->hpfar);
+	pr_err("[guest %s]   ESR_EL2=%016llx FAR_EL2=%016llx HPFAR_EL2=%016llx VMID %u", v->name,
+	       (unsigned long long)c->esr, (unsigned long long)c->far, (unsigned long long)c->hpfar,
+	       (unsigned)v->asid);
+	pr_err("[guest %s]   PC=%016llx SP_EL1=%016llx SPSR=%016llx (M=0x%llx DAIF=%llx)", v->name,
+	       (unsigned long long)c->elr, (unsigned long long)a->el1[EL1_sp_el1], (unsigned long long)c->spsr,
+	       (unsigned long long)FIELD_GET(SPSR_M, c->spsr), (unsigned long long)FIELD_GET(SPSR_DAIF, c->spsr));
 	for (unsigned i = 0; i < 28; i += 4) {
-		pr_err("  x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx", i,
+		pr_err("[guest %s]   x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx", v->name, i,
 		       (unsigned long long)c->x[i], i + 1, (unsigned long long)c->x[i + 1], i + 2,
 		       (unsigned long long)c->x[i + 2], i + 3, (unsigned long long)c->x[i + 3]);
 	}
-	pr_err("  x28=%016llx x29=%016llx x30=%016llx SP_EL1=%016llx", (unsigned long long)c->x[28],
-	       (unsigned long long)c->x[29], (unsigned long long)c->x[30],
-	       (unsigned long long)a->el1[EL1_sp_el1]);
-	pr_err("  SP_EL0=%016llx SCTLR_EL1=%016llx VBAR_EL1=%016llx", (unsigned long long)c->sp_el0,
-	       (unsigned long long)a->el1[EL1_sctlr_el1], (unsigned long long)a->el1[EL1_vbar_el1]);
-	pr_err("  ESR_EL1=%016llx FAR_EL1=%016llx ELR_EL1=%016llx", (unsigned long long)a->el1[EL1_esr_el1],
-	       (unsigned long long)a->el1[EL1_far_el1], (unsigned long long)a->el1[EL1_elr_el1]);
+	pr_err("[guest %s]   x28=%016llx x29=%016llx x30=%016llx SP_EL0=%016llx", v->name,
+	       (unsigned long long)c->x[28], (unsigned long long)c->x[29], (unsigned long long)c->x[30],
+	       (unsigned long long)c->sp_el0);
+	pr_err("[guest %s]   SCTLR_EL1=%016llx VBAR_EL1=%016llx ESR_EL1=%016llx FAR_EL1=%016llx ELR_EL1=%016llx",
+	       v->name, (unsigned long long)a->el1[EL1_sctlr_el1], (unsigned long long)a->el1[EL1_vbar_el1],
+	       (unsigned long long)a->el1[EL1_esr_el1], (unsigned long long)a->el1[EL1_far_el1],
+	       (unsigned long long)a->el1[EL1_elr_el1]);
 }
 
 void vcpu_arch_destroy(struct vcpu *v)

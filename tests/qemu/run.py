@@ -388,10 +388,17 @@ def guest_config(name, memory="16M", extra=""):
             f"memory = {memory}\nconsole = yes\n{extra}")
 
 
-def guest_case(name, guest, exit_code, expect, forbid, config=None):
-    return {"name": name, "arch": "x86_64", "cmdline": "", "guests": [guest],
+# What each arch's vCPU backend says when it comes up (arch/x86_64/svm.c, arch/arm64/vcpu.c).
+GUEST_CPU_UP = {
+    "x86_64": r"^\[INF\] svm: enabled \(revision \d+, \d+ ASIDs, nested paging",
+    "arm64": r"^\[INF\] arm64: guests at EL1 under EL2 \(HCR_EL2 0x[0-9a-f]+, stage 2 PT_FMT_ARM_S2 48-bit",
+}
+
+
+def guest_case(name, guest, exit_code, expect, forbid, config=None, arch="x86_64"):
+    return {"name": name, "arch": arch, "cmdline": "", "guests": [guest],
             "config": config or guest_config(guest), "exit": exit_code,
-            "expect": [r"^\[INF\] svm: enabled \(revision \d+, \d+ ASIDs, nested paging",
+            "expect": [GUEST_CPU_UP[arch],
                        r"^\[INF\] guest %s: .* nested table 0x[0-9a-f]+, GPA IOASID 0x[0-9a-f]+$" % guest]
             + expect,
             "forbid": forbid}
@@ -405,7 +412,7 @@ GUEST_STOP_DUMP = [r"^\[ERR\] \[guest \w+\]   RIP=[0-9a-f]{16} RSP=[0-9a-f]{16}"
 CASES += [
     guest_case("x86_64-guest-hello", "hello", HV_EXIT_OK,
                [r"^\[INF\] \[guest hello\] hello from a guest: 16 MiB of RAM, running at 0x10",
-                r"^\[INF\] \[guest hello\] TEST cpuid_hypervisor_bit: PASS$",
+                r"^\[INF\] \[guest hello\] TEST runs_deprivileged: PASS$",
                 r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
                 r"^\[INF\] guest hello: exited with status 0 after \d+ hypercalls$",
                 r"hv: 1 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 0 stopped"],
@@ -442,6 +449,41 @@ CASES += [
                 r"^\[ERR\] guest misbehave_io: stopped: I/O port 0x00f4 write: no ports are assigned"]
                + GUEST_STOP_DUMP,
                [r"still running", r"EXCEPTION", r"^\[PANIC\]"]),
+]
+
+# The same test guests on arm64 (arch/arm64/vcpu.c, docs/ARM64.md "Guests"): the sources are
+# shared, only the stop reasons and the register dump are the arch's own.
+GUEST_STOP_DUMP_ARM64 = [r"^\[ERR\] \[guest \w+\]   ESR_EL2=[0-9a-f]{16} FAR_EL2=",
+                         r"^\[ERR\] \[guest \w+\]   PC=[0-9a-f]{16} SP_EL1=[0-9a-f]{16}",
+                         r"^\[ERR\] \[guest \w+\]   SCTLR_EL1=",
+                         r"hv: 1 guest\(s\) ran: 0 exited \(0 with a non-zero status\), 1 stopped",
+                         r"^\[INF\] hv: guests done; shutting down"]
+
+CASES += [
+    guest_case("arm64-guest-hello", "hello", HV_EXIT_OK,
+               [r"^\[INF\] \[guest hello\] hello from a guest: 16 MiB of RAM, running at 0x10",
+                r"^\[INF\] \[guest hello\] TEST runs_deprivileged: PASS$",
+                r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
+                r"^\[INF\] guest hello: exited with status 0 after \d+ hypercalls$",
+                r"hv: 1 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 0 stopped"],
+               NO_TROUBLE + [r"stopped:"], arch="arm64"),
+    guest_case("arm64-guest-misbehave-ud", "misbehave_ud", HV_EXIT_OK,
+               [r"^\[INF\] \[guest misbehave_ud\] about to execute ud2$",
+                r"^\[ERR\] guest misbehave_ud: stopped: undefined instruction at EL1 PC 0x10[0-9a-f]+ "
+                r"\(ESR_EL1 0x2000000\), stopped in its vectors"] + GUEST_STOP_DUMP_ARM64,
+               [r"still running", r"EXCEPTION", r"^\[PANIC\]"], arch="arm64"),
+    guest_case("arm64-guest-misbehave-npf", "misbehave_npf", HV_EXIT_OK,
+               [r"^\[INF\] \[guest misbehave_npf\] about to write to GPA 0x40000000$",
+                r"^\[ERR\] guest misbehave_npf: stopped: stage-2 translation fault \(level 1\) on write "
+                r"at IPA 0x40000000$"] + GUEST_STOP_DUMP_ARM64,
+               [r"still running", r"EXCEPTION", r"^\[PANIC\]"], arch="arm64"),
+    guest_case("arm64-guest-hostile", "hostile", HV_EXIT_OK,
+               [r"^\[INF\] \[guest hostile\] TEST random_bytes: PASS$",
+                r"^\[INF\] \[guest hostile\] TEST well_formed_still_work: PASS$",
+                r"^\[INF\] \[guest hostile\] TESTS: 12 passed, 0 failed$",
+                r"^\[INF\] \[guest hostile\] still alive$",
+                r"^\[INF\] guest hostile: exited with status 0 after \d{4,} hypercalls$"],
+               NO_TROUBLE + [r"stopped:"], arch="arm64"),
 ]
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")

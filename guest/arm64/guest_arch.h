@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arm64 parts of the guest SDK: the hypercall (HVC #0, SMCCC function ID IOASID_SMCCC_FN(call)
+ * in w0, the request's GPA in x1, the result in x0; include/ioasid/abi.h, docs/ARM64.md; the
+ * hypervisor preserves every other register, so only x0 is an output) and the arch checks the
+ * shared test guests use.
+ */
+#ifndef GUEST_ARM64_GUEST_ARCH_H
+#define GUEST_ARM64_GUEST_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ioasid/abi.h>
+
+/*
+ * Call numbers are 16 bits in an SMCCC function ID. A larger number (only test guests make
+ * them up) is sent as 0xffff, a number never assigned, so it gets -IOASID_ENOSYS as any
+ * unknown call does on x86, instead of aliasing a real call through the mask.
+ */
+#define GUEST_ARM64_CALL_UNKNOWN 0xffffU
+
+static inline long hv_call(uint64_t call, uint64_t req_gpa)
+{
+	register uint64_t x0 __asm__("x0") = IOASID_SMCCC_FN(call <= 0xffffU ? call : GUEST_ARM64_CALL_UNKNOWN);
+	register uint64_t x1 __asm__("x1") = req_gpa;
+
+	__asm__ __volatile__("hvc #0" : "+r"(x0) : "r"(x1) : "memory");
+	return (long)x0;
+}
+
+/* An instruction that does not exist (misbehaving test guests). */
+static inline void guest_illegal_instruction(void)
+{
+	__asm__ __volatile__("udf #0");
+}
+
+/* The guest runs deprivileged: CurrentEL says EL1, the hypervisor keeps EL2. */
+static inline bool guest_arch_deprivileged(void)
+{
+	uint64_t el;
+
+	__asm__ __volatile__("mrs %0, CurrentEL" : "=r"(el));
+	return ((el >> 2) & 3) == 1;
+}
+
+#endif /* GUEST_ARM64_GUEST_ARCH_H */
