@@ -19,9 +19,21 @@ void guest_test_fail(const char *file, int line, const char *expr, long got, lon
 
 int guest_run_tests(void)
 {
-	unsigned passed = 0, failed = 0;
+	unsigned passed = 0, failed = 0, done_line = 0;
 
-	for (const struct guest_test *t = __guest_tests_start; t < __guest_tests_end; t++) {
+	for (;;) {
+		const struct guest_test *t = NULL;
+
+		/* the next test by source line: a few tests, so a quadratic pick is fine */
+		for (const struct guest_test *c = __guest_tests_start; c < __guest_tests_end; c++) {
+			if (c->line > done_line && (t == NULL || c->line < t->line)) {
+				t = c;
+			}
+		}
+		if (t == NULL) {
+			break;
+		}
+		done_line = t->line;
 		current_failures = 0;
 		t->fn();
 		if (current_failures) {

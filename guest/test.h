@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A minimal test framework for guests (docs/GUEST.md). Each TEST(name) { ... } registers a
- * case; guest_run_tests() runs them in link order and prints, for tests/qemu/run.py:
+ * case; guest_run_tests() runs them in source order (one file per guest) and prints, for tests/qemu/run.py:
  *     TEST name: PASS
  *     TEST name: FAIL (file:line: expression, got X expected Y)
  *     TESTS: N passed, M failed
@@ -15,11 +15,12 @@
 struct guest_test {
 	const char *name;
 	void (*fn)(void);
-};
+	unsigned line; /* tests run in source order (the linker may reorder the section) */
+} __attribute__((aligned(32))); /* one fixed stride: the compiler may align each entry itself */
 
 #define TEST(n)                                                                                                        \
 	static void test_##n(void);                                                                                    \
-	static const struct guest_test test_desc_##n __attribute__((used, section(".guest_tests"))) = { #n, test_##n }; \
+	static const struct guest_test test_desc_##n __attribute__((used, section(".guest_tests"))) = { #n, test_##n, __LINE__ }; \
 	static void test_##n(void)
 
 /* Record a failure (first one per test is printed) and keep going. */

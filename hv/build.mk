@@ -6,6 +6,7 @@ HV_SRCS += hv/config.c hv/main.c hv/platform.c hv/selftest.c hv/version.c
 HV_SRCS += $(if $(wildcard ioasid/build.mk),,$(sort $(wildcard ioasid/*.c)))
 # VT-d end-to-end self-test (selftest=vtd), x86_64 only.
 HV_SRCS_x86_64 += hv/selftest_vtd.c
-# Guests from the partition configuration (hv/guest.c) on both vCPU backends.
-HV_SRCS_x86_64 += hv/guest.c
-HV_SRCS_arm64 += hv/guest.c
+# Guests from the partition configuration (hv/guest.c) on both vCPU backends, with the glue to
+# each arch's IOMMU driver for assigned devices (hv/guest_iommu_*.c).
+HV_SRCS_x86_64 += hv/guest.c hv/guest_iommu_vtd.c
+HV_SRCS_arm64 += hv/guest.c hv/guest_iommu_smmuv3.c

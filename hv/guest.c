@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/acpi.h>
 #include <hv/bits.h>
 #include <hv/errno.h>
 #include <hv/guest.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/pci.h>
 #include <hv/vcpu.h>
 
 #include "ioasid/core.h"
@@ -40,6 +42,7 @@ struct guest {
 	enum guest_outcome outcome;
 	uint32_t status;
 	uint64_t nr_hypercalls;
+	struct guest_boot_info boot;
 };
 
 static unsigned order_for(uint64_t size)
@@ -102,6 +105,103 @@ static int guest_build_npt(struct guest *gu, hpa_t *root)
 	return 0;
 }
 
+/* The RAM region holding guest-physical address a, or NULL. */
+static const struct hv_mem_region *region_of(const struct guest *gu, uint64_t a)
+{
+	for (unsigned i = 0; i < gu->g.nr_mem; i++) {
+		if (a >= gpa_val(gu->g.mem[i].gpa) && a - gpa_val(gu->g.mem[i].gpa) < gu->g.mem[i].size) {
+			return &gu->g.mem[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Assign the configured PCI functions: each goes to the core (hv_guest_add_device routes its
+ * RID through the guest's GPA IOASID on its IOMMU) and gets memory decoding and bus mastering
+ * enabled, since the guest has no access to configuration space.
+ */
+static int guest_add_devices(struct guest *gu)
+{
+	const struct cfg_guest *c = gu->cfg;
+
+	for (unsigned i = 0; i < c->nr_devs; i++) {
+		const struct cfg_pci *p = &c->devs[i];
+		const struct pci_dev *pd = pci_find(&hv_pci, p->segment, p->bus, p->devfn);
+		uint16_t bdf = (uint16_t)(p->bus << 8 | p->devfn);
+		struct guest_boot_dev *bd = &gu->boot.devs[gu->boot.nr_devs];
+		struct hv_iommu *u;
+		uint32_t rid, cmd;
+		int ret;
+
+		if (pd == NULL || gu->boot.nr_devs >= GUEST_BOOT_MAX_DEVS) {
+			return -ENODEV;
+		}
+		ret = guest_iommu_for(p->segment, bdf, &u, &rid);
+		if (ret) {
+			pr_err("guest %s: no IOMMU translates %04x:%02x:%02x.%x (%d %s): not assigned", c->name,
+			       p->segment, p->bus, p->devfn >> 3, p->devfn & 7, ret, hv_strerror(ret));
+			return ret;
+		}
+		ret = hv_guest_add_device(&gu->g, u, p->segment, bdf, rid, &bd->dev_id);
+		if (ret) {
+			return ret;
+		}
+		cmd = pci_cfg_read(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2);
+		ret = pci_cfg_write(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2,
+				    cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+		if (ret) {
+			return ret;
+		}
+		bd->segment = p->segment;
+		bd->bdf = bdf;
+		for (unsigned b = 0; b < PCI_NR_BARS && b < GUEST_BOOT_BARS; b++) {
+			if (pd->bars[b].size != 0 && !(pd->bars[b].flags & PCI_BAR_F_IO)) {
+				bd->bar_gpa[b] = pd->bars[b].base;
+				bd->bar_size[b] = pd->bars[b].size;
+			}
+		}
+		gu->boot.nr_devs++;
+		pr_info("guest %s: device %04x:%02x:%02x.%x (%04x:%04x) assigned as dev_id 0x%x", c->name, p->segment,
+			p->bus, p->devfn >> 3, p->devfn & 7, pd->vendor, pd->device, bd->dev_id);
+	}
+	return 0;
+}
+
+/*
+ * Memory BARs of the guest's devices, identity-mapped (GPA = HPA) into the CPU's nested table
+ * only. If an IOMMU shares that table (VT-d first-level mode) it sees them too: peer-to-peer
+ * to the guest's own BARs. Pages are rounded out to 4 KiB. The nested entries carry no
+ * cache-disable bits; under TCG memory types do not matter, on hardware the guest's own PAT/PCD
+ * must make them uncacheable (docs/GUEST.md).
+ */
+static int guest_map_bars(struct guest *gu)
+{
+	struct ioasid_hwt *h = &gu->g.gpa_io->hw[PT_FMT_VTD_FL];
+
+	for (unsigned i = 0; i < gu->boot.nr_devs; i++) {
+		const struct guest_boot_dev *bd = &gu->boot.devs[i];
+
+		for (unsigned b = 0; b < GUEST_BOOT_BARS; b++) {
+			uint64_t base = ALIGN_DOWN(bd->bar_gpa[b], HV_PAGE_SIZE);
+			uint64_t end = ALIGN_UP(bd->bar_gpa[b] + bd->bar_size[b], HV_PAGE_SIZE);
+			int ret;
+
+			if (bd->bar_size[b] == 0) {
+				continue;
+			}
+			if (region_of(gu, base) != NULL || region_of(gu, end - 1) != NULL) {
+				return -EINVAL; /* a BAR inside configured RAM: the config is contradictory */
+			}
+			ret = pt_map(&h->pt, base, hpa(base), end - base, PT_PROT_READ | PT_PROT_WRITE);
+			if (ret) {
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
+
 static void guest_free_ram(struct guest *gu)
 {
 	for (unsigned i = 0; i < CFG_MAX_MEM; i++) {
@@ -122,17 +222,6 @@ static void guest_destroy(struct guest *gu)
 	free(gu);
 }
 
-/* Where the stack starts: the end of the RAM region holding the image (it starts at GPA 0). */
-static const struct hv_mem_region *region_of(const struct guest *gu, uint64_t a)
-{
-	for (unsigned i = 0; i < gu->g.nr_mem; i++) {
-		if (a >= gpa_val(gu->g.mem[i].gpa) && a - gpa_val(gu->g.mem[i].gpa) < gu->g.mem[i].size) {
-			return &gu->g.mem[i];
-		}
-	}
-	return NULL;
-}
-
 static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, uint32_t id, struct guest **out)
 {
 	struct hv_guest_config hc;
@@ -148,12 +237,6 @@ static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, ui
 	if (img == NULL) {
 		pr_err("guest %s: image %s was not loaded from the ESP", c->name, c->image);
 		return -ENOENT;
-	}
-	if (c->nr_devs != 0) {
-		/* Needs the VT-d units wired to guests (issue 6, devices): not done yet. */
-		pr_err("guest %s: device assignment is not supported yet (%u device(s) configured)", c->name,
-		       c->nr_devs);
-		return -EOPNOTSUPP;
 	}
 	gu = calloc(1, sizeof(*gu));
 	if (gu == NULL) {
@@ -180,12 +263,20 @@ static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, ui
 	if (ret) {
 		goto fail;
 	}
+	ret = guest_add_devices(gu);
+	if (ret) {
+		goto fail;
+	}
 	ret = guest_build_npt(gu, &setup.nested_root);
 	if (ret) {
 		goto fail;
 	}
+	ret = guest_map_bars(gu);
+	if (ret) {
+		goto fail;
+	}
 	r0 = region_of(gu, GUEST_IMAGE_GPA);
-	if (r0 == NULL || region_of(gu, GUEST_BOOT_TABLES) != r0 ||
+	if (r0 == NULL || region_of(gu, GUEST_BOOT_TABLES) != r0 || region_of(gu, GUEST_BOOT_INFO) != r0 ||
 	    !guest_range_in_ram(&gu->g, gpa(GUEST_IMAGE_GPA), img->size + HV_PAGE_SIZE)) {
 		pr_err("guest %s: needs RAM from GPA 0 covering its %llu-byte image at 0x%llx and a stack", c->name,
 		       (unsigned long long)img->size, GUEST_IMAGE_GPA);
@@ -210,6 +301,12 @@ static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, ui
 	setup.entry = gpa(GUEST_IMAGE_GPA);
 	setup.stack_top = gpa_add(r0->gpa, r0->size);
 	setup.arg0 = r0->size;
+	setup.arg1 = GUEST_BOOT_INFO;
+	gu->boot.magic = GUEST_BOOT_MAGIC;
+	ret = guest_copy_to(&gu->g, gpa(GUEST_BOOT_INFO), &gu->boot, sizeof(gu->boot));
+	if (ret) {
+		goto fail;
+	}
 	setup.page_tables = gpa(GUEST_BOOT_TABLES);
 	gu->vcpu.name = c->name;
 	gu->vcpu.asid = id;
@@ -368,6 +465,10 @@ static void guest_run(struct guest *gu)
 			break;
 		case IOASID_CALL_EXIT:
 			r = guest_exit_call(gu, gpa(e.arg), &stop);
+			break;
+		case IOASID_CALL_FAULT_READ:
+			guest_iommu_poll(); /* no fault interrupt yet: collect what the IOMMUs recorded */
+			r = ioasid_dispatch(&gu->g, e.call, gpa(e.arg));
 			break;
 		default:
 			r = ioasid_dispatch(&gu->g, e.call, gpa(e.arg));

@@ -19,6 +19,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
+#include <hv/pci.h>
 #include <hv/platform.h>
 #include <hv/selftest.h>
 #include <hv/version.h>
@@ -97,10 +98,7 @@ static __noreturn void run_selftest(const char *name, const struct bootinfo *bi)
 static bool cfg_device_exists(void *ctx, uint16_t segment, uint8_t bus, uint8_t devfn)
 {
 	(void)ctx;
-	(void)segment;
-	(void)bus;
-	(void)devfn;
-	return false; /* until platform_init() exposes the PCI enumeration */
+	return pci_find(&hv_pci, segment, bus, devfn) != NULL;
 }
 
 /*

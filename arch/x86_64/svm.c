@@ -209,6 +209,7 @@ int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
 	c->rax = 0;
 	c->g_pat = GUEST_PAT;
 	a->gprs.rdi = s->arg0;
+	a->gprs.rsi = s->arg1;
 	v->arch = a;
 	return 0;
 }

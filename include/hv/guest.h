@@ -11,11 +11,40 @@
 #ifndef HV_GUEST_H
 #define HV_GUEST_H
 
+#include <stdint.h>
+
+#ifndef GUEST_SDK
 #include <hv/bootinfo.h>
 #include <hv/config.h>
+#endif
 
 #define GUEST_BOOT_TABLES 0x1000ULL
+#define GUEST_BOOT_INFO 0x3000ULL
 #define GUEST_IMAGE_GPA 0x100000ULL
+
+/*
+ * What the guest finds at GUEST_BOOT_INFO (its address is in RSI at entry): its devices and
+ * where their memory BARs are in its physical space (identity: GPA = HPA). Guest SDK shares it.
+ */
+#define GUEST_BOOT_MAGIC 0x746f6f4264697361ULL /* "asidBoot" */
+#define GUEST_BOOT_MAX_DEVS 8
+#define GUEST_BOOT_BARS 6
+struct guest_boot_dev {
+	uint32_t dev_id; /* as DEVICE_LIST reports it */
+	uint16_t segment;
+	uint16_t bdf;
+	uint64_t bar_gpa[GUEST_BOOT_BARS]; /* 0: no memory BAR */
+	uint64_t bar_size[GUEST_BOOT_BARS];
+};
+struct guest_boot_info {
+	uint64_t magic;
+	uint32_t nr_devs;
+	uint32_t __reserved;
+	struct guest_boot_dev devs[GUEST_BOOT_MAX_DEVS];
+};
+_Static_assert(sizeof(struct guest_boot_info) <= 4096, "one page");
+
+#ifndef GUEST_SDK
 
 /* How one guest's run ended. */
 enum guest_outcome {
@@ -31,5 +60,14 @@ enum guest_outcome {
  * Guests stopped by the hypervisor are reported but are not a hypervisor failure.
  */
 int guests_run_all(const struct hv_config *cfg, const struct bootinfo *bi);
+
+/*
+ * Per-arch glue (hv/guest_iommu_*.c): the IOMMU unit translating a PCI function and its
+ * requester ID there, and collecting pending IOMMU faults into the guests' queues.
+ */
+struct hv_iommu;
+int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_t *rid);
+void guest_iommu_poll(void);
+#endif /* GUEST_SDK */
 
 #endif /* HV_GUEST_H */

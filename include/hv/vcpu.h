@@ -24,6 +24,7 @@ struct vcpu_setup {
 	gpa_t entry;	   /* first instruction, 64-bit mode */
 	gpa_t stack_top;   /* initial RSP */
 	uint64_t arg0;	   /* first argument register (x86: RDI) */
+	uint64_t arg1;	   /* second argument register (x86: RSI) */
 	gpa_t page_tables; /* guest's own initial page tables (vcpu_arch_boot_tables) */
 	hpa_t nested_root; /* root of the nested (stage-2) table for the CPU */
 };

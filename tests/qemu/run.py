@@ -435,6 +435,17 @@ CASES += [
                     config=(guest_config("hello", memory="8M").replace("console = yes\n", "")
                             + "pt_quota = 64K\n\n" + guest_config("misbehave_ud"))),
          guests=["hello", "misbehave_ud"]),
+    # edu assigned to the guest (00:01.0 on q35 as run.py builds it): DMA through the default
+    # GPA attachment, a PAGING IOASID, UNMAP and DETACH blocking it, faults read back.
+    guest_case("x86_64-guest-dma", "dma", HV_EXIT_OK,
+               [r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned as dev_id 0x[0-9a-f]+$",
+                r"^\[INF\] \[guest dma\] PAGING 0x[0-9a-f]+: IOVA 0x10000000 -> edu -> IOVA 0x10001000, 256 bytes verified$",
+                r"^\[INF\] \[guest dma\] TEST unmap_blocks_and_reports: PASS$",
+                r"^\[INF\] \[guest dma\] TEST detach_blocks_and_reports: PASS$",
+                r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$",
+                r"^\[INF\] guest dma: exited with status 0"],
+               NO_TROUBLE + [r"stopped:"],
+               config=guest_config("dma", extra="device = 00:01.0\n")),
     guest_case("x86_64-guest-misbehave-ud", "misbehave_ud", HV_EXIT_OK,
                [r"^\[INF\] \[guest misbehave_ud\] about to execute ud2$",
                 r"^\[ERR\] guest misbehave_ud: stopped: exception #UD \(vector 6\)"] + GUEST_STOP_DUMP,

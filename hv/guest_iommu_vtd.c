@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guests' devices on x86_64: the VT-d unit that translates a PCI function (include/hv/guest.h,
+ * guest_iommu_for) and fault collection before a guest reads its fault queue.
+ */
+#include <hv/acpi.h>
+#include <hv/errno.h>
+#include <hv/guest.h>
+#include <hv/log.h>
+
+#include "drivers/iommu/vtd/vtd.h"
+
+int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_t *rid)
+{
+	static int up;
+	struct vtd_unit *v;
+
+	if (up <= 0) {
+		up = vtd_init(&hv_acpi); /* idempotent: takes every DMAR unit over once */
+		if (up <= 0) {
+			return up < 0 ? up : -ENODEV;
+		}
+	}
+	v = vtd_unit_for(segment, bdf);
+	if (v == NULL) {
+		return -ENODEV;
+	}
+	*u = &v->iommu;
+	*rid = bdf; /* VT-d source-id: bus << 8 | devfn (spec 3.4.1) */
+	return 0;
+}
+
+void guest_iommu_poll(void)
+{
+	(void)vtd_poll_faults();
+}
