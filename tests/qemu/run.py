@@ -228,6 +228,26 @@ CASES += [
                    r"^\[ERR\] HV-EXIT: 3$"],
         "forbid": [r"selftest fault_wx: PASS", r"went through", r"inside the exception handler"],
     },
+    {
+        # The vCPU layer alone (arch/arm64/vcpu_selftest.c): entry/exit, register switching,
+        # PSCI, an IOASID hypercall, and stops on UDF, unmapped IPA, SMC and WFI.
+        "name": "arm64-vcpu",
+        "arch": "arm64",
+        "cmdline": "selftest=vcpu",
+        "exit": HV_EXIT_OK,
+        "expect": [r"vcpu: registers, d31, TPIDR_EL1, SP_EL0 preserved across an exit .*: ok$",
+                   r"vcpu: HVC IOASID_SMCCC_FN\(7\) arrives as call 7 arg 0xabc .*: ok$",
+                   r"vcpu: PSCI VERSION = 0x10000: ok$",
+                   r"vcpu: vst-udf guest stopped: undefined instruction at EL1 PC 0x4000[0-9a-f]+ .*: ok$",
+                   r"vcpu: vst-unmapped guest stopped: stage-2 translation fault \(level 1\) on read at "
+                   r"IPA 0x80000000: ok$",
+                   r"vcpu: vst-smc guest stopped: SMC #0.*: ok$",
+                   r"vcpu: vst-wfi guest stopped: WFI.*: ok$",
+                   r"vcpu: vst-off guest stopped: PSCI SYSTEM_OFF: ok$",
+                   r"vcpu: back in the hypervisor: no guest context, stage 2 off: ok$",
+                   r"selftest vcpu: PASS"],
+        "forbid": [r"FAILED", r"EXCEPTION", r"^\[PANIC\]"],
+    },
     # PSCI fallback of arch_exit (no semihosting): SYSTEM_OFF / SYSTEM_RESET (+ -no-reboot) make
     # QEMU exit with status 0; the HV-EXIT line carries the code.
     {
