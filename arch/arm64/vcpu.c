@@ -139,6 +139,7 @@ int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
 	a->ctx.elr = gpa_val(s->entry);
 	a->ctx.spsr = VCPU_SPSR_INIT;
 	a->ctx.x[0] = s->arg0;
+	a->ctx.x[1] = s->arg1;
 	a->el1[EL1_sp_el1] = gpa_val(s->stack_top);
 	a->el1[EL1_sctlr_el1] = VCPU_SCTLR_EL1_INIT;
 	a->el1[EL1_cpacr_el1] = VCPU_CPACR_EL1_INIT;
