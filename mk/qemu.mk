@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 #
 # QEMU targets. Every QEMU command line lives in tests/qemu/run.py.
-#   make run   [ARCH=..] [CMDLINE="selftest=boot"]   build, boot, serial on this terminal
+#   make run   [ARCH=..] [CMDLINE="selftest=boot"]   build, boot, serial on this terminal (no
+#                                                    CMDLINE on x86_64: the demo guest)
 #   make debug [ARCH=..] [CMDLINE=...]               boot halted (-s -S), print the gdb command
 #   make qemu-test [ARCH=..]                         the QEMU boot cases for one arch (TAP)
 #   make test                                        everything: unit tests, both arches'
@@ -19,7 +20,7 @@ CMDLINE ?=
 qemu-prereqs: $(QEMU_FW_FILES)
 # QEMU_FW_FILES: firmware images an arch file builds (mk/arm64.mk pads AAVMF); empty on x86_64.
 run: efi $(QEMU_FW_FILES)
-	$(QEMU_RUNNER) --arch $(ARCH) --build-dir $(BUILD) --run --cmdline "$(CMDLINE)"
+	$(QEMU_RUNNER) --arch $(ARCH) --build-dir $(BUILD) --run $(if $(CMDLINE),--cmdline "$(CMDLINE)",--demo)
 
 debug: efi $(QEMU_FW_FILES)
 	$(QEMU_RUNNER) --arch $(ARCH) --build-dir $(BUILD) --debug --cmdline "$(CMDLINE)"

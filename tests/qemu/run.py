@@ -401,6 +401,9 @@ CASES += [
     },
 ]
 
+DEMO_CONFIG = ("# make run: the demo guest (docs/GUEST.md)\n[guest demo]\nimage = \\guests\\demo.bin\n"
+               "memory = 16M\ndevice = 00:01.0\nconsole = yes\n")
+
 # Guests (hv/guest.c, docs/GUEST.md): test guests from tests/guests/ on the ESP with a partition
 # configuration; the hypervisor runs them under SVM and reports its verdict via the exit code.
 def guest_config(name, memory="16M", extra=""):
@@ -466,6 +469,17 @@ CASES += [
                 r"^\[INF\] guest dma: exited with status 0"],
                NO_TROUBLE + [r"stopped:"],
                config=guest_config("dma", extra="device = 00:01.0\n")),
+    # The `make run` demo, so it keeps working.
+    guest_case("x86_64-guest-demo", "demo", HV_EXIT_OK,
+               [r"^\[INF\] \[guest demo\] DMA: device read IOVA 0x40000000, wrote IOVA 0x40001000",
+                r"^\[INF\] \[guest demo\]     \"Hello from guest memory, carried by the edu DMA engine!\"$",
+                r"^\[INF\] \[guest demo\] DMA to the unmapped IOVA: 'dst' is untouched$",
+                r"^\[INF\] \[guest demo\]     fault #\d+: device 0x[0-9a-f]+ write to IOVA 0x40001000: not present$",
+                r"^\[INF\] \[guest demo\]     fault #\d+: device 0x[0-9a-f]+ read of IOVA 0x40000000: blocked$",
+                r"^\[INF\] \[guest demo\] Done: everything behaved as described$",
+                r"^\[INF\] guest demo: exited with status 0"],
+               NO_TROUBLE + [r"stopped:", r"unexpected!"],
+               config=DEMO_CONFIG),
     guest_case("x86_64-guest-misbehave-ud", "misbehave_ud", HV_EXIT_OK,
                [r"^\[INF\] \[guest misbehave_ud\] about to execute ud2$",
                 r"^\[ERR\] guest misbehave_ud: stopped: exception #UD \(vector 6\)"] + GUEST_STOP_DUMP,
@@ -498,6 +512,16 @@ CASES += [
                 r"^\[INF\] guest hello: exited with status 0 after \d+ hypercalls$",
                 r"hv: 1 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 0 stopped"],
                NO_TROUBLE + [r"stopped:"], arch="arm64"),
+    # edu at 00:01.0 on virt too, behind the SMMUv3 (StreamID 0x8): the same dma guest.
+    guest_case("arm64-guest-dma", "dma", HV_EXIT_OK,
+               [r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned as dev_id 0x[0-9a-f]+$",
+                r"^\[INF\] \[guest dma\] PAGING 0x[0-9a-f]+: IOVA 0x10000000 -> edu -> IOVA 0x10001000, 256 bytes verified$",
+                r"^\[INF\] \[guest dma\] TEST unmap_blocks_and_reports: PASS$",
+                r"^\[INF\] \[guest dma\] TEST detach_blocks_and_reports: PASS$",
+                r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$",
+                r"^\[INF\] guest dma: exited with status 0"],
+               NO_TROUBLE + [r"stopped:"],
+               config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64"),
     guest_case("arm64-guest-misbehave-ud", "misbehave_ud", HV_EXIT_OK,
                [r"^\[INF\] \[guest misbehave_ud\] about to execute ud2$",
                 r"^\[ERR\] guest misbehave_ud: stopped: undefined instruction at EL1 PC 0x10[0-9a-f]+ "
@@ -667,12 +691,18 @@ def run_cases(args):
     return 1 if failed else 0
 
 
+# `make run` without CMDLINE on x86_64: the demo guest (tests/guests/demo.c) with the edu device.
+DEMO = {"x86_64": {"config": DEMO_CONFIG, "guests": ["demo"]}}
+
+
 def run_interactive(args):
     build = args.build_dir or default_build_dir(args.arch)
     image = os.path.join(build, "ioasid-hv.efi")
     work = os.path.join(build, "run")
     os.makedirs(work, exist_ok=True)
-    esp = prepare_esp(work, "run", args.arch, image, args.cmdline)
+    demo = DEMO.get(args.arch, {}) if args.demo else {}
+    esp = prepare_esp(work, "run", args.arch, image, args.cmdline, config=demo.get("config"),
+                      guests=demo.get("guests", ()))
     cmd = qemu_command(args.arch, work, "run", esp)
     print("+ " + " ".join(cmd), flush=True)
     rc = subprocess.call(cmd)
@@ -724,6 +754,7 @@ def main():
                     help="cases booted in parallel (default $QEMU_JOBS or 1)")
     ap.add_argument("--run", action="store_true", help="boot once on this terminal")
     ap.add_argument("--debug", action="store_true", help="boot halted with a gdb stub")
+    ap.add_argument("--demo", action="store_true", help="--run: boot the demo guest (x86_64)")
     ap.add_argument("--gdb-port", type=int, default=1234)
     ap.add_argument("--cmdline", default="", help="hypervisor command line for --run/--debug")
     ap.add_argument("--list", action="store_true")
