@@ -170,14 +170,18 @@ static int guest_add_devices(struct guest *gu)
 
 /*
  * Memory BARs of the guest's devices, identity-mapped (GPA = HPA) into the CPU's nested table
- * only. If an IOMMU shares that table (VT-d first-level mode) it sees them too: peer-to-peer
+ * only. If an IOMMU shares that table (VT-d first-level mode, SMMUv3 stage 2) it sees them too: peer-to-peer
  * to the guest's own BARs. Pages are rounded out to 4 KiB. The nested entries carry no
  * cache-disable bits; under TCG memory types do not matter, on hardware the guest's own PAT/PCD
  * must make them uncacheable (docs/GUEST.md).
  */
 static int guest_map_bars(struct guest *gu)
 {
-	struct ioasid_hwt *h = &gu->g.gpa_io->hw[PT_FMT_VTD_FL];
+	struct ioasid_hwt *h;
+	unsigned fmt, ia_bits;
+
+	vcpu_arch_nested_format(&fmt, &ia_bits); /* guest_build_npt checked fmt */
+	h = &gu->g.gpa_io->hw[fmt];
 
 	for (unsigned i = 0; i < gu->boot.nr_devs; i++) {
 		const struct guest_boot_dev *bd = &gu->boot.devs[i];
