@@ -512,16 +512,6 @@ CASES += [
                 r"^\[INF\] guest hello: exited with status 0 after \d+ hypercalls$",
                 r"hv: 1 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 0 stopped"],
                NO_TROUBLE + [r"stopped:"], arch="arm64"),
-    # edu at 00:01.0 on virt too, behind the SMMUv3 (StreamID 0x8): the same dma guest.
-    guest_case("arm64-guest-dma", "dma", HV_EXIT_OK,
-               [r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned as dev_id 0x[0-9a-f]+$",
-                r"^\[INF\] \[guest dma\] PAGING 0x[0-9a-f]+: IOVA 0x10000000 -> edu -> IOVA 0x10001000, 256 bytes verified$",
-                r"^\[INF\] \[guest dma\] TEST unmap_blocks_and_reports: PASS$",
-                r"^\[INF\] \[guest dma\] TEST detach_blocks_and_reports: PASS$",
-                r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$",
-                r"^\[INF\] guest dma: exited with status 0"],
-               NO_TROUBLE + [r"stopped:"],
-               config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64"),
     guest_case("arm64-guest-misbehave-ud", "misbehave_ud", HV_EXIT_OK,
                [r"^\[INF\] \[guest misbehave_ud\] about to execute ud2$",
                 r"^\[ERR\] guest misbehave_ud: stopped: undefined instruction at EL1 PC 0x10[0-9a-f]+ "
