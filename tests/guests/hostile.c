@@ -2,11 +2,17 @@
 /*
  * Test guest "hostile": hundreds of malformed and malicious IOASID calls, each of which must
  * get the error docs/ABI.md documents and change nothing; afterwards well-formed calls still
- * work. This guest has no devices (device assignment is not wired to guests yet), so every
- * device-bound call is made with IDs it does not own.
+ * work. Given a device (the x86_64 case assigns edu), it also attacks the device-bound calls
+ * (the GPA IOASID, malformed MAP entries, batches, overflow, IOVAs beyond the width, PASIDs
+ * beyond the width, quota exhaustion, double free, busy FREE, unassigned devices) and ends
+ * with a well-formed DMA through a PAGING IOASID. Without a device those tests say so and
+ * only check that DEVICE_LIST agrees.
  */
+#define GUEST_SDK
+#include <hv/guest.h>
 #include <string.h>
 
+#include "guest/edu.h"
 #include "guest/test.h"
 
 #define CHECK_CALL(call, req, want) EXPECT_EQ(hv_call((call), gpa_of(req)), (want))
@@ -148,12 +154,9 @@ TEST(foreign_ids)
 		CHECK_CALL(IOASID_CALL_ALLOC, &al, -IOASID_ENOENT);
 		EXPECT_EQ(mp.out_done, 0);
 	}
-	/*
-	 * 0x10000 is this guest's own GPA IOASID (guest 1, slot 0: the core's ID encoding): it is
-	 * the hypervisor's, so FREE is refused with EPERM, every time (it is not freed by the first).
-	 */
-	EXPECT_EQ(ioasid_free(0x10000), -IOASID_EPERM);
-	EXPECT_EQ(ioasid_free(0x10000), -IOASID_EPERM);
+	/* an ID in another guest's range, freed twice: ENOENT both times */
+	EXPECT_EQ(ioasid_free(0x30000), -IOASID_ENOENT);
+	EXPECT_EQ(ioasid_free(0x30000), -IOASID_ENOENT);
 }
 
 TEST(alloc_kinds)
@@ -178,8 +181,8 @@ TEST(attach_flags_and_pasid)
 	EXPECT_EQ(ioasid_attach(&at), -IOASID_EINVAL); /* unknown flag */
 	at = (struct ioasid_attach){ .pasid = 5 };
 	EXPECT_EQ(ioasid_attach(&at), -IOASID_EINVAL); /* PASID without IOASID_ATTACH_PASID */
-	at = (struct ioasid_attach){ .flags = IOASID_ATTACH_PASID, .pasid = 0xfffff, .dev_id = 0x18000 };
-	EXPECT_EQ(ioasid_attach(&at), -IOASID_ENOENT); /* not our device */
+	at = (struct ioasid_attach){ .flags = IOASID_ATTACH_PASID, .pasid = 0xfffff, .dev_id = 0x28000 };
+	EXPECT_EQ(ioasid_attach(&at), -IOASID_ENOENT); /* guest 2's first device: not ours */
 }
 
 TEST(device_list_array_outside_ram)
@@ -248,11 +251,215 @@ TEST(well_formed_still_work)
 	struct ioasid_fault_record recs[4];
 	struct ioasid_fault_read fr = { .num_records = 4, .records_gpa = gpa_of(recs), .out_num_records = 77 };
 
+	const struct guest_boot_info *bi = (const void *)(uintptr_t)GUEST_BOOT_INFO;
+
 	EXPECT_EQ(ioasid_device_list(&dl), 0);
-	EXPECT_EQ(dl.out_num_devices, 0);
+	EXPECT_EQ(dl.out_num_devices, bi->magic == GUEST_BOOT_MAGIC ? bi->nr_devs : 0);
 	EXPECT_EQ(ioasid_fault_read(&fr), 0);
 	EXPECT_EQ(fr.out_num_records, 0);
 	EXPECT_EQ(guest_write("still alive\n", 12), 0);
+}
+
+/* ---- with a device ---- */
+
+static uint32_t dev, gpa_io, pasid_bits, ia_bits;
+static volatile uint8_t *edu;
+static uint8_t dbuf[2][4096] __attribute__((aligned(4096)));
+
+static long alloc_paging(uint32_t *id)
+{
+	struct ioasid_alloc al = { .kind = IOASID_KIND_PAGING, .parent = gpa_io, .dev_id = dev };
+	long r = ioasid_alloc(&al);
+
+	*id = al.out_ioasid;
+	return r;
+}
+
+static long map1(uint32_t io, uint64_t iova, uint64_t ga, uint64_t len, uint32_t prot)
+{
+	struct ioasid_map_entry e = { .iova = iova, .gpa = ga, .length = len, .prot = prot };
+	struct ioasid_map r = { .ioasid = io, .num_entries = 1, .entries_gpa = gpa_of(&e) };
+
+	return ioasid_map(&r);
+}
+
+static long unmap1(uint32_t io, uint64_t iova, uint64_t len)
+{
+	struct ioasid_unmap_entry e = { .iova = iova, .length = len };
+	struct ioasid_unmap r = { .ioasid = io, .num_entries = 1, .entries_gpa = gpa_of(&e) };
+
+	return ioasid_unmap(&r);
+}
+
+TEST(device_setup)
+{
+	const struct guest_boot_info *bi = (const void *)(uintptr_t)GUEST_BOOT_INFO;
+	struct ioasid_device_info di[2];
+	struct ioasid_device_list dl = { .num_devices = 2, .devices_gpa = gpa_of(di) };
+	struct ioasid_get_info gi = { 0 };
+
+	EXPECT_EQ(ioasid_device_list(&dl), 0);
+	EXPECT_EQ(dl.out_num_devices, bi->magic == GUEST_BOOT_MAGIC ? bi->nr_devs : 0);
+	if (dl.out_num_devices == 0) {
+		guest_printf("no device assigned: device tests only check that\n");
+		return;
+	}
+	dev = di[0].dev_id;
+	edu = (volatile uint8_t *)(uintptr_t)bi->devs[0].bar_gpa[0];
+	gi.dev_id = dev;
+	EXPECT_EQ(ioasid_get_info(&gi), 0);
+	gpa_io = gi.out_gpa_ioasid;
+	pasid_bits = gi.out_pasid_bits;
+	ia_bits = gi.out_ia_bits;
+	guest_printf("device 0x%x, GPA IOASID 0x%x, %u-bit IOVAs, %u PASID bits\n", dev, gpa_io, ia_bits, pasid_bits);
+}
+
+TEST(gpa_ioasid_is_the_hypervisors)
+{
+	if (dev == 0) {
+		return;
+	}
+	EXPECT_EQ(map1(gpa_io, 0x10000000, gpa_of(dbuf[0]), 4096, IOASID_PROT_READ), -IOASID_EPERM);
+	EXPECT_EQ(unmap1(gpa_io, 0, 4096), -IOASID_EPERM);
+	EXPECT_EQ(ioasid_free(gpa_io), -IOASID_EPERM);
+	EXPECT_EQ(ioasid_free(gpa_io), -IOASID_EPERM); /* still there */
+}
+
+TEST(malformed_map_entries)
+{
+	static struct ioasid_map_entry e[IOASID_MAX_BATCH + 1];
+	struct ioasid_map mp = { .entries_gpa = gpa_of(e) };
+	uint64_t ga = gpa_of(dbuf[0]);
+	uint32_t io = 0;
+
+	if (dev == 0) {
+		return;
+	}
+	EXPECT_EQ(alloc_paging(&io), 0);
+	EXPECT_EQ(map1(io, 0x10000800, ga, 4096, 3), -IOASID_EINVAL);	     /* IOVA unaligned */
+	EXPECT_EQ(map1(io, 0x10000000, ga + 8, 4096, 3), -IOASID_EINVAL);    /* GPA unaligned */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 0, 3), -IOASID_EINVAL);	     /* empty */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 100, 3), -IOASID_EINVAL);	     /* not a page multiple */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 0), -IOASID_EINVAL);	     /* no permission */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 4), -IOASID_EINVAL);	     /* unknown permission */
+	EXPECT_EQ(map1(io, 0x10000000, 0xfee00000, 4096, 3), -IOASID_EFAULT); /* LAPIC, not RAM */
+	EXPECT_EQ(map1(io, 0x10000000, 0xb0000000, 4096, 3), -IOASID_EFAULT); /* ECAM */
+	EXPECT_EQ(map1(io, 0x10000000, 0x40000000, 4096, 3), -IOASID_EFAULT); /* past its RAM */
+	EXPECT_EQ(map1(io, 0x10000000, 0xfff000, 0x2000, 3), -IOASID_EFAULT); /* crosses its end */
+	EXPECT_EQ(map1(io, 0x10000000, 0xfffffffffffff000ULL, 0x2000, 3), -IOASID_EOVERFLOW);
+	EXPECT_EQ(map1(io, 0xfffffffffffff000ULL, ga, 0x2000, 3), -IOASID_EOVERFLOW);
+	EXPECT_EQ(map1(io, 1ULL << ia_bits, ga, 4096, 3), -IOASID_ERANGE);
+	EXPECT_EQ(map1(io, (1ULL << ia_bits) - 4096, ga, 0x2000, 3), -IOASID_ERANGE);
+	/* reserved field */
+	e[0] = (struct ioasid_map_entry){ .iova = 0x10000000, .gpa = ga, .length = 4096, .prot = 3, .__reserved = 1 };
+	mp.ioasid = io;
+	mp.num_entries = 1;
+	EXPECT_EQ(ioasid_map(&mp), -IOASID_EINVAL);
+	/* a batch above the limit */
+	for (unsigned i = 0; i <= IOASID_MAX_BATCH; i++) {
+		e[i] = (struct ioasid_map_entry){ .iova = 0x10000000 + i * 4096ULL, .gpa = ga, .length = 4096, .prot = 3 };
+	}
+	mp.num_entries = IOASID_MAX_BATCH + 1;
+	EXPECT_EQ(ioasid_map(&mp), -IOASID_E2BIG);
+	/* one bad entry at the end fails the whole batch before anything is mapped */
+	mp.num_entries = 8;
+	e[7].prot = 0;
+	mp.out_done = 99;
+	EXPECT_EQ(ioasid_map(&mp), -IOASID_EINVAL);
+	EXPECT_EQ(mp.out_done, 99); /* not written */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 3), 0); /* so entry 0 was not mapped */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 3), -IOASID_EEXIST);
+	EXPECT_EQ(ioasid_free(io), 0);
+}
+
+TEST(pasid_beyond_width_and_unassigned_devices)
+{
+	struct ioasid_attach at = { .flags = IOASID_ATTACH_PASID, .ioasid = gpa_io };
+
+	if (dev == 0) {
+		return;
+	}
+	at.dev_id = dev;
+	at.pasid = pasid_bits >= 20 ? 0xfffff : 1U << pasid_bits;
+	EXPECT_EQ(ioasid_attach(&at), pasid_bits ? -IOASID_ERANGE : -IOASID_EOPNOTSUPP);
+	at = (struct ioasid_attach){ .dev_id = dev + 1, .ioasid = gpa_io }; /* slot not assigned */
+	EXPECT_EQ(ioasid_attach(&at), -IOASID_ENOENT);
+	at.dev_id = dev + 0x10000; /* the same slot of another guest */
+	EXPECT_EQ(ioasid_attach(&at), -IOASID_ENOENT);
+}
+
+TEST(free_rules)
+{
+	struct ioasid_attach at = { .dev_id = dev };
+	uint32_t io = 0;
+
+	if (dev == 0) {
+		return;
+	}
+	EXPECT_EQ(alloc_paging(&io), 0);
+	at.ioasid = io;
+	EXPECT_EQ(ioasid_attach(&at), 0);
+	EXPECT_EQ(ioasid_free(io), -IOASID_EBUSY); /* attached */
+	at.ioasid = gpa_io;
+	EXPECT_EQ(ioasid_attach(&at), 0); /* replace: back to the GPA IOASID */
+	EXPECT_EQ(ioasid_free(io), 0);
+	EXPECT_EQ(ioasid_free(io), -IOASID_ENOENT); /* double free */
+	at.ioasid = io;
+	EXPECT_EQ(ioasid_attach(&at), -IOASID_ENOENT); /* use after free */
+}
+
+TEST(quota_exhaustion)
+{
+	uint32_t io = 0;
+	unsigned n = 0;
+	long r = 0;
+
+	if (dev == 0) {
+		return;
+	}
+	EXPECT_EQ(alloc_paging(&io), 0);
+	/* 4 KiB pages 1 GiB apart: each needs new table pages, charged to the guest's quota */
+	for (n = 0; n < 512; n++) {
+		r = map1(io, (uint64_t)n << 30, gpa_of(dbuf[0]), 4096, IOASID_PROT_READ);
+		if (r != 0) {
+			break;
+		}
+	}
+	guest_printf("quota: %u mappings, then %s\n", n, ioasid_errname(r));
+	EXPECT_EQ(r, -IOASID_EDQUOT);
+	EXPECT_TRUE(n > 0);
+	/* FREE gives the table pages back: a new IOASID can map again */
+	EXPECT_EQ(ioasid_free(io), 0);
+	EXPECT_EQ(alloc_paging(&io), 0);
+	EXPECT_EQ(map1(io, 0, gpa_of(dbuf[0]), 4096, IOASID_PROT_READ), 0);
+	EXPECT_EQ(ioasid_free(io), 0);
+}
+
+/* After everything: a well-formed DMA through a PAGING IOASID works. */
+TEST(final_dma_still_works)
+{
+	struct ioasid_attach at = { .dev_id = dev };
+	uint32_t io = 0;
+
+	if (dev == 0) {
+		return;
+	}
+	EXPECT_EQ(alloc_paging(&io), 0);
+	EXPECT_EQ(map1(io, 0x20000000, gpa_of(dbuf[0]), 4096, IOASID_PROT_READ), 0);
+	EXPECT_EQ(map1(io, 0x20001000, gpa_of(dbuf[1]), 4096, IOASID_PROT_READ | IOASID_PROT_WRITE), 0);
+	at.ioasid = io;
+	EXPECT_EQ(ioasid_attach(&at), 0);
+	for (unsigned i = 0; i < 128; i++) {
+		dbuf[0][i] = (uint8_t)(i ^ 0xa5);
+	}
+	memset(dbuf[1], 0, 4096);
+	EXPECT_EQ(guest_edu_dma(edu, 0x20000000, 128, false), 0);
+	EXPECT_EQ(guest_edu_dma(edu, 0x20001000, 128, true), 0);
+	EXPECT_EQ(memcmp(dbuf[0], dbuf[1], 128), 0);
+	at.ioasid = gpa_io;
+	EXPECT_EQ(ioasid_attach(&at), 0);
+	EXPECT_EQ(ioasid_free(io), 0);
+	guest_printf("final DMA through a PAGING IOASID: %s\n", memcmp(dbuf[0], dbuf[1], 128) ? "WRONG" : "ok");
 }
 
 int guest_main(void)
