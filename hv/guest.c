@@ -453,6 +453,12 @@ static void guest_run(struct guest *gu)
 			gu->outcome = GUEST_STOPPED;
 			return;
 		}
+		if (e.kind == VCPU_EXIT_OFF) {
+			/* As an EXIT hypercall with code 0 (docs/ARM64.md, "Hypercalls"). */
+			gu->status = 0;
+			gu->outcome = GUEST_EXITED;
+			break;
+		}
 		if (e.kind == VCPU_EXIT_STOP) {
 			if (gu->line_len) {
 				guest_console_put(gu, "\n", 1);

@@ -235,12 +235,11 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 			*e = (struct vcpu_exit){ .kind = VCPU_EXIT_HYPERCALL, .call = d.call, .arg = d.arg };
 			return 0;
 		case ARM64_EXIT_OFF:
+			*e = (struct vcpu_exit){ .kind = VCPU_EXIT_OFF };
+			snprintf(e->reason, sizeof(e->reason), "%s", d.reason);
+			return 0;
 		case ARM64_EXIT_STOP:
 		default:
-			/*
-			 * PSCI SYSTEM_OFF is reported as a stop whose reason starts with "PSCI
-			 * SYSTEM_OFF"; the interface has no separate "guest powered off" kind yet.
-			 */
 			*e = (struct vcpu_exit){ .kind = VCPU_EXIT_STOP };
 			snprintf(e->reason, sizeof(e->reason), "%s", d.reason);
 			if (d.action == ARM64_EXIT_STOP) {

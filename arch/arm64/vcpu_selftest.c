@@ -12,7 +12,8 @@
  *   unmapped  load from IPA 0x80000000 -> stopped, the reason names the IPA.
  *   smc       SMC -> stopped.
  *   wfi       WFI -> stopped.
- *   off       WFE is resumed, PSCI FEATURES(SYSTEM_OFF) = 0, SYSTEM_OFF ends the guest.
+ *   off       WFE is resumed, PSCI FEATURES(SYSTEM_OFF) = 0, SYSTEM_OFF ends the guest
+ *             (VCPU_EXIT_OFF).
  * After each stop the hypervisor carries on with the next guest: a stopped guest is not fatal.
  */
 #include <stdio.h>
@@ -111,8 +112,9 @@ static bool vst_regs(struct vst *t)
 	return ok;
 }
 
-/* Run label and expect a stop whose reason contains want; dump the guest as the real path does. */
-static bool vst_stop(struct vst *t, const char *name, const char *label, const char *want, bool pc_at_entry)
+/* Run label and expect an exit of kind whose reason contains want; dump a stopped guest as hv/guest.c does. */
+static bool vst_end(struct vst *t, const char *name, const char *label, enum vcpu_exit_kind kind, const char *want,
+		    bool pc_at_entry)
 {
 	struct vcpu_exit e;
 	struct vcpu v;
@@ -121,13 +123,13 @@ static bool vst_stop(struct vst *t, const char *name, const char *label, const c
 	if (!ST_CHECK(vst_start(t, &v, name, label, &e) == 0, "vcpu: %s guest runs", name)) {
 		return false;
 	}
-	ok = ST_CHECK(e.kind == VCPU_EXIT_STOP && strstr(e.reason, want) != NULL,
-		      "vcpu: %s guest stopped: %s", name, e.reason);
+	ok = ST_CHECK(e.kind == kind && strstr(e.reason, want) != NULL, "vcpu: %s guest %s: %s", name,
+		      kind == VCPU_EXIT_OFF ? "powered off" : "stopped", e.reason);
 	if (pc_at_entry) {
 		ok &= ST_CHECK(arm64_vcpu_ctx(&v)->elr == gpa_val(vst_entry(label)), "vcpu: %s stopped at its first "
 			       "instruction (PC 0x%llx)", name, (unsigned long long)arm64_vcpu_ctx(&v)->elr);
 	}
-	if (e.kind == VCPU_EXIT_STOP && strncmp(e.reason, "PSCI SYSTEM_OFF", 15) != 0) {
+	if (e.kind == VCPU_EXIT_STOP) {
 		vcpu_arch_dump(&v);
 	}
 	vcpu_arch_destroy(&v);
@@ -172,12 +174,12 @@ static int selftest_vcpu(const struct bootinfo *bi)
 	/* Taken to the guest's VBAR_EL1 = 0 first, where there is no RAM: stopped there. */
 	snprintf(want, sizeof(want), "undefined instruction at EL1 PC 0x%llx",
 		 (unsigned long long)gpa_val(vst_entry(arm64_vst_udf)));
-	ok &= vst_stop(&t, "vst-udf", arm64_vst_udf, want, false);
-	ok &= vst_stop(&t, "vst-unmapped", arm64_vst_unmapped, "stage-2 translation fault (level 1) on read at "
+	ok &= vst_end(&t, "vst-udf", arm64_vst_udf, VCPU_EXIT_STOP, want, false);
+	ok &= vst_end(&t, "vst-unmapped", arm64_vst_unmapped, VCPU_EXIT_STOP, "stage-2 translation fault (level 1) on read at "
 		       "IPA 0x80000000", false);
-	ok &= vst_stop(&t, "vst-smc", arm64_vst_smc, "SMC #0", true);
-	ok &= vst_stop(&t, "vst-wfi", arm64_vst_wfi, "WFI", true);
-	ok &= vst_stop(&t, "vst-off", arm64_vst_off, "PSCI SYSTEM_OFF", false);
+	ok &= vst_end(&t, "vst-smc", arm64_vst_smc, VCPU_EXIT_STOP, "SMC #0", true);
+	ok &= vst_end(&t, "vst-wfi", arm64_vst_wfi, VCPU_EXIT_STOP, "WFI", true);
+	ok &= vst_end(&t, "vst-off", arm64_vst_off, VCPU_EXIT_OFF, "PSCI SYSTEM_OFF", false);
 	ok &= ST_CHECK(read_sysreg(tpidr_el2) == 0 && !(read_sysreg(hcr_el2) & HCR_EL2_VM),
 		       "vcpu: back in the hypervisor: no guest context, stage 2 off");
 	ret = ok ? 0 : -EIO;

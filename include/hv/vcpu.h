@@ -32,6 +32,7 @@ struct vcpu_setup {
 enum vcpu_exit_kind {
 	VCPU_EXIT_HYPERCALL = 1, /* call/arg are valid; finish with vcpu_arch_hypercall_done() */
 	VCPU_EXIT_STOP,		 /* the guest cannot continue; reason says why */
+	VCPU_EXIT_OFF,		 /* the guest powered itself off (arm64: PSCI SYSTEM_OFF): status 0 */
 };
 
 struct vcpu_exit {
