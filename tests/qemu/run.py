@@ -697,8 +697,8 @@ def run_cases(args):
     return 1 if failed else 0
 
 
-# `make run` without CMDLINE on x86_64: the demo guest (tests/guests/demo.c) with the edu device.
-DEMO = {"x86_64": {"config": DEMO_CONFIG, "guests": ["demo"]}}
+# `make run` without CMDLINE (x86_64 and arm64): the demo guest (tests/guests/demo.c) with the edu device.
+DEMO = {arch: {"config": DEMO_CONFIG, "guests": ["demo"]} for arch in ("x86_64", "arm64")}
 
 
 def run_interactive(args):
