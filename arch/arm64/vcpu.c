@@ -38,6 +38,7 @@
 #define ARM64_VCPU_MAX_IRQ_EXITS 100000
 
 /* The EL1 (and EL0) registers a guest may write, switched on every entry and exit. */
+/* clang-format off: one X() list, laid out by hand */
 #define VCPU_EL1_REGS(X)                                                                     \
 	X(sctlr_el1) X(cpacr_el1) X(ttbr0_el1) X(ttbr1_el1) X(tcr_el1) X(mair_el1) X(amair_el1) \
 	X(vbar_el1) X(esr_el1) X(far_el1) X(afsr0_el1) X(afsr1_el1) X(contextidr_el1)          \
@@ -50,6 +51,7 @@ enum {
 #undef VCPU_EL1_ENUM
 	EL1_NR
 };
+/* clang-format on */
 
 struct vcpu_arch {
 	struct arm64_vcpu_ctx ctx;
@@ -213,8 +215,7 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		guest_load(a);
 		slot = arm64_vcpu_enter(&a->ctx);
 		guest_save(a);
-		arm64_vcpu_decode((unsigned)slot, a->ctx.esr, a->ctx.far, a->ctx.hpfar, a->ctx.x[0], a->ctx.x[1],
-				  &d);
+		arm64_vcpu_decode((unsigned)slot, a->ctx.esr, a->ctx.far, a->ctx.hpfar, a->ctx.x[0], a->ctx.x[1], &d);
 		switch (d.action) {
 		case ARM64_EXIT_RESUME:
 			if (d.set_x0) {
@@ -268,8 +269,7 @@ void vcpu_arch_dump(const struct vcpu *v)
 	const struct arm64_vcpu_ctx *c = &a->ctx;
 
 	pr_err("[guest %s]   ESR_EL2=%016llx FAR_EL2=%016llx HPFAR_EL2=%016llx VMID %u", v->name,
-	       (unsigned long long)c->esr, (unsigned long long)c->far, (unsigned long long)c->hpfar,
-	       (unsigned)v->asid);
+	       (unsigned long long)c->esr, (unsigned long long)c->far, (unsigned long long)c->hpfar, (unsigned)v->asid);
 	pr_err("[guest %s]   PC=%016llx SP_EL1=%016llx SPSR=%016llx (M=0x%llx DAIF=%llx)", v->name,
 	       (unsigned long long)c->elr, (unsigned long long)a->el1[EL1_sp_el1], (unsigned long long)c->spsr,
 	       (unsigned long long)FIELD_GET(SPSR_M, c->spsr), (unsigned long long)FIELD_GET(SPSR_DAIF, c->spsr));
@@ -278,9 +278,8 @@ void vcpu_arch_dump(const struct vcpu *v)
 		       (unsigned long long)c->x[i], i + 1, (unsigned long long)c->x[i + 1], i + 2,
 		       (unsigned long long)c->x[i + 2], i + 3, (unsigned long long)c->x[i + 3]);
 	}
-	pr_err("[guest %s]   x28=%016llx x29=%016llx x30=%016llx SP_EL0=%016llx", v->name,
-	       (unsigned long long)c->x[28], (unsigned long long)c->x[29], (unsigned long long)c->x[30],
-	       (unsigned long long)c->sp_el0);
+	pr_err("[guest %s]   x28=%016llx x29=%016llx x30=%016llx SP_EL0=%016llx", v->name, (unsigned long long)c->x[28],
+	       (unsigned long long)c->x[29], (unsigned long long)c->x[30], (unsigned long long)c->sp_el0);
 	pr_err("[guest %s]   SCTLR_EL1=%016llx VBAR_EL1=%016llx ESR_EL1=%016llx FAR_EL1=%016llx ELR_EL1=%016llx",
 	       v->name, (unsigned long long)a->el1[EL1_sctlr_el1], (unsigned long long)a->el1[EL1_vbar_el1],
 	       (unsigned long long)a->el1[EL1_esr_el1], (unsigned long long)a->el1[EL1_far_el1],

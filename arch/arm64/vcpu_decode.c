@@ -25,8 +25,7 @@
 #include "arm64.h"
 #include "vcpu.h"
 
-static void stop(struct arm64_exit_decision *d, const char *fmt, unsigned long long a,
-		 unsigned long long b)
+static void stop(struct arm64_exit_decision *d, const char *fmt, unsigned long long a, unsigned long long b)
 {
 	d->action = ARM64_EXIT_STOP;
 	snprintf(d->reason, sizeof(d->reason), fmt, a, b);
@@ -91,26 +90,23 @@ static void decode_hvc(uint64_t esr, uint64_t x0, uint64_t x1, struct arm64_exit
 	}
 }
 
-static void decode_abort(unsigned ec, uint64_t esr, uint64_t far, uint64_t hpfar,
-			 struct arm64_exit_decision *d)
+static void decode_abort(unsigned ec, uint64_t esr, uint64_t far, uint64_t hpfar, struct arm64_exit_decision *d)
 {
 	uint64_t iss = FIELD_GET(ESR_ISS, esr);
 	unsigned fsc = (unsigned)FIELD_GET(ESR_ISS_ABT_FSC, iss);
 	/* HPFAR_EL2 holds the IPA for stage-2 faults; FAR_EL2 the page offset (and the VA). */
 	uint64_t ipa = (FIELD_GET(HPFAR_FIPA, hpfar) << 12) | (far & 0xfff);
-	const char *what = ec == ESR_EC_IABT_LOW ? "instruction fetch" :
-			   (iss & ESR_ISS_ABT_WNR) ? "write" : "read";
+	const char *what = ec == ESR_EC_IABT_LOW ? "instruction fetch" : (iss & ESR_ISS_ABT_WNR) ? "write" : "read";
 
 	d->action = ARM64_EXIT_STOP;
 	if (fsc < 0x10) {
-		static const char *const kind[] = { "address size", "translation", "access flag",
-						    "permission" };
+		static const char *const kind[] = { "address size", "translation", "access flag", "permission" };
 
 		snprintf(d->reason, sizeof(d->reason), "stage-2 %s fault (level %u) on %s at IPA 0x%llx",
 			 kind[fsc >> 2], fsc & 3, what, (unsigned long long)ipa);
 	} else {
-		snprintf(d->reason, sizeof(d->reason), "abort (fault status 0x%02x) on %s at VA 0x%llx",
-			 fsc, what, (unsigned long long)far);
+		snprintf(d->reason, sizeof(d->reason), "abort (fault status 0x%02x) on %s at VA 0x%llx", fsc, what,
+			 (unsigned long long)far);
 	}
 }
 

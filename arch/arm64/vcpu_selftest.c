@@ -31,14 +31,13 @@
 #include "vcpu.h"
 
 extern char arm64_vst_blob_start[], arm64_vst_blob_end[];
-extern char arm64_vst_regs[], arm64_vst_udf[], arm64_vst_unmapped[], arm64_vst_smc[],
-	arm64_vst_wfi[], arm64_vst_off[];
+extern char arm64_vst_regs[], arm64_vst_udf[], arm64_vst_unmapped[], arm64_vst_smc[], arm64_vst_wfi[], arm64_vst_off[];
 void arm64_vst_clobber_fp(void);
 
-#define VST_GPA 0x40000000ULL
+#define VST_GPA	  0x40000000ULL
 #define VST_ORDER 4 /* 16 pages */
-#define VST_SIZE (HV_PAGE_SIZE << VST_ORDER)
-#define VST_ARG0 0x1234abcdULL
+#define VST_SIZE  (HV_PAGE_SIZE << VST_ORDER)
+#define VST_ARG0  0x1234abcdULL
 
 struct vst {
 	struct pt_table s2;
@@ -98,8 +97,9 @@ static bool vst_regs(struct vst *t)
 	ok &= ST_CHECK(e.kind == VCPU_EXIT_HYPERCALL && e.call == IOASID_CALL_EXIT,
 		       "vcpu: guest reaches the EXIT hypercall (kind %d call %llu: %s)", (int)e.kind,
 		       (unsigned long long)e.call, e.reason);
-	ok &= ST_CHECK(c->x[1] == 0, "vcpu: registers, d31, TPIDR_EL1, SP_EL0 preserved across an exit "
-		       "(first failed check %llu)", (unsigned long long)c->x[1]);
+	ok &= ST_CHECK(c->x[1] == 0,
+		       "vcpu: registers, d31, TPIDR_EL1, SP_EL0 preserved across an exit (first failed check %llu)",
+		       (unsigned long long)c->x[1]);
 	ok &= ST_CHECK(c->x[2] == VST_ARG0, "vcpu: x0 = arg0 at entry (0x%llx)", (unsigned long long)c->x[2]);
 	ok &= ST_CHECK(c->x[3] == PSCI_VERSION_1_0, "vcpu: PSCI VERSION = 0x%llx", (unsigned long long)c->x[3]);
 	ok &= ST_CHECK(c->x[4] == (uint64_t)SMCCC_RET_NOT_SUPPORTED, "vcpu: PSCI SYSTEM_RESET = %lld (NOT_SUPPORTED)",
@@ -126,8 +126,9 @@ static bool vst_end(struct vst *t, const char *name, const char *label, enum vcp
 	ok = ST_CHECK(e.kind == kind && strstr(e.reason, want) != NULL, "vcpu: %s guest %s: %s", name,
 		      kind == VCPU_EXIT_OFF ? "powered off" : "stopped", e.reason);
 	if (pc_at_entry) {
-		ok &= ST_CHECK(arm64_vcpu_ctx(&v)->elr == gpa_val(vst_entry(label)), "vcpu: %s stopped at its first "
-			       "instruction (PC 0x%llx)", name, (unsigned long long)arm64_vcpu_ctx(&v)->elr);
+		ok &= ST_CHECK(arm64_vcpu_ctx(&v)->elr == gpa_val(vst_entry(label)),
+			       "vcpu: %s stopped at its first instruction (PC 0x%llx)", name,
+			       (unsigned long long)arm64_vcpu_ctx(&v)->elr);
 	}
 	if (e.kind == VCPU_EXIT_STOP) {
 		vcpu_arch_dump(&v);
@@ -175,8 +176,8 @@ static int selftest_vcpu(const struct bootinfo *bi)
 	snprintf(want, sizeof(want), "undefined instruction at EL1 PC 0x%llx",
 		 (unsigned long long)gpa_val(vst_entry(arm64_vst_udf)));
 	ok &= vst_end(&t, "vst-udf", arm64_vst_udf, VCPU_EXIT_STOP, want, false);
-	ok &= vst_end(&t, "vst-unmapped", arm64_vst_unmapped, VCPU_EXIT_STOP, "stage-2 translation fault (level 1) on read at "
-		       "IPA 0x80000000", false);
+	ok &= vst_end(&t, "vst-unmapped", arm64_vst_unmapped, VCPU_EXIT_STOP,
+		      "stage-2 translation fault (level 1) on read at IPA 0x80000000", false);
 	ok &= vst_end(&t, "vst-smc", arm64_vst_smc, VCPU_EXIT_STOP, "SMC #0", true);
 	ok &= vst_end(&t, "vst-wfi", arm64_vst_wfi, VCPU_EXIT_STOP, "WFI", true);
 	ok &= vst_end(&t, "vst-off", arm64_vst_off, VCPU_EXIT_OFF, "PSCI SYSTEM_OFF", false);

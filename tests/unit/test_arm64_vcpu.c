@@ -17,7 +17,7 @@
 #include "ioasid/pt.h"
 #include "test.h"
 
-#define LOWER_SYNC ARM64_VEC_LOWER64
+#define LOWER_SYNC   ARM64_VEC_LOWER64
 #define ESR(ec, iss) (((uint64_t)(ec) << 26) | ESR_IL | (uint64_t)(iss))
 
 static struct arm64_exit_decision run(unsigned slot, uint64_t esr, uint64_t x0, uint64_t x1)
@@ -61,8 +61,14 @@ TEST(arm64_vcpu_smccc_and_psci)
 	d = run(LOWER_SYNC, ESR(ESR_EC_HVC64, 0), PSCI_0_2_SYSTEM_OFF, 0);
 	EXPECT_EQ(d.action, ARM64_EXIT_OFF);
 	/* Anything else, the SMC32 view of our range and yielding calls included: NOT_SUPPORTED. */
-	static const uint64_t others[] = { PSCI_0_2_SYSTEM_RESET, SMCCC_ARCH_FEATURES, 0x86000005, 0x46000005,
-					   0xc5000001, 0xc7000001, 0, 0xffffffff };
+	static const uint64_t others[] = { PSCI_0_2_SYSTEM_RESET,
+					   SMCCC_ARCH_FEATURES,
+					   0x86000005,
+					   0x46000005,
+					   0xc5000001,
+					   0xc7000001,
+					   0,
+					   0xffffffff };
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 		d = run(LOWER_SYNC, ESR(ESR_EC_HVC64, 0), others[i], 0);
 		EXPECT_EQ(d.action, ARM64_EXIT_RESUME);
@@ -89,8 +95,9 @@ TEST(arm64_vcpu_stops)
 	d = run(LOWER_SYNC, ESR(ESR_EC_WFX, 1), 0, 0); /* WFE: resumed after it */
 	EXPECT_TRUE(d.action == ARM64_EXIT_RESUME && d.skip && !d.set_x0);
 	/* MRS x3, S3_1_C15_C2_0 (an IMPDEF register, trapped by TIDCP) */
-	d = run(LOWER_SYNC, ESR(ESR_EC_SYSREG, (3u << 20) | (0u << 17) | (1u << 14) | (15u << 10) | (3u << 5) | (2u << 1) | 1u),
-		0, 0);
+	d = run(LOWER_SYNC,
+		ESR(ESR_EC_SYSREG, (3u << 20) | (0u << 17) | (1u << 14) | (15u << 10) | (3u << 5) | (2u << 1) | 1u), 0,
+		0);
 	EXPECT_EQ(d.action, ARM64_EXIT_STOP);
 	EXPECT_TRUE(strstr(d.reason, "MRS S3_1_C15_C2_0 (x3)") != NULL);
 	d = run(LOWER_SYNC, ESR(ESR_EC_SVE, 0), 0, 0);
