@@ -522,6 +522,18 @@ CASES += [
                 r"^\[INF\] guest hello: exited with status 0 after \d+ hypercalls$",
                 r"hv: 1 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 0 stopped"],
                NO_TROUBLE + [r"stopped:"], arch="arm64"),
+    # Two guests one after the other (own VMIDs: the guest number): the console owner is stopped,
+    # the other one still runs and exits cleanly.
+    dict(guest_case("arm64-guest-two", "misbehave_ud", HV_EXIT_OK,
+                    [r"^\[ERR\] guest misbehave_ud: stopped: undefined instruction at EL1",
+                     r"^\[ERR\] \[guest misbehave_ud\]   ESR_EL2=[0-9a-f]{16} .* VMID 2$",
+                     r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
+                     r"^\[INF\] guest hello: exited with status 0",
+                     r"hv: 2 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 1 stopped"],
+                    [r"still running", r"EXCEPTION", r"^\[PANIC\]"],
+                    config=(guest_config("hello", memory="8M").replace("console = yes\n", "")
+                            + "pt_quota = 64K\n\n" + guest_config("misbehave_ud")), arch="arm64"),
+         guests=["hello", "misbehave_ud"]),
     guest_case("arm64-guest-misbehave-ud", "misbehave_ud", HV_EXIT_OK,
                [r"^\[INF\] \[guest misbehave_ud\] about to execute ud2$",
                 r"^\[ERR\] guest misbehave_ud: stopped: undefined instruction at EL1 PC 0x10[0-9a-f]+ "
