@@ -10,15 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define EDU_REG_ID 0x00
+#define EDU_REG_ID	0x00
 #define EDU_REG_DMA_SRC 0x80
 #define EDU_REG_DMA_DST 0x88
 #define EDU_REG_DMA_CNT 0x90
 #define EDU_REG_DMA_CMD 0x98
-#define EDU_CMD_START 0x1ULL
-#define EDU_CMD_TO_RAM 0x2ULL
-#define EDU_DEV_BUF 0x40000ULL
-#define EDU_SPIN_MAX 200000000UL /* bounded wait: the engine takes 100 ms of virtual time */
+#define EDU_CMD_START	0x1ULL
+#define EDU_CMD_TO_RAM	0x2ULL
+#define EDU_DEV_BUF	0x40000ULL
+#define EDU_SPIN_MAX	200000000UL /* bounded wait: the engine takes 100 ms of virtual time */
 
 /* One DMA of count bytes between RAM address bus (GPA or IOVA) and the device buffer. */
 static inline int guest_edu_dma(volatile uint8_t *edu, uint64_t bus, uint32_t count, bool to_ram)

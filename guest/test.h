@@ -15,12 +15,13 @@
 struct guest_test {
 	const char *name;
 	void (*fn)(void);
-	unsigned line; /* tests run in source order (the linker may reorder the section) */
+	unsigned line;		/* tests run in source order (the linker may reorder the section) */
 } __attribute__((aligned(32))); /* one fixed stride: the compiler may align each entry itself */
 
 #define TEST(n)                                                                                                        \
 	static void test_##n(void);                                                                                    \
-	static const struct guest_test test_desc_##n __attribute__((used, section(".guest_tests"))) = { #n, test_##n, __LINE__ }; \
+	static const struct guest_test test_desc_##n                                                                   \
+		__attribute__((used, section(".guest_tests"))) = { #n, test_##n, __LINE__ };                           \
 	static void test_##n(void)
 
 /* Record a failure (first one per test is printed) and keep going. */

@@ -27,7 +27,7 @@
 
 #include "ioasid/core.h"
 
-#define GUEST_LINE_MAX 160
+#define GUEST_LINE_MAX	  160
 #define GUEST_CONSOLE_MAX 4096U /* ioasid_console_write.length limit (abi.h) */
 
 struct guest {
@@ -262,7 +262,9 @@ static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, ui
 						     .hpa = ptr_to_hpa(gu->ram[i]),
 						     .size = c->mem[i].size };
 	}
-	hc = (struct hv_guest_config){ .id = id, .mem = gu->mem, .nr_mem = c->nr_mem, .quota_pages = c->pt_quota_pages };
+	hc = (struct hv_guest_config){
+		.id = id, .mem = gu->mem, .nr_mem = c->nr_mem, .quota_pages = c->pt_quota_pages
+	};
 	ret = hv_guest_init(&gu->g, &hc);
 	if (ret) {
 		goto fail;
@@ -531,7 +533,7 @@ int guests_run_all(const struct hv_config *cfg, const struct bootinfo *bi)
 		}
 		guest_destroy(gu);
 	}
-	pr_info("hv: %u guest(s) ran: %u exited (%u with a non-zero status), %u stopped by the hypervisor", n,
-		exited, bad, stopped);
+	pr_info("hv: %u guest(s) ran: %u exited (%u with a non-zero status), %u stopped by the hypervisor", n, exited,
+		bad, stopped);
 	return bad ? -EFAULT : 0;
 }

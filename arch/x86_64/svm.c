@@ -40,19 +40,19 @@
 #include "ioasid/pt.h"
 
 /* Guest control registers at entry (docs/GUEST.md): long mode, paging, write protect. */
-#define GUEST_CR0 (BIT(0) | BIT(1) | BIT(4) | BIT(5) | BIT(16) | BIT(31)) /* PE MP ET NE WP PG */
-#define GUEST_CR4 BIT(5)						     /* PAE */
-#define GUEST_PAT 0x0007040600070406ULL /* the reset value (WB, WT, UC-, UC twice) */
+#define GUEST_CR0      (BIT(0) | BIT(1) | BIT(4) | BIT(5) | BIT(16) | BIT(31)) /* PE MP ET NE WP PG */
+#define GUEST_CR4      BIT(5)						       /* PAE */
+#define GUEST_PAT      0x0007040600070406ULL /* the reset value (WB, WT, UC-, UC twice) */
 #define GUEST_SEL_CODE 0x08
 #define GUEST_SEL_DATA 0x10
 /* A livelock bound: this many exits in a row without a hypercall stop the guest. */
 #define SVM_MAX_SILENT_EXITS 100000000ULL
 
 /* x86-64 paging entry bits for the guest's boot tables (APM vol. 2, 5.3.3). */
-#define PTE_P BIT(0)
+#define PTE_P  BIT(0)
 #define PTE_RW BIT(1)
-#define PTE_A BIT(5)
-#define PTE_D BIT(6)
+#define PTE_A  BIT(5)
+#define PTE_D  BIT(6)
 #define PTE_PS BIT(7)
 
 struct vcpu_arch {
@@ -235,9 +235,9 @@ static void svm_emulate_cpuid(struct vcpu_arch *a)
 }
 
 static const char *const exc_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "vec9", "#TS", "#NP", "#SS", "#GP", "#PF", "vec15",
-	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "vec22", "vec23", "vec24", "vec25", "vec26", "vec27", "#HV", "#VC",
-	"#SX", "vec31",
+	"#DE",	 "#DB",	  "NMI",   "#BP",   "#OF",   "#BR",   "#UD", "#NM", "#DF", "vec9",  "#TS",
+	"#NP",	 "#SS",	  "#GP",   "#PF",   "vec15", "#MF",   "#AC", "#MC", "#XM", "#VE",   "#CP",
+	"vec22", "vec23", "vec24", "vec25", "vec26", "vec27", "#HV", "#VC", "#SX", "vec31",
 };
 
 static void svm_stop(struct vcpu_exit *e, const char *fmt, ...) __printf(2, 3);
@@ -282,7 +282,9 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		case SVM_EXIT_NPF:
 			/* EXITINFO1: #PF error code (bit 0 present, 1 write, 4 fetch); EXITINFO2: GPA */
 			svm_stop(e, "nested page fault: %s GPA 0x%llx (error code 0x%llx), not the guest's memory",
-				 (c->exit_info1 & BIT(4)) ? "fetch at" : (c->exit_info1 & BIT(1)) ? "write to" : "read of",
+				 (c->exit_info1 & BIT(4))   ? "fetch at"
+				 : (c->exit_info1 & BIT(1)) ? "write to"
+							    : "read of",
 				 (unsigned long long)c->exit_info2, (unsigned long long)c->exit_info1);
 			return 0;
 		case SVM_EXIT_SHUTDOWN:

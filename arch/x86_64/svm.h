@@ -11,74 +11,74 @@
 #include <hv/types.h>
 
 /* CPUID (APM vol. 3, appendix E) */
-#define SVM_CPUID_EXT_ECX_SVM BIT(2)	/* Fn8000_0001 ECX */
-#define SVM_CPUID_FEATURES 0x8000000a	/* EAX rev, EBX number of ASIDs, EDX features */
-# define SVM_CPUID_EDX_NP BIT(0)
-# define SVM_CPUID_EDX_NRIPS BIT(3)
+#define SVM_CPUID_EXT_ECX_SVM BIT(2)	 /* Fn8000_0001 ECX */
+#define SVM_CPUID_FEATURES    0x8000000a /* EAX rev, EBX number of ASIDs, EDX features */
+#define SVM_CPUID_EDX_NP      BIT(0)
+#define SVM_CPUID_EDX_NRIPS   BIT(3)
 
 /* MSRs (APM vol. 2, 15.30) */
-#define SVM_MSR_VM_CR 0xc0010114
-# define SVM_VM_CR_SVMDIS BIT(4)
+#define SVM_MSR_VM_CR	    0xc0010114
+#define SVM_VM_CR_SVMDIS    BIT(4)
 #define SVM_MSR_VM_HSAVE_PA 0xc0010117
-#define X86_EFER_LME BIT(8)
-#define X86_EFER_LMA BIT(10)
-#define X86_EFER_SVME BIT(12)
+#define X86_EFER_LME	    BIT(8)
+#define X86_EFER_LMA	    BIT(10)
+#define X86_EFER_SVME	    BIT(12)
 
 /* Intercept vector 3 (offset 0x00c), APM table B-1 */
-#define SVM_INTERCEPT_INTR BIT(0)
-#define SVM_INTERCEPT_NMI BIT(1)
-#define SVM_INTERCEPT_SMI BIT(2)
-#define SVM_INTERCEPT_INIT BIT(3)
-#define SVM_INTERCEPT_CPUID BIT(18)
-#define SVM_INTERCEPT_INVD BIT(22)
-#define SVM_INTERCEPT_HLT BIT(24)
-#define SVM_INTERCEPT_INVLPGA BIT(26)
-#define SVM_INTERCEPT_IOIO BIT(27)
-#define SVM_INTERCEPT_MSR BIT(28)
+#define SVM_INTERCEPT_INTR	  BIT(0)
+#define SVM_INTERCEPT_NMI	  BIT(1)
+#define SVM_INTERCEPT_SMI	  BIT(2)
+#define SVM_INTERCEPT_INIT	  BIT(3)
+#define SVM_INTERCEPT_CPUID	  BIT(18)
+#define SVM_INTERCEPT_INVD	  BIT(22)
+#define SVM_INTERCEPT_HLT	  BIT(24)
+#define SVM_INTERCEPT_INVLPGA	  BIT(26)
+#define SVM_INTERCEPT_IOIO	  BIT(27)
+#define SVM_INTERCEPT_MSR	  BIT(28)
 #define SVM_INTERCEPT_TASK_SWITCH BIT(29)
-#define SVM_INTERCEPT_SHUTDOWN BIT(31)
+#define SVM_INTERCEPT_SHUTDOWN	  BIT(31)
 /* Intercept vector 4 (offset 0x010) */
-#define SVM_INTERCEPT_VMRUN BIT(0)
+#define SVM_INTERCEPT_VMRUN   BIT(0)
 #define SVM_INTERCEPT_VMMCALL BIT(1)
-#define SVM_INTERCEPT_VMLOAD BIT(2)
-#define SVM_INTERCEPT_VMSAVE BIT(3)
-#define SVM_INTERCEPT_STGI BIT(4)
-#define SVM_INTERCEPT_CLGI BIT(5)
-#define SVM_INTERCEPT_SKINIT BIT(6)
-#define SVM_INTERCEPT_ICEBP BIT(8)
-#define SVM_INTERCEPT_WBINVD BIT(9)
+#define SVM_INTERCEPT_VMLOAD  BIT(2)
+#define SVM_INTERCEPT_VMSAVE  BIT(3)
+#define SVM_INTERCEPT_STGI    BIT(4)
+#define SVM_INTERCEPT_CLGI    BIT(5)
+#define SVM_INTERCEPT_SKINIT  BIT(6)
+#define SVM_INTERCEPT_ICEBP   BIT(8)
+#define SVM_INTERCEPT_WBINVD  BIT(9)
 #define SVM_INTERCEPT_MONITOR BIT(10)
-#define SVM_INTERCEPT_MWAIT BIT(11)
-#define SVM_INTERCEPT_XSETBV BIT(13)
+#define SVM_INTERCEPT_MWAIT   BIT(11)
+#define SVM_INTERCEPT_XSETBV  BIT(13)
 
 /* int_ctl (offset 0x060): V_INTR_MASKING, APM 15.21.1 */
 #define SVM_INT_CTL_V_INTR_MASKING BIT(24)
 /* nested_ctl (offset 0x090) */
 #define SVM_NESTED_CTL_NP_ENABLE BIT(0)
 /* tlb_control (offset 0x05c), APM 15.16.1 */
-#define SVM_TLB_CONTROL_NOTHING 0
+#define SVM_TLB_CONTROL_NOTHING	  0
 #define SVM_TLB_CONTROL_FLUSH_ALL 1
 
 /* Exit codes, APM appendix C */
-#define SVM_EXIT_CR0_READ 0x000
+#define SVM_EXIT_CR0_READ  0x000
 #define SVM_EXIT_EXCP_BASE 0x040 /* + vector */
-#define SVM_EXIT_INTR 0x060
-#define SVM_EXIT_NMI 0x061
-#define SVM_EXIT_SMI 0x062
-#define SVM_EXIT_INIT 0x063
-#define SVM_EXIT_CPUID 0x072
-#define SVM_EXIT_HLT 0x078
-#define SVM_EXIT_IOIO 0x07b
-#define SVM_EXIT_MSR 0x07c
-#define SVM_EXIT_SHUTDOWN 0x07f
-#define SVM_EXIT_VMRUN 0x080
-#define SVM_EXIT_VMMCALL 0x081
-#define SVM_EXIT_NPF 0x400
-#define SVM_EXIT_INVALID 0xffffffffffffffffULL
+#define SVM_EXIT_INTR	   0x060
+#define SVM_EXIT_NMI	   0x061
+#define SVM_EXIT_SMI	   0x062
+#define SVM_EXIT_INIT	   0x063
+#define SVM_EXIT_CPUID	   0x072
+#define SVM_EXIT_HLT	   0x078
+#define SVM_EXIT_IOIO	   0x07b
+#define SVM_EXIT_MSR	   0x07c
+#define SVM_EXIT_SHUTDOWN  0x07f
+#define SVM_EXIT_VMRUN	   0x080
+#define SVM_EXIT_VMMCALL   0x081
+#define SVM_EXIT_NPF	   0x400
+#define SVM_EXIT_INVALID   0xffffffffffffffffULL
 
 /* Instruction lengths: TCG has no NRIP save (qemu-10.0 notes, sec. 4), so we know them. */
 #define SVM_VMMCALL_LEN 3 /* 0f 01 d9 */
-#define SVM_CPUID_LEN 2	  /* 0f a2 */
+#define SVM_CPUID_LEN	2 /* 0f a2 */
 
 /* Segment register in the save area: attrib packs descriptor bits 47:40 and 55:52 (B-2). */
 struct svm_seg {
@@ -88,11 +88,11 @@ struct svm_seg {
 	uint64_t base;
 };
 #define SVM_SEG_ATTR_TYPE(t) ((uint16_t)(t))
-#define SVM_SEG_ATTR_S BIT(4)
-#define SVM_SEG_ATTR_P BIT(7)
-#define SVM_SEG_ATTR_L BIT(9)
-#define SVM_SEG_ATTR_DB BIT(10)
-#define SVM_SEG_ATTR_G BIT(11)
+#define SVM_SEG_ATTR_S	     BIT(4)
+#define SVM_SEG_ATTR_P	     BIT(7)
+#define SVM_SEG_ATTR_L	     BIT(9)
+#define SVM_SEG_ATTR_DB	     BIT(10)
+#define SVM_SEG_ATTR_G	     BIT(11)
 
 struct svm_vmcb {
 	/* control area, table B-1 */
@@ -147,16 +147,16 @@ struct svm_vmcb {
 	uint8_t rsvd_580[0x5d8 - 0x580];
 	uint64_t rsp; /* 0x5d8 */
 	uint8_t rsvd_5e0[0x5f8 - 0x5e0];
-	uint64_t rax;		   /* 0x5f8 */
-	uint64_t star;		   /* 0x600 */
-	uint64_t lstar;		   /* 0x608 */
-	uint64_t cstar;		   /* 0x610 */
-	uint64_t sfmask;	   /* 0x618 */
-	uint64_t kernel_gs_base;   /* 0x620 */
-	uint64_t sysenter_cs;	   /* 0x628 */
-	uint64_t sysenter_esp;	   /* 0x630 */
-	uint64_t sysenter_eip;	   /* 0x638 */
-	uint64_t cr2;		   /* 0x640 */
+	uint64_t rax;		 /* 0x5f8 */
+	uint64_t star;		 /* 0x600 */
+	uint64_t lstar;		 /* 0x608 */
+	uint64_t cstar;		 /* 0x610 */
+	uint64_t sfmask;	 /* 0x618 */
+	uint64_t kernel_gs_base; /* 0x620 */
+	uint64_t sysenter_cs;	 /* 0x628 */
+	uint64_t sysenter_esp;	 /* 0x630 */
+	uint64_t sysenter_eip;	 /* 0x638 */
+	uint64_t cr2;		 /* 0x640 */
 	uint8_t rsvd_648[0x668 - 0x648];
 	uint64_t g_pat; /* 0x668 */
 	uint8_t rsvd_670[0x1000 - 0x670];
@@ -210,7 +210,7 @@ struct svm_gprs {
 #define SVM_GPRS_RSI 0x18
 #define SVM_GPRS_RDI 0x20
 #define SVM_GPRS_RBP 0x28
-#define SVM_GPRS_R8 0x30
+#define SVM_GPRS_R8  0x30
 #define SVM_GPRS_R15 0x68
 _Static_assert(__builtin_offsetof(struct svm_gprs, rsi) == 0x18, "svm_entry.S");
 _Static_assert(__builtin_offsetof(struct svm_gprs, rdi) == 0x20, "svm_entry.S");

@@ -19,16 +19,16 @@
 #endif
 
 #define GUEST_BOOT_TABLES 0x1000ULL
-#define GUEST_BOOT_INFO 0x3000ULL
-#define GUEST_IMAGE_GPA 0x100000ULL
+#define GUEST_BOOT_INFO	  0x3000ULL
+#define GUEST_IMAGE_GPA	  0x100000ULL
 
 /*
  * What the guest finds at GUEST_BOOT_INFO (its address is in RSI at entry): its devices and
  * where their memory BARs are in its physical space (identity: GPA = HPA). Guest SDK shares it.
  */
-#define GUEST_BOOT_MAGIC 0x746f6f4264697361ULL /* "asidBoot" */
+#define GUEST_BOOT_MAGIC    0x746f6f4264697361ULL /* "asidBoot" */
 #define GUEST_BOOT_MAX_DEVS 8
-#define GUEST_BOOT_BARS 6
+#define GUEST_BOOT_BARS	    6
 struct guest_boot_dev {
 	uint32_t dev_id; /* as DEVICE_LIST reports it */
 	uint16_t segment;

@@ -14,10 +14,10 @@
 #define EDU_DMA_DST 0x88
 #define EDU_DMA_CNT 0x90
 #define EDU_DMA_CMD 0x98
-#define EDU_BUF 0x40000ULL
-#define XFER 64U
-#define IOVA_IN 0x40000000ULL
-#define IOVA_OUT 0x40001000ULL
+#define EDU_BUF	    0x40000ULL
+#define XFER	    64U
+#define IOVA_IN	    0x40000000ULL
+#define IOVA_OUT    0x40001000ULL
 
 static char src[4096] __attribute__((aligned(4096))) = "Hello from guest memory, carried by the edu DMA engine!";
 static char dst[4096] __attribute__((aligned(4096)));
@@ -116,6 +116,7 @@ int guest_main(void)
 	show_faults();
 	say("FREE: the IOASID is no longer attached, so it can go", ioasid_free(al.out_ioasid), 0);
 	say("FREE again: it is gone", ioasid_free(al.out_ioasid), -IOASID_ENOENT);
-	guest_printf("Done: %s\n", problems ? "something did not behave as described" : "everything behaved as described");
+	guest_printf("Done: %s\n",
+		     problems ? "something did not behave as described" : "everything behaved as described");
 	return problems;
 }

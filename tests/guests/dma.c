@@ -16,17 +16,17 @@
 
 #include "guest/test.h"
 
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_CMD_START 0x1ULL
+#define EDU_DMA_SRC    0x80
+#define EDU_DMA_DST    0x88
+#define EDU_DMA_CNT    0x90
+#define EDU_DMA_CMD    0x98
+#define EDU_CMD_START  0x1ULL
 #define EDU_CMD_TO_RAM 0x2ULL
-#define EDU_BUF 0x40000ULL
-#define EDU_SPIN_MAX 200000000UL /* bounded wait: the engine takes 100 ms of virtual time */
-#define XFER 256U
-#define IOVA_A 0x10000000ULL
-#define IOVA_C 0x10001000ULL
+#define EDU_BUF	       0x40000ULL
+#define EDU_SPIN_MAX   200000000UL /* bounded wait: the engine takes 100 ms of virtual time */
+#define XFER	       256U
+#define IOVA_A	       0x10000000ULL
+#define IOVA_C	       0x10001000ULL
 
 static uint8_t buf_a[4096] __attribute__((aligned(4096)));
 static uint8_t buf_b[4096] __attribute__((aligned(4096)));
@@ -108,8 +108,8 @@ TEST(device_list_and_info)
 	EXPECT_TRUE(gi.out_caps & IOASID_CAP_PAGING);
 	gpa_io = gi.out_gpa_ioasid;
 	EXPECT_TRUE(gpa_io != 0);
-	guest_printf("edu: dev_id 0x%x bdf %02x:%02x.%x BAR0 %p; GPA IOASID 0x%x, %u-bit IOVAs\n", dev,
-		     di[0].bdf >> 8, (di[0].bdf >> 3) & 0x1f, di[0].bdf & 7, (void *)edu, gpa_io, gi.out_ia_bits);
+	guest_printf("edu: dev_id 0x%x bdf %02x:%02x.%x BAR0 %p; GPA IOASID 0x%x, %u-bit IOVAs\n", dev, di[0].bdf >> 8,
+		     (di[0].bdf >> 3) & 0x1f, di[0].bdf & 7, (void *)edu, gpa_io, gi.out_ia_bits);
 	/* the edu identification register: 0xRRrr00ed */
 	EXPECT_EQ(*(volatile uint32_t *)edu & 0xff, 0xed);
 }
@@ -145,8 +145,8 @@ TEST(paging_map_attach_dma)
 	EXPECT_EQ(edu_dma(IOVA_A, false), 0);
 	EXPECT_EQ(edu_dma(IOVA_C, true), 0);
 	EXPECT_EQ(memcmp(buf_a, buf_c, XFER), 0);
-	guest_printf("PAGING 0x%x: IOVA 0x%llx -> edu -> IOVA 0x%llx, %u bytes verified\n", paging, IOVA_A,
-		     IOVA_C, XFER);
+	guest_printf("PAGING 0x%x: IOVA 0x%llx -> edu -> IOVA 0x%llx, %u bytes verified\n", paging, IOVA_A, IOVA_C,
+		     XFER);
 }
 
 TEST(unmap_blocks_and_reports)

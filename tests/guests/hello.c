@@ -36,7 +36,7 @@ TEST(console_write_rejects_bad_buffer)
 
 int guest_main(void)
 {
-	guest_printf("hello from a guest: %llu MiB of RAM, running at %p\n",
-		     (unsigned long long)(guest_ram_size >> 20), (void *)guest_main);
+	guest_printf("hello from a guest: %llu MiB of RAM, running at %p\n", (unsigned long long)(guest_ram_size >> 20),
+		     (void *)guest_main);
 	return guest_run_tests();
 }

@@ -19,8 +19,8 @@
 
 /* Addresses that are not this guest's RAM: MMIO, the ECAM window, far away, non-canonical. */
 static const uint64_t bad_gpas[] = {
-	0x40000000ULL,	       0xb0000000ULL,	       0xfee00000ULL,	       0xfed90000ULL,
-	0x100000000ULL,	       0x7ffffffff000ULL,      0x800000000000ULL,      0xfffffffffffff000ULL,
+	0x40000000ULL,	       0xb0000000ULL,	      0xfee00000ULL,	 0xfed90000ULL,
+	0x100000000ULL,	       0x7ffffffff000ULL,     0x800000000000ULL, 0xfffffffffffff000ULL,
 	0xffffffffffffffffULL, 0x0000000000fffffeULL, /* crosses the end of RAM (16 MiB) */
 };
 
@@ -36,11 +36,24 @@ static uint64_t rnd(void)
 
 static bool documented(long r)
 {
-	static const long codes[] = { 0,		 -IOASID_EPERM,	  -IOASID_ENOENT,    -IOASID_E2BIG,
-				      -IOASID_EAGAIN,	 -IOASID_ENOMEM,  -IOASID_EFAULT,    -IOASID_EBUSY,
-				      -IOASID_EEXIST,	 -IOASID_ENODEV,  -IOASID_EINVAL,    -IOASID_ENOSPC,
-				      -IOASID_ERANGE,	 -IOASID_ENOSYS,  -IOASID_EOVERFLOW, -IOASID_EOPNOTSUPP,
-				      -IOASID_ETIMEDOUT, -IOASID_EDQUOT };
+	static const long codes[] = { 0,
+				      -IOASID_EPERM,
+				      -IOASID_ENOENT,
+				      -IOASID_E2BIG,
+				      -IOASID_EAGAIN,
+				      -IOASID_ENOMEM,
+				      -IOASID_EFAULT,
+				      -IOASID_EBUSY,
+				      -IOASID_EEXIST,
+				      -IOASID_ENODEV,
+				      -IOASID_EINVAL,
+				      -IOASID_ENOSPC,
+				      -IOASID_ERANGE,
+				      -IOASID_ENOSYS,
+				      -IOASID_EOVERFLOW,
+				      -IOASID_EOPNOTSUPP,
+				      -IOASID_ETIMEDOUT,
+				      -IOASID_EDQUOT };
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		if (codes[i] == r) {
@@ -143,7 +156,9 @@ TEST(foreign_ids)
 		struct ioasid_attach at = { .size = sizeof(at), .dev_id = id, .ioasid = id };
 		struct ioasid_detach de = { .size = sizeof(de), .dev_id = id };
 		struct ioasid_map_entry me = { .iova = 0x1000, .gpa = 0x200000, .length = 0x1000, .prot = 3 };
-		struct ioasid_map mp = { .size = sizeof(mp), .ioasid = id, .num_entries = 1, .entries_gpa = gpa_of(&me) };
+		struct ioasid_map mp = {
+			.size = sizeof(mp), .ioasid = id, .num_entries = 1, .entries_gpa = gpa_of(&me)
+		};
 		struct ioasid_alloc al = { .size = sizeof(al), .kind = IOASID_KIND_PAGING, .parent = id, .dev_id = id };
 
 		CHECK_CALL(IOASID_CALL_FREE, &fe, -IOASID_ENOENT);
@@ -336,12 +351,12 @@ TEST(malformed_map_entries)
 		return;
 	}
 	EXPECT_EQ(alloc_paging(&io), 0);
-	EXPECT_EQ(map1(io, 0x10000800, ga, 4096, 3), -IOASID_EINVAL);	     /* IOVA unaligned */
-	EXPECT_EQ(map1(io, 0x10000000, ga + 8, 4096, 3), -IOASID_EINVAL);    /* GPA unaligned */
-	EXPECT_EQ(map1(io, 0x10000000, ga, 0, 3), -IOASID_EINVAL);	     /* empty */
-	EXPECT_EQ(map1(io, 0x10000000, ga, 100, 3), -IOASID_EINVAL);	     /* not a page multiple */
-	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 0), -IOASID_EINVAL);	     /* no permission */
-	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 4), -IOASID_EINVAL);	     /* unknown permission */
+	EXPECT_EQ(map1(io, 0x10000800, ga, 4096, 3), -IOASID_EINVAL);	      /* IOVA unaligned */
+	EXPECT_EQ(map1(io, 0x10000000, ga + 8, 4096, 3), -IOASID_EINVAL);     /* GPA unaligned */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 0, 3), -IOASID_EINVAL);	      /* empty */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 100, 3), -IOASID_EINVAL);	      /* not a page multiple */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 0), -IOASID_EINVAL);	      /* no permission */
+	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 4), -IOASID_EINVAL);	      /* unknown permission */
 	EXPECT_EQ(map1(io, 0x10000000, 0xfee00000, 4096, 3), -IOASID_EFAULT); /* LAPIC, not RAM */
 	EXPECT_EQ(map1(io, 0x10000000, 0xb0000000, 4096, 3), -IOASID_EFAULT); /* ECAM */
 	EXPECT_EQ(map1(io, 0x10000000, 0x40000000, 4096, 3), -IOASID_EFAULT); /* past its RAM */
@@ -357,7 +372,9 @@ TEST(malformed_map_entries)
 	EXPECT_EQ(ioasid_map(&mp), -IOASID_EINVAL);
 	/* a batch above the limit */
 	for (unsigned i = 0; i <= IOASID_MAX_BATCH; i++) {
-		e[i] = (struct ioasid_map_entry){ .iova = 0x10000000 + i * 4096ULL, .gpa = ga, .length = 4096, .prot = 3 };
+		e[i] = (struct ioasid_map_entry){
+			.iova = 0x10000000 + i * 4096ULL, .gpa = ga, .length = 4096, .prot = 3
+		};
 	}
 	mp.num_entries = IOASID_MAX_BATCH + 1;
 	EXPECT_EQ(ioasid_map(&mp), -IOASID_E2BIG);
@@ -366,7 +383,7 @@ TEST(malformed_map_entries)
 	e[7].prot = 0;
 	mp.out_done = 99;
 	EXPECT_EQ(ioasid_map(&mp), -IOASID_EINVAL);
-	EXPECT_EQ(mp.out_done, 99); /* not written */
+	EXPECT_EQ(mp.out_done, 99);			 /* not written */
 	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 3), 0); /* so entry 0 was not mapped */
 	EXPECT_EQ(map1(io, 0x10000000, ga, 4096, 3), -IOASID_EEXIST);
 	EXPECT_EQ(ioasid_free(io), 0);
