@@ -474,6 +474,16 @@ CASES += [
                 r"^\[INF\] guest dma: exited with status 0"],
                NO_TROUBLE + [r"stopped:"],
                config=guest_config("dma", extra="device = 00:01.0\n")),
+    # A second edu device that is not assigned: invisible to the guest (DEVICE_LIST and the boot
+    # info list one device), still blocked by the IOMMU, and the assigned one works as above.
+    dict(guest_case("x86_64-guest-dma-unassigned", "dma", HV_EXIT_OK,
+                    [r"^\[INF\] pci 0000:00:06\.0 1234:11e8 ",
+                     r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned",
+                     r"^\[INF\] \[guest dma\] TEST device_list_and_info: PASS$",
+                     r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$"],
+                    NO_TROUBLE + [r"stopped:", r"guest dma: device 0000:00:06\.0"],
+                    config=guest_config("dma", extra="device = 00:01.0\n")),
+         qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"]),
     # The `make run` demo, so it keeps working.
     guest_case("x86_64-guest-demo", "demo", HV_EXIT_OK,
                [r"^\[INF\] \[guest demo\] DMA: device read IOVA 0x40000000, wrote IOVA 0x40001000",
