@@ -293,6 +293,19 @@ static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, ui
 	if (ret) {
 		goto fail;
 	}
+	/*
+	 * The guest will fetch these bytes as instructions: push the copy out of the data cache
+	 * (arm64 needs it for instruction fetch; vcpu_arch_create invalidates the I-cache). The
+	 * image lies in one region (checked above), so it is contiguous on the host.
+	 */
+	{
+		hpa_t h;
+		uint64_t contig;
+
+		if (guest_gpa_to_hpa(&gu->g, gpa(GUEST_IMAGE_GPA), &h, &contig) == 0) {
+			arch_dcache_clean(hpa_to_ptr(h), (size_t)MIN(contig, img->size));
+		}
+	}
 	tables = page_alloc(1);
 	if (tables == NULL) {
 		ret = -ENOMEM;

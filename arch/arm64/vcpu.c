@@ -135,6 +135,12 @@ int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
 	if (a == NULL) {
 		return -ENOMEM;
 	}
+	/*
+	 * The guest's image was just written through the data cache (hv/guest.c cleans it):
+	 * discard instructions the I-cache may hold for those addresses (Arm ARM D7/B2,
+	 * "Instruction cache maintenance": DC CVAU/clean, then IC IALLU, DSB, ISB).
+	 */
+	__asm__ __volatile__("ic iallu\n\tdsb nsh\n\tisb" ::: "memory");
 	a->vtcr = arm64_vtcr(ARM64_VCPU_IA_BITS, parange);
 	a->vttbr = arm64_vttbr(s->nested_root, (uint8_t)v->asid);
 	/* Entry state (docs/ARM64.md, "Guests"): EL1h, DAIF masked, MMU off, x0 = arg0. */
