@@ -167,9 +167,23 @@ static int do_free(struct hv_guest *g, gpa_t req)
 	return ret ? ret : ioasid_do_free(g, r.ioasid);
 }
 
-/* Copy a batch of n entries of esize bytes into the scratch page. */
-static int batch_in(struct hv_guest *g, uint64_t entries_gpa, uint32_t n, size_t esize)
+/*
+ * The common front half of MAP, UNMAP and INVALIDATE, after the request header is in: flags and
+ * reserved must be zero, the IOASID must be the caller's and of the right kind, and the batch of
+ * n entries of esize bytes is copied into the scratch page.
+ */
+static int batch_begin(struct hv_guest *g, uint32_t flags, uint32_t reserved, uint32_t id, uint32_t kind,
+		       uint64_t entries_gpa, uint32_t n, size_t esize, struct ioasid **io)
 {
+	int ret;
+
+	if (flags != 0 || reserved != 0) {
+		return -EINVAL;
+	}
+	ret = validate_ioasid(g, id, kind, io);
+	if (ret) {
+		return ret;
+	}
 	if (n > IOASID_MAX_BATCH) {
 		return -E2BIG;
 	}
@@ -184,14 +198,9 @@ static int do_map(struct hv_guest *g, gpa_t req)
 	int ret;
 
 	ret = req_in(g, req, &r, sizeof(r));
-	if (ret == 0 && (r.flags != 0 || r.__reserved != 0)) {
-		ret = -EINVAL;
-	}
 	if (ret == 0) {
-		ret = validate_ioasid(g, r.ioasid, IOASID_KIND_PAGING, &io);
-	}
-	if (ret == 0) {
-		ret = batch_in(g, r.entries_gpa, r.num_entries, sizeof(*e));
+		ret = batch_begin(g, r.flags, r.__reserved, r.ioasid, IOASID_KIND_PAGING, r.entries_gpa, r.num_entries,
+				  sizeof(*e), &io);
 	}
 	for (uint32_t i = 0; ret == 0 && i < r.num_entries; i++) {
 		ret = validate_map_entry(io, &e[i]);
@@ -219,14 +228,9 @@ static int do_unmap(struct hv_guest *g, gpa_t req)
 	int ret, fret;
 
 	ret = req_in(g, req, &r, sizeof(r));
-	if (ret == 0 && (r.flags != 0 || r.__reserved != 0)) {
-		ret = -EINVAL;
-	}
 	if (ret == 0) {
-		ret = validate_ioasid(g, r.ioasid, IOASID_KIND_PAGING, &io);
-	}
-	if (ret == 0) {
-		ret = batch_in(g, r.entries_gpa, r.num_entries, sizeof(*e));
+		ret = batch_begin(g, r.flags, r.__reserved, r.ioasid, IOASID_KIND_PAGING, r.entries_gpa, r.num_entries,
+				  sizeof(*e), &io);
 	}
 	for (uint32_t i = 0; ret == 0 && i < r.num_entries; i++) {
 		ret = validate_unmap_entry(io, &e[i]);
@@ -299,14 +303,9 @@ static int do_invalidate(struct hv_guest *g, gpa_t req)
 	int ret;
 
 	ret = req_in(g, req, &r, sizeof(r));
-	if (ret == 0 && (r.flags != 0 || r.__reserved != 0)) {
-		ret = -EINVAL;
-	}
 	if (ret == 0) {
-		ret = validate_ioasid(g, r.ioasid, IOASID_KIND_NESTED, &io);
-	}
-	if (ret == 0) {
-		ret = batch_in(g, r.entries_gpa, r.num_entries, sizeof(*e));
+		ret = batch_begin(g, r.flags, r.__reserved, r.ioasid, IOASID_KIND_NESTED, r.entries_gpa, r.num_entries,
+				  sizeof(*e), &io);
 	}
 	for (uint32_t i = 0; ret == 0 && i < r.num_entries; i++) {
 		ret = validate_inv_entry(g, io, &e[i]);
