@@ -11,20 +11,23 @@
 
 #include "drivers/iommu/smmuv3/smmuv3.h"
 
+int guest_iommu_takeover(void)
+{
+	/* Default options: stage-2 translation for guests' devices (docs/SMMUV3.md). */
+	const struct smmuv3_opts opts = { 0 };
+	int up = smmuv3_init(&hv_acpi, &opts); /* idempotent: every IORT SMMUv3 once */
+
+	return up == 0 ? -ENODEV : up;
+}
+
 int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_t *rid)
 {
-	static int up;
 	struct smmuv3_unit *s;
 	uint32_t sid;
+	int up = guest_iommu_takeover();
 
-	if (up <= 0) {
-		/* Default options: stage-2 translation for guests' devices (docs/SMMUV3.md). */
-		const struct smmuv3_opts opts = { 0 };
-
-		up = smmuv3_init(&hv_acpi, &opts); /* idempotent: every IORT SMMUv3 once */
-		if (up <= 0) {
-			return up < 0 ? up : -ENODEV;
-		}
+	if (up < 0) {
+		return up;
 	}
 	s = smmuv3_unit_for(&hv_acpi, segment, bdf, &sid);
 	if (s == NULL) {

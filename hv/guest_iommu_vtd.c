@@ -10,16 +10,20 @@
 
 #include "drivers/iommu/vtd/vtd.h"
 
+int guest_iommu_takeover(void)
+{
+	int up = vtd_init(&hv_acpi); /* idempotent: takes every DMAR unit over once */
+
+	return up == 0 ? -ENODEV : up;
+}
+
 int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_t *rid)
 {
-	static int up;
 	struct vtd_unit *v;
+	int up = guest_iommu_takeover();
 
-	if (up <= 0) {
-		up = vtd_init(&hv_acpi); /* idempotent: takes every DMAR unit over once */
-		if (up <= 0) {
-			return up < 0 ? up : -ENODEV;
-		}
+	if (up < 0) {
+		return up;
 	}
 	v = vtd_unit_for(segment, bdf);
 	if (v == NULL) {

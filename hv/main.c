@@ -167,6 +167,16 @@ __noreturn void hv_main(struct bootinfo *bi)
 	if (cmdline_get(bi->cmdline, "selftest", test, sizeof(test))) {
 		run_selftest(test, bi);
 	}
+	/*
+	 * Not a self-test: the IOMMUs are ours before any configuration is looked at, so a boot
+	 * without guests also leaves every device blocked (firmware may have left DMA open).
+	 */
+	ret = guest_iommu_takeover();
+	if (ret > 0) {
+		pr_info("hv: %d IOMMU unit(s) taken over; device DMA is blocked until the IOASID core attaches it", ret);
+	} else {
+		pr_warn("hv: no IOMMU taken over (%d %s): device DMA is not confined", ret, hv_strerror(ret));
+	}
 	run_config(bi);
 	pr_info("hv: no self-test selected and no guest to run; shutting down");
 	arch_exit(HV_EXIT_OK);

@@ -66,6 +66,13 @@ int guests_run_all(const struct hv_config *cfg, const struct bootinfo *bi);
  * requester ID there, and collecting pending IOMMU faults into the guests' queues.
  */
 struct hv_iommu;
+/*
+ * Take every IOMMU unit the firmware tables describe over (idempotent), so that from here on
+ * no device reaches memory unless the IOASID core attached it. hv_main() calls it on every boot
+ * that is not a self-test (self-tests take the units over with their own options). Returns
+ * the number of units up, or a negative error (-ENODEV: no unit).
+ */
+int guest_iommu_takeover(void);
 int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_t *rid);
 void guest_iommu_poll(void);
 #endif /* GUEST_SDK */

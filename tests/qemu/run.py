@@ -173,6 +173,22 @@ CASES = [
     },
 ]
 
+# A plain boot (no self-test, no configuration) still takes every IOMMU over (hv/main.c), so
+# firmware-left DMA does not outlive the boot; the drivers log the state they read back.
+CASES += [
+    {"name": "x86_64-boot-plain", "arch": "x86_64", "cmdline": "", "exit": HV_EXIT_OK,
+     "expect": [r"^\[INF\] vtd: dmar0: translation enabled, all DMA blocked until devices are attached$",
+                r"^\[INF\] hv: 1 IOMMU unit\(s\) taken over; device DMA is blocked",
+                r"^\[INF\] hv: no self-test selected and no guest to run; shutting down$"],
+     "forbid": NO_TROUBLE + [r"selftest"]},
+    {"name": "arm64-boot-plain", "arch": "arm64", "cmdline": "", "exit": HV_EXIT_OK,
+     "expect": [r"^\[INF\] smmuv3: smmu0: enabled \(firmware CR0 was \w+\)",
+                r"^\[INF\] hv: 1 IOMMU unit\(s\) taken over; device DMA is blocked",
+                r"^\[INF\] hv: no self-test selected and no guest to run; shutting down$",
+                r"^\[INF\] HV-EXIT: 0$"],
+     "forbid": NO_TROUBLE + [r"selftest"]},
+]
+
 # arm64: the same self-tests under AAVMF at EL2 (docs/ARM64.md).
 CASES += [
     {
