@@ -583,6 +583,37 @@ CASES += [
                 r"^\[INF\] guest hostile: exited with status 0 after \d{4,} hypercalls$"],
                NO_TROUBLE + [r"stopped:"],
                config=guest_config("hostile", extra="device = 00:01.0\npt_quota = 64K\n"), arch="arm64"),
+    # edu assigned (00:01.0 on virt too, StreamID 0x8): the same dma guest as on x86_64. DETACH
+    # leaves the stream on the SMMU's blocked STE, whose faults reach the guest as BLOCKED.
+    guest_case("arm64-guest-dma", "dma", HV_EXIT_OK,
+               [r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned as dev_id 0x[0-9a-f]+$",
+                r"^\[INF\] \[guest dma\] PAGING 0x[0-9a-f]+: IOVA 0x10000000 -> edu -> IOVA 0x10001000, 256 bytes verified$",
+                r"^\[INF\] \[guest dma\] TEST unmap_blocks_and_reports: PASS$",
+                r"^\[INF\] smmuv3: smmu0: event F_TRANSLATION \(0x10\) sid 0x8 write .* -> reason 3$",
+                r"^\[INF\] \[guest dma\] TEST detach_blocks_and_reports: PASS$",
+                r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$",
+                r"^\[INF\] guest dma: exited with status 0"],
+               NO_TROUBLE + [r"stopped:"],
+               config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64"),
+    dict(guest_case("arm64-guest-dma-unassigned", "dma", HV_EXIT_OK,
+                    [r"^\[INF\] pci 0000:00:06\.0 1234:11e8 ",
+                     r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned",
+                     r"^\[INF\] \[guest dma\] TEST device_list_and_info: PASS$",
+                     r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$"],
+                    NO_TROUBLE + [r"stopped:", r"guest dma: device 0000:00:06\.0"],
+                    config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64"),
+         qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"]),
+    # The `make run ARCH=arm64` demo.
+    guest_case("arm64-guest-demo", "demo", HV_EXIT_OK,
+               [r"^\[INF\] \[guest demo\] DMA: device read IOVA 0x40000000, wrote IOVA 0x40001000",
+                r"^\[INF\] \[guest demo\]     \"Hello from guest memory, carried by the edu DMA engine!\"$",
+                r"^\[INF\] \[guest demo\] DMA to the unmapped IOVA: 'dst' is untouched$",
+                r"^\[INF\] \[guest demo\]     fault #\d+: device 0x[0-9a-f]+ write to IOVA 0x40001000: not present$",
+                r"^\[INF\] \[guest demo\]     fault #\d+: device 0x[0-9a-f]+ read of IOVA 0x40000000: blocked$",
+                r"^\[INF\] \[guest demo\] Done: everything behaved as described$",
+                r"^\[INF\] guest demo: exited with status 0"],
+               NO_TROUBLE + [r"stopped:", r"unexpected!"],
+               config=DEMO_CONFIG, arch="arm64"),
 ]
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")

@@ -72,7 +72,15 @@ struct fixture {
 };
 
 /* A unit like QEMU virt's (notes 2.1): S1+S2, 16-bit SIDs/ASIDs/VMIDs, OAS 44, RIL, COHACC. */
+static void setup_unit(struct fixture *f, bool linear, bool s1_only);
+
 static void setup(struct fixture *f, bool linear)
+{
+	setup_unit(f, linear, false);
+}
+
+/* s1_only: like QEMU virt-9.1, stage 1 only (single-stage tables and the blocked STE are S1). */
+static void setup_unit(struct fixture *f, bool linear, bool s1_only)
 {
 	memset(f, 0, sizeof(*f));
 	nsubs = 0;
@@ -86,6 +94,11 @@ static void setup(struct fixture *f, bool linear)
 	f->u.oas_bits = 44;
 	f->u.paging_fmt = PT_FMT_ARM_S2;
 	f->u.ia_bits = 44;
+	if (s1_only) {
+		f->u.s2p = f->u.hw_nesting = false;
+		f->u.paging_fmt = PT_FMT_ARM_S1;
+		f->u.ia_bits = 48;
+	}
 	f->u.iommu = (struct hv_iommu){ .ops = &smmuv3_backend_ops, .priv = &f->u, .name = "test" };
 	(void)smmuv3_strtab_init(&f->u, linear);
 	f->dev.rid = SID;
@@ -106,6 +119,22 @@ static int install(struct fixture *f, const struct ioasid_hw_config *c)
 static struct ioasid_hw_config table_cfg(struct ioasid_hwt *h)
 {
 	return (struct ioasid_hw_config){ .mode = IOASID_HW_TABLE, .domain = h->domain, .table = &h->pt };
+}
+
+/* The blocked STE of a stage-2 unit: S2 over the unit's zeroed table, the last VMID. */
+static struct smmu_ste want_blocked_s2(const struct fixture *f)
+{
+	struct smmu_s2_desc d = { .ttb = hpa_val(ptr_to_hpa(f->u.blocked_table)),
+				  .vmid = 0xffff,
+				  .ia_bits = 44,
+				  .levels = 4,
+				  .ps_enc = 4,
+				  .coherent = true };
+	struct smmu_ste s;
+
+	(void)smmu_ste_s2(&d, &s);
+	EXPECT_TRUE(s.d[2] & STE_2_S2R); /* its faults are recorded */
+	return s;
 }
 
 static struct smmu_ste want_s2(const struct fixture *f, const struct ioasid_hwt *h)
@@ -312,7 +341,7 @@ TEST(block_and_lazy_l2)
 	static struct fixture f;
 	const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
 	struct ioasid_hw_config c;
-	struct smmu_ste s;
+	struct smmu_ste s, want;
 
 	setup(&f, false);
 	f.dev.rid = 0x1234;
@@ -326,12 +355,75 @@ TEST(block_and_lazy_l2)
 	EXPECT_EQ(f.u.l1[0x12], hpa_val(ptr_to_hpa(f.u.l2[0x12])) | 9);
 	ASSERT_EQ(nsubs, 1);
 	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_cfgi_ste(0x1234, false))); /* Leaf=0: new L2 */
+	EXPECT_TRUE(!smmuv3_sid_blocked(&f.u, 0x1234));
+	nsubs = 0;
 	ASSERT_EQ(install(&f, &blocked), 0);
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, 0x1234, &s));
-	EXPECT_EQ(s.d[0], 1);
-	for (unsigned i = 1; i < 8; i++) {
-		EXPECT_EQ(s.d[i], 0);
+	want = want_blocked_s2(&f);
+	EXPECT_TRUE(ste_eq(&s, &want));
+	EXPECT_TRUE(smmuv3_sid_blocked(&f.u, 0x1234));
+	EXPECT_TRUE(!smmuv3_sid_blocked(&f.u, 0x1235)); /* never attached: no route */
+	/* the switch went through an abort STE (retired by CFGI_STE) before the blocked one */
+	ASSERT_EQ(nsubs, 2);
+	EXPECT_EQ(subs[0].ste.d[0] & 0xf, 1);
+	EXPECT_TRUE(ste_eq(&subs[1].ste, &want));
+}
+
+/* The blocked STE's table maps nothing, and its tags are never handed to a core domain. */
+TEST(blocked_table_and_reserved_tags)
+{
+	static struct fixture f;
+	const uint64_t *t;
+	struct ioasid_hw_config c;
+
+	setup(&f, false);
+	t = f.u.blocked_table;
+	ASSERT_TRUE(t != NULL);
+	for (unsigned i = 0; i < 512; i++) {
+		EXPECT_EQ(t[i], 0);
 	}
+	f.h1.domain = 0xffff; /* SMMUV3_BLOCKED_VMID with 16 VMID bits */
+	c = table_cfg(&f.h1);
+	EXPECT_EQ(install(&f, &c), -ENOSPC);
+	f.h1.domain = 0xfffe;
+	c = table_cfg(&f.h1);
+	EXPECT_EQ(install(&f, &c), 0);
+	c = (struct ioasid_hw_config){ .mode = IOASID_HW_TABLE, .domain = 0xffff, .table = &f.s1a };
+	f.u.paging_fmt = PT_FMT_ARM_S1;
+	EXPECT_EQ(install(&f, &c), -ENOSPC); /* SMMUV3_BLOCKED_ASID */
+}
+
+/* Stage-1-only units (QEMU virt-9.1): the blocked STE is S1 with one CD over an empty table. */
+TEST(blocked_ste_stage1)
+{
+	static struct fixture f;
+	const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
+	struct ioasid_hw_config c = { .mode = IOASID_HW_TABLE, .domain = 7 };
+	struct smmu_cd want_cd;
+	struct smmu_ste s, want;
+	uint64_t cd_pa;
+
+	setup_unit(&f, true, true);
+	ASSERT_TRUE(f.u.blocked_table != NULL);
+	ASSERT_EQ(f.u.host_cds.used, 1); /* slot 0: the blocked CD */
+	ASSERT_EQ(smmu_cd_s1(&(const struct smmu_s1_desc){ .ttb0 = hpa_val(ptr_to_hpa(f.u.blocked_table)),
+							    .asid = 0xffff,
+							    .ia_bits = 48,
+							    .ips_enc = 4,
+							    .coherent = true },
+			     &want_cd),
+		  0);
+	EXPECT_EQ(memcmp(&f.u.host_cds.cds[0], &want_cd, sizeof(want_cd)), 0);
+	EXPECT_TRUE(want_cd.d[0] & CD_0_R);
+	c.table = &f.s1a;
+	ASSERT_EQ(install(&f, &c), 0);
+	ASSERT_EQ(install(&f, &blocked), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	cd_pa = hpa_val(ptr_to_hpa(f.u.host_cds.cds));
+	want = smmu_ste_s1(cd_pa, 0, true);
+	EXPECT_TRUE(ste_eq(&s, &want));
+	EXPECT_EQ(f.u.host_cds.used, 1); /* the attached CD's slot was given back */
+	EXPECT_TRUE(smmuv3_sid_blocked(&f.u, SID));
 }
 
 TEST(install_rejects_and_failures)
@@ -470,7 +562,7 @@ TEST(pasid_replace_and_teardown)
 	struct ioasid_hw_config pa_cfg = { .mode = IOASID_HW_TABLE, .domain = 8 };
 	struct ioasid_hw_config pb_cfg = { .mode = IOASID_HW_TABLE, .domain = 9 };
 	struct smmuv3_route *r;
-	struct smmu_ste s;
+	struct smmu_ste s, want;
 	void *pa, *pb;
 	uint64_t oa = 0;
 	struct smmu_cd cd;
@@ -508,13 +600,16 @@ TEST(pasid_replace_and_teardown)
 
 		EXPECT_EQ(install(&f, &c2), -EOPNOTSUPP);
 	}
-	/* detach everything: back to an abort STE, the table freed */
+	/* detach everything: back to the blocked STE, the table freed */
 	ASSERT_EQ(install(&f, &blocked), 0);
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
 	EXPECT_EQ(s.d[1] & 3, 0); /* RID terminated again */
+	EXPECT_TRUE(!smmuv3_sid_blocked(&f.u, SID)); /* the CD table still serves PASID 5 */
 	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 5, &blocked), 0);
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
-	EXPECT_EQ(s.d[0], 1);
+	want = want_blocked_s2(&f);
+	EXPECT_TRUE(ste_eq(&s, &want));
+	EXPECT_TRUE(smmuv3_sid_blocked(&f.u, SID));
 	EXPECT_TRUE(r->cdtab == NULL);
 	/* the ASIDs are still known for flushes */
 	nsubs = 0;

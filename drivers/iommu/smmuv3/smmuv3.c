@@ -337,7 +337,8 @@ static unsigned evtq_drain(struct smmuv3_unit *u)
 		raw = u->evtq[SMMU_Q_IDX(lg, cons)];
 
 		smmu_evt_decode(&raw, &ev);
-		reason = smmu_evt_reason(&ev);
+		/* A detached stream's empty table faults; the guest is told "blocked" (spec-wise F_TRANSLATION). */
+		reason = !ev.ssv && smmuv3_sid_blocked(u, ev.sid) ? IOASID_FAULT_REASON_BLOCKED : smmu_evt_reason(&ev);
 		u->nr_events++;
 		handled++;
 		if (have_prev && evt_same_fault(&prev, &ev)) {
@@ -560,7 +561,7 @@ static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc, const
 		ret = queues_alloc(u);
 	}
 	if (ret) {
-		pr_err("smmuv3: %s: no memory for tables and queues", u->name);
+		pr_err("smmuv3: %s: stream table and queues not set up (%d %s)", u->name, ret, hv_strerror(ret));
 		return ret;
 	}
 	wr64(u, SMMU_CMDQ_BASE,

@@ -21,6 +21,12 @@
 #define SMMUV3_MAX_NEST_POOLS 8	  /* CD pages mapped into guest stage-2 tables (nested) */
 #define SMMUV3_SPLIT	      8	  /* 2-level stream table: 256 STEs (16 KiB) per L2 table */
 #define SMMUV3_S1_VMID	      0	  /* VMID of stage-1-only STEs (never a core domain) */
+/*
+ * Tags reserved for the blocked STE's empty table (never a core domain: core domains at or
+ * above them get -ENOSPC). Nothing is ever cached under them, as the table maps nothing.
+ */
+#define SMMUV3_BLOCKED_VMID(u) ((1U << (u)->vmid_bits) - 1U)
+#define SMMUV3_BLOCKED_ASID(u) ((1U << (u)->asid_bits) - 1U)
 #define SMMUV3_MAX_SSID_BITS  6	  /* CD tables: one page of 64 CDs per stream (linear) */
 
 /* Which translation stage single-stage tables use ("smmuv3.stage=1|2" on the command line). */
@@ -107,6 +113,13 @@ struct smmuv3_unit {
 	struct smmu_evt *evtq;
 	unsigned evtq_lg;
 	uint32_t evtq_cons; /* index with wrap bit, plus OVACKFLG in bit 31 */
+	/*
+	 * The STE of a stream the core detached (IOASID_HW_BLOCKED): it translates through an
+	 * empty table with fault recording on, so its DMA is reported, not dropped silently
+	 * (smmuv3_ste.c, "Blocked"). blocked_table is that zeroed, never-written table.
+	 */
+	struct smmu_ste blocked_ste;
+	void *blocked_table;
 	/* bookkeeping */
 	struct smmuv3_cd_pool host_cds;
 	struct smmuv3_cd_pool nest_cds[SMMUV3_MAX_NEST_POOLS];
@@ -152,6 +165,12 @@ int smmuv3_debug_retakeover(struct smmuv3_unit *u);
 
 /* Test hook: a copy of the STE the hardware would use for sid; false if there is none. */
 bool smmuv3_debug_ste(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *out);
+
+/*
+ * True if the core left StreamID sid blocked (detached) and the stream has no CD table: its
+ * faults are reported to the core as IOASID_FAULT_REASON_BLOCKED.
+ */
+bool smmuv3_sid_blocked(const struct smmuv3_unit *u, uint32_t sid);
 
 /* internal, shared between smmuv3.c and smmuv3_ste.c */
 int smmuv3_cmds(struct smmuv3_unit *u, const struct smmu_cmd *c, unsigned n);

@@ -11,7 +11,8 @@
  * SubstreamID use CD 0, so PASID 0 is not available); with the RID blocked S1DSS=TERMINATE.
  * CD p carries PASID p. The first PASID attach builds the table with the RID's current CD
  * copied into CD 0 and switches the STE with the three-step update (smmuv3_ste_write); when
- * the last CD becomes invalid the STE goes back to abort and the table is freed.
+ * the last CD becomes invalid the STE becomes the blocked one (smmuv3_ste.c) and the table is
+ * freed.
  *
  * Updating a live CD (spec 3.21.3, the same rule as for STEs): word 0 (holding V) is cleared
  * by one 64-bit store and CFGI_CD + CMD_SYNC retire cached copies; then words 1..7, then word 0
@@ -34,7 +35,7 @@ static int cd_for(const struct smmuv3_unit *u, const struct ioasid_hw_config *cf
 	if (cfg->mode != IOASID_HW_TABLE || cfg->table->fmt != PT_FMT_ARM_S1 || !u->s1p) {
 		return -EOPNOTSUPP; /* stage 2 and nesting are per stream, not per SubstreamID */
 	}
-	if (cfg->domain == 0 || cfg->domain >= (1U << u->asid_bits)) {
+	if (cfg->domain == 0 || cfg->domain >= SMMUV3_BLOCKED_ASID(u)) {
 		return -ENOSPC;
 	}
 	s1 = (struct smmu_s1_desc){ .ttb0 = hpa_val(cfg->table->root),
@@ -97,8 +98,8 @@ static int cdtab_update(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t 
 		any |= r->cd_dom[k] != 0;
 	}
 	if (!any) {
-		/* Nothing valid left: abort STE, then the table can go. */
-		new = smmu_ste_abort();
+		/* Nothing valid left: the blocked STE, then the table can go. */
+		new = u->blocked_ste;
 		ret = smmuv3_ste_write(u, sid, ste, &new, false, false);
 		if (ret) {
 			return ret;

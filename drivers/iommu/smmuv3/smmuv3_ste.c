@@ -10,7 +10,15 @@
  * the same outcome as an abort STE.
  *
  * Configurations per StreamID (the core's IOASID_HW_* modes):
- *   BLOCKED  Config=abort: transactions terminate silently, no event (spec 5.2 Config 0b000).
+ *   BLOCKED  a stream the core detached translates through an empty table, so its DMA faults
+ *            and is recorded (an abort STE, spec 5.2 Config 0b000, would drop it silently and
+ *            the guest would never learn of it; VT-d reports such DMA too). In the unit's
+ *            single-stage format (u->paging_fmt): stage 2:
+ *            Config=S2, S2R=1, the VMID SMMUV3_BLOCKED_VMID and a zeroed start-level table;
+ *            stage 1 (stage-1-only units, smmuv3.stage=1): Config=S1 with one CD (R=1, A=1, the ASID SMMUV3_BLOCKED_ASID,
+ *            TTB0 a zeroed table). The faults are F_TRANSLATION with the StreamID and address;
+ *            the event path reports them as BLOCKED because the route says so
+ *            (smmuv3_sid_blocked). Streams never attached keep the abort STE of take-over.
  *   TABLE    an ARM_S2 table: Config=S2, S2VMID = the core's domain; an ARM_S1 table: Config=S1,
  *            one CD (ASID = domain, TTB0 = the table) from a hypervisor page of CDs, S2VMID=0.
  *   NESTED   Config=0b111: our stage 2 (the guest's GPA table, VMID = its domain) under a CD
@@ -95,6 +103,60 @@ static int l2_alloc(struct smmuv3_unit *u, unsigned l1_idx)
 	return 0;
 }
 
+static int cd_slot_get(struct smmuv3_cd_pool *p, unsigned *slot);
+static uint64_t cd_pool_addr(const struct smmuv3_cd_pool *p, unsigned slot);
+
+/* The BLOCKED STE described at the top of this file; built once per take-over. */
+static int blocked_init(struct smmuv3_unit *u)
+{
+	unsigned levels = pt_levels_for(PT_FMT_ARM_S2, u->ia_bits);
+	struct smmu_cd cd;
+	unsigned slot;
+	int ret;
+
+	u->blocked_table = page_alloc(0); /* zeroed: every descriptor invalid */
+	if (u->blocked_table == NULL) {
+		return -ENOMEM;
+	}
+	smmuv3_sync_to_device(u, u->blocked_table, HV_PAGE_SIZE);
+	if (u->paging_fmt == PT_FMT_ARM_S2) {
+		const struct smmu_s2_desc s2 = { .ttb = hpa_val(ptr_to_hpa(u->blocked_table)),
+						 .vmid = (uint16_t)SMMUV3_BLOCKED_VMID(u),
+						 .ia_bits = u->ia_bits,
+						 .levels = levels,
+						 .ps_enc = u->oas_enc,
+						 .coherent = u->coherent };
+
+		return smmu_ste_s2(&s2, &u->blocked_ste);
+	}
+	ret = smmu_cd_s1(&(const struct smmu_s1_desc){ .ttb0 = hpa_val(ptr_to_hpa(u->blocked_table)),
+						       .asid = (uint16_t)SMMUV3_BLOCKED_ASID(u),
+						       .ia_bits = u->ia_bits,
+						       .ips_enc = u->oas_enc,
+						       .coherent = u->coherent },
+			 &cd);
+	ret = ret ? ret : cd_slot_get(&u->host_cds, &slot);
+	if (ret) {
+		return ret;
+	}
+	u->host_cds.cds[slot] = cd;
+	smmuv3_sync_to_device(u, &u->host_cds.cds[slot], sizeof(cd));
+	u->blocked_ste = smmu_ste_s1(cd_pool_addr(&u->host_cds, slot), SMMUV3_S1_VMID, u->coherent);
+	return 0;
+}
+
+bool smmuv3_sid_blocked(const struct smmuv3_unit *u, uint32_t sid)
+{
+	for (unsigned i = 0; i < SMMUV3_MAX_ROUTES; i++) {
+		const struct smmuv3_route *r = &u->routes[i];
+
+		if (r->used && r->sid == sid) {
+			return r->config == STE_CONFIG_ABORT && r->cdtab == NULL;
+		}
+	}
+	return false;
+}
+
 int smmuv3_strtab_init(struct smmuv3_unit *u, bool force_linear)
 {
 	uint32_t cfg;
@@ -139,7 +201,7 @@ int smmuv3_strtab_init(struct smmuv3_unit *u, bool force_linear)
 	mmio_write64(u->regs + SMMU_STRTAB_BASE,
 		     (u->coherent ? SMMU_STRTAB_BASE_RA : 0) | (base & SMMU_STRTAB_BASE_ADDR));
 	mmio_write32(u->regs + SMMU_STRTAB_BASE_CFG, cfg);
-	return 0;
+	return blocked_init(u);
 }
 
 struct smmu_ste *smmuv3_ste_ptr(struct smmuv3_unit *u, uint32_t sid, bool alloc, bool *fresh_l2)
@@ -379,7 +441,7 @@ int smmuv3_ste_write(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *ste, 
 
 static int s2_desc(const struct smmuv3_unit *u, const struct pt_table *t, uint32_t vmid, struct smmu_s2_desc *out)
 {
-	if (t->fmt != PT_FMT_ARM_S2 || !u->s2p || vmid == 0 || vmid >= (1U << u->vmid_bits)) {
+	if (t->fmt != PT_FMT_ARM_S2 || !u->s2p || vmid == 0 || vmid >= SMMUV3_BLOCKED_VMID(u)) {
 		return t->fmt != PT_FMT_ARM_S2 || !u->s2p ? -EOPNOTSUPP : -ENOSPC;
 	}
 	*out = (struct smmu_s2_desc){ .ttb = hpa_val(t->root),
@@ -403,7 +465,7 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 
 	switch (cfg->mode) {
 	case IOASID_HW_BLOCKED:
-		*ste = smmu_ste_abort();
+		*ste = u->blocked_ste; /* the route's state stays "abort": nothing reaches memory */
 		nr->config = STE_CONFIG_ABORT;
 		return 0;
 	case IOASID_HW_TABLE:
@@ -417,7 +479,7 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 		if (cfg->table->fmt != PT_FMT_ARM_S1 || !u->s1p) {
 			return -EOPNOTSUPP;
 		}
-		if (cfg->domain == 0 || cfg->domain >= (1U << u->asid_bits)) {
+		if (cfg->domain == 0 || cfg->domain >= SMMUV3_BLOCKED_ASID(u)) {
 			return -ENOSPC;
 		}
 		s1 = (struct smmu_s1_desc){ .ttb0 = hpa_val(cfg->table->root),
@@ -430,7 +492,7 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 		break;
 	case IOASID_HW_NESTED:
 		if (!u->hw_nesting || cfg->s1_fmt != PT_FMT_ARM_S1 || cfg->domain == 0 ||
-		    cfg->domain >= (1U << u->asid_bits)) {
+		    cfg->domain >= SMMUV3_BLOCKED_ASID(u)) {
 			return -EOPNOTSUPP;
 		}
 		/*
