@@ -99,6 +99,10 @@ static int guest_build_npt(struct guest *gu, hpa_t *root)
 			}
 		}
 		h->domain = ioasid_new_domain();
+		if (h->domain == 0) {
+			pt_destroy(&h->pt);
+			return -ENOSPC;
+		}
 		h->valid = true;
 	}
 	*root = h->pt.root;

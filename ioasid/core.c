@@ -14,6 +14,8 @@
  *                          assignment/removal (under 1) and by fault reports (without 1).
  *   3. hv_fault_queue.lock a guest's fault ring: pushed by fault reports (under 2), drained by
  *                          FAULT_READ (under 1).
+ *   4. ioasid_domain_lock  the global domain-ID bitmap (ioasid_obj.c); a leaf, held for a
+ *                          bitmap scan only.
  * A driver's fault handler therefore never takes a guest lock, so it cannot deadlock against a
  * hypercall that is waiting on that driver's invalidation.
  */
@@ -275,6 +277,10 @@ static int hv_guest_gpa_table(struct hv_guest *g, const struct ioasid_dev_caps *
 		}
 	}
 	h->domain = ioasid_new_domain();
+	if (h->domain == 0) {
+		pt_destroy(&h->pt);
+		return -ENOSPC;
+	}
 	h->valid = true;
 	return 0;
 }

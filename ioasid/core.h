@@ -142,8 +142,15 @@ struct ioasid *ioasid_lookup(struct hv_guest *g, uint32_t id);
 int ioasid_create_gpa(struct hv_guest *g, struct ioasid **out);
 /* Free an unattached IOASID's tables and slot (FREE, teardown). */
 void ioasid_release(struct ioasid *io);
-/* A fresh IOTLB tag; never reused, so stale IOTLB entries of a freed table are unreachable. */
+/*
+ * Domain IDs: the IOTLB tags backends put in hardware (VT-d DIDs, SMMU VMIDs/ASIDs). The lowest
+ * free ID in 1..IOASID_MAX_DOMAINS-1, or 0 when none is free. An ID goes back with
+ * ioasid_put_domain() only after every unit that may have cached entries under it flushed it
+ * (ioasid_release does both), so a new owner can never hit the old owner's entries.
+ */
+#define IOASID_MAX_DOMAINS 4096U
 uint32_t ioasid_new_domain(void);
+void ioasid_put_domain(uint32_t domain);
 struct hv_device *hv_device_lookup(struct hv_guest *g, uint32_t dev_id);
 struct ioasid_hwt *ioasid_hwt_for(struct ioasid *io, const struct hv_device *d);
 /* GPA range -> host chunks: the host address of gpa and how many bytes stay contiguous. */

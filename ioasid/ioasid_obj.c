@@ -18,11 +18,63 @@
  */
 #define IOASID_ID(g, slot) (((g)->id << 16) | ((uint32_t)((g)->ioasid_gen[slot] & 0x7fU) << 8) | (slot))
 
-static uint32_t ioasid_domain_next = 1;
+/*
+ * Domain IDs, lowest free first: they stay small, which matters where hardware has few (VT-d
+ * CAP.ND can give as few as 16 DIDs, spec 11.4.2) and keeps a guest that allocates and frees
+ * IOASIDs in a loop from exhausting them. At most HV_MAX_GUESTS x HV_GUEST_MAX_IOASIDS x 2 plus
+ * the GPA tables are live at once, well under IOASID_MAX_DOMAINS. ID 0 is never handed out.
+ */
+static uint64_t ioasid_domain_map[IOASID_MAX_DOMAINS / 64] = { 1 };
+static hv_spinlock_t ioasid_domain_lock;
 
 uint32_t ioasid_new_domain(void)
 {
-	return __atomic_fetch_add(&ioasid_domain_next, 1, __ATOMIC_RELAXED);
+	uint32_t d = 0;
+
+	hv_spin_lock(&ioasid_domain_lock);
+	for (unsigned w = 0; w < ARRAY_SIZE(ioasid_domain_map) && d == 0; w++) {
+		if (ioasid_domain_map[w] != ~0ULL) {
+			unsigned b = (unsigned)__builtin_ctzll(~ioasid_domain_map[w]);
+
+			ioasid_domain_map[w] |= 1ULL << b;
+			d = w * 64 + b;
+		}
+	}
+	hv_spin_unlock(&ioasid_domain_lock);
+	return d;
+}
+
+void ioasid_put_domain(uint32_t domain)
+{
+	CHECK(domain != 0 && domain < IOASID_MAX_DOMAINS);
+	hv_spin_lock(&ioasid_domain_lock);
+	CHECK(ioasid_domain_map[domain / 64] & (1ULL << (domain % 64)));
+	ioasid_domain_map[domain / 64] &= ~(1ULL << (domain % 64));
+	hv_spin_unlock(&ioasid_domain_lock);
+}
+
+/*
+ * Flush domain on every unit in units[] and give the ID back; if a unit cannot flush, entries
+ * under the ID may stay cached there, so the ID is kept (leaked) rather than handed to a new
+ * owner.
+ */
+static void ioasid_retire_domain(struct hv_iommu **units, unsigned n, uint32_t domain)
+{
+	int ret = 0;
+
+	if (domain == 0) {
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int r = units[i]->ops->flush_domain(units[i], domain);
+
+		ret = ret ? ret : r;
+	}
+	if (ret) {
+		pr_err("ioasid: flush of domain %u failed (%d); the ID is not reused", domain, ret);
+		return;
+	}
+	ioasid_put_domain(domain);
 }
 
 struct ioasid *ioasid_lookup(struct hv_guest *g, uint32_t id)
@@ -182,13 +234,20 @@ void ioasid_release(struct ioasid *io)
 	struct hv_guest *g = io->guest;
 	unsigned slot = (unsigned)(io - g->ioasids);
 
+	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
+	unsigned n = ioasid_units(io, units);
+
 	CHECK(io->nr_attach == 0 && io->nr_children == 0);
+	/* Retire the IOTLB tags on every unit that might have cached them, then reuse them. */
 	for (unsigned f = 0; f < HV_NR_FMT; f++) {
 		if (io->hw[f].valid) {
 			pt_destroy(&io->hw[f].pt);
 			io->hw[f].valid = false;
+			ioasid_retire_domain(units, n, io->hw[f].domain);
 		}
 	}
+	ioasid_retire_domain(units, n, io->s1_domain);
+	io->s1_domain = 0;
 	if (io->parent != NULL) {
 		io->parent->nr_children--;
 	}
@@ -216,36 +275,50 @@ int ioasid_do_alloc(struct hv_guest *g, const struct ioasid_alloc *a, uint32_t *
 		io->s1_levels = a->nested_levels;
 		io->hw_nested = d->caps.hw_nesting;
 		io->s1_domain = ioasid_new_domain();
+		if (io->s1_domain == 0) {
+			return -ENOSPC;
+		}
 	}
 	if (!io->hw_nested) {
 		struct ioasid_hwt *h = &io->hw[io->fmt];
 
 		ret = pt_init(&h->pt, io->fmt, d->caps.ia_bits, d->caps.pgsize_bitmap, d->caps.coherent, &g->quota);
 		if (ret) {
-			return ret;
+			goto put_s1;
 		}
 		h->domain = ioasid_new_domain();
+		if (h->domain == 0) {
+			ret = -ENOSPC;
+			goto destroy;
+		}
 		h->valid = true;
 	}
 	if (a->kind == IOASID_KIND_NESTED && !io->hw_nested) {
 		ret = nested_init(io);
 		if (ret) {
-			pt_destroy(&io->hw[io->fmt].pt);
+			/* Never installed anywhere: nothing can be cached under the IDs. */
+			ioasid_put_domain(io->hw[io->fmt].domain);
 			io->hw[io->fmt].valid = false;
-			return ret;
+			goto destroy;
 		}
 	}
 	io->in_use = true;
 	io->parent->nr_children++;
 	*out_id = io->id;
 	return 0;
+destroy:
+	pt_destroy(&io->hw[io->fmt].pt);
+put_s1:
+	if (io->s1_domain != 0) {
+		ioasid_put_domain(io->s1_domain);
+		io->s1_domain = 0;
+	}
+	return ret;
 }
 
 int ioasid_do_free(struct hv_guest *g, uint32_t id)
 {
 	struct ioasid *io = ioasid_lookup(g, id);
-	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
-	unsigned n;
 
 	CHECK(io != NULL);
 	if (io->kind == IOASID_KIND_GPA) {
@@ -254,17 +327,7 @@ int ioasid_do_free(struct hv_guest *g, uint32_t id)
 	if (io->nr_attach != 0 || io->nr_children != 0) {
 		return -EBUSY;
 	}
-	/* Retire the IOTLB tags on every unit that might have cached them. */
-	n = ioasid_units(io, units);
-	for (unsigned i = 0; i < n; i++) {
-		if (io->hw[io->fmt].valid) {
-			(void)units[i]->ops->flush_domain(units[i], io->hw[io->fmt].domain);
-		}
-		if (io->hw_nested) {
-			(void)units[i]->ops->flush_domain(units[i], io->s1_domain);
-		}
-	}
-	ioasid_release(io);
+	ioasid_release(io); /* flushes the IOASID's domains on its units first */
 	return 0;
 }
 

@@ -829,3 +829,77 @@ TEST(core_get_info_caps_variants)
 	EXPECT_EQ(env.a.g.gpa_io->hw[PT_FMT_VTD_SL].pt.coherent, false);
 	core_env_fini(&env);
 }
+
+static uint32_t paging_domain(struct h_guest *hg, uint32_t id)
+{
+	struct ioasid *io = ioasid_lookup(&hg->g, id);
+
+	return io != NULL && io->hw[io->fmt].valid ? io->hw[io->fmt].domain : 0;
+}
+
+/*
+ * Domain IDs are recycled (lowest free first), but only after FREE flushed them: the new owner
+ * of the ID must not hit the IOTLB entries the old owner's DMA left (the mock IOTLB keeps them
+ * until a flush of that domain).
+ */
+TEST(core_domain_ids_recycled_after_flush)
+{
+	CORE_ENV(env, 1);
+	uint32_t io1, io2, d1;
+	hpa_t h;
+
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &io1), 0);
+	d1 = paging_domain(&env.a, io1);
+	ASSERT_TRUE(d1 != 0);
+	ASSERT_EQ(h_map(&env.a, io1, 0x100000, H_DATA_GPA, 0x1000, IOASID_PROT_READ), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, io1), 0);
+	ASSERT_EQ(h_dma(&env.a, 0, false, 0, 0x100000, IOASID_FAULT_ACCESS_READ, &h), 0); /* cached */
+	ASSERT_EQ(h_detach(&env.a, 0, false, 0), 0);
+	ASSERT_EQ(h_free(&env.a, io1), 0);
+	EXPECT_EQ(mock_flush_last(&env.mock, 0)->domain, d1);
+	EXPECT_TRUE(mock_flush_last(&env.mock, 0)->all);
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &io2), 0);
+	EXPECT_EQ(paging_domain(&env.a, io2), d1); /* reused */
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, io2), 0);
+	/* nothing mapped in the new table: the old translation must be gone */
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x100000, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
+	core_env_fini(&env);
+}
+
+/* A unit that cannot flush keeps entries under the ID: the ID is never handed out again. */
+TEST(core_domain_id_kept_when_flush_fails)
+{
+	CORE_ENV(env, 1);
+	uint32_t io1, io2, d1;
+
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &io1), 0);
+	d1 = paging_domain(&env.a, io1);
+	env.mock.fail_flush_after = 1;
+	ASSERT_EQ(h_free(&env.a, io1), 0);
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &io2), 0);
+	EXPECT_TRUE(paging_domain(&env.a, io2) != d1);
+	core_env_fini(&env);
+}
+
+/* The allocator itself: lowest free first, 0 when exhausted, an ID back after a put. */
+TEST(core_domain_allocator_bounds)
+{
+	static uint32_t got[IOASID_MAX_DOMAINS];
+	unsigned n = 0;
+	uint32_t d;
+
+	while ((d = ioasid_new_domain()) != 0) {
+		ASSERT_TRUE(n < IOASID_MAX_DOMAINS && d < IOASID_MAX_DOMAINS);
+		got[n++] = d;
+	}
+	EXPECT_TRUE(n > 0);
+	for (unsigned i = 1; i < n; i++) {
+		EXPECT_TRUE(got[i] > got[i - 1]); /* distinct, lowest first */
+	}
+	ioasid_put_domain(got[n / 2]);
+	EXPECT_EQ(ioasid_new_domain(), got[n / 2]);
+	EXPECT_EQ(ioasid_new_domain(), 0);
+	for (unsigned i = 0; i < n; i++) {
+		ioasid_put_domain(got[i]);
+	}
+}

@@ -39,7 +39,8 @@
  * it.
  *
  * IOTLB tags: the core's domain numbers are used directly as VMIDs (stage 2) and ASIDs (stage
- * 1); they are never reused, so a freed table's entries are unreachable. The unit remembers
+ * 1); the core reuses a number only after flush_domain of its freed table ran here, so nothing
+ * stays cached under it for the next owner. The unit remembers
  * every tag it installed (kind, and for ASIDs the VMID they live under), because flush_range /
  * flush_domain only receive the domain. One guest's flush is always by its own VMID/ASID, never
  * global: S2 range -> TLBI_S2_IPA (range form with IDR3.RIL) and, for a VMID under nested STEs,
