@@ -25,6 +25,12 @@ int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_
 	if (up < 0) {
 		return up;
 	}
+	if (vtd_rmrr_device(segment, bdf)) {
+		/* Firmware keeps DMA-ing into its RMRR: not ours to give away (docs/VTD.md "RMRRs"). */
+		pr_err("guests: %04x:%02x:%02x.%x has an RMRR; it cannot be assigned to a guest", segment, bdf >> 8,
+		       (bdf >> 3) & 0x1f, bdf & 7);
+		return -EBUSY;
+	}
 	v = vtd_unit_for(segment, bdf);
 	if (v == NULL) {
 		return -ENODEV;

@@ -249,6 +249,37 @@ void page_free(void *p, unsigned order)
 	CHECK(!"page_free: address not managed by the page allocator");
 }
 
+int palloc_claim(hpa_t base_hpa, uint64_t size)
+{
+	uint64_t b = hpa_val(base_hpa), e = b + size;
+
+	if (size == 0 || e < b || !IS_ALIGNED(b | size, HV_PAGE_SIZE)) {
+		return -EINVAL;
+	}
+	for (unsigned k = 0; k < nr_ranges; k++) {
+		struct palloc_range *r = &ranges[k];
+		uint64_t re = r->base + (r->pages << HV_PAGE_SHIFT);
+		uint64_t i, n;
+
+		if (e <= r->base || b >= re) {
+			continue;
+		}
+		if (b < r->base || e > re) {
+			return -EBUSY; /* partly outside what this range manages (its bitmap, a neighbour) */
+		}
+		i = (b - r->base) >> HV_PAGE_SHIFT;
+		n = size >> HV_PAGE_SHIFT;
+		if (!bits_all_clear(r->bitmap, i, n)) {
+			return -EBUSY;
+		}
+		bits_set(r->bitmap, i, n, true);
+		r->free -= n;
+		free_pages -= n;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 void palloc_reset(void)
 {
 	nr_ranges = 0;

@@ -18,6 +18,14 @@ int palloc_init(const struct bootinfo *bi);
 /* Add one range of RAM (used by palloc_init and by the host unit tests). */
 int palloc_add_range(hpa_t base, uint64_t size);
 
+/*
+ * Take [base, base + size) (page-aligned) out of the allocator for good, for memory a device
+ * keeps using behind our back (VT-d RMRRs). 0 if every page was free and is now taken;
+ * -ENOENT if no page of it is managed here; -EBUSY if a page is in use or the range is only
+ * partly managed; -EINVAL if unaligned or empty.
+ */
+int palloc_claim(hpa_t base, uint64_t size);
+
 /* Forget every range (host unit tests start each case from nothing). */
 void palloc_reset(void);
 

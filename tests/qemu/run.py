@@ -318,6 +318,32 @@ CASES += [
                                   "-global", "intel-iommu.x-flts=on"],
              r"vtd: dmar0 at 0xfed90000 .*: scalable mode first-level, 4-level 48-bit tables"),
 ]
+# RMRRs (drivers/iommu/vtd/vtd_rmrr.c): the self-test adds one for edu (and a malformed one) to
+# the parsed DMAR before the take-over, in legacy and in scalable first-level mode.
+def vtd_rmrr_case(name, qemu_args, mode_line):
+    return {
+        "name": name, "arch": "x86_64", "cmdline": "selftest=vtd_rmrr", "qemu_args": qemu_args,
+        "exit": HV_EXIT_OK,
+        "expect": [mode_line,
+                   r"^\[ERR\] vtd: RMRR \d+ 0x[0-9a-f]+800-0x[0-9a-f]+7ff \(segment 0\) refused: not page-aligned",
+                   r"^\[INF\] vtd: RMRR \d+: 0x[0-9a-f]+000-0x[0-9a-f]+fff identity-mapped for 00:0[0-9a-f]\.0 on dmar0 \(domain \d+\)$",
+                   r"the RMRR's pages are out of the allocator: ok",
+                   r"DMA inside the RMRR, never attached by the core: .* \(0, 0 faults\): ok",
+                   r"a read just past the RMRR is blocked and reported .*: ok",
+                   r"a write elsewhere is blocked and reported: ok",
+                   r"^\[ERR\] guests: 0000:00:0[0-9a-f]\.0 has an RMRR; it cannot be assigned to a guest$",
+                   r"assigning the device to a guest is refused \(-16\): ok",
+                   r"^\[INF\] selftest vtd_rmrr: PASS"],
+        "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"FAIL"],
+    }
+
+
+CASES += [
+    vtd_rmrr_case("x86_64-vtd-rmrr", [], r"vtd: dmar0 at 0xfed90000 .*: legacy mode"),
+    vtd_rmrr_case("x86_64-vtd-rmrr-sm-fl", ["-global", "intel-iommu.x-scalable-mode=on",
+                                            "-global", "intel-iommu.x-flts=on"],
+                  r"vtd: dmar0 at 0xfed90000 .*: scalable mode first-level"),
+]
 # With ECAP.PASID (x-pasid-mode=on) scenario 9 also attaches PASID 1 and walks its tables.
 for _name, _args, _mode in [
         ("x86_64-vtd-sm-sl-pasid", ["-global", "intel-iommu.x-scalable-mode=on",

@@ -223,3 +223,35 @@ TEST(palloc_init_trims_reserved_and_image)
 	bi.mem[0].type = MEM_ACPI_RECLAIM;
 	EXPECT_EQ(palloc_init(&bi), -ENOMEM);
 }
+
+/* palloc_claim (RMRRs): free pages taken for good; in-use, partly managed or foreign ranges not. */
+TEST(palloc_claim_takes_free_pages_only)
+{
+	uint8_t *ram = fresh_ram();
+	uint8_t *p;
+	uint64_t before;
+
+	ASSERT_EQ(palloc_add_range(ptr_to_hpa(ram), RAM_SIZE), 0);
+	p = page_alloc(2);
+	ASSERT_TRUE(p != NULL);
+	EXPECT_EQ(palloc_claim(ptr_to_hpa(p), 4 * HV_PAGE_SIZE), -EBUSY); /* in use */
+	page_free(p, 2);
+	before = page_free_count();
+	EXPECT_EQ(palloc_claim(ptr_to_hpa(p + HV_PAGE_SIZE), HV_PAGE_SIZE + 1), -EINVAL);
+	EXPECT_EQ(palloc_claim(ptr_to_hpa(p), 0), -EINVAL);
+	EXPECT_EQ(palloc_claim(ptr_to_hpa(ram), 2 * HV_PAGE_SIZE), -EBUSY); /* the bitmap page is not managed */
+	EXPECT_EQ(palloc_claim(hpa(hpa_val(ptr_to_hpa(ram)) + RAM_SIZE), HV_PAGE_SIZE), -ENOENT);
+	EXPECT_EQ(page_free_count(), before);
+	ASSERT_EQ(palloc_claim(ptr_to_hpa(p), 4 * HV_PAGE_SIZE), 0);
+	EXPECT_EQ(page_free_count(), before - 4);
+	EXPECT_EQ(palloc_claim(ptr_to_hpa(p), HV_PAGE_SIZE), -EBUSY); /* taken already */
+	/* never handed out again */
+	for (uint64_t i = 0; i < RAM_PAGES; i++) {
+		uint8_t *q = page_alloc(0);
+
+		if (q == NULL) {
+			break;
+		}
+		EXPECT_TRUE(q < p || q >= p + 4 * HV_PAGE_SIZE);
+	}
+}

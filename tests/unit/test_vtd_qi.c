@@ -26,6 +26,12 @@ int acpi_dmar_unit_for(const struct acpi_info *info, uint16_t segment, uint8_t b
 	return -1;
 }
 
+int vtd_rmrr_setup(const struct acpi_dmar *d)
+{
+	(void)d;
+	return 0;
+}
+
 void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t addr,
 			 unsigned access, unsigned reason)
 {

@@ -15,3 +15,8 @@ UNIT_TESTS += test_vtd_qi
 test_vtd_qi_SRCS := tests/unit/test_vtd_qi.c drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c \
 	drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
 	lib/strerror.c
+
+# RMRR identity mapping (vtd_rmrr.c) over a synthetic DMAR, with fake units.
+UNIT_TESTS += test_vtd_rmrr
+test_vtd_rmrr_SRCS := tests/unit/test_vtd_rmrr.c drivers/iommu/vtd/vtd_rmrr.c ioasid/pt.c ioasid/pt_foreign.c \
+	arch/host/mm.c arch/host/arch.c lib/strerror.c

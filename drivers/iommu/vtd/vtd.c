@@ -466,14 +466,8 @@ int vtd_init(const struct acpi_info *acpi)
 		/* A unit that fails stays off; its devices have no unit (vtd_unit_for: NULL). */
 		ret = ret == 0 ? 0 : r;
 	}
-	/*
-	 * RMRRs (spec 8.4) name memory firmware-owned devices keep using after boot; they would
-	 * have to be identity-mapped in those devices' tables. Not implemented yet: report them.
-	 */
-	for (unsigned i = 0; i < d->nr_rmrr; i++) {
-		pr_warn("vtd: RMRR %#llx-%#llx (segment %u, %u devices) is not identity-mapped",
-			(unsigned long long)d->rmrr[i].base, (unsigned long long)d->rmrr[i].limit, d->rmrr[i].segment,
-			d->rmrr[i].nr_scopes);
+	if (vtd_nr != 0) {
+		(void)vtd_rmrr_setup(d); /* logs what it honours and refuses */
 	}
 	return vtd_nr ? (int)vtd_nr : ret;
 }

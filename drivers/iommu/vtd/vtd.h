@@ -71,6 +71,17 @@ struct acpi_info;
 int vtd_init(const struct acpi_info *acpi);
 unsigned vtd_nr_units(void);
 struct vtd_unit *vtd_unit_get(unsigned i);
+/*
+ * RMRRs (vtd_rmrr.c, spec 8.4): check each RMRR of d, identity-map the accepted ones in a
+ * per-unit hypervisor table and attach the devices they name to it. Called by vtd_init once
+ * the units are up. Returns the number of devices attached.
+ */
+struct acpi_dmar;
+int vtd_rmrr_setup(const struct acpi_dmar *d);
+/* Test hook: forget the RMRR devices and tables (leaked: a unit may still walk them). */
+void vtd_rmrr_forget(void);
+/* True if an RMRR of this device was honoured: it must not be assigned to a guest. */
+bool vtd_rmrr_device(uint16_t segment, uint16_t bdf);
 /* The unit translating seg:bdf, or NULL. */
 struct vtd_unit *vtd_unit_for(uint16_t segment, uint16_t bdf);
 
