@@ -175,9 +175,9 @@ static int guest_add_devices(struct guest *gu)
 /*
  * Memory BARs of the guest's devices, identity-mapped (GPA = HPA) into the CPU's nested table
  * only. If an IOMMU shares that table (VT-d first-level mode, SMMUv3 stage 2) it sees them too: peer-to-peer
- * to the guest's own BARs. Pages are rounded out to 4 KiB. The nested entries carry no
- * cache-disable bits; under TCG memory types do not matter, on hardware the guest's own PAT/PCD
- * must make them uncacheable (docs/GUEST.md).
+ * to the guest's own BARs. Pages are rounded out to 4 KiB. The entries are device memory
+ * (PT_PROT_DEVICE: UC in the NPT, Device-nGnRE in stage 2), so the guest's MMIO accesses are
+ * uncached whatever its own attributes say (docs/GUEST.md).
  */
 static int guest_map_bars(struct guest *gu)
 {
@@ -201,10 +201,12 @@ static int guest_map_bars(struct guest *gu)
 			if (region_of(gu, base) != NULL || region_of(gu, end - 1) != NULL) {
 				return -EINVAL; /* a BAR inside configured RAM: the config is contradictory */
 			}
-			ret = pt_map(&h->pt, base, hpa(base), end - base, PT_PROT_READ | PT_PROT_WRITE);
+			ret = pt_map(&h->pt, base, hpa(base), end - base, PT_PROT_READ | PT_PROT_WRITE | PT_PROT_DEVICE);
 			if (ret) {
 				return ret;
 			}
+			pr_info("guest %s: BAR%u [%#llx-%#llx] mapped as device memory", gu->cfg->name, b,
+				(unsigned long long)base, (unsigned long long)end - 1);
 		}
 	}
 	return 0;

@@ -389,7 +389,8 @@ int pt_map(struct pt_table *t, uint64_t ia, hpa_t oa, uint64_t len, unsigned pro
 	uint64_t end, oa_end;
 	int ret;
 
-	if (prot == 0 || (prot & ~(PT_PROT_READ | PT_PROT_WRITE))) {
+	if ((prot & (PT_PROT_READ | PT_PROT_WRITE)) == 0 || (prot & ~(PT_PROT_READ | PT_PROT_WRITE | PT_PROT_DEVICE)) ||
+	    ((prot & PT_PROT_DEVICE) && t->fmt != PT_FMT_ARM_S2 && t->fmt != PT_FMT_VTD_FL)) {
 		return -EINVAL;
 	}
 	ret = pt_check_range(t, ia, len, &end);

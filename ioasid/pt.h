@@ -38,6 +38,18 @@ enum pt_format {
 
 #define PT_PROT_READ (1U << 0)
 #define PT_PROT_WRITE (1U << 1)
+/*
+ * Device memory (a passed-through BAR), with READ and/or WRITE. Defined for the CPU's
+ * nested/stage-2 formats only, where it decides how the guest's MMIO accesses reach the bus:
+ *   PT_FMT_ARM_S2: MemAttr Device-nGnRE and not executable. Guests run with stage 1 off and
+ *     HCR_EL2.DC=1 (stage 1 Normal write-back); the combined type is the stronger, Device
+ *     (Arm ARM D8.6 "Combining the stage 1 and stage 2 attributes").
+ *   PT_FMT_VTD_FL (also the x86 NPT): PCD=PWT=1, PAT index 3, which is UC in the host PAT the
+ *     hypervisor programs (arch/x86_64/paging.c), which NPT uses for the nested entries; combined with the guest's own type the result is UC (AMD APM vol. 2,
+ *     15.25.8 "Combining memory types").
+ * pt_map() refuses it (-EINVAL) for the other formats; pt_lookup() reports it back.
+ */
+#define PT_PROT_DEVICE (1U << 2)
 
 /*
  * Page-table memory a guest may make the hypervisor spend, in 4 KiB pages. used_pages may never

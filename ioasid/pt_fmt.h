@@ -59,6 +59,8 @@ _Static_assert(PT_ENTRIES * sizeof(uint64_t) == HV_PAGE_SIZE, "a table is one pa
 #define VTD_FLPTE_P BIT(0)
 #define VTD_FLPTE_RW BIT(1)
 #define VTD_FLPTE_US BIT(2)
+#define VTD_FLPTE_PWT BIT(3)
+#define VTD_FLPTE_PCD BIT(4)
 #define VTD_FLPTE_A BIT(5)
 #define VTD_FLPTE_D BIT(6)
 #define VTD_FLPTE_PS BIT(7)
@@ -86,6 +88,9 @@ _Static_assert(PT_ENTRIES * sizeof(uint64_t) == HV_PAGE_SIZE, "a table is one pa
 /* stage 2 */
 #define ARM_S2_MEMATTR GENMASK(5, 2)
 #define  ARM_S2_MEMATTR_NORMAL_WB 0xfULL /* outer and inner write-back (FWB=0) */
+#define  ARM_S2_MEMATTR_DEVICE_nGnRE 0x1ULL
+#define ARM_S2_XN GENMASK(54, 53)
+#define  ARM_S2_XN_ALL 0x2ULL /* not executable at EL1 or EL0 */
 #define ARM_S2_S2AP_R BIT(6)
 #define ARM_S2_S2AP_W BIT(7)
 
@@ -174,6 +179,8 @@ static inline uint64_t pt_leaf_attrs(enum pt_format fmt, unsigned lvl, unsigned 
 	case PT_FMT_VTD_FL:
 		v = VTD_FLPTE_P | VTD_FLPTE_US | VTD_FLPTE_A;
 		v |= (prot & PT_PROT_WRITE) ? (VTD_FLPTE_RW | VTD_FLPTE_D) : 0;
+		/* PAT index 3 (PAT bit clear at either position): UC, see PT_PROT_DEVICE */
+		v |= (prot & PT_PROT_DEVICE) ? (VTD_FLPTE_PCD | VTD_FLPTE_PWT) : 0;
 		v |= lvl ? VTD_FLPTE_PS : 0;
 		return v;
 	case PT_FMT_ARM_S1:
@@ -187,7 +194,10 @@ static inline uint64_t pt_leaf_attrs(enum pt_format fmt, unsigned lvl, unsigned 
 		v |= (prot & PT_PROT_WRITE) ? 0 : ARM_S1_AP_RDONLY;
 		break;
 	default:
-		v = FIELD_PREP(ARM_S2_MEMATTR, ARM_S2_MEMATTR_NORMAL_WB) |
+		/* Device: SH is ignored for Device memory (Arm ARM D8.6.2), kept as for RAM. */
+		v = ((prot & PT_PROT_DEVICE) ? FIELD_PREP(ARM_S2_MEMATTR, ARM_S2_MEMATTR_DEVICE_nGnRE) |
+							FIELD_PREP(ARM_S2_XN, ARM_S2_XN_ALL)
+					     : FIELD_PREP(ARM_S2_MEMATTR, ARM_S2_MEMATTR_NORMAL_WB)) |
 		    FIELD_PREP(ARM_PTE_SH, ARM_PTE_SH_INNER) | ARM_PTE_AF;
 		v |= (prot & PT_PROT_READ) ? ARM_S2_S2AP_R : 0;
 		v |= (prot & PT_PROT_WRITE) ? ARM_S2_S2AP_W : 0;
@@ -208,6 +218,7 @@ static inline unsigned pt_leaf_prot(enum pt_format fmt, uint64_t pte)
 		break;
 	case PT_FMT_VTD_FL:
 		prot = PT_PROT_READ | ((pte & VTD_FLPTE_RW) ? PT_PROT_WRITE : 0);
+		prot |= (pte & VTD_FLPTE_PCD) ? PT_PROT_DEVICE : 0;
 		break;
 	case PT_FMT_ARM_S1:
 		prot = PT_PROT_READ | ((pte & ARM_S1_AP_RDONLY) ? 0 : PT_PROT_WRITE);
@@ -215,6 +226,7 @@ static inline unsigned pt_leaf_prot(enum pt_format fmt, uint64_t pte)
 	default:
 		prot |= (pte & ARM_S2_S2AP_R) ? PT_PROT_READ : 0;
 		prot |= (pte & ARM_S2_S2AP_W) ? PT_PROT_WRITE : 0;
+		prot |= FIELD_GET(ARM_S2_MEMATTR, pte) != ARM_S2_MEMATTR_NORMAL_WB ? PT_PROT_DEVICE : 0;
 		break;
 	}
 	return prot;

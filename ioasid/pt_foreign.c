@@ -123,7 +123,8 @@ static int pt_decode_arm(enum pt_format fmt, unsigned lvl, uint64_t pte, struct 
 	if ((pte & ARM_PTE_AF) == 0) {
 		return -ENOENT; /* access flag fault: the SMMU has no HTTU here */
 	}
-	d->prot = pt_leaf_prot(fmt, pte);
+	/* Only permissions: a guest's cache attributes are not ours to copy into a shadow. */
+	d->prot = pt_leaf_prot(fmt, pte) & (PT_PROT_READ | PT_PROT_WRITE);
 	return 0;
 }
 

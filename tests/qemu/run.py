@@ -509,6 +509,7 @@ CASES += [
     # GPA attachment, a PAGING IOASID, UNMAP and DETACH blocking it, faults read back.
     guest_case("x86_64-guest-dma", "dma", HV_EXIT_OK,
                [r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned as dev_id 0x[0-9a-f]+$",
+                r"^\[INF\] guest dma: BAR0 \[0x[0-9a-f]+-0x[0-9a-f]+\] mapped as device memory$",
                 r"^\[INF\] \[guest dma\] PAGING 0x[0-9a-f]+: IOVA 0x10000000 -> edu -> IOVA 0x10001000, 256 bytes verified$",
                 r"^\[INF\] \[guest dma\] TEST unmap_blocks_and_reports: PASS$",
                 r"^\[INF\] \[guest dma\] TEST detach_blocks_and_reports: PASS$",
@@ -613,6 +614,7 @@ CASES += [
     # leaves the stream on the SMMU's blocked STE, whose faults reach the guest as BLOCKED.
     guest_case("arm64-guest-dma", "dma", HV_EXIT_OK,
                [r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned as dev_id 0x[0-9a-f]+$",
+                r"^\[INF\] guest dma: BAR0 \[0x[0-9a-f]+-0x[0-9a-f]+\] mapped as device memory$",
                 r"^\[INF\] \[guest dma\] PAGING 0x[0-9a-f]+: IOVA 0x10000000 -> edu -> IOVA 0x10001000, 256 bytes verified$",
                 r"^\[INF\] \[guest dma\] TEST unmap_blocks_and_reports: PASS$",
                 r"^\[INF\] smmuv3: smmu0: event F_TRANSLATION \(0x10\) sid 0x8 write .* -> reason 3$",

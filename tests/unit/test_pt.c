@@ -510,3 +510,64 @@ TEST(pt_split_preserves_attributes)
 		}
 	}
 }
+
+/*
+ * PT_PROT_DEVICE (BARs in the CPU's nested table): the exact bits in the two formats that
+ * define it, reported back by pt_lookup, kept by a superpage split, never mixed with normal
+ * memory in one block, and refused (nothing changed) where it has no meaning.
+ */
+TEST(pt_device_memory)
+{
+	const unsigned dev_rw = RW | PT_PROT_DEVICE;
+	struct pt_table t;
+	struct pt_gather g;
+	unsigned lvl, prot;
+	uint64_t un;
+
+	/* x86 paging / NPT: PCD|PWT (bits 4, 3) = PAT index 3 */
+	ASSERT_EQ(pt_init(&t, PT_FMT_VTD_FL, 48, ALL_SIZES, true, NULL), 0);
+	ASSERT_EQ(pt_map(&t, 0x1000, hpa(0xfe000000), 0x1000, dev_rw), 0);
+	ASSERT_EQ(pt_map(&t, 0x2000, hpa(0x12345000), 0x1000, RW), 0);
+	EXPECT_EQ(raw_entry(&t, 0x1000, &lvl), 0xfe000000ULL | 0x7f);
+	EXPECT_EQ(raw_entry(&t, 0x2000, &lvl) & 0x18, 0);
+	ASSERT_EQ(pt_lookup(&t, 0x1000, NULL, &prot, NULL), 0);
+	EXPECT_EQ(prot, dev_rw);
+	ASSERT_EQ(pt_lookup(&t, 0x2000, NULL, &prot, NULL), 0);
+	EXPECT_EQ(prot, RW);
+	pt_destroy(&t);
+
+	/* Arm stage 2: MemAttr 0b0001 (Device-nGnRE), XN=0b10, a 2 MiB block, then split */
+	ASSERT_EQ(pt_init(&t, PT_FMT_ARM_S2, 48, ALL_SIZES, true, NULL), 0);
+	ASSERT_EQ(pt_map(&t, 0x10000000, hpa(0x10000000), SZ_2M, dev_rw), 0);
+	ASSERT_EQ(pt_map(&t, 0x10200000, hpa(0x10200000), SZ_2M, RW), 0);
+	EXPECT_EQ(raw_entry(&t, 0x10000000, &lvl), 0x10000000ULL | (2ULL << 53) | 0x7c5);
+	EXPECT_EQ(lvl, 1);
+	EXPECT_EQ(raw_entry(&t, 0x10200000, &lvl), 0x10200000ULL | 0x7fd);
+	ASSERT_EQ(pt_lookup(&t, 0x10001000, NULL, &prot, NULL), 0);
+	EXPECT_EQ(prot, dev_rw);
+	pt_gather_init(&g);
+	ASSERT_EQ(pt_unmap(&t, 0x10005000, 0x1000, &g, &un), 0);
+	pt_gather_release(&t, &g);
+	ASSERT_EQ(pt_lookup(&t, 0x10006000, NULL, &prot, NULL), 0);
+	EXPECT_EQ(prot, dev_rw); /* the split kept the device attribute */
+	EXPECT_EQ(raw_entry(&t, 0x10006000, &lvl), 0x10006000ULL | (2ULL << 53) | 0x7c7);
+	EXPECT_EQ(lvl, 0);
+	ASSERT_EQ(pt_lookup(&t, 0x10200000, NULL, &prot, NULL), 0);
+	EXPECT_EQ(prot, RW); /* the neighbouring block is still normal memory */
+	pt_destroy(&t);
+
+	/* no meaning in VT-d second-level or Arm stage 1 (no MAIR index for it): refused */
+	for (unsigned f = 0; f < 2; f++) {
+		struct pt_state st;
+
+		ASSERT_EQ(pt_init(&t, f ? PT_FMT_ARM_S1 : PT_FMT_VTD_SL, 48, ALL_SIZES, true, NULL), 0);
+		state_take(&t, &st);
+		EXPECT_EQ(pt_map(&t, 0x1000, hpa(0xfe000000), 0x1000, dev_rw), -EINVAL);
+		EXPECT_TRUE(state_same_and_free(&t, &st));
+		pt_destroy(&t);
+	}
+	/* the attribute alone grants nothing */
+	ASSERT_EQ(pt_init(&t, PT_FMT_ARM_S2, 48, ALL_SIZES, true, NULL), 0);
+	EXPECT_EQ(pt_map(&t, 0x1000, hpa(0xfe000000), 0x1000, PT_PROT_DEVICE), -EINVAL);
+	pt_destroy(&t);
+}
