@@ -239,3 +239,29 @@ TEST(fault_reason_mapping)
 	EXPECT_EQ(vtd_fault_to_ioasid_reason(VTD_FR_CTX_RSVD, false), IOASID_FAULT_REASON_OTHER);
 	EXPECT_TRUE(strcmp(vtd_fault_reason_str(VTD_FR_CTX_NOT_PRESENT), "context entry not present") == 0);
 }
+
+/*
+ * Device-TLB descriptors (spec 6.5.2.5, 6.5.2.7) written out bit by bit: PFSID split into
+ * [15:12] and [63:52], the ATS size encoding (n low one-bits in ADDR[63:12] with S=1 = 2^(n+1)
+ * pages; ADDR[62:12] all ones = everything).
+ */
+TEST(desc_device_tlb)
+{
+	struct vtd_inv_desc one = vtd_desc_devtlb(0x0108, 0x0108, 4, 0x12345000, 0);
+	struct vtd_inv_desc rng = vtd_desc_devtlb(0x0108, 0xabcd, 31, 0x40000, 3); /* 8 pages */
+	struct vtd_inv_desc all = vtd_desc_devtlb(0x0108, 0x0108, 0, 0, VTD_DEVTLB_ALL);
+	struct vtd_inv_desc p = vtd_desc_pdevtlb(0x0108, 0x0108, 2, 0x12345, 0x200000, 9); /* 2 MiB */
+
+	EXPECT_EQ(one.qw[0], 0x3ULL | (0x8ULL << 12) | (4ULL << 16) | (0x0108ULL << 32) | (0x010ULL << 52));
+	EXPECT_EQ(one.qw[1], 0x12345000ULL);
+	EXPECT_EQ(rng.qw[0], 0x3ULL | (0xdULL << 12) | (31ULL << 16) | (0x0108ULL << 32) | (0xabcULL << 52));
+	EXPECT_EQ(rng.qw[1], 0x40000ULL | 0x3000ULL | 1); /* two one-bits: 2^3 pages */
+	EXPECT_EQ(all.qw[1], 0x7ffffffffffff000ULL | 1);
+	EXPECT_EQ(p.qw[0], 0x8ULL | (2ULL << 4) | (0x8ULL << 12) | (0x0108ULL << 16) | (0x12345ULL << 32) |
+				   (0x010ULL << 52));
+	EXPECT_EQ(p.qw[1], 0x200000ULL | 0xff000ULL | (1ULL << 11)); /* eight one-bits: 2^9 pages */
+	EXPECT_EQ(one.qw[2] | one.qw[3] | p.qw[2] | p.qw[3], 0);
+	/* an unaligned address is aligned down to the range; wide queue depths do not spill */
+	EXPECT_EQ(vtd_desc_devtlb(1, 1, 0xff, 0x47000, 3).qw[1], 0x40000ULL | 0x3000ULL | 1);
+	EXPECT_EQ(vtd_desc_devtlb(1, 1, 0xff, 0, 0).qw[0] & ~GENMASK(20, 16), 0x3ULL | (1ULL << 12) | (1ULL << 32));
+}

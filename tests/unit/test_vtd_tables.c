@@ -311,6 +311,49 @@ TEST(flush_range_psi_and_dsi)
 	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_iotlb_domain(5, true)));
 }
 
+/*
+ * A route whose device has ATS enabled (set here by hand: the driver never enables ATS) gets
+ * device-TLB invalidations after every IOTLB flush of its domain, in a batch of their own;
+ * routes without ATS never do.
+ */
+TEST(flush_reaches_ats_device_tlbs)
+{
+	static struct fixture f;
+	struct vtd_route *r;
+
+	setup(&f, false, false);
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 5, 0x1000, 0x3000, true), 0);
+	EXPECT_EQ(nsubs, 1); /* no ATS: IOTLB only */
+	r = vtd_route_find(&f.u, SID, VTD_RID_PASID);
+	ASSERT_TRUE(r != NULL);
+	r->ats = true;
+	r->ats_qdep = 8;
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 5, 0x1000, 0x3000, true), 0);
+	ASSERT_EQ(nsubs, 2);
+	ASSERT_EQ(subs[0].n, 2); /* 0x1000 (1 page), 0x2000 (1 page) */
+	ASSERT_EQ(subs[1].n, 2);
+	EXPECT_TRUE(desc_eq(subs[1].d[0], vtd_desc_devtlb(SID, SID, 8, 0x1000, 0)));
+	EXPECT_TRUE(desc_eq(subs[1].d[1], vtd_desc_devtlb(SID, SID, 8, 0x2000, 0)));
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_domain(&f.u.iommu, 5), 0);
+	ASSERT_EQ(nsubs, 2);
+	ASSERT_EQ(subs[1].n, 1);
+	EXPECT_TRUE(desc_eq(subs[1].d[0], vtd_desc_devtlb(SID, SID, 8, 0, VTD_DEVTLB_ALL)));
+	/* another domain's flush does not reach this device */
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_domain(&f.u.iommu, 6), 0);
+	EXPECT_EQ(nsubs, 1);
+	/* the IOTLB flush failing: no device-TLB batch after it */
+	nsubs = 0;
+	submit_ret = -EIO;
+	EXPECT_EQ(vtd_backend_ops.flush_domain(&f.u.iommu, 5), -EIO);
+	submit_ret = 0;
+	EXPECT_EQ(nsubs, 1);
+}
+
 TEST(caps_follow_the_unit)
 {
 	static struct fixture f;

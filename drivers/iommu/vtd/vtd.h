@@ -26,6 +26,13 @@ struct vtd_route {
 	uint32_t pasid;
 	uint16_t did; /* 0: blocked */
 	const struct pt_table *table;
+	/*
+	 * The device caches translations (PCIe ATS enabled): flushes of did also send device-TLB
+	 * invalidations (spec 6.5.2.5/6.5.2.7). The driver never enables ATS yet (no QEMU 10 device
+	 * has it), so only the host tests set this (docs/VTD.md).
+	 */
+	bool ats;
+	uint8_t ats_qdep;
 };
 
 struct vtd_unit {

@@ -67,6 +67,46 @@ struct vtd_inv_desc vtd_desc_piotlb_page(uint16_t did, uint32_t pasid, uint64_t 
 		    (addr & VTD_IOTLB_HI_ADDR) | FIELD_PREP(VTD_IOTLB_HI_AM, am) | (ih ? VTD_IOTLB_HI_IH : 0));
 }
 
+/*
+ * ATS size encoding (PCIe ATS 2.3.2, used by spec 6.5.2.5): with S=1 the number of one-bits
+ * at the bottom of ADDR[63:12] says the size: n ones = 2^(n+1) pages; all ones = everything.
+ */
+static uint64_t devtlb_addr(uint64_t addr, unsigned am, bool *s)
+{
+	*s = am != 0;
+	if (am >= VTD_DEVTLB_ALL) {
+		return VTD_DEVTLB_HI_ADDR & ~BIT(63); /* every bit but the top: the whole space */
+	}
+	addr &= VTD_DEVTLB_HI_ADDR;
+	return am == 0 ? addr : ((addr & ~((1ULL << (12 + am)) - 1)) | (((1ULL << (am - 1)) - 1) << 12));
+}
+
+static uint64_t devtlb_pfsid(uint16_t pfsid)
+{
+	return FIELD_PREP(VTD_DEVTLB_PFSID_LO, pfsid & 0xfU) | FIELD_PREP(VTD_DEVTLB_PFSID_HI, pfsid >> 4);
+}
+
+struct vtd_inv_desc vtd_desc_devtlb(uint16_t sid, uint16_t pfsid, unsigned qdep, uint64_t addr, unsigned am)
+{
+	bool s;
+	uint64_t a = devtlb_addr(addr, am, &s);
+
+	return desc(VTD_DESC_DEVTLB | devtlb_pfsid(pfsid) | FIELD_PREP(VTD_DEVTLB_MIP, qdep & 0x1fU) |
+			    FIELD_PREP(VTD_DEVTLB_SID, sid),
+		    a | (s ? VTD_DEVTLB_HI_S : 0));
+}
+
+struct vtd_inv_desc vtd_desc_pdevtlb(uint16_t sid, uint16_t pfsid, unsigned qdep, uint32_t pasid, uint64_t addr,
+				     unsigned am)
+{
+	bool s;
+	uint64_t a = devtlb_addr(addr, am, &s);
+
+	return desc(VTD_DESC_PDEVTLB | devtlb_pfsid(pfsid) | FIELD_PREP(VTD_PDEVTLB_MIP, qdep & 0x1fU) |
+			    FIELD_PREP(VTD_PDEVTLB_SID, sid) | FIELD_PREP(VTD_PDEVTLB_PASID, pasid),
+		    a | (s ? VTD_PDEVTLB_HI_S : 0));
+}
+
 struct vtd_inv_desc vtd_desc_pc_pasid(uint16_t did, uint32_t pasid)
 {
 	return desc(VTD_DESC_PC | FIELD_PREP(VTD_DESC_G, VTD_PC_G_PASID) | FIELD_PREP(VTD_DESC_DID, did) |

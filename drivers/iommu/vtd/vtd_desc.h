@@ -21,6 +21,15 @@ struct vtd_inv_desc vtd_desc_iotlb_page(uint16_t did, uint64_t addr, unsigned am
 struct vtd_inv_desc vtd_desc_piotlb_pasid(uint16_t did, uint32_t pasid);
 struct vtd_inv_desc vtd_desc_piotlb_page(uint16_t did, uint32_t pasid, uint64_t addr, unsigned am, bool ih);
 struct vtd_inv_desc vtd_desc_pc_pasid(uint16_t did, uint32_t pasid);
+/*
+ * Device-TLB invalidation for an ATS-enabled device (spec 6.5.2.5 and, with a PASID, 6.5.2.7):
+ * 2^am pages at addr (aligned to them), or everything with am = VTD_DEVTLB_ALL. pfsid is the
+ * physical function's source-id (the SID itself for a PF), qdep the ATS invalidate queue depth.
+ */
+#define VTD_DEVTLB_ALL 64U
+struct vtd_inv_desc vtd_desc_devtlb(uint16_t sid, uint16_t pfsid, unsigned qdep, uint64_t addr, unsigned am);
+struct vtd_inv_desc vtd_desc_pdevtlb(uint16_t sid, uint16_t pfsid, unsigned qdep, uint32_t pasid, uint64_t addr,
+				     unsigned am);
 /* Status write of data to the 4-byte aligned addr; never IF (QEMU 10.0.2 aborts on SW+IF). */
 struct vtd_inv_desc vtd_desc_wait(uint64_t status_addr, uint32_t data);
 

@@ -267,11 +267,12 @@ struct vtd_inv_desc {
 #define VTD_DESC_TYPE GENMASK(3, 0)
 #define VTD_DESC_CC 0x1ULL               /* context-cache (6.5.2.1) */
 #define VTD_DESC_IOTLB 0x2ULL            /* IOTLB (6.5.2.2) */
-#define VTD_DESC_DEVTLB 0x3ULL
+#define VTD_DESC_DEVTLB 0x3ULL           /* device-TLB (6.5.2.5) */
 #define VTD_DESC_IEC 0x4ULL
 #define VTD_DESC_WAIT 0x5ULL             /* invalidation wait (6.5.2.8) */
 #define VTD_DESC_PIOTLB 0x6ULL           /* PASID-based IOTLB (6.5.2.4), 256-bit queue only */
 #define VTD_DESC_PC 0x7ULL               /* PASID cache (6.5.2.3) */
+#define VTD_DESC_PDEVTLB 0x8ULL          /* PASID-based device-TLB (6.5.2.7) */
 #define VTD_DESC_G GENMASK(5, 4)         /* granularity, meaning per type */
 #define VTD_DESC_DID GENMASK(31, 16)
 /* context-cache */
@@ -293,6 +294,19 @@ struct vtd_inv_desc {
 # define VTD_PIOTLB_G_PASID 2ULL          /* all mappings of (DID, PASID) */
 # define VTD_PIOTLB_G_PAGE 3ULL           /* page-selective within (DID, PASID) */
 # define VTD_PIOTLB_PASID GENMASK(51, 32)
+/* device-TLB (ATS invalidation requests): PFSID split in two, ADDR with the S bit */
+# define VTD_DEVTLB_PFSID_LO GENMASK(15, 12) /* PFSID[3:0] */
+# define VTD_DEVTLB_MIP GENMASK(20, 16)      /* max invalidations pending (the device's queue depth) */
+# define VTD_DEVTLB_SID GENMASK(47, 32)
+# define VTD_DEVTLB_PFSID_HI GENMASK(63, 52) /* PFSID[15:4] */
+# define VTD_DEVTLB_HI_S BIT(0)              /* size: range encoded in ADDR's low one-bits */
+# define VTD_DEVTLB_HI_ADDR GENMASK(63, 12)
+/* PASID-based device-TLB */
+# define VTD_PDEVTLB_MIP GENMASK(8, 4)
+# define VTD_PDEVTLB_SID GENMASK(31, 16)
+# define VTD_PDEVTLB_PASID GENMASK(51, 32)
+# define VTD_PDEVTLB_HI_G BIT(0)             /* every PASID of the device */
+# define VTD_PDEVTLB_HI_S BIT(11)
 /* PASID cache */
 # define VTD_PC_G_DOMAIN 0ULL
 # define VTD_PC_G_PASID 1ULL

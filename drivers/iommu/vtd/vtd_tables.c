@@ -367,12 +367,53 @@ static unsigned vtd_domain_pasids(struct vtd_unit *u, uint16_t did, uint32_t *pa
 	return n;
 }
 
+/*
+ * Device-TLB invalidations for the ATS routes of did (spec 6.5.2.5/6.5.2.7), in a batch of their
+ * own after the IOTLB batch has completed, so a device refetching after its invalidation finds
+ * the IOTLB already clean. One descriptor per chunk and route, or one "everything" descriptor
+ * per route when chunks is NULL or that would not fit (at most VTD_MAX_ROUTES, which the queue
+ * always holds).
+ */
+static int vtd_flush_devtlb(struct vtd_unit *u, uint16_t did, const struct vtd_psi_chunk *c, unsigned nc)
+{
+	struct vtd_inv_desc d[VTD_MAX_ROUTES];
+	unsigned n = 0, nats = 0;
+
+	for (unsigned i = 0; i < VTD_MAX_ROUTES; i++) {
+		nats += u->routes[i].used && u->routes[i].did == did && u->routes[i].ats;
+	}
+	if (nats == 0) {
+		return 0;
+	}
+	if (c == NULL || nats * nc > VTD_MAX_ROUTES) {
+		nc = 1;
+		c = NULL;
+	}
+	for (unsigned i = 0; i < VTD_MAX_ROUTES; i++) {
+		const struct vtd_route *r = &u->routes[i];
+
+		if (!r->used || r->did != did || !r->ats) {
+			continue;
+		}
+		for (unsigned k = 0; k < nc; k++) {
+			uint64_t addr = c != NULL ? c[k].addr : 0;
+			unsigned am = c != NULL ? c[k].am : VTD_DEVTLB_ALL;
+
+			/* PFSID = SID: a physical function (no SR-IOV virtual functions are assigned). */
+			d[n++] = r->pasid == VTD_RID_PASID ? vtd_desc_devtlb(r->sid, r->sid, r->ats_qdep, addr, am)
+							   : vtd_desc_pdevtlb(r->sid, r->sid, r->ats_qdep, r->pasid, addr, am);
+		}
+	}
+	return vtd_qi_submit(u, d, n);
+}
+
 static int vtd_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 {
 	struct vtd_unit *u = unit_of(iommu);
 	struct vtd_inv_desc d[VTD_MAX_ROUTES + 1];
 	uint32_t pasids[VTD_MAX_ROUTES];
 	unsigned n = 0, np;
+	int ret;
 
 	if (domain == 0 || domain >= u->nr_domains) {
 		return 0; /* never installed on this unit: nothing can be cached under it */
@@ -384,7 +425,8 @@ static int vtd_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 		}
 	}
 	d[n++] = vtd_desc_iotlb_domain((uint16_t)domain, vtd_drain(u));
-	return vtd_qi_submit(u, d, n);
+	ret = vtd_qi_submit(u, d, n);
+	return ret ? ret : vtd_flush_devtlb(u, (uint16_t)domain, NULL, 0);
 }
 
 static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end, bool leaf)
@@ -394,6 +436,7 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 	struct vtd_inv_desc d[VTD_PSI_MAX_CHUNKS];
 	uint32_t pasids[VTD_MAX_ROUTES];
 	unsigned n, np = 1;
+	int ret;
 
 	if (domain == 0 || domain >= u->nr_domains || end <= start) {
 		return 0;
@@ -417,7 +460,8 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 					: vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am, leaf, vtd_drain(u));
 		}
 	}
-	return vtd_qi_submit(u, d, n * np);
+	ret = vtd_qi_submit(u, d, n * np);
+	return ret ? ret : vtd_flush_devtlb(u, (uint16_t)domain, c, n);
 }
 
 const struct ioasid_backend_ops vtd_backend_ops = {
