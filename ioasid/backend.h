@@ -43,6 +43,7 @@ struct ioasid_hw_config {
 	enum ioasid_hw_mode mode;
 	uint32_t domain;	      /* tag for the IOTLB (VT-d DID, SMMU ASID/VMID) */
 	const struct pt_table *table; /* TABLE: the table; NESTED: the stage-2 (GPA) table */
+	uint32_t s2_domain;	      /* NESTED only: the stage-2 table's own tag (SMMU VMID) */
 	uint64_t s1_root;	      /* NESTED only: guest-physical root of the guest's stage-1 */
 	enum pt_format s1_fmt;
 	unsigned s1_levels;

@@ -344,6 +344,7 @@ static int ioasid_hw_config(struct ioasid *io, const struct hv_device *d, struct
 		*c = (struct ioasid_hw_config){ .mode = IOASID_HW_NESTED,
 						.domain = io->s1_domain,
 						.table = &h->pt,
+						.s2_domain = h->domain,
 						.s1_root = gpa_val(io->s1_root),
 						.s1_fmt = io->s1_fmt,
 						.s1_levels = io->s1_levels };

@@ -323,6 +323,10 @@ TEST(nested_hardware)
 	EXPECT_EQ(rt->cfg.mode, IOASID_HW_NESTED);
 	EXPECT_EQ(rt->cfg.s1_root, s.root);
 	EXPECT_EQ(rt->cfg.s1_fmt, PT_FMT_VTD_FL);
+	/* the stage 2 is the GPA table, with its own tag */
+	EXPECT_TRUE(rt->cfg.table == &env.a.g.gpa_io->hw[PT_FMT_VTD_SL].pt);
+	EXPECT_EQ(rt->cfg.s2_domain, env.a.g.gpa_io->hw[PT_FMT_VTD_SL].domain);
+	EXPECT_TRUE(rt->cfg.s2_domain != 0 && rt->cfg.s2_domain != rt->cfg.domain);
 	o = ioasid_lookup(&env.a.g, io);
 	ASSERT_TRUE(o != NULL && o->hw_nested);
 	EXPECT_TRUE(dma_is(&env.a, 0, false, 0, 0x40000000, IOASID_FAULT_ACCESS_WRITE, H_DATA_GPA));

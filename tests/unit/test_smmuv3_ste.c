@@ -280,6 +280,7 @@ TEST(nested_cd_page_in_stage2)
 
 	setup(&f, false);
 	c.table = &f.h1.pt;
+	c.s2_domain = f.h1.domain;
 	ASSERT_EQ(install(&f, &c), 0);
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
 	EXPECT_EQ((s.d[0] >> 1) & 7, 7);	 /* nested */

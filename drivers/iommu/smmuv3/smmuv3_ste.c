@@ -27,7 +27,8 @@
  *            so the CD must have an IPA: each guest stage-2 table gets one hypervisor page of CDs
  *            mapped READ-ONLY at the top of its input range (2^ia_bits - 4 KiB). Devices of that
  *            guest can read their CDs (nothing they do not know) but not change them; the page
- *            costs up to three table pages of the guest's quota, and that IPA can hold no RAM.
+ *            costs up to three pages of the GPA table (not charged to the guest), and that IPA
+ *            can hold no RAM. The VMID is the GPA table's domain (cfg->s2_domain).
  *
  * Updating a live STE (spec 3.21.3): the SMMU may read an STE as any mix of its 64-bit words,
  * so a multi-word change is made in three steps: (1) word 0 becomes V=1 Config=abort (one
@@ -461,7 +462,6 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 	struct smmu_s2_desc s2;
 	struct smmu_s1_desc s1;
 	struct smmu_cd cd;
-	struct ioasid_hwt *parent;
 	int ret;
 
 	switch (cfg->mode) {
@@ -497,11 +497,10 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 			return -EOPNOTSUPP;
 		}
 		/*
-		 * The core passes its GPA hardware table (struct ioasid_hwt.pt) as the stage 2;
-		 * the VMID is that table's domain, shared by every STE over the same GPA table.
+		 * The stage 2 is the guest's GPA table; its VMID is that table's own domain
+		 * (cfg->s2_domain), shared by every STE over the same GPA table.
 		 */
-		parent = container_of(cfg->table, struct ioasid_hwt, pt);
-		ret = s2_desc(u, cfg->table, parent->domain, &s2);
+		ret = s2_desc(u, cfg->table, cfg->s2_domain, &s2);
 		if (ret) {
 			return ret;
 		}
