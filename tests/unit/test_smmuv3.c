@@ -102,11 +102,11 @@ TEST(ste_s1_and_nested)
 
 TEST(ste_cd_table)
 {
-	struct smmu_ste s = smmu_ste_s1_cdtab(0x40002000, 6, 2, 0, true);
+	struct smmu_ste s = smmu_ste_s1_cdtab(0x40002000, 6, false, 2, 0, true);
 
 	EXPECT_EQ(s.d[0], 0x40002000 | 0x1 | (0x5 << 1) | (6ULL << 59)); /* S1CDMax=6, S1Fmt=0 */
 	EXPECT_EQ(s.d[1] & 3, 2);					 /* S1DSS=SSID0 */
-	s = smmu_ste_s1_cdtab(0x40002000, 6, 0, 0, true);
+	s = smmu_ste_s1_cdtab(0x40002000, 6, false, 0, 0, true);
 	EXPECT_EQ(s.d[1] & 3, 0); /* S1DSS=terminate */
 	EXPECT_EQ(s.d[1] >> 2, ((1 << 2) | (1 << 4) | (3 << 6) | (1ULL << 44)) >> 2);
 }

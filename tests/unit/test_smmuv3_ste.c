@@ -501,6 +501,16 @@ static int walk_live(struct fixture *f, uint32_t ssid, uint64_t iova, uint64_t *
 		return -ERANGE;
 	}
 	tab = hpa_to_ptr(hpa(s.d[0] & GENMASK(51, 6)));
+	if (((s.d[0] >> 4) & 3) == 1) {
+		/* S1Fmt=1: L1 descriptor [ssid >> 6] -> 4 KiB table of 64 CDs (spec 5.3) */
+		uint64_t l1 = ((const uint64_t *)tab)[ssid >> 6];
+
+		if (!(l1 & 1)) {
+			return -ENOENT;
+		}
+		tab = hpa_to_ptr(hpa(l1 & GENMASK(55, 12)));
+		ssid &= 63;
+	}
 	cd = &tab[ssid];
 	if (!(cd->d[0] & (1ULL << 31))) {
 		return -ENOENT;
@@ -585,7 +595,7 @@ TEST(pasid_replace_and_teardown)
 	ASSERT_EQ(nsubs, 2);
 	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_cfgi_cd(SID, 5, true)));
 	EXPECT_TRUE(cmd_eq(subs[1].c[0], smmu_cmd_cfgi_cd(SID, 5, true)));
-	EXPECT_EQ(r->cdtab[5].d[0] >> 48, 9);
+	EXPECT_EQ(((const struct smmu_cd *)r->cdtab)[5].d[0] >> 48, 9);
 	ASSERT_EQ(walk_live(&f, 5, 0x10000000, &oa), 0);
 	EXPECT_EQ(oa, hpa_val(ptr_to_hpa(pb)));
 	/* the RID attaches: CD 0 written, S1DSS switches to SSID0 through an STE update */
@@ -616,4 +626,59 @@ TEST(pasid_replace_and_teardown)
 	nsubs = 0;
 	ASSERT_EQ(smmuv3_backend_ops.flush_domain(&f.u.iommu, 9), 0);
 	EXPECT_TRUE(cmd_eq(subs[0].c[0], smmu_cmd_tlbi_nh_asid(0, 9)));
+}
+
+/*
+ * More than 64 PASIDs: a 2-level CD table (S1Fmt=1). L2 tables are made only for the PASIDs
+ * attached, each published by a valid L1 descriptor; the live walk reaches every attached
+ * PASID; detaching everything frees the whole table.
+ */
+TEST(pasid_two_level_cd_table)
+{
+	static struct fixture f;
+	const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
+	struct ioasid_hw_config p3 = { .mode = IOASID_HW_TABLE, .domain = 8 };
+	struct ioasid_hw_config p700 = { .mode = IOASID_HW_TABLE, .domain = 9 };
+	struct smmuv3_route *r;
+	const uint64_t *l1;
+	struct smmu_ste s;
+	void *pa, *pb;
+	uint64_t oa = 0;
+	unsigned valid = 0;
+
+	setup_s1_pasid(&f, &pa, &pb);
+	f.u.ssid_bits = f.u.pasid_bits = 10; /* 1024 PASIDs: 16 L1 descriptors */
+	p3.table = &f.s1a;
+	p700.table = &f.s1b;
+	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 3, &p3), 0);
+	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 700, &p700), 0);
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_EQ((s.d[0] >> 4) & 3, 1);  /* S1Fmt: 2-level, 4 KiB L2 tables */
+	EXPECT_EQ(s.d[0] >> 59, 10);	  /* S1CDMax */
+	EXPECT_EQ(s.d[1] & 3, 0);	  /* the RID is terminated */
+	r = route_of(&f.u, SID);
+	ASSERT_TRUE(r != NULL && r->cdtab != NULL && r->cd_l2 != NULL);
+	l1 = r->cdtab;
+	for (unsigned i = 0; i < 16; i++) {
+		valid += l1[i] & 1;
+	}
+	EXPECT_EQ(valid, 2); /* L2 tables for PASIDs 0-63 and 640-703 only */
+	EXPECT_EQ(l1[0], hpa_val(ptr_to_hpa(r->cd_l2[0])) | 1);
+	EXPECT_EQ(l1[10], hpa_val(ptr_to_hpa(r->cd_l2[10])) | 1);
+	ASSERT_EQ(walk_live(&f, 3, 0x10000000, &oa), 0);
+	EXPECT_EQ(oa, hpa_val(ptr_to_hpa(pa)));
+	ASSERT_EQ(walk_live(&f, 700, 0x10000000, &oa), 0);
+	EXPECT_EQ(oa, hpa_val(ptr_to_hpa(pb)));
+	EXPECT_EQ(walk_live(&f, 701, 0x10000000, &oa), -ENOENT);
+	EXPECT_EQ(walk_live(&f, 200, 0x10000000, &oa), -ENOENT); /* no L2 table there */
+	EXPECT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 1024, &p3), -EINVAL);
+	/* detaching a PASID whose L2 table never existed changes nothing */
+	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 200, &blocked), 0);
+	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 3, &blocked), 0);
+	EXPECT_EQ(walk_live(&f, 3, 0x10000000, &oa), -ENOENT);
+	ASSERT_EQ(walk_live(&f, 700, 0x10000000, &oa), 0);
+	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 700, &blocked), 0);
+	EXPECT_TRUE(r->cdtab == NULL && r->cd_l2 == NULL); /* all freed (ASan checks the pages) */
+	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
+	EXPECT_TRUE(smmuv3_sid_blocked(&f.u, SID));
 }

@@ -27,7 +27,9 @@
  */
 #define SMMUV3_BLOCKED_VMID(u) ((1U << (u)->vmid_bits) - 1U)
 #define SMMUV3_BLOCKED_ASID(u) ((1U << (u)->asid_bits) - 1U)
-#define SMMUV3_MAX_SSID_BITS  6	  /* CD tables: one page of 64 CDs per stream (linear) */
+#define SMMUV3_MAX_SSID_BITS  15	  /* PASIDs we offer: an L1 CD table of 512 entries is one page */
+#define SMMUV3_CD_L2_BITS     6	  /* a CD table page holds 64 CDs: linear up to 6 bits, then 2-level */
+#define SMMUV3_ROUTE_CDS      16  /* valid CDs per stream: the RID's + the core's PASID attachments */
 
 /* Which translation stage single-stage tables use ("smmuv3.stage=1|2" on the command line). */
 enum smmuv3_stage_pref {
@@ -69,12 +71,18 @@ struct smmuv3_route {
 	struct smmuv3_cd_pool *pool; /* S1/nested: the CD's pool and slot */
 	unsigned cd_slot;
 	/*
-	 * SubstreamIDs in use (smmuv3_cd.c): the stream's STE points at this linear CD table;
-	 * CD 0 carries the RID's configuration (S1DSS=SSID0) or the RID is terminated, CD p
-	 * PASID p. cd_dom[] is each valid CD's ASID (0: invalid). pool is NULL meanwhile.
+	 * SubstreamIDs in use (smmuv3_cd.c): the stream's STE points at a CD table: linear when
+	 * pasid_bits <= SMMUV3_CD_L2_BITS (cdtab holds the CDs), else 2-level (cdtab holds the L1
+	 * descriptors, cd_l2[] the L2 tables of 64 CDs, each made when a PASID in it is first
+	 * attached). CD 0 carries the RID's configuration (S1DSS=SSID0) or the RID is terminated,
+	 * CD p PASID p. cd_used[] lists the valid CDs with their ASIDs (dom 0: a free entry). pool
+	 * is NULL meanwhile.
 	 */
-	struct smmu_cd *cdtab;
-	uint32_t cd_dom[1U << SMMUV3_MAX_SSID_BITS];
+	void *cdtab;
+	struct smmu_cd **cd_l2;
+	struct {
+		uint32_t ssid, dom;
+	} cd_used[SMMUV3_ROUTE_CDS];
 };
 
 struct smmuv3_unit {

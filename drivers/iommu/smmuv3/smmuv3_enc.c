@@ -99,13 +99,20 @@ struct smmu_ste smmu_ste_s1(uint64_t cd_addr, uint16_t vmid, bool coherent)
 	return s;
 }
 
-struct smmu_ste smmu_ste_s1_cdtab(uint64_t cdtab_addr, unsigned cd_bits, unsigned s1dss, uint16_t vmid, bool coherent)
+struct smmu_ste smmu_ste_s1_cdtab(uint64_t cdtab_addr, unsigned cd_bits, bool two_level, unsigned s1dss, uint16_t vmid,
+				  bool coherent)
 {
 	struct smmu_ste s = smmu_ste_s1(cdtab_addr, vmid, coherent);
 
-	s.d[0] |= FIELD_PREP(STE_0_S1CDMAX, cd_bits) | FIELD_PREP(STE_0_S1FMT, 0);
+	/* S1Fmt 0b00 linear, 0b01 2-level with 4 KiB (64-CD) L2 tables (spec 5.2) */
+	s.d[0] |= FIELD_PREP(STE_0_S1CDMAX, cd_bits) | FIELD_PREP(STE_0_S1FMT, two_level ? 1U : 0U);
 	s.d[1] = (s.d[1] & ~STE_1_S1DSS) | FIELD_PREP(STE_1_S1DSS, s1dss);
 	return s;
+}
+
+uint64_t smmu_l1cd(uint64_t l2_addr)
+{
+	return (l2_addr & L1CD_L2PTR) | L1CD_V;
 }
 
 int smmu_ste_nested(uint64_t cd_ipa, const struct smmu_s2_desc *s2, struct smmu_ste *out)

@@ -43,7 +43,10 @@ struct smmu_ste smmu_ste_s1(uint64_t cd_addr, uint16_t vmid, bool coherent);
  * Config=S1 with a linear table of 2^cd_bits CDs (S1Fmt=0, S1CDMax=cd_bits, spec 5.2) for
  * SubstreamIDs; s1dss says what transactions without a SubstreamID do (STE_S1DSS_*).
  */
-struct smmu_ste smmu_ste_s1_cdtab(uint64_t cdtab_addr, unsigned cd_bits, unsigned s1dss, uint16_t vmid, bool coherent);
+struct smmu_ste smmu_ste_s1_cdtab(uint64_t cdtab_addr, unsigned cd_bits, bool two_level, unsigned s1dss, uint16_t vmid,
+				  bool coherent);
+/* An L1 CD descriptor (spec 5.3): V, L2Ptr (the 4 KiB table of 64 CDs, S1Fmt=1). */
+uint64_t smmu_l1cd(uint64_t l2_addr);
 /* Config=nested (0b111): the CD at cd_ipa is fetched through the stage 2. */
 int smmu_ste_nested(uint64_t cd_ipa, const struct smmu_s2_desc *s2, struct smmu_ste *out);
 /* 0 or -EINVAL. MAIR: every attribute index is normal write-back memory. */

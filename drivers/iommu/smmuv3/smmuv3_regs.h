@@ -204,6 +204,8 @@ _Static_assert(sizeof(struct smmu_cd) == 64, "CD is 64 bytes (spec 5.4)");
 #define CD_0_HD BIT(42)
 #define CD_0_HA BIT(43)
 #define CD_0_S BIT(44)
+#define L1CD_V BIT(0)                         /* L1 CD descriptor (spec 5.3) */
+#define L1CD_L2PTR GENMASK(55, 12)
 #define CD_0_R BIT(45)                        /* record faults (QEMU needs it for events) */
 #define CD_0_A BIT(46)                        /* abort, not stall, on faults (needed) */
 #define CD_0_ASET BIT(47)

@@ -336,8 +336,8 @@ static bool tag_in_use(const struct smmuv3_unit *u, const struct smmuv3_tag *t)
 		if (r->used && r->config != STE_CONFIG_ABORT && r->domain == t->domain) {
 			return true;
 		}
-		for (unsigned k = 0; r->used && r->cdtab != NULL && k < ARRAY_SIZE(r->cd_dom); k++) {
-			if (r->cd_dom[k] == t->domain) {
+		for (unsigned k = 0; r->used && r->cdtab != NULL && k < SMMUV3_ROUTE_CDS; k++) {
+			if (r->cd_used[k].dom == t->domain) {
 				return true;
 			}
 		}
