@@ -143,7 +143,7 @@ static int guest_add_devices(struct guest *gu)
 		}
 		ret = guest_iommu_for(p->segment, bdf, &u, &rid);
 		if (ret) {
-			pr_err("guest %s: no IOMMU translates %04x:%02x:%02x.%x (%d %s): not assigned", c->name,
+			pr_err("guest %s: %04x:%02x:%02x.%x cannot be assigned: no IOMMU unit for it, or not ours to give (%d %s)", c->name,
 			       p->segment, p->bus, p->devfn >> 3, p->devfn & 7, ret, hv_strerror(ret));
 			return ret;
 		}
