@@ -152,6 +152,9 @@ struct arm64_frame {
 	uint64_t far;
 	uint64_t pad;
 };
+/* x[n] at 8 * n: the layout gpr.h's GPR_X2_X29 assumes */
+_Static_assert(__builtin_offsetof(struct arm64_frame, x[2]) == 16 && __builtin_offsetof(struct arm64_frame, x[30]) == 240,
+	       "frame");
 _Static_assert(__builtin_offsetof(struct arm64_frame, sp_el0) == ARM64_FRAME_SP_EL0, "frame");
 _Static_assert(__builtin_offsetof(struct arm64_frame, elr) == ARM64_FRAME_ELR, "frame");
 _Static_assert(__builtin_offsetof(struct arm64_frame, far) == ARM64_FRAME_FAR, "frame");

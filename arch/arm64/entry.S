@@ -11,6 +11,7 @@
  * slots.
  */
 #include "arm64.h"
+#include "gpr.h"
 
 	.text
 
@@ -73,20 +74,7 @@ arm64_vectors:
  * the handler, e.g. past a BRK) and ERET.
  */
 arm64_exc_common:
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
+	GPR_X2_X29 stp, sp
 	mrs	x2, sp_el0
 	stp	x30, x2, [sp, #240]
 	add	x2, sp, #ARM64_FRAME_SIZE
@@ -105,20 +93,7 @@ arm64_exc_common:
 	ldr	x3, [sp, #ARM64_FRAME_SPSR]
 	msr	elr_el2, x2
 	msr	spsr_el2, x3
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
-	ldp	x18, x19, [sp, #144]
-	ldp	x20, x21, [sp, #160]
-	ldp	x22, x23, [sp, #176]
-	ldp	x24, x25, [sp, #192]
-	ldp	x26, x27, [sp, #208]
-	ldp	x28, x29, [sp, #224]
+	GPR_X2_X29 ldp, sp
 	ldr	x30, [sp, #240]
 	ldp	x0, x1, [sp, #ARM64_FRAME_X0]
 	add	sp, sp, #ARM64_FRAME_SIZE

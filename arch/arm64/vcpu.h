@@ -172,6 +172,10 @@ struct arm64_vcpu_ctx {
 	uint64_t fpsr;
 	uint64_t v[64]; /* q0..q31 as pairs of 64-bit halves */
 };
+/* x[n] at 8 * n: the layout gpr.h's GPR_X2_X29 assumes */
+_Static_assert(__builtin_offsetof(struct arm64_vcpu_ctx, x[2]) == 16 &&
+		       __builtin_offsetof(struct arm64_vcpu_ctx, x[30]) == 240,
+	       "ctx");
 _Static_assert(__builtin_offsetof(struct arm64_vcpu_ctx, sp_el0) == VCPU_CTX_SP_EL0, "ctx");
 _Static_assert(__builtin_offsetof(struct arm64_vcpu_ctx, elr) == VCPU_CTX_ELR, "ctx");
 _Static_assert(__builtin_offsetof(struct arm64_vcpu_ctx, esr) == VCPU_CTX_ESR, "ctx");
