@@ -470,3 +470,63 @@ static int selftest_vtd_rmrr(const struct bootinfo *bi)
 	return ok ? 0 : -EIO;
 }
 HV_SELFTEST(vtd_rmrr, selftest_vtd_rmrr);
+
+/*
+ * Self-test "vtd_pt": pass-through (legacy TT=10b, scalable PGTT=100b), which the driver offers
+ * to the hypervisor itself and never to a guest (vtd_install_passthrough; the IOASID core has
+ * no such mode). edu DMA then uses host-physical addresses; afterwards the core's BLOCKED
+ * configuration replaces the entry and the same DMA is blocked and reported.
+ */
+static int selftest_vtd_pt(const struct bootinfo *bi)
+{
+	const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
+	struct hv_device dev = { 0 };
+	struct edu edu;
+	hpa_t bar0 = hpa(0);
+	uint16_t bdf = 0;
+	uint32_t did;
+	uint64_t base;
+	uint8_t *buf;
+	bool ok = true;
+	unsigned n;
+	int ret;
+
+	ret = st_platform(bi);
+	ret = ret ? ret : (vtd_init(&hv_acpi) >= 1 ? 0 : -ENODEV);
+	ret = ret ? ret : vtd_find_edu(0, &bdf, &bar0);
+	ret = ret ? ret : edu_init(&edu, bar0, bdf);
+	buf = page_alloc(1);
+	did = ioasid_new_domain();
+	if (!ST_CHECK(ret == 0 && (unit = vtd_unit_for(0, bdf)) != NULL && buf != NULL && did != 0,
+		      "unit, edu, 8 KiB of RAM and a domain ID")) {
+		return ret ? ret : -ENODEV;
+	}
+	base = hpa_val(ptr_to_hpa(buf));
+	dev.rid = bdf;
+	ret = vtd_install_passthrough(unit, bdf, (uint16_t)did);
+	ok &= ST_CHECK(ret == 0, "pass-through installed for %02x:%02x.%x (%s, ECAP.PT %u): %d", bdf >> 8,
+		       (bdf >> 3) & 0x1f, bdf & 7, unit->scalable ? "PASID entry PGTT=4" : "context entry TT=2",
+		       (unsigned)((unit->ecap & VTD_ECAP_PT) != 0), ret);
+	for (unsigned i = 0; i < ST_XFER; i++) {
+		buf[i] = (uint8_t)(i * 13 + 5);
+	}
+	memset(buf + 0x1000, 0, ST_XFER);
+	(void)vtd_poll_faults();
+	ret = edu_dma(&edu, base, 0, ST_XFER, false);
+	ret = ret ? ret : edu_dma(&edu, base + 0x1000, 0, ST_XFER, true);
+	n = vtd_poll_faults();
+	ok &= ST_CHECK(ret == 0 && n == 0 && memcmp(buf, buf + 0x1000, ST_XFER) == 0,
+		       "DMA with host-physical addresses %#llx -> %#llx, no fault (%d, %u)", (unsigned long long)base,
+		       (unsigned long long)base + 0x1000, ret, n);
+
+	ret = unit->iommu.ops->install(&unit->iommu, &dev, false, 0, &blocked);
+	ok &= ST_CHECK(ret == 0, "the core's BLOCKED replaces it (%d)", ret);
+	memset(buf + 0x1000, 0xee, ST_XFER);
+	ret = edu_dma(&edu, base + 0x1000, 0, ST_XFER, true);
+	n = vtd_poll_faults();
+	ok &= ST_CHECK(ret == 0 && n >= 1 && unit->last_fault.addr == base + 0x1000 && buf[0x1000] == 0xee,
+		       "the same DMA is now blocked and reported (%u faults, addr %#llx)", n,
+		       (unsigned long long)unit->last_fault.addr);
+	return ok ? 0 : -EIO;
+}
+HV_SELFTEST(vtd_pt, selftest_vtd_pt);

@@ -344,6 +344,20 @@ CASES += [
                                             "-global", "intel-iommu.x-flts=on"],
                   r"vtd: dmar0 at 0xfed90000 .*: scalable mode first-level"),
 ]
+# Pass-through for the hypervisor's own use (hv/selftest_vtd.c "vtd_pt"), legacy and scalable.
+for _name, _args, _mode in [("x86_64-vtd-pt", [], "legacy mode"),
+                            ("x86_64-vtd-pt-sm", ["-global", "intel-iommu.x-scalable-mode=on"],
+                             "scalable mode second-level")]:
+    CASES.append({
+        "name": _name, "arch": "x86_64", "cmdline": "selftest=vtd_pt", "qemu_args": _args,
+        "exit": HV_EXIT_OK,
+        "expect": [r"vtd: dmar0 at 0xfed90000 .*: %s" % _mode,
+                   r"pass-through installed for 00:0[0-9a-f]\.0 \(.*, ECAP.PT 1\): 0: ok",
+                   r"DMA with host-physical addresses 0x[0-9a-f]+ -> 0x[0-9a-f]+, no fault \(0, 0\): ok",
+                   r"the core's BLOCKED replaces it \(0\): ok",
+                   r"the same DMA is now blocked and reported .*: ok",
+                   r"^\[INF\] selftest vtd_pt: PASS"],
+        "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"FAIL"]})
 # With ECAP.PASID (x-pasid-mode=on) scenario 9 also attaches PASID 1 and walks its tables.
 for _name, _args, _mode in [
         ("x86_64-vtd-sm-sl-pasid", ["-global", "intel-iommu.x-scalable-mode=on",

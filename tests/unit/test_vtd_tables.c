@@ -354,6 +354,48 @@ TEST(flush_reaches_ats_device_tlbs)
 	EXPECT_EQ(nsubs, 1);
 }
 
+/*
+ * Pass-through for the hypervisor's own use: refused without ECAP.PT; legacy TT=10b and
+ * scalable PGTT=100b entries; leaving pass-through in scalable mode adds a device-selective
+ * context-cache invalidation (QEMU revisits pass-through only then).
+ */
+TEST(passthrough_entries)
+{
+	static struct fixture f, g; /* legacy, scalable */
+	struct vtd_context_entry want_ce = vtd_ce_passthrough(9, 2);
+	struct vtd_pasid_entry want_pe = vtd_pe_passthrough(9, 2);
+
+	EXPECT_EQ(want_ce.lo, VTD_CE_P | (2ULL << 2));
+	EXPECT_EQ(want_ce.hi, 2ULL | (9ULL << 8));
+	EXPECT_EQ(want_pe.val[0], VTD_PE_P | (2ULL << 2) | (4ULL << 6));
+	EXPECT_EQ(want_pe.val[1], 9);
+
+	setup(&f, false, false);
+	EXPECT_EQ(vtd_install_passthrough(&f.u, SID, 9), -EOPNOTSUPP); /* ECAP.PT clear */
+	f.u.ecap |= VTD_ECAP_PT;
+	EXPECT_EQ(vtd_install_passthrough(&f.u, SID, 0), -EOPNOTSUPP);
+	ASSERT_EQ(install(&f, false, 0, &f.c1), 0);
+	nsubs = 0;
+	ASSERT_EQ(vtd_install_passthrough(&f.u, SID, 9), 0);
+	ASSERT_EQ(nsubs, 2); /* old translation retired while not present, then the new entry */
+	EXPECT_EQ(subs[0].ce.lo & VTD_CE_P, 0);
+	EXPECT_EQ(legacy_ce(&f.u, SID)->lo, want_ce.lo);
+	EXPECT_EQ(legacy_ce(&f.u, SID)->hi, want_ce.hi);
+
+	setup(&g, true, false);
+	g.u.ecap |= VTD_ECAP_PT;
+	ASSERT_EQ(vtd_install_passthrough(&g.u, SID, 9), 0);
+	ASSERT_TRUE(sm_pe(&g.u, SID, 0) != NULL);
+	EXPECT_EQ(memcmp(sm_pe(&g.u, SID, 0), &want_pe, sizeof(want_pe)), 0);
+	nsubs = 0;
+	ASSERT_EQ(install(&g, false, 0, &g.c1), 0);
+	ASSERT_EQ(subs[0].n, 4);
+	EXPECT_TRUE(desc_eq(subs[0].d[3], vtd_desc_cc_device(9, SID)));
+	nsubs = 0;
+	ASSERT_EQ(install(&g, false, 0, &g.c2), 0);
+	EXPECT_EQ(subs[0].n, 3); /* leaving a translated entry: no extra context-cache flush */
+}
+
 TEST(caps_follow_the_unit)
 {
 	static struct fixture f;

@@ -85,6 +85,12 @@ struct vtd_unit *vtd_unit_get(unsigned i);
  */
 struct acpi_dmar;
 int vtd_rmrr_setup(const struct acpi_dmar *d);
+/*
+ * Pass-through (untranslated DMA) for sid, for the hypervisor's own use only (self-tests, a
+ * device the hypervisor drives itself): never reachable from the IOASID core. -EOPNOTSUPP
+ * without ECAP.PT. did: a domain ID from ioasid_new_domain().
+ */
+int vtd_install_passthrough(struct vtd_unit *u, uint16_t sid, uint16_t did);
 /* Test hook: forget the RMRR devices and tables (leaked: a unit may still walk them). */
 void vtd_rmrr_forget(void);
 /* True if an RMRR of this device was honoured: it must not be assigned to a guest. */

@@ -57,6 +57,13 @@ struct vtd_pasid_entry vtd_pe_second_level(hpa_t slpt, uint16_t did, unsigned aw
  * IOVAs for canonicality against the entry's *second-level* AW (qemu-10.0 notes 1.2).
  */
 struct vtd_pasid_entry vtd_pe_first_level(hpa_t flpt, uint16_t did);
+/*
+ * Pass-through (legacy TT=10b, spec 9.3; scalable PGTT=100b, 9.6): DMA addresses are host
+ * physical. Only for the hypervisor's own use (vtd_install_passthrough); aw is the widest
+ * AGAW the unit supports, as 9.3 asks for TT=10b.
+ */
+struct vtd_context_entry vtd_ce_passthrough(uint16_t did, unsigned aw);
+struct vtd_pasid_entry vtd_pe_passthrough(uint16_t did, unsigned aw);
 
 /* ---- fault records (spec 7.1.3, 11.4.14) ---- */
 struct vtd_fault {

@@ -200,6 +200,7 @@ struct vtd_context_entry {
 #define VTD_CE_FPD BIT(1)
 #define VTD_CE_TT GENMASK(3, 2)
 # define VTD_CE_TT_SLPT 0ULL              /* untranslated requests walk the second level */
+# define VTD_CE_TT_PT 2ULL                /* pass-through: untranslated requests are not translated */
 #define VTD_CE_SLPTPTR GENMASK(63, 12)
 #define VTD_CE_AW GENMASK(2, 0)           /* 1: 39-bit 3-level, 2: 48-bit 4-level */
 #define VTD_CE_DID GENMASK(23, 8)

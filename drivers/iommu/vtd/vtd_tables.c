@@ -114,10 +114,11 @@ static struct vtd_route *vtd_route_slot(struct vtd_unit *u, uint16_t sid, uint32
 
 /* ---- legacy mode ---------------------------------------------------------------------------- */
 
-static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioasid_hw_config *cfg)
+/* Replace sid's context entry by ne (not present: blocked) in the order described in docs/VTD.md. */
+static int vtd_write_ce(struct vtd_unit *u, uint16_t sid, struct vtd_context_entry ne, uint16_t did)
 {
 	struct vtd_context_entry *ctab = vtd_ctx_table(u, sid >> 8);
-	struct vtd_context_entry *ce, ne = { 0, 0 };
+	struct vtd_context_entry *ce;
 	struct vtd_inv_desc d[2];
 	int ret;
 
@@ -125,9 +126,6 @@ static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioa
 		return -ENOMEM;
 	}
 	ce = &ctab[sid & 0xff];
-	if (cfg->mode == IOASID_HW_TABLE) {
-		ne = vtd_ce_translate(cfg->table->root, (uint16_t)cfg->domain, vtd_aw_for_levels(cfg->table->levels));
-	}
 	if (ce->lo & VTD_CE_P) {
 		uint16_t old_did = (uint16_t)FIELD_GET(VTD_CE_DID, ce->hi);
 
@@ -147,8 +145,18 @@ static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioa
 	}
 	WRITE_ONCE(ce->lo, ne.lo);
 	vtd_clean(u, ce, sizeof(*ce));
-	d[0] = vtd_desc_cc_device((uint16_t)cfg->domain, sid);
+	d[0] = vtd_desc_cc_device(did, sid);
 	return vtd_qi_submit(u, d, 1);
+}
+
+static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioasid_hw_config *cfg)
+{
+	struct vtd_context_entry ne = { 0, 0 };
+
+	if (cfg->mode == IOASID_HW_TABLE) {
+		ne = vtd_ce_translate(cfg->table->root, (uint16_t)cfg->domain, vtd_aw_for_levels(cfg->table->levels));
+	}
+	return vtd_write_ce(u, sid, ne, (uint16_t)cfg->domain);
 }
 
 /* ---- scalable mode -------------------------------------------------------------------------- */
@@ -204,24 +212,21 @@ static struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid,
 	return &pt[pasid % VTD_PASID_PER_TABLE];
 }
 
-static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid, const struct ioasid_hw_config *cfg)
+/* Replace the PASID entry of (sid, pasid) by ne (not present: blocked), docs/VTD.md order. */
+static int vtd_write_pe(struct vtd_unit *u, uint16_t sid, uint32_t pasid, struct vtd_pasid_entry ne, uint16_t did)
 {
-	struct vtd_pasid_entry *pe = vtd_pasid_entry(u, sid, pasid, cfg->mode != IOASID_HW_BLOCKED);
-	struct vtd_pasid_entry ne = { { 0 } };
+	struct vtd_pasid_entry *pe = vtd_pasid_entry(u, sid, pasid, (ne.val[0] & VTD_PE_P) != 0);
 	struct vtd_inv_desc d[4];
 	int ret;
 
 	if (pe == NULL) {
 		/* Nothing to block (never installed) or no memory to install. */
-		return cfg->mode == IOASID_HW_BLOCKED ? 0 : -ENOMEM;
-	}
-	if (cfg->mode == IOASID_HW_TABLE) {
-		ne = u->first_level ? vtd_pe_first_level(cfg->table->root, (uint16_t)cfg->domain)
-				    : vtd_pe_second_level(cfg->table->root, (uint16_t)cfg->domain,
-							  vtd_aw_for_levels(cfg->table->levels));
+		return (ne.val[0] & VTD_PE_P) ? -ENOMEM : 0;
 	}
 	if (pe->val[0] & VTD_PE_P) {
 		uint16_t old_did = (uint16_t)FIELD_GET(VTD_PE_DID, pe->val[1]);
+		bool was_pt = FIELD_GET(VTD_PE_PGTT, pe->val[0]) == VTD_PGTT_PT;
+		unsigned nd = 3;
 
 		WRITE_ONCE(pe->val[0], 0);
 		vtd_clean(u, pe, sizeof(*pe));
@@ -234,7 +239,15 @@ static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid
 		d[0] = vtd_desc_pc_pasid(old_did, pasid);
 		d[1] = vtd_desc_piotlb_pasid(old_did, pasid);
 		d[2] = vtd_desc_iotlb_domain(old_did, vtd_drain(u));
-		ret = vtd_qi_submit(u, d, 3);
+		/*
+		 * Leaving pass-through: QEMU 10 decides pass-through per device and revisits that
+		 * only on a context-cache invalidation (its address-space switch); without one the
+		 * device would keep bypassing translation. Not required by the spec, harmless.
+		 */
+		if (was_pt) {
+			d[nd++] = vtd_desc_cc_device(old_did, sid);
+		}
+		ret = vtd_qi_submit(u, d, nd);
 		if (ret) {
 			return ret;
 		}
@@ -248,10 +261,49 @@ static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid
 	vtd_clean(u, pe, sizeof(*pe));
 	WRITE_ONCE(pe->val[0], ne.val[0]);
 	vtd_clean(u, pe, sizeof(*pe));
-	d[0] = vtd_desc_pc_pasid((uint16_t)cfg->domain, pasid);
+	d[0] = vtd_desc_pc_pasid(did, pasid);
 	/* A context entry may have just become present (CM=1 caches not-present entries). */
-	d[1] = vtd_desc_cc_device((uint16_t)cfg->domain, sid);
+	d[1] = vtd_desc_cc_device(did, sid);
 	return vtd_qi_submit(u, d, 2);
+}
+
+static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid, const struct ioasid_hw_config *cfg)
+{
+	struct vtd_pasid_entry ne = { { 0 } };
+
+	if (cfg->mode == IOASID_HW_TABLE) {
+		ne = u->first_level ? vtd_pe_first_level(cfg->table->root, (uint16_t)cfg->domain)
+				    : vtd_pe_second_level(cfg->table->root, (uint16_t)cfg->domain,
+							  vtd_aw_for_levels(cfg->table->levels));
+	}
+	return vtd_write_pe(u, sid, pasid, ne, (uint16_t)cfg->domain);
+}
+
+/*
+ * Pass-through for the hypervisor's own use only: sid's requests without PASID reach host
+ * physical addresses untranslated. The IOASID core has no such mode (struct ioasid_hw_config),
+ * so no guest can obtain it; a later install by the core replaces it like any entry.
+ */
+int vtd_install_passthrough(struct vtd_unit *u, uint16_t sid, uint16_t did)
+{
+	unsigned aw = vtd_aw_for_levels(u->levels);
+	struct vtd_route *r;
+	int ret;
+
+	if (!(u->ecap & VTD_ECAP_PT) || did == 0 || did >= u->nr_domains) {
+		return -EOPNOTSUPP;
+	}
+	r = vtd_route_slot(u, sid, VTD_RID_PASID);
+	if (r == NULL) {
+		return -ENOSPC;
+	}
+	ret = u->scalable ? vtd_write_pe(u, sid, VTD_RID_PASID, vtd_pe_passthrough(did, aw), did)
+			  : vtd_write_ce(u, sid, vtd_ce_passthrough(did, aw), did);
+	if (ret == 0) {
+		/* No table: faults (none expected) are classified as "blocked". */
+		*r = (struct vtd_route){ .used = true, .sid = sid, .pasid = VTD_RID_PASID, .did = did };
+	}
+	return ret;
 }
 
 /* ---- backend ops ---------------------------------------------------------------------------- */
