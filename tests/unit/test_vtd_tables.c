@@ -396,6 +396,66 @@ TEST(passthrough_entries)
 	EXPECT_EQ(subs[0].n, 3); /* leaving a translated entry: no extra context-cache flush */
 }
 
+/*
+ * Hardware nesting (PGTT=011b) where ECAP.NEST says the unit has it (QEMU 10 does not, so this
+ * is its only test): the nested PASID entry, the checks, PASID-tagged flushes of the nested
+ * DID, and a second-level change also retiring the nested translations built on it.
+ */
+TEST(nested_pasid_entry)
+{
+	static struct fixture f, g; /* nesting unit; unit without ECAP.NEST */
+	struct ioasid_dev_caps caps;
+	struct ioasid_hw_config n = { .mode = IOASID_HW_NESTED, .domain = 7, .s2_domain = 5, .s1_root = 0x80040000,
+				      .s1_fmt = PT_FMT_VTD_FL, .s1_levels = 4 };
+	struct vtd_pasid_entry want;
+
+	setup(&g, true, false);
+	n.table = &g.t1;
+	ASSERT_EQ(vtd_backend_ops.get_caps(&g.u.iommu, &g.dev, &caps), 0);
+	EXPECT_TRUE(!caps.hw_nesting);
+	EXPECT_EQ(install(&g, false, 0, &n), -EOPNOTSUPP);
+
+	setup(&f, true, false);
+	f.u.ecap |= VTD_ECAP_NEST | VTD_ECAP_FLTS | VTD_ECAP_SLTS;
+	n.table = &f.t1;
+	ASSERT_EQ(vtd_backend_ops.get_caps(&f.u.iommu, &f.dev, &caps), 0);
+	EXPECT_TRUE(caps.hw_nesting);
+	n.s1_levels = 5;
+	EXPECT_EQ(install(&f, false, 0, &n), -EOPNOTSUPP);
+	n.s1_levels = 4;
+	ASSERT_EQ(install(&f, false, 0, &n), 0);
+	want = vtd_pe_nested(f.t1.root, 0x80040000, 7, 2);
+	EXPECT_EQ(want.val[0] & 0x1ff, VTD_PE_P | (2ULL << 2) | (3ULL << 6));
+	EXPECT_EQ(want.val[0] & ~0xfffULL, hpa_val(f.t1.root));
+	EXPECT_EQ(want.val[1], 7);
+	EXPECT_EQ(want.val[2], 0x80040000ULL);
+	ASSERT_TRUE(sm_pe(&f.u, SID, 0) != NULL);
+	EXPECT_EQ(memcmp(sm_pe(&f.u, SID, 0), &want, sizeof(want)), 0);
+	/* the guest's INVALIDATE: PASID-based, page-selective */
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 7, 0x1000, 0x2000, true), 0);
+	ASSERT_EQ(nsubs, 1);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_piotlb_page(7, 0, 0x1000, 0, true)));
+	/* a change of the GPA table (domain 5) also retires the nested translations over it */
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 5, 0x1000, 0x2000, true), 0);
+	ASSERT_EQ(nsubs, 2);
+	EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_iotlb_page(5, 0x1000, 0, true, true)));
+	ASSERT_EQ(subs[1].n, 1);
+	EXPECT_TRUE(desc_eq(subs[1].d[0], vtd_desc_piotlb_pasid(7, 0)));
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_domain(&f.u.iommu, 5), 0);
+	ASSERT_EQ(nsubs, 2);
+	EXPECT_TRUE(desc_eq(subs[1].d[0], vtd_desc_piotlb_pasid(7, 0)));
+	/* replaced by a plain table: the nested DID is flushed PASID-selectively on the way out */
+	nsubs = 0;
+	ASSERT_EQ(install(&f, false, 0, &f.c2), 0);
+	EXPECT_TRUE(desc_eq(subs[0].d[1], vtd_desc_piotlb_pasid(7, 0)));
+	nsubs = 0;
+	ASSERT_EQ(vtd_backend_ops.flush_domain(&f.u.iommu, 5), 0);
+	EXPECT_EQ(nsubs, 1); /* nothing nested over domain 5 any more */
+}
+
 TEST(caps_follow_the_unit)
 {
 	static struct fixture f;

@@ -205,9 +205,10 @@ static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 	/*
 	 * A SID we left blocked faults on its missing context/PASID entry; the reason the unit
 	 * gives for that varies (QEMU 10 reports a zeroed PASID entry as 0x5b, invalid PGTT, not
-	 * 0x59), but we know the state we installed.
+	 * 0x59), but we know the state we installed (DID 0: blocked; pass-through and nested
+	 * routes have a DID but no table of ours to look the address up in).
 	 */
-	reason = (r != NULL && r->table == NULL) ? IOASID_FAULT_REASON_BLOCKED
+	reason = (r != NULL && r->did == 0) ? IOASID_FAULT_REASON_BLOCKED
 						 : vtd_fault_to_ioasid_reason(f->reason, mapped);
 	ioasid_report_fault(&u->iommu, f->sid, has_pasid, f->pasid, f->addr,
 			    f->write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ, reason);

@@ -33,6 +33,12 @@ struct vtd_route {
 	 */
 	bool ats;
 	uint8_t ats_qdep;
+	/*
+	 * Nested (PGTT=011b): did tags the combined translations; s2_did is the second-level
+	 * table's own domain, whose flushes must also reach them (vtd_tables.c).
+	 */
+	bool nested;
+	uint16_t s2_did;
 };
 
 struct vtd_unit {

@@ -271,7 +271,10 @@ static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid
 {
 	struct vtd_pasid_entry ne = { { 0 } };
 
-	if (cfg->mode == IOASID_HW_TABLE) {
+	if (cfg->mode == IOASID_HW_NESTED) {
+		ne = vtd_pe_nested(cfg->table->root, cfg->s1_root, (uint16_t)cfg->domain,
+				   vtd_aw_for_levels(cfg->table->levels));
+	} else if (cfg->mode == IOASID_HW_TABLE) {
 		ne = u->first_level ? vtd_pe_first_level(cfg->table->root, (uint16_t)cfg->domain)
 				    : vtd_pe_second_level(cfg->table->root, (uint16_t)cfg->domain,
 							  vtd_aw_for_levels(cfg->table->levels));
@@ -308,6 +311,13 @@ int vtd_install_passthrough(struct vtd_unit *u, uint16_t sid, uint16_t did)
 
 /* ---- backend ops ---------------------------------------------------------------------------- */
 
+static bool vtd_hw_nesting(const struct vtd_unit *u)
+{
+	const uint64_t need = VTD_ECAP_NEST | VTD_ECAP_FLTS | VTD_ECAP_SLTS;
+
+	return u->scalable && !u->first_level && (u->ecap & need) == need;
+}
+
 static int vtd_get_caps(struct hv_iommu *iommu, const struct hv_device *d, struct ioasid_dev_caps *caps)
 {
 	struct vtd_unit *u = unit_of(iommu);
@@ -320,8 +330,13 @@ static int vtd_get_caps(struct hv_iommu *iommu, const struct hv_device *d, struc
 		.paging_fmt = u->first_level ? PT_FMT_VTD_FL : PT_FMT_VTD_SL,
 		/* Guest first-level tables are shadowed into paging_fmt by the core. */
 		.nested_fmts = 1U << PT_FMT_VTD_FL,
-		/* QEMU 10 has no nested PGTT (notes 1.2); hardware nesting is not implemented here. */
-		.hw_nesting = false,
+		/*
+		 * Nested PASID entries (PGTT=011b) when the unit has them (ECAP.NEST with both
+		 * first- and second-level support, scalable mode) and our tables are second-level:
+		 * the guest's first-level table is walked by the hardware over our GPA table. QEMU
+		 * 10 has none (notes 1.2): there the core shadows.
+		 */
+		.hw_nesting = vtd_hw_nesting(u),
 		.coherent = u->coherent,
 	};
 	if (u->first_level) {
@@ -336,6 +351,16 @@ static int vtd_get_caps(struct hv_iommu *iommu, const struct hv_device *d, struc
 		caps->pasid_bits = pss < 15 ? pss : 15;
 	}
 	return 0;
+}
+
+/* The table (TABLE; NESTED: the second level) is in our format and depth; the DID in range. */
+static int vtd_table_ok(const struct vtd_unit *u, const struct ioasid_hw_config *cfg)
+{
+	if (cfg->table->fmt != (u->first_level ? PT_FMT_VTD_FL : PT_FMT_VTD_SL) || cfg->table->levels != u->levels) {
+		return -EOPNOTSUPP;
+	}
+	/* The core's domain numbers are the DIDs; DID 0 is reserved under caching mode. */
+	return cfg->domain == 0 || cfg->domain >= u->nr_domains ? -ENOSPC : 0;
 }
 
 static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool has_pasid, uint32_t pasid,
@@ -353,14 +378,21 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 	switch (cfg->mode) {
 	case IOASID_HW_BLOCKED:
 		break;
-	case IOASID_HW_TABLE:
-		if (cfg->table->fmt != (u->first_level ? PT_FMT_VTD_FL : PT_FMT_VTD_SL) ||
-		    cfg->table->levels != u->levels) {
+	case IOASID_HW_NESTED:
+		/* the stage 2 is our second-level GPA table; the guest's stage 1 is 4-level (FLPM=0) */
+		if (!vtd_hw_nesting(u) || cfg->s1_fmt != PT_FMT_VTD_FL || cfg->s1_levels != 4 ||
+		    cfg->s2_domain == 0 || cfg->s2_domain >= u->nr_domains) {
 			return -EOPNOTSUPP;
 		}
-		/* The core's domain numbers are the DIDs; DID 0 is reserved under caching mode. */
-		if (cfg->domain == 0 || cfg->domain >= u->nr_domains) {
-			return -ENOSPC;
+		ret = vtd_table_ok(u, cfg);
+		if (ret) {
+			return ret;
+		}
+		break;
+	case IOASID_HW_TABLE:
+		ret = vtd_table_ok(u, cfg);
+		if (ret) {
+			return ret;
 		}
 		break;
 	default:
@@ -383,11 +415,16 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 		/* A blocked PASID is no route at all (RID routes stay: they classify faults). */
 		*r = (struct vtd_route){ 0 };
 	} else if (ret == 0) {
+		bool nested = cfg->mode == IOASID_HW_NESTED;
+
 		*r = (struct vtd_route){ .used = true,
 					 .sid = sid,
 					 .pasid = hw_pasid,
-					 .did = cfg->mode == IOASID_HW_TABLE ? (uint16_t)cfg->domain : 0,
-					 .table = cfg->mode == IOASID_HW_TABLE ? cfg->table : NULL };
+					 .did = cfg->mode != IOASID_HW_BLOCKED ? (uint16_t)cfg->domain : 0,
+					 /* nested: IOVAs are the guest's stage-1 inputs, not this table's */
+					 .table = cfg->mode == IOASID_HW_TABLE ? cfg->table : NULL,
+					 .nested = nested,
+					 .s2_did = nested ? (uint16_t)cfg->s2_domain : 0 };
 	}
 	return ret;
 }
@@ -459,6 +496,37 @@ static int vtd_flush_devtlb(struct vtd_unit *u, uint16_t did, const struct vtd_p
 	return vtd_qi_submit(u, d, n);
 }
 
+/* did tags nested (PGTT=011b) translations: they are PASID-tagged, like first-level ones. */
+static bool vtd_did_pasid_tagged(const struct vtd_unit *u, uint16_t did)
+{
+	for (unsigned i = 0; !u->first_level && i < VTD_MAX_ROUTES; i++) {
+		if (u->routes[i].used && u->routes[i].did == did && u->routes[i].nested) {
+			return true;
+		}
+	}
+	return u->first_level;
+}
+
+/*
+ * A change to second-level table s2_did also changes every nested translation built on it,
+ * which the hardware tags with the nested entry's DID and PASID (spec 6.5.2.4): retire those
+ * too, all of each (PASID-selective), in a batch of their own.
+ */
+static int vtd_flush_nested_over(struct vtd_unit *u, uint16_t s2_did)
+{
+	struct vtd_inv_desc d[VTD_MAX_ROUTES];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < VTD_MAX_ROUTES; i++) {
+		const struct vtd_route *r = &u->routes[i];
+
+		if (r->used && r->nested && r->s2_did == s2_did) {
+			d[n++] = vtd_desc_piotlb_pasid(r->did, r->pasid);
+		}
+	}
+	return n != 0 ? vtd_qi_submit(u, d, n) : 0;
+}
+
 static int vtd_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 {
 	struct vtd_unit *u = unit_of(iommu);
@@ -470,7 +538,7 @@ static int vtd_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 	if (domain == 0 || domain >= u->nr_domains) {
 		return 0; /* never installed on this unit: nothing can be cached under it */
 	}
-	if (u->first_level) {
+	if (vtd_did_pasid_tagged(u, (uint16_t)domain)) {
 		np = vtd_domain_pasids(u, (uint16_t)domain, pasids);
 		for (unsigned k = 0; k < np; k++) {
 			d[n++] = vtd_desc_piotlb_pasid((uint16_t)domain, pasids[k]);
@@ -478,6 +546,7 @@ static int vtd_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 	}
 	d[n++] = vtd_desc_iotlb_domain((uint16_t)domain, vtd_drain(u));
 	ret = vtd_qi_submit(u, d, n);
+	ret = ret ? ret : vtd_flush_nested_over(u, (uint16_t)domain);
 	return ret ? ret : vtd_flush_devtlb(u, (uint16_t)domain, NULL, 0);
 }
 
@@ -488,13 +557,15 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 	struct vtd_inv_desc d[VTD_PSI_MAX_CHUNKS];
 	uint32_t pasids[VTD_MAX_ROUTES];
 	unsigned n, np = 1;
+	bool tagged;
 	int ret;
 
 	if (domain == 0 || domain >= u->nr_domains || end <= start) {
 		return 0;
 	}
 	n = vtd_psi_chunks(start, end, (unsigned)FIELD_GET(VTD_CAP_MAMV, u->cap), c, VTD_PSI_MAX_CHUNKS);
-	if (u->first_level) {
+	tagged = vtd_did_pasid_tagged(u, (uint16_t)domain);
+	if (tagged) {
 		np = vtd_domain_pasids(u, (uint16_t)domain, pasids);
 		if (np == 0) {
 			return 0; /* installed nowhere: see above */
@@ -507,12 +578,12 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 		for (unsigned i = 0; i < n; i++) {
 			/* IH (leaf only) lets the hardware keep cached non-leaf entries (6.5.2.2). */
 			d[k * n + i] =
-				u->first_level
-					? vtd_desc_piotlb_page((uint16_t)domain, pasids[k], c[i].addr, c[i].am, leaf)
+				tagged ? vtd_desc_piotlb_page((uint16_t)domain, pasids[k], c[i].addr, c[i].am, leaf)
 					: vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am, leaf, vtd_drain(u));
 		}
 	}
 	ret = vtd_qi_submit(u, d, n * np);
+	ret = ret ? ret : vtd_flush_nested_over(u, (uint16_t)domain);
 	return ret ? ret : vtd_flush_devtlb(u, (uint16_t)domain, c, n);
 }
 
