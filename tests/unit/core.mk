@@ -10,3 +10,7 @@ test_core_SRCS := $(sort $(wildcard tests/unit/test_core*.c)) $(CORE_TEST_LIBS)
 UNIT_TESTS += test_abi
 test_abi_SRCS := tests/unit/test_abi.c lib/strerror.c
 test_core_CFLAGS := -pthread
+
+# The guest lifecycle (hv/guest.c) over a scripted fake vCPU and the real core.
+UNIT_TESTS += test_guest
+test_guest_SRCS := tests/unit/test_guest.c hv/guest.c hv/config.c $(CORE_TEST_LIBS)

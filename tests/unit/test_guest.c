@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host tests of the guest lifecycle (hv/guest.c) over a scripted fake vCPU: guests_run_all()
+ * creates the guest from a configuration (RAM, image, device, nested table, BARs, boot info),
+ * runs it, and turns its exits into a verdict. The fake vcpu_arch_* backend records what it was
+ * given and plays a script of exits, writing each hypercall's request into guest memory through
+ * the nested table the hypervisor built (so the GPA->HPA mapping is checked too). PCI and the
+ * IOMMU lookup are stubs; the IOASID core and the page-table engine are the real ones.
+ */
+#include <string.h>
+
+#include <hv/acpi.h>
+#include <hv/config.h>
+#include <hv/errno.h>
+#include <hv/guest.h>
+#include <hv/mm.h>
+#include <hv/pci.h>
+#include <hv/vcpu.h>
+#include <ioasid/abi.h>
+
+#include "ioasid/core.h"
+#include "ioasid/pt.h"
+#include "tests/host/harness.h"
+#include "tests/host/mock_iommu.h"
+#define TEST_MAIN
+#include "test.h"
+
+#define REQ_GPA 0x8000ULL /* where the script puts hypercall requests */
+#define BUF_GPA 0x9000ULL
+#define BAR_HPA 0xfe000000ULL
+
+/* ---- stubs: PCI, the IOMMU lookup ---- */
+
+struct pci_info hv_pci;
+struct acpi_info hv_acpi;
+static uint32_t pci_command;
+static struct mock_iommu mock;
+
+const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus, uint8_t devfn)
+{
+	for (unsigned i = 0; i < pci->nr_devs; i++) {
+		const struct pci_dev *p = &pci->devs[i];
+
+		if (p->segment == segment && p->bus == bus && p->devfn == devfn) {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+uint32_t pci_cfg_read(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn, uint16_t off,
+		      unsigned width)
+{
+	(void)acpi, (void)segment, (void)bus, (void)devfn, (void)width;
+	return off == PCI_COMMAND ? pci_command : 0;
+}
+
+int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, uint8_t devfn, uint16_t off,
+		  unsigned width, uint32_t val)
+{
+	(void)acpi, (void)segment, (void)bus, (void)devfn, (void)width;
+	if (off == PCI_COMMAND) {
+		pci_command = val;
+	}
+	return 0;
+}
+
+int guest_iommu_takeover(void)
+{
+	return 1;
+}
+
+int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_t *rid)
+{
+	(void)segment;
+	*u = &mock.unit;
+	*rid = bdf;
+	return 0;
+}
+
+void guest_iommu_poll(void)
+{
+}
+
+/* ---- the fake vCPU ---- */
+
+static uint8_t image[256]; /* the guest image boot/ would have loaded */
+
+enum step_kind { STEP_CONSOLE, STEP_EXIT, STEP_STOP, STEP_INSPECT };
+static struct {
+	struct vcpu_setup setup;
+	unsigned created, destroyed, dumps, runs, nsteps;
+	enum step_kind steps[8];
+	uint32_t exit_code;
+	long results[8];
+	/* STEP_INSPECT: what the guest would see, read through the nested table */
+	bool image_ok, tables_ok;
+	struct guest_boot_info info;
+	unsigned bar_prot;
+	uint64_t bar_pte;
+	bool bar_identity;
+} fv;
+
+int vcpu_arch_cpu_init(void)
+{
+	return 0;
+}
+
+long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max)
+{
+	(void)at;
+	memset(buf, 0x11, max); /* recognisable; guest.c copies it into guest RAM */
+	return (long)max;
+}
+
+void vcpu_arch_nested_format(unsigned *fmt, unsigned *ia_bits)
+{
+	*fmt = PT_FMT_VTD_FL; /* as on x86_64 */
+	*ia_bits = 48;
+}
+
+int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
+{
+	(void)v;
+	fv.setup = *s;
+	fv.created++;
+	return 0;
+}
+
+static int read_host(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry)
+{
+	(void)ctx;
+	*entry = ((const uint64_t *)hpa_to_ptr(hpa(table_addr)))[index];
+	return 0;
+}
+
+/* The raw leaf entry for gpa in the x86-64-format nested table (0 if none). */
+static uint64_t nested_leaf(uint64_t gpa_addr)
+{
+	uint64_t table = hpa_val(fv.setup.nested_root);
+
+	for (int lvl = 3; lvl >= 0; lvl--) {
+		uint64_t pte = ((const uint64_t *)hpa_to_ptr(hpa(table)))[(gpa_addr >> (12 + 9 * lvl)) & 511];
+
+		if (!(pte & 1)) {
+			return 0;
+		}
+		if (lvl == 0 || (pte & (1ULL << 7))) {
+			return pte;
+		}
+		table = pte & 0x000ffffffffff000ULL;
+	}
+	return 0;
+}
+
+/* What the CPU would reach at gpa through the nested table, and with which permissions. */
+static void *nested_ptr(uint64_t gpa_addr, unsigned *prot)
+{
+	uint64_t oa, pgsize;
+	unsigned p = 0;
+
+	if (pt_walk_foreign(PT_FMT_VTD_FL, 4, hpa_val(fv.setup.nested_root), gpa_addr, read_host, NULL, &oa, &p,
+			    &pgsize) != 0) {
+		return NULL;
+	}
+	if (prot != NULL) {
+		*prot = p;
+	}
+	return hpa_to_ptr(hpa(oa));
+}
+
+int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
+{
+	(void)v;
+	memset(e, 0, sizeof(*e));
+	if (fv.runs >= fv.nsteps) {
+		e->kind = VCPU_EXIT_STOP;
+		snprintf(e->reason, sizeof(e->reason), "script ran out");
+		return 0;
+	}
+	switch (fv.steps[fv.runs++]) {
+	case STEP_CONSOLE: {
+		struct ioasid_console_write *w = nested_ptr(REQ_GPA, NULL);
+		char *buf = nested_ptr(BUF_GPA, NULL);
+
+		if (w == NULL || buf == NULL) {
+			return -EFAULT;
+		}
+		memcpy(buf, "hello\n", 6);
+		*w = (struct ioasid_console_write){ .size = sizeof(*w), .length = 6, .buf_gpa = BUF_GPA };
+		e->kind = VCPU_EXIT_HYPERCALL;
+		e->call = IOASID_CALL_CONSOLE_WRITE;
+		e->arg = REQ_GPA;
+		return 0;
+	}
+	case STEP_EXIT: {
+		struct ioasid_exit *x = nested_ptr(REQ_GPA, NULL);
+
+		if (x == NULL) {
+			return -EFAULT;
+		}
+		*x = (struct ioasid_exit){ .size = sizeof(*x), .code = fv.exit_code };
+		e->kind = VCPU_EXIT_HYPERCALL;
+		e->call = IOASID_CALL_EXIT;
+		e->arg = REQ_GPA;
+		return 0;
+	}
+	case STEP_INSPECT: {
+		const uint8_t *img = nested_ptr(GUEST_IMAGE_GPA, NULL);
+		const uint8_t *tab = nested_ptr(GUEST_BOOT_TABLES, NULL);
+		const struct guest_boot_info *info = nested_ptr(GUEST_BOOT_INFO, NULL);
+		void *bar = nested_ptr(BAR_HPA, &fv.bar_prot);
+
+		fv.image_ok = img != NULL && memcmp(img, image, sizeof(image)) == 0;
+		fv.tables_ok = tab != NULL && tab[0] == 0x11 && tab[2 * HV_PAGE_SIZE - 1] == 0x11;
+		if (info != NULL) {
+			fv.info = *info;
+		}
+		fv.bar_identity = bar != NULL && bar == hpa_to_ptr(hpa(BAR_HPA));
+		fv.bar_pte = nested_leaf(BAR_HPA);
+		e->kind = VCPU_EXIT_OFF; /* arm64 PSCI SYSTEM_OFF: status 0 */
+		return 0;
+	}
+	case STEP_STOP:
+		e->kind = VCPU_EXIT_STOP;
+		snprintf(e->reason, sizeof(e->reason), "scripted stop");
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void vcpu_arch_hypercall_done(struct vcpu *v, long result)
+{
+	(void)v;
+	if (fv.runs >= 1 && fv.runs <= 8) {
+		fv.results[fv.runs - 1] = result;
+	}
+}
+
+void vcpu_arch_dump(const struct vcpu *v)
+{
+	(void)v;
+	fv.dumps++;
+}
+
+void vcpu_arch_destroy(struct vcpu *v)
+{
+	(void)v;
+	fv.destroyed++;
+}
+
+/* ---- fixture ---- */
+
+static struct hv_config cfg;
+static struct bootinfo bi;
+
+static void setup(bool with_device, uint64_t bar_base)
+{
+	struct ioasid_dev_caps caps = h_default_caps();
+
+	memset(&fv, 0, sizeof(fv));
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&bi, 0, sizeof(bi));
+	memset(&hv_pci, 0, sizeof(hv_pci));
+	pci_command = 0;
+	mock_iommu_init(&mock, "mock0", &caps);
+	memset(image, 0x90, sizeof(image));
+	bi.nr_files = 1;
+	snprintf(bi.files[0].name, sizeof(bi.files[0].name), "\\guests\\t.bin");
+	bi.files[0].base = ptr_to_hpa(image);
+	bi.files[0].size = sizeof(image);
+	cfg.nr_guests = 1;
+	snprintf(cfg.guests[0].name, sizeof(cfg.guests[0].name), "t");
+	snprintf(cfg.guests[0].image, sizeof(cfg.guests[0].image), "\\guests\\t.bin");
+	cfg.guests[0].mem[0] = (struct cfg_mem){ .base = gpa(0), .size = 2ULL << 20 };
+	cfg.guests[0].nr_mem = 1;
+	cfg.guests[0].pt_quota_pages = 64;
+	cfg.guests[0].console = true;
+	if (with_device) {
+		hv_pci.nr_devs = 1;
+		hv_pci.devs[0] = (struct pci_dev){ .bus = 0, .devfn = 1 << 3, .vendor = 0x1234, .device = 0x11e8 };
+		hv_pci.devs[0].bars[0] = (struct pci_bar){ .base = bar_base, .size = 0x1000 };
+		cfg.guests[0].devs[0] = (struct cfg_pci){ .bus = 0, .devfn = 1 << 3 };
+		cfg.guests[0].nr_devs = 1;
+	}
+}
+
+/* ---- tests ---- */
+
+TEST(guest_runs_console_and_exit)
+{
+	setup(false, 0);
+	fv.steps[0] = STEP_CONSOLE;
+	fv.steps[1] = STEP_EXIT;
+	fv.nsteps = 2;
+	ASSERT_EQ(guests_run_all(&cfg, &bi), 0);
+	EXPECT_EQ(fv.created, 1);
+	EXPECT_EQ(fv.destroyed, 1);
+	EXPECT_EQ(fv.runs, 2);
+	EXPECT_EQ(fv.results[0], 0); /* CONSOLE_WRITE accepted */
+	EXPECT_EQ(fv.dumps, 0);
+	/* the documented entry state (docs/GUEST.md): image at 1 MiB, stack at the top of RAM */
+	EXPECT_EQ(gpa_val(fv.setup.entry), GUEST_IMAGE_GPA);
+	EXPECT_EQ(gpa_val(fv.setup.stack_top), 2ULL << 20);
+	EXPECT_EQ(fv.setup.arg0, 2ULL << 20);
+	EXPECT_EQ(fv.setup.arg1, GUEST_BOOT_INFO);
+	EXPECT_EQ(gpa_val(fv.setup.page_tables), GUEST_BOOT_TABLES);
+}
+
+/*
+ * Seen from inside the guest through the nested table: the image at 1 MiB, the boot tables and
+ * the boot info (magic, the device with its BAR) where the setup says, and the BAR itself
+ * identity-mapped as device memory; bus mastering was enabled.
+ */
+TEST(guest_memory_layout_and_device)
+{
+	setup(true, BAR_HPA);
+	fv.steps[0] = STEP_INSPECT;
+	fv.nsteps = 1;
+	ASSERT_EQ(guests_run_all(&cfg, &bi), 0);
+	EXPECT_TRUE(fv.image_ok);
+	EXPECT_TRUE(fv.tables_ok);
+	EXPECT_EQ(fv.info.magic, GUEST_BOOT_MAGIC);
+	ASSERT_EQ(fv.info.nr_devs, 1);
+	EXPECT_EQ(fv.info.devs[0].bdf, 1 << 3);
+	EXPECT_TRUE(fv.info.devs[0].dev_id != 0);
+	EXPECT_EQ(fv.info.devs[0].bar_gpa[0], BAR_HPA);
+	EXPECT_EQ(fv.info.devs[0].bar_size[0], 0x1000);
+	EXPECT_TRUE(fv.bar_identity);
+	EXPECT_EQ(fv.bar_prot, PT_PROT_READ | PT_PROT_WRITE);
+	EXPECT_EQ(fv.bar_pte & 0x18, 0x18); /* PCD|PWT: UC (PT_PROT_DEVICE) */
+	EXPECT_EQ(pci_command & (PCI_COMMAND_MEM | PCI_COMMAND_MASTER), PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+}
+
+/* A BAR inside the guest's RAM contradicts the configuration: no guest is created. */
+TEST(guest_bar_inside_ram_refused)
+{
+	setup(true, 0x100000);
+	fv.steps[0] = STEP_EXIT;
+	fv.nsteps = 1;
+	EXPECT_EQ(guests_run_all(&cfg, &bi), -EINVAL);
+	EXPECT_EQ(fv.created, 0);
+}
+
+/* A non-zero EXIT status is the run's failure; a stopped guest is not (it is reported). */
+TEST(guest_exit_status_and_stop)
+{
+	setup(false, 0);
+	fv.steps[0] = STEP_EXIT;
+	fv.nsteps = 1;
+	fv.exit_code = 3;
+	EXPECT_EQ(guests_run_all(&cfg, &bi), -EFAULT);
+	setup(false, 0);
+	fv.steps[0] = STEP_STOP;
+	fv.nsteps = 1;
+	EXPECT_EQ(guests_run_all(&cfg, &bi), 0);
+	EXPECT_EQ(fv.dumps, 1);
+	EXPECT_EQ(fv.destroyed, 1);
+}
+
+/* A missing image stops before any vCPU exists. */
+TEST(guest_missing_image)
+{
+	setup(false, 0);
+	snprintf(cfg.guests[0].image, sizeof(cfg.guests[0].image), "\\guests\\none.bin");
+	EXPECT_EQ(guests_run_all(&cfg, &bi), -ENOENT);
+	EXPECT_EQ(fv.created, 0);
+}
