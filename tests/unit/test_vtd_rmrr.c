@@ -94,16 +94,19 @@ static void reset(void)
 
 static unsigned add_scope(uint8_t type, uint8_t bus, uint8_t devfn, bool resolved)
 {
-	dmar.scopes[dmar.nr_scopes] = (struct acpi_dmar_scope){ .type = type, .resolved = resolved,
-								.bus = bus, .devfn = devfn, .path_len = 1 };
+	dmar.scopes[dmar.nr_scopes] = (struct acpi_dmar_scope){
+		.type = type, .resolved = resolved, .bus = bus, .devfn = devfn, .path_len = 1
+	};
 	return dmar.nr_scopes++;
 }
 
 static void add_rmrr(uint64_t base, uint64_t limit, unsigned first_scope, unsigned nr_scopes)
 {
-	dmar.rmrr[dmar.nr_rmrr++] = (struct acpi_rmrr){ .segment = 0, .base = base, .limit = limit,
-						       .first_scope = (uint16_t)first_scope,
-						       .nr_scopes = (uint16_t)nr_scopes };
+	dmar.rmrr[dmar.nr_rmrr++] = (struct acpi_rmrr){ .segment = 0,
+							.base = base,
+							.limit = limit,
+							.first_scope = (uint16_t)first_scope,
+							.nr_scopes = (uint16_t)nr_scopes };
 }
 
 static bool maps_identity(const struct pt_table *t, uint64_t a)
@@ -111,8 +114,7 @@ static bool maps_identity(const struct pt_table *t, uint64_t a)
 	hpa_t out;
 	unsigned prot = 0;
 
-	return pt_lookup(t, a, &out, &prot, NULL) == 0 && hpa_val(out) == a &&
-	       prot == (PT_PROT_READ | PT_PROT_WRITE);
+	return pt_lookup(t, a, &out, &prot, NULL) == 0 && hpa_val(out) == a && prot == (PT_PROT_READ | PT_PROT_WRITE);
 }
 
 TEST(rmrr_identity_mapped_and_device_attached)
@@ -160,20 +162,20 @@ TEST(rmrr_refusals)
 
 	reset();
 	ep = add_scope(ACPI_SCOPE_PCI_ENDPOINT, 0, 0x08, true);
-	add_rmrr(0x7f000800, 0x7f001fff, ep, 1);	     /* base not page-aligned */
-	add_rmrr(0x7f000000, 0x7f0017ff, ep, 1);	     /* end not page-aligned */
-	add_rmrr(0x7f002000, 0x7f000fff, ep, 1);	     /* ends before it starts */
-	add_rmrr(0x0, 0xffffffffffffffffULL, ep, 1);	     /* limit + 1 wraps */
-	add_rmrr(0x40000000, 0x80000fff, ep, 1);	     /* more than 1 GiB */
-	add_rmrr(HV_BASE, HV_BASE + 0x3fff, ep, 1);	     /* the hypervisor's memory */
-	add_rmrr(0x7f000000, 0x7f000fff, ep, 0);	     /* no scopes */
-	add_rmrr(0x7f000000, 0x7f000fff, 200, 1);	     /* scope index beyond the table */
-	add_rmrr(0x7f000000, 0x7f000fff, ep, 0xffff);	     /* scope count overflows */
+	add_rmrr(0x7f000800, 0x7f001fff, ep, 1);		/* base not page-aligned */
+	add_rmrr(0x7f000000, 0x7f0017ff, ep, 1);		/* end not page-aligned */
+	add_rmrr(0x7f002000, 0x7f000fff, ep, 1);		/* ends before it starts */
+	add_rmrr(0x0, 0xffffffffffffffffULL, ep, 1);		/* limit + 1 wraps */
+	add_rmrr(0x40000000, 0x80000fff, ep, 1);		/* more than 1 GiB */
+	add_rmrr(HV_BASE, HV_BASE + 0x3fff, ep, 1);		/* the hypervisor's memory */
+	add_rmrr(0x7f000000, 0x7f000fff, ep, 0);		/* no scopes */
+	add_rmrr(0x7f000000, 0x7f000fff, 200, 1);		/* scope index beyond the table */
+	add_rmrr(0x7f000000, 0x7f000fff, ep, 0xffff);		/* scope count overflows */
 	s = add_scope(ACPI_SCOPE_PCI_ENDPOINT, 0, 0x18, false); /* device not present */
 	add_rmrr(0x7f000000, 0x7f000fff, s, 1);
-	s = add_scope(ACPI_SCOPE_IOAPIC, 0xff, 0, true);	     /* not a PCI endpoint */
+	s = add_scope(ACPI_SCOPE_IOAPIC, 0xff, 0, true); /* not a PCI endpoint */
 	add_rmrr(0x7f000000, 0x7f000fff, s, 1);
-	s = add_scope(ACPI_SCOPE_PCI_ENDPOINT, 3, 0, true);	     /* no unit translates bus 3 */
+	s = add_scope(ACPI_SCOPE_PCI_ENDPOINT, 3, 0, true); /* no unit translates bus 3 */
 	add_rmrr(0x7f000000, 0x7f000fff, s, 1);
 	s = add_scope(ACPI_SCOPE_PCI_ENDPOINT, 0, 0x20, true);
 	add_rmrr(0x8000000000ULL, 0x8000000fffULL, s, 1); /* beyond the unit's 39-bit tables */

@@ -213,8 +213,8 @@ int vtd_rmrr_setup(const struct acpi_dmar *d)
 		int ret = u->iommu.ops->install(&u->iommu, &dev, false, 0, &cfg);
 
 		if (ret) {
-			pr_err("vtd: RMRR device %02x:%02x.%x: install failed (%d %s); it stays blocked",
-			       dev.bdf >> 8, (dev.bdf >> 3) & 0x1f, dev.bdf & 7, ret, hv_strerror(ret));
+			pr_err("vtd: RMRR device %02x:%02x.%x: install failed (%d %s); it stays blocked", dev.bdf >> 8,
+			       (dev.bdf >> 3) & 0x1f, dev.bdf & 7, ret, hv_strerror(ret));
 			continue;
 		}
 		attached++;
