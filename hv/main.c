@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/bits.h>
 #include <hv/bootinfo.h>
@@ -25,11 +26,9 @@
 #include <hv/version.h>
 
 static const char *const mem_type_name[] = {
-	[MEM_USABLE] = "usable",       [MEM_RESERVED] = "reserved",
-	[MEM_ACPI_RECLAIM] = "acpi",   [MEM_ACPI_NVS] = "acpi-nvs",
-	[MEM_MMIO] = "mmio",           [MEM_HV_IMAGE] = "hv-image",
-	[MEM_HV_POOL] = "hv-pool",     [MEM_LOADED_FILE] = "file",
-	[MEM_FIRMWARE] = "firmware",
+	[MEM_USABLE] = "usable",     [MEM_RESERVED] = "reserved", [MEM_ACPI_RECLAIM] = "acpi",
+	[MEM_ACPI_NVS] = "acpi-nvs", [MEM_MMIO] = "mmio",	  [MEM_HV_IMAGE] = "hv-image",
+	[MEM_HV_POOL] = "hv-pool",   [MEM_LOADED_FILE] = "file",  [MEM_FIRMWARE] = "firmware",
 };
 
 static const char *mem_type_str(uint32_t t)
@@ -46,8 +45,7 @@ static void log_memory(const struct bootinfo *bi)
 	for (uint32_t i = 0; i < bi->nr_mem; i++) {
 		const struct mem_region *m = &bi->mem[i];
 
-		pr_info("mem:   [0x%012llx-0x%012llx] %-8s %8llu KiB",
-			(unsigned long long)hpa_val(m->base),
+		pr_info("mem:   [0x%012llx-0x%012llx] %-8s %8llu KiB", (unsigned long long)hpa_val(m->base),
 			(unsigned long long)(hpa_val(m->base) + m->size - 1), mem_type_str(m->type),
 			(unsigned long long)(m->size >> 10));
 	}
@@ -56,12 +54,11 @@ static void log_memory(const struct bootinfo *bi)
 		uint64_t pages, free;
 
 		palloc_range(i, &base, &pages, &free);
-		pr_debug("palloc: range %u at 0x%llx: %llu pages, %llu free", i,
-			(unsigned long long)hpa_val(base), (unsigned long long)pages,
-			(unsigned long long)free);
+		pr_debug("palloc: range %u at 0x%llx: %llu pages, %llu free", i, (unsigned long long)hpa_val(base),
+			 (unsigned long long)pages, (unsigned long long)free);
 	}
-	pr_info("palloc: %llu of %llu pages free (%llu MiB managed)",
-		(unsigned long long)page_free_count(), (unsigned long long)page_total_count(),
+	pr_info("palloc: %llu of %llu pages free (%llu MiB managed)", (unsigned long long)page_free_count(),
+		(unsigned long long)page_total_count(),
 		(unsigned long long)(page_total_count() >> (20 - HV_PAGE_SHIFT)));
 	pr_info("heap: %llu KiB pool", (unsigned long long)(heap_size() >> 10));
 }
@@ -102,6 +99,23 @@ static bool cfg_device_exists(void *ctx, uint16_t segment, uint8_t bus, uint8_t 
 }
 
 /*
+ * NMIs and stray external interrupts are counted, never fatal (arch/x86_64/cpu.c, irq.c): say
+ * how many there were.
+ */
+static void log_nmis(void)
+{
+	uint64_t n = arch_nmi_count(), irqs = arch_stray_irq_count();
+
+	if (n != 0) {
+		pr_warn("hv: %llu NMI(s) taken and ignored", (unsigned long long)n);
+	}
+	if (irqs != 0) {
+		pr_warn("hv: %llu stray external interrupt(s) taken, acknowledged and ignored",
+			(unsigned long long)irqs);
+	}
+}
+
+/*
  * The partition configuration boot/ loaded (docs/CONFIG.md): parse and validate it, then run
  * its guests (hv/guest.c). A bad file stops the boot before any guest runs. Returns only when
  * there is no configuration.
@@ -109,8 +123,7 @@ static bool cfg_device_exists(void *ctx, uint16_t segment, uint8_t bus, uint8_t 
 static void run_config(const struct bootinfo *bi)
 {
 	static struct hv_config cfg;
-	struct cfg_machine m = { .device_exists = cfg_device_exists,
-				 .ram_bytes = page_free_count() << HV_PAGE_SHIFT };
+	struct cfg_machine m = { .device_exists = cfg_device_exists, .ram_bytes = page_free_count() << HV_PAGE_SHIFT };
 	struct cfg_error err;
 	const struct boot_file *f = NULL;
 	int ret;
@@ -123,8 +136,7 @@ static void run_config(const struct bootinfo *bi)
 	if (f == NULL) {
 		return;
 	}
-	if (config_parse(hpa_to_ptr(f->base), f->size, &cfg, &err) != 0 ||
-	    config_validate(&cfg, &m, &err) != 0) {
+	if (config_parse(hpa_to_ptr(f->base), f->size, &cfg, &err) != 0 || config_validate(&cfg, &m, &err) != 0) {
 		pr_err("config: line %u: %s", err.line, err.msg);
 		arch_exit(HV_EXIT_BOOT);
 	}
@@ -134,9 +146,11 @@ static void run_config(const struct bootinfo *bi)
 	pr_info("config: %u guest(s)", cfg.nr_guests);
 	ret = guests_run_all(&cfg, bi);
 	if (ret != 0) {
-		pr_err("hv: guests: FAIL (%s)", ret == -EFAULT ? "a guest exited with a non-zero status" : hv_strerror(ret));
+		pr_err("hv: guests: FAIL (%s)",
+		       ret == -EFAULT ? "a guest exited with a non-zero status" : hv_strerror(ret));
 		arch_exit(HV_EXIT_FAIL);
 	}
+	log_nmis();
 	pr_info("hv: guests done; shutting down");
 	arch_exit(HV_EXIT_OK);
 }
@@ -148,10 +162,8 @@ __noreturn void hv_main(struct bootinfo *bi)
 
 	ret = heap_init(bi);
 	pr_info("ioasid-hv %s (%s) starting", hv_version, arch_name());
-	pr_info("boot: left UEFI boot services (ExitBootServices retries: %llu)",
-		(unsigned long long)bi->efi_retries);
-	pr_info("boot: image at 0x%llx, %llu KiB; cmdline \"%s\"",
-		(unsigned long long)hpa_val(bi->image_base),
+	pr_info("boot: left UEFI boot services (ExitBootServices retries: %llu)", (unsigned long long)bi->efi_retries);
+	pr_info("boot: image at 0x%llx, %llu KiB; cmdline \"%s\"", (unsigned long long)hpa_val(bi->image_base),
 		(unsigned long long)(bi->image_size >> 10), bi->cmdline);
 	if (ret != 0) {
 		pr_err("heap: no hypervisor pool in the memory map (%d)", ret);
@@ -163,6 +175,7 @@ __noreturn void hv_main(struct bootinfo *bi)
 	if (ret != 0) {
 		pr_warn("platform: discovery incomplete (%d %s)", ret, hv_strerror(ret));
 	}
+	arch_irq_mask_legacy(&hv_acpi);
 
 	if (cmdline_get(bi->cmdline, "selftest", test, sizeof(test))) {
 		run_selftest(test, bi);
@@ -173,11 +186,13 @@ __noreturn void hv_main(struct bootinfo *bi)
 	 */
 	ret = guest_iommu_takeover();
 	if (ret > 0) {
-		pr_info("hv: %d IOMMU unit(s) taken over; device DMA is blocked until the IOASID core attaches it", ret);
+		pr_info("hv: %d IOMMU unit(s) taken over; device DMA is blocked until the IOASID core attaches it",
+			ret);
 	} else {
 		pr_warn("hv: no IOMMU taken over (%d %s): device DMA is not confined", ret, hv_strerror(ret));
 	}
 	run_config(bi);
+	log_nmis();
 	pr_info("hv: no self-test selected and no guest to run; shutting down");
 	arch_exit(HV_EXIT_OK);
 }

@@ -276,9 +276,16 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 			svm_emulate_cpuid(a);
 			continue;
 		case SVM_EXIT_INTR:
+			/*
+			 * A physical interrupt is pending: take it in the host now (counted and
+			 * EOI'd, arch/x86_64/irq.c), or every later VMRUN would exit at once.
+			 */
+			x86_irq_window();
+			continue;
 		case SVM_EXIT_NMI:
 		case SVM_EXIT_SMI:
-			continue; /* physical events: nothing for the guest, resume */
+			/* Taken by the host after STGI: NMIs are counted (cpu.c), SMIs are firmware's. */
+			continue;
 		case SVM_EXIT_NPF:
 			/* EXITINFO1: #PF error code (bit 0 present, 1 write, 4 fetch); EXITINFO2: GPA */
 			svm_stop(e, "nested page fault: %s GPA 0x%llx (error code 0x%llx), not the guest's memory",

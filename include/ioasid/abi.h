@@ -275,10 +275,17 @@ struct ioasid_invalidate {
 #define IOASID_FAULT_REASON_BLOCKED	3U /* device or PASID is detached (blocked) */
 #define IOASID_FAULT_REASON_BAD_TABLE	4U /* NESTED table unreadable or malformed */
 #define IOASID_FAULT_REASON_OTHER	5U
+/*
+ * The device wrote to the interrupt window (x86: 0xFEE00000-0xFEEFFFFF) and interrupt
+ * remapping refused the message: an entry that is not the device's, not present, or a
+ * compatibility-format message. addr is the interrupt index the message named (0 for
+ * compatibility format); access is IOASID_FAULT_ACCESS_WRITE. No interrupt was delivered.
+ */
+#define IOASID_FAULT_REASON_INTERRUPT 6U
 
 struct ioasid_fault_record {
 	uint64_t seq;  /* per guest, +1 per reported fault, including lost ones */
-	uint64_t addr; /* faulting IOVA */
+	uint64_t addr; /* faulting IOVA; the interrupt index for REASON_INTERRUPT */
 	uint32_t dev_id;
 	uint32_t pasid;	 /* valid with IOASID_FAULT_PASID_VALID */
 	uint32_t access; /* IOASID_FAULT_ACCESS_*, IOASID_FAULT_PASID_VALID */
