@@ -14,8 +14,8 @@
  *
  * External interrupts that still reach the local APIC (a device's message where remapping
  * lets it through, e.g. QEMU 10's compatibility-format leniency, docs/VTD.md) are not fatal:
- * while a guest runs they cause #VMEXIT(INTR) and the vCPU loop opens a one-instruction
- * window (x86_irq_window) so the host takes them; the handler (x86_irq_ignore) counts them and
+ * while a guest runs they cause #VMEXIT(INTR) and the host takes them at STGI (svm_entry.S);
+ * the handler (x86_irq_ignore) counts them and
  * writes EOI, so the vector does not stay in service and no later guest sees an endless
  * stream of INTR exits. The local APIC is found in IA32_APIC_BASE (SDM 10.4.4): x2APIC mode
  * (EXTD) uses the EOI MSR 0x80b, xAPIC mode the EOI register at base + 0xb0.
@@ -29,25 +29,34 @@
 
 #include "x86.h"
 
-#define IOAPIC_REGSEL	   0x00
-#define IOAPIC_WIN	   0x10
-#define IOAPIC_REG_VER	   0x01
-#define IOAPIC_VER_MAXRED  GENMASK(23, 16)
-#define IOAPIC_REDTBL(n)   (0x10 + 2 * (n))
-#define IOAPIC_RTE_MASKED  BIT(16)
-#define IOAPIC_MMIO_SIZE   0x1000
+#define IOAPIC_REGSEL	  0x00
+#define IOAPIC_WIN	  0x10
+#define IOAPIC_REG_VER	  0x01
+#define IOAPIC_VER_MAXRED GENMASK(23, 16)
+#define IOAPIC_REDTBL(n)  (0x10 + 2 * (n))
+#define IOAPIC_RTE_MASKED BIT(16)
+#define IOAPIC_MMIO_SIZE  0x1000
 
-#define MSR_APIC_BASE	   0x1b
-#define APIC_BASE_EXTD	   BIT(10)
-#define APIC_BASE_EN	   BIT(11)
-#define APIC_BASE_ADDR	   GENMASK(51, 12)
-#define XAPIC_EOI	   0xb0
-#define X2APIC_MSR_EOI	   0x80b
-#define APIC_SPURIOUS_VEC  0xff /* the vector firmware and we leave in SVR: no EOI for it */
+#define MSR_APIC_BASE	  0x1b
+#define APIC_BASE_EXTD	  BIT(10)
+#define APIC_BASE_EN	  BIT(11)
+#define APIC_BASE_ADDR	  GENMASK(51, 12)
+#define XAPIC_EOI	  0xb0
+#define X2APIC_MSR_EOI	  0x80b
+#define APIC_SPURIOUS_VEC 0xff /* the vector firmware and we leave in SVR: no EOI for it */
 
 static uintptr_t lapic_mmio; /* xAPIC registers, 0 when in x2APIC mode or disabled */
 static bool lapic_x2apic;
 static volatile uint64_t x86_irqs_taken;
+
+/*
+ * Local vector table entries masked at boot (SDM 10.5.1): timer, LINT0 (ExtINT from the 8259)
+ * and error, the ones every local APIC has (thermal and performance-counter entries may not
+ * exist, and an x2APIC access to a missing register faults). LINT1 (usually NMI) is left as
+ * firmware set it: NMIs are counted, not fatal. xAPIC offsets; x2APIC MSR = 0x800 + offset/16.
+ */
+static const uint16_t lapic_lvt_masked[] = { 0x320, 0x350, 0x370 };
+#define APIC_LVT_MASKED BIT(16)
 
 static void lapic_init(void)
 {
@@ -60,6 +69,15 @@ static void lapic_init(void)
 	lapic_x2apic = (base & APIC_BASE_EXTD) != 0;
 	if (!lapic_x2apic && arch_map_mmio(hpa(base & APIC_BASE_ADDR), HV_PAGE_SIZE) == 0) {
 		lapic_mmio = (uintptr_t)(base & APIC_BASE_ADDR);
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(lapic_lvt_masked); i++) {
+		unsigned off = lapic_lvt_masked[i];
+
+		if (lapic_x2apic) {
+			x86_wrmsr(0x800 + off / 16, x86_rdmsr(0x800 + off / 16) | APIC_LVT_MASKED);
+		} else if (lapic_mmio != 0) {
+			mmio_write32(lapic_mmio + off, mmio_read32(lapic_mmio + off) | (uint32_t)APIC_LVT_MASKED);
+		}
 	}
 	pr_info("irq: local APIC in %s mode%s", lapic_x2apic ? "x2APIC" : "xAPIC",
 		lapic_x2apic || lapic_mmio ? "" : " (registers not mapped: no EOI possible)");
@@ -81,12 +99,6 @@ void x86_irq_ignore(unsigned vector)
 uint64_t arch_stray_irq_count(void)
 {
 	return x86_irqs_taken;
-}
-
-void x86_irq_window(void)
-{
-	/* STI's shadow ends after NOP: pending interrupts are taken there, then masked again. */
-	__asm__ __volatile__("sti; nop; cli" ::: "memory");
 }
 
 static uint32_t ioapic_read(uintptr_t base, uint32_t reg)
@@ -114,7 +126,8 @@ static void ioapic_mask_all(const struct acpi_ioapic *io)
 	}
 	ver = ioapic_read(base, IOAPIC_REG_VER);
 	if (ver == 0xffffffffU) {
-		pr_warn("irq: IOAPIC %u at %#llx does not answer; skipped", io->id, (unsigned long long)hpa_val(io->base));
+		pr_warn("irq: IOAPIC %u at %#llx does not answer; skipped", io->id,
+			(unsigned long long)hpa_val(io->base));
 		return;
 	}
 	n = (unsigned)FIELD_GET(IOAPIC_VER_MAXRED, ver) + 1;

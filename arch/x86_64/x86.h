@@ -152,8 +152,7 @@ uint64_t x86_tsc_calibrate(void);
 void x86_exception(struct x86_frame *f);
 /* arch/x86_64/irq.c: an external interrupt the host takes only to discard it (count, EOI). */
 void x86_irq_ignore(unsigned vector);
-/* Let pending external interrupts in for one instruction (after #VMEXIT(INTR)). */
-void x86_irq_window(void);
+
 extern volatile uint64_t x86_breakpoints_taken;
 extern hpa_t x86_image_base;
 extern uint64_t x86_image_size;

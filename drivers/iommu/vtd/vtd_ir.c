@@ -54,7 +54,7 @@ static void irt_set_used(struct vtd_unit *u, unsigned i, bool used)
 	if (used) {
 		u->irt_used[i / 8] |= (uint8_t)(1U << (i % 8));
 	} else {
-		u->irt_used[i / 8] &= (uint8_t)~(1U << (i % 8));
+		u->irt_used[i / 8] &= (uint8_t) ~(1U << (i % 8));
 	}
 }
 
