@@ -30,7 +30,7 @@
 
 #define MSI_WINDOW	0xfee00000ULL
 #define MSI_REMAP	(1ULL << 4) /* interrupt format: remappable (VT-d 5.1.2.2) */
-#define MSI_HANDLE(h)	((((uint64_t)(h) & 0x7fff) << 5) | (((uint64_t)(h) >> 15) << 2))
+#define MSI_HANDLE(h)	((((uint64_t)(h)&0x7fff) << 5) | (((uint64_t)(h) >> 15) << 2))
 #define MSI_DM_NMI	0x400U /* delivery mode 100b (SDM 10.11.2) */
 #define MSI_DM_FIXED(v) (0x000U | (v))
 
