@@ -75,6 +75,15 @@ uint64_t arch_stray_irq_count(void)
 	return 0; /* EL2 runs with interrupts masked and routes none to itself yet */
 }
 
+unsigned arch_stray_irq_last_vector(void)
+{
+	return 0;
+}
+
+void arch_irq_window(void)
+{
+}
+
 uint64_t arch_nmi_count(void)
 {
 	return 0; /* no NMI on arm64 (pseudo-NMI is a GIC priority scheme we do not use) */

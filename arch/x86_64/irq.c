@@ -48,6 +48,7 @@
 static uintptr_t lapic_mmio; /* xAPIC registers, 0 when in x2APIC mode or disabled */
 static bool lapic_x2apic;
 static volatile uint64_t x86_irqs_taken;
+static volatile unsigned x86_irq_last_vector;
 
 /*
  * Local vector table entries masked at boot (SDM 10.5.1): timer, LINT0 (ExtINT from the 8259)
@@ -86,6 +87,7 @@ static void lapic_init(void)
 void x86_irq_ignore(unsigned vector)
 {
 	x86_irqs_taken++;
+	x86_irq_last_vector = vector;
 	if (vector == APIC_SPURIOUS_VEC) {
 		return; /* spurious: not in service, must not be EOI'd (SDM 10.9) */
 	}
@@ -99,6 +101,17 @@ void x86_irq_ignore(unsigned vector)
 uint64_t arch_stray_irq_count(void)
 {
 	return x86_irqs_taken;
+}
+
+unsigned arch_stray_irq_last_vector(void)
+{
+	return x86_irq_last_vector;
+}
+
+void arch_irq_window(void)
+{
+	/* STI's shadow ends after NOP: pending interrupts are taken there, then masked again. */
+	__asm__ __volatile__("sti; nop; cli" ::: "memory");
 }
 
 static uint32_t ioapic_read(uintptr_t base, uint32_t reg)

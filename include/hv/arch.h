@@ -56,6 +56,13 @@ void arch_irq_mask_legacy(const struct acpi_info *acpi);
 uint64_t arch_nmi_count(void);
 /* External interrupts nobody asked for, taken only to be acknowledged and counted. */
 uint64_t arch_stray_irq_count(void);
+/* The vector of the last of them (0 if none). */
+unsigned arch_stray_irq_last_vector(void);
+/*
+ * Let pending external interrupts in for a moment and mask them again (x86: STI; NOP; CLI;
+ * arm64: nothing yet). For self-tests that wait for a device's interrupt.
+ */
+void arch_irq_window(void);
 
 /* A monotonic counter and its frequency, for bounded hardware waits. */
 uint64_t arch_counter(void);

@@ -318,6 +318,30 @@ CASES += [
                                   "-global", "intel-iommu.x-flts=on"],
              r"vtd: dmar0 at 0xfed90000 .*: scalable mode first-level, 4-level 48-bit tables"),
 ]
+# Interrupt remapping with a real MSI (hv/selftest_vtd_ir.c, drivers/iommu/vtd/vtd_ir.c): edu's
+# MSI capability in remappable format; the entry written for edu delivers, one written for
+# another requester ID is refused (0x26), a never-handed-out handle is refused (0x22); xAPIC and,
+# with eim=on, x2APIC (EIME) destinations.
+def vtd_ir_case(name, qemu_args, dest):
+    return {
+        "name": name, "arch": "x86_64", "cmdline": "selftest=vtd_ir", "qemu_args": qemu_args,
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] vtd: dmar0: interrupt remapping on: 256 entries, %s destinations" % dest,
+                   r"1: interrupt remapping on, compatibility format off \(GSTS 0x[0-9a-f]+\), .*: ok",
+                   r"2: entry 1 for 00:0[0-9a-f]\.0: its MSI \(address 0xfee00030\) delivered vector 0x50 \(1 taken, 0 faults\): ok",
+                   r"^\[INF\] vtd: dmar0: interrupt blocked: sid 00:0[0-9a-f]\.0 index 1 reason 0x26 ",
+                   r"3: entry 1 rewritten for requester 0x[0-9a-f]+: edu's MSI blocked, fault 0x26 sid 0x[0-9a-f]+ index 1: ok",
+                   r"4: handle 200, never handed out: blocked, fault 0x22 sid 0x[0-9a-f]+ index 200: ok",
+                   r"5: entry 1 freed: blocked again \(fault 0x22\): ok",
+                   r"^\[INF\] selftest vtd_ir: PASS"],
+        "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"FAIL"],
+    }
+
+
+CASES += [
+    vtd_ir_case("x86_64-vtd-ir", [], "xAPIC"),
+    vtd_ir_case("x86_64-vtd-ir-eim", ["-global", "intel-iommu.eim=on"], r"x2APIC \(EIME\)"),
+]
 # RMRRs (drivers/iommu/vtd/vtd_rmrr.c): the self-test adds one for edu (and a malformed one) to
 # the parsed DMAR before the take-over, in legacy and in scalable first-level mode.
 def vtd_rmrr_case(name, qemu_args, mode_line):
