@@ -36,10 +36,10 @@
 #include <hv/memmap.h>
 #include <hv/mm.h>
 
-#define BOOT_POOL_PAGES 4096 /* 16 MiB heap */
-#define BOOT_EBS_TRIES	8    /* ExitBootServices attempts before giving up */
-#define BOOT_MAP_SLACK	16   /* extra descriptors: allocating the buffer can split entries */
-#define BOOT_CFG_NAME	"\\ioasid-hv.cfg"
+#define BOOT_POOL_PAGES 4096  /* 16 MiB heap */
+#define BOOT_EBS_TRIES 8      /* ExitBootServices attempts before giving up */
+#define BOOT_MAP_SLACK 16     /* extra descriptors: allocating the buffer can split entries */
+#define BOOT_CFG_NAME "\\ioasid-hv.cfg"
 
 /* Test hook (cmdline "boot.stale_key"): pass a wrong map key to the first ExitBootServices. */
 #define BOOT_OPT_STALE_KEY "boot.stale_key"
@@ -70,7 +70,7 @@ static void boot_print(const char *fmt, ...)
 	uefi_call_wrapper(sys->ConOut->OutputString, 2, sys->ConOut, wbuf);
 }
 
-#define BOOT_CFG_MAX   (64U << 10)    /* a configuration file larger than this is refused */
+#define BOOT_CFG_MAX (64U << 10)     /* a configuration file larger than this is refused */
 #define BOOT_IMAGE_MAX (256ULL << 20) /* largest guest image file */
 
 static struct hv_config boot_cfg; /* only to learn the cmdline and the image names */
@@ -196,8 +196,8 @@ static void boot_load_cfg(struct bootinfo *bi, EFI_HANDLE device, bool want_cmdl
 		goto out;
 	}
 	if (config_parse(text, len, &boot_cfg, &err) != 0) {
-		boot_print("ioasid-hv: %s: line %u: %s (reported again after boot)\n", BOOT_CFG_NAME, err.line,
-			   err.msg);
+		boot_print("ioasid-hv: %s: line %u: %s (reported again after boot)\n", BOOT_CFG_NAME,
+			   err.line, err.msg);
 		goto out;
 	}
 	if (want_cmdline) {
@@ -262,8 +262,8 @@ static uint32_t boot_mem_type(UINT32 efi_type)
 }
 
 /* Fill bi->mem from the final UEFI map. Runs after ExitBootServices: no UEFI calls. */
-static int bi_from_map(struct bootinfo *bi, const void *map, UINTN map_size, UINTN desc_size, uint64_t pool,
-		       uint64_t pool_size)
+static int bi_from_map(struct bootinfo *bi, const void *map, UINTN map_size, UINTN desc_size,
+		       uint64_t pool, uint64_t pool_size)
 {
 	int ret = 0;
 
@@ -277,7 +277,8 @@ static int bi_from_map(struct bootinfo *bi, const void *map, UINTN map_size, UIN
 		}
 	}
 	/* The image and the pool are carved even from a truncated map: they must stay ours. */
-	if (memmap_carve(bi, hpa_val(bi->image_base), ALIGN_UP(bi->image_size, EFI_PAGE_SIZE), MEM_HV_IMAGE) != 0 ||
+	if (memmap_carve(bi, hpa_val(bi->image_base), ALIGN_UP(bi->image_size, EFI_PAGE_SIZE),
+			 MEM_HV_IMAGE) != 0 ||
 	    memmap_carve(bi, pool, pool_size, MEM_HV_POOL) != 0) {
 		ret = -1;
 	}
@@ -303,7 +304,8 @@ static EFI_STATUS boot_get_map(void **map, UINTN *cap, UINTN *size, UINTN *key, 
 
 	for (int tries = 0; tries < 4; tries++) {
 		*size = *cap;
-		s = uefi_call_wrapper(bs->GetMemoryMap, 5, size, (EFI_MEMORY_DESCRIPTOR *)*map, key, dsize, &dver);
+		s = uefi_call_wrapper(bs->GetMemoryMap, 5, size, (EFI_MEMORY_DESCRIPTOR *)*map, key,
+				      dsize, &dver);
 		if (s != EFI_BUFFER_TOO_SMALL) {
 			return s;
 		}
@@ -343,8 +345,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bi->image_base = hpa((uint64_t)(uintptr_t)li->ImageBase);
 	bi->image_size = li->ImageSize;
 	/* gdb: add-symbol-file build/<arch>/ioasid-hv.so -o <this address> (README, Debugging) */
-	boot_print("ioasid-hv: image base 0x%llx size 0x%llx\n", (unsigned long long)hpa_val(bi->image_base),
-		   (unsigned long long)bi->image_size);
+	boot_print("ioasid-hv: image base 0x%llx size 0x%llx\n",
+		   (unsigned long long)hpa_val(bi->image_base), (unsigned long long)bi->image_size);
 
 	cmdline_from_ucs2(li->LoadOptions, li->LoadOptionsSize, bi->cmdline, sizeof(bi->cmdline));
 	boot_load_cfg(bi, li->DeviceHandle, bi->cmdline[0] == '\0');
@@ -356,10 +358,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		boot_print("ioasid-hv: warning: no ACPI 2.0 RSDP in the configuration table\n");
 	}
 
-	s = uefi_call_wrapper(st->BootServices->AllocatePages, 4, AllocateAnyPages, EfiLoaderData, BOOT_POOL_PAGES,
-			      &pool);
+	s = uefi_call_wrapper(st->BootServices->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,
+			      BOOT_POOL_PAGES, &pool);
 	if (EFI_ERROR(s)) {
-		boot_print("ioasid-hv: cannot allocate the %u-page pool (0x%lx)\n", BOOT_POOL_PAGES, (unsigned long)s);
+		boot_print("ioasid-hv: cannot allocate the %u-page pool (0x%lx)\n",
+			   BOOT_POOL_PAGES, (unsigned long)s);
 		pool = 0;
 		goto fail;
 	}
@@ -379,13 +382,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	}
 	if (EFI_ERROR(s)) {
 		/* Boot services may be partly shut down; ConOut is the best we have left. */
-		boot_print("ioasid-hv: ExitBootServices failed (0x%lx) after %d attempt(s)\n", (unsigned long)s,
-			   attempt > BOOT_EBS_TRIES ? BOOT_EBS_TRIES : attempt);
+		boot_print("ioasid-hv: ExitBootServices failed (0x%lx) after %d attempt(s)\n",
+			   (unsigned long)s, attempt > BOOT_EBS_TRIES ? BOOT_EBS_TRIES : attempt);
 		goto fail;
 	}
 
 	/* From here on: no UEFI calls, and interrupts are the arch's business. */
-	if (bi_from_map(bi, map, map_size, desc_size, pool, BOOT_POOL_PAGES * EFI_PAGE_SIZE) != 0) {
+	if (bi_from_map(bi, map, map_size, desc_size, pool, BOOT_POOL_PAGES * EFI_PAGE_SIZE) !=
+	    0) {
 		arch_init(bi); /* for the console */
 		pr_err("boot: the UEFI memory map does not fit %d regions", BOOTINFO_MAX_MEM);
 		arch_exit(HV_EXIT_BOOT);

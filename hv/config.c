@@ -14,12 +14,13 @@
 #include <hv/config.h>
 #include <hv/errno.h>
 
-#define CFG_LINE_MAX	  255
+#define CFG_LINE_MAX 255
 #define CFG_MAX_GUEST_MEM (64ULL << 30) /* per region; keeps every sum far from overflow */
-#define CFG_MAX_GPA	  (1ULL << 48)
-#define CFG_MAX_QUOTA	  (1ULL << 30)
+#define CFG_MAX_GPA (1ULL << 48)
+#define CFG_MAX_QUOTA (1ULL << 30)
 
-static int fail(struct cfg_error *err, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct cfg_error *err, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(struct cfg_error *err, unsigned line, const char *fmt, ...)
 {
@@ -192,7 +193,8 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-static int parse_header(struct hv_config *cfg, const char *s, const char *e, unsigned line, struct cfg_error *err)
+static int parse_header(struct hv_config *cfg, const char *s, const char *e, unsigned line,
+			struct cfg_error *err)
 {
 	struct cfg_guest *g;
 
@@ -367,8 +369,8 @@ static int parse_line(struct hv_config *cfg, const char *s, const char *e, unsig
 		}
 		return 0;
 	}
-	return fail(err, line, "unknown key '%.*s' (before any [guest NAME] only 'cmdline' is allowed)", (int)(ke - k),
-		    k);
+	return fail(err, line, "unknown key '%.*s' (before any [guest NAME] only 'cmdline' is allowed)",
+		    (int)(ke - k), k);
 }
 
 int config_parse(const char *text, size_t len, struct hv_config *cfg, struct cfg_error *err)
@@ -427,9 +429,8 @@ int config_validate(const struct hv_config *cfg, const struct cfg_machine *m, st
 
 		if (g->console) {
 			if (owner != NULL) {
-				return fail(err, g->console_line,
-					    "guest '%s' and guest '%s' (line %u) both own the console", g->name,
-					    owner->name, owner->console_line);
+				return fail(err, g->console_line, "guest '%s' and guest '%s' (line %u) both own the console",
+					    g->name, owner->name, owner->console_line);
 			}
 			owner = g;
 		}
@@ -448,8 +449,7 @@ int config_validate(const struct hv_config *cfg, const struct cfg_machine *m, st
 
 					if (q->segment == p->segment && q->bus == p->bus && q->devfn == p->devfn) {
 						return fail(err, p->line,
-							    "device %04x:%02x:%02x.%x is also assigned to guest '%s' "
-							    "(line %u)",
+							    "device %04x:%02x:%02x.%x is also assigned to guest '%s' (line %u)",
 							    p->segment, p->bus, p->devfn >> 3, p->devfn & 7, o->name,
 							    q->line);
 					}

@@ -143,9 +143,8 @@ static int guest_add_devices(struct guest *gu)
 		}
 		ret = guest_iommu_for(p->segment, bdf, &u, &rid);
 		if (ret) {
-			pr_err("guest %s: %04x:%02x:%02x.%x cannot be assigned: no IOMMU unit for it, or not ours to "
-			       "give (%d %s)",
-			       c->name, p->segment, p->bus, p->devfn >> 3, p->devfn & 7, ret, hv_strerror(ret));
+			pr_err("guest %s: %04x:%02x:%02x.%x cannot be assigned: no IOMMU unit for it, or not ours to give (%d %s)", c->name,
+			       p->segment, p->bus, p->devfn >> 3, p->devfn & 7, ret, hv_strerror(ret));
 			return ret;
 		}
 		ret = hv_guest_add_device(&gu->g, u, p->segment, bdf, rid, &bd->dev_id);
@@ -202,8 +201,7 @@ static int guest_map_bars(struct guest *gu)
 			if (region_of(gu, base) != NULL || region_of(gu, end - 1) != NULL) {
 				return -EINVAL; /* a BAR inside configured RAM: the config is contradictory */
 			}
-			ret = pt_map(&h->pt, base, hpa(base), end - base,
-				     PT_PROT_READ | PT_PROT_WRITE | PT_PROT_DEVICE);
+			ret = pt_map(&h->pt, base, hpa(base), end - base, PT_PROT_READ | PT_PROT_WRITE | PT_PROT_DEVICE);
 			if (ret) {
 				return ret;
 			}

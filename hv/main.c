@@ -26,9 +26,11 @@
 #include <hv/version.h>
 
 static const char *const mem_type_name[] = {
-	[MEM_USABLE] = "usable",     [MEM_RESERVED] = "reserved", [MEM_ACPI_RECLAIM] = "acpi",
-	[MEM_ACPI_NVS] = "acpi-nvs", [MEM_MMIO] = "mmio",	  [MEM_HV_IMAGE] = "hv-image",
-	[MEM_HV_POOL] = "hv-pool",   [MEM_LOADED_FILE] = "file",  [MEM_FIRMWARE] = "firmware",
+	[MEM_USABLE] = "usable",       [MEM_RESERVED] = "reserved",
+	[MEM_ACPI_RECLAIM] = "acpi",   [MEM_ACPI_NVS] = "acpi-nvs",
+	[MEM_MMIO] = "mmio",           [MEM_HV_IMAGE] = "hv-image",
+	[MEM_HV_POOL] = "hv-pool",     [MEM_LOADED_FILE] = "file",
+	[MEM_FIRMWARE] = "firmware",
 };
 
 static const char *mem_type_str(uint32_t t)
@@ -45,7 +47,8 @@ static void log_memory(const struct bootinfo *bi)
 	for (uint32_t i = 0; i < bi->nr_mem; i++) {
 		const struct mem_region *m = &bi->mem[i];
 
-		pr_info("mem:   [0x%012llx-0x%012llx] %-8s %8llu KiB", (unsigned long long)hpa_val(m->base),
+		pr_info("mem:   [0x%012llx-0x%012llx] %-8s %8llu KiB",
+			(unsigned long long)hpa_val(m->base),
 			(unsigned long long)(hpa_val(m->base) + m->size - 1), mem_type_str(m->type),
 			(unsigned long long)(m->size >> 10));
 	}
@@ -54,11 +57,12 @@ static void log_memory(const struct bootinfo *bi)
 		uint64_t pages, free;
 
 		palloc_range(i, &base, &pages, &free);
-		pr_debug("palloc: range %u at 0x%llx: %llu pages, %llu free", i, (unsigned long long)hpa_val(base),
-			 (unsigned long long)pages, (unsigned long long)free);
+		pr_debug("palloc: range %u at 0x%llx: %llu pages, %llu free", i,
+			(unsigned long long)hpa_val(base), (unsigned long long)pages,
+			(unsigned long long)free);
 	}
-	pr_info("palloc: %llu of %llu pages free (%llu MiB managed)", (unsigned long long)page_free_count(),
-		(unsigned long long)page_total_count(),
+	pr_info("palloc: %llu of %llu pages free (%llu MiB managed)",
+		(unsigned long long)page_free_count(), (unsigned long long)page_total_count(),
 		(unsigned long long)(page_total_count() >> (20 - HV_PAGE_SHIFT)));
 	pr_info("heap: %llu KiB pool", (unsigned long long)(heap_size() >> 10));
 }
@@ -123,7 +127,8 @@ static void log_nmis(void)
 static void run_config(const struct bootinfo *bi)
 {
 	static struct hv_config cfg;
-	struct cfg_machine m = { .device_exists = cfg_device_exists, .ram_bytes = page_free_count() << HV_PAGE_SHIFT };
+	struct cfg_machine m = { .device_exists = cfg_device_exists,
+				 .ram_bytes = page_free_count() << HV_PAGE_SHIFT };
 	struct cfg_error err;
 	const struct boot_file *f = NULL;
 	int ret;
@@ -136,7 +141,8 @@ static void run_config(const struct bootinfo *bi)
 	if (f == NULL) {
 		return;
 	}
-	if (config_parse(hpa_to_ptr(f->base), f->size, &cfg, &err) != 0 || config_validate(&cfg, &m, &err) != 0) {
+	if (config_parse(hpa_to_ptr(f->base), f->size, &cfg, &err) != 0 ||
+	    config_validate(&cfg, &m, &err) != 0) {
 		pr_err("config: line %u: %s", err.line, err.msg);
 		arch_exit(HV_EXIT_BOOT);
 	}
@@ -146,8 +152,7 @@ static void run_config(const struct bootinfo *bi)
 	pr_info("config: %u guest(s)", cfg.nr_guests);
 	ret = guests_run_all(&cfg, bi);
 	if (ret != 0) {
-		pr_err("hv: guests: FAIL (%s)",
-		       ret == -EFAULT ? "a guest exited with a non-zero status" : hv_strerror(ret));
+		pr_err("hv: guests: FAIL (%s)", ret == -EFAULT ? "a guest exited with a non-zero status" : hv_strerror(ret));
 		arch_exit(HV_EXIT_FAIL);
 	}
 	log_nmis();
@@ -162,8 +167,10 @@ __noreturn void hv_main(struct bootinfo *bi)
 
 	ret = heap_init(bi);
 	pr_info("ioasid-hv %s (%s) starting", hv_version, arch_name());
-	pr_info("boot: left UEFI boot services (ExitBootServices retries: %llu)", (unsigned long long)bi->efi_retries);
-	pr_info("boot: image at 0x%llx, %llu KiB; cmdline \"%s\"", (unsigned long long)hpa_val(bi->image_base),
+	pr_info("boot: left UEFI boot services (ExitBootServices retries: %llu)",
+		(unsigned long long)bi->efi_retries);
+	pr_info("boot: image at 0x%llx, %llu KiB; cmdline \"%s\"",
+		(unsigned long long)hpa_val(bi->image_base),
 		(unsigned long long)(bi->image_size >> 10), bi->cmdline);
 	if (ret != 0) {
 		pr_err("heap: no hypervisor pool in the memory map (%d)", ret);
@@ -186,8 +193,7 @@ __noreturn void hv_main(struct bootinfo *bi)
 	 */
 	ret = guest_iommu_takeover();
 	if (ret > 0) {
-		pr_info("hv: %d IOMMU unit(s) taken over; device DMA is blocked until the IOASID core attaches it",
-			ret);
+		pr_info("hv: %d IOMMU unit(s) taken over; device DMA is blocked until the IOASID core attaches it", ret);
 	} else {
 		pr_warn("hv: no IOMMU taken over (%d %s): device DMA is not confined", ret, hv_strerror(ret));
 	}

@@ -99,12 +99,12 @@ static int selftest_heap(void)
 	free(a);
 	free(b);
 	snprintf(buf, sizeof(buf), "%d|%5s|%#llx|%lu", -42, "ab", 0xfeedULL, 123456789UL);
-	ok &= ST_CHECK(strcmp(buf, "-42|   ab|0xfeed|123456789") == 0, "newlib snprintf formats integers (\"%s\")",
-		       buf);
+	ok &= ST_CHECK(strcmp(buf, "-42|   ab|0xfeed|123456789") == 0,
+		       "newlib snprintf formats integers (\"%s\")", buf);
 	ok &= ST_CHECK(strtoul("0x1f", NULL, 0) == 31, "newlib strtoul");
 	snprintf(buf, sizeof(buf), "%llx|%zu|%jd", 0x123456789abcdefULL, (size_t)77, (intmax_t)-5);
-	ok &= ST_CHECK(strcmp(buf, "123456789abcdef|77|-5") == 0, "newlib snprintf long long and C99 sizes (\"%s\")",
-		       buf);
+	ok &= ST_CHECK(strcmp(buf, "123456789abcdef|77|-5") == 0,
+		       "newlib snprintf long long and C99 sizes (\"%s\")", buf);
 	/* stdio streams work too (newlib FILE layer -> write() -> console). */
 	ok &= ST_CHECK(printf("  printf through newlib stdout: %d\n", 42) > 0, "printf returns");
 	return ok ? 0 : -EIO;
@@ -125,8 +125,10 @@ static int selftest_timer(void)
 	t1 = arch_counter();
 	ok &= ST_CHECK(ret == -ETIMEDOUT, "poll_until on a condition that never holds: -ETIMEDOUT");
 	/* 2 ms requested; accept 2..500 ms of counter time (TCG runs slow and bursty). */
-	ok &= ST_CHECK(t1 - t0 >= hz / 500 && t1 - t0 <= hz / 2, "it waited %llu us for a 2000 us timeout (%llu polls)",
-		       (unsigned long long)((t1 - t0) * 1000000 / (hz ? hz : 1)), (unsigned long long)polls);
+	ok &= ST_CHECK(t1 - t0 >= hz / 500 && t1 - t0 <= hz / 2,
+		       "it waited %llu us for a 2000 us timeout (%llu polls)",
+		       (unsigned long long)((t1 - t0) * 1000000 / (hz ? hz : 1)),
+		       (unsigned long long)polls);
 	ret = poll_until(true, 2000);
 	ok &= ST_CHECK(ret == 0, "poll_until on a condition that holds: 0");
 	return ok ? 0 : -EIO;
@@ -147,12 +149,14 @@ static int selftest_boot(const struct bootinfo *bi)
 	ok &= ST_CHECK(selftest_timer() == 0, "counter and bounded waits");
 	ok &= ST_CHECK(selftest_pages() == 0, "page allocator");
 	ok &= ST_CHECK(selftest_heap() == 0, "heap and newlib");
-	ok &= ST_CHECK(platform.discovery_ret == 0, "platform discovery (%d)", platform.discovery_ret);
+	ok &= ST_CHECK(platform.discovery_ret == 0, "platform discovery (%d)",
+		       platform.discovery_ret);
 	ok &= ST_CHECK(platform.acpi_ok, "ACPI tables parsed");
 	ok &= ST_CHECK(platform.nr_cpus >= 1, "CPUs found in the MADT (%u)", platform.nr_cpus);
 	ok &= ST_CHECK(platform.nr_iommus >= 1, "IOMMU units found (%u)", platform.nr_iommus);
 	ok &= ST_CHECK(platform_has_pci_device(EDU_VENDOR_ID, EDU_DEVICE_ID),
-		       "edu device (%04x:%04x) found by PCI enumeration", EDU_VENDOR_ID, EDU_DEVICE_ID);
+		       "edu device (%04x:%04x) found by PCI enumeration", EDU_VENDOR_ID,
+		       EDU_DEVICE_ID);
 	return ok ? 0 : -EIO;
 }
 HV_SELFTEST(boot, selftest_boot);

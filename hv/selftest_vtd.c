@@ -422,17 +422,13 @@ static int selftest_vtd_rmrr(const struct bootinfo *bi)
 	}
 	page_free(buf, 2); /* free again: honouring the RMRR takes it out of the allocator */
 	base = hpa_val(ptr_to_hpa(buf));
-	d->scopes[d->nr_scopes] = (struct acpi_dmar_scope){ .type = ACPI_SCOPE_PCI_ENDPOINT,
-							    .path_len = 1,
-							    .resolved = true,
-							    .bus = (uint8_t)(bdf >> 8),
+	d->scopes[d->nr_scopes] = (struct acpi_dmar_scope){ .type = ACPI_SCOPE_PCI_ENDPOINT, .path_len = 1,
+							    .resolved = true, .bus = (uint8_t)(bdf >> 8),
 							    .devfn = (uint8_t)bdf };
-	d->rmrr[d->nr_rmrr++] = (struct acpi_rmrr){
-		.base = base, .limit = base + 0x3fff, .first_scope = (uint16_t)d->nr_scopes, .nr_scopes = 1
-	};
-	d->rmrr[d->nr_rmrr++] = (struct acpi_rmrr){
-		.base = base + 0x800, .limit = base + 0x17ff, .first_scope = (uint16_t)d->nr_scopes, .nr_scopes = 1
-	};
+	d->rmrr[d->nr_rmrr++] = (struct acpi_rmrr){ .base = base, .limit = base + 0x3fff,
+						   .first_scope = (uint16_t)d->nr_scopes, .nr_scopes = 1 };
+	d->rmrr[d->nr_rmrr++] = (struct acpi_rmrr){ .base = base + 0x800, .limit = base + 0x17ff,
+						   .first_scope = (uint16_t)d->nr_scopes, .nr_scopes = 1 };
 	d->nr_scopes++;
 	pr_info("vtd_rmrr selftest: RMRR %#llx-%#llx added for %02x:%02x.%x", (unsigned long long)base,
 		(unsigned long long)base + 0x3fff, bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7);

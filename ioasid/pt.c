@@ -174,8 +174,8 @@ unsigned pt_levels_for(enum pt_format fmt, unsigned ia_bits)
 	return 0;
 }
 
-int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap, bool coherent,
-	    struct pt_quota *quota)
+int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap,
+	    bool coherent, struct pt_quota *quota)
 {
 	unsigned levels = pt_levels_for(fmt, ia_bits);
 	uint64_t *root;
@@ -260,8 +260,8 @@ static bool pt_map_leaf_fits(const struct pt_map_ctx *c, unsigned lvl, uint64_t 
 {
 	uint64_t size = PT_LVL_SIZE(lvl);
 
-	return lvl <= PT_MAX_LEAF_LVL && (c->t->pgsize_bitmap & size) && IS_ALIGNED(ia | (ia + c->delta), size) &&
-	       end - ia >= size;
+	return lvl <= PT_MAX_LEAF_LVL && (c->t->pgsize_bitmap & size) &&
+	       IS_ALIGNED(ia | (ia + c->delta), size) && end - ia >= size;
 }
 
 /* Pass 1: is any of these n slots in use? */
@@ -285,15 +285,16 @@ static void pt_map_run_write(uint64_t *slot, unsigned n, uint64_t oa, uint64_t s
 	}
 }
 
-static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, uint64_t ia, uint64_t end);
+static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, uint64_t ia,
+			uint64_t end);
 
 /*
  * The slot at table[idx] (lvl > 0) must lead to a table for [ia, stop): use the one there,
  * count a new one (pass 1), or link one from the pool (pass 2). Returns true in *linked if
  * table[idx] was written.
  */
-static int pt_map_descend(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, unsigned idx, uint64_t ia, uint64_t stop,
-			  bool *linked)
+static int pt_map_descend(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, unsigned idx,
+			  uint64_t ia, uint64_t stop, bool *linked)
 {
 	struct pt_table *t = c->t;
 	uint64_t pte = table ? READ_ONCE(table[idx]) : 0, *child;
@@ -326,7 +327,8 @@ static int pt_map_descend(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, u
  * Map [ia, end), which lies inside the span of table (at lvl). table == NULL in pass 1 stands
  * for a table that does not exist yet: all its slots are empty.
  */
-static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, uint64_t ia, uint64_t end)
+static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, uint64_t ia,
+			uint64_t end)
 {
 	struct pt_table *t = c->t;
 	unsigned idx = PT_INDEX(ia, lvl), first = idx, last = idx;
@@ -499,7 +501,7 @@ struct pt_unmap_ctx {
 	uint64_t need; /* pass 1: split tables */
 	struct pt_pool pool;
 	uint64_t unmapped;
-	bool run; /* something was unmapped: [run_start, run_end) */
+	bool run;              /* something was unmapped: [run_start, run_end) */
 	uint64_t run_start, run_end;
 };
 
@@ -524,8 +526,8 @@ static void pt_unmap_note(struct pt_unmap_ctx *c, uint64_t start, uint64_t end, 
  * the first table entry (which needs the recursive path). Returns the slots consumed;
  * *cleared says whether any entry was written.
  */
-static unsigned pt_unmap_run(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia, unsigned lvl,
-			     bool *cleared)
+static unsigned pt_unmap_run(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia,
+			     unsigned lvl, bool *cleared)
 {
 	enum pt_format fmt = c->t->fmt;
 	uint64_t present = pt_present_mask(fmt), size = PT_LVL_SIZE(lvl);
@@ -593,8 +595,8 @@ static uint64_t *pt_split_fill(struct pt_unmap_ctx *c, unsigned lvl, uint64_t pt
  * Unmap [ia, end) inside table's span. In pass 1, table == NULL stands for a table that a split
  * will create: every slot is a leaf. *emptied (pass 2) tells the parent to unlink this table.
  */
-static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl, uint64_t ia, uint64_t end,
-			   bool *emptied)
+static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl, uint64_t ia,
+			   uint64_t end, bool *emptied)
 {
 	struct pt_table *t = c->t;
 	uint64_t span_start = ALIGN_DOWN(ia, PT_LVL_SIZE(lvl + 1));
@@ -698,7 +700,7 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned lvl
 			}
 			break;
 		}
-	next:
+next:
 		ia = stop;
 		idx++;
 	}

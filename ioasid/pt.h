@@ -36,7 +36,7 @@ enum pt_format {
 	PT_FMT_ARM_S2 = 4,
 };
 
-#define PT_PROT_READ  (1U << 0)
+#define PT_PROT_READ (1U << 0)
 #define PT_PROT_WRITE (1U << 1)
 /*
  * Device memory (a passed-through BAR), with READ and/or WRITE. Defined for the CPU's
@@ -65,27 +65,27 @@ struct pt_quota {
 
 struct pt_table {
 	enum pt_format fmt;
-	unsigned levels;	/* 3 or 4 (5 if a format grows it) */
-	unsigned ia_bits;	/* input address width: 39 or 48 */
-	uint64_t pgsize_bitmap; /* SZ_4K | SZ_2M | SZ_1G, as the IOMMU allows */
-	bool coherent;		/* false: clean CPU caches after table writes */
-	hpa_t root;		/* top-level table page */
+	unsigned levels;          /* 3 or 4 (5 if a format grows it) */
+	unsigned ia_bits;         /* input address width: 39 or 48 */
+	uint64_t pgsize_bitmap;   /* SZ_4K | SZ_2M | SZ_1G, as the IOMMU allows */
+	bool coherent;            /* false: clean CPU caches after table writes */
+	hpa_t root;               /* top-level table page */
 	struct pt_quota *quota;
-	uint64_t nr_table_pages; /* pages linked in the tree, including root (not gathered ones) */
-	unsigned oa_bits;	 /* output addresses must lie below 2^oa_bits (48, set by pt_init) */
+	uint64_t nr_table_pages;  /* pages linked in the tree, including root (not gathered ones) */
+	unsigned oa_bits;         /* output addresses must lie below 2^oa_bits (48, set by pt_init) */
 };
 
 /* Ranges to invalidate and table pages to free once the invalidation is done. */
 #define PT_GATHER_MAX_RANGES 8
 struct pt_range {
 	uint64_t start; /* input address, inclusive */
-	uint64_t end;	/* exclusive */
+	uint64_t end;   /* exclusive */
 };
 struct pt_gather {
 	struct pt_range ranges[PT_GATHER_MAX_RANGES];
 	unsigned nr_ranges;
-	bool overflow; /* more disjoint ranges than fit: the caller flushes the whole table */
-	void *freed;   /* singly linked list of table pages to free after the flush */
+	bool overflow;  /* more disjoint ranges than fit: the caller flushes the whole table */
+	void *freed;    /* singly linked list of table pages to free after the flush */
 	uint64_t nr_freed;
 	bool leaf_only; /* only leaf entries changed (VT-d IH / SMMU leaf hint may be used) */
 };
@@ -95,8 +95,8 @@ struct pt_gather {
  * SZ_2M and SZ_2M|SZ_1G (1G without 2M is -EINVAL: splits need the size below). Allocates the
  * root (charged to quota): -EDQUOT / -ENOMEM.
  */
-int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap, bool coherent,
-	    struct pt_quota *quota);
+int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap,
+	    bool coherent, struct pt_quota *quota);
 /* Free every table page and return it to the quota. The caller has detached and flushed. */
 void pt_destroy(struct pt_table *t);
 
@@ -145,8 +145,8 @@ void pt_gather_release(struct pt_table *t, struct pt_gather *g);
  * At most `levels` (3 or 4) entries are read.
  */
 typedef int (*pt_read_fn)(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry);
-int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia, pt_read_fn read_entry, void *ctx,
-		    uint64_t *oa, unsigned *prot, uint64_t *pgsize);
+int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia,
+		    pt_read_fn read_entry, void *ctx, uint64_t *oa, unsigned *prot, uint64_t *pgsize);
 
 /* Number of levels for a format and input width (e.g. VTD_SL 39 -> 3, 48 -> 4), or 0. */
 unsigned pt_levels_for(enum pt_format fmt, unsigned ia_bits);

@@ -128,7 +128,8 @@ static int pt_decode_arm(enum pt_format fmt, unsigned lvl, uint64_t pte, struct 
 	return 0;
 }
 
-static int pt_decode_foreign(enum pt_format fmt, unsigned levels, unsigned lvl, uint64_t pte, struct pt_fdesc *d)
+static int pt_decode_foreign(enum pt_format fmt, unsigned levels, unsigned lvl, uint64_t pte,
+			     struct pt_fdesc *d)
 {
 	switch (fmt) {
 	case PT_FMT_VTD_SL:
@@ -155,15 +156,15 @@ static bool pt_foreign_levels_ok(enum pt_format fmt, unsigned levels)
 	return false;
 }
 
-int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia, pt_read_fn read_entry, void *ctx,
-		    uint64_t *oa, unsigned *prot, uint64_t *pgsize)
+int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia,
+		    pt_read_fn read_entry, void *ctx, uint64_t *oa, unsigned *prot, uint64_t *pgsize)
 {
 	uint64_t table = root;
 	unsigned allowed = PT_PROT_READ | PT_PROT_WRITE;
 	unsigned lvl;
 
-	if (!pt_foreign_levels_ok(fmt, levels) || read_entry == NULL || !IS_ALIGNED(root, HV_PAGE_SIZE) ||
-	    root >= (1ULL << PT_OA_BITS)) {
+	if (!pt_foreign_levels_ok(fmt, levels) || read_entry == NULL ||
+	    !IS_ALIGNED(root, HV_PAGE_SIZE) || root >= (1ULL << PT_OA_BITS)) {
 		return -EINVAL;
 	}
 	if (ia >= pt_ia_limit(fmt, levels, 64)) {

@@ -90,7 +90,8 @@ void memmap_normalise(struct bootinfo *bi)
 		if (m->size == 0) {
 			continue;
 		}
-		if (prev != NULL && prev->type == m->type && hpa_val(prev->base) + prev->size == hpa_val(m->base)) {
+		if (prev != NULL && prev->type == m->type &&
+		    hpa_val(prev->base) + prev->size == hpa_val(m->base)) {
 			prev->size += m->size;
 			continue;
 		}

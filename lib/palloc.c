@@ -23,13 +23,13 @@
 #include <hv/palloc.h>
 
 #define PALLOC_MAX_RANGES 64
-#define PALLOC_MAX_ORDER  18 /* 1 GiB blocks, more than anyone needs */
+#define PALLOC_MAX_ORDER 18 /* 1 GiB blocks, more than anyone needs */
 
 struct palloc_range {
-	uint64_t base;	/* first managed page (after the bitmap) */
+	uint64_t base;  /* first managed page (after the bitmap) */
 	uint64_t pages; /* managed pages */
 	uint64_t free;
-	uint64_t hint; /* word index where the last order-0 search succeeded */
+	uint64_t hint;  /* word index where the last order-0 search succeeded */
 	uint64_t *bitmap;
 };
 

@@ -28,7 +28,7 @@
 #include "drivers/uart/pl011.h"
 
 /* PSCI (Arm DEN 0022, "Function prototypes"): function IDs, SMC32 calling convention. */
-#define PSCI_SYSTEM_OFF	  0x84000008u
+#define PSCI_SYSTEM_OFF 0x84000008u
 #define PSCI_SYSTEM_RESET 0x84000009u
 
 /*
@@ -151,7 +151,8 @@ void arch_init(struct bootinfo *bi)
 	if (pl011_probe(&uart) == 0) {
 		console_register(&uart_console);
 	}
-	pr_info("arm64: EL%u, console PL011 at 0x%llx (from ACPI SPCR)", el, (unsigned long long)uart.base);
+	pr_info("arm64: EL%u, console PL011 at 0x%llx (from ACPI SPCR)", el,
+		(unsigned long long)uart.base);
 	if (acpi_ret != 0) {
 		pr_warn("arm64: ACPI tables not usable (%d)", acpi_ret);
 	}
@@ -185,7 +186,8 @@ void arch_init(struct bootinfo *bi)
 	arm64_mmu_enable();
 	pr_info("arm64: own translation tables, TTBR0_EL2=0x%llx TCR_EL2=0x%llx (firmware "
 		"TTBR0_EL2 was 0x%llx)",
-		(unsigned long long)read_sysreg(ttbr0_el2), (unsigned long long)read_sysreg(tcr_el2),
+		(unsigned long long)read_sysreg(ttbr0_el2),
+		(unsigned long long)read_sysreg(tcr_el2),
 		(unsigned long long)firmware_ttbr0);
 }
 
@@ -214,8 +216,8 @@ static bool selftest_map_mmio(void)
 	if (arm64_mmu_translate(mmio_probe, &pa)) {
 		attr = FIELD_GET(PAR_ATTR, read_sysreg(par_el1));
 	}
-	return ST_CHECK(again == 0 && conflict == -EEXIST && !mapped && ret == 0 && pa == mmio_probe &&
-				attr == MAIR_ATTR_DEVICE_NGNRE,
+	return ST_CHECK(again == 0 && conflict == -EEXIST && !mapped && ret == 0 &&
+				pa == mmio_probe && attr == MAIR_ATTR_DEVICE_NGNRE,
 			"arm64: arch_map_mmio: UART again %d, RAM page %d, firmware MMIO 0x%llx "
 			"unmapped before (%s), mapped %d to 0x%llx attr 0x%llx",
 			again, conflict, (unsigned long long)mmio_probe, mapped ? "no" : "yes", ret,
@@ -231,8 +233,9 @@ int arch_selftest(void)
 	bool ok = true;
 
 	if (ttbr0 != arm64_mmu_root() || ttbr0 == firmware_ttbr0) {
-		pr_err("  arm64: TTBR0_EL2 0x%llx is not ours (0x%llx; firmware 0x%llx)", (unsigned long long)ttbr0,
-		       (unsigned long long)arm64_mmu_root(), (unsigned long long)firmware_ttbr0);
+		pr_err("  arm64: TTBR0_EL2 0x%llx is not ours (0x%llx; firmware 0x%llx)",
+		       (unsigned long long)ttbr0, (unsigned long long)arm64_mmu_root(),
+		       (unsigned long long)firmware_ttbr0);
 		ok = false;
 	}
 	if (!(read_sysreg(sctlr_el2) & SCTLR_EL2_M)) {
@@ -248,8 +251,8 @@ int arch_selftest(void)
 	 * data is writable, and nothing far above RAM.
 	 */
 	if (!arm64_mmu_translate(image, &pa) || pa != image) {
-		pr_err("  arm64: AT S1E2R of our own code 0x%llx gave 0x%llx", (unsigned long long)image,
-		       (unsigned long long)pa);
+		pr_err("  arm64: AT S1E2R of our own code 0x%llx gave 0x%llx",
+		       (unsigned long long)image, (unsigned long long)pa);
 		ok = false;
 	}
 	if (arm64_mmu_writable(image)) {
@@ -261,7 +264,8 @@ int arch_selftest(void)
 		ok = false;
 	}
 	if (arm64_mmu_translate(unmapped, &pa)) {
-		pr_err("  arm64: 0x%llx is mapped (to 0x%llx)", (unsigned long long)unmapped, (unsigned long long)pa);
+		pr_err("  arm64: 0x%llx is mapped (to 0x%llx)", (unsigned long long)unmapped,
+		       (unsigned long long)pa);
 		ok = false;
 	}
 	ok &= selftest_map_mmio();
@@ -286,8 +290,8 @@ static void psci_call(uint32_t fn)
 	__asm__ __volatile__("smc #0"
 			     : "+r"(x0)
 			     :
-			     : "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
-			       "x15", "x16", "x17", "memory");
+			     : "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
+			       "x12", "x13", "x14", "x15", "x16", "x17", "memory");
 }
 
 /*

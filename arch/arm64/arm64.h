@@ -13,21 +13,21 @@
 #define ARCH_ARM64_H
 
 /* Exception frame layout, shared with entry.S (offsets in bytes). */
-#define ARM64_FRAME_X0	   0
-#define ARM64_FRAME_SP_EL0 248 /* the interrupted SP when the hypervisor ran on SP_EL0 */
-#define ARM64_FRAME_SP_ELX 256 /* SP_EL2 before the frame was pushed */
-#define ARM64_FRAME_ELR	   264
-#define ARM64_FRAME_SPSR   272
-#define ARM64_FRAME_ESR	   280
-#define ARM64_FRAME_FAR	   288
-#define ARM64_FRAME_SIZE   304 /* multiple of 16: SP stays 16-byte aligned */
+#define ARM64_FRAME_X0 0
+#define ARM64_FRAME_SP_EL0 248   /* the interrupted SP when the hypervisor ran on SP_EL0 */
+#define ARM64_FRAME_SP_ELX 256   /* SP_EL2 before the frame was pushed */
+#define ARM64_FRAME_ELR 264
+#define ARM64_FRAME_SPSR 272
+#define ARM64_FRAME_ESR 280
+#define ARM64_FRAME_FAR 288
+#define ARM64_FRAME_SIZE 304     /* multiple of 16: SP stays 16-byte aligned */
 
 /* Which of the 16 vector slots was taken (VBAR_EL2 + 0x80 * slot; Arm ARM D1,
  * "Exception vectors"). */
-#define ARM64_VEC_CUR_SP0 0  /* current EL, SP_EL0: the hypervisor's normal state */
-#define ARM64_VEC_CUR_SPX 4  /* current EL, SP_ELx: an exception inside a handler */
-#define ARM64_VEC_LOWER64 8  /* lower EL, AArch64 (guests; unused for now) */
-#define ARM64_VEC_LOWER32 12 /* lower EL, AArch32 */
+#define ARM64_VEC_CUR_SP0 0      /* current EL, SP_EL0: the hypervisor's normal state */
+#define ARM64_VEC_CUR_SPX 4      /* current EL, SP_ELx: an exception inside a handler */
+#define ARM64_VEC_LOWER64 8      /* lower EL, AArch64 (guests; unused for now) */
+#define ARM64_VEC_LOWER32 12     /* lower EL, AArch32 */
 
 /* BRK immediate of the boot self-test's deliberate breakpoint ("HV"); __builtin_trap is 0x3e8. */
 #define ARM64_BRK_SELFTEST 0x4856
@@ -41,15 +41,16 @@
 
 #include "pgtable.h"
 
-#define read_sysreg(r)                                                                                                 \
-	({                                                                                                             \
-		uint64_t v_;                                                                                           \
-		__asm__ __volatile__("mrs %0, " #r : "=r"(v_));                                                        \
-		v_;                                                                                                    \
+#define read_sysreg(r)                                                   \
+	({                                                               \
+		uint64_t v_;                                             \
+		__asm__ __volatile__("mrs %0, " #r : "=r"(v_));          \
+		v_;                                                      \
 	})
-#define write_sysreg(r, v) __asm__ __volatile__("msr " #r ", %0" ::"r"((uint64_t)(v)) : "memory")
-#define isb()		   __asm__ __volatile__("isb" ::: "memory")
-#define dsb(opt)	   __asm__ __volatile__("dsb " #opt ::: "memory")
+#define write_sysreg(r, v) \
+	__asm__ __volatile__("msr " #r ", %0" ::"r"((uint64_t)(v)) : "memory")
+#define isb() __asm__ __volatile__("isb" ::: "memory")
+#define dsb(opt) __asm__ __volatile__("dsb " #opt ::: "memory")
 
 /* CurrentEL */
 #define ARM64_CURRENTEL_EL GENMASK(3, 2)
@@ -58,26 +59,26 @@
 #define HCR_EL2_E2H BIT(34)
 
 /* SCTLR_EL2, non-VHE layout */
-#define SCTLR_EL2_M   BIT(0)  /* stage-1 MMU enable */
-#define SCTLR_EL2_A   BIT(1)  /* alignment checking */
-#define SCTLR_EL2_C   BIT(2)  /* data cacheability */
-#define SCTLR_EL2_SA  BIT(3)  /* SP alignment check */
-#define SCTLR_EL2_I   BIT(12) /* instruction cacheability */
-#define SCTLR_EL2_WXN BIT(19) /* write implies execute-never */
-#define SCTLR_EL2_EE  BIT(25) /* big-endian data */
+#define SCTLR_EL2_M BIT(0)      /* stage-1 MMU enable */
+#define SCTLR_EL2_A BIT(1)      /* alignment checking */
+#define SCTLR_EL2_C BIT(2)      /* data cacheability */
+#define SCTLR_EL2_SA BIT(3)     /* SP alignment check */
+#define SCTLR_EL2_I BIT(12)     /* instruction cacheability */
+#define SCTLR_EL2_WXN BIT(19)   /* write implies execute-never */
+#define SCTLR_EL2_EE BIT(25)    /* big-endian data */
 
 /* TCR_EL2, non-VHE layout */
-#define TCR_EL2_T0SZ  GENMASK(5, 0)
+#define TCR_EL2_T0SZ GENMASK(5, 0)
 #define TCR_EL2_IRGN0 GENMASK(9, 8)
-#define TCR_RGN_WBWA  1
+# define TCR_RGN_WBWA 1
 #define TCR_EL2_ORGN0 GENMASK(11, 10)
-#define TCR_EL2_SH0   GENMASK(13, 12)
-#define TCR_SH_INNER  3
-#define TCR_EL2_TG0   GENMASK(15, 14)
-#define TCR_TG0_4K    0
-#define TCR_EL2_PS    GENMASK(18, 16)
-#define TCR_PS_48BIT  5
-#define TCR_EL2_RES1  (BIT(31) | BIT(23))
+#define TCR_EL2_SH0 GENMASK(13, 12)
+# define TCR_SH_INNER 3
+#define TCR_EL2_TG0 GENMASK(15, 14)
+# define TCR_TG0_4K 0
+#define TCR_EL2_PS GENMASK(18, 16)
+# define TCR_PS_48BIT 5
+#define TCR_EL2_RES1 (BIT(31) | BIT(23))
 
 /* ID_AA64MMFR0_EL1 */
 #define ID_AA64MMFR0_PARANGE GENMASK(3, 0)
@@ -88,53 +89,54 @@
  * recommends for peripherals: no gathering, no reordering, early write acknowledgement allowed
  * (Arm ARM B2, "Device memory"). The indexes MAIR_IDX_* are in pgtable.h.
  */
-#define MAIR_ATTR_NORMAL_WB    0xffULL
+#define MAIR_ATTR_NORMAL_WB 0xffULL
 #define MAIR_ATTR_DEVICE_NGNRE 0x04ULL
-#define MAIR_EL2_VALUE                                                                                                 \
-	((MAIR_ATTR_NORMAL_WB << (8 * MAIR_IDX_NORMAL)) | (MAIR_ATTR_DEVICE_NGNRE << (8 * MAIR_IDX_DEVICE)))
+#define MAIR_EL2_VALUE                                   \
+	((MAIR_ATTR_NORMAL_WB << (8 * MAIR_IDX_NORMAL)) | \
+	 (MAIR_ATTR_DEVICE_NGNRE << (8 * MAIR_IDX_DEVICE)))
 
 /* ESR_EL2 */
-#define ESR_EC	GENMASK(31, 26)
-#define ESR_IL	BIT(25)
+#define ESR_EC GENMASK(31, 26)
+#define ESR_IL BIT(25)
 #define ESR_ISS GENMASK(24, 0)
 /* Exception classes we name in the dump */
-#define ESR_EC_UNKNOWN	0x00
-#define ESR_EC_WFX	0x01
-#define ESR_EC_FP	0x07
-#define ESR_EC_ILLEGAL	0x0e
-#define ESR_EC_SVC64	0x15
-#define ESR_EC_HVC64	0x16
-#define ESR_EC_SMC64	0x17
-#define ESR_EC_SYSREG	0x18
-#define ESR_EC_IABT_LOW 0x20
-#define ESR_EC_IABT_CUR 0x21
-#define ESR_EC_PC_ALIGN 0x22
-#define ESR_EC_DABT_LOW 0x24
-#define ESR_EC_DABT_CUR 0x25
-#define ESR_EC_SP_ALIGN 0x26
-#define ESR_EC_SERROR	0x2f
-#define ESR_EC_BRK64	0x3c
+# define ESR_EC_UNKNOWN 0x00
+# define ESR_EC_WFX 0x01
+# define ESR_EC_FP 0x07
+# define ESR_EC_ILLEGAL 0x0e
+# define ESR_EC_SVC64 0x15
+# define ESR_EC_HVC64 0x16
+# define ESR_EC_SMC64 0x17
+# define ESR_EC_SYSREG 0x18
+# define ESR_EC_IABT_LOW 0x20
+# define ESR_EC_IABT_CUR 0x21
+# define ESR_EC_PC_ALIGN 0x22
+# define ESR_EC_DABT_LOW 0x24
+# define ESR_EC_DABT_CUR 0x25
+# define ESR_EC_SP_ALIGN 0x26
+# define ESR_EC_SERROR 0x2f
+# define ESR_EC_BRK64 0x3c
 /* ISS of instruction/data aborts (ESR_EL2, "ISS encoding for an exception from a Data Abort") */
-#define ESR_ISS_ABT_ISV	  BIT(24)
-#define ESR_ISS_ABT_SAS	  GENMASK(23, 22)
-#define ESR_ISS_ABT_SRT	  GENMASK(20, 16)
-#define ESR_ISS_ABT_FNV	  BIT(10)
-#define ESR_ISS_ABT_EA	  BIT(9)
+#define ESR_ISS_ABT_ISV BIT(24)
+#define ESR_ISS_ABT_SAS GENMASK(23, 22)
+#define ESR_ISS_ABT_SRT GENMASK(20, 16)
+#define ESR_ISS_ABT_FNV BIT(10)
+#define ESR_ISS_ABT_EA BIT(9)
 #define ESR_ISS_ABT_S1PTW BIT(7)
-#define ESR_ISS_ABT_WNR	  BIT(6)
-#define ESR_ISS_ABT_FSC	  GENMASK(5, 0)
+#define ESR_ISS_ABT_WNR BIT(6)
+#define ESR_ISS_ABT_FSC GENMASK(5, 0)
 /* ISS of BRK: the immediate */
 #define ESR_ISS_BRK_IMM GENMASK(15, 0)
 
 /* SPSR_EL2 */
-#define SPSR_M	    GENMASK(3, 0) /* AArch64 mode: EL and SP selection */
-#define SPSR_M_EL1H 0x5
-#define SPSR_DAIF   GENMASK(9, 6)
+#define SPSR_M GENMASK(3, 0)          /* AArch64 mode: EL and SP selection */
+# define SPSR_M_EL1H 0x5
+#define SPSR_DAIF GENMASK(9, 6)
 
 /* PAR_EL1 after AT */
-#define PAR_F	 BIT(0)
-#define PAR_PA	 GENMASK(47, 12)
-#define PAR_ATTR GENMASK(63, 56) /* MAIR-format attributes of the translation */
+#define PAR_F BIT(0)
+#define PAR_PA GENMASK(47, 12)
+#define PAR_ATTR GENMASK(63, 56)      /* MAIR-format attributes of the translation */
 
 /* CTR_EL0 */
 #define CTR_DMINLINE GENMASK(19, 16)
@@ -151,8 +153,7 @@ struct arm64_frame {
 	uint64_t pad;
 };
 /* x[n] at 8 * n: the layout gpr.h's GPR_X2_X29 assumes */
-_Static_assert(__builtin_offsetof(struct arm64_frame, x[2]) == 16 &&
-		       __builtin_offsetof(struct arm64_frame, x[30]) == 240,
+_Static_assert(__builtin_offsetof(struct arm64_frame, x[2]) == 16 && __builtin_offsetof(struct arm64_frame, x[30]) == 240,
 	       "frame");
 _Static_assert(__builtin_offsetof(struct arm64_frame, sp_el0) == ARM64_FRAME_SP_EL0, "frame");
 _Static_assert(__builtin_offsetof(struct arm64_frame, elr) == ARM64_FRAME_ELR, "frame");

@@ -79,8 +79,9 @@ int arm64_mmu_init(const struct bootinfo *bi)
 		}
 		ret = arm64_pt_map(root, hpa_val(m->base), m->size, PT_ATTR_DATA, true);
 		if (ret != 0) {
-			pr_err("arm64: cannot map RAM [0x%llx, +0x%llx): %d", (unsigned long long)hpa_val(m->base),
-			       (unsigned long long)m->size, ret);
+			pr_err("arm64: cannot map RAM [0x%llx, +0x%llx): %d",
+			       (unsigned long long)hpa_val(m->base), (unsigned long long)m->size,
+			       ret);
 			return ret;
 		}
 	}
@@ -97,9 +98,10 @@ void arm64_mmu_enable(void)
 	if (parange > TCR_PS_48BIT) {
 		parange = TCR_PS_48BIT;
 	}
-	tcr = TCR_EL2_RES1 | FIELD_PREP(TCR_EL2_T0SZ, 64 - PT_VA_BITS) | FIELD_PREP(TCR_EL2_IRGN0, TCR_RGN_WBWA) |
-	      FIELD_PREP(TCR_EL2_ORGN0, TCR_RGN_WBWA) | FIELD_PREP(TCR_EL2_SH0, TCR_SH_INNER) |
-	      FIELD_PREP(TCR_EL2_TG0, TCR_TG0_4K) | FIELD_PREP(TCR_EL2_PS, parange);
+	tcr = TCR_EL2_RES1 | FIELD_PREP(TCR_EL2_T0SZ, 64 - PT_VA_BITS) |
+	      FIELD_PREP(TCR_EL2_IRGN0, TCR_RGN_WBWA) | FIELD_PREP(TCR_EL2_ORGN0, TCR_RGN_WBWA) |
+	      FIELD_PREP(TCR_EL2_SH0, TCR_SH_INNER) | FIELD_PREP(TCR_EL2_TG0, TCR_TG0_4K) |
+	      FIELD_PREP(TCR_EL2_PS, parange);
 	sctlr = read_sysreg(sctlr_el2);
 	sctlr |= SCTLR_EL2_M | SCTLR_EL2_C | SCTLR_EL2_I | SCTLR_EL2_SA;
 	sctlr &= ~(SCTLR_EL2_A | SCTLR_EL2_WXN | SCTLR_EL2_EE);

@@ -23,7 +23,8 @@ static uint64_t *next_table(uint64_t e)
  * Map the part of [addr, addr+left) that one descriptor covers; *done is how many bytes that
  * was (up to the end of the block or page that now maps addr).
  */
-static int map_step(uint64_t *root, uint64_t addr, uint64_t left, uint64_t attrs, bool keep, uint64_t *done)
+static int map_step(uint64_t *root, uint64_t addr, uint64_t left, uint64_t attrs, bool keep,
+		    uint64_t *done)
 {
 	uint64_t *table = root;
 
@@ -47,7 +48,8 @@ static int map_step(uint64_t *root, uint64_t addr, uint64_t left, uint64_t attrs
 			*done = bsize - (addr & (bsize - 1));
 			return 0;
 		}
-		if (level == PT_LEVELS - 1 || (level >= 1 && IS_ALIGNED(addr, bsize) && left >= bsize)) {
+		if (level == PT_LEVELS - 1 ||
+		    (level >= 1 && IS_ALIGNED(addr, bsize) && left >= bsize)) {
 			WRITE_ONCE(*pte, addr | attrs | type);
 			*done = bsize;
 			return 0;

@@ -23,33 +23,35 @@
 #include <hv/bits.h>
 #include <hv/types.h>
 
-#define PTE_VALID    BIT(0)
-#define PTE_TABLE    BIT(1)	   /* levels 0-2: table; level 3: page */
-#define PTE_ATTRINDX GENMASK(4, 2) /* index into MAIR_EL2 */
+#define PTE_VALID BIT(0)
+#define PTE_TABLE BIT(1)              /* levels 0-2: table; level 3: page */
+#define PTE_ATTRINDX GENMASK(4, 2)    /* index into MAIR_EL2 */
 #define PTE_AP1_RES1 BIT(6)
-#define PTE_AP2_RO   BIT(7)
-#define PTE_SH	     GENMASK(9, 8)
-#define PTE_SH_INNER 3
-#define PTE_AF	     BIT(10) /* access flag: always set, no hardware AF update */
-#define PTE_ADDR     GENMASK(47, 12)
-#define PTE_XN	     BIT(54)
+#define PTE_AP2_RO BIT(7)
+#define PTE_SH GENMASK(9, 8)
+# define PTE_SH_INNER 3
+#define PTE_AF BIT(10)                /* access flag: always set, no hardware AF update */
+#define PTE_ADDR GENMASK(47, 12)
+#define PTE_XN BIT(54)
 
 #define PT_ENTRIES 512
-#define PT_LEVELS  4
+#define PT_LEVELS 4
 #define PT_VA_BITS 48
 
 /* MAIR_EL2 indexes (values in arm64.h) */
 #define MAIR_IDX_NORMAL 0
 #define MAIR_IDX_DEVICE 1
 
-#define PT_ATTR_NORMAL                                                                                                 \
-	(FIELD_PREP(PTE_ATTRINDX, MAIR_IDX_NORMAL) | PTE_AP1_RES1 | FIELD_PREP(PTE_SH, PTE_SH_INNER) | PTE_AF)
+#define PT_ATTR_NORMAL                                                       \
+	(FIELD_PREP(PTE_ATTRINDX, MAIR_IDX_NORMAL) | PTE_AP1_RES1 |         \
+	 FIELD_PREP(PTE_SH, PTE_SH_INNER) | PTE_AF)
 /* Our code: read-only, executable. */
 #define PT_ATTR_TEXT (PT_ATTR_NORMAL | PTE_AP2_RO)
 /* All other RAM: read-write, execute-never. */
 #define PT_ATTR_DATA (PT_ATTR_NORMAL | PTE_XN)
 /* MMIO: Device-nGnRE, execute-never. */
-#define PT_ATTR_DEVICE (FIELD_PREP(PTE_ATTRINDX, MAIR_IDX_DEVICE) | PTE_AP1_RES1 | PTE_AF | PTE_XN)
+#define PT_ATTR_DEVICE \
+	(FIELD_PREP(PTE_ATTRINDX, MAIR_IDX_DEVICE) | PTE_AP1_RES1 | PTE_AF | PTE_XN)
 
 /*
  * Identity-map [base, base+size) (widened to whole pages) with the given leaf attributes,

@@ -25,10 +25,12 @@ static unsigned exception_depth;
 static uint64_t image_base;
 
 static const char *const slot_name[16] = {
-	"sync (EL2, SP_EL0)",	"IRQ (EL2, SP_EL0)",   "FIQ (EL2, SP_EL0)",   "SError (EL2, SP_EL0)",
-	"sync (EL2, SP_EL2)",	"IRQ (EL2, SP_EL2)",   "FIQ (EL2, SP_EL2)",   "SError (EL2, SP_EL2)",
-	"sync (lower EL, A64)", "IRQ (lower EL, A64)", "FIQ (lower EL, A64)", "SError (lower EL, A64)",
-	"sync (lower EL, A32)", "IRQ (lower EL, A32)", "FIQ (lower EL, A32)", "SError (lower EL, A32)",
+	"sync (EL2, SP_EL0)",   "IRQ (EL2, SP_EL0)",   "FIQ (EL2, SP_EL0)",
+	"SError (EL2, SP_EL0)", "sync (EL2, SP_EL2)",  "IRQ (EL2, SP_EL2)",
+	"FIQ (EL2, SP_EL2)",    "SError (EL2, SP_EL2)", "sync (lower EL, A64)",
+	"IRQ (lower EL, A64)",  "FIQ (lower EL, A64)", "SError (lower EL, A64)",
+	"sync (lower EL, A32)", "IRQ (lower EL, A32)", "FIQ (lower EL, A32)",
+	"SError (lower EL, A32)",
 };
 
 void arm64_traps_init(hpa_t base)
@@ -84,7 +86,8 @@ static const char *ec_name(unsigned ec)
 /* Fault status code of an abort (ESR_EL2 ISS DFSC/IFSC), for the common cases. */
 static void fsc_describe(unsigned fsc, char *buf, size_t size)
 {
-	static const char *const kind[] = { "address size", "translation", "access flag", "permission" };
+	static const char *const kind[] = { "address size", "translation", "access flag",
+					    "permission" };
 
 	if (fsc < 0x10) {
 		snprintf(buf, size, "%s fault, level %u", kind[fsc >> 2], fsc & 3);
@@ -105,17 +108,19 @@ static void dump_syndrome(const struct arm64_frame *f)
 	uint64_t iss = FIELD_GET(ESR_ISS, f->esr), imm;
 	char fsc[48];
 
-	pr_err("  ESR_EL2=%016llx EC=0x%02x (%s) IL=%u ISS=0x%07llx", (unsigned long long)f->esr, ec, ec_name(ec),
-	       (unsigned)FIELD_GET(ESR_IL, f->esr), (unsigned long long)iss);
+	pr_err("  ESR_EL2=%016llx EC=0x%02x (%s) IL=%u ISS=0x%07llx", (unsigned long long)f->esr,
+	       ec, ec_name(ec), (unsigned)FIELD_GET(ESR_IL, f->esr), (unsigned long long)iss);
 	switch (ec) {
 	case ESR_EC_DABT_CUR:
 	case ESR_EC_DABT_LOW:
 		fsc_describe((unsigned)FIELD_GET(ESR_ISS_ABT_FSC, iss), fsc, sizeof(fsc));
-		pr_err("  data abort: %s on %s%s%s", fsc, (iss & ESR_ISS_ABT_WNR) ? "write" : "read",
+		pr_err("  data abort: %s on %s%s%s", fsc,
+		       (iss & ESR_ISS_ABT_WNR) ? "write" : "read",
 		       (iss & ESR_ISS_ABT_S1PTW) ? " (stage-1 table walk)" : "",
 		       (iss & ESR_ISS_ABT_EA) ? " (external abort)" : "");
 		if (iss & ESR_ISS_ABT_ISV) {
-			pr_err("  access: %u bytes, register x%u", 1u << FIELD_GET(ESR_ISS_ABT_SAS, iss),
+			pr_err("  access: %u bytes, register x%u",
+			       1u << FIELD_GET(ESR_ISS_ABT_SAS, iss),
 			       (unsigned)FIELD_GET(ESR_ISS_ABT_SRT, iss));
 		}
 		break;
@@ -134,8 +139,8 @@ static void dump_syndrome(const struct arm64_frame *f)
 		break;
 	}
 	/* FAR_EL2 is only valid for aborts, alignment and watchpoint exceptions. */
-	if (ec == ESR_EC_DABT_CUR || ec == ESR_EC_DABT_LOW || ec == ESR_EC_IABT_CUR || ec == ESR_EC_IABT_LOW ||
-	    ec == ESR_EC_PC_ALIGN) {
+	if (ec == ESR_EC_DABT_CUR || ec == ESR_EC_DABT_LOW || ec == ESR_EC_IABT_CUR ||
+	    ec == ESR_EC_IABT_LOW || ec == ESR_EC_PC_ALIGN) {
 		pr_err("  FAR_EL2=%016llx%s", (unsigned long long)f->far,
 		       (iss & ESR_ISS_ABT_FNV) ? " (not valid: FnV)" : "");
 	}
@@ -158,19 +163,24 @@ static void dump_frame(const struct arm64_frame *f, uint64_t slot)
 	pr_err("EXCEPTION %s", slot_name[slot & 15]);
 	dump_syndrome(f);
 	pr_err("  ELR_EL2=%016llx (ioasid-hv.so+0x%llx) SPSR_EL2=%016llx (M=0x%llx DAIF=%llx)",
-	       (unsigned long long)f->elr, (unsigned long long)(f->elr - image_base), (unsigned long long)f->spsr,
-	       (unsigned long long)FIELD_GET(SPSR_M, f->spsr), (unsigned long long)FIELD_GET(SPSR_DAIF, f->spsr));
+	       (unsigned long long)f->elr, (unsigned long long)(f->elr - image_base),
+	       (unsigned long long)f->spsr, (unsigned long long)FIELD_GET(SPSR_M, f->spsr),
+	       (unsigned long long)FIELD_GET(SPSR_DAIF, f->spsr));
 	for (unsigned i = 0; i < 28; i += 4) {
-		pr_err("  x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx", i, (unsigned long long)f->x[i],
-		       i + 1, (unsigned long long)f->x[i + 1], i + 2, (unsigned long long)f->x[i + 2], i + 3,
-		       (unsigned long long)f->x[i + 3]);
+		pr_err("  x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx", i,
+		       (unsigned long long)f->x[i], i + 1, (unsigned long long)f->x[i + 1], i + 2,
+		       (unsigned long long)f->x[i + 2], i + 3, (unsigned long long)f->x[i + 3]);
 	}
-	pr_err("  x28=%016llx x29=%016llx x30=%016llx SP =%016llx", (unsigned long long)f->x[28],
-	       (unsigned long long)f->x[29], (unsigned long long)f->x[30], (unsigned long long)sp);
-	pr_err("  TTBR0_EL2=%016llx VBAR_EL2=%016llx SCTLR_EL2=%016llx", (unsigned long long)read_sysreg(ttbr0_el2),
-	       (unsigned long long)read_sysreg(vbar_el2), (unsigned long long)read_sysreg(sctlr_el2));
+	pr_err("  x28=%016llx x29=%016llx x30=%016llx SP =%016llx",
+	       (unsigned long long)f->x[28], (unsigned long long)f->x[29],
+	       (unsigned long long)f->x[30], (unsigned long long)sp);
+	pr_err("  TTBR0_EL2=%016llx VBAR_EL2=%016llx SCTLR_EL2=%016llx",
+	       (unsigned long long)read_sysreg(ttbr0_el2),
+	       (unsigned long long)read_sysreg(vbar_el2),
+	       (unsigned long long)read_sysreg(sctlr_el2));
 	pr_err("  symbolize: addr2line -f -e build/arm64/ioasid-hv.so 0x%llx 0x%llx",
-	       (unsigned long long)(f->elr - image_base), (unsigned long long)(f->x[30] - image_base));
+	       (unsigned long long)(f->elr - image_base),
+	       (unsigned long long)(f->x[30] - image_base));
 }
 
 void arm64_exception(struct arm64_frame *f, uint64_t slot)
@@ -192,8 +202,8 @@ void arm64_exception(struct arm64_frame *f, uint64_t slot)
 	if (exception_depth++ > 0) {
 		pr_err("EXCEPTION %s inside the exception handler: ESR_EL2=%016llx ELR_EL2=%016llx "
 		       "FAR_EL2=%016llx",
-		       slot_name[slot & 15], (unsigned long long)f->esr, (unsigned long long)f->elr,
-		       (unsigned long long)f->far);
+		       slot_name[slot & 15], (unsigned long long)f->esr,
+		       (unsigned long long)f->elr, (unsigned long long)f->far);
 		arch_exit(HV_EXIT_EXCEPTION);
 	}
 	dump_frame(f, slot);

@@ -14,18 +14,18 @@
 #define ARCH_ARM64_VCPU_H
 
 /* struct arm64_vcpu_ctx layout, shared with vcpu_entry.S (offsets in bytes). */
-#define VCPU_CTX_X0	 0
-#define VCPU_CTX_SP_EL0	 248
-#define VCPU_CTX_ELR	 256
-#define VCPU_CTX_SPSR	 264
-#define VCPU_CTX_ESR	 272
-#define VCPU_CTX_FAR	 280
-#define VCPU_CTX_HPFAR	 288
+#define VCPU_CTX_X0 0
+#define VCPU_CTX_SP_EL0 248
+#define VCPU_CTX_ELR 256
+#define VCPU_CTX_SPSR 264
+#define VCPU_CTX_ESR 272
+#define VCPU_CTX_FAR 280
+#define VCPU_CTX_HPFAR 288
 #define VCPU_CTX_HOST_SP 296
-#define VCPU_CTX_FPCR	 304
-#define VCPU_CTX_FPSR	 312
-#define VCPU_CTX_V	 320 /* q0..q31, 16 bytes each */
-#define VCPU_CTX_SIZE	 (320 + 32 * 16)
+#define VCPU_CTX_FPCR 304
+#define VCPU_CTX_FPSR 312
+#define VCPU_CTX_V 320 /* q0..q31, 16 bytes each */
+#define VCPU_CTX_SIZE (320 + 32 * 16)
 
 #ifndef __ASSEMBLY__
 
@@ -54,39 +54,40 @@
  * (HVC is the hypercall), TVM/TRVM, API/APK (pointer authentication instructions trap: the
  * keys are not switched).
  */
-#define HCR_EL2_VM    BIT(0)
-#define HCR_EL2_SWIO  BIT(1)
-#define HCR_EL2_FMO   BIT(3)
-#define HCR_EL2_IMO   BIT(4)
-#define HCR_EL2_AMO   BIT(5)
-#define HCR_EL2_DC    BIT(12)
-#define HCR_EL2_TWI   BIT(13)
-#define HCR_EL2_TWE   BIT(14)
-#define HCR_EL2_TSC   BIT(19)
+#define HCR_EL2_VM BIT(0)
+#define HCR_EL2_SWIO BIT(1)
+#define HCR_EL2_FMO BIT(3)
+#define HCR_EL2_IMO BIT(4)
+#define HCR_EL2_AMO BIT(5)
+#define HCR_EL2_DC BIT(12)
+#define HCR_EL2_TWI BIT(13)
+#define HCR_EL2_TWE BIT(14)
+#define HCR_EL2_TSC BIT(19)
 #define HCR_EL2_TIDCP BIT(20)
-#define HCR_EL2_TACR  BIT(21)
-#define HCR_EL2_TSW   BIT(22)
-#define HCR_EL2_TGE   BIT(27)
-#define HCR_EL2_RW    BIT(31)
-#define HCR_EL2_GUEST                                                                                                  \
-	(HCR_EL2_VM | HCR_EL2_SWIO | HCR_EL2_FMO | HCR_EL2_IMO | HCR_EL2_AMO | HCR_EL2_DC | HCR_EL2_TWI |              \
-	 HCR_EL2_TWE | HCR_EL2_TSC | HCR_EL2_TIDCP | HCR_EL2_TACR | HCR_EL2_TSW | HCR_EL2_RW)
+#define HCR_EL2_TACR BIT(21)
+#define HCR_EL2_TSW BIT(22)
+#define HCR_EL2_TGE BIT(27)
+#define HCR_EL2_RW BIT(31)
+#define HCR_EL2_GUEST                                                                        \
+	(HCR_EL2_VM | HCR_EL2_SWIO | HCR_EL2_FMO | HCR_EL2_IMO | HCR_EL2_AMO | HCR_EL2_DC |  \
+	 HCR_EL2_TWI | HCR_EL2_TWE | HCR_EL2_TSC | HCR_EL2_TIDCP | HCR_EL2_TACR | HCR_EL2_TSW | \
+	 HCR_EL2_RW)
 
 /* VTCR_EL2 (non-VHE) */
-#define VTCR_EL2_T0SZ	   GENMASK(5, 0)
-#define VTCR_EL2_SL0	   GENMASK(7, 6)
-#define VTCR_SL0_4K_LEVEL1 1 /* 4 KiB granule: walk starts at level 1 (3 levels) */
-#define VTCR_SL0_4K_LEVEL0 2 /* ... at level 0 (4 levels) */
-#define VTCR_EL2_IRGN0	   GENMASK(9, 8)
-#define VTCR_EL2_ORGN0	   GENMASK(11, 10)
-#define VTCR_EL2_SH0	   GENMASK(13, 12)
-#define VTCR_EL2_TG0	   GENMASK(15, 14)
-#define VTCR_EL2_PS	   GENMASK(18, 16)
-#define VTCR_EL2_RES1	   BIT(31)
+#define VTCR_EL2_T0SZ GENMASK(5, 0)
+#define VTCR_EL2_SL0 GENMASK(7, 6)
+# define VTCR_SL0_4K_LEVEL1 1 /* 4 KiB granule: walk starts at level 1 (3 levels) */
+# define VTCR_SL0_4K_LEVEL0 2 /* ... at level 0 (4 levels) */
+#define VTCR_EL2_IRGN0 GENMASK(9, 8)
+#define VTCR_EL2_ORGN0 GENMASK(11, 10)
+#define VTCR_EL2_SH0 GENMASK(13, 12)
+#define VTCR_EL2_TG0 GENMASK(15, 14)
+#define VTCR_EL2_PS GENMASK(18, 16)
+#define VTCR_EL2_RES1 BIT(31)
 
 /* VTTBR_EL2 */
 #define VTTBR_BADDR GENMASK(47, 1)
-#define VTTBR_VMID  GENMASK(55, 48)
+#define VTTBR_VMID GENMASK(55, 48)
 
 /*
  * CPTR_EL2 (non-VHE): TFP = 0, the guest uses FP/SIMD without a trap (the hypervisor is built
@@ -94,41 +95,41 @@
  * guest). TZ and TSM = 1: SVE and SME trap (their wider state is not switched) and stop the
  * guest. TTA = 1: trace registers trap. Bits 13, 9 and 7:0 are RES1.
  */
-#define CPTR_EL2_TZ    BIT(8)
-#define CPTR_EL2_TFP   BIT(10)
-#define CPTR_EL2_TSM   BIT(12)
-#define CPTR_EL2_TTA   BIT(20)
-#define CPTR_EL2_RES1  (BIT(13) | BIT(9) | GENMASK(7, 0))
+#define CPTR_EL2_TZ BIT(8)
+#define CPTR_EL2_TFP BIT(10)
+#define CPTR_EL2_TSM BIT(12)
+#define CPTR_EL2_TTA BIT(20)
+#define CPTR_EL2_RES1 (BIT(13) | BIT(9) | GENMASK(7, 0))
 #define CPTR_EL2_GUEST (CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TTA)
 
 /* MDCR_EL2: debug, OS-lock, debug-ROM and PMU registers trap (and stop the guest); TDE = 0. */
 #define MDCR_EL2_TPMCR BIT(5)
-#define MDCR_EL2_TPM   BIT(6)
-#define MDCR_EL2_TDE   BIT(8)
-#define MDCR_EL2_TDA   BIT(9)
+#define MDCR_EL2_TPM BIT(6)
+#define MDCR_EL2_TDE BIT(8)
+#define MDCR_EL2_TDA BIT(9)
 #define MDCR_EL2_TDOSA BIT(10)
-#define MDCR_EL2_TDRA  BIT(11)
+#define MDCR_EL2_TDRA BIT(11)
 
 /* CNTHCTL_EL2 (non-VHE): EL1 may read the physical counter; the physical timer traps. */
 #define CNTHCTL_EL1PCTEN BIT(0)
-#define CNTHCTL_EL1PCEN	 BIT(1)
+#define CNTHCTL_EL1PCEN BIT(1)
 
 /* HPFAR_EL2.FIPA: bits 47:12 of the faulting IPA, at bits 43:4. */
 #define HPFAR_FIPA GENMASK(43, 4)
 
 /* ESR_EL2 ISS of a trapped WFx: TI bit 0 (1 = WFE), and of a trapped MSR/MRS (EC 0x18). */
-#define ESR_ISS_WFX_TI	 BIT(0)
-#define ESR_ISS_SYS_OP0	 GENMASK(21, 20)
-#define ESR_ISS_SYS_OP2	 GENMASK(19, 17)
-#define ESR_ISS_SYS_OP1	 GENMASK(16, 14)
-#define ESR_ISS_SYS_CRN	 GENMASK(13, 10)
-#define ESR_ISS_SYS_RT	 GENMASK(9, 5)
-#define ESR_ISS_SYS_CRM	 GENMASK(4, 1)
+#define ESR_ISS_WFX_TI BIT(0)
+#define ESR_ISS_SYS_OP0 GENMASK(21, 20)
+#define ESR_ISS_SYS_OP2 GENMASK(19, 17)
+#define ESR_ISS_SYS_OP1 GENMASK(16, 14)
+#define ESR_ISS_SYS_CRN GENMASK(13, 10)
+#define ESR_ISS_SYS_RT GENMASK(9, 5)
+#define ESR_ISS_SYS_CRM GENMASK(4, 1)
 #define ESR_ISS_SYS_READ BIT(0)
-#define ESR_ISS_HVC_IMM	 GENMASK(15, 0)
-#define ESR_EC_SVE	 0x19
-#define ESR_EC_PAC	 0x09
-#define ESR_EC_SME	 0x1d
+#define ESR_ISS_HVC_IMM GENMASK(15, 0)
+#define ESR_EC_SVE 0x19
+#define ESR_EC_PAC 0x09
+#define ESR_EC_SME 0x1d
 
 /*
  * HVC immediate with which a guest reports an exception it cannot handle (the guest SDK's EL1
@@ -143,16 +144,16 @@
  * SMCCC (DEN0028) and PSCI (DEN0022) function IDs the hypervisor answers over HVC #0. A fast
  * call has bit 31 set; bit 30 selects SMC64; bits 29:24 are the owner.
  */
-#define SMCCC_FAST_CALL		BIT(31)
-#define SMCCC_VERSION		0x80000000U
-#define SMCCC_ARCH_FEATURES	0x80000001U
-#define PSCI_0_2_VERSION	0x84000000U
-#define PSCI_0_2_SYSTEM_OFF	0x84000008U
-#define PSCI_0_2_SYSTEM_RESET	0x84000009U
-#define PSCI_1_0_FEATURES	0x8400000AU
+#define SMCCC_FAST_CALL BIT(31)
+#define SMCCC_VERSION 0x80000000U
+#define SMCCC_ARCH_FEATURES 0x80000001U
+#define PSCI_0_2_VERSION 0x84000000U
+#define PSCI_0_2_SYSTEM_OFF 0x84000008U
+#define PSCI_0_2_SYSTEM_RESET 0x84000009U
+#define PSCI_1_0_FEATURES 0x8400000AU
 #define SMCCC_RET_NOT_SUPPORTED (-1LL)
-#define SMCCC_VERSION_1_1	0x10001U
-#define PSCI_VERSION_1_0	0x10000U
+#define SMCCC_VERSION_1_1 0x10001U
+#define PSCI_VERSION_1_0 0x10000U
 /* The IOASID range: IOASID_SMCCC_FN(call) = 0xC6000000 | call (include/ioasid/abi.h). */
 #define VCPU_IOASID_FN_MASK 0xffff0000U
 #define VCPU_IOASID_FN_BASE 0xc6000000U

@@ -48,8 +48,8 @@ static bool host_injected_failure(void)
 	uint64_t cur = __atomic_load_n(&host_fail_countdown, __ATOMIC_SEQ_CST);
 
 	while (cur != 0) {
-		if (__atomic_compare_exchange_n(&host_fail_countdown, &cur, cur - 1, false, __ATOMIC_SEQ_CST,
-						__ATOMIC_SEQ_CST)) {
+		if (__atomic_compare_exchange_n(&host_fail_countdown, &cur, cur - 1, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			return cur == 1;
 		}
 	}

@@ -20,20 +20,20 @@
 
 #include "x86.h"
 
-#define COM1_BASE     0x3f8
+#define COM1_BASE 0x3f8
 #define COM1_CLOCK_HZ 1843200
-#define COM1_BAUD     115200
+#define COM1_BAUD 115200
 
 /*
  * isa-debug-exit (QEMU hw/misc/debugexit.c): a write of v makes QEMU exit with status
  * (v << 1) | 1. 0x10 means success (status 33); failures write their code 1..15.
  */
 /* The local APIC's MMIO page (SDM vol. 3, 10.4.1): always present, safe to read. */
-#define LAPIC_BASE	  0xfee00000ULL
+#define LAPIC_BASE 0xfee00000ULL
 #define LAPIC_VERSION_REG 0x30
 
 #define DEBUG_EXIT_PORT 0xf4
-#define DEBUG_EXIT_OK	0x10
+#define DEBUG_EXIT_OK 0x10
 
 hpa_t x86_image_base;
 uint64_t x86_image_size;
@@ -85,8 +85,8 @@ void arch_init(struct bootinfo *bi)
 	}
 	x86_cpu_tables_init();
 	pr_info("x86: own GDT at 0x%llx, IDT at 0x%llx (firmware IDT was 0x%llx)",
-		(unsigned long long)x86_cpu_tables_gdt_base(), (unsigned long long)x86_cpu_tables_idt_base(),
-		(unsigned long long)firmware_idt);
+		(unsigned long long)x86_cpu_tables_gdt_base(),
+		(unsigned long long)x86_cpu_tables_idt_base(), (unsigned long long)firmware_idt);
 
 	ret = palloc_init(bi);
 	if (ret != 0) {
@@ -96,8 +96,8 @@ void arch_init(struct bootinfo *bi)
 	if (ret != 0) {
 		hv_panic("x86: cannot build page tables (%d)", ret);
 	}
-	pr_info("x86: own page tables, CR3 0x%llx (firmware CR3 was 0x%llx)", (unsigned long long)x86_read_cr3(),
-		(unsigned long long)firmware_cr3);
+	pr_info("x86: own page tables, CR3 0x%llx (firmware CR3 was 0x%llx)",
+		(unsigned long long)x86_read_cr3(), (unsigned long long)firmware_cr3);
 	tsc_hz = x86_tsc_calibrate();
 }
 
@@ -131,9 +131,9 @@ static bool check_mapping(const char *what, uint64_t addr, enum map_kind kind)
 		ok = (pte & uc) == 0 && rw && (nx || !x86_paging_have_nx());
 		break;
 	}
-	hv_log(ok ? LOG_INFO : LOG_ERR, "  x86: %s at 0x%llx: level-%u entry 0x%016llx (%s %s%s)%s", what,
-	       (unsigned long long)addr, level, (unsigned long long)pte, is_uc ? "UC" : "WB", rw ? "RW" : "RO",
-	       nx ? " NX" : " X", ok ? "" : " WRONG");
+	hv_log(ok ? LOG_INFO : LOG_ERR, "  x86: %s at 0x%llx: level-%u entry 0x%016llx (%s %s%s)%s",
+	       what, (unsigned long long)addr, level, (unsigned long long)pte, is_uc ? "UC" : "WB",
+	       rw ? "RW" : "RO", nx ? " NX" : " X", ok ? "" : " WRONG");
 	return ok;
 }
 
@@ -162,8 +162,9 @@ int arch_selftest(void)
 	x86_sidt(&idtr);
 	x86_sgdt(&gdtr);
 	if (x86_read_cr3() != x86_paging_root() || x86_read_cr3() == firmware_cr3) {
-		pr_err("  x86: CR3 0x%llx is not ours (0x%llx; firmware 0x%llx)", (unsigned long long)x86_read_cr3(),
-		       (unsigned long long)x86_paging_root(), (unsigned long long)firmware_cr3);
+		pr_err("  x86: CR3 0x%llx is not ours (0x%llx; firmware 0x%llx)",
+		       (unsigned long long)x86_read_cr3(), (unsigned long long)x86_paging_root(),
+		       (unsigned long long)firmware_cr3);
 		ok = false;
 	}
 	if (idtr.base != x86_cpu_tables_idt_base() || idtr.base == firmware_idt) {
@@ -175,7 +176,8 @@ int arch_selftest(void)
 		ok = false;
 	}
 	/* arch_map_mmio: map the LAPIC page UC, read its version register, map again (no-op). */
-	if (arch_map_mmio(hpa(LAPIC_BASE), HV_PAGE_SIZE) != 0 || arch_map_mmio(hpa(LAPIC_BASE), HV_PAGE_SIZE) != 0) {
+	if (arch_map_mmio(hpa(LAPIC_BASE), HV_PAGE_SIZE) != 0 ||
+	    arch_map_mmio(hpa(LAPIC_BASE), HV_PAGE_SIZE) != 0) {
 		pr_err("  x86: arch_map_mmio(LAPIC) failed");
 		ok = false;
 	} else {
@@ -208,8 +210,9 @@ int arch_selftest(void)
 	}
 	pr_info("  x86: CR3=0x%llx (firmware 0x%llx), IDTR=0x%llx (firmware 0x%llx), int3 "
 		"handled %llu time(s)",
-		(unsigned long long)x86_read_cr3(), (unsigned long long)firmware_cr3, (unsigned long long)idtr.base,
-		(unsigned long long)firmware_idt, (unsigned long long)(x86_breakpoints_taken - bp0));
+		(unsigned long long)x86_read_cr3(), (unsigned long long)firmware_cr3,
+		(unsigned long long)idtr.base, (unsigned long long)firmware_idt,
+		(unsigned long long)(x86_breakpoints_taken - bp0));
 	return ok ? 0 : -1;
 }
 

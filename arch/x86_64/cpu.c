@@ -71,38 +71,14 @@ static int exception_depth;
 void x86_load_segments(void);
 
 static const char *const exc_name[32] = {
-	"#DE divide error",
-	"#DB debug",
-	"NMI",
-	"#BP breakpoint",
-	"#OF overflow",
-	"#BR bound range",
-	"#UD invalid opcode",
-	"#NM device not available",
-	"#DF double fault",
-	"coprocessor overrun",
-	"#TS invalid TSS",
-	"#NP segment not present",
-	"#SS stack fault",
-	"#GP general protection",
-	"#PF page fault",
-	"reserved 15",
-	"#MF x87 error",
-	"#AC alignment check",
-	"#MC machine check",
-	"#XM SIMD error",
-	"#VE virtualization",
-	"#CP control protection",
-	"reserved 22",
-	"reserved 23",
-	"reserved 24",
-	"reserved 25",
-	"reserved 26",
-	"reserved 27",
-	"#HV hypervisor injection",
-	"#VC VMM communication",
-	"#SX security",
-	"reserved 31",
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available", "#DF double fault",
+	"coprocessor overrun", "#TS invalid TSS", "#NP segment not present", "#SS stack fault",
+	"#GP general protection", "#PF page fault", "reserved 15", "#MF x87 error",
+	"#AC alignment check", "#MC machine check", "#XM SIMD error", "#VE virtualization",
+	"#CP control protection", "reserved 22", "reserved 23", "reserved 24", "reserved 25",
+	"reserved 26", "reserved 27", "#HV hypervisor injection", "#VC VMM communication",
+	"#SX security", "reserved 31",
 };
 
 void x86_cpu_tables_init(void)
@@ -176,7 +152,8 @@ static void dump_stack(uint64_t rsp)
 		if (((rsp + (i + 1) * 8) & HV_PAGE_MASK) != (rsp & HV_PAGE_MASK)) {
 			break;
 		}
-		pr_err("  [rsp+%02x] %016llx %016llx", i * 8, (unsigned long long)s[i], (unsigned long long)s[i + 1]);
+		pr_err("  [rsp+%02x] %016llx %016llx", i * 8, (unsigned long long)s[i],
+		       (unsigned long long)s[i + 1]);
 	}
 }
 
@@ -186,7 +163,8 @@ static void dump_stack(uint64_t rsp)
  * chain ends the walk instead of faulting. Return addresses inside the image are printed as
  * offsets in ioasid-hv.so for addr2line.
  */
-static void dump_backtrace(uint64_t rip, uint64_t rbp, uint64_t rsp, uint64_t base, uint64_t size)
+static void dump_backtrace(uint64_t rip, uint64_t rbp, uint64_t rsp, uint64_t base,
+			   uint64_t size)
 {
 	char line[160];
 	int n = snprintf(line, sizeof(line), "  backtrace (ioasid-hv.so offsets): 0x%llx",
@@ -203,7 +181,8 @@ static void dump_backtrace(uint64_t rip, uint64_t rbp, uint64_t rsp, uint64_t ba
 		if (ret < base || ret >= base + size) {
 			break;
 		}
-		n += snprintf(line + n, sizeof(line) - (size_t)n, " 0x%llx", (unsigned long long)(ret - base));
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " 0x%llx",
+			      (unsigned long long)(ret - base));
 		rsp = rbp;
 		rbp = fp[0];
 	}
@@ -234,22 +213,24 @@ void x86_exception(struct x86_frame *f)
 	}
 	pr_err("EXCEPTION %s (vector %llu) error code 0x%llx", name, (unsigned long long)f->vector,
 	       (unsigned long long)f->error);
-	pr_err("  RIP=%016llx (ioasid-hv.so+0x%llx) CS=%04llx RFLAGS=%016llx", (unsigned long long)f->rip,
-	       (unsigned long long)(f->rip - base), (unsigned long long)f->cs, (unsigned long long)f->rflags);
+	pr_err("  RIP=%016llx (ioasid-hv.so+0x%llx) CS=%04llx RFLAGS=%016llx",
+	       (unsigned long long)f->rip, (unsigned long long)(f->rip - base),
+	       (unsigned long long)f->cs, (unsigned long long)f->rflags);
 	pr_err("  RSP=%016llx SS=%04llx", (unsigned long long)f->rsp, (unsigned long long)f->ss);
-	pr_err("  CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx", (unsigned long long)x86_read_cr0(),
-	       (unsigned long long)x86_read_cr2(), (unsigned long long)x86_read_cr3(),
-	       (unsigned long long)x86_read_cr4());
+	pr_err("  CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx",
+	       (unsigned long long)x86_read_cr0(), (unsigned long long)x86_read_cr2(),
+	       (unsigned long long)x86_read_cr3(), (unsigned long long)x86_read_cr4());
 	pr_err("  RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx", (unsigned long long)f->rax,
 	       (unsigned long long)f->rbx, (unsigned long long)f->rcx, (unsigned long long)f->rdx);
 	pr_err("  RSI=%016llx RDI=%016llx RBP=%016llx R8 =%016llx", (unsigned long long)f->rsi,
 	       (unsigned long long)f->rdi, (unsigned long long)f->rbp, (unsigned long long)f->r8);
 	pr_err("  R9 =%016llx R10=%016llx R11=%016llx R12=%016llx", (unsigned long long)f->r9,
 	       (unsigned long long)f->r10, (unsigned long long)f->r11, (unsigned long long)f->r12);
-	pr_err("  R13=%016llx R14=%016llx R15=%016llx", (unsigned long long)f->r13, (unsigned long long)f->r14,
-	       (unsigned long long)f->r15);
+	pr_err("  R13=%016llx R14=%016llx R15=%016llx", (unsigned long long)f->r13,
+	       (unsigned long long)f->r14, (unsigned long long)f->r15);
 	dump_stack(f->rsp);
 	dump_backtrace(f->rip, f->rbp, f->rsp, base, x86_image_size);
-	pr_err("  symbolize: addr2line -f -e build/x86_64/ioasid-hv.so 0x%llx", (unsigned long long)(f->rip - base));
+	pr_err("  symbolize: addr2line -f -e build/x86_64/ioasid-hv.so 0x%llx",
+	       (unsigned long long)(f->rip - base));
 	arch_exit(HV_EXIT_EXCEPTION);
 }

@@ -30,15 +30,15 @@
 
 #include "x86.h"
 
-#define PTE_P	 BIT(0)
-#define PTE_RW	 BIT(1)
-#define PTE_PWT	 BIT(3)
-#define PTE_PCD	 BIT(4)
-#define PTE_PS	 BIT(7)
-#define PTE_NX	 BIT(63)
+#define PTE_P BIT(0)
+#define PTE_RW BIT(1)
+#define PTE_PWT BIT(3)
+#define PTE_PCD BIT(4)
+#define PTE_PS BIT(7)
+#define PTE_NX BIT(63)
 #define PTE_ADDR GENMASK(51, 12)
 
-#define PTE_RAM	 (PTE_P | PTE_RW)
+#define PTE_RAM (PTE_P | PTE_RW)
 #define PTE_CODE PTE_P
 #define PTE_MMIO (PTE_P | PTE_RW | PTE_PCD | PTE_PWT)
 
@@ -157,7 +157,8 @@ static bool range_mapped_as(uint64_t base, uint64_t size, uint64_t attrs)
 				if ((pte & mask) != (attrs & mask)) {
 					return false;
 				}
-				addr = ALIGN_DOWN(addr, 1ULL << level_shift(level)) + (1ULL << level_shift(level));
+				addr = ALIGN_DOWN(addr, 1ULL << level_shift(level)) +
+				       (1ULL << level_shift(level));
 				break;
 			}
 			t = table_of(pte);

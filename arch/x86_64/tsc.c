@@ -11,17 +11,17 @@
 
 #include "x86.h"
 
-#define PIT_HZ			1193182ULL
-#define PIT_CH2_DATA		0x42
-#define PIT_MODE		0x43
-#define PIT_MODE_CH2_LOHI_MODE0 0xb0 /* channel 2, lobyte/hibyte, mode 0, binary */
-#define PIT_GATE_PORT		0x61
-#define PIT_GATE_CH2		0x01
-#define PIT_GATE_SPEAKER	0x02
-#define PIT_GATE_OUT2		0x20
+#define PIT_HZ 1193182ULL
+#define PIT_CH2_DATA 0x42
+#define PIT_MODE 0x43
+# define PIT_MODE_CH2_LOHI_MODE0 0xb0 /* channel 2, lobyte/hibyte, mode 0, binary */
+#define PIT_GATE_PORT 0x61
+# define PIT_GATE_CH2 0x01
+# define PIT_GATE_SPEAKER 0x02
+# define PIT_GATE_OUT2 0x20
 
-#define CALIBRATE_MS	10
-#define CALIBRATE_SPIN	100000000ULL
+#define CALIBRATE_MS 10
+#define CALIBRATE_SPIN 100000000ULL
 #define TSC_FALLBACK_HZ 1000000000ULL
 
 static uint64_t tsc_from_cpuid(void)

@@ -14,16 +14,16 @@
 #define X86_CR0_WP BIT(16)
 
 #define X86_MSR_EFER 0xc0000080
-#define X86_EFER_NXE BIT(11)
-#define X86_MSR_PAT  0x277
+# define X86_EFER_NXE BIT(11)
+#define X86_MSR_PAT 0x277
 
-#define X86_CPUID_EXT_FEATURES	  0x80000001
-#define X86_CPUID_EXT_EDX_NX	  BIT(20)
-#define X86_CPUID_EXT_EDX_PAGE1GB BIT(26)
+#define X86_CPUID_EXT_FEATURES 0x80000001
+# define X86_CPUID_EXT_EDX_NX BIT(20)
+# define X86_CPUID_EXT_EDX_PAGE1GB BIT(26)
 
 #define X86_SEL_CODE64 0x08
-#define X86_SEL_DATA   0x10
-#define X86_SEL_TSS    0x18
+#define X86_SEL_DATA 0x10
+#define X86_SEL_TSS 0x18
 
 static inline uint64_t x86_read_cr0(void)
 {
@@ -82,7 +82,9 @@ static inline void x86_wrmsr(uint32_t msr, uint64_t v)
 
 static inline void x86_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+	__asm__ __volatile__("cpuid"
+			     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			     : "a"(leaf), "c"(sub));
 }
 
 static inline uint64_t x86_rdtsc(void)
@@ -144,10 +146,10 @@ uint64_t x86_paging_root(void);
 bool x86_paging_have_nx(void); /* EFER.NXE set: data and MMIO are mapped no-execute */
 /* The leaf entry mapping addr in our tables and its level (1 = 4K, 2 = 2M, 3 = 1G). */
 int x86_paging_lookup(uint64_t addr, uint64_t *pte, unsigned *level);
-#define X86_PTE_RW  BIT(1)
+#define X86_PTE_RW BIT(1)
 #define X86_PTE_PWT BIT(3)
 #define X86_PTE_PCD BIT(4)
-#define X86_PTE_NX  BIT(63)
+#define X86_PTE_NX BIT(63)
 uint64_t x86_tsc_calibrate(void);
 void x86_exception(struct x86_frame *f);
 /* arch/x86_64/irq.c: an external interrupt the host takes only to discard it (count, EOI). */

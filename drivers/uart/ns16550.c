@@ -13,23 +13,23 @@
 #include <hv/console.h>
 #include <hv/errno.h>
 
-#define NS16550_THR	     0 /* transmit holding (write, DLAB=0) */
-#define NS16550_DLL	     0 /* divisor latch low (DLAB=1) */
-#define NS16550_IER	     1 /* interrupt enable (DLAB=0) */
-#define NS16550_DLM	     1 /* divisor latch high (DLAB=1) */
-#define NS16550_FCR	     2 /* FIFO control (write) */
-#define NS16550_FCR_ENABLE   0x01
-#define NS16550_FCR_CLEAR_RX 0x02
-#define NS16550_FCR_CLEAR_TX 0x04
-#define NS16550_LCR	     3 /* line control */
-#define NS16550_LCR_8N1	     0x03
-#define NS16550_LCR_DLAB     0x80
-#define NS16550_MCR	     4 /* modem control */
-#define NS16550_MCR_DTR	     0x01
-#define NS16550_MCR_RTS	     0x02
-#define NS16550_LSR	     5 /* line status */
-#define NS16550_LSR_THRE     0x20
-#define NS16550_SCR	     7 /* scratch: used to check that something answers */
+#define NS16550_THR 0 /* transmit holding (write, DLAB=0) */
+#define NS16550_DLL 0 /* divisor latch low (DLAB=1) */
+#define NS16550_IER 1 /* interrupt enable (DLAB=0) */
+#define NS16550_DLM 1 /* divisor latch high (DLAB=1) */
+#define NS16550_FCR 2 /* FIFO control (write) */
+# define NS16550_FCR_ENABLE 0x01
+# define NS16550_FCR_CLEAR_RX 0x02
+# define NS16550_FCR_CLEAR_TX 0x04
+#define NS16550_LCR 3 /* line control */
+# define NS16550_LCR_8N1 0x03
+# define NS16550_LCR_DLAB 0x80
+#define NS16550_MCR 4 /* modem control */
+# define NS16550_MCR_DTR 0x01
+# define NS16550_MCR_RTS 0x02
+#define NS16550_LSR 5 /* line status */
+# define NS16550_LSR_THRE 0x20
+#define NS16550_SCR 7 /* scratch: used to check that something answers */
 
 #define NS16550_TX_SPIN 100000
 

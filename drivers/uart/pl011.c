@@ -20,13 +20,13 @@
 
 #include "pl011.h"
 
-#define PL011_DR	0x000	  /* data register: write = transmit */
-#define PL011_FR	0x018	  /* flag register */
-#define PL011_FR_TXFF	(1u << 5) /* transmit FIFO full */
-#define PL011_FR_BUSY	(1u << 3) /* transmitting */
-#define PL011_CR	0x030	  /* control register (absent on the SBSA subset: reads as 0) */
-#define PL011_CR_UARTEN (1u << 0)
-#define PL011_CR_TXE	(1u << 8)
+#define PL011_DR 0x000   /* data register: write = transmit */
+#define PL011_FR 0x018   /* flag register */
+# define PL011_FR_TXFF (1u << 5)  /* transmit FIFO full */
+# define PL011_FR_BUSY (1u << 3)  /* transmitting */
+#define PL011_CR 0x030   /* control register (absent on the SBSA subset: reads as 0) */
+# define PL011_CR_UARTEN (1u << 0)
+# define PL011_CR_TXE (1u << 8)
 
 #define PL011_TX_TIMEOUT_US 20000
 
@@ -39,7 +39,8 @@ int pl011_probe(struct pl011 *u)
 	}
 	/* An SBSA generic UART has no UARTCR; trust the firmware's SPCR for it. */
 	cr = mmio_read32(u->base + PL011_CR);
-	if (cr != 0 && (cr & (PL011_CR_UARTEN | PL011_CR_TXE)) != (PL011_CR_UARTEN | PL011_CR_TXE)) {
+	if (cr != 0 && (cr & (PL011_CR_UARTEN | PL011_CR_TXE)) !=
+			       (PL011_CR_UARTEN | PL011_CR_TXE)) {
 		return -ENODEV;
 	}
 	return 0;
@@ -49,7 +50,8 @@ void pl011_putc(void *ctx, char c)
 {
 	struct pl011 *u = ctx;
 
-	if (poll_until(!(mmio_read32(u->base + PL011_FR) & PL011_FR_TXFF), PL011_TX_TIMEOUT_US) != 0) {
+	if (poll_until(!(mmio_read32(u->base + PL011_FR) & PL011_FR_TXFF), PL011_TX_TIMEOUT_US) !=
+	    0) {
 		u->dropped++;
 		return;
 	}

@@ -11,8 +11,8 @@
 #include <hv/types.h>
 
 struct pl011 {
-	uintptr_t base;	  /* MMIO base, identity-mapped as device memory */
-	uint64_t dropped; /* bytes dropped because the TX FIFO stayed full */
+	uintptr_t base;     /* MMIO base, identity-mapped as device memory */
+	uint64_t dropped;   /* bytes dropped because the TX FIFO stayed full */
 };
 
 /* 0 if the UART looks usable (enabled for transmit), -ENODEV otherwise. */

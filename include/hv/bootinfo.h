@@ -9,22 +9,22 @@
 #include <hv/types.h>
 
 enum mem_type {
-	MEM_USABLE = 1,	  /* free RAM (conventional memory, boot-services code after EBS) */
-	MEM_RESERVED,	  /* reserved, unusable: may be MMIO (e.g. ECAM), not mapped as RAM */
-	MEM_ACPI_RECLAIM, /* ACPI tables: keep until parsed */
+	MEM_USABLE = 1,      /* free RAM (conventional memory, boot-services code after EBS) */
+	MEM_RESERVED,        /* reserved, unusable: may be MMIO (e.g. ECAM), not mapped as RAM */
+	MEM_ACPI_RECLAIM,    /* ACPI tables: keep until parsed */
 	MEM_ACPI_NVS,
 	MEM_MMIO,
-	MEM_HV_IMAGE,	 /* the hypervisor's own loaded image */
-	MEM_HV_POOL,	 /* RAM boot/ allocated for the hypervisor (its heap) */
-	MEM_LOADED_FILE, /* a file boot/ read from the ESP (guest image, config) */
-	MEM_FIRMWARE,	 /* RAM the firmware still uses after EBS (boot-services data, which
+	MEM_HV_IMAGE,        /* the hypervisor's own loaded image */
+	MEM_HV_POOL,         /* RAM boot/ allocated for the hypervisor (its heap) */
+	MEM_LOADED_FILE,     /* a file boot/ read from the ESP (guest image, config) */
+	MEM_FIRMWARE,        /* RAM the firmware still uses after EBS (boot-services data, which
 	                        holds the stack we start on; runtime services; other loader data):
 	                        mapped as normal memory, never allocated */
 };
 
-#define BOOTINFO_MAX_MEM   256
+#define BOOTINFO_MAX_MEM 256
 #define BOOTINFO_MAX_FILES 16
-#define BOOTINFO_CMDLINE   256
+#define BOOTINFO_CMDLINE 256
 
 struct mem_region {
 	hpa_t base;
@@ -44,10 +44,10 @@ struct bootinfo {
 	uint32_t nr_files;
 	struct mem_region mem[BOOTINFO_MAX_MEM];
 	struct boot_file files[BOOTINFO_MAX_FILES];
-	hpa_t rsdp;	  /* ACPI RSDP (2.0+), 0 if none */
-	hpa_t image_base; /* the loaded .efi image */
+	hpa_t rsdp;            /* ACPI RSDP (2.0+), 0 if none */
+	hpa_t image_base;      /* the loaded .efi image */
 	uint64_t image_size;
-	uint64_t efi_retries;		/* ExitBootServices attempts beyond the first (stale map key) */
+	uint64_t efi_retries;  /* ExitBootServices attempts beyond the first (stale map key) */
 	char cmdline[BOOTINFO_CMDLINE]; /* UEFI load options, ASCII */
 };
 

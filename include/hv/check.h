@@ -10,11 +10,11 @@
 
 __noreturn void hv_panic(const char *fmt, ...) __printf(1, 2);
 
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (unlikely(!(cond))) {                                                                               \
-			hv_panic("CHECK failed: %s at %s:%d", #cond, __FILE__, __LINE__);                              \
-		}                                                                                                      \
+#define CHECK(cond)                                                                        \
+	do {                                                                               \
+		if (unlikely(!(cond))) {                                                   \
+			hv_panic("CHECK failed: %s at %s:%d", #cond, __FILE__, __LINE__); \
+		}                                                                          \
 	} while (0)
 
 #endif /* HV_CHECK_H */

@@ -16,12 +16,12 @@
 
 #include <hv/types.h>
 
-#define CFG_MAX_GUESTS		8
-#define CFG_MAX_MEM		4
-#define CFG_MAX_DEVS		8
-#define CFG_NAME_LEN		32
-#define CFG_PATH_LEN		96
-#define CFG_CMDLINE_LEN		256
+#define CFG_MAX_GUESTS 8
+#define CFG_MAX_MEM 4
+#define CFG_MAX_DEVS 8
+#define CFG_NAME_LEN 32
+#define CFG_PATH_LEN 96
+#define CFG_CMDLINE_LEN 256
 #define CFG_DEFAULT_QUOTA_PAGES 256 /* 1 MiB of page tables */
 
 struct cfg_pci {
@@ -46,7 +46,7 @@ struct cfg_guest {
 	unsigned nr_devs;
 	uint64_t pt_quota_pages;
 	bool console;
-	unsigned line; /* the [guest ...] header */
+	unsigned line;         /* the [guest ...] header */
 	unsigned console_line;
 };
 

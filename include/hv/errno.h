@@ -9,24 +9,24 @@
 #ifndef HV_ERRNO_H
 #define HV_ERRNO_H
 
-#define EPERM	   1
-#define ENOENT	   2
-#define E2BIG	   7
-#define EAGAIN	   11
-#define ENOMEM	   12
-#define EFAULT	   14
-#define EBUSY	   16
-#define EEXIST	   17
-#define ENODEV	   19
-#define EINVAL	   22
-#define ENOSPC	   28
-#define ERANGE	   34
-#define ENOSYS	   38
-#define EOVERFLOW  75
+#define EPERM 1
+#define ENOENT 2
+#define E2BIG 7
+#define EAGAIN 11
+#define ENOMEM 12
+#define EFAULT 14
+#define EBUSY 16
+#define EEXIST 17
+#define ENODEV 19
+#define EINVAL 22
+#define ENOSPC 28
+#define ERANGE 34
+#define ENOSYS 38
+#define EOVERFLOW 75
 #define EOPNOTSUPP 95
-#define ETIMEDOUT  110
-#define EIO	   5
-#define EDQUOT	   122
+#define ETIMEDOUT 110
+#define EIO 5
+#define EDQUOT 122
 
 const char *hv_strerror(int err);
 

@@ -8,10 +8,10 @@
 #ifndef HV_EXIT_H
 #define HV_EXIT_H
 
-#define HV_EXIT_OK	  0 /* every self-test passed */
-#define HV_EXIT_FAIL	  1 /* a self-test reported FAIL */
-#define HV_EXIT_PANIC	  2 /* hv_panic() / failed CHECK() */
+#define HV_EXIT_OK 0        /* every self-test passed */
+#define HV_EXIT_FAIL 1      /* a self-test reported FAIL */
+#define HV_EXIT_PANIC 2     /* hv_panic() / failed CHECK() */
 #define HV_EXIT_EXCEPTION 3 /* unexpected CPU exception (after the register dump) */
-#define HV_EXIT_BOOT	  4 /* boot/ could not reach hv_main() */
+#define HV_EXIT_BOOT 4      /* boot/ could not reach hv_main() */
 
 #endif /* HV_EXIT_H */

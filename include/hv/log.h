@@ -14,9 +14,9 @@ extern enum log_level hv_log_level;
 
 void hv_log(enum log_level lvl, const char *fmt, ...) __printf(2, 3);
 
-#define pr_err(...)   hv_log(LOG_ERR, __VA_ARGS__)
-#define pr_warn(...)  hv_log(LOG_WARN, __VA_ARGS__)
-#define pr_info(...)  hv_log(LOG_INFO, __VA_ARGS__)
+#define pr_err(...) hv_log(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...) hv_log(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) hv_log(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) hv_log(LOG_DEBUG, __VA_ARGS__)
 
 #endif /* HV_LOG_H */

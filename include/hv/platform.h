@@ -10,11 +10,11 @@
 #include <hv/bootinfo.h>
 
 struct platform_info {
-	unsigned nr_cpus;	 /* from the MADT */
-	unsigned nr_iommus;	 /* DMAR DRHD units / IORT SMMUv3 nodes */
+	unsigned nr_cpus;        /* from the MADT */
+	unsigned nr_iommus;      /* DMAR DRHD units / IORT SMMUv3 nodes */
 	unsigned nr_pci_devices; /* functions found by ECAM enumeration */
-	bool acpi_ok;		 /* RSDP/XSDT checksums validated */
-	int discovery_ret;	 /* platform_init()'s result */
+	bool acpi_ok;            /* RSDP/XSDT checksums validated */
+	int discovery_ret;       /* platform_init()'s result */
 };
 
 extern struct platform_info platform;

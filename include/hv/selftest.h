@@ -21,8 +21,8 @@ struct hv_selftest {
 	int (*fn)(const struct bootinfo *bi);
 };
 
-#define HV_SELFTEST(tname, tfn)                                                                                        \
-	static const struct hv_selftest selftest_entry_##tname                                                         \
+#define HV_SELFTEST(tname, tfn)                                                        \
+	static const struct hv_selftest selftest_entry_##tname                          \
 		__attribute__((used, section(".data.hv_selftests"), aligned(8))) = { #tname, tfn }
 
 /* A check inside a self-test: logs "  <what>: ok|FAILED" and evaluates to the condition. */

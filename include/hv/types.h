@@ -62,10 +62,10 @@ static inline iova_t iova_add(iova_t a, uint64_t off)
 }
 
 #define HV_PAGE_SHIFT 12
-#define HV_PAGE_SIZE  (1ULL << HV_PAGE_SHIFT)
-#define HV_PAGE_MASK  (~(HV_PAGE_SIZE - 1))
-#define SZ_4K	      (1ULL << 12)
-#define SZ_2M	      (1ULL << 21)
-#define SZ_1G	      (1ULL << 30)
+#define HV_PAGE_SIZE (1ULL << HV_PAGE_SHIFT)
+#define HV_PAGE_MASK (~(HV_PAGE_SIZE - 1))
+#define SZ_4K (1ULL << 12)
+#define SZ_2M (1ULL << 21)
+#define SZ_1G (1ULL << 30)
 
 #endif /* HV_TYPES_H */

@@ -10,23 +10,23 @@
 #include <hv/arch.h>
 #include <hv/errno.h>
 
-#define poll_until(cond, timeout_us)                                                                                   \
-	({                                                                                                             \
-		uint64_t start_ = arch_counter();                                                                      \
-		uint64_t ticks_ = (uint64_t)(timeout_us) * (arch_counter_hz() / 1000000 + 1);                          \
-		int ret_ = -ETIMEDOUT;                                                                                 \
-		for (;;) {                                                                                             \
-			if (cond) {                                                                                    \
-				ret_ = 0;                                                                              \
-				break;                                                                                 \
-			}                                                                                              \
-			if (arch_counter() - start_ > ticks_) {                                                        \
-				ret_ = (cond) ? 0 : -ETIMEDOUT;                                                        \
-				break;                                                                                 \
-			}                                                                                              \
-			arch_cpu_relax();                                                                              \
-		}                                                                                                      \
-		ret_;                                                                                                  \
+#define poll_until(cond, timeout_us)                                                   \
+	({                                                                             \
+		uint64_t start_ = arch_counter();                                      \
+		uint64_t ticks_ = (uint64_t)(timeout_us) * (arch_counter_hz() / 1000000 + 1); \
+		int ret_ = -ETIMEDOUT;                                                 \
+		for (;;) {                                                             \
+			if (cond) {                                                    \
+				ret_ = 0;                                              \
+				break;                                                 \
+			}                                                              \
+			if (arch_counter() - start_ > ticks_) {                        \
+				ret_ = (cond) ? 0 : -ETIMEDOUT;                        \
+				break;                                                 \
+			}                                                              \
+			arch_cpu_relax();                                              \
+		}                                                                      \
+		ret_;                                                                  \
 	})
 
 #endif /* HV_WAIT_H */

@@ -28,8 +28,8 @@
 
 #include "ioasid/pt.h"
 
-#define RW	   (PT_PROT_READ | PT_PROT_WRITE)
-#define ALL_SIZES  (SZ_4K | SZ_2M | SZ_1G)
+#define RW (PT_PROT_READ | PT_PROT_WRITE)
+#define ALL_SIZES (SZ_4K | SZ_2M | SZ_1G)
 #define MAX_ROUNDS 2001
 
 static unsigned rounds_small = 2001, rounds_big = 41;
@@ -87,13 +87,13 @@ BENCH_FN static void baseline_clear(uint64_t n)
 
 struct bcase {
 	const char *name;
-	uint64_t ia; /* first call's ia */
+	uint64_t ia;       /* first call's ia */
 	uint64_t oa;
-	uint64_t len;	  /* per call */
-	unsigned calls;	  /* calls per timed batch (each at ia + i * len) */
-	uint64_t ptes;	  /* leaf entries written per call */
-	uint64_t pgsizes; /* pgsize_bitmap for the table */
-	uint64_t pin;	  /* ia of a pinned 4K mapping kept for the whole case, 0 = none */
+	uint64_t len;      /* per call */
+	unsigned calls;    /* calls per timed batch (each at ia + i * len) */
+	uint64_t ptes;     /* leaf entries written per call */
+	uint64_t pgsizes;  /* pgsize_bitmap for the table */
+	uint64_t pin;      /* ia of a pinned 4K mapping kept for the whole case, 0 = none */
 	bool big;
 };
 
@@ -175,8 +175,8 @@ static void run_case(const struct bcase *c, enum pt_format fmt)
 	/* a baseline under the clock's resolution reads as 0: report against 1 ns then */
 	bmm = bmm < 1 ? 1 : bmm;
 	bmu = bmu < 1 ? 1 : bmu;
-	printf("  %-16s %8lu %12.0f %10.0f %8.1f %12.0f %10.0f %8.1f\n", c->name, (unsigned long)c->ptes, mm, bmm,
-	       mm / bmm, mu, bmu, mu / bmu);
+	printf("  %-16s %8lu %12.0f %10.0f %8.1f %12.0f %10.0f %8.1f\n", c->name,
+	       (unsigned long)c->ptes, mm, bmm, mm / bmm, mu, bmu, mu / bmu);
 }
 
 /* KiB of table pages per GiB mapped, over 16 GiB with the given page sizes. */
@@ -194,8 +194,8 @@ static void table_memory(enum pt_format fmt, uint64_t pgsizes, const char *label
 	if (ret) {
 		die("pt_map 16G", ret);
 	}
-	printf("  %-28s %10.1f KiB/GiB  (%lu table pages for 16 GiB)\n", label, (double)t.nr_table_pages * 4.0 / 16.0,
-	       (unsigned long)t.nr_table_pages);
+	printf("  %-28s %10.1f KiB/GiB  (%lu table pages for 16 GiB)\n", label,
+	       (double)t.nr_table_pages * 4.0 / 16.0, (unsigned long)t.nr_table_pages);
 	pt_destroy(&t);
 }
 
@@ -204,7 +204,8 @@ int main(int argc, char **argv)
 	static const struct {
 		enum pt_format fmt;
 		const char *name;
-	} fmts[] = { { PT_FMT_VTD_SL, "VT-d second-level, 48-bit" }, { PT_FMT_ARM_S2, "Arm stage 2, 48-bit" } };
+	} fmts[] = { { PT_FMT_VTD_SL, "VT-d second-level, 48-bit" },
+		     { PT_FMT_ARM_S2, "Arm stage 2, 48-bit" } };
 	int only_case = -1, only_fmt = -1;
 
 	/*
@@ -236,8 +237,9 @@ int main(int argc, char **argv)
 	if (only_case >= 0) {
 		const struct bcase *c = &cases[only_case % ARRAY_SIZE(cases)];
 
-		printf("case %s fmt %s rounds %u calls %u ptes %lu\n", c->name, fmts[only_fmt % ARRAY_SIZE(fmts)].name,
-		       c->big ? rounds_big : rounds_small, c->calls, (unsigned long)c->ptes);
+		printf("case %s fmt %s rounds %u calls %u ptes %lu\n", c->name,
+		       fmts[only_fmt % ARRAY_SIZE(fmts)].name, c->big ? rounds_big : rounds_small,
+		       c->calls, (unsigned long)c->ptes);
 		run_case(c, fmts[only_fmt % ARRAY_SIZE(fmts)].fmt);
 		return 0;
 	}
@@ -246,8 +248,8 @@ int main(int argc, char **argv)
 	       rounds_small, rounds_big);
 	for (unsigned f = 0; f < ARRAY_SIZE(fmts); f++) {
 		printf("\n%s\n", fmts[f].name);
-		printf("  %-16s %8s %12s %10s %8s %12s %10s %8s\n", "case", "PTEs", "map ns", "base ns", "ratio",
-		       "unmap ns", "base ns", "ratio");
+		printf("  %-16s %8s %12s %10s %8s %12s %10s %8s\n", "case", "PTEs", "map ns",
+		       "base ns", "ratio", "unmap ns", "base ns", "ratio");
 		for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
 			run_case(&cases[i], fmts[f].fmt);
 		}

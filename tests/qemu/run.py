@@ -718,6 +718,25 @@ CASES += [
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 
+# arm64 counterpart of msi-attack (tests/guests/its_attack.c): the guest's edu writes to the
+# ITS doorbell GITS_TRANSLATER; the SMMU's stage 2 has no translation for it, so the writes are
+# blocked and reported to the guest (SMMU events carry the StreamID); through a PAGING mapping
+# of that IOVA the write lands in guest RAM, never in the ITS. A second guest runs unaffected.
+CASES += [
+    dict(guest_case("arm64-guest-its-attack", "its_attack", HV_EXIT_OK,
+                    [r"^\[INF\] \[guest its_attack\] writes to GITS_TRANSLATER \(EventID 0 and 0x7fff\): blocked and reported$",
+                     r"^\[INF\] \[guest its_attack\] PAGING IOASID mapping IOVA 0x8090000: the write landed in guest RAM \(0x1234\), not in the ITS$",
+                     r"^\[INF\] \[guest its_attack\] TESTS: 3 passed, 0 failed$",
+                     r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
+                     r"hv: 2 guest\(s\) ran: 2 exited \(0 with a non-zero status\), 0 stopped"],
+                    [r"EXCEPTION", r"^\[PANIC\]", r"stopped:", r"FAIL"],
+                    config=(guest_config("its_attack", extra="device = 00:01.0\n")
+                            + "\n" + guest_config("hello", memory="8M").replace("console = yes\n", "")),
+                    arch="arm64"),
+         guests=["its_attack", "hello"]),
+]
+
+
 def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=None, guests=()):
     """Lay out the FAT directory QEMU serves as the boot disk.
 

@@ -24,64 +24,64 @@ struct test_case {
 extern struct test_case *test_list;
 extern int test_failed_now;
 
-#define TEST(name)                                                                                                     \
-	static void test_##name(void);                                                                                 \
-	static struct test_case tc_##name = { #name, test_##name, NULL };                                              \
-	__attribute__((constructor)) static void reg_##name(void)                                                      \
-	{                                                                                                              \
-		struct test_case **p = &test_list;                                                                     \
-		while (*p) {                                                                                           \
-			p = &(*p)->next;                                                                               \
-		}                                                                                                      \
-		*p = &tc_##name;                                                                                       \
-	}                                                                                                              \
+#define TEST(name)                                                          \
+	static void test_##name(void);                                      \
+	static struct test_case tc_##name = { #name, test_##name, NULL };  \
+	__attribute__((constructor)) static void reg_##name(void)           \
+	{                                                                   \
+		struct test_case **p = &test_list;                          \
+		while (*p) {                                                \
+			p = &(*p)->next;                                    \
+		}                                                           \
+		*p = &tc_##name;                                            \
+	}                                                                   \
 	static void test_##name(void)
 
-#define TEST_FAIL_(fmt, ...)                                                                                           \
-	do {                                                                                                           \
-		fprintf(stderr, "    %s:%d: " fmt "\n", __FILE__, __LINE__, __VA_ARGS__);                              \
-		test_failed_now = 1;                                                                                   \
+#define TEST_FAIL_(fmt, ...)                                                                \
+	do {                                                                                \
+		fprintf(stderr, "    %s:%d: " fmt "\n", __FILE__, __LINE__, __VA_ARGS__);    \
+		test_failed_now = 1;                                                        \
 	} while (0)
 
-#define EXPECT_EQ(a, b)                                                                                                \
-	do {                                                                                                           \
-		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                                       \
-		if (a_ != b_) {                                                                                        \
-			TEST_FAIL_("expected %s == %s (0x%" PRIx64 " != 0x%" PRIx64 ")", #a, #b, a_, b_);              \
-		}                                                                                                      \
+#define EXPECT_EQ(a, b)                                                                       \
+	do {                                                                                  \
+		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                              \
+		if (a_ != b_) {                                                               \
+			TEST_FAIL_("expected %s == %s (0x%" PRIx64 " != 0x%" PRIx64 ")", #a, #b, a_, b_); \
+		}                                                                             \
 	} while (0)
-#define EXPECT_NE(a, b)                                                                                                \
-	do {                                                                                                           \
-		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                                       \
-		if (a_ == b_) {                                                                                        \
-			TEST_FAIL_("expected %s != %s (both 0x%" PRIx64 ")", #a, #b, a_);                              \
-		}                                                                                                      \
+#define EXPECT_NE(a, b)                                                                       \
+	do {                                                                                  \
+		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                              \
+		if (a_ == b_) {                                                               \
+			TEST_FAIL_("expected %s != %s (both 0x%" PRIx64 ")", #a, #b, a_);     \
+		}                                                                             \
 	} while (0)
-#define EXPECT_TRUE(c)                                                                                                 \
-	do {                                                                                                           \
-		if (!(c)) {                                                                                            \
-			TEST_FAIL_("expected %s", #c);                                                                 \
-		}                                                                                                      \
+#define EXPECT_TRUE(c)                                          \
+	do {                                                    \
+		if (!(c)) {                                     \
+			TEST_FAIL_("expected %s", #c);          \
+		}                                               \
 	} while (0)
-#define ASSERT_EQ(a, b)                                                                                                \
-	do {                                                                                                           \
-		int f_ = test_failed_now;                                                                              \
-		test_failed_now = 0;                                                                                   \
-		EXPECT_EQ(a, b);                                                                                       \
-		if (test_failed_now) {                                                                                 \
-			return;                                                                                        \
-		}                                                                                                      \
-		test_failed_now = f_;                                                                                  \
+#define ASSERT_EQ(a, b)                           \
+	do {                                      \
+		int f_ = test_failed_now;         \
+		test_failed_now = 0;              \
+		EXPECT_EQ(a, b);                  \
+		if (test_failed_now) {            \
+			return;                   \
+		}                                 \
+		test_failed_now = f_;             \
 	} while (0)
-#define ASSERT_TRUE(c)                                                                                                 \
-	do {                                                                                                           \
-		int f_ = test_failed_now;                                                                              \
-		test_failed_now = 0;                                                                                   \
-		EXPECT_TRUE(c);                                                                                        \
-		if (test_failed_now) {                                                                                 \
-			return;                                                                                        \
-		}                                                                                                      \
-		test_failed_now = f_;                                                                                  \
+#define ASSERT_TRUE(c)                            \
+	do {                                      \
+		int f_ = test_failed_now;         \
+		test_failed_now = 0;              \
+		EXPECT_TRUE(c);                   \
+		if (test_failed_now) {            \
+			return;                   \
+		}                                 \
+		test_failed_now = f_;             \
 	} while (0)
 
 #ifdef TEST_MAIN

@@ -81,7 +81,8 @@ TEST(arm64_pt_unaligned_range_uses_pages_then_blocks)
 
 	ASSERT_TRUE(root != NULL);
 	/* [2M - 4K + 0x123, 4M + 8K): the partial head page, a 2 MiB block, two tail pages. */
-	EXPECT_EQ(arm64_pt_map(root, SZ_2M - SZ_4K + 0x123, SZ_2M + 3 * SZ_4K - 0x123, PT_ATTR_DEVICE, false), 0);
+	EXPECT_EQ(arm64_pt_map(root, SZ_2M - SZ_4K + 0x123, SZ_2M + 3 * SZ_4K - 0x123,
+			       PT_ATTR_DEVICE, false), 0);
 	EXPECT_TRUE(mapped_as(root, SZ_2M - SZ_4K, 3, PT_ATTR_DEVICE));
 	EXPECT_TRUE(mapped_as(root, SZ_2M, 2, PT_ATTR_DEVICE));
 	EXPECT_TRUE(mapped_as(root, 2 * SZ_2M, 3, PT_ATTR_DEVICE));
@@ -149,7 +150,8 @@ TEST(arm64_pt_range_checks)
 	ASSERT_TRUE(root != NULL);
 	free0 = page_free_count();
 	EXPECT_EQ(arm64_pt_map(root, ~0ULL - SZ_4K, 2 * SZ_4K, PT_ATTR_DATA, false), -ERANGE);
-	EXPECT_EQ(arm64_pt_map(root, (1ULL << 48) - SZ_4K, 2 * SZ_4K, PT_ATTR_DATA, false), -ERANGE);
+	EXPECT_EQ(arm64_pt_map(root, (1ULL << 48) - SZ_4K, 2 * SZ_4K, PT_ATTR_DATA, false),
+		  -ERANGE);
 	EXPECT_EQ(arm64_pt_map(root, 0x1000, 0, PT_ATTR_DATA, false), 0);
 	EXPECT_EQ(page_free_count(), free0);
 	/* The very last page below 2^48 is mappable. */

@@ -11,11 +11,11 @@
 #include "test.h"
 
 #define EXPECT_FALSE(c) EXPECT_TRUE(!(c))
-#define EXPECT_STR_EQ(a, b)                                                                                            \
-	do {                                                                                                           \
-		if (strcmp((a), (b)) != 0) {                                                                           \
-			TEST_FAIL_("expected \"%s\" == \"%s\"", (a), (b));                                             \
-		}                                                                                                      \
+#define EXPECT_STR_EQ(a, b)                                                        \
+	do {                                                                       \
+		if (strcmp((a), (b)) != 0) {                                       \
+			TEST_FAIL_("expected \"%s\" == \"%s\"", (a), (b));          \
+		}                                                                  \
 	} while (0)
 
 static struct bootinfo bi;
@@ -25,20 +25,20 @@ static void reset(void)
 	memset(&bi, 0, sizeof(bi));
 }
 
-#define EXPECT_REGION(i, b, s, t)                                                                                      \
-	do {                                                                                                           \
-		EXPECT_EQ(hpa_val(bi.mem[(i)].base), (b));                                                             \
-		EXPECT_EQ(bi.mem[(i)].size, (s));                                                                      \
-		EXPECT_EQ(bi.mem[(i)].type, (t));                                                                      \
+#define EXPECT_REGION(i, b, s, t)                              \
+	do {                                                   \
+		EXPECT_EQ(hpa_val(bi.mem[(i)].base), (b));     \
+		EXPECT_EQ(bi.mem[(i)].size, (s));              \
+		EXPECT_EQ(bi.mem[(i)].type, (t));              \
 	} while (0)
 
 TEST(memmap_append_merges_neighbours)
 {
 	reset();
 	EXPECT_EQ(memmap_append(&bi, 0x0, 0x1000, MEM_USABLE), 0);
-	EXPECT_EQ(memmap_append(&bi, 0x1000, 0x3000, MEM_USABLE), 0);	/* merged */
-	EXPECT_EQ(memmap_append(&bi, 0x4000, 0x1000, MEM_RESERVED), 0); /* new type */
-	EXPECT_EQ(memmap_append(&bi, 0x8000, 0x1000, MEM_RESERVED), 0); /* gap */
+	EXPECT_EQ(memmap_append(&bi, 0x1000, 0x3000, MEM_USABLE), 0);     /* merged */
+	EXPECT_EQ(memmap_append(&bi, 0x4000, 0x1000, MEM_RESERVED), 0);   /* new type */
+	EXPECT_EQ(memmap_append(&bi, 0x8000, 0x1000, MEM_RESERVED), 0);   /* gap */
 	ASSERT_EQ(bi.nr_mem, 3);
 	EXPECT_REGION(0, 0x0, 0x4000, MEM_USABLE);
 	EXPECT_REGION(1, 0x4000, 0x1000, MEM_RESERVED);

@@ -14,13 +14,13 @@ static int parse(const char *text)
 }
 
 /* Expect a parse failure on `line` whose message contains `needle`. */
-#define EXPECT_PARSE_ERR(text, line_, needle)                                                                          \
-	do {                                                                                                           \
-		EXPECT_EQ(parse(text), -22);                                                                           \
-		EXPECT_EQ(err.line, line_);                                                                            \
-		if (strstr(err.msg, needle) == NULL) {                                                                 \
-			TEST_FAIL_("message '%s' lacks '%s'", err.msg, needle);                                        \
-		}                                                                                                      \
+#define EXPECT_PARSE_ERR(text, line_, needle)                                     \
+	do {                                                                      \
+		EXPECT_EQ(parse(text), -22);                                      \
+		EXPECT_EQ(err.line, line_);                                       \
+		if (strstr(err.msg, needle) == NULL) {                            \
+			TEST_FAIL_("message '%s' lacks '%s'", err.msg, needle);   \
+		}                                                                 \
 	} while (0)
 
 static const char good[] = "# two partitions\n"
@@ -176,17 +176,13 @@ TEST(config_validate_against_machine)
 	EXPECT_TRUE(strstr(err.msg, "also assigned to guest 'a' (line 4)") != NULL);
 
 	/* More memory than exists. */
-	ASSERT_EQ(parse("[guest a]\nimage = x\nmemory = 64M\n[guest b]\nimage = y\nmemory = 64M\nmemory = 4K @ "
-			"0x10000000\n"),
-		  0);
+	ASSERT_EQ(parse("[guest a]\nimage = x\nmemory = 64M\n[guest b]\nimage = y\nmemory = 64M\nmemory = 4K @ 0x10000000\n"), 0);
 	EXPECT_EQ(config_validate(&cfg, &m, &err), -22);
 	EXPECT_EQ(err.line, 4);
 	EXPECT_TRUE(strstr(err.msg, "memory") != NULL);
 
 	/* Two console owners. */
-	ASSERT_EQ(parse("[guest a]\nimage = x\nmemory = 4K\nconsole = yes\n[guest b]\nimage = y\nmemory = 4K\nconsole "
-			"= yes\n"),
-		  0);
+	ASSERT_EQ(parse("[guest a]\nimage = x\nmemory = 4K\nconsole = yes\n[guest b]\nimage = y\nmemory = 4K\nconsole = yes\n"), 0);
 	EXPECT_EQ(config_validate(&cfg, &m, &err), -22);
 	EXPECT_EQ(err.line, 8);
 	EXPECT_TRUE(strstr(err.msg, "both own the console") != NULL);

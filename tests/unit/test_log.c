@@ -46,11 +46,11 @@ static void reset(void)
 	hv_log_level = LOG_INFO;
 }
 
-#define EXPECT_OUT(s)                                                                                                  \
-	do {                                                                                                           \
-		if (strcmp(out, (s)) != 0) {                                                                           \
-			TEST_FAIL_("console got \"%s\", expected \"%s\"", out, (s));                                   \
-		}                                                                                                      \
+#define EXPECT_OUT(s)                                                                  \
+	do {                                                                           \
+		if (strcmp(out, (s)) != 0) {                                           \
+			TEST_FAIL_("console got \"%s\", expected \"%s\"", out, (s));    \
+		}                                                                      \
 	} while (0)
 
 TEST(log_format_and_newline)

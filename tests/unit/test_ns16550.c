@@ -15,7 +15,7 @@
 static struct {
 	uint8_t ier, lcr, mcr, fcr, scr, dll, dlm;
 	bool scratch_works;
-	unsigned thre_after; /* LSR reads before THRE reads as set (~0u: never) */
+	unsigned thre_after;  /* LSR reads before THRE reads as set (~0u: never) */
 	unsigned lsr_reads;
 	char tx[64];
 	unsigned nr_tx;
@@ -103,7 +103,7 @@ TEST(ns16550_init_programs_8n1_and_divisor)
 	EXPECT_EQ(fake.dll, 1); /* 1843200 / (16 * 115200) */
 	EXPECT_EQ(fake.dlm, 0);
 	EXPECT_EQ(fake.lcr, 0x03); /* 8N1, DLAB cleared again */
-	EXPECT_EQ(fake.ier, 0);	   /* no interrupts */
+	EXPECT_EQ(fake.ier, 0);    /* no interrupts */
 	EXPECT_EQ(fake.fcr & 0x01, 1);
 	EXPECT_EQ(fake.mcr & 0x03, 0x03);
 	ASSERT_EQ(ns16550_init(&u, 9600, 1843200), 0);

@@ -17,7 +17,7 @@
 
 #include "test.h"
 
-#define RAM_SIZE  (4ULL << 20) /* 1024 pages */
+#define RAM_SIZE (4ULL << 20) /* 1024 pages */
 #define RAM_PAGES (RAM_SIZE / HV_PAGE_SIZE)
 
 static jmp_buf panic_jmp;

@@ -107,8 +107,9 @@ TEST(hv_strerror_names)
 	EXPECT_EQ(strcmp(hv_strerror(0), "success"), 0);
 	EXPECT_EQ(strcmp(hv_strerror(-9999), "unknown error"), 0);
 	/* every documented code has its own name */
-	static const int codes[] = { EPERM,  ENOENT, EIO,    E2BIG,  EAGAIN, ENOMEM,	EFAULT,	    EBUSY,     EEXIST,
-				     ENODEV, EINVAL, ENOSPC, ERANGE, ENOSYS, EOVERFLOW, EOPNOTSUPP, ETIMEDOUT, EDQUOT };
+	static const int codes[] = { EPERM, ENOENT, EIO, E2BIG, EAGAIN, ENOMEM, EFAULT, EBUSY, EEXIST,
+				     ENODEV, EINVAL, ENOSPC, ERANGE, ENOSYS, EOVERFLOW,
+				     EOPNOTSUPP, ETIMEDOUT, EDQUOT };
 	for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		EXPECT_TRUE(strcmp(hv_strerror(-codes[i]), "unknown error") != 0);
 		for (unsigned j = 0; j < i; j++) {

@@ -86,7 +86,8 @@ bool state_same_and_free(const struct pt_table *t, struct pt_state *st)
 
 	snap_take(t, &now);
 	same = snap_equal(&st->snap, &now) && st->nr_table_pages == t->nr_table_pages &&
-	       st->quota_used == (t->quota ? t->quota->used_pages : 0) && st->free_pages == page_free_count();
+	       st->quota_used == (t->quota ? t->quota->used_pages : 0) &&
+	       st->free_pages == page_free_count();
 	snap_free(&now);
 	snap_free(&st->snap);
 	return same;

@@ -408,10 +408,10 @@ TEST(blocked_ste_stage1)
 	ASSERT_TRUE(f.u.blocked_table != NULL);
 	ASSERT_EQ(f.u.host_cds.used, 1); /* slot 0: the blocked CD */
 	ASSERT_EQ(smmu_cd_s1(&(const struct smmu_s1_desc){ .ttb0 = hpa_val(ptr_to_hpa(f.u.blocked_table)),
-							   .asid = 0xffff,
-							   .ia_bits = 48,
-							   .ips_enc = 4,
-							   .coherent = true },
+							    .asid = 0xffff,
+							    .ia_bits = 48,
+							    .ips_enc = 4,
+							    .coherent = true },
 			     &want_cd),
 		  0);
 	EXPECT_EQ(memcmp(&f.u.host_cds.cds[0], &want_cd, sizeof(want_cd)), 0);
@@ -614,7 +614,7 @@ TEST(pasid_replace_and_teardown)
 	/* detach everything: back to the blocked STE, the table freed */
 	ASSERT_EQ(install(&f, &blocked), 0);
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
-	EXPECT_EQ(s.d[1] & 3, 0);		     /* RID terminated again */
+	EXPECT_EQ(s.d[1] & 3, 0); /* RID terminated again */
 	EXPECT_TRUE(!smmuv3_sid_blocked(&f.u, SID)); /* the CD table still serves PASID 5 */
 	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 5, &blocked), 0);
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
@@ -653,9 +653,9 @@ TEST(pasid_two_level_cd_table)
 	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 3, &p3), 0);
 	ASSERT_EQ(smmuv3_backend_ops.install(&f.u.iommu, &f.dev, true, 700, &p700), 0);
 	ASSERT_TRUE(smmuv3_debug_ste(&f.u, SID, &s));
-	EXPECT_EQ((s.d[0] >> 4) & 3, 1); /* S1Fmt: 2-level, 4 KiB L2 tables */
-	EXPECT_EQ(s.d[0] >> 59, 10);	 /* S1CDMax */
-	EXPECT_EQ(s.d[1] & 3, 0);	 /* the RID is terminated */
+	EXPECT_EQ((s.d[0] >> 4) & 3, 1);  /* S1Fmt: 2-level, 4 KiB L2 tables */
+	EXPECT_EQ(s.d[0] >> 59, 10);	  /* S1CDMax */
+	EXPECT_EQ(s.d[1] & 3, 0);	  /* the RID is terminated */
 	r = route_of(&f.u, SID);
 	ASSERT_TRUE(r != NULL && r->cdtab != NULL && r->cd_l2 != NULL);
 	l1 = r->cdtab;

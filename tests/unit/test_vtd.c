@@ -257,8 +257,8 @@ TEST(desc_device_tlb)
 	EXPECT_EQ(rng.qw[0], 0x3ULL | (0xdULL << 12) | (31ULL << 16) | (0x0108ULL << 32) | (0xabcULL << 52));
 	EXPECT_EQ(rng.qw[1], 0x40000ULL | 0x3000ULL | 1); /* two one-bits: 2^3 pages */
 	EXPECT_EQ(all.qw[1], 0x7ffffffffffff000ULL | 1);
-	EXPECT_EQ(p.qw[0],
-		  0x8ULL | (2ULL << 4) | (0x8ULL << 12) | (0x0108ULL << 16) | (0x12345ULL << 32) | (0x010ULL << 52));
+	EXPECT_EQ(p.qw[0], 0x8ULL | (2ULL << 4) | (0x8ULL << 12) | (0x0108ULL << 16) | (0x12345ULL << 32) |
+				   (0x010ULL << 52));
 	EXPECT_EQ(p.qw[1], 0x200000ULL | 0xff000ULL | (1ULL << 11)); /* eight one-bits: 2^9 pages */
 	EXPECT_EQ(one.qw[2] | one.qw[3] | p.qw[2] | p.qw[3], 0);
 	/* an unaligned address is aligned down to the range; wide queue depths do not spill */

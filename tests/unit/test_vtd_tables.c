@@ -405,12 +405,8 @@ TEST(nested_pasid_entry)
 {
 	static struct fixture f, g; /* nesting unit; unit without ECAP.NEST */
 	struct ioasid_dev_caps caps;
-	struct ioasid_hw_config n = { .mode = IOASID_HW_NESTED,
-				      .domain = 7,
-				      .s2_domain = 5,
-				      .s1_root = 0x80040000,
-				      .s1_fmt = PT_FMT_VTD_FL,
-				      .s1_levels = 4 };
+	struct ioasid_hw_config n = { .mode = IOASID_HW_NESTED, .domain = 7, .s2_domain = 5, .s1_root = 0x80040000,
+				      .s1_fmt = PT_FMT_VTD_FL, .s1_levels = 4 };
 	struct vtd_pasid_entry want;
 
 	setup(&g, true, false);

@@ -27,9 +27,9 @@
  */
 #define SMMUV3_BLOCKED_VMID(u) ((1U << (u)->vmid_bits) - 1U)
 #define SMMUV3_BLOCKED_ASID(u) ((1U << (u)->asid_bits) - 1U)
-#define SMMUV3_MAX_SSID_BITS   15 /* PASIDs we offer: an L1 CD table of 512 entries is one page */
-#define SMMUV3_CD_L2_BITS      6  /* a CD table page holds 64 CDs: linear up to 6 bits, then 2-level */
-#define SMMUV3_ROUTE_CDS       16 /* valid CDs per stream: the RID's + the core's PASID attachments */
+#define SMMUV3_MAX_SSID_BITS  15	  /* PASIDs we offer: an L1 CD table of 512 entries is one page */
+#define SMMUV3_CD_L2_BITS     6	  /* a CD table page holds 64 CDs: linear up to 6 bits, then 2-level */
+#define SMMUV3_ROUTE_CDS      16  /* valid CDs per stream: the RID's + the core's PASID attachments */
 
 /* Which translation stage single-stage tables use ("smmuv3.stage=1|2" on the command line). */
 enum smmuv3_stage_pref {

@@ -232,7 +232,7 @@ static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 	 * routes have a DID but no table of ours to look the address up in).
 	 */
 	reason = (r != NULL && r->did == 0) ? IOASID_FAULT_REASON_BLOCKED
-					    : vtd_fault_to_ioasid_reason(f->reason, mapped);
+						 : vtd_fault_to_ioasid_reason(f->reason, mapped);
 	ioasid_report_fault(&u->iommu, f->sid, has_pasid, f->pasid, f->addr,
 			    f->write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ, reason);
 }

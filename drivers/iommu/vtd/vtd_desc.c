@@ -177,12 +177,11 @@ struct vtd_pasid_entry vtd_pe_passthrough(uint16_t did, unsigned aw)
 
 struct vtd_pasid_entry vtd_pe_nested(hpa_t slpt, uint64_t flpt_gpa, uint16_t did, unsigned aw)
 {
-	return (struct vtd_pasid_entry){
-		.val = { VTD_PE_P | FIELD_PREP(VTD_PE_AW, aw) | FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_NESTED) |
-				 (hpa_val(slpt) & VTD_PE_SLPTPTR),
-			 FIELD_PREP(VTD_PE_DID, did), FIELD_PREP(VTD_PE_FLPM, 0) | (flpt_gpa & VTD_PE_FLPTPTR), 0, 0, 0,
-			 0, 0 }
-	};
+	return (struct vtd_pasid_entry){ .val = { VTD_PE_P | FIELD_PREP(VTD_PE_AW, aw) |
+							  FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_NESTED) |
+							  (hpa_val(slpt) & VTD_PE_SLPTPTR),
+						  FIELD_PREP(VTD_PE_DID, did),
+						  FIELD_PREP(VTD_PE_FLPM, 0) | (flpt_gpa & VTD_PE_FLPTPTR), 0, 0, 0, 0, 0 } };
 }
 
 struct vtd_sm_context_entry vtd_smce(hpa_t pasid_dir, uint32_t rid_pasid)

@@ -380,8 +380,8 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 		break;
 	case IOASID_HW_NESTED:
 		/* the stage 2 is our second-level GPA table; the guest's stage 1 is 4-level (FLPM=0) */
-		if (!vtd_hw_nesting(u) || cfg->s1_fmt != PT_FMT_VTD_FL || cfg->s1_levels != 4 || cfg->s2_domain == 0 ||
-		    cfg->s2_domain >= u->nr_domains) {
+		if (!vtd_hw_nesting(u) || cfg->s1_fmt != PT_FMT_VTD_FL || cfg->s1_levels != 4 ||
+		    cfg->s2_domain == 0 || cfg->s2_domain >= u->nr_domains) {
 			return -EOPNOTSUPP;
 		}
 		ret = vtd_table_ok(u, cfg);
@@ -489,9 +489,8 @@ static int vtd_flush_devtlb(struct vtd_unit *u, uint16_t did, const struct vtd_p
 			unsigned am = c != NULL ? c[k].am : VTD_DEVTLB_ALL;
 
 			/* PFSID = SID: a physical function (no SR-IOV virtual functions are assigned). */
-			d[n++] = r->pasid == VTD_RID_PASID
-					 ? vtd_desc_devtlb(r->sid, r->sid, r->ats_qdep, addr, am)
-					 : vtd_desc_pdevtlb(r->sid, r->sid, r->ats_qdep, r->pasid, addr, am);
+			d[n++] = r->pasid == VTD_RID_PASID ? vtd_desc_devtlb(r->sid, r->sid, r->ats_qdep, addr, am)
+							   : vtd_desc_pdevtlb(r->sid, r->sid, r->ats_qdep, r->pasid, addr, am);
 		}
 	}
 	return vtd_qi_submit(u, d, n);
@@ -580,7 +579,7 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 			/* IH (leaf only) lets the hardware keep cached non-leaf entries (6.5.2.2). */
 			d[k * n + i] =
 				tagged ? vtd_desc_piotlb_page((uint16_t)domain, pasids[k], c[i].addr, c[i].am, leaf)
-				       : vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am, leaf, vtd_drain(u));
+					: vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am, leaf, vtd_drain(u));
 		}
 	}
 	ret = vtd_qi_submit(u, d, n * np);
