@@ -204,10 +204,10 @@ int pci_quiesce(const struct acpi_info *acpi, const struct pci_dev *pd)
 	off = (uint16_t)(cmd & ~(PCI_COMMAND_MASTER | PCI_COMMAND_MEM));
 	qwr(f, PCI_COMMAND, 2, off);
 	if (qrd(f, PCI_COMMAND, 2) & PCI_COMMAND_MASTER) {
-		qlog(LOG_ERR, f, "bus mastering cannot be switched off (command %#06x)", cmd);
+		qlog(LOG_ERR, f, "bus mastering cannot be switched off (command 0x%04x)", cmd);
 		return -EIO;
 	}
-	qlog(LOG_INFO, f, "bus mastering and memory decoding off (command %#06x -> %#06x)", cmd, off);
+	qlog(LOG_INFO, f, "bus mastering and memory decoding off (command 0x%04x -> 0x%04x)", cmd, off);
 
 	af = pd->cap_exp == 0 ? find_af(f) : 0;
 	if (pd->cap_exp != 0 && (qrd(f, pd->cap_exp + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR)) {
