@@ -183,6 +183,15 @@ static int do_flr(const struct qfn *f, enum qreset how, uint16_t af, uint16_t cm
 		return ret;
 	}
 	restore_config(f, &s, cmd);
+	/* Read the BARs back: a function whose BARs moved would decode someone else's addresses. */
+	for (unsigned i = 0; i < s.nr_bars; i++) {
+		uint32_t now = qrd(f, (uint16_t)(PCI_BAR0 + 4 * i), 4);
+
+		if (now != s.bars[i]) {
+			qlog(LOG_ERR, f, "BAR%u reads 0x%08x after the reset, not 0x%08x", i, now, s.bars[i]);
+			return -EIO;
+		}
+	}
 	qlog(LOG_INFO, f, "function-level reset (%s) done; BARs and settings written back",
 	     how == QRESET_PCIE_FLR ? "PCIe FLR" : "PCI AF FLR");
 	return 0;

@@ -190,9 +190,10 @@ int hv_discover(hpa_t rsdp);
  *      the firmware gave it (BARs, cache line size, interrupt line, PCIe DevCtl/DevCtl2) is
  *      written back with bus mastering and memory decoding still off.
  * 0 when the function is stopped as far as it can tell; -ENODEV if it does not answer
- * configuration reads (nothing was written); -EIO if bus mastering cannot be switched off;
- * -ETIMEDOUT if transactions stayed pending or it did not come back from its reset (every other
- * step was still done). Never waits longer than the sum of the PCI_QUIESCE_*_MS bounds.
+ * configuration reads (nothing was written); -EIO if bus mastering cannot be switched off, or
+ * the BARs do not read back as saved after the reset; -ETIMEDOUT if transactions stayed pending
+ * or it did not come back from its reset (every other step was still done). Never waits longer
+ * than the sum of the PCI_QUIESCE_*_MS bounds.
  */
 int pci_quiesce(const struct acpi_info *acpi, const struct pci_dev *pd);
 

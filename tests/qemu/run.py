@@ -689,6 +689,26 @@ def exit_dma_case(arch):
 
 CASES += [exit_dma_case("x86_64"), exit_dma_case("arm64")]
 
+# A PCIe function with FLR (QEMU's nvme: PCIe capability, DevCap FLR): teardown waits out
+# Transactions Pending, resets it and writes its BARs back (the BAR line after the reset is the
+# firmware's address again), bus mastering still off.
+def flr_case(arch):
+    return dict(guest_case(f"{arch}-guest-teardown-flr", "hello", HV_EXIT_OK,
+                           [r"^\[INF\] guest hello: device 0000:00:07\.0 \([0-9a-f]{4}:[0-9a-f]{4}\) assigned",
+                            r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
+                            r"^\[INF\] pci 0000:00:07\.0: quiesce: bus mastering and memory decoding off "
+                            r"\(command 0x[0-9a-f]{3}[4-7c-f] -> 0x[0-9a-f]{3}[0-38-b]\)$",
+                            r"^\[INF\] pci 0000:00:07\.0: quiesce: no transactions pending \(\d+ us\)$",
+                            r"^\[INF\] pci 0000:00:07\.0: quiesce: function-level reset \(PCIe FLR\) done; "
+                            r"BARs and settings written back$",
+                            r"^\[INF\] guest hello: teardown: 0 IOMMU fault record\(s\) of its devices discarded"],
+                           NO_TROUBLE + [r"stopped:"],
+                           config=guest_config("hello", extra="device = 00:07.0\n"), arch=arch),
+                qemu_args=["-device", "nvme,serial=flr0,addr=0x7"])
+
+
+CASES += [flr_case("x86_64"), flr_case("arm64")]
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 
