@@ -715,6 +715,57 @@ CASES += [
                config=DEMO_CONFIG, arch="arm64"),
 ]
 
+# Teardown stops the device (hv/guest.c guest_destroy, drivers/pci/pci_quiesce.c; docs/GUEST.md
+# "Teardown"): exit_dma starts a DMA on edu 00:01.0 to 0xbad0000 (outside its RAM) and exits before
+# edu issues it (100 ms later); the dma guest runs next with a second edu, 00:06.0 (a device goes to
+# one guest only). The DMA must never happen: not while exit_dma is torn down (no IOMMU fault
+# recorded for it: 0 discarded), not later (no fault at that address anywhere, none from an
+# unassigned device). Had it happened after teardown, its fault would sit in VT-d's single
+# fault-recording register and the dma guest's own UNMAP fault would be lost (its test fails).
+def exit_dma_case(arch):
+    cfg = (guest_config("exit_dma", extra="device = 00:01.0\n") + "\n"
+           + guest_config("dma", extra="device = 00:06.0\n").replace("console = yes\n", ""))
+    return dict(guest_case(f"{arch}-guest-exit-dma", "exit_dma", HV_EXIT_OK,
+                           [r"^\[INF\] \[guest exit_dma\] exit_dma: edu DMA of 256 bytes to 0xbad0000 started",
+                            r"^\[INF\] guest exit_dma: exited with status 0",
+                            r"^\[INF\] pci 0000:00:01\.0: quiesce: bus mastering and memory decoding off "
+                            r"\(command 0x[0-9a-f]{3}[4-7c-f] -> 0x[0-9a-f]{3}[0-38-b]\)$",
+                            r"^\[INF\] pci 0000:00:01\.0: quiesce: no pending-transaction indicator and no reset: "
+                            r"bus mastering stays off for 200 ms$",
+                            r"^\[INF\] guest exit_dma: teardown: 0 IOMMU fault record\(s\) of its devices discarded",
+                            r"^\[INF\] guest dma: device 0000:00:06\.0 \(1234:11e8\) assigned",
+                            r"^\[INF\] \[guest dma\] TEST unmap_blocks_and_reports: PASS$",
+                            r"^\[INF\] \[guest dma\] TEST detach_blocks_and_reports: PASS$",
+                            r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$",
+                            r"hv: 2 guest\(s\) ran: 2 exited \(0 with a non-zero status\), 0 stopped"],
+                           NO_TROUBLE + [r"stopped:", r"^(?!.*\[guest exit_dma\]).*bad0000",
+                                         r"fault from unassigned rid"],
+                           config=cfg, arch=arch),
+                guests=["exit_dma", "dma"], qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"])
+
+
+CASES += [exit_dma_case("x86_64"), exit_dma_case("arm64")]
+
+# A PCIe function with FLR (QEMU's nvme: PCIe capability, DevCap FLR): teardown waits out
+# Transactions Pending, resets it and writes its BARs back (the BAR line after the reset is the
+# firmware's address again), bus mastering still off.
+def flr_case(arch):
+    return dict(guest_case(f"{arch}-guest-teardown-flr", "hello", HV_EXIT_OK,
+                           [r"^\[INF\] guest hello: device 0000:00:07\.0 \([0-9a-f]{4}:[0-9a-f]{4}\) assigned",
+                            r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
+                            r"^\[INF\] pci 0000:00:07\.0: quiesce: bus mastering and memory decoding off "
+                            r"\(command 0x[0-9a-f]{3}[4-7c-f] -> 0x[0-9a-f]{3}[0-38-b]\)$",
+                            r"^\[INF\] pci 0000:00:07\.0: quiesce: no transactions pending \(\d+ us\)$",
+                            r"^\[INF\] pci 0000:00:07\.0: quiesce: function-level reset \(PCIe FLR\) done; "
+                            r"BARs and settings written back$",
+                            r"^\[INF\] guest hello: teardown: 0 IOMMU fault record\(s\) of its devices discarded"],
+                           NO_TROUBLE + [r"stopped:"],
+                           config=guest_config("hello", extra="device = 00:07.0\n"), arch=arch),
+                qemu_args=["-device", "nvme,serial=flr0,addr=0x7"])
+
+
+CASES += [flr_case("x86_64"), flr_case("arm64")]
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 
