@@ -208,6 +208,8 @@ void fault_queue_init(struct hv_fault_queue *q);
 void fault_queue_push(struct hv_fault_queue *q, uint32_t dev_id, bool has_pasid, uint32_t pasid, uint64_t addr,
 		      unsigned access, unsigned reason);
 /* Copy up to max oldest records to out; does not remove them. */
+/* n faults lost before they could be queued (hardware overflow): counted like ring overflow. */
+void fault_queue_add_lost(struct hv_fault_queue *q, uint64_t n);
 uint32_t fault_queue_peek(struct hv_fault_queue *q, struct ioasid_fault_record *out, uint32_t max, uint64_t *lost);
 void fault_queue_pop(struct hv_fault_queue *q, uint32_t n, uint64_t lost_reported);
 

@@ -247,6 +247,8 @@ static unsigned vtd_unit_poll_faults(struct vtd_unit *u)
 		u->nr_overflows++;
 		pr_warn("vtd: %s: primary fault overflow (%llu so far)", u->name, (unsigned long long)u->nr_overflows);
 		wr32(u, VTD_FSTS_REG, VTD_FSTS_PFO);
+		/* At least one record was dropped, owner unknown (spec 7.1.3): tell every guest here. */
+		ioasid_report_lost(&u->iommu, 1);
 	}
 	if (!(fsts & VTD_FSTS_PPF)) {
 		return 0;
