@@ -186,7 +186,7 @@ static unsigned not_sentinel(const uint8_t *p)
 }
 
 /*
- * DETACH blocks the device. The DMA aimed at the blocked device is one that would have landed a
+ * DETACH blocks the device. The DMA tried after the DETACH is one that did land a
  * moment before: IOVA_B is mapped read-write and a device write to it is seen to arrive while
  * attached. The device buffer holds DEV_BYTE everywhere and the page SENTINEL everywhere, so
  * a single byte written after the DETACH would show.
