@@ -19,7 +19,8 @@ Modes:
   run.py --arch x86_64 --debug [--cmdline "..."]   boot halted with a gdb stub (make debug)
   run.py --list                                    list the cases
 
-Adding a case: append a dict to CASES. Adding an arch: add a MACHINES entry (qemu binary,
+Adding a case: append a dict to CASES ("during": an action run beside the machine over a
+qtest socket, tests/qemu/harness.py). Adding an arch: add a MACHINES entry (qemu binary,
 firmware, arguments, removable-media boot file name, exit-status decoder).
 """
 import argparse
@@ -29,7 +30,11 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -512,6 +517,34 @@ GUEST_STOP_DUMP = [r"^\[ERR\] \[guest \w+\]   RIP=[0-9a-f]{16} RSP=[0-9a-f]{16}"
                    r"hv: 1 guest\(s\) ran: 0 exited \(0 with a non-zero status\), 1 stopped",
                    r"^\[INF\] hv: guests done; shutting down"]
 
+def unassigned_case(arch, reported=True):
+    """*-guest-dma-unassigned: see the x86_64 entry. reported: the hypervisor logs the blocked
+    DMA of each of the two writes."""
+    g = "dma_unassigned"
+    report = [r"^harness: DMA to the target page's GPA reported by the hypervisor$",
+              r"^harness: DMA to the target page's HPA reported by the hypervisor$",
+              r"^\[WRN\] ioasid: fault from unassigned rid 0x30 on "]
+    return dict(guest_case(
+        f"{arch}-guest-dma-unassigned", g, HV_EXIT_OK,
+        [r"^\[INF\] pci 0000:00:06\.0 1234:11e8 ",
+         r"^\[INF\] guest %s: device 0000:00:01\.0 \(1234:11e8\) assigned" % g,
+         r"^\[INF\] \[guest %s\] TEST only_the_assigned_device: PASS$" % g,
+         r"^harness: unassigned 00:06\.0 is 1234:11e8, BAR0 0x[0-9a-f]+, bus mastering on$",
+         r"^harness: DMA of 4096 bytes to 0x[0-9a-f]+ \(the target page's GPA\): done$",
+         r"^harness: DMA of 4096 bytes to 0x[0-9a-f]+ \(the target page's HPA\): done$",
+         r"^harness: flag set at HPA 0x[0-9a-f]+$",
+         r"^\[INF\] \[guest %s\] harness done after \d+ rounds: 0 of 4096 target bytes changed, "
+         r"0 faults in our queue$" % g,
+         r"^\[INF\] \[guest %s\] TEST unassigned_dma_is_blocked: PASS$" % g,
+         r"^\[INF\] \[guest %s\] TESTS: 2 passed, 0 failed$" % g,
+         r"^\[INF\] guest %s: exited with status 0" % g] + (report if reported else []),
+        NO_TROUBLE + [r"stopped:", r"guest %s: device 0000:00:06\.0" % g,
+                      r"^harness: .*(failed|never|not in|busy|no ECAM|not reported)"],
+        config=guest_config(g, extra="device = 00:01.0\n"), arch=arch),
+        qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"],
+        during=lambda live: harness.unassigned_dma(live, arch, g, reported=reported))
+
+
 CASES += [
     guest_case("x86_64-guest-hello", "hello", HV_EXIT_OK,
                [r"^\[INF\] \[guest hello\] hello from a guest: 16 MiB of RAM, running at 0x10",
@@ -521,7 +554,9 @@ CASES += [
                 r"hv: 1 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 0 stopped"],
                NO_TROUBLE + [r"stopped:"]),
     guest_case("x86_64-guest-hostile", "hostile", HV_EXIT_OK,
-               [r"^\[INF\] \[guest hostile\] TEST random_bytes: PASS$",
+               [r"^\[INF\] \[guest hostile\] random requests: 800 calls, 400 with a version-1 size, [1-9]\d{2,} "
+                r"answered past the size and field checks",
+                r"^\[INF\] \[guest hostile\] TEST random_bytes: PASS$",
                 r"^\[INF\] \[guest hostile\] TEST well_formed_still_work: PASS$",
                 r"^\[INF\] \[guest hostile\] device 0x[0-9a-f]+, GPA IOASID 0x[0-9a-f]+, 48-bit IOVAs",
                 r"^\[INF\] \[guest hostile\] TEST malformed_map_entries: PASS$",
@@ -555,16 +590,13 @@ CASES += [
                 r"^\[INF\] guest dma: exited with status 0"],
                NO_TROUBLE + [r"stopped:"],
                config=guest_config("dma", extra="device = 00:01.0\n")),
-    # A second edu device that is not assigned: invisible to the guest (DEVICE_LIST and the boot
-    # info list one device), still blocked by the IOMMU, and the assigned one works as above.
-    dict(guest_case("x86_64-guest-dma-unassigned", "dma", HV_EXIT_OK,
-                    [r"^\[INF\] pci 0000:00:06\.0 1234:11e8 ",
-                     r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned",
-                     r"^\[INF\] \[guest dma\] TEST device_list_and_info: PASS$",
-                     r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$"],
-                    NO_TROUBLE + [r"stopped:", r"guest dma: device 0000:00:06\.0"],
-                    config=guest_config("dma", extra="device = 00:01.0\n")),
-         qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"]),
+    # A second edu device that nobody is given does DMA (tests/guests/dma_unassigned.c): no
+    # guest can program it (its BAR is in no guest's physical space), so the harness plays the
+    # rogue device through QEMU's qtest socket (tests/qemu/harness.py: bus mastering on, a 4 KiB
+    # write to the running guest's page at its GPA and at its HPA). The IOMMU must block both
+    # and the hypervisor report them; the guest finds its page untouched, no fault of another
+    # device in its own queue, and only its assigned edu in DEVICE_LIST and the boot info.
+    unassigned_case("x86_64"),
     # The `make run` demo, so it keeps working.
     guest_case("x86_64-guest-demo", "demo", HV_EXIT_OK,
                [r"^\[INF\] \[guest demo\] DMA: device read IOVA 0x40000000, wrote IOVA 0x40001000",
@@ -676,7 +708,9 @@ CASES += [
                [r"still running", r"EXCEPTION", r"^\[PANIC\]"], arch="arm64"),
     # As on x86 with the edu device assigned (behind the SMMUv3: 44-bit IOVAs on QEMU virt).
     guest_case("arm64-guest-hostile", "hostile", HV_EXIT_OK,
-               [r"^\[INF\] \[guest hostile\] TEST random_bytes: PASS$",
+               [r"^\[INF\] \[guest hostile\] random requests: 800 calls, 400 with a version-1 size, [1-9]\d{2,} "
+                r"answered past the size and field checks",
+                r"^\[INF\] \[guest hostile\] TEST random_bytes: PASS$",
                 r"^\[INF\] \[guest hostile\] TEST well_formed_still_work: PASS$",
                 r"^\[INF\] \[guest hostile\] device 0x[0-9a-f]+, GPA IOASID 0x[0-9a-f]+, 44-bit IOVAs",
                 r"^\[INF\] \[guest hostile\] TEST malformed_map_entries: PASS$",
@@ -700,14 +734,12 @@ CASES += [
                 r"^\[INF\] guest dma: exited with status 0"],
                NO_TROUBLE + [r"stopped:"],
                config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64"),
-    dict(guest_case("arm64-guest-dma-unassigned", "dma", HV_EXIT_OK,
-                    [r"^\[INF\] pci 0000:00:06\.0 1234:11e8 ",
-                     r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned",
-                     r"^\[INF\] \[guest dma\] TEST device_list_and_info: PASS$",
-                     r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$"],
-                    NO_TROUBLE + [r"stopped:", r"guest dma: device 0000:00:06\.0"],
-                    config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64"),
-         qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"]),
+    # The unassigned edu's DMA (StreamID 0x30) is blocked by the SMMUv3 as on x86_64, but not
+    # reported: a stream never attached keeps the abort STE of take-over (Config=0b000, spec
+    # 5.2), which drops DMA without an event (drivers/iommu/smmuv3/smmuv3_ste.c). Reporting it
+    # needs a recording configuration for never-attached streams (issue 16); until then only
+    # the untouched page proves the block here.
+    unassigned_case("arm64", reported=False),
     # The `make run ARCH=arm64` demo.
     guest_case("arm64-guest-demo", "demo", HV_EXIT_OK,
                [r"^\[INF\] \[guest demo\] DMA: device read IOVA 0x40000000, wrote IOVA 0x40001000",
@@ -837,21 +869,40 @@ def qemu_command(arch, workdir, case, esp, extra=()):
 
 
 def boot(arch, workdir, case, image, cmdline, timeout, log_path, extra=(), via="removable",
-         config=None, guests=()):
-    """Boot once, serial into log_path. Returns (qemu status or None on timeout, seconds)."""
+         config=None, guests=(), during=None):
+    """Boot once, serial into log_path. Returns (qemu status or None on timeout, seconds).
+    during: an action (tests/qemu/harness.py) run beside the machine through a qtest socket;
+    the lines it returns are appended to the log."""
     esp = prepare_esp(workdir, case, arch, image, cmdline, via, config, guests)
+    qtest_path = None
+    if during is not None:
+        qtest_path, qargs = harness.qtest_args(workdir, case)
+        extra = list(extra) + qargs
     cmd = qemu_command(arch, workdir, case, esp, extra)
     start = time.monotonic()
+    notes = []
     with open(log_path, "wb") as log:
         log.write(("# " + " ".join(cmd) + "\n").encode())
         log.flush()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        action = None
+        if during is not None:
+            def run_action():
+                try:
+                    notes.extend(during(harness.Live(log_path, qtest_path, proc)))
+                except Exception as e:  # a broken action fails the case, it does not hang it
+                    notes.append(f"harness: action failed: {e!r}")
+            action = threading.Thread(target=run_action, daemon=True)
+            action.start()
         try:
             rc = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
             rc = None
+        if action is not None:
+            action.join(timeout=30)
+            log.write("".join(f"\n{n}" for n in notes).encode() + b"\n")
     return rc, time.monotonic() - start
 
 
@@ -898,7 +949,7 @@ def run_one(case, args, image, logs):
     log_path = os.path.join(logs, f"{case['name']}.log")
     rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
                     log_path, extra=case.get("qemu_args", ()), via=case.get("via", "removable"),
-                    config=case.get("config"), guests=case.get("guests", ()))
+                    config=case.get("config"), guests=case.get("guests", ()), during=case.get("during"))
     lines = read_log(log_path)
     return secs, judge(case, rc, lines), lines, log_path
 
