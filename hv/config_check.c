@@ -67,6 +67,9 @@ static const struct cfg_mem *ram_at_0(const struct cfg_guest *g)
 	return NULL;
 }
 
+/* An image path config_parse accepts always fits the name boot/ records the file under. */
+_Static_assert(CFG_PATH_LEN <= sizeof(((struct boot_file *)0)->name), "image paths fit struct boot_file");
+
 static const uint8_t elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
 
 /* The image: loaded, not ELF, and inside the RAM at GPA 0 with a page of stack (guest.h). */

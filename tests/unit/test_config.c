@@ -314,4 +314,11 @@ TEST(config_unknown_key_is_escaped)
 	EXPECT_PARSE_ERR("[guest a]\nimage = \\g\x1b[0m.bin\n", 2, "printable ASCII");
 	EXPECT_PARSE_ERR("cmdline = selftest=\x7f\n", 1, "printable ASCII");
 	EXPECT_EQ(parse("[guest a]\nimage = \\my guests\\a.bin\nmemory = 4K\n"), 0);
+	/* Paths fit the name boot/ loads files under: 63 characters. */
+	EXPECT_EQ(parse("[guest a]\nimage = \\guests\\aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bin\nmemory "
+			"= 4K\n"),
+		  0);
+	EXPECT_EQ(strlen(cfg.guests[0].image), 63);
+	EXPECT_PARSE_ERR("[guest a]\nimage = \\guests\\aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bin\n", 2,
+			 "1-63 printable");
 }
