@@ -25,7 +25,7 @@
 #define CFG_MAX_DEVS 8
 #define CFG_NAME_LEN 32
 /* Image paths: boot/ records loaded files under this name (struct boot_file, 64 bytes). */
-#define CFG_PATH_LEN 64
+#define CFG_PATH_LEN		64
 #define CFG_CMDLINE_LEN 256
 #define CFG_DEFAULT_QUOTA_PAGES 256 /* 1 MiB of page tables */
 
