@@ -77,7 +77,7 @@ struct hv_config {
 
 struct cfg_error {
 	unsigned line; /* 0: not tied to a line */
-	char msg[160];
+	char msg[256]; /* room for a 31-character name, a 63-character path and the reason */
 };
 
 /*

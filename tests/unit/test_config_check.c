@@ -180,6 +180,19 @@ TEST(preflight_missing_image_of_a_later_guest)
 		       -ENOENT, 7, "guest 'b': image \\none.bin was not loaded");
 }
 
+/* The longest name and path still leave the whole message in err.msg. */
+TEST(preflight_message_not_truncated)
+{
+	setup();
+	EXPECT_REFUSED("[guest g234567890123456789012345678901]\nmemory = 4M\n"
+		       "image = \\guests\\aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bin\n",
+		       -ENOENT, 3, "was not loaded from the ESP (missing, empty, unreadable or over 256 MiB)");
+	EXPECT_REFUSED(
+		"[guest g234567890123456789012345678901]\nimage = \\a.bin\nmemory = 4M\nmemory = 5M @ 0x1000000\n"
+		"memory = 5M @ 0x2000000\n",
+		-ENOMEM, 5, "KiB free in all");
+}
+
 TEST(preflight_refuses_elf_images)
 {
 	static uint8_t elf[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
