@@ -804,6 +804,37 @@ def flr_case(arch):
 
 CASES += [flr_case("x86_64"), flr_case("arm64")]
 
+# Configuration pre-flight (hv/config_check.c, docs/CONFIG.md "Errors"): what guest creation would
+# refuse is refused before any guest runs, with its line, and the boot stops with HV_EXIT_BOOT.
+# The first guest (the console owner, created first) is fine; the second names an image that is
+# not on the ESP (line 8). Before the pre-flight, hello ran to completion first.
+CONFIG_SECOND_MISSING = (guest_config("hello") + "\n[guest ghost]\nimage = \\guests\\ghost.bin\nmemory = 4M\n")
+# A file over 64 KiB (CFG_FILE_MAX) used to be dropped silently: no guest, exit OK.
+CONFIG_OVERSIZE = guest_config("hello") + ("# padding to make the file larger than 64 KiB\n" * 1500)
+NO_GUEST_RAN = [r"guest .*: start", r"\[guest hello\]", r"EXCEPTION", r"^\[PANIC\]"]
+
+CASES += [
+    {"name": f"{arch}-config-second-image-missing", "arch": arch, "cmdline": "", "guests": ["hello"],
+     "config": CONFIG_SECOND_MISSING, "exit": HV_EXIT_BOOT,
+     "expect": [r"cannot load guest image \\guests\\ghost\.bin \(not found\)",
+                r"^\[ERR\] config: line 8: guest 'ghost': image \\guests\\ghost\.bin was not loaded from the ESP"],
+     "forbid": NO_GUEST_RAN}
+    for arch in ("x86_64", "arm64")
+] + [
+    {"name": "x86_64-config-oversize", "arch": "x86_64", "cmdline": "", "guests": ["hello"],
+     "config": CONFIG_OVERSIZE, "exit": HV_EXIT_BOOT,
+     "expect": [r"ioasid-hv: \\ioasid-hv\.cfg is larger than 65536 bytes: refused",
+                r"^\[ERR\] config: the file is larger than 65536 bytes \(64 KiB\)$"],
+     "forbid": NO_GUEST_RAN},
+    # A UTF-8 byte-order mark (Windows editors) is skipped: the file is still a configuration.
+    # Its "[guest" is on line 1, right after the mark, the only line that makes it one: before,
+    # the file became the command line "\xef\xbb\xbf[guest hello]" and no guest ran (exit OK).
+    guest_case("x86_64-config-utf8-bom", "hello", HV_EXIT_OK,
+               [r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
+                r"^\[INF\] guest hello: exited with status 0"],
+               NO_TROUBLE + [r"stopped:"], config="\ufeff" + guest_config("hello").split("\n", 1)[1]),
+]
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 
@@ -846,7 +877,7 @@ def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=Non
         return esp
     os.makedirs(os.path.join(esp, "EFI", "BOOT"))
     shutil.copyfile(image, os.path.join(esp, "EFI", "BOOT", MACHINES[arch]["boot_file"]))
-    with open(os.path.join(esp, "ioasid-hv.cfg"), "w") as f:
+    with open(os.path.join(esp, "ioasid-hv.cfg"), "w", encoding="utf-8") as f:
         # A partition configuration (docs/CONFIG.md) replaces the one-line command line.
         f.write(config if config is not None else cmdline + "\n")
     # Guest images (mk/guest.mk) go to \guests\NAME.bin, where the configurations name them.
