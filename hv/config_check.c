@@ -112,6 +112,8 @@ static const char *iommu_refusal(int ret)
 		return "no IOMMU unit translates it";
 	case -EBUSY:
 		return "firmware keeps using it for DMA (a VT-d RMRR)";
+	case -EPERM:
+		return "its IOMMU unit cannot remap interrupts, so its DMA could send any interrupt message";
 	default:
 		return "the IOMMU units are not up";
 	}

@@ -838,6 +838,19 @@ CASES += [
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 
+# A VT-d unit without interrupt remapping (intremap=off): its devices could send any interrupt
+# message by DMA, so the configuration that gives edu to a guest is refused before it runs
+# (hv/guest_iommu_vtd.c, hv/config_check.c; docs/VTD.md "Interrupt remapping").
+CASES += [
+    {"name": "x86_64-guest-no-intremap", "arch": "x86_64", "cmdline": "", "guests": ["dma"],
+     "config": guest_config("dma", extra="device = 00:01.0\n"), "exit": HV_EXIT_BOOT,
+     "qemu_args": ["-global", "intel-iommu.intremap=off"],
+     "expect": [r"^\[WRN\] vtd: dmar0: no interrupt remapping \(ECAP.IR=0\)",
+                r"^\[ERR\] config: line 6: device 0000:00:01\.0 cannot be assigned: its IOMMU unit cannot remap interrupts"],
+     "forbid": [r"guest dma: start", r"\[guest dma\]", r"EXCEPTION", r"^\[PANIC\]"]},
+]
+
+
 # arm64 counterpart of msi-attack (tests/guests/its_attack.c): the guest's edu writes to the
 # ITS doorbell GITS_TRANSLATER; the SMMU's stage 2 has no translation for it, so the writes are
 # blocked and reported to the guest (SMMU events carry the StreamID); through a PAGING mapping
