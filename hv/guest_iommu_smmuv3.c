@@ -42,3 +42,8 @@ void guest_iommu_poll(void)
 {
 	(void)smmuv3_poll_events();
 }
+
+void guest_iommu_collect_faults(void)
+{
+	(void)smmuv3_poll_events(); /* no event interrupt until the hypervisor drives the GIC */
+}
