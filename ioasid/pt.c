@@ -154,22 +154,36 @@ static uint64_t *pt_pool_take(struct pt_pool *pool)
 
 /* ---- init / destroy --------------------------------------------------------------------- */
 
+/*
+ * Input widths by format and depth (pt.h explains each row): [min, max] bits a table of that
+ * many levels may be built for; 0 = that depth does not exist in the format.
+ */
+static const struct {
+	uint8_t min_bits[PT_MAX_LEVELS + 1];
+	uint8_t max_bits[PT_MAX_LEVELS + 1];
+} pt_widths[] = {
+	[PT_FMT_VTD_SL] = { .min_bits = { [3] = 39, [4] = 48 }, .max_bits = { [3] = 39, [4] = 48 } },
+	[PT_FMT_VTD_FL] = { .min_bits = { [4] = 47 }, .max_bits = { [4] = 47 } },
+	[PT_FMT_ARM_S1] = { .min_bits = { [3] = 32, [4] = 40 }, .max_bits = { [3] = 39, [4] = 48 } },
+	[PT_FMT_ARM_S2] = { .min_bits = { [3] = 32, [4] = 40 }, .max_bits = { [3] = 39, [4] = 48 } },
+};
+
+unsigned pt_fmt_ia_bits(enum pt_format fmt, unsigned levels)
+{
+	if ((unsigned)fmt >= ARRAY_SIZE(pt_widths) || levels < PT_MIN_LEVELS || levels > PT_MAX_LEVELS) {
+		return 0;
+	}
+	return pt_widths[fmt].max_bits[levels];
+}
+
 unsigned pt_levels_for(enum pt_format fmt, unsigned ia_bits)
 {
-	switch (fmt) {
-	case PT_FMT_VTD_SL:
-		/* SAGAW: 39-bit 3-level and 48-bit 4-level (VT-d sec. 11.4.2, CAP_REG.SAGAW) */
-		return ia_bits == 39 ? 3 : ia_bits == 48 ? 4 : 0;
-	case PT_FMT_VTD_FL:
-		/* 4-level paging only (FLPM=0); QEMU 10.0 rejects 5-level */
-		return ia_bits == 48 ? 4 : 0;
-	case PT_FMT_ARM_S1:
-	case PT_FMT_ARM_S2:
-		/* 4 KiB granule, start level 1 up to 39 bits, level 0 above (Arm ARM D8.2) */
-		if (ia_bits >= 32 && ia_bits <= 39) {
-			return 3;
+	for (unsigned levels = PT_MIN_LEVELS; levels <= PT_MAX_LEVELS; levels++) {
+		unsigned max = pt_fmt_ia_bits(fmt, levels);
+
+		if (max != 0 && ia_bits >= pt_widths[fmt].min_bits[levels] && ia_bits <= max) {
+			return levels;
 		}
-		return (ia_bits > 39 && ia_bits <= 48) ? 4 : 0;
 	}
 	return 0;
 }
@@ -239,7 +253,7 @@ static int pt_check_range(const struct pt_table *t, uint64_t ia, uint64_t len, u
 	if (len == 0 || !IS_ALIGNED(ia, HV_PAGE_SIZE) || !IS_ALIGNED(len, HV_PAGE_SIZE)) {
 		return -EINVAL;
 	}
-	if (ADD_OVERFLOWS(ia, len, end) || *end > pt_ia_limit(t->fmt, t->levels, t->ia_bits)) {
+	if (ADD_OVERFLOWS(ia, len, end) || *end > (1ULL << t->ia_bits)) {
 		return -ERANGE;
 	}
 	return 0;
@@ -746,7 +760,7 @@ int pt_lookup(const struct pt_table *t, uint64_t ia, hpa_t *oa, unsigned *prot, 
 {
 	const uint64_t *table = hpa_to_ptr(t->root);
 
-	if (ia >= pt_ia_limit(t->fmt, t->levels, t->ia_bits)) {
+	if (ia >= (1ULL << t->ia_bits)) {
 		return -ERANGE;
 	}
 	for (unsigned lvl = t->levels - 1;; lvl--) {
