@@ -111,14 +111,14 @@ TEST(core_map_under_caching_mode_invalidates)
 	calls0 = env.mock.nr_flush_after_map;
 	flushes0 = env.mock.nr_flush_calls;
 	ASSERT_EQ(h_map(&env.a, io, 0x10000000, H_DATA_GPA, 2 * HV_PAGE_SIZE, RW), 0);
+	/* The DMA after the MAP sees the new entry, because the MAP invalidated the range. */
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x10000008, IOASID_FAULT_ACCESS_WRITE, &h), 0);
+	EXPECT_EQ(hpa_val(h), hpa_val(h_hpa(&env.a, H_DATA_GPA)) + 8);
 	EXPECT_EQ(env.mock.nr_flush_after_map, calls0 + 1);
 	ASSERT_EQ(env.mock.nr_flush_calls, flushes0 + 1);
 	EXPECT_EQ(mock_flush_last(&env.mock, 0)->start, 0x10000000);
 	EXPECT_EQ(mock_flush_last(&env.mock, 0)->end, 0x10000000 + 2 * HV_PAGE_SIZE);
 	EXPECT_TRUE(!mock_flush_last(&env.mock, 0)->leaf); /* table entries became present too */
-	/* ... so the DMA after the MAP sees the new entry. */
-	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x10000008, IOASID_FAULT_ACCESS_WRITE, &h), 0);
-	EXPECT_EQ(hpa_val(h), hpa_val(h_hpa(&env.a, H_DATA_GPA)) + 8);
 	/* A failed range invalidation falls back to the whole domain: nothing stale either. */
 	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x20000000, IOASID_FAULT_ACCESS_WRITE, &h), -ENOENT);
 	env.mock.fail_flush_after = 1;
