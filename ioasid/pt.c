@@ -154,34 +154,13 @@ static uint64_t *pt_pool_take(struct pt_pool *pool)
 
 /* ---- init / destroy --------------------------------------------------------------------- */
 
-/*
- * Input widths by format and depth (pt.h explains each row): [min, max] bits a table of that
- * many levels may be built for; 0 = that depth does not exist in the format.
- */
-static const struct {
-	uint8_t min_bits[PT_MAX_LEVELS + 1];
-	uint8_t max_bits[PT_MAX_LEVELS + 1];
-} pt_widths[] = {
-	[PT_FMT_VTD_SL] = { .min_bits = { [3] = 39, [4] = 48 }, .max_bits = { [3] = 39, [4] = 48 } },
-	[PT_FMT_VTD_FL] = { .min_bits = { [4] = 47 }, .max_bits = { [4] = 47 } },
-	[PT_FMT_ARM_S1] = { .min_bits = { [3] = 32, [4] = 40 }, .max_bits = { [3] = 39, [4] = 48 } },
-	[PT_FMT_ARM_S2] = { .min_bits = { [3] = 32, [4] = 40 }, .max_bits = { [3] = 39, [4] = 48 } },
-};
-
-unsigned pt_fmt_ia_bits(enum pt_format fmt, unsigned levels)
-{
-	if ((unsigned)fmt >= ARRAY_SIZE(pt_widths) || levels < PT_MIN_LEVELS || levels > PT_MAX_LEVELS) {
-		return 0;
-	}
-	return pt_widths[fmt].max_bits[levels];
-}
-
 unsigned pt_levels_for(enum pt_format fmt, unsigned ia_bits)
 {
+	/* The widths of pt_fmt_width() (pt.h), the one table. */
 	for (unsigned levels = PT_MIN_LEVELS; levels <= PT_MAX_LEVELS; levels++) {
-		unsigned max = pt_fmt_ia_bits(fmt, levels);
+		unsigned min = 0, max = pt_fmt_width(fmt, levels, &min);
 
-		if (max != 0 && ia_bits >= pt_widths[fmt].min_bits[levels] && ia_bits <= max) {
+		if (max != 0 && ia_bits >= min && ia_bits <= max) {
 			return levels;
 		}
 	}

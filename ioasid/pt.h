@@ -146,8 +146,8 @@ void pt_gather_release(struct pt_table *t, struct pt_gather *g);
  * At most `levels` (3 or 4) entries are read.
  */
 typedef int (*pt_read_fn)(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry);
-int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia, pt_read_fn read_entry, void *ctx,
-		    uint64_t *oa, unsigned *prot, uint64_t *pgsize);
+int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia,
+		    pt_read_fn read_entry, void *ctx, uint64_t *oa, unsigned *prot, uint64_t *pgsize);
 
 /*
  * The input-address width of each format: the one place it is decided. The engine (pt_init and
@@ -167,8 +167,35 @@ int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t
  */
 #define PT_MIN_LEVELS 3
 #define PT_MAX_LEVELS 4
-/* Widest input of a table of this format and depth (the whole space is [0, 2^bits)), or 0. */
-unsigned pt_fmt_ia_bits(enum pt_format fmt, unsigned levels);
+/*
+ * The table: widest input of a table of this format and depth (the whole space is
+ * [0, 2^bits)), or 0 if the format has no such depth; *min_bits (if not NULL) the narrowest
+ * width pt_init() accepts for that depth. Inline: pt_walk_foreign() asks on every walk.
+ */
+static inline unsigned pt_fmt_width(enum pt_format fmt, unsigned levels, unsigned *min_bits)
+{
+	static const struct {
+		unsigned char min, max;
+	} w[PT_FMT_ARM_S2 + 1][PT_MAX_LEVELS + 1] = {
+		[PT_FMT_VTD_SL] = { [3] = { 39, 39 }, [4] = { 48, 48 } },
+		[PT_FMT_VTD_FL] = { [4] = { 47, 47 } },
+		[PT_FMT_ARM_S1] = { [3] = { 32, 39 }, [4] = { 40, 48 } },
+		[PT_FMT_ARM_S2] = { [3] = { 32, 39 }, [4] = { 40, 48 } },
+	};
+
+	if ((unsigned)fmt > PT_FMT_ARM_S2 || levels > PT_MAX_LEVELS) {
+		return 0;
+	}
+	if (min_bits != NULL) {
+		*min_bits = w[fmt][levels].min;
+	}
+	return w[fmt][levels].max;
+}
+
+static inline unsigned pt_fmt_ia_bits(enum pt_format fmt, unsigned levels)
+{
+	return pt_fmt_width(fmt, levels, NULL);
+}
 /* Number of levels for a format and input width (e.g. VTD_SL 39 -> 3, 48 -> 4), or 0. */
 unsigned pt_levels_for(enum pt_format fmt, unsigned ia_bits);
 
