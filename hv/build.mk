@@ -5,7 +5,7 @@ HV_SRCS += hv/config.c hv/main.c hv/platform.c hv/selftest.c hv/version.c
 # exists; with it, this line adds nothing.
 HV_SRCS += $(if $(wildcard ioasid/build.mk),,$(sort $(wildcard ioasid/*.c)))
 # VT-d end-to-end self-test (selftest=vtd), x86_64 only, over the arch-neutral IOMMU self-test.
-HV_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_iommu.c
+HV_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.c
 # Guests from the partition configuration (hv/guest.c) on both vCPU backends, with the glue to
 # each arch's IOMMU driver for assigned devices (hv/guest_iommu_*.c).
 HV_SRCS_x86_64 += hv/guest.c hv/guest_iommu_vtd.c

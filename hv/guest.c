@@ -43,7 +43,17 @@ struct guest {
 	uint32_t status;
 	uint64_t nr_hypercalls;
 	struct guest_boot_info boot;
+	unsigned nr_assigned; /* cfg->devs[0..nr_assigned) were handed to the core (in order) */
 };
+
+/*
+ * Guests whose teardown failed (a device could not be blocked, or a flush did not complete):
+ * their RAM may still be reachable by a device, so it is never freed. They stay listed here (the
+ * list holds them all: at most one per configured guest) so the memory stays accounted for.
+ */
+static struct guest *guests_kept[CFG_MAX_GUESTS];
+static unsigned nr_guests_kept;
+static uint64_t guest_kept_bytes;
 
 static unsigned order_for(uint64_t size)
 {
@@ -143,14 +153,16 @@ static int guest_add_devices(struct guest *gu)
 		}
 		ret = guest_iommu_for(p->segment, bdf, &u, &rid);
 		if (ret) {
-			pr_err("guest %s: %04x:%02x:%02x.%x cannot be assigned: no IOMMU unit for it, or not ours to give (%d %s)", c->name,
-			       p->segment, p->bus, p->devfn >> 3, p->devfn & 7, ret, hv_strerror(ret));
+			pr_err("guest %s: %04x:%02x:%02x.%x cannot be assigned: no IOMMU unit for it, or not ours to "
+			       "give (%d %s)",
+			       c->name, p->segment, p->bus, p->devfn >> 3, p->devfn & 7, ret, hv_strerror(ret));
 			return ret;
 		}
 		ret = hv_guest_add_device(&gu->g, u, p->segment, bdf, rid, &bd->dev_id);
 		if (ret) {
 			return ret;
 		}
+		gu->nr_assigned = i + 1; /* from here on teardown quiesces it */
 		cmd = pci_cfg_read(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2);
 		ret = pci_cfg_write(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2,
 				    cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
@@ -201,7 +213,8 @@ static int guest_map_bars(struct guest *gu)
 			if (region_of(gu, base) != NULL || region_of(gu, end - 1) != NULL) {
 				return -EINVAL; /* a BAR inside configured RAM: the config is contradictory */
 			}
-			ret = pt_map(&h->pt, base, hpa(base), end - base, PT_PROT_READ | PT_PROT_WRITE | PT_PROT_DEVICE);
+			ret = pt_map(&h->pt, base, hpa(base), end - base,
+				     PT_PROT_READ | PT_PROT_WRITE | PT_PROT_DEVICE);
 			if (ret) {
 				return ret;
 			}
@@ -222,11 +235,80 @@ static void guest_free_ram(struct guest *gu)
 	}
 }
 
+/*
+ * Stop every device the guest was given (pci_quiesce: bus mastering off, bounded wait for what
+ * is outstanding, FLR where there is one) while it is still attached: what it had in flight then
+ * lands in, or faults against, this guest's own space, never the next owner's.
+ */
+static void guest_quiesce_devices(struct guest *gu)
+{
+	for (unsigned i = 0; i < gu->nr_assigned; i++) {
+		const struct cfg_pci *p = &gu->cfg->devs[i];
+		const struct pci_dev *pd = pci_find(&hv_pci, p->segment, p->bus, p->devfn);
+		int ret = pd != NULL ? pci_quiesce(&hv_acpi, pd) : -ENODEV;
+
+		if (ret) {
+			/* Still blocked by the IOMMU below; it may issue DMA, which then faults. */
+			pr_err("guest %s: %04x:%02x:%02x.%x could not be quiesced (%d %s); the IOMMU keeps it blocked",
+			       gu->cfg->name, p->segment, p->bus, p->devfn >> 3, p->devfn & 7, ret, hv_strerror(ret));
+		}
+	}
+}
+
+/*
+ * Collect what the IOMMUs recorded for the guest's devices into its fault queue, which goes away
+ * with the guest: nothing is delivered anywhere, and the fault-recording registers (VT-d has
+ * one on QEMU) are free again for the next guest's own faults.
+ */
+static void guest_discard_faults(struct guest *gu)
+{
+	uint32_t n;
+	uint64_t lost;
+
+	guest_iommu_poll();
+	hv_spin_lock(&gu->g.fq.lock);
+	n = gu->g.fq.count;
+	lost = gu->g.fq.lost;
+	hv_spin_unlock(&gu->g.fq.lock);
+	pr_info("guest %s: teardown: %u IOMMU fault record(s) of its devices discarded (%llu lost)", gu->cfg->name, n,
+		(unsigned long long)lost);
+}
+
+/*
+ * Teardown (docs/GUEST.md "Teardown"): the vCPU, then the devices are quiesced, their recorded
+ * faults discarded, then hv_guest_destroy() blocks them and frees every IOASID and table (faults
+ * recorded while blocking are collected once more; their devices are no longer registered, so
+ * the core drops them, counted and logged). The RAM is freed only if that succeeded: if a device
+ * could not be blocked or a flush did not complete, a route may still reach the RAM, so it is
+ * kept for good (logged, counted in guests_kept).
+ */
 static void guest_destroy(struct guest *gu)
 {
+	int ret = 0;
+
 	vcpu_arch_destroy(&gu->vcpu);
 	if (gu->g.live) {
-		hv_guest_destroy(&gu->g);
+		guest_quiesce_devices(gu);
+		guest_discard_faults(gu);
+		ret = hv_guest_destroy(&gu->g);
+		guest_iommu_poll();
+	}
+	if (ret) {
+		uint64_t bytes = 0;
+
+		for (unsigned i = 0; i < CFG_MAX_MEM; i++) {
+			bytes += gu->ram[i] != NULL ? HV_PAGE_SIZE << gu->ram_order[i] : 0;
+		}
+		guest_kept_bytes += bytes;
+		if (nr_guests_kept < CFG_MAX_GUESTS) {
+			guests_kept[nr_guests_kept] = gu;
+		}
+		nr_guests_kept++;
+		pr_err("guest %s: teardown failed (%d %s): a device may still reach its RAM; keeping those %llu KiB "
+		       "for good (%u guest(s), %llu KiB kept so far)",
+		       gu->cfg->name, ret, hv_strerror(ret), (unsigned long long)(bytes >> 10), nr_guests_kept,
+		       (unsigned long long)(guest_kept_bytes >> 10));
+		return;
 	}
 	guest_free_ram(gu);
 	free(gu);

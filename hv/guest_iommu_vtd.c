@@ -35,6 +35,15 @@ int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_
 	if (v == NULL) {
 		return -ENODEV;
 	}
+	if (!vtd_ir_enabled(v)) {
+		/*
+		 * Without interrupt remapping a DMA to 0xFEE00000 is an interrupt message to any CPU
+		 * (NMI, INIT, SMI): such a device is not given to a guest (docs/VTD.md).
+		 */
+		pr_err("guests: %04x:%02x:%02x.%x: its unit %s has no interrupt remapping; not assigned", segment,
+		       bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7, v->name);
+		return -EPERM;
+	}
 	*u = &v->iommu;
 	*rid = bdf; /* VT-d source-id: bus << 8 | devfn (spec 3.4.1) */
 	return 0;

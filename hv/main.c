@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/bits.h>
 #include <hv/bootinfo.h>
@@ -102,6 +103,23 @@ static bool cfg_device_exists(void *ctx, uint16_t segment, uint8_t bus, uint8_t 
 }
 
 /*
+ * NMIs and stray external interrupts are counted, never fatal (arch/x86_64/cpu.c, irq.c): say
+ * how many there were.
+ */
+static void log_nmis(void)
+{
+	uint64_t n = arch_nmi_count(), irqs = arch_stray_irq_count();
+
+	if (n != 0) {
+		pr_warn("hv: %llu NMI(s) taken and ignored", (unsigned long long)n);
+	}
+	if (irqs != 0) {
+		pr_warn("hv: %llu stray external interrupt(s) taken, acknowledged and ignored",
+			(unsigned long long)irqs);
+	}
+}
+
+/*
  * The partition configuration boot/ loaded (docs/CONFIG.md): parse and validate it, then run
  * its guests (hv/guest.c). A bad file stops the boot before any guest runs. Returns only when
  * there is no configuration.
@@ -137,6 +155,7 @@ static void run_config(const struct bootinfo *bi)
 		pr_err("hv: guests: FAIL (%s)", ret == -EFAULT ? "a guest exited with a non-zero status" : hv_strerror(ret));
 		arch_exit(HV_EXIT_FAIL);
 	}
+	log_nmis();
 	pr_info("hv: guests done; shutting down");
 	arch_exit(HV_EXIT_OK);
 }
@@ -163,6 +182,7 @@ __noreturn void hv_main(struct bootinfo *bi)
 	if (ret != 0) {
 		pr_warn("platform: discovery incomplete (%d %s)", ret, hv_strerror(ret));
 	}
+	arch_irq_mask_legacy(&hv_acpi);
 
 	if (cmdline_get(bi->cmdline, "selftest", test, sizeof(test))) {
 		run_selftest(test, bi);
@@ -178,6 +198,7 @@ __noreturn void hv_main(struct bootinfo *bi)
 		pr_warn("hv: no IOMMU taken over (%d %s): device DMA is not confined", ret, hv_strerror(ret));
 	}
 	run_config(bi);
+	log_nmis();
 	pr_info("hv: no self-test selected and no guest to run; shutting down");
 	arch_exit(HV_EXIT_OK);
 }

@@ -38,6 +38,7 @@
 
 #include "drivers/iommu/vtd/vtd.h"
 #include "hv/selftest_iommu.h"
+#include "hv/selftest_vtd.h"
 
 /* x86-64 paging entry bits a guest writes in its first-level table (VT-d spec 9.7) */
 #define FL_P  0x1ULL
@@ -52,7 +53,7 @@ static struct vtd_unit *unit;
  * The DMAR table and the PCI functions, from the platform's discovery (hv_acpi, hv_pci) when it
  * ran, else parsed here; DMAR device scopes are resolved to BDFs either way.
  */
-static int st_platform(const struct bootinfo *bi)
+int st_platform(const struct bootinfo *bi)
 {
 	int ret;
 
@@ -73,7 +74,7 @@ static int st_platform(const struct bootinfo *bi)
 }
 
 /* The nth (0-based) edu function: enables memory decoding and bus mastering. */
-static int vtd_find_edu(unsigned nth, uint16_t *bdf, hpa_t *bar0)
+int vtd_find_edu(unsigned nth, uint16_t *bdf, hpa_t *bar0)
 {
 	for (unsigned i = 0; i < hv_pci.nr_devs; i++) {
 		const struct pci_dev *p = &hv_pci.devs[i];

@@ -84,5 +84,12 @@ struct hv_iommu {
  */
 void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t addr,
 			 unsigned access, unsigned reason);
+/*
+ * The unit itself dropped n fault records (VT-d FSTS.PFO, SMMUv3 event queue overflow): whose
+ * they were is unknown, so every guest with a device behind u counts n lost faults (FAULT_READ
+ * out_lost, and a gap of n in its sequence numbers). Reporting a loss to a guest that lost
+ * nothing is safe; hiding one is not. Safe from the driver's fault handler.
+ */
+void ioasid_report_lost(struct hv_iommu *u, uint64_t n);
 
 #endif /* IOASID_BACKEND_H */

@@ -124,6 +124,32 @@ void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint3
 	hv_spin_unlock(&hv_registry_lock);
 }
 
+void ioasid_report_lost(struct hv_iommu *u, uint64_t n)
+{
+	struct hv_guest *told[HV_REGISTRY_MAX];
+	unsigned nt = 0;
+
+	hv_spin_lock(&hv_registry_lock);
+	for (unsigned i = 0; i < HV_REGISTRY_MAX; i++) {
+		struct hv_device *d = hv_registry[i];
+		bool seen = false;
+
+		if (d == NULL || d->iommu != u) {
+			continue;
+		}
+		for (unsigned k = 0; k < nt; k++) {
+			seen |= told[k] == d->guest;
+		}
+		if (!seen) {
+			told[nt++] = d->guest; /* once per guest, however many of its devices are there */
+			fault_queue_add_lost(&d->guest->fq, n);
+		}
+	}
+	hv_spin_unlock(&hv_registry_lock);
+	pr_warn("ioasid: %s dropped %llu fault record(s); counted as lost for %u guest(s) with devices there",
+		u->name ? u->name : "?", (unsigned long long)n, nt);
+}
+
 /* ---- guests ------------------------------------------------------------------------------ */
 
 /* Is [a, a+len) inside one or more adjacent regions of the guest's RAM? len 0 is "in". */
@@ -349,38 +375,51 @@ struct hv_device *hv_device_lookup(struct hv_guest *g, uint32_t dev_id)
 
 /*
  * An IOASID that is still routed (its device could not be blocked: the IOMMU failed) may still
- * be walked by hardware: leak its tables rather than free memory a device can reach.
+ * be walked by hardware: leak its tables rather than free memory a device can reach. 0, the
+ * first flush error of ioasid_release, or -EBUSY when the IOASID had to be leaked.
  */
-static void hv_guest_release_one(struct ioasid *io)
+static int hv_guest_release_one(struct ioasid *io)
 {
 	if (io->nr_attach != 0 || io->nr_children != 0) {
 		/* (a GPA parent stays too while a leaked child still translates through it) */
 		pr_err("ioasid: %#x still in use at guest teardown; leaking its tables", io->id);
-		return;
+		return -EBUSY;
 	}
-	ioasid_release(io);
+	return ioasid_release(io);
 }
 
-void hv_guest_destroy(struct hv_guest *g)
+int hv_guest_destroy(struct hv_guest *g)
 {
+	int ret = 0, r;
+
 	if (!g->live) {
-		return;
+		return 0;
 	}
 	hv_spin_lock(&g->lock);
 	for (unsigned i = 0; i < HV_GUEST_MAX_DEVS; i++) {
 		struct hv_device *d = &g->devs[i];
+
+		int dret = 0;
 
 		if (!d->in_use) {
 			continue;
 		}
 		for (unsigned p = 0; p < HV_DEV_MAX_PASID_ATT; p++) {
 			if (d->pasid_att[p].used) {
-				(void)ioasid_do_detach(g, d, true, d->pasid_att[p].pasid);
+				r = ioasid_do_detach(g, d, true, d->pasid_att[p].pasid);
+				dret = dret ? dret : r;
 			}
 		}
 		if (d->rid_att != NULL) {
-			(void)ioasid_do_detach(g, d, false, 0);
+			r = ioasid_do_detach(g, d, false, 0);
+			dret = dret ? dret : r;
 		}
+		if (dret) {
+			pr_err("ioasid: guest %u: device %#x (rid %#x on %s) could not be blocked (%d)", g->id, d->id,
+			       d->rid, d->iommu->name ? d->iommu->name : "?", dret);
+			ret = ret ? ret : dret;
+		}
+		/* Its faults are nobody's from here on: the core counts and drops them. */
 		hv_registry_del(d);
 	}
 	/* Children before the GPA parent. */
@@ -388,11 +427,13 @@ void hv_guest_destroy(struct hv_guest *g)
 		struct ioasid *io = &g->ioasids[i];
 
 		if (io->in_use && io->kind != IOASID_KIND_GPA) {
-			hv_guest_release_one(io);
+			r = hv_guest_release_one(io);
+			ret = ret ? ret : r;
 		}
 	}
 	if (g->gpa_io != NULL) {
-		hv_guest_release_one(g->gpa_io);
+		r = hv_guest_release_one(g->gpa_io);
+		ret = ret ? ret : r;
 		g->gpa_io = g->gpa_io->in_use ? g->gpa_io : NULL;
 	}
 	page_free(g->scratch, 0);
@@ -404,4 +445,5 @@ void hv_guest_destroy(struct hv_guest *g)
 	}
 	g->live = false;
 	hv_spin_unlock(&g->lock);
+	return ret;
 }

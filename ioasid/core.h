@@ -130,8 +130,13 @@ int hv_guest_init(struct hv_guest *g, const struct hv_guest_config *cfg);
  */
 int hv_guest_add_device(struct hv_guest *g, struct hv_iommu *u, uint16_t segment, uint16_t bdf, uint32_t rid,
 			uint32_t *dev_id);
-/* Block every device, free every IOASID and table. */
-void hv_guest_destroy(struct hv_guest *g);
+/*
+ * Block every device, free every IOASID and table. 0, or the first error: a device that could
+ * not be blocked (its route, and the tables it walks, are kept), or a flush that did not complete
+ * (its domain ID is kept). On error a device may still reach the guest's RAM: the caller must not
+ * free it (hv/guest.c keeps it).
+ */
+int hv_guest_destroy(struct hv_guest *g);
 
 /* ---- the hypercall entry (dispatch.c) ---- */
 long ioasid_dispatch(struct hv_guest *g, uint64_t call, gpa_t req);
@@ -140,8 +145,11 @@ long ioasid_dispatch(struct hv_guest *g, uint64_t call, gpa_t req);
 struct ioasid *ioasid_lookup(struct hv_guest *g, uint32_t id);
 /* The guest's GPA IOASID, without tables (hv_guest_add_device adds one per format). */
 int ioasid_create_gpa(struct hv_guest *g, struct ioasid **out);
-/* Free an unattached IOASID's tables and slot (FREE, teardown). */
-void ioasid_release(struct ioasid *io);
+/*
+ * Free an unattached IOASID's tables and slot (FREE, teardown). 0, or the first flush error
+ * (the slot is freed anyway; the domain IDs whose flush failed are never reused).
+ */
+int ioasid_release(struct ioasid *io);
 /*
  * Domain IDs: the IOTLB tags backends put in hardware (VT-d DIDs, SMMU VMIDs/ASIDs). The lowest
  * free ID in 1..IOASID_MAX_DOMAINS-1, or 0 when none is free. An ID goes back with
@@ -205,6 +213,8 @@ void fault_queue_init(struct hv_fault_queue *q);
 void fault_queue_push(struct hv_fault_queue *q, uint32_t dev_id, bool has_pasid, uint32_t pasid, uint64_t addr,
 		      unsigned access, unsigned reason);
 /* Copy up to max oldest records to out; does not remove them. */
+/* n faults lost before they could be queued (hardware overflow): counted like ring overflow. */
+void fault_queue_add_lost(struct hv_fault_queue *q, uint64_t n);
 uint32_t fault_queue_peek(struct hv_fault_queue *q, struct ioasid_fault_record *out, uint32_t max, uint64_t *lost);
 void fault_queue_pop(struct hv_fault_queue *q, uint32_t n, uint64_t lost_reported);
 

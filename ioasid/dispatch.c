@@ -399,6 +399,14 @@ long ioasid_dispatch(struct hv_guest *g, uint64_t call, gpa_t req)
 		ret = -ENOSYS;
 		break;
 	}
+	if (ret == -EIO) {
+		/*
+		 * A driver that lost its hardware (an invalidation queue that stopped: VT-d
+		 * qi_dead, SMMUv3 CMDQ error) says -EIO; the ABI's word for it is ENODEV, "the
+		 * device's IOMMU failed" (abi.h), so a guest never sees an undocumented code.
+		 */
+		ret = -ENODEV;
+	}
 	hv_spin_unlock(&g->lock);
 	return ret;
 }

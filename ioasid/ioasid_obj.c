@@ -58,12 +58,12 @@ void ioasid_put_domain(uint32_t domain)
  * under the ID may stay cached there, so the ID is kept (leaked) rather than handed to a new
  * owner.
  */
-static void ioasid_retire_domain(struct hv_iommu **units, unsigned n, uint32_t domain)
+static int ioasid_retire_domain(struct hv_iommu **units, unsigned n, uint32_t domain)
 {
 	int ret = 0;
 
 	if (domain == 0) {
-		return;
+		return 0;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		int r = units[i]->ops->flush_domain(units[i], domain);
@@ -72,9 +72,10 @@ static void ioasid_retire_domain(struct hv_iommu **units, unsigned n, uint32_t d
 	}
 	if (ret) {
 		pr_err("ioasid: flush of domain %u failed (%d); the ID is not reused", domain, ret);
-		return;
+		return ret;
 	}
 	ioasid_put_domain(domain);
+	return 0;
 }
 
 struct ioasid *ioasid_lookup(struct hv_guest *g, uint32_t id)
@@ -250,13 +251,14 @@ release:
 	return 0;
 }
 
-void ioasid_release(struct ioasid *io)
+int ioasid_release(struct ioasid *io)
 {
 	struct hv_guest *g = io->guest;
 	unsigned slot = (unsigned)(io - g->ioasids);
 
 	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
 	unsigned n = ioasid_units(io, units);
+	int ret = 0, r;
 
 	CHECK(io->nr_attach == 0 && io->nr_children == 0);
 	/* Retire the IOTLB tags on every unit that might have cached them, then reuse them. */
@@ -264,16 +266,19 @@ void ioasid_release(struct ioasid *io)
 		if (io->hw[f].valid) {
 			pt_destroy(&io->hw[f].pt);
 			io->hw[f].valid = false;
-			ioasid_retire_domain(units, n, io->hw[f].domain);
+			r = ioasid_retire_domain(units, n, io->hw[f].domain);
+			ret = ret ? ret : r;
 		}
 	}
-	ioasid_retire_domain(units, n, io->s1_domain);
+	r = ioasid_retire_domain(units, n, io->s1_domain);
+	ret = ret ? ret : r;
 	io->s1_domain = 0;
 	if (io->parent != NULL) {
 		io->parent->nr_children--;
 	}
 	io->in_use = false;
 	g->ioasid_gen[slot]++;
+	return ret;
 }
 
 int ioasid_do_alloc(struct hv_guest *g, const struct ioasid_alloc *a, uint32_t *out_id)
@@ -348,7 +353,7 @@ int ioasid_do_free(struct hv_guest *g, uint32_t id)
 	if (io->nr_attach != 0 || io->nr_children != 0) {
 		return -EBUSY;
 	}
-	ioasid_release(io); /* flushes the IOASID's domains on its units first */
+	(void)ioasid_release(io); /* flushes the IOASID's domains on its units first */
 	return 0;
 }
 

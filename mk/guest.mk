@@ -15,7 +15,8 @@ GUEST_START_x86_64 := guest/start.S
 # -mstrict-align needed: HCR_EL2.DC makes guest memory Normal (docs/ARM64.md, "Guests").
 GUEST_ARCH_CFLAGS_arm64 := -mbranch-protection=none
 GUEST_START_arm64 := guest/arm64/start.S
-GUEST_EXCLUDE_arm64 := misbehave_io
+GUEST_EXCLUDE_arm64 := misbehave_io msi_attack
+GUEST_EXCLUDE_x86_64 := its_attack
 
 ifneq ($(GUEST_START_$(ARCH)),)
 GUEST_BUILD := $(BUILD)/guests

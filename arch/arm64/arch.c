@@ -61,6 +61,34 @@ const char *arch_name(void)
 	return "arm64";
 }
 
+void arch_irq_mask_legacy(const struct acpi_info *acpi)
+{
+	/*
+	 * Nothing legacy to silence: EL2 runs with PSTATE.I/F set and guests get no physical
+	 * interrupt; the GIC is left as firmware set it until the hypervisor drives it itself.
+	 */
+	(void)acpi;
+}
+
+uint64_t arch_stray_irq_count(void)
+{
+	return 0; /* EL2 runs with interrupts masked and routes none to itself yet */
+}
+
+unsigned arch_stray_irq_last_vector(void)
+{
+	return 0;
+}
+
+void arch_irq_window(void)
+{
+}
+
+uint64_t arch_nmi_count(void)
+{
+	return 0; /* no NMI on arm64 (pseudo-NMI is a GIC priority scheme we do not use) */
+}
+
 /*
  * Install our vectors and stacks. SP_EL2 (the stack every exception to EL2 selects) becomes
  * exc_stack; the hypervisor keeps running on the stack it came with, now through SP_EL0

@@ -5,9 +5,9 @@
  *
  * Assumptions and choices:
  *  - One physical CPU runs guests (the boot CPU); one VM_HSAVE_PA page and one host VMSAVE
- *    area. Host interrupts stay disabled (IF=0) and V_INTR_MASKING=1, so physical interrupts
- *    are masked by the host's IF while a guest runs (15.21.1) and the guest's IF cannot unmask
- *    them.
+ *    area. V_INTR_MASKING=1: the guest's IF cannot mask physical interrupts (15.21.1); the
+ *    host sets IF only across VMRUN (svm_entry.S), so a physical interrupt ends the guest's
+ *    run and is taken by the host's IDT at STGI.
  *  - Every exception vector is intercepted: guests get no IDT and any exception stops the
  *    guest (the hypervisor's policy: docs/GUEST.md). Also intercepted: INTR/NMI/SMI/INIT,
  *    CPUID (emulated), HLT, INVD, INVLPGA, task switches, SHUTDOWN, every I/O port (IOPM all
@@ -282,7 +282,11 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		case SVM_EXIT_INTR:
 		case SVM_EXIT_NMI:
 		case SVM_EXIT_SMI:
-			continue; /* physical events: nothing for the guest, resume */
+			/*
+			 * Physical events, taken by the host at STGI in svm_vmrun: interrupts and NMIs
+			 * are counted and acknowledged (cpu.c, irq.c), SMIs are firmware's.
+			 */
+			continue;
 		case SVM_EXIT_NPF:
 			/* EXITINFO1: #PF error code (bit 0 present, 1 write, 4 fetch); EXITINFO2: GPA */
 			svm_stop(e, "nested page fault: %s GPA 0x%llx (error code 0x%llx), not the guest's memory",

@@ -9,8 +9,10 @@
  * KernelGsBase, STAR/LSTAR/CSTAR/SFMASK, SYSENTER_*) moves only with VMSAVE/VMLOAD, so:
  *     VMSAVE host area; CLGI; VMLOAD vmcb; VMRUN vmcb; VMSAVE vmcb; VMLOAD host area; STGI.
  * The host's TR (with the IST stacks for #DF/NMI) is therefore back before any host exception.
- * GIF is clear from CLGI until STGI so no interrupt or NMI is taken between the halves; the
- * host runs with IF=0 anyway. RAX holds the VMCB address across VMRUN: #VMEXIT restores the
+ * GIF is clear from CLGI until STGI so no interrupt or NMI is taken between the halves. The
+ * host runs with IF=0 except across VMRUN..STGI: a physical interrupt that arrives while the
+ * guest runs ends the run (#VMEXIT(INTR)) and is taken, counted and acknowledged at STGI
+ * (arch/x86_64/irq.c), so it can never stay pending and starve a later guest. RAX holds the VMCB address across VMRUN: #VMEXIT restores the
  * host's RAX from the save area (15.6), which is that address.
  *
  * struct svm_gprs offsets (arch/x86_64/svm.h, checked there by _Static_assert):
@@ -51,6 +53,12 @@ svm_vmrun:
 	movq	0x18(%rsi), %rsi
 
 	vmload	%rax
+	/*
+	 * IF=1 across VMRUN (GIF is still 0, so nothing is taken here): with V_INTR_MASKING the
+	 * host's IF decides whether a physical interrupt ends the guest's run (APM 15.21.1), and
+	 * #VMEXIT restores this RFLAGS, so the interrupt is taken by our IDT at STGI below.
+	 */
+	sti
 	vmrun	%rax
 	vmsave	%rax
 
@@ -75,7 +83,8 @@ svm_vmrun:
 	popq	%rsi		/* gprs (done) */
 	popq	%rax		/* host save area */
 	vmload	%rax
-	stgi
+	stgi			/* pending NMIs and interrupts are taken here (cpu.c counts them) */
+	cli
 
 	popq	%r15
 	popq	%r14

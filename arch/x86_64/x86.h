@@ -152,6 +152,9 @@ int x86_paging_lookup(uint64_t addr, uint64_t *pte, unsigned *level);
 #define X86_PTE_NX BIT(63)
 uint64_t x86_tsc_calibrate(void);
 void x86_exception(struct x86_frame *f);
+/* arch/x86_64/irq.c: an external interrupt the host takes only to discard it (count, EOI). */
+void x86_irq_ignore(unsigned vector);
+
 extern volatile uint64_t x86_breakpoints_taken;
 extern hpa_t x86_image_base;
 extern uint64_t x86_image_size;

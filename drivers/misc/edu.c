@@ -13,6 +13,8 @@
 #define EDU_ID_REG	   0x00 /* 32: 0xRRrr00ed, major.minor version */
 #define EDU_ID_MAGIC	   0xedU
 #define EDU_LIVE_REG	   0x04 /* 32: reads back the inverse of the last value written */
+#define EDU_IRQ_RAISE_REG  0x60 /* 32: status |= value, then the interrupt (or MSI) fires */
+#define EDU_IRQ_ACK_REG	   0x64 /* 32: status &= ~value */
 #define EDU_DMA_SRC_REG	   0x80 /* 64 */
 #define EDU_DMA_DST_REG	   0x88 /* 64 */
 #define EDU_DMA_CNT_REG	   0x90 /* 64 */
@@ -67,4 +69,14 @@ int edu_dma(struct edu *e, uint64_t bus_addr, uint32_t buf_off, uint32_t count, 
 		       (unsigned long long)bus_addr);
 	}
 	return ret;
+}
+
+void edu_raise_irq(struct edu *e, uint32_t bits)
+{
+	mmio_write32(e->mmio + EDU_IRQ_RAISE_REG, bits);
+}
+
+void edu_ack_irq(struct edu *e, uint32_t bits)
+{
+	mmio_write32(e->mmio + EDU_IRQ_ACK_REG, bits);
 }

@@ -43,6 +43,27 @@ __noreturn void arch_halt(void);
  */
 int arch_selftest(void);
 
+/*
+ * Silence every legacy interrupt source firmware may have left armed, before the IOMMUs are
+ * taken over: x86 masks both 8259 PICs and every redirection entry of every IOAPIC the MADT
+ * lists (nothing is routed through them: an armed compatibility-format entry would be a fault
+ * source once interrupt remapping blocks that format); arm64 has nothing to do yet. Logs what
+ * it masked.
+ */
+struct acpi_info;
+void arch_irq_mask_legacy(const struct acpi_info *acpi);
+/* NMIs the hypervisor took and ignored since boot (0 where the arch has none). */
+uint64_t arch_nmi_count(void);
+/* External interrupts nobody asked for, taken only to be acknowledged and counted. */
+uint64_t arch_stray_irq_count(void);
+/* The vector of the last of them (0 if none). */
+unsigned arch_stray_irq_last_vector(void);
+/*
+ * Let pending external interrupts in for a moment and mask them again (x86: STI; NOP; CLI;
+ * arm64: nothing yet). For self-tests that wait for a device's interrupt.
+ */
+void arch_irq_window(void);
+
 /* A monotonic counter and its frequency, for bounded hardware waits. */
 uint64_t arch_counter(void);
 uint64_t arch_counter_hz(void);

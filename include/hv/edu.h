@@ -38,4 +38,11 @@ int edu_init(struct edu *e, hpa_t bar0, uint16_t bdf);
  */
 int edu_dma(struct edu *e, uint64_t bus_addr, uint32_t buf_off, uint32_t count, bool to_ram);
 
+/*
+ * Raise the device's interrupt (edu register 0x60: status |= bits; with MSI enabled every
+ * raise sends one message) and acknowledge it (0x64: status &= ~bits).
+ */
+void edu_raise_irq(struct edu *e, uint32_t bits);
+void edu_ack_irq(struct edu *e, uint32_t bits);
+
 #endif /* HV_EDU_H */

@@ -147,4 +147,54 @@ void pci_log(const struct pci_info *pci);
  */
 int hv_discover(hpa_t rsdp);
 
+/*
+ * ---- Stopping a function's DMA before its owner goes away (drivers/pci/pci_quiesce.c) ----
+ *
+ * PCI Express capability registers (PCIe 6.0 7.5.3), offsets from pci_dev.cap_exp, and the PCI
+ * Advanced Features capability of conventional PCI (PCI AF ECN; capability ID 0x13).
+ */
+#define PCI_COMMAND_INTX_DISABLE (1u << 10)
+#define PCI_INTERRUPT_LINE	 0x3c
+#define PCI_CACHE_LINE_SIZE	 0x0c /* cache line size, latency timer: restored after FLR */
+#define PCI_EXP_FLAGS		 0x02 /* capability version in 3:0 */
+#define PCI_EXP_DEVCAP		 0x04
+#define PCI_EXP_DEVCAP_FLR	 (1u << 28) /* Function Level Reset Capability (7.5.3.3) */
+#define PCI_EXP_DEVCTL		 0x08
+#define PCI_EXP_DEVCTL_FLR	 (1u << 15) /* Initiate Function Level Reset (7.5.3.4) */
+#define PCI_EXP_DEVSTA		 0x0a
+#define PCI_EXP_DEVSTA_TRPND	 (1u << 5) /* Transactions Pending (7.5.3.5) */
+#define PCI_EXP_DEVCTL2		 0x28	   /* capability version 2 and later */
+#define PCI_CAP_ID_AF		 0x13
+#define PCI_AF_CAP		 0x03
+#define PCI_AF_CAP_TP		 (1u << 0)
+#define PCI_AF_CAP_FLR		 (1u << 1)
+#define PCI_AF_CTRL		 0x04
+#define PCI_AF_CTRL_FLR		 (1u << 0)
+#define PCI_AF_STATUS		 0x05
+#define PCI_AF_STATUS_TP	 (1u << 0)
+
+/* Bounds of pci_quiesce()'s waits, in milliseconds (pci_quiesce.c says where each comes from). */
+#define PCI_QUIESCE_PENDING_MS 1000 /* Transactions Pending must clear within this */
+#define PCI_QUIESCE_FLR_MS     100  /* after initiating an FLR (PCIe 6.0 6.6.2) */
+#define PCI_QUIESCE_READY_MS   1000 /* after that, until the function answers again */
+#define PCI_QUIESCE_GRACE_MS   200  /* no pending indicator and no reset: bus mastering stays off */
+
+/*
+ * Stop function pd's DMA before the guest that owned it is torn down (or anything else it could
+ * reach is freed), logging each step as "pci SSSS:BB:DD.F: quiesce: ...":
+ *   1. bus mastering and memory decoding off (Command register), read back;
+ *   2. wait for outstanding requests: PCIe Transactions Pending or PCI AF TP, bounded; a function
+ *      with neither gets a fixed grace period with bus mastering off;
+ *   3. function-level reset where the function has one (PCIe DevCap FLR, else PCI AF FLR),
+ *      followed by the 100 ms wait and a bounded wait until it answers, then the configuration
+ *      the firmware gave it (BARs, cache line size, interrupt line, PCIe DevCtl/DevCtl2) is
+ *      written back with bus mastering and memory decoding still off.
+ * 0 when the function is stopped as far as it can tell; -ENODEV if it does not answer
+ * configuration reads (nothing was written); -EIO if bus mastering cannot be switched off, or
+ * the BARs do not read back as saved after the reset; -ETIMEDOUT if transactions stayed pending
+ * or it did not come back from its reset (every other step was still done). Never waits longer
+ * than the sum of the PCI_QUIESCE_*_MS bounds.
+ */
+int pci_quiesce(const struct acpi_info *acpi, const struct pci_dev *pd);
+
 #endif /* HV_PCI_H */

@@ -62,7 +62,7 @@
  *   EFAULT      a guest-physical address (request, array, table) is not in the caller's RAM
  *   EBUSY       object in use (FREE of an attached IOASID or of a parent)
  *   EEXIST      part of the IOVA range is already mapped
- *   ENODEV      the device's IOMMU failed or is absent
+ *   ENODEV      the device's IOMMU failed (e.g. its invalidation queue stopped) or is absent
  *   EINVAL      malformed request: flags, reserved, alignment, zero length, bad kind
  *   ENOSPC      a fixed-size table is full (IOASIDs per guest, PASID attachments per device)
  *   ERANGE      an address or PASID beyond what the device supports (ia_bits, pasid_bits)
@@ -275,10 +275,17 @@ struct ioasid_invalidate {
 #define IOASID_FAULT_REASON_BLOCKED	3U /* device or PASID is detached (blocked) */
 #define IOASID_FAULT_REASON_BAD_TABLE	4U /* NESTED table unreadable or malformed */
 #define IOASID_FAULT_REASON_OTHER	5U
+/*
+ * The device wrote to the interrupt window (x86: 0xFEE00000-0xFEEFFFFF) and interrupt
+ * remapping refused the message: an entry that is not the device's, not present, or a
+ * compatibility-format message. addr is the interrupt index the message named (0 for
+ * compatibility format); access is IOASID_FAULT_ACCESS_WRITE. No interrupt was delivered.
+ */
+#define IOASID_FAULT_REASON_INTERRUPT 6U
 
 struct ioasid_fault_record {
 	uint64_t seq;  /* per guest, +1 per reported fault, including lost ones */
-	uint64_t addr; /* faulting IOVA */
+	uint64_t addr; /* faulting IOVA; the interrupt index for REASON_INTERRUPT */
 	uint32_t dev_id;
 	uint32_t pasid;	 /* valid with IOASID_FAULT_PASID_VALID */
 	uint32_t access; /* IOASID_FAULT_ACCESS_*, IOASID_FAULT_PASID_VALID */
@@ -291,7 +298,9 @@ struct ioasid_fault_read {
 	uint32_t num_records;	  /* capacity of the array at records_gpa */
 	uint32_t out_num_records; /* records written (oldest first) and removed from the queue */
 	uint64_t records_gpa;	  /* struct ioasid_fault_record[num_records] */
-	uint64_t out_lost;	  /* faults dropped on overflow since the previous read */
+	uint64_t out_lost;	  /* faults dropped since the previous read: queue full, or the
+				     IOMMU's own records overflowed (counted for every guest with
+				     a device on that unit) */
 };
 
 /* ---- Reserved services (numbers 32, 33) ---- */

@@ -23,7 +23,8 @@ Modes:
   run.py --arch x86_64 --debug [--cmdline "..."]   boot halted with a gdb stub (make debug)
   run.py --list                                    list the cases
 
-Adding a case: append a dict to CASES. Adding an arch: add a MACHINES entry (qemu binary,
+Adding a case: append a dict to CASES ("during": an action run beside the machine over a
+qtest socket, tests/qemu/harness.py). Adding an arch: add a MACHINES entry (qemu binary,
 firmware, arguments, removable-media boot file name, exit-status decoder).
 """
 import argparse
@@ -33,7 +34,11 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -322,6 +327,30 @@ CASES += [
                                   "-global", "intel-iommu.x-flts=on"],
              r"vtd: dmar0 at 0xfed90000 .*: scalable mode first-level, 4-level 48-bit tables"),
 ]
+# Interrupt remapping with a real MSI (hv/selftest_vtd_ir.c, drivers/iommu/vtd/vtd_ir.c): edu's
+# MSI capability in remappable format; the entry written for edu delivers, one written for
+# another requester ID is refused (0x26), a never-handed-out handle is refused (0x22); xAPIC and,
+# with eim=on, x2APIC (EIME) destinations.
+def vtd_ir_case(name, qemu_args, dest):
+    return {
+        "name": name, "arch": "x86_64", "cmdline": "selftest=vtd_ir", "qemu_args": qemu_args,
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] vtd: dmar0: interrupt remapping on: 256 entries, %s destinations" % dest,
+                   r"1: interrupt remapping on, compatibility format off \(GSTS 0x[0-9a-f]+\), .*: ok",
+                   r"2: entry 1 for 00:0[0-9a-f]\.0: its MSI \(address 0xfee00030\) delivered vector 0x50 \(1 taken, 0 faults\): ok",
+                   r"^\[INF\] vtd: dmar0: interrupt blocked: sid 00:0[0-9a-f]\.0 index 1 reason 0x26 ",
+                   r"3: entry 1 rewritten for requester 0x[0-9a-f]+: edu's MSI blocked, fault 0x26 sid 0x[0-9a-f]+ index 1: ok",
+                   r"4: handle 200, never handed out: blocked, fault 0x22 sid 0x[0-9a-f]+ index 200: ok",
+                   r"5: entry 1 freed: blocked again \(fault 0x22\): ok",
+                   r"^\[INF\] selftest vtd_ir: PASS"],
+        "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"FAIL"],
+    }
+
+
+CASES += [
+    vtd_ir_case("x86_64-vtd-ir", [], "xAPIC"),
+    vtd_ir_case("x86_64-vtd-ir-eim", ["-global", "intel-iommu.eim=on"], r"x2APIC \(EIME\)"),
+]
 # RMRRs (drivers/iommu/vtd/vtd_rmrr.c): the self-test adds one for edu (and a malformed one) to
 # the parsed DMAR before the take-over, in legacy and in scalable first-level mode.
 def vtd_rmrr_case(name, qemu_args, mode_line):
@@ -524,6 +553,34 @@ GUEST_STOP_DUMP = [r"^\[ERR\] \[guest \w+\]   RIP=[0-9a-f]{16} RSP=[0-9a-f]{16}"
                    r"hv: 1 guest\(s\) ran: 0 exited \(0 with a non-zero status\), 1 stopped",
                    r"^\[INF\] hv: guests done; shutting down"]
 
+def unassigned_case(arch, reported=True):
+    """*-guest-dma-unassigned: see the x86_64 entry. reported: the hypervisor logs the blocked
+    DMA of each of the two writes."""
+    g = "dma_unassigned"
+    report = [r"^harness: DMA to the target page's GPA reported by the hypervisor$",
+              r"^harness: DMA to the target page's HPA reported by the hypervisor$",
+              r"^\[WRN\] ioasid: fault from unassigned rid 0x30 on "]
+    return dict(guest_case(
+        f"{arch}-guest-dma-unassigned", g, HV_EXIT_OK,
+        [r"^\[INF\] pci 0000:00:06\.0 1234:11e8 ",
+         r"^\[INF\] guest %s: device 0000:00:01\.0 \(1234:11e8\) assigned" % g,
+         r"^\[INF\] \[guest %s\] TEST only_the_assigned_device: PASS$" % g,
+         r"^harness: unassigned 00:06\.0 is 1234:11e8, BAR0 0x[0-9a-f]+, bus mastering on$",
+         r"^harness: DMA of 4096 bytes to 0x[0-9a-f]+ \(the target page's GPA\): done$",
+         r"^harness: DMA of 4096 bytes to 0x[0-9a-f]+ \(the target page's HPA\): done$",
+         r"^harness: flag set at HPA 0x[0-9a-f]+$",
+         r"^\[INF\] \[guest %s\] harness done after \d+ rounds: 0 of 4096 target bytes changed, "
+         r"0 faults in our queue$" % g,
+         r"^\[INF\] \[guest %s\] TEST unassigned_dma_is_blocked: PASS$" % g,
+         r"^\[INF\] \[guest %s\] TESTS: 2 passed, 0 failed$" % g,
+         r"^\[INF\] guest %s: exited with status 0" % g] + (report if reported else []),
+        NO_TROUBLE + [r"stopped:", r"guest %s: device 0000:00:06\.0" % g,
+                      r"^harness: .*(failed|never|not in|busy|no ECAM|not reported)"],
+        config=guest_config(g, extra="device = 00:01.0\n"), arch=arch),
+        qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"],
+        during=lambda live: harness.unassigned_dma(live, arch, g, reported=reported))
+
+
 CASES += [
     guest_case("x86_64-guest-hello", "hello", HV_EXIT_OK,
                [r"^\[INF\] \[guest hello\] hello from a guest: 16 MiB of RAM, running at 0x10",
@@ -533,7 +590,9 @@ CASES += [
                 r"hv: 1 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 0 stopped"],
                NO_TROUBLE + [r"stopped:"]),
     guest_case("x86_64-guest-hostile", "hostile", HV_EXIT_OK,
-               [r"^\[INF\] \[guest hostile\] TEST random_bytes: PASS$",
+               [r"^\[INF\] \[guest hostile\] random requests: 800 calls, 400 with a version-1 size, [1-9]\d{2,} "
+                r"answered past the size and field checks",
+                r"^\[INF\] \[guest hostile\] TEST random_bytes: PASS$",
                 r"^\[INF\] \[guest hostile\] TEST well_formed_still_work: PASS$",
                 r"^\[INF\] \[guest hostile\] device 0x[0-9a-f]+, GPA IOASID 0x[0-9a-f]+, 48-bit IOVAs",
                 r"^\[INF\] \[guest hostile\] TEST malformed_map_entries: PASS$",
@@ -567,16 +626,13 @@ CASES += [
                 r"^\[INF\] guest dma: exited with status 0"],
                NO_TROUBLE + [r"stopped:"],
                config=guest_config("dma", extra="device = 00:01.0\n")),
-    # A second edu device that is not assigned: invisible to the guest (DEVICE_LIST and the boot
-    # info list one device), still blocked by the IOMMU, and the assigned one works as above.
-    dict(guest_case("x86_64-guest-dma-unassigned", "dma", HV_EXIT_OK,
-                    [r"^\[INF\] pci 0000:00:06\.0 1234:11e8 ",
-                     r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned",
-                     r"^\[INF\] \[guest dma\] TEST device_list_and_info: PASS$",
-                     r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$"],
-                    NO_TROUBLE + [r"stopped:", r"guest dma: device 0000:00:06\.0"],
-                    config=guest_config("dma", extra="device = 00:01.0\n")),
-         qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"]),
+    # A second edu device that nobody is given does DMA (tests/guests/dma_unassigned.c): no
+    # guest can program it (its BAR is in no guest's physical space), so the harness plays the
+    # rogue device through QEMU's qtest socket (tests/qemu/harness.py: bus mastering on, a 4 KiB
+    # write to the running guest's page at its GPA and at its HPA). The IOMMU must block both
+    # and the hypervisor report them; the guest finds its page untouched, no fault of another
+    # device in its own queue, and only its assigned edu in DEVICE_LIST and the boot info.
+    unassigned_case("x86_64"),
     # The `make run` demo, so it keeps working.
     guest_case("x86_64-guest-demo", "demo", HV_EXIT_OK,
                [r"^\[INF\] \[guest demo\] DMA: device read IOVA 0x40000000, wrote IOVA 0x40001000",
@@ -607,6 +663,45 @@ CASES += [
                 r"^\[ERR\] guest misbehave_io: stopped: I/O port 0x00f4 write: no ports are assigned"]
                + GUEST_STOP_DUMP,
                [r"still running", r"EXCEPTION", r"^\[PANIC\]"]),
+]
+
+# A guest aims its own edu's DMA at the interrupt window (tests/guests/msi_attack.c,
+# drivers/iommu/vtd/vtd_ir.c): forged remappable handles are blocked and recorded (0x22 not
+# present, 0x21 beyond the table), also through a PAGING mapping of IOVA 0xfee00000 (QEMU 10 gives
+# DMA-made interrupt requests source-id 0xffff, so the records cannot name the guest); QEMU 10 lets
+# compatibility-format messages through (docs/VTD.md), so the host takes that NMI and those two
+# vectors, counts them and stays up; an NMI queued in the device as the guest exits never fires
+# (teardown quiesces the device: exactly one NMI in the count); the second guest, with its own
+# edu, runs as if nothing happened.
+MSI_ATTACK_EXPECT = [
+    r"^\[INF\] vtd: dmar0: interrupt remapping on: 256 entries, .* compatibility format blocked",
+    r"^\[INF\] irq: IOAPIC 0 at 0xfec00000 \(GSI 0-23\): all 24 entries masked",
+    r"^\[INF\] vtd: dmar0: interrupt blocked: sid \S+ index 0 reason 0x22",
+    r"^\[INF\] vtd: dmar0: interrupt blocked: sid \S+ index 5 reason 0x22",
+    r"^\[INF\] vtd: dmar0: interrupt blocked: sid \S+ index 32767 reason 0x21",
+    r"^\[INF\] vtd: dmar0: interrupt blocked: sid \S+ index 7 reason 0x22",
+    r"^\[INF\] \[guest msi_attack\] remappable messages with forged handles 0, 5, 0x7fff sent; \d of 3 fault",
+    r"^\[INF\] \[guest msi_attack\] PAGING IOASID mapping IOVA 0xfee00000: messages still blocked, RAM behind it untouched$",
+    r"^\[INF\] \[guest msi_attack\] compatibility-format NMI and vector 0x40 sent: 0 fault record",
+    r"^\[INF\] \[guest msi_attack\] TESTS: 4 passed, 0 failed$",
+    r"^\[INF\] \[guest msi_attack\] still alive$",
+    r"^\[INF\] \[guest msi_attack\] NMI message queued in the device; exiting before it fires$",
+    r"^\[INF\] guest msi_attack: exited with status 0",
+    r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$",
+    r"^\[INF\] guest dma: exited with status 0",
+    r"hv: 2 guest\(s\) ran: 2 exited \(0 with a non-zero status\), 0 stopped",
+    r"^\[WRN\] hv: 1 NMI\(s\) taken and ignored$",
+    r"^\[WRN\] hv: 2 stray external interrupt\(s\) taken, acknowledged and ignored$",
+]
+CASES += [
+    dict(guest_case("x86_64-guest-msi-attack", "msi_attack", HV_EXIT_OK, MSI_ATTACK_EXPECT,
+                    [r"EXCEPTION", r"^\[PANIC\]", r"stopped:", r"FAIL"],
+                    config=(guest_config("msi_attack", extra="device = 00:01.0\n")
+                            + "\n" + guest_config("dma", extra="device = 00:06.0\n").replace("console = yes\n", ""))),
+         guests=["msi_attack", "dma"],
+         # The second guest drives its own edu for about a second of virtual time, long after
+         # the 100 ms at which the first guest's queued NMI would fire without teardown's quiesce.
+         qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"]),
 ]
 
 # The same test guests on arm64 (arch/arm64/vcpu.c, docs/ARM64.md "Guests"): the sources are
@@ -649,7 +744,9 @@ CASES += [
                [r"still running", r"EXCEPTION", r"^\[PANIC\]"], arch="arm64"),
     # As on x86 with the edu device assigned (behind the SMMUv3: 44-bit IOVAs on QEMU virt).
     guest_case("arm64-guest-hostile", "hostile", HV_EXIT_OK,
-               [r"^\[INF\] \[guest hostile\] TEST random_bytes: PASS$",
+               [r"^\[INF\] \[guest hostile\] random requests: 800 calls, 400 with a version-1 size, [1-9]\d{2,} "
+                r"answered past the size and field checks",
+                r"^\[INF\] \[guest hostile\] TEST random_bytes: PASS$",
                 r"^\[INF\] \[guest hostile\] TEST well_formed_still_work: PASS$",
                 r"^\[INF\] \[guest hostile\] device 0x[0-9a-f]+, GPA IOASID 0x[0-9a-f]+, 44-bit IOVAs",
                 r"^\[INF\] \[guest hostile\] TEST malformed_map_entries: PASS$",
@@ -673,14 +770,12 @@ CASES += [
                 r"^\[INF\] guest dma: exited with status 0"],
                NO_TROUBLE + [r"stopped:"],
                config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64"),
-    dict(guest_case("arm64-guest-dma-unassigned", "dma", HV_EXIT_OK,
-                    [r"^\[INF\] pci 0000:00:06\.0 1234:11e8 ",
-                     r"^\[INF\] guest dma: device 0000:00:01\.0 \(1234:11e8\) assigned",
-                     r"^\[INF\] \[guest dma\] TEST device_list_and_info: PASS$",
-                     r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$"],
-                    NO_TROUBLE + [r"stopped:", r"guest dma: device 0000:00:06\.0"],
-                    config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64"),
-         qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"]),
+    # The unassigned edu's DMA (StreamID 0x30) is blocked by the SMMUv3 as on x86_64, but not
+    # reported: a stream never attached keeps the abort STE of take-over (Config=0b000, spec
+    # 5.2), which drops DMA without an event (drivers/iommu/smmuv3/smmuv3_ste.c). Reporting it
+    # needs a recording configuration for never-attached streams (issue 16); until then only
+    # the untouched page proves the block here.
+    unassigned_case("arm64", reported=False),
     # The `make run ARCH=arm64` demo.
     guest_case("arm64-guest-demo", "demo", HV_EXIT_OK,
                [r"^\[INF\] \[guest demo\] DMA: device read IOVA 0x40000000, wrote IOVA 0x40001000",
@@ -694,7 +789,77 @@ CASES += [
                config=DEMO_CONFIG, arch="arm64"),
 ]
 
+# Teardown stops the device (hv/guest.c guest_destroy, drivers/pci/pci_quiesce.c; docs/GUEST.md
+# "Teardown"): exit_dma starts a DMA on edu 00:01.0 to 0xbad0000 (outside its RAM) and exits before
+# edu issues it (100 ms later); the dma guest runs next with a second edu, 00:06.0 (a device goes to
+# one guest only). The DMA must never happen: not while exit_dma is torn down (no IOMMU fault
+# recorded for it: 0 discarded), not later (no fault at that address anywhere, none from an
+# unassigned device). Had it happened after teardown, its fault would sit in VT-d's single
+# fault-recording register and the dma guest's own UNMAP fault would be lost (its test fails).
+def exit_dma_case(arch):
+    cfg = (guest_config("exit_dma", extra="device = 00:01.0\n") + "\n"
+           + guest_config("dma", extra="device = 00:06.0\n").replace("console = yes\n", ""))
+    return dict(guest_case(f"{arch}-guest-exit-dma", "exit_dma", HV_EXIT_OK,
+                           [r"^\[INF\] \[guest exit_dma\] exit_dma: edu DMA of 256 bytes to 0xbad0000 started",
+                            r"^\[INF\] guest exit_dma: exited with status 0",
+                            r"^\[INF\] pci 0000:00:01\.0: quiesce: bus mastering and memory decoding off "
+                            r"\(command 0x[0-9a-f]{3}[4-7c-f] -> 0x[0-9a-f]{3}[0-38-b]\)$",
+                            r"^\[INF\] pci 0000:00:01\.0: quiesce: no pending-transaction indicator and no reset: "
+                            r"bus mastering stays off for 200 ms$",
+                            r"^\[INF\] guest exit_dma: teardown: 0 IOMMU fault record\(s\) of its devices discarded",
+                            r"^\[INF\] guest dma: device 0000:00:06\.0 \(1234:11e8\) assigned",
+                            r"^\[INF\] \[guest dma\] TEST unmap_blocks_and_reports: PASS$",
+                            r"^\[INF\] \[guest dma\] TEST detach_blocks_and_reports: PASS$",
+                            r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$",
+                            r"hv: 2 guest\(s\) ran: 2 exited \(0 with a non-zero status\), 0 stopped"],
+                           NO_TROUBLE + [r"stopped:", r"^(?!.*\[guest exit_dma\]).*bad0000",
+                                         r"fault from unassigned rid"],
+                           config=cfg, arch=arch),
+                guests=["exit_dma", "dma"], qemu_args=["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"])
+
+
+CASES += [exit_dma_case("x86_64"), exit_dma_case("arm64")]
+
+# A PCIe function with FLR (QEMU's nvme: PCIe capability, DevCap FLR): teardown waits out
+# Transactions Pending, resets it and writes its BARs back (the BAR line after the reset is the
+# firmware's address again), bus mastering still off.
+def flr_case(arch):
+    return dict(guest_case(f"{arch}-guest-teardown-flr", "hello", HV_EXIT_OK,
+                           [r"^\[INF\] guest hello: device 0000:00:07\.0 \([0-9a-f]{4}:[0-9a-f]{4}\) assigned",
+                            r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
+                            r"^\[INF\] pci 0000:00:07\.0: quiesce: bus mastering and memory decoding off "
+                            r"\(command 0x[0-9a-f]{3}[4-7c-f] -> 0x[0-9a-f]{3}[0-38-b]\)$",
+                            r"^\[INF\] pci 0000:00:07\.0: quiesce: no transactions pending \(\d+ us\)$",
+                            r"^\[INF\] pci 0000:00:07\.0: quiesce: function-level reset \(PCIe FLR\) done; "
+                            r"BARs and settings written back$",
+                            r"^\[INF\] guest hello: teardown: 0 IOMMU fault record\(s\) of its devices discarded"],
+                           NO_TROUBLE + [r"stopped:"],
+                           config=guest_config("hello", extra="device = 00:07.0\n"), arch=arch),
+                qemu_args=["-device", "nvme,serial=flr0,addr=0x7"])
+
+
+CASES += [flr_case("x86_64"), flr_case("arm64")]
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
+
+
+# arm64 counterpart of msi-attack (tests/guests/its_attack.c): the guest's edu writes to the
+# ITS doorbell GITS_TRANSLATER; the SMMU's stage 2 has no translation for it, so the writes are
+# blocked and reported to the guest (SMMU events carry the StreamID); through a PAGING mapping
+# of that IOVA the write lands in guest RAM, never in the ITS. A second guest runs unaffected.
+CASES += [
+    dict(guest_case("arm64-guest-its-attack", "its_attack", HV_EXIT_OK,
+                    [r"^\[INF\] \[guest its_attack\] writes to GITS_TRANSLATER \(EventID 0 and 0x7fff\): blocked and reported$",
+                     r"^\[INF\] \[guest its_attack\] PAGING IOASID mapping IOVA 0x8090000: the write landed in guest RAM \(0x1234\), not in the ITS$",
+                     r"^\[INF\] \[guest its_attack\] TESTS: 3 passed, 0 failed$",
+                     r"^\[INF\] \[guest hello\] TESTS: 4 passed, 0 failed$",
+                     r"hv: 2 guest\(s\) ran: 2 exited \(0 with a non-zero status\), 0 stopped"],
+                    [r"EXCEPTION", r"^\[PANIC\]", r"stopped:", r"FAIL"],
+                    config=(guest_config("its_attack", extra="device = 00:01.0\n")
+                            + "\n" + guest_config("hello", memory="8M").replace("console = yes\n", "")),
+                    arch="arm64"),
+         guests=["its_attack", "hello"]),
+]
 
 
 def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=None, guests=()):
@@ -740,21 +905,40 @@ def qemu_command(arch, workdir, case, esp, extra=()):
 
 
 def boot(arch, workdir, case, image, cmdline, timeout, log_path, extra=(), via="removable",
-         config=None, guests=()):
-    """Boot once, serial into log_path. Returns (qemu status or None on timeout, seconds)."""
+         config=None, guests=(), during=None):
+    """Boot once, serial into log_path. Returns (qemu status or None on timeout, seconds).
+    during: an action (tests/qemu/harness.py) run beside the machine through a qtest socket;
+    the lines it returns are appended to the log."""
     esp = prepare_esp(workdir, case, arch, image, cmdline, via, config, guests)
+    qtest_path = None
+    if during is not None:
+        qtest_path, qargs = harness.qtest_args(workdir, case)
+        extra = list(extra) + qargs
     cmd = qemu_command(arch, workdir, case, esp, extra)
     start = time.monotonic()
+    notes = []
     with open(log_path, "wb") as log:
         log.write(("# " + " ".join(cmd) + "\n").encode())
         log.flush()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        action = None
+        if during is not None:
+            def run_action():
+                try:
+                    notes.extend(during(harness.Live(log_path, qtest_path, proc)))
+                except Exception as e:  # a broken action fails the case, it does not hang it
+                    notes.append(f"harness: action failed: {e!r}")
+            action = threading.Thread(target=run_action, daemon=True)
+            action.start()
         try:
             rc = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
             rc = None
+        if action is not None:
+            action.join(timeout=30)
+            log.write("".join(f"\n{n}" for n in notes).encode() + b"\n")
     return rc, time.monotonic() - start
 
 
@@ -818,7 +1002,7 @@ def run_one(case, args, image, logs):
     extra = list(case.get("qemu_args", ())) + trace_args(case, trace_path)
     rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
                     log_path, extra=extra, via=case.get("via", "removable"),
-                    config=case.get("config"), guests=case.get("guests", ()))
+                    config=case.get("config"), guests=case.get("guests", ()), during=case.get("during"))
     lines = read_log(log_path)
     trace_lines = read_log(trace_path) if case.get("trace") and os.path.exists(trace_path) else []
     return secs, judge(case, rc, lines, trace_lines), lines, log_path

@@ -4,8 +4,11 @@
  * creates the guest from a configuration (RAM, image, device, nested table, BARs, boot info),
  * runs it, and turns its exits into a verdict. The fake vcpu_arch_* backend records what it was
  * given and plays a script of exits, writing each hypercall's request into guest memory through
- * the nested table the hypervisor built (so the GPA->HPA mapping is checked too). PCI and the
- * IOMMU lookup are stubs; the IOASID core and the page-table engine are the real ones.
+ * the nested table the hypervisor built (so the GPA->HPA mapping is checked too). PCI
+ * configuration space and the IOMMU lookup are stubs; the IOASID core, the page-table engine and
+ * the teardown quiesce (drivers/pci/pci_quiesce.c, over the stubbed configuration space) are the
+ * real ones. The stubbed IOMMU poll models VT-d's fault-recording register: a fault recorded
+ * there reaches the core (and the device's owner at that time) only when it is polled.
  */
 #include <string.h>
 
@@ -35,6 +38,13 @@ struct pci_info hv_pci;
 struct acpi_info hv_acpi;
 static uint32_t pci_command;
 static struct mock_iommu mock;
+#define DEV_RID	  (1u << 3) /* 00:01.0 */
+#define FAULT_ADR 0xbad0000ULL
+static bool fault_recorded; /* the IOMMU's fault-recording register holds one for DEV_RID */
+static struct {
+	unsigned bm_off;		     /* writes that switched bus mastering off */
+	enum ioasid_hw_mode route_at_bm_off; /* the device's IOMMU route at that moment */
+} quiesce;
 
 const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus, uint8_t devfn)
 {
@@ -60,6 +70,12 @@ int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, u
 {
 	(void)acpi, (void)segment, (void)bus, (void)devfn, (void)width;
 	if (off == PCI_COMMAND) {
+		if ((pci_command & PCI_COMMAND_MASTER) && !(val & PCI_COMMAND_MASTER)) {
+			const struct mock_route *r = mock_route_get(&mock, DEV_RID, false, 0);
+
+			quiesce.bm_off++;
+			quiesce.route_at_bm_off = r != NULL ? r->cfg.mode : 0;
+		}
 		pci_command = val;
 	}
 	return 0;
@@ -80,13 +96,18 @@ int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_
 
 void guest_iommu_poll(void)
 {
+	if (fault_recorded) {
+		fault_recorded = false;
+		ioasid_report_fault(&mock.unit, DEV_RID, false, 0, FAULT_ADR, IOASID_FAULT_ACCESS_WRITE,
+				    IOASID_FAULT_REASON_NOT_PRESENT);
+	}
 }
 
 /* ---- the fake vCPU ---- */
 
 static uint8_t image[256]; /* the guest image boot/ would have loaded */
 
-enum step_kind { STEP_CONSOLE, STEP_EXIT, STEP_STOP, STEP_INSPECT };
+enum step_kind { STEP_CONSOLE, STEP_EXIT, STEP_STOP, STEP_INSPECT, STEP_FAULT_READ };
 static struct {
 	struct vcpu_setup setup;
 	unsigned created, destroyed, dumps, runs, nsteps;
@@ -99,6 +120,10 @@ static struct {
 	unsigned bar_prot;
 	uint64_t bar_pte;
 	bool bar_identity;
+	uint32_t cmd_at_inspect;
+	/* teardown scripting: make the first detach fail / leave a fault recorded at exit */
+	bool fail_detach, fault_at_exit;
+	uint32_t fault_records; /* STEP_FAULT_READ: out_num_records */
 } fv;
 
 int vcpu_arch_cpu_init(void)
@@ -218,7 +243,20 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		}
 		fv.bar_identity = bar != NULL && bar == hpa_to_ptr(hpa(BAR_HPA));
 		fv.bar_pte = nested_leaf(BAR_HPA);
+		fv.cmd_at_inspect = pci_command;
 		e->kind = VCPU_EXIT_OFF; /* arm64 PSCI SYSTEM_OFF: status 0 */
+		return 0;
+	}
+	case STEP_FAULT_READ: {
+		struct ioasid_fault_read *r = nested_ptr(REQ_GPA, NULL);
+
+		if (r == NULL) {
+			return -EFAULT;
+		}
+		*r = (struct ioasid_fault_read){ .size = sizeof(*r), .num_records = 4, .records_gpa = BUF_GPA };
+		e->kind = VCPU_EXIT_HYPERCALL;
+		e->call = IOASID_CALL_FAULT_READ;
+		e->arg = REQ_GPA;
 		return 0;
 	}
 	case STEP_STOP:
@@ -234,6 +272,11 @@ void vcpu_arch_hypercall_done(struct vcpu *v, long result)
 	(void)v;
 	if (fv.runs >= 1 && fv.runs <= 8) {
 		fv.results[fv.runs - 1] = result;
+		if (fv.steps[fv.runs - 1] == STEP_FAULT_READ) {
+			const struct ioasid_fault_read *r = nested_ptr(REQ_GPA, NULL);
+
+			fv.fault_records = r != NULL ? r->out_num_records : ~0u;
+		}
 	}
 }
 
@@ -243,10 +286,17 @@ void vcpu_arch_dump(const struct vcpu *v)
 	fv.dumps++;
 }
 
+/* Teardown starts here (hv/guest.c guest_destroy): arm what the script asked for, first guest only. */
 void vcpu_arch_destroy(struct vcpu *v)
 {
 	(void)v;
-	fv.destroyed++;
+	if (fv.destroyed++ == 0) {
+		if (fv.fail_detach) {
+			mock.fail_install_after = 1; /* the first install from here on: the detach */
+			mock.fail_err = -ETIMEDOUT;
+		}
+		fault_recorded = fv.fault_at_exit; /* the device faulted just before the guest exited */
+	}
 }
 
 /* ---- fixture ---- */
@@ -262,7 +312,9 @@ static void setup(bool with_device, uint64_t bar_base)
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&bi, 0, sizeof(bi));
 	memset(&hv_pci, 0, sizeof(hv_pci));
+	memset(&quiesce, 0, sizeof(quiesce));
 	pci_command = 0;
+	fault_recorded = false;
 	mock_iommu_init(&mock, "mock0", &caps);
 	memset(image, 0x90, sizeof(image));
 	bi.nr_files = 1;
@@ -329,7 +381,7 @@ TEST(guest_memory_layout_and_device)
 	EXPECT_TRUE(fv.bar_identity);
 	EXPECT_EQ(fv.bar_prot, PT_PROT_READ | PT_PROT_WRITE);
 	EXPECT_EQ(fv.bar_pte & 0x18, 0x18); /* PCD|PWT: UC (PT_PROT_DEVICE) */
-	EXPECT_EQ(pci_command & (PCI_COMMAND_MEM | PCI_COMMAND_MASTER), PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	EXPECT_EQ(fv.cmd_at_inspect & (PCI_COMMAND_MEM | PCI_COMMAND_MASTER), PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
 }
 
 /* A BAR inside the guest's RAM contradicts the configuration: no guest is created. */
@@ -365,4 +417,76 @@ TEST(guest_missing_image)
 	snprintf(cfg.guests[0].image, sizeof(cfg.guests[0].image), "\\guests\\none.bin");
 	EXPECT_EQ(guests_run_all(&cfg, &bi), -ENOENT);
 	EXPECT_EQ(fv.created, 0);
+}
+
+/*
+ * Teardown (docs/GUEST.md "Teardown"): the device is quiesced (bus mastering off) while its
+ * IOMMU route still points at the guest's table, i.e. before the detach; afterwards it is blocked
+ * with bus mastering and memory decoding off, and every page (RAM, tables) is back.
+ */
+TEST(guest_teardown_quiesces_before_detach_and_frees_ram)
+{
+	uint64_t free0;
+
+	setup(true, BAR_HPA);
+	fv.steps[0] = STEP_EXIT;
+	fv.nsteps = 1;
+	free0 = page_free_count();
+	ASSERT_EQ(guests_run_all(&cfg, &bi), 0);
+	EXPECT_EQ(quiesce.bm_off, 1);
+	EXPECT_EQ(quiesce.route_at_bm_off, IOASID_HW_TABLE);
+	ASSERT_TRUE(mock_route_get(&mock, DEV_RID, false, 0) != NULL);
+	EXPECT_EQ(mock_route_get(&mock, DEV_RID, false, 0)->cfg.mode, IOASID_HW_BLOCKED);
+	EXPECT_EQ(pci_command & (PCI_COMMAND_MEM | PCI_COMMAND_MASTER), 0);
+	EXPECT_EQ(page_free_count(), free0);
+}
+
+/*
+ * The IOMMU cannot block the device at teardown (the detach's install fails): the route still
+ * reaches the guest's RAM, so the RAM is kept (never returned to the allocator), and it still
+ * holds the guest's image where the route leads (under ASan, a freed block would be caught here).
+ */
+TEST(guest_teardown_keeps_ram_when_detach_fails)
+{
+	uint64_t free0;
+	unsigned prot;
+	hpa_t h;
+
+	setup(true, BAR_HPA);
+	fv.steps[0] = STEP_EXIT;
+	fv.nsteps = 1;
+	fv.fail_detach = true;
+	free0 = page_free_count();
+	ASSERT_EQ(guests_run_all(&cfg, &bi), 0); /* the guest itself exited 0; the teardown is logged */
+	EXPECT_EQ(quiesce.bm_off, 1);
+	ASSERT_TRUE(mock_route_get(&mock, DEV_RID, false, 0) != NULL);
+	EXPECT_EQ(mock_route_get(&mock, DEV_RID, false, 0)->cfg.mode, IOASID_HW_TABLE);
+	EXPECT_TRUE(free0 - page_free_count() >= (2ULL << 20) / HV_PAGE_SIZE);
+	ASSERT_EQ(mock_translate(&mock, DEV_RID, false, 0, GUEST_IMAGE_GPA, &h, &prot), 0);
+	EXPECT_EQ(memcmp(hpa_to_ptr(h), image, sizeof(image)), 0);
+}
+
+/*
+ * A fault the device caused just before its guest exited sits in the IOMMU's recording register
+ * when the next guest gets the same device. Teardown collects and discards it, so the next
+ * guest's FAULT_READ finds nothing of the first guest's.
+ */
+TEST(guest_teardown_discards_faults_of_its_devices)
+{
+	setup(true, BAR_HPA);
+	cfg.nr_guests = 2;
+	cfg.guests[1] = cfg.guests[0];
+	snprintf(cfg.guests[1].name, sizeof(cfg.guests[1].name), "u");
+	cfg.guests[1].console = false;
+	fv.steps[0] = STEP_EXIT;       /* guest t */
+	fv.steps[1] = STEP_FAULT_READ; /* guest u, same device */
+	fv.steps[2] = STEP_EXIT;
+	fv.nsteps = 3;
+	fv.fault_at_exit = true;
+	ASSERT_EQ(guests_run_all(&cfg, &bi), 0);
+	EXPECT_EQ(fv.created, 2);
+	EXPECT_EQ(fv.results[1], 0);
+	EXPECT_EQ(fv.fault_records, 0);
+	EXPECT_TRUE(!fault_recorded);
+	EXPECT_EQ(quiesce.bm_off, 2);
 }

@@ -12,7 +12,7 @@ test_vtd_tables_SRCS := tests/unit/test_vtd_tables.c drivers/iommu/vtd/vtd_table
 
 # The invalidation-queue submitter (vtd.c) against a register block in memory.
 UNIT_TESTS += test_vtd_qi
-test_vtd_qi_SRCS := tests/unit/test_vtd_qi.c drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c \
+test_vtd_qi_SRCS := tests/unit/test_vtd_qi.c drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c drivers/iommu/vtd/vtd_ir.c \
 	drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
 	lib/strerror.c
 
@@ -20,3 +20,10 @@ test_vtd_qi_SRCS := tests/unit/test_vtd_qi.c drivers/iommu/vtd/vtd.c drivers/iom
 UNIT_TESTS += test_vtd_rmrr
 test_vtd_rmrr_SRCS := tests/unit/test_vtd_rmrr.c drivers/iommu/vtd/vtd_rmrr.c ioasid/pt.c ioasid/pt_foreign.c \
 	arch/host/mm.c arch/host/arch.c lib/strerror.c
+
+# Interrupt remapping (vtd_ir.c): encoders bit by bit, the take-over sequence and entry
+# allocation against a register block in memory.
+UNIT_TESTS += test_vtd_ir
+test_vtd_ir_SRCS := tests/unit/test_vtd_ir.c drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c \
+	drivers/iommu/vtd/vtd_ir.c drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c \
+	arch/host/arch.c lib/strerror.c

@@ -172,6 +172,7 @@ static uint32_t gerror_ack(struct smmuv3_unit *u, uint32_t mask)
 			if (b == 2) {
 				u->nr_overflows++;
 				pr_warn("smmuv3: %s: event queue overflow (events lost)", u->name);
+				ioasid_report_lost(&u->iommu, 1); /* owners unknown: every guest here */
 			} else {
 				pr_err("smmuv3: %s: global error %s", u->name, gerror_names[b]);
 			}
@@ -325,6 +326,7 @@ static unsigned evtq_drain(struct smmuv3_unit *u)
 	if ((prod & SMMU_Q_OVF) != (cons & SMMU_Q_OVF)) {
 		u->nr_overflows++;
 		pr_warn("smmuv3: %s: event queue overflowed (events lost)", u->name);
+		ioasid_report_lost(&u->iommu, 1); /* owners unknown: every guest here */
 		cons = (cons & ~SMMU_Q_OVF) | (prod & SMMU_Q_OVF);
 	}
 	smmu_rmb();

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Intel VT-d driver (x86_64 only): register-level bring-up, queued invalidation and faults
-# (vtd.c), translation structures and IOASID backend ops (vtd_tables.c), pure encoders that the
+# (vtd.c), interrupt remapping (vtd_ir.c), translation structures and IOASID backend ops (vtd_tables.c), pure encoders that the
 # host unit tests also build (vtd_desc.c), RMRR identity mapping (vtd_rmrr.c).
-HV_SRCS_x86_64 += drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c drivers/iommu/vtd/vtd_desc.c drivers/iommu/vtd/vtd_rmrr.c
+HV_SRCS_x86_64 += drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c drivers/iommu/vtd/vtd_desc.c drivers/iommu/vtd/vtd_rmrr.c \
+	drivers/iommu/vtd/vtd_ir.c

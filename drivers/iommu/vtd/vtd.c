@@ -20,8 +20,9 @@
  *   2. point RTADDR at our root table with every root entry not present, SRTP (bounded);
  *   3. enable QI with our queue; globally invalidate context cache, PASID cache and IOTLB
  *      (spec 6.5: required after SRTP);
- *   4. fault recording: clear stale records, interrupt masked (faults are polled);
- *   5. TE=1 if firmware had not set it.
+ *   4. interrupt remapping (vtd_ir.c): our table, all entries not present, IRE on, CFI off;
+ *   5. fault recording: clear stale records, interrupt masked (faults are polled);
+ *   6. TE=1 if firmware had not set it.
  * If translation was on, step 2 switches from firmware's tables straight to "all blocked";
  * TE is never cleared, so there is no moment in which DMA bypasses translation.
  */
@@ -67,7 +68,7 @@ static void wr64(const struct vtd_unit *u, unsigned off, uint64_t v)
  * Set or clear one GCMD command and wait for its GSTS status bit (same bit position for TE,
  * SRTP, QIE, IRE). spec 11.4.4: GCMD = (GSTS & persistent bits) | command.
  */
-static int vtd_gcmd(struct vtd_unit *u, uint32_t bit, bool set)
+int vtd_gcmd(struct vtd_unit *u, uint32_t bit, bool set)
 {
 	uint32_t v = rd32(u, VTD_GSTS_REG) & (uint32_t)VTD_GCMD_PERSISTENT;
 	int ret;
@@ -179,12 +180,34 @@ static int vtd_qi_enable(struct vtd_unit *u)
 
 /* ---- faults (spec 7.1.3, 11.4.9, 11.4.14) ------------------------------------------------- */
 
+/*
+ * A blocked interrupt message (faults 0x20-0x27, spec 7.1.3): the record names the source-id
+ * and the interrupt index, no address. It goes to whoever owns the source-id, as a write.
+ */
+static void vtd_ir_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
+{
+	u->nr_ir_faults++;
+	u->nr_faults++;
+	u->last_fault = *f;
+	u->last_fault_mapped = false;
+	pr_info("vtd: %s: interrupt blocked: sid %02x:%02x.%x index %llu reason %#x (%s)", u->name, f->sid >> 8,
+		(f->sid >> 3) & 0x1f, f->sid & 7, (unsigned long long)f->addr, f->reason,
+		vtd_fault_reason_str(f->reason));
+	ioasid_report_fault(&u->iommu, f->sid, false, 0, f->addr, IOASID_FAULT_ACCESS_WRITE,
+			    IOASID_FAULT_REASON_INTERRUPT);
+}
+
 static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 {
 	struct vtd_route *r;
 	bool mapped = false;
 	unsigned reason;
 	bool has_pasid;
+
+	if (vtd_fault_is_ir(f->reason)) {
+		vtd_ir_fault_deliver(u, f);
+		return;
+	}
 
 	/*
 	 * R/W faults are reported alike for "no entry" and "entry without that permission":
@@ -224,6 +247,8 @@ static unsigned vtd_unit_poll_faults(struct vtd_unit *u)
 		u->nr_overflows++;
 		pr_warn("vtd: %s: primary fault overflow (%llu so far)", u->name, (unsigned long long)u->nr_overflows);
 		wr32(u, VTD_FSTS_REG, VTD_FSTS_PFO);
+		/* At least one record was dropped, owner unknown (spec 7.1.3): tell every guest here. */
+		ioasid_report_lost(&u->iommu, 1);
 	}
 	if (!(fsts & VTD_FSTS_PPF)) {
 		return 0;
@@ -391,8 +416,13 @@ static int vtd_unit_up(struct vtd_unit *u)
 		}
 	}
 	/* Step 4 */
-	vtd_faults_init(u);
+	ret = vtd_ir_enable(u);
+	if (ret) {
+		return ret;
+	}
 	/* Step 5 */
+	vtd_faults_init(u);
+	/* Step 6 */
 	if (!(rd32(u, VTD_GSTS_REG) & VTD_GSTS_TES)) {
 		ret = vtd_gcmd(u, VTD_GCMD_TE, true);
 		if (ret) {

@@ -15,6 +15,12 @@
 
 #define VTD_MAX_UNITS  4
 #define VTD_MAX_ROUTES 64 /* (SID, PASID) routes per unit */
+/*
+ * Interrupt remapping table: 2^(VTD_IRTA_S_VAL + 1) = 256 entries of 16 bytes, one page per
+ * unit. Entry 0 is never handed out, so a message naming handle 0 always faults.
+ */
+#define VTD_IRTA_S_VAL	7U
+#define VTD_IRT_ENTRIES (1U << (VTD_IRTA_S_VAL + 1))
 
 /*
  * What is installed for one (source-id, PASID); PASID is VTD_RID_PASID for requests without
@@ -69,6 +75,12 @@ struct vtd_unit {
 	unsigned fro, nfr;
 	uint64_t nr_faults, nr_overflows;
 	struct vtd_route routes[VTD_MAX_ROUTES];
+	/* interrupt remapping (spec 5.1, vtd_ir.c) */
+	struct vtd_irte *irt;		       /* VTD_IRT_ENTRIES entries, one page */
+	bool ir;			       /* IRE on with our table, CFIS clear */
+	bool eime;			       /* x2APIC-format destinations (IRTA.EIME) */
+	uint8_t irt_used[VTD_IRT_ENTRIES / 8]; /* entries handed out by vtd_ir_alloc */
+	uint64_t nr_ir_faults;		       /* interrupt requests blocked (fault records) */
 	/* last decoded fault, for self-tests */
 	struct vtd_fault last_fault;
 	bool last_fault_mapped;
@@ -124,7 +136,27 @@ int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t io
 int vtd_debug_retakeover(struct vtd_unit *u);
 struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid, uint32_t pasid);
 
-/* internal, shared between vtd.c and vtd_tables.c */
+/*
+ * Interrupt remapping (vtd_ir.c, spec 5.1 and 9.10). vtd_ir_enable runs in the take-over once
+ * queued invalidation is on: our table with every entry not present, the interrupt entry cache
+ * flushed, IRE on, compatibility format off (GCMD.CFI is never set, so compatibility-format
+ * messages are blocked: 5.1.4), EIME where ECAP.EIM offers it. A unit without ECAP.IR is left
+ * with u->ir false: its devices are not given to guests (hv/guest_iommu_vtd.c).
+ */
+int vtd_ir_enable(struct vtd_unit *u);
+bool vtd_ir_enabled(const struct vtd_unit *u);
+/*
+ * Hand out a remapped entry for vector to APIC ID dest, raisable only by requester ID sid
+ * (SVT=01b), and flush it from the interrupt entry cache. -ENOSPC when the table is full,
+ * -EOPNOTSUPP without remapping. *index is what the device's MSI must name
+ * (vtd_msi_remappable).
+ */
+int vtd_ir_alloc(struct vtd_unit *u, uint16_t sid, uint8_t vector, uint32_t dest, uint16_t *index);
+/* Make the entry not present again (then flushed); unknown indices are ignored. */
+int vtd_ir_free(struct vtd_unit *u, uint16_t index);
+
+/* internal, shared between vtd.c, vtd_ir.c and vtd_tables.c */
+int vtd_gcmd(struct vtd_unit *u, uint32_t bit, bool set);
 int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n);
 extern const struct ioasid_backend_ops vtd_backend_ops;
 int vtd_tables_init(struct vtd_unit *u);

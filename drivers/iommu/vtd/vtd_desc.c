@@ -209,6 +209,39 @@ struct vtd_pasid_entry vtd_pe_first_level(hpa_t flpt, uint16_t did)
 	};
 }
 
+struct vtd_inv_desc vtd_desc_iec_global(void)
+{
+	return desc(VTD_DESC_IEC, 0);
+}
+
+struct vtd_inv_desc vtd_desc_iec_index(uint16_t index, unsigned im)
+{
+	return desc(VTD_DESC_IEC | VTD_IEC_G_INDEX | FIELD_PREP(VTD_IEC_IM, im) | FIELD_PREP(VTD_IEC_IIDX, index), 0);
+}
+
+struct vtd_irte vtd_irte_remapped(uint8_t vector, uint32_t dest, bool x2apic, uint16_t sid)
+{
+	uint64_t dst = x2apic ? FIELD_PREP(VTD_IRTE_DST, dest) : FIELD_PREP(VTD_IRTE_DST_XAPIC, dest & 0xff);
+
+	return (struct vtd_irte){
+		.lo = VTD_IRTE_P | FIELD_PREP(VTD_IRTE_DLM, VTD_IRTE_DLM_FIXED) | FIELD_PREP(VTD_IRTE_V, vector) | dst,
+		.hi = FIELD_PREP(VTD_IRTE_HI_SID, sid) | FIELD_PREP(VTD_IRTE_HI_SQ, 0) |
+		      FIELD_PREP(VTD_IRTE_HI_SVT, VTD_SVT_RID),
+	};
+}
+
+void vtd_msi_remappable(uint16_t index, uint64_t *addr, uint32_t *data)
+{
+	*addr = VTD_MSI_ADDR_BASE | FIELD_PREP(VTD_MSI_ADDR_HANDLE_LO, index & 0x7fff) | VTD_MSI_ADDR_REMAP |
+		((index & 0x8000) ? VTD_MSI_ADDR_HANDLE_HI : 0);
+	*data = 0;
+}
+
+bool vtd_fault_is_ir(uint8_t reason)
+{
+	return reason >= VTD_FR_IR_FIRST && reason <= VTD_FR_IR_LAST;
+}
+
 bool vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f)
 {
 	if (!(hi & VTD_FRCD_HI_F)) {
@@ -222,6 +255,11 @@ bool vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f)
 		.reason = (uint8_t)FIELD_GET(VTD_FRCD_HI_FR, hi),
 		.write = !(hi & VTD_FRCD_HI_T),
 	};
+	if (vtd_fault_is_ir(f->reason)) {
+		/* Interrupt requests: FI bits 63:48 hold the interrupt index (spec 11.4.14). */
+		f->addr = lo >> 48;
+		f->write = true;
+	}
 	return true;
 }
 
@@ -248,6 +286,20 @@ const char *vtd_fault_reason_str(uint8_t reason)
 		return "context entry reserved bits";
 	case VTD_FR_PTE_RSVD:
 		return "paging entry reserved bits";
+	case VTD_FR_IR_REQ_RSVD:
+		return "interrupt request reserved bits";
+	case VTD_FR_IR_INDEX_OVER:
+		return "interrupt index beyond the table";
+	case VTD_FR_IR_ENTRY_P:
+		return "interrupt entry not present";
+	case VTD_FR_IR_ROOT_INVAL:
+		return "interrupt table address invalid";
+	case VTD_FR_IR_IRTE_RSVD:
+		return "interrupt entry reserved bits";
+	case VTD_FR_IR_REQ_COMPAT:
+		return "compatibility-format interrupt blocked";
+	case VTD_FR_IR_SID_ERR:
+		return "interrupt from a requester the entry does not name";
 	case VTD_FR_SM_PDE_ACCESS:
 		return "PASID directory unreadable";
 	case VTD_FR_SM_PDE_NOT_PRESENT:
@@ -273,6 +325,9 @@ const char *vtd_fault_reason_str(uint8_t reason)
 
 unsigned vtd_fault_to_ioasid_reason(uint8_t reason, bool mapped)
 {
+	if (vtd_fault_is_ir(reason)) {
+		return IOASID_FAULT_REASON_INTERRUPT;
+	}
 	switch (reason) {
 	case VTD_FR_ROOT_NOT_PRESENT:
 	case VTD_FR_CTX_NOT_PRESENT:

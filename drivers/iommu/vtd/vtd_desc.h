@@ -30,6 +30,9 @@ struct vtd_inv_desc vtd_desc_pc_pasid(uint16_t did, uint32_t pasid);
 struct vtd_inv_desc vtd_desc_devtlb(uint16_t sid, uint16_t pfsid, unsigned qdep, uint64_t addr, unsigned am);
 struct vtd_inv_desc vtd_desc_pdevtlb(uint16_t sid, uint16_t pfsid, unsigned qdep, uint32_t pasid, uint64_t addr,
 				     unsigned am);
+/* Interrupt entry cache (spec 6.5.2.6): every entry, or 2^im entries from index (aligned). */
+struct vtd_inv_desc vtd_desc_iec_global(void);
+struct vtd_inv_desc vtd_desc_iec_index(uint16_t index, unsigned im);
 /* Status write of data to the 4-byte aligned addr; never IF (QEMU 10.0.2 aborts on SW+IF). */
 struct vtd_inv_desc vtd_desc_wait(uint64_t status_addr, uint32_t data);
 
@@ -70,12 +73,25 @@ struct vtd_context_entry vtd_ce_passthrough(uint16_t did, unsigned aw);
 struct vtd_pasid_entry vtd_pe_nested(hpa_t slpt, uint64_t flpt_gpa, uint16_t did, unsigned aw);
 struct vtd_pasid_entry vtd_pe_passthrough(uint16_t did, unsigned aw);
 
+/* ---- interrupt remapping (spec 9.10, 5.1) ---- */
+/*
+ * A remapped, fixed-delivery, edge, physical-destination entry for vector to the CPU with APIC
+ * ID dest (x2apic: 32-bit destination, EIME=1; else the 8-bit xAPIC ID), raised only by
+ * requester ID sid (SVT=01b, SQ=00b: all 16 bits compared). FPD=0: blocked requests are
+ * recorded as faults.
+ */
+struct vtd_irte vtd_irte_remapped(uint8_t vector, uint32_t dest, bool x2apic, uint16_t sid);
+/* The remappable-format MSI address and data that select entry index (SHV=0, data 0). */
+void vtd_msi_remappable(uint16_t index, uint64_t *addr, uint32_t *data);
+/* True for the interrupt-remapping fault reasons (0x20-0x27). */
+bool vtd_fault_is_ir(uint8_t reason);
+
 /* ---- fault records (spec 7.1.3, 11.4.14) ---- */
 struct vtd_fault {
 	uint16_t sid;
 	bool pasid_present;
 	uint32_t pasid;
-	uint64_t addr;	/* page address of the faulting request */
+	uint64_t addr;	/* page address of the faulting request; interrupt index for IR faults */
 	uint8_t reason; /* VTD_FR_* */
 	bool write;	/* T=0 */
 };

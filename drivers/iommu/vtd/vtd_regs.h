@@ -124,6 +124,10 @@
 #define VTD_IECTL_REG 0xa0 /* 32 */
 # define VTD_IECTL_IM BIT(31)
 #define VTD_IQERCD_REG 0xb0 /* 64 */
+#define VTD_IRTA_REG 0xb8 /* 64, spec 11.4.11.1: interrupt remapping table address */
+# define VTD_IRTA_IRTA GENMASK(63, 12)
+# define VTD_IRTA_EIME BIT(11)           /* extended (x2APIC) interrupt mode: 32-bit destinations */
+# define VTD_IRTA_S GENMASK(3, 0)        /* 2^(S+1) entries */
 #define VTD_REG_SIZE 0x1000 /* what we map; QEMU decodes 0x230 */
 
 /* IOTLB registers at ECAP.IRO * 16 (spec 11.4.8): IVA then IOTLB. Used only before QI is on. */
@@ -161,6 +165,16 @@
 #define VTD_FR_ROOT_RSVD 0x0a
 #define VTD_FR_CTX_RSVD 0x0b
 #define VTD_FR_PTE_RSVD 0x0c
+/* Interrupt-remapping faults (spec 7.1.3 table "Interrupt remapping fault conditions"). */
+#define VTD_FR_IR_REQ_RSVD 0x20          /* reserved field set in the interrupt request */
+#define VTD_FR_IR_INDEX_OVER 0x21        /* handle beyond the table (IRTA.S) */
+#define VTD_FR_IR_ENTRY_P 0x22           /* IRTE not present */
+#define VTD_FR_IR_ROOT_INVAL 0x23        /* table address beyond the host address width */
+#define VTD_FR_IR_IRTE_RSVD 0x24         /* reserved field set in a present IRTE */
+#define VTD_FR_IR_REQ_COMPAT 0x25        /* compatibility-format request blocked (CFIS=0 or EIME=1) */
+#define VTD_FR_IR_SID_ERR 0x26           /* requester ID fails the IRTE's SVT/SQ/SID check */
+#define VTD_FR_IR_FIRST VTD_FR_IR_REQ_RSVD
+#define VTD_FR_IR_LAST 0x27
 #define VTD_FR_SM_PDE_ACCESS 0x50
 #define VTD_FR_SM_PDE_NOT_PRESENT 0x51
 #define VTD_FR_SM_PTE_ACCESS 0x58
@@ -313,6 +327,10 @@ struct vtd_inv_desc {
 # define VTD_PC_G_PASID 1ULL
 # define VTD_PC_G_GLOBAL 3ULL
 # define VTD_PC_PASID GENMASK(51, 32)
+/* interrupt entry cache (6.5.2.6) */
+# define VTD_IEC_G_INDEX BIT(4)          /* 0: every entry, 1: 2^IM entries from IIDX */
+# define VTD_IEC_IM GENMASK(31, 27)
+# define VTD_IEC_IIDX GENMASK(47, 32)
 /* invalidation wait */
 # define VTD_WAIT_IF BIT(4)
 # define VTD_WAIT_SW BIT(5)
@@ -320,6 +338,48 @@ struct vtd_inv_desc {
 # define VTD_WAIT_SDATA GENMASK(63, 32)
 # define VTD_WAIT_HI_SADDR GENMASK(63, 2)
 _Static_assert(sizeof(struct vtd_inv_desc) == 32, "descriptor slot is 256 bits");
+
+/*
+ * Interrupt remapping table entry for remapped (not posted) interrupts, spec 9.10, 128 bits:
+ *   lo:  0 P | 1 FPD | 2 DM | 3 RH | 4 TM | 7:5 DLM | 11:8 AVAIL | 14:12 rsvd | 15 IM (0) |
+ *        23:16 V | 31:24 rsvd | 63:32 DST (xAPIC: APIC ID in 47:40; x2APIC: all 32 bits)
+ *   hi:  15:0 SID | 17:16 SQ | 19:18 SVT | 63:20 rsvd
+ * SVT=01b makes the unit compare the request's source-id with SID (bits masked by SQ), so a
+ * device can raise only the entries written with its own requester ID (spec 9.10, 5.1.4).
+ */
+struct vtd_irte {
+	uint64_t lo;
+	uint64_t hi;
+};
+_Static_assert(sizeof(struct vtd_irte) == 16, "IRTE is 128 bits");
+#define VTD_IRTE_P BIT(0)
+#define VTD_IRTE_FPD BIT(1)
+#define VTD_IRTE_DM BIT(2)
+#define VTD_IRTE_RH BIT(3)
+#define VTD_IRTE_TM BIT(4)
+#define VTD_IRTE_DLM GENMASK(7, 5)
+# define VTD_IRTE_DLM_FIXED 0ULL
+#define VTD_IRTE_IM BIT(15)
+#define VTD_IRTE_V GENMASK(23, 16)
+#define VTD_IRTE_DST GENMASK(63, 32)
+#define VTD_IRTE_DST_XAPIC GENMASK(47, 40)
+#define VTD_IRTE_HI_SID GENMASK(15, 0)
+#define VTD_IRTE_HI_SQ GENMASK(17, 16)
+#define VTD_IRTE_HI_SVT GENMASK(19, 18)
+# define VTD_SVT_NONE 0ULL
+# define VTD_SVT_RID 1ULL                /* verify SID (with SQ) */
+# define VTD_SVT_BUS 2ULL                /* verify the bus is in [SID 15:8, SID 7:0] */
+
+/*
+ * Remappable-format MSI (spec 5.1.2.2): address 0xFEE << 20 | handle[14:0] << 5 | 1 << 4
+ * (interrupt format) | SHV << 3 | handle[15] << 2; data holds the subhandle when SHV=1.
+ * Compatibility format is bit 4 = 0: blocked while GSTS.CFIS = 0 (we never set CFI).
+ */
+#define VTD_MSI_ADDR_BASE 0xfee00000ULL
+#define VTD_MSI_ADDR_HANDLE_LO GENMASK(19, 5)
+#define VTD_MSI_ADDR_REMAP BIT(4)
+#define VTD_MSI_ADDR_SHV BIT(3)
+#define VTD_MSI_ADDR_HANDLE_HI BIT(2)
 
 /* clang-format on */
 
