@@ -61,6 +61,13 @@ struct ioasid_backend_ops {
 	int (*flush_range)(struct hv_iommu *u, uint32_t domain, uint64_t start, uint64_t end, bool leaf);
 	/* Invalidate everything tagged with one domain (gather overflow, INV_ALL on hw nesting). */
 	int (*flush_domain)(struct hv_iommu *u, uint32_t domain);
+	/*
+	 * Optional (NULL: nothing to do). Entries of [start, end) of the table tagged domain have
+	 * just gone from not present to present (MAP, a NESTED shadow refill). An IOMMU that may
+	 * cache not-present entries (VT-d caching mode, CAP.CM, spec 6.1) invalidates the range
+	 * here, or DMA there keeps faulting on the cached not-present entry.
+	 */
+	int (*flush_after_map)(struct hv_iommu *u, uint32_t domain, uint64_t start, uint64_t end);
 };
 
 /* One IOMMU unit, registered by its driver. */

@@ -176,6 +176,11 @@ int guest_copy_to(const struct hv_guest *g, gpa_t a, const void *src, uint64_t l
 /* Invalidate one domain of io on every unit that routes through io. */
 int ioasid_flush_domain(struct ioasid *io, uint32_t domain);
 int ioasid_flush_range(struct ioasid *io, uint32_t domain, uint64_t start, uint64_t end, bool leaf);
+/*
+ * [start, end) of domain became present: the units that cache not-present entries invalidate
+ * it (ops->flush_after_map; a failed range falls back to the whole domain).
+ */
+int ioasid_flush_after_map(struct ioasid *io, uint32_t domain, uint64_t start, uint64_t end);
 /* Flush a gather on every unit that routes through hwt, then release its freed pages. */
 int ioasid_flush_gather(struct ioasid *io, struct ioasid_hwt *h, struct pt_gather *gat);
 

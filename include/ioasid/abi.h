@@ -171,7 +171,7 @@ struct ioasid_alloc {
 	uint32_t dev_id;	  /* table format and limits follow this device's IOMMU */
 	uint32_t nested_format;	  /* NESTED: IOASID_FMT_*; PAGING: 0 */
 	uint64_t nested_root_gpa; /* NESTED: 4 KiB aligned top-level table; PAGING: 0 */
-	uint32_t nested_levels;	  /* NESTED: 4 (48-bit input); PAGING: 0 */
+	uint32_t nested_levels;	  /* NESTED: 4 (VT-d FL: 47-bit canonical lower half), Arm S1 also 3; PAGING: 0 */
 	uint32_t out_ioasid;
 };
 

@@ -106,8 +106,8 @@ static void setup(struct fixture *f, bool scalable, bool first_level)
 	f->dev.rid = SID;
 	f->page1 = page_alloc(0);
 	f->page2 = page_alloc(0);
-	(void)pt_init(&f->t1, fmt, 48, SZ_4K | SZ_2M, false, NULL);
-	(void)pt_init(&f->t2, fmt, 48, SZ_4K | SZ_2M, false, NULL);
+	(void)pt_init(&f->t1, fmt, pt_fmt_ia_bits(fmt, 4), SZ_4K | SZ_2M, false, NULL);
+	(void)pt_init(&f->t2, fmt, pt_fmt_ia_bits(fmt, 4), SZ_4K | SZ_2M, false, NULL);
 	(void)pt_map(&f->t1, 0x10000000, ptr_to_hpa(f->page1), HV_PAGE_SIZE, PT_PROT_READ | PT_PROT_WRITE);
 	(void)pt_map(&f->t2, 0x10000000, ptr_to_hpa(f->page2), HV_PAGE_SIZE, PT_PROT_READ);
 	f->c1 = (struct ioasid_hw_config){ .mode = IOASID_HW_TABLE, .domain = 5, .table = &f->t1 };
@@ -496,13 +496,98 @@ TEST(caps_follow_the_unit)
 	EXPECT_EQ(c.pasid_bits, 0);
 	EXPECT_TRUE(!c.coherent && !c.hw_nesting);
 	f.u.levels = 3;
+	ASSERT_EQ(vtd_backend_ops.get_caps(&f.u.iommu, &f.dev, &c), 0);
+	EXPECT_EQ(c.ia_bits, 39); /* AGAW 39-bit, 3 levels */
+	f.u.levels = 4;
 	f.u.scalable = f.u.first_level = true;
 	f.u.ecap = VTD_ECAP_PASID | FIELD_PREP(VTD_ECAP_PSS, 19);
 	ASSERT_EQ(vtd_backend_ops.get_caps(&f.u.iommu, &f.dev, &c), 0);
-	EXPECT_EQ(c.ia_bits, 39);
+	EXPECT_EQ(c.ia_bits, 47); /* 4-level first-level: canonical lower half (spec 3.6) */
 	EXPECT_EQ(c.paging_fmt, PT_FMT_VTD_FL);
 	EXPECT_EQ(c.pgsize_bitmap, SZ_4K | SZ_2M); /* no CAP.FL1GP */
 	EXPECT_EQ(c.pasid_bits, 15);		   /* one directory page */
+}
+
+/*
+ * The width the unit reports (caps.ia_bits, which GET_INFO passes on) is what a table built from
+ * those caps, as the core builds it, accepts and the unit walks: the last page below 2^ia_bits
+ * maps and translates through the installed entry, a MAP at 2^ia_bits is -ERANGE. Legacy 48 and
+ * 39 bits, scalable second-level, scalable first-level (47: canonical lower half, spec 3.6).
+ */
+TEST(caps_width_is_what_map_accepts)
+{
+	static const struct {
+		bool scalable, first_level;
+		unsigned levels, bits;
+	} modes[] = {
+		{ false, false, 4, 48 },
+		{ false, false, 3, 39 },
+		{ true, false, 4, 48 },
+		{ true, true, 4, 47 },
+	};
+
+	static struct fixture fs[ARRAY_SIZE(modes)]; /* one each: every page stays reachable */
+
+	for (unsigned i = 0; i < ARRAY_SIZE(modes); i++) {
+		struct fixture *fp = &fs[i];
+		struct ioasid_dev_caps c;
+		struct ioasid_hw_config cfg;
+		struct pt_table t;
+		uint64_t top;
+		hpa_t h = hpa(0);
+
+		setup(fp, modes[i].scalable, modes[i].first_level);
+		fp->u.levels = modes[i].levels;
+		ASSERT_EQ(vtd_backend_ops.get_caps(&fp->u.iommu, &fp->dev, &c), 0);
+		EXPECT_EQ(c.ia_bits, modes[i].bits);
+		ASSERT_EQ(pt_init(&t, c.paging_fmt, c.ia_bits, c.pgsize_bitmap, c.coherent, NULL), 0);
+		top = 1ULL << c.ia_bits;
+		EXPECT_EQ(pt_map(&t, top - HV_PAGE_SIZE, ptr_to_hpa(fp->page1), HV_PAGE_SIZE, PT_PROT_READ), 0);
+		EXPECT_EQ(pt_map(&t, top, ptr_to_hpa(fp->page1), HV_PAGE_SIZE, PT_PROT_READ), -ERANGE);
+		cfg = (struct ioasid_hw_config){ .mode = IOASID_HW_TABLE, .domain = 7, .table = &t };
+		ASSERT_EQ(install(fp, false, 0, &cfg), 0);
+		EXPECT_EQ(vtd_debug_walk(&fp->u, SID, VTD_RID_PASID, top - 1, &h, NULL), 0);
+		EXPECT_EQ(hpa_val(h), hpa_val(ptr_to_hpa(fp->page1)) + HV_PAGE_SIZE - 1);
+		pt_destroy(&t);
+	}
+}
+
+/*
+ * Caching mode (CAP.CM=1, spec 6.1): the unit may have cached the entries a MAP makes present,
+ * so the MAP invalidates the range: second-level a page-selective IOTLB invalidation (IH=0:
+ * table entries became present too), first-level a PASID-based one. CM=0: nothing queued.
+ */
+TEST(map_under_caching_mode_invalidates)
+{
+	static const bool fl[] = { false, true };
+
+	static struct fixture fs[ARRAY_SIZE(fl)];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(fl); i++) {
+		struct fixture *fp = &fs[i];
+		struct vtd_inv_desc want;
+
+		setup(fp, fl[i], fl[i]);
+		ASSERT_EQ(install(fp, false, 0, &fp->c1), 0);
+		want = fl[i] ? vtd_desc_piotlb_page(5, VTD_RID_PASID, 0x20000000, 1, false)
+			     : vtd_desc_iotlb_page(5, 0x20000000, 1, false, true);
+		/* CM=0 (QEMU's default CAP): a MAP costs nothing */
+		nsubs = 0;
+		ASSERT_EQ(pt_map(&fp->t1, 0x20000000, ptr_to_hpa(fp->page2), 2 * HV_PAGE_SIZE, PT_PROT_READ), 0);
+		EXPECT_EQ(vtd_backend_ops.flush_after_map(&fp->u.iommu, 5, 0x20000000, 0x20002000), 0);
+		EXPECT_EQ(nsubs, 0);
+		/* CM=1: one batch, one descriptor for the 8 KiB (AM=1) */
+		fp->u.cap |= VTD_CAP_CM;
+		ASSERT_EQ(vtd_backend_ops.flush_after_map(&fp->u.iommu, 5, 0x20000000, 0x20002000), 0);
+		ASSERT_EQ(nsubs, 1);
+		EXPECT_EQ(subs[0].n, 1);
+		EXPECT_TRUE(desc_eq(subs[0].d[0], want));
+		/* a failed invalidation is reported (the core then unmaps again) */
+		nsubs = 0;
+		submit_ret = -ETIMEDOUT;
+		EXPECT_EQ(vtd_backend_ops.flush_after_map(&fp->u.iommu, 5, 0x20000000, 0x20002000), -ETIMEDOUT);
+		submit_ret = 0;
+	}
 }
 
 static const void *clean_seen[64];

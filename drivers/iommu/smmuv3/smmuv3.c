@@ -449,10 +449,11 @@ static void decode_idrs(struct smmuv3_unit *u, const struct smmuv3_opts *o)
 	/* Single-stage tables: stage 2 when available (VMID-tagged, nesting possible). */
 	if (u->s2p && (o->stage == SMMUV3_STAGE_2 || (o->stage == SMMUV3_STAGE_AUTO) || !u->s1p)) {
 		u->paging_fmt = PT_FMT_ARM_S2;
-		u->ia_bits = MIN(48U, u->oas_bits); /* an IPA cannot exceed S2PS (spec 5.2) */
+		/* The format's widest (pt.h); an IPA cannot exceed S2PS either (spec 5.2). */
+		u->ia_bits = MIN(pt_fmt_ia_bits(PT_FMT_ARM_S2, 4), u->oas_bits);
 	} else {
 		u->paging_fmt = PT_FMT_ARM_S1;
-		u->ia_bits = 48;
+		u->ia_bits = pt_fmt_ia_bits(PT_FMT_ARM_S1, 4);
 	}
 	u->hw_nesting = u->s1p && u->s2p && o->stage == SMMUV3_STAGE_AUTO;
 	/* PASIDs need stage-1 STEs (a CD per SubstreamID); stage 2 is per stream. */
