@@ -771,12 +771,10 @@ CASES += [
                 r"^\[INF\] guest dma: exited with status 0"],
                NO_TROUBLE + [r"stopped:"],
                config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64"),
-    # The unassigned edu's DMA (StreamID 0x30) is blocked by the SMMUv3 as on x86_64, but not
-    # reported: a stream never attached keeps the abort STE of take-over (Config=0b000, spec
-    # 5.2), which drops DMA without an event (drivers/iommu/smmuv3/smmuv3_ste.c). Reporting it
-    # needs a recording configuration for never-attached streams (issue 16); until then only
-    # the untouched page proves the block here.
-    unassigned_case("arm64", reported=False),
+    # The unassigned edu's DMA (StreamID 0x30) is blocked by the SMMUv3 and reported, as on
+    # x86_64: at take-over every enumerated function's stream gets the blocked configuration
+    # with fault recording instead of the silent abort STE (hv/guest_iommu_smmuv3.c).
+    unassigned_case("arm64"),
     # The `make run ARCH=arm64` demo.
     guest_case("arm64-guest-demo", "demo", HV_EXIT_OK,
                [r"^\[INF\] \[guest demo\] DMA: device read IOVA 0x40000000, wrote IOVA 0x40001000",
