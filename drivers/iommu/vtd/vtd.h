@@ -106,6 +106,8 @@ struct vtd_unit *vtd_unit_get(unsigned i);
  */
 struct acpi_dmar;
 int vtd_rmrr_setup(const struct acpi_dmar *d);
+/* Check each RMRR and claim its memory; vtd_init calls it before any unit allocates. */
+void vtd_rmrr_claim(const struct acpi_dmar *d);
 /*
  * Pass-through (untranslated DMA) for sid, for the hypervisor's own use only (self-tests, a
  * device the hypervisor drives itself): never reachable from the IOASID core. -EOPNOTSUPP
