@@ -16,6 +16,7 @@
 #include <hv/errno.h>
 #include <hv/exit.h>
 #include <hv/guest.h>
+#include <hv/guest_groups.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
@@ -128,6 +129,7 @@ static void run_config(const struct bootinfo *bi)
 		pr_err("config: line %u: %s", err.line, err.msg);
 		arch_exit(HV_EXIT_BOOT);
 	}
+	guest_groups_preflight(&cfg); /* an isolation group split between guests stops the boot */
 	if (cfg.nr_guests == 0) {
 		return;
 	}

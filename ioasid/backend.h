@@ -61,6 +61,14 @@ struct ioasid_backend_ops {
 	int (*flush_range)(struct hv_iommu *u, uint32_t domain, uint64_t start, uint64_t end, bool leaf);
 	/* Invalidate everything tagged with one domain (gather overflow, INV_ALL on hw nesting). */
 	int (*flush_domain)(struct hv_iommu *u, uint32_t domain);
+	/*
+	 * Optional: the other requester/stream IDs d's DMA may arrive with on u (PCI DMA aliases:
+	 * a PCIe-to-PCI bridge above the device, include/hv/pci.h), d->rid excluded, at most max.
+	 * The core stores them in d (alias_rids) before the first install; install then routes each
+	 * of them like d->rid (requests without PASID), and faults on them are d's. Returns how
+	 * many, or a negative error (the device is then not assigned).
+	 */
+	int (*rid_aliases)(struct hv_iommu *u, const struct hv_device *d, uint32_t *rids, unsigned max);
 };
 
 /* One IOMMU unit, registered by its driver. */

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
 # PCI enumeration (drivers/pci) against a fake ECAM that models BAR sizing.
 UNIT_TESTS += test_pci
-test_pci_SRCS := $(sort $(wildcard tests/unit/test_pci*.c)) drivers/pci/pci.c \
+test_pci_SRCS := $(sort $(wildcard tests/unit/test_pci*.c)) drivers/pci/pci.c drivers/pci/groups.c \
 	$(wildcard drivers/acpi/*.c) arch/host/arch.c lib/strerror.c
