@@ -65,7 +65,8 @@ int guest_groups_check(const struct hv_config *cfg, const struct pci_info *pci, 
 			q = group_owner(cfg, pci, g, d, &owner);
 			if (q != NULL) {
 				snprintf(err->msg, sizeof(err->msg),
-					 "%04x:%02x:%02x.%u is in isolation group %u with %04x:%02x:%02x.%u, which guest "
+					 "%04x:%02x:%02x.%u is in isolation group %u with %04x:%02x:%02x.%u, which "
+					 "guest "
 					 "%s owns",
 					 p->segment, p->bus, p->devfn >> 3, p->devfn & 7, d->group, q->segment, q->bus,
 					 q->devfn >> 3, q->devfn & 7, owner->name);

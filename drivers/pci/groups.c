@@ -30,8 +30,7 @@
 
 static bool pci_is_bridge_above(const struct pci_dev *b, const struct pci_dev *d)
 {
-	return b != d && b->header_type == 1 && b->segment == d->segment && b->sec_bus == d->bus &&
-	       b->sec_bus > b->bus;
+	return b != d && b->header_type == 1 && b->segment == d->segment && b->sec_bus == d->bus && b->sec_bus > b->bus;
 }
 
 static void pci_link_upstream(struct pci_info *pci)
@@ -267,8 +266,8 @@ void pci_log_groups(const struct pci_info *pci)
 				}
 				seen[nr_seen++] = rids[x];
 				grp_append(line, sizeof(line), &n, " (alias %02x:%02x.%u via bridge %02x:%02x.%u)",
-					   rids[x] >> 8, (rids[x] >> 3) & 0x1f, rids[x] & 7, via[x]->bus, via[x]->devfn >> 3,
-					   via[x]->devfn & 7);
+					   rids[x] >> 8, (rids[x] >> 3) & 0x1f, rids[x] & 7, via[x]->bus,
+					   via[x]->devfn >> 3, via[x]->devfn & 7);
 			}
 		}
 		if (mf) {
