@@ -23,3 +23,9 @@ test_vtd_qi_SRCS := tests/unit/test_vtd_qi.c drivers/iommu/vtd/vtd.c drivers/iom
 UNIT_TESTS += test_vtd_rmrr
 test_vtd_rmrr_SRCS := tests/unit/test_vtd_rmrr.c drivers/iommu/vtd/vtd_rmrr.c ioasid/pt.c ioasid/pt_foreign.c \
 	arch/host/mm.c arch/host/arch.c lib/strerror.c
+
+# Requester-ID aliases: every RID install and block covers the device's aliases (vtd_tables.c).
+UNIT_TESTS += test_vtd_alias
+test_vtd_alias_SRCS := tests/unit/test_vtd_alias.c drivers/iommu/vtd/vtd_tables.c $(VTD_TEST_PCI) \
+	drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
+	lib/strerror.c
