@@ -45,8 +45,9 @@ static int alias_env_init(struct alias_env *e)
 	e->ops = *e->mock.unit.ops;
 	e->ops.rid_aliases = alias_op;
 	e->mock.unit.ops = &e->ops;
-	ret = h_guest_setup(&e->a, 1, &e->mock, 0, 0, 512);
-	return ret ? ret : h_guest_setup(&e->b, 2, &e->mock, 0, 0, 512);
+	/* Guest IDs of their own: a failed check here cannot keep core_env's 1 and 2 alive. */
+	ret = h_guest_setup(&e->a, 11, &e->mock, 0, 0, 512);
+	return ret ? ret : h_guest_setup(&e->b, 12, &e->mock, 0, 0, 512);
 }
 
 static int add(struct h_guest *hg, struct mock_iommu *m, uint16_t bdf, uint32_t *dev_id)
