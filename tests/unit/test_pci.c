@@ -653,7 +653,8 @@ static void cfg_dev_add(struct hv_config *cfg, uint8_t bus, uint8_t dev, uint8_t
 {
 	struct cfg_guest *g = &cfg->guests[cfg->nr_guests - 1];
 
-	g->devs[g->nr_devs++] = (struct cfg_pci){ .segment = 0, .bus = bus, .devfn = (uint8_t)(dev << 3 | fn), .line = line };
+	g->devs[g->nr_devs++] =
+		(struct cfg_pci){ .segment = 0, .bus = bus, .devfn = (uint8_t)(dev << 3 | fn), .line = line };
 }
 
 TEST(config_refuses_a_group_split_between_guests)
@@ -697,7 +698,7 @@ TEST(config_refuses_a_group_split_between_guests)
 	cfg_guest_add(&cfg, "c", 8);
 	cfg_dev_add(&cfg, 0, 6, 1, 9);
 	cfg_dev_add(&cfg, 4, 0, 0, 10);
-	cfg_dev_add(&cfg, 1, 0, 0, 11); /* the bridge itself is not in its children's group */
+	cfg_dev_add(&cfg, 1, 0, 0, 11);	   /* the bridge itself is not in its children's group */
 	cfg_dev_add(&cfg, 0x1e, 0, 0, 12); /* unknown: config_validate's business */
 	EXPECT_EQ(guest_groups_check(&cfg, &pci, &err), 0);
 }
