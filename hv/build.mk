@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Generic hypervisor code: hv_main, the self-test dispatcher and the generic self-tests.
 HV_SRCS += hv/config.c hv/main.c hv/platform.c hv/selftest.c hv/version.c
+# Isolation groups against the configuration, before any guest runs.
+HV_SRCS += hv/guest_groups.c
 # The IOASID core for the target (the VT-d backend and self-test use it), until ioasid/build.mk
 # exists; with it, this line adds nothing.
 HV_SRCS += $(if $(wildcard ioasid/build.mk),,$(sort $(wildcard ioasid/*.c)))

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Guests' devices on x86_64: the VT-d unit that translates a PCI function (include/hv/guest.h,
- * guest_iommu_for) and fault collection before a guest reads its fault queue.
+ * guest_iommu_for, refusing a function whose requester-ID aliases have an RMRR or sit on another
+ * unit) and fault collection before a guest reads its fault queue.
  */
 #include <hv/acpi.h>
 #include <hv/errno.h>
 #include <hv/guest.h>
 #include <hv/log.h>
+#include <hv/pci.h>
 
 #include "drivers/iommu/vtd/vtd.h"
 
@@ -17,19 +19,43 @@ int guest_iommu_takeover(void)
 	return up == 0 ? -ENODEV : up;
 }
 
+/* seg:bdf cannot be given away: it or one of its DMA aliases has an RMRR, or the aliases are
+ * translated by another unit than v (a DMAR that splits a bridge's hierarchy). */
+static int guest_iommu_refuse(uint16_t segment, uint16_t bdf, const struct vtd_unit *v)
+{
+	const struct pci_dev *p = pci_find(&hv_pci, segment, (uint8_t)(bdf >> 8), (uint8_t)bdf);
+	uint16_t rids[PCI_MAX_DMA_ALIASES] = { bdf };
+	int n = p != NULL ? pci_dma_aliases(p, rids, PCI_MAX_DMA_ALIASES) : 1;
+
+	if (n < 0) {
+		pr_err("guests: %04x:%02x:%02x.%x: requester-ID aliases unknown (%s)", segment, bdf >> 8,
+		       (bdf >> 3) & 0x1f, bdf & 7, hv_strerror(n));
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		if (vtd_rmrr_device(segment, rids[i])) {
+			/* Firmware keeps DMA-ing into its RMRR: not ours to give away (docs/VTD.md "RMRRs"). */
+			pr_err("guests: %04x:%02x:%02x.%x has an RMRR%s; it cannot be assigned to a guest", segment,
+			       bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7, i == 0 ? "" : " on its requester-ID alias");
+			return -EBUSY;
+		}
+		if (vtd_unit_for(segment, rids[i]) != v) {
+			pr_err("guests: %04x:%02x:%02x.%x: its alias %02x:%02x.%x is on another VT-d unit", segment,
+			       bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7, rids[i] >> 8, (rids[i] >> 3) & 0x1f, rids[i] & 7);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
 int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_t *rid)
 {
 	struct vtd_unit *v;
 	int up = guest_iommu_takeover();
+	int ret;
 
 	if (up < 0) {
 		return up;
-	}
-	if (vtd_rmrr_device(segment, bdf)) {
-		/* Firmware keeps DMA-ing into its RMRR: not ours to give away (docs/VTD.md "RMRRs"). */
-		pr_err("guests: %04x:%02x:%02x.%x has an RMRR; it cannot be assigned to a guest", segment, bdf >> 8,
-		       (bdf >> 3) & 0x1f, bdf & 7);
-		return -EBUSY;
 	}
 	v = vtd_unit_for(segment, bdf);
 	if (v == NULL) {
@@ -44,8 +70,14 @@ int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_
 		       bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7, v->name);
 		return -EPERM;
 	}
+	ret = guest_iommu_refuse(segment, bdf, v);
+	if (ret) {
+		return ret;
+	}
 	*u = &v->iommu;
-	*rid = bdf; /* VT-d source-id: bus << 8 | devfn (spec 3.4.1) */
+	/* VT-d source-id: bus << 8 | devfn (spec 3.4.1); the core learns the aliases from the
+	 * backend's rid_aliases op and routes them too. */
+	*rid = bdf;
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <hv/errno.h>
 #include <hv/exit.h>
 #include <hv/guest.h>
+#include <hv/guest_groups.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
@@ -151,6 +152,7 @@ static void run_config(const struct bootinfo *bi)
 		}
 		arch_exit(HV_EXIT_BOOT);
 	}
+	guest_groups_preflight(&cfg); /* an isolation group split between guests stops the boot */
 	if (cfg.nr_guests == 0) {
 		return;
 	}

@@ -20,12 +20,19 @@
  *      the first one's record is pending cannot be recorded (QEMU has one FRCD); FSTS.PFO is
  *      counted by the driver and the pending record is still delivered.
  * Each scenario ends with "vtd scenario N (...): PASS|FAIL"; tests/qemu/run.py expects them.
+ *
+ * The device is the first edu function, or the one named by "edu=BB:DD.F" on the command line
+ * (x86_64-vtd-bridge: an edu behind a pcie-pci-bridge, whose DMA carries the bridge's alias
+ * ID). Its fault records may name its own ID or any DMA alias (include/hv/pci.h), and after
+ * DETACH no alias may keep a present entry either.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/bits.h>
+#include <hv/cmdline.h>
 #include <hv/edu.h>
 #include <hv/errno.h>
 #include <hv/guest.h>
@@ -73,27 +80,72 @@ int st_platform(const struct bootinfo *bi)
 	return 0;
 }
 
-/* The nth (0-based) edu function: enables memory decoding and bus mastering. */
+/* The edu chosen with "edu=BB:DD.F", else -1 (the first edu is the device). */
+static int st_edu_bdf = -1;
+/* The device's requester IDs: its own and its DMA aliases (pci_dma_aliases). */
+static uint16_t st_rids[PCI_MAX_DMA_ALIASES];
+static int st_nr_rids;
+
+static void vtd_parse_edu(const char *cmdline)
+{
+	char v[16];
+	unsigned b, d, f;
+	char end;
+
+	st_edu_bdf = -1;
+	if (cmdline_get(cmdline, "edu", v, sizeof(v)) && sscanf(v, "%x:%x.%x%c", &b, &d, &f, &end) == 3 && b < 256 &&
+	    d < 32 && f < 8) {
+		st_edu_bdf = (int)(b << 8 | d << 3 | f);
+	}
+}
+
+/* The sid is one of the device's requester IDs (own or alias). */
+static bool st_is_dev_sid(uint16_t sid)
+{
+	for (int i = 0; i < st_nr_rids; i++) {
+		if (st_rids[i] == sid) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Memory decoding and bus mastering on for edu function p; its BDF and BAR0. */
+static int vtd_edu_enable(const struct pci_dev *p, uint16_t *bdf, hpa_t *bar0)
+{
+	uint32_t cmd;
+
+	if (p->segment != 0 || p->bars[0].size == 0 || (p->bars[0].flags & PCI_BAR_F_IO)) {
+		return -ENODEV;
+	}
+	cmd = pci_cfg_read(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2);
+	if (pci_cfg_write(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2,
+			  cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER) != 0) {
+		return -EIO;
+	}
+	*bdf = PCI_RID(p->bus, p->devfn);
+	*bar0 = hpa(p->bars[0].base);
+	return 0;
+}
+
+/*
+ * The nth (0-based) edu function, the one chosen with "edu=" counting as the 0th, the others
+ * following in enumeration order.
+ */
 int vtd_find_edu(unsigned nth, uint16_t *bdf, hpa_t *bar0)
 {
-	for (unsigned i = 0; i < hv_pci.nr_devs; i++) {
-		const struct pci_dev *p = &hv_pci.devs[i];
-		uint32_t cmd;
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < hv_pci.nr_devs; i++) {
+			const struct pci_dev *p = &hv_pci.devs[i];
+			bool chosen = st_edu_bdf >= 0 && PCI_RID(p->bus, p->devfn) == st_edu_bdf;
 
-		if (p->vendor != EDU_VENDOR_ID || p->device != EDU_DEVICE_ID || nth-- != 0) {
-			continue;
+			if (p->vendor != EDU_VENDOR_ID || p->device != EDU_DEVICE_ID || chosen != (pass == 0)) {
+				continue;
+			}
+			if (nth-- == 0) {
+				return vtd_edu_enable(p, bdf, bar0);
+			}
 		}
-		if (p->segment != 0 || p->bars[0].size == 0 || (p->bars[0].flags & PCI_BAR_F_IO)) {
-			return -ENODEV;
-		}
-		cmd = pci_cfg_read(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2);
-		if (pci_cfg_write(&hv_acpi, p->segment, p->bus, p->devfn, PCI_COMMAND, 2,
-				  cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER) != 0) {
-			return -EIO;
-		}
-		*bdf = (uint16_t)(p->bus << 8 | p->devfn);
-		*bar0 = hpa(p->bars[0].base);
-		return 0;
 	}
 	return -ENODEV;
 }
@@ -109,10 +161,20 @@ static int vtd_bring_up(const struct bootinfo *bi, struct st_dev *dev)
 	if (!ST_CHECK(ret >= 1, "VT-d units from the DMAR table up (%d)", ret)) {
 		return ret < 0 ? ret : -ENODEV;
 	}
+	vtd_parse_edu(bi->cmdline);
 	ret = vtd_find_edu(0, &dev->bdf, &dev->bar0);
 	if (!ST_CHECK(ret == 0, "edu device found at %02x:%02x.%x", dev->bdf >> 8, (dev->bdf >> 3) & 0x1f,
 		      dev->bdf & 7)) {
 		return ret;
+	}
+	st_nr_rids = pci_dma_aliases(pci_find(&hv_pci, 0, (uint8_t)(dev->bdf >> 8), (uint8_t)dev->bdf), st_rids,
+				     PCI_MAX_DMA_ALIASES);
+	if (!ST_CHECK(st_nr_rids >= 1, "its requester IDs: %d", st_nr_rids)) {
+		return -ENODEV;
+	}
+	for (int i = 1; i < st_nr_rids; i++) {
+		pr_info("vtd selftest: edu's DMA may carry alias %02x:%02x.%x", st_rids[i] >> 8,
+			(st_rids[i] >> 3) & 0x1f, st_rids[i] & 7);
 	}
 	unit = vtd_unit_for(0, dev->bdf);
 	if (!ST_CHECK(unit != NULL, "the DMAR names the unit translating it (%s)",
@@ -168,7 +230,7 @@ static bool vtd_fault_ok(unsigned n, uint64_t addr, bool write, enum st_fault ki
 	uint8_t want = 0;
 	bool rok = reason_ok(kind, f->reason, &want);
 
-	return ST_CHECK(f->sid == st.edu.bdf && f->addr == addr && f->write == write && rok,
+	return ST_CHECK(st_is_dev_sid(f->sid) && f->addr == addr && f->write == write && rok,
 			"fault record: sid %#x addr %#llx %s reason %#x (want %#x %#llx %s %#x; %u records)", f->sid,
 			(unsigned long long)f->addr, f->write ? "write" : "read", f->reason, st.edu.bdf,
 			(unsigned long long)addr, write ? "write" : "read", want, n);
@@ -176,7 +238,12 @@ static bool vtd_fault_ok(unsigned n, uint64_t addr, bool write, enum st_fault ki
 
 static bool vtd_detached_entry(void)
 {
-	return ST_CHECK(!vtd_debug_sid_present(unit, st.edu.bdf), "no present entry for the SID");
+	bool present = false;
+
+	for (int i = 0; i < st_nr_rids; i++) {
+		present |= vtd_debug_sid_present(unit, st_rids[i]);
+	}
+	return ST_CHECK(!present, "no present entry for the SID or any of its %d alias(es)", st_nr_rids - 1);
 }
 
 static bool vtd_detached_dma(void)
@@ -209,8 +276,17 @@ static bool sc9_walk(uint32_t a, unsigned pasid_bits)
 	hpa_t h;
 	bool ok = true;
 
-	/* RID (RID_PASID in scalable mode) routes through scenario 8's NESTED shadow. */
+	/* RID (RID_PASID in scalable mode) routes through scenario 8's NESTED shadow ... */
 	ok &= walk_is(VTD_RID_PASID, ST_IOVA_N, ST_OFF_N2, rw);
+	/* ... and so does every alias the device's DMA may carry. */
+	for (int i = 1; i < st_nr_rids; i++) {
+		hpa_t ha = hpa(0);
+		int r = vtd_debug_walk(unit, st_rids[i], VTD_RID_PASID, ST_IOVA_N, &ha, NULL);
+
+		ok &= ST_CHECK(r == 0 && hpa_val(ha) == hpa_val(ptr_to_hpa(st_gptr(ST_OFF_N2))),
+			       "alias %02x:%02x.%x walks to the same page (%d)", st_rids[i] >> 8,
+			       (st_rids[i] >> 3) & 0x1f, st_rids[i] & 7, r);
+	}
 	ok &= ST_CHECK(vtd_debug_walk(unit, st.edu.bdf, VTD_RID_PASID, ST_IOVA_A, &h, NULL) == -ENOENT,
 		       "IOVA %#llx is not mapped there", (unsigned long long)ST_IOVA_A);
 	if (pasid_bits == 0) {
@@ -277,6 +353,7 @@ static bool sc11_overflow(void)
 	uint64_t ovf0 = unit->nr_overflows;
 	struct ioasid_fault_record rec = { 0 };
 	bool ok = true;
+	uint8_t want;
 	unsigned n;
 
 	if (vtd_find_edu(1, &bdf2, &bar2) != 0) {
@@ -292,7 +369,7 @@ static bool sc11_overflow(void)
 	ok &= ST_CHECK(edu_dma(&edu2, ST_IOVA_UNMAPPED + 0x1000, 0, ST_XFER, true) == 0,
 		       "second (unassigned, blocked) device: write while the record is pending");
 	n = vtd_poll_faults();
-	ok &= ST_CHECK(n == 1 && unit->last_fault.sid == st.edu.bdf,
+	ok &= ST_CHECK(n == 1 && st_is_dev_sid(unit->last_fault.sid),
 		       "one record delivered (%u), the "
 		       "first device's",
 		       n);
@@ -301,9 +378,12 @@ static bool sc11_overflow(void)
 	ok &= ST_CHECK(st_fault_read(&rec) == 1 && rec.addr == ST_IOVA_UNMAPPED, "the guest got its fault");
 	/* With the record slot free again, the second device's fault is recorded and, as its SID
 	 * belongs to no guest, counted and dropped by the core. */
+	/* Its bus has a context table only if a route was installed there (not behind a bridge). */
+	want = unit->ctx[bdf2 >> 8] != NULL ? VTD_FR_CTX_NOT_PRESENT : VTD_FR_ROOT_NOT_PRESENT;
 	ok &= ST_CHECK(edu_dma(&edu2, ST_IOVA_UNMAPPED + 0x1000, 0, ST_XFER, true) == 0 && vtd_poll_faults() == 1 &&
-			       unit->last_fault.sid == bdf2 && unit->last_fault.reason == VTD_FR_CTX_NOT_PRESENT,
-		       "second device's fault recorded once the slot is free (context not present)");
+			       unit->last_fault.sid == bdf2 && unit->last_fault.reason == want,
+		       "second device's fault recorded once the slot is free (%s not present)",
+		       want == VTD_FR_CTX_NOT_PRESENT ? "context" : "root entry");
 	return st_scenario_end(11, "fault overflow counted", ok);
 }
 

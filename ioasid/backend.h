@@ -68,6 +68,14 @@ struct ioasid_backend_ops {
 	 * here, or DMA there keeps faulting on the cached not-present entry.
 	 */
 	int (*flush_after_map)(struct hv_iommu *u, uint32_t domain, uint64_t start, uint64_t end);
+	/*
+	 * Optional: the other requester/stream IDs d's DMA may arrive with on u (PCI DMA aliases:
+	 * a PCIe-to-PCI bridge above the device, include/hv/pci.h), d->rid excluded, at most max.
+	 * The core stores them in d (alias_rids) before the first install; install then routes each
+	 * of them like d->rid (requests without PASID), and faults on them are d's. Returns how
+	 * many, or a negative error (the device is then not assigned).
+	 */
+	int (*rid_aliases)(struct hv_iommu *u, const struct hv_device *d, uint32_t *rids, unsigned max);
 };
 
 /* One IOMMU unit, registered by its driver. */

@@ -50,17 +50,63 @@ static hv_spinlock_t hv_registry_lock;
 static struct hv_device *hv_registry[HV_REGISTRY_MAX];
 static uint64_t hv_unrouted_faults;
 
-/* Under hv_registry_lock. */
+static bool hv_device_has_alias(const struct hv_device *d, uint32_t rid)
+{
+	for (unsigned i = 0; i < d->nr_alias_rids; i++) {
+		if (d->alias_rids[i] == rid) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Under hv_registry_lock: the device whose own RID this is, else one that has it as an alias. */
 static struct hv_device *hv_registry_find_locked(const struct hv_iommu *u, uint32_t rid)
 {
+	struct hv_device *alias = NULL;
+
 	for (unsigned i = 0; i < HV_REGISTRY_MAX; i++) {
 		struct hv_device *d = hv_registry[i];
 
-		if (d != NULL && d->iommu == u && d->rid == rid) {
+		if (d == NULL || d->iommu != u) {
+			continue;
+		}
+		if (d->rid == rid) {
 			return d;
 		}
+		if (alias == NULL && hv_device_has_alias(d, rid)) {
+			alias = d;
+		}
 	}
-	return NULL;
+	return alias;
+}
+
+/*
+ * Under hv_registry_lock: d may not join if a registered device on its unit has d's RID, or
+ * shares any RID with d and belongs to another guest (DMA under a shared RID cannot be told
+ * apart: the devices are one isolation group, include/hv/pci.h).
+ */
+static bool hv_registry_conflict(const struct hv_device *d)
+{
+	for (unsigned i = 0; i < HV_REGISTRY_MAX; i++) {
+		const struct hv_device *e = hv_registry[i];
+		bool shared;
+
+		if (e == NULL || e->iommu != d->iommu) {
+			continue;
+		}
+		if (e->rid == d->rid) {
+			return true;
+		}
+		shared = hv_device_has_alias(e, d->rid);
+		for (unsigned k = 0; k < d->nr_alias_rids && !shared; k++) {
+			shared = e->rid == d->alias_rids[k] || hv_device_has_alias(e, d->alias_rids[k]);
+		}
+		if (shared && e->guest != d->guest) {
+			return true;
+		}
+	}
+	return false;
 }
 
 /* A device (unit, RID) belongs to one guest at most (Jailhouse had no such check). */
@@ -69,7 +115,7 @@ int hv_registry_add(struct hv_device *d)
 	int ret = -ENOSPC;
 
 	hv_spin_lock(&hv_registry_lock);
-	if (hv_registry_find_locked(d->iommu, d->rid) != NULL) {
+	if (hv_registry_conflict(d)) {
 		ret = -EBUSY;
 		goto out;
 	}
@@ -339,6 +385,13 @@ int hv_guest_add_device(struct hv_guest *g, struct hv_iommu *u, uint16_t segment
 	if (d->caps.paging_fmt == 0 || d->caps.paging_fmt >= HV_NR_FMT || d->caps.pasid_bits > 20) {
 		ret = -EOPNOTSUPP;
 		goto out;
+	}
+	if (u->ops->rid_aliases != NULL) {
+		ret = u->ops->rid_aliases(u, d, d->alias_rids, HV_DEV_MAX_ALIASES);
+		if (ret < 0) {
+			goto out;
+		}
+		d->nr_alias_rids = ret > HV_DEV_MAX_ALIASES ? HV_DEV_MAX_ALIASES : (unsigned)ret;
 	}
 	ret = hv_registry_add(d);
 	if (ret) {

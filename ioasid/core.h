@@ -21,6 +21,7 @@
 #define HV_GUEST_MAX_DEVS    8
 #define HV_GUEST_MAX_IOASIDS 32
 #define HV_DEV_MAX_PASID_ATT 8
+#define HV_DEV_MAX_ALIASES   7 /* PCI_MAX_DMA_ALIASES - 1 */
 #define HV_FAULT_QUEUE_LEN   64
 #define HV_MAX_GUESTS	     16
 #define HV_NR_FMT	     5 /* indexed by enum pt_format (1..4) */
@@ -79,6 +80,9 @@ struct hv_device {
 	struct ioasid_dev_caps caps;
 	struct ioasid *rid_att; /* RID attachment; NULL = blocked */
 	struct hv_pasid_att pasid_att[HV_DEV_MAX_PASID_ATT];
+	/* Other RIDs its DMA may carry (backend rid_aliases op): routed like rid, faults are d's. */
+	uint32_t alias_rids[HV_DEV_MAX_ALIASES];
+	unsigned nr_alias_rids;
 };
 
 struct hv_fault_queue {
@@ -218,7 +222,11 @@ void fault_queue_add_lost(struct hv_fault_queue *q, uint64_t n);
 uint32_t fault_queue_peek(struct hv_fault_queue *q, struct ioasid_fault_record *out, uint32_t max, uint64_t *lost);
 void fault_queue_pop(struct hv_fault_queue *q, uint32_t n, uint64_t lost_reported);
 
-/* Global device registry: (unit, rid) -> device, for ownership checks and fault routing. */
+/*
+ * Global device registry: (unit, rid) -> device, for ownership checks and fault routing. A RID
+ * is a device's own or one of its alias_rids; an alias may be shared only by devices of one
+ * guest (an isolation group), and lookups prefer a device's own RID.
+ */
 int hv_registry_add(struct hv_device *d);
 void hv_registry_del(struct hv_device *d);
 struct hv_device *hv_registry_find(const struct hv_iommu *u, uint32_t rid);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The boot-time discovery sequence in one call, for hv/platform.c: ACPI tables, IOMMU ID
- * registers, PCI enumeration, DMAR scope resolution (which needs the bridges' secondary bus
- * numbers, so it runs after enumeration), then the boot log. Results stay in hv_acpi/hv_pci.
+ * registers, PCI enumeration (with the isolation groups), DMAR scope resolution (which needs the
+ * bridges' secondary bus numbers, so it runs after enumeration), then the boot log. Results
+ * stay in hv_acpi/hv_pci.
  */
 #include <hv/acpi.h>
 #include <hv/errno.h>
@@ -28,6 +29,7 @@ int hv_discover(hpa_t rsdp)
 	}
 	acpi_log(&hv_acpi);
 	pci_log(&hv_pci);
+	pci_log_groups(&hv_pci);
 out:
 	return ret;
 }

@@ -224,6 +224,11 @@ static void pci_walk_caps(const struct pci_fn *f, struct pci_dev *d)
 		case PCI_EXT_CAP_ID_PRI:
 			d->ecap_pri = off;
 			break;
+		case PCI_EXT_CAP_ID_ACS:
+			d->ecap_acs = off;
+			d->acs_cap = (uint16_t)rd(f, off + PCI_ACS_CAP, 2);
+			d->acs_ctrl = (uint16_t)rd(f, off + PCI_ACS_CTRL, 2);
+			break;
 		default:
 			break;
 		}
@@ -324,6 +329,8 @@ int pci_enumerate(struct pci_info *pci, const struct acpi_info *acpi)
 	if (pci->nr_dropped != 0) {
 		pr_warn("pci: %u functions beyond the first %u ignored", pci->nr_dropped, PCI_MAX_DEVS);
 	}
+	/* Upstream bridges, requester-ID aliases and isolation groups (drivers/pci/groups.c). */
+	(void)pci_group_all(pci);
 out:
 	return ret;
 }

@@ -8,6 +8,9 @@
  *                                     decode disabled), capabilities, bridge bus numbers
  *   pci_resolve_dmar_scopes(acpi, pci) DMAR device-scope paths -> BDFs (VT-d 8.3.2)
  *   pci_log(pci)                      "pci 0000:00:01.0 1234:11e8 class 00ff00 rev 10" lines
+ *   pci_dma_aliases(d, rids, max)     the requester IDs d's DMA may carry (bridges above it)
+ *   pci_group_all(pci)                isolation groups: functions sharing a requester ID, or
+ *                                     functions of one multi-function device without ACS
  *
  * Configuration space goes through struct pci_cfg_ops: the default reads and writes ECAM with
  * the MMIO accessors; host tests install a fake that models BAR sizing.
@@ -90,6 +93,12 @@ struct pci_dev {
 	uint16_t ecap_pasid;
 	uint16_t ecap_pri;
 	bool cap_list_bad; /* the capability list was cut short (loop or bad pointer) */
+	/* DMA requester IDs and isolation (pci_group_all(), run by pci_enumerate()): */
+	const struct pci_dev *upstream; /* the bridge whose secondary bus this is; NULL: root bus */
+	uint16_t ecap_acs;		/* ACS extended capability (PCIe 7.7.8), 0 if absent */
+	uint16_t acs_cap;		/* its ACS Capability and Control registers */
+	uint16_t acs_ctrl;
+	uint16_t group; /* isolation group, 1.. in enumeration order; 0: not grouped */
 };
 
 struct pci_info {
@@ -139,6 +148,65 @@ int pci_cfg_write(const struct acpi_info *acpi, uint16_t segment, uint8_t bus, u
 		  unsigned width, uint32_t val);
 
 void pci_log(const struct pci_info *pci);
+
+/*
+ * ---- DMA requester-ID aliases and isolation groups (drivers/pci/pci.c) -------------------
+ *
+ * A function's DMA does not always carry its own requester ID (bus << 8 | devfn). Walking up
+ * from it, every bridge above may substitute one (PCIe 6.0 2.2.6.2; PCIe-to-PCI/PCI-X Bridge
+ * 1.0 2.3, 8.2; Linux pci_for_each_dma_alias() applies the same rules):
+ *   - PCIe Root Ports and switch ports (types 4, 5, 6) forward the requester ID unchanged;
+ *   - a PCIe-to-PCI/PCI-X bridge (PCIe capability type 7) takes ownership of transactions from
+ *     its conventional side: they carry (secondary bus, devfn 0);
+ *   - a PCI-to-PCIe bridge (type 8) and a conventional PCI-to-PCI bridge (no PCIe capability)
+ *     forward with their own ID.
+ * The IOMMU may therefore see any of these IDs, so a route is installed for each, and
+ * functions that can appear under a common ID cannot be told apart: they are one isolation
+ * group, and a group goes to one guest or none (hv/guest_groups.c, docs/DISCOVERY.md).
+ */
+#define PCI_MAX_DMA_ALIASES 8 /* own ID + the bridges above it that alias (deeper: -E2BIG) */
+
+/* PCIe capability device/port types (PCIe 6.0 7.5.3.2). */
+#define PCI_EXP_TYPE_ENDPOINT	 0x0
+#define PCI_EXP_TYPE_ROOT_PORT	 0x4
+#define PCI_EXP_TYPE_UPSTREAM	 0x5
+#define PCI_EXP_TYPE_DOWNSTREAM	 0x6
+#define PCI_EXP_TYPE_PCI_BRIDGE	 0x7 /* PCIe-to-PCI/PCI-X bridge */
+#define PCI_EXP_TYPE_PCIE_BRIDGE 0x8 /* PCI/PCI-X-to-PCIe bridge */
+
+/* Access Control Services (PCIe 6.0 7.7.8): Capability at +4, Control at +6, same bits. */
+#define PCI_EXT_CAP_ID_ACS 0x0d
+#define PCI_ACS_CAP	   0x04
+#define PCI_ACS_CTRL	   0x06
+#define PCI_ACS_SV	   (1u << 0) /* source validation */
+#define PCI_ACS_RR	   (1u << 2) /* P2P request redirect */
+#define PCI_ACS_CR	   (1u << 3) /* P2P completion redirect */
+#define PCI_ACS_UF	   (1u << 4) /* upstream forwarding */
+
+#define PCI_RID(bus, devfn) ((uint16_t)((unsigned)(bus) << 8 | (devfn)))
+
+/*
+ * The requester IDs d's DMA may carry, on d's segment: rids[0] is d's own ID, then one per
+ * aliasing bridge on the way up (duplicates left out); via[i] (may be NULL) is the bridge that
+ * introduced rids[i] (via[0] = NULL). Returns how many (1..max), -E2BIG if max is too small
+ * (PCI_MAX_DMA_ALIASES always suffices for a topology pci_enumerate() accepted), -EINVAL if max
+ * is 0. Interrupt remapping uses the same IDs for source validation.
+ */
+int pci_dma_aliases_via(const struct pci_dev *d, uint16_t *rids, const struct pci_dev **via, unsigned max);
+int pci_dma_aliases(const struct pci_dev *d, uint16_t *rids, unsigned max);
+
+/*
+ * Link every function to its upstream bridge and form the isolation groups: two functions of
+ * a segment are in one group if their pci_dma_aliases() share an ID, or if they are functions
+ * of one multi-function device and either lacks ACS P2P Request and Completion Redirect
+ * (conventional functions have no ACS at all). Not modelled: peer-to-peer through switch
+ * downstream ports or root ports without ACS (docs/DISCOVERY.md). pci_enumerate() calls it;
+ * returns the number of groups.
+ */
+unsigned pci_group_all(struct pci_info *pci);
+
+/* "pci: group N: ..." lines: members, and each alias with the bridge that introduces it. */
+void pci_log_groups(const struct pci_info *pci);
 
 /*
  * Everything above in boot order (drivers/pci/discover.c): acpi_init, acpi_probe_hw,

@@ -869,6 +869,57 @@ CASES += [
                 r"^\[INF\] guest hello: exited with status 0"],
                NO_TROUBLE + [r"stopped:"], config="\ufeff" + guest_config("hello").split("\n", 1)[1]),
 ]
+# Requester-ID aliasing (drivers/pci/groups.c, docs/VTD.md "Requester-ID aliases"): edu behind a
+# PCIe-to-PCI bridge (pcie-pci-bridge, PCIe type 7) does DMA as (secondary bus, devfn 0), so
+# its route must be installed for that alias too. selftest=vtd takes the edu named by "edu=";
+# the machine's own edu at 00:01.0 then serves as scenario 11's second device.
+BRIDGE = ["-device", "pcie-pci-bridge,id=br0,bus=pcie.0,addr=0x8",
+          "-device", "edu,dma_mask=0xffffffffffffffff,bus=br0,addr=0x1"]
+BRIDGE_GROUP = r"^\[INF\] pci: group \d+: 0000:01:01\.0 \(alias 01:00\.0 via bridge 00:08\.0\)$"
+for _name, _args, _mode in [
+        ("x86_64-vtd-bridge", [], "legacy mode"),
+        ("x86_64-vtd-bridge-sm-fl", ["-global", "intel-iommu.x-scalable-mode=on",
+                                     "-global", "intel-iommu.x-flts=on"], "scalable mode first-level")]:
+    _c = vtd_case(_name, BRIDGE + _args, r"vtd: dmar0 at 0xfed90000 .*: %s" % _mode)
+    _c["cmdline"] = "selftest=vtd edu=01:01.0"
+    _c["expect"] = [e for e in _c["expect"] if "fault sid" not in e] + [
+        BRIDGE_GROUP,
+        r"edu device found at 01:01\.0: ok",
+        r"vtd selftest: edu's DMA may carry alias 01:00\.0$",
+        # the unit sees the alias, never the function's own ID
+        r"vtd: dmar0: fault sid 01:00\.0( \(RID_PASID\))? write addr 0x20000000 reason 0x(5|71) ",
+        r"alias 01:00\.0 walks to the same page \(0\): ok",
+        r"no present entry for the SID or any of its 1 alias\(es\): ok",
+        r"^\[INF\] vtd scenario 11 \(fault overflow counted\): PASS"]
+    _c["forbid"] = NO_TROUBLE + [r"fault sid 01:01\.0"]
+    CASES.append(_c)
+
+# Two edus behind one bridge share the alias 01:00.0: one isolation group. Given to two guests,
+# the configuration is refused before any guest runs, naming the line and the group.
+BRIDGE2 = BRIDGE + ["-device", "edu,dma_mask=0xffffffffffffffff,bus=br0,addr=0x2"]
+BRIDGE_SPLIT_CONFIG = (guest_config("hello", extra="device = 01:01.0\n") + "\n"
+                       + guest_config("dma", memory="8M", extra="device = 01:02.0\n").replace("console = yes\n", ""))
+CASES += [
+    {"name": "x86_64-guest-bridge-split", "arch": "x86_64", "cmdline": "", "guests": ["hello", "dma"],
+     "config": BRIDGE_SPLIT_CONFIG, "qemu_args": BRIDGE2, "exit": HV_EXIT_BOOT,
+     "expect": [r"^\[INF\] pci: group (\d+): 0000:01:01\.0 0000:01:02\.0 \(alias 01:00\.0 via bridge 00:08\.0\)$",
+                r"^\[ERR\] config: line 12: 0000:01:02\.0 is in isolation group \d+ with 0000:01:01\.0, "
+                r"which guest hello owns$"],
+     "forbid": [r"guest \w+: start", r"\[guest ", r"assigned as dev_id", r"EXCEPTION", r"^\[PANIC\]"]},
+    # The guest path through the alias: the dma guest's edu 01:01.0 sits behind the bridge (with
+    # an unassigned sibling 01:02.0 in its group); its DMA, carrying 01:00.0, is translated by the
+    # guest's tables and its faults (sid 01:00.0) reach the guest as its device's.
+    guest_case("x86_64-guest-dma-bridge", "dma", HV_EXIT_OK,
+               [BRIDGE_GROUP.replace("0000:01:01\\.0 ", "0000:01:01\\.0 0000:01:02\\.0 "),
+                r"^\[INF\] guest dma: device 0000:01:01\.0 \(1234:11e8\) assigned as dev_id 0x[0-9a-f]+$",
+                r"^\[INF\] vtd: dmar0: fault sid 01:00\.0 write addr 0x10001000 ",
+                r"^\[INF\] \[guest dma\] TEST unmap_blocks_and_reports: PASS$",
+                r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$",
+                r"^\[INF\] guest dma: exited with status 0"],
+               NO_TROUBLE + [r"stopped:", r"fault sid 01:01\.0", r"fault from unassigned rid"],
+               config=guest_config("dma", extra="device = 01:01.0\n")),
+]
+CASES[-1]["qemu_args"] = BRIDGE2
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 

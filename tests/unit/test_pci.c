@@ -12,6 +12,7 @@
 
 #include <hv/acpi.h>
 #include <hv/errno.h>
+#include <hv/guest_groups.h>
 #include <hv/pci.h>
 
 struct fake_fn {
@@ -471,5 +472,256 @@ TEST(bar64_with_readonly_upper_half)
 	EXPECT_EQ(pci.devs[0].bars[0].base, 0xfe000000);
 	EXPECT_EQ(pci.devs[0].bars[0].size, 0x10000);
 	EXPECT_EQ(pci.devs[0].bars[0].flags, PCI_BAR_F_64 | PCI_BAR_F_PREFETCH);
+	fake_reset();
+}
+
+/* ---- DMA requester-ID aliases and isolation groups (drivers/pci/groups.c) ---- */
+
+#define RID(b, d, f) ((uint16_t)((b) << 8 | (d) << 3 | (f)))
+
+/* A type 1 header with a PCIe capability of the given port type, or none (type < 0). */
+static struct fake_fn *fake_bridge(uint8_t bus, uint8_t dev, uint8_t sec, uint8_t sub, int pcie_type)
+{
+	struct fake_fn *f = fake_add(SEG0_BASE, bus, dev, 0, 0x1b36, 0x000e, 0x06040000, 1);
+
+	f->cfg[PCI_PRIMARY_BUS] = bus;
+	f->cfg[PCI_SECONDARY_BUS] = sec;
+	f->cfg[PCI_SUBORDINATE_BUS] = sub;
+	if (pcie_type >= 0) {
+		set16(f, PCI_STATUS, PCI_STATUS_CAP_LIST);
+		f->cfg[PCI_CAP_PTR] = 0x40;
+		f->cfg[0x40] = PCI_CAP_ID_EXP;
+		set16(f, 0x42, (uint16_t)(2 | pcie_type << 4));
+	}
+	return f;
+}
+
+/* A PCIe endpoint function, optionally with an ACS capability (cap, ctrl). */
+static struct fake_fn *fake_pcie_fn(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t htype, bool acs, uint16_t acs_cap,
+				    uint16_t acs_ctrl)
+{
+	struct fake_fn *f = fake_add(SEG0_BASE, bus, dev, fn, 0x8086, 0x5555, 0x02000000, htype);
+
+	set16(f, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	f->cfg[PCI_CAP_PTR] = 0x40;
+	f->cfg[0x40] = PCI_CAP_ID_EXP;
+	set16(f, 0x42, 0x0002); /* endpoint */
+	if (acs) {
+		set32(f, 0x100, PCI_EXT_CAP_ID_ACS | 1u << 16);
+		set16(f, 0x100 + PCI_ACS_CAP, acs_cap);
+		set16(f, 0x100 + PCI_ACS_CTRL, acs_ctrl);
+	}
+	return f;
+}
+
+/*
+ * 00:02.0 root port -> bus 1: 01:00.0 PCIe-to-PCI bridge -> bus 2 (conventional):
+ *   02:01.0, 02:02.0 endpoints, 02:03.0 conventional PCI-to-PCI bridge -> bus 3: 03:00.0
+ * 00:03.0 root port -> bus 4: 04:00.0 PCIe endpoint
+ * 00:05.0/.1 multi-function PCIe without ACS; 00:06.0/.1 with ACS RR+CR enabled;
+ * 00:07.0/.1 with ACS that implements RR+CR but has them disabled
+ * 05:00.0 a bridge claiming its own bus as secondary, 05:01.0 behind "it";
+ * 06:00.0 -> 7 and 07:00.0 -> 6: a bus-number loop
+ */
+static void build_alias_topology(void)
+{
+	fake_reset();
+	memset(&acpi, 0, sizeof(acpi));
+	acpi.nr_mcfg = 1;
+	acpi.mcfg[0] = (struct acpi_mcfg_seg){ hpa(SEG0_BASE), 0, 0, 7 };
+	fake_add(SEG0_BASE, 0, 0, 0, 0x8086, 0x29c0, 0x06000002, 0);
+	fake_bridge(0, 2, 1, 3, PCI_EXP_TYPE_ROOT_PORT);
+	fake_bridge(1, 0, 2, 3, PCI_EXP_TYPE_PCI_BRIDGE);
+	fake_add(SEG0_BASE, 2, 1, 0, 0x1234, 0x11e8, 0x00ff0010, 0);
+	fake_add(SEG0_BASE, 2, 2, 0, 0x1234, 0x11e8, 0x00ff0010, 0);
+	fake_bridge(2, 3, 3, 3, -1);
+	fake_add(SEG0_BASE, 3, 0, 0, 0x1234, 0x11e8, 0x00ff0010, 0);
+	fake_bridge(0, 3, 4, 4, PCI_EXP_TYPE_ROOT_PORT);
+	fake_pcie_fn(4, 0, 0, 0, false, 0, 0);
+	fake_pcie_fn(0, 5, 0, PCI_HEADER_MULTI, false, 0, 0);
+	fake_pcie_fn(0, 5, 1, 0, false, 0, 0);
+	fake_pcie_fn(0, 6, 0, PCI_HEADER_MULTI, true, PCI_ACS_RR | PCI_ACS_CR, PCI_ACS_RR | PCI_ACS_CR);
+	fake_pcie_fn(0, 6, 1, 0, true, PCI_ACS_RR | PCI_ACS_CR, PCI_ACS_RR | PCI_ACS_CR);
+	fake_pcie_fn(0, 7, 0, PCI_HEADER_MULTI, true, PCI_ACS_RR | PCI_ACS_CR, PCI_ACS_RR);
+	fake_pcie_fn(0, 7, 1, 0, true, PCI_ACS_RR | PCI_ACS_CR, PCI_ACS_RR | PCI_ACS_CR);
+	fake_bridge(5, 0, 5, 5, -1);
+	fake_add(SEG0_BASE, 5, 1, 0, 0x1234, 0x11e8, 0x00ff0010, 0);
+	fake_bridge(6, 0, 7, 7, -1);
+	fake_bridge(7, 0, 6, 6, -1);
+}
+
+static const struct pci_dev *dev_at(uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	const struct pci_dev *d = pci_find(&pci, 0, bus, (uint8_t)(dev << 3 | fn));
+
+	if (d == NULL) {
+		fprintf(stderr, "    no function %02x:%02x.%u\n", bus, dev, fn);
+		abort();
+	}
+	return d;
+}
+
+TEST(dma_aliases_follow_the_bridges)
+{
+	const struct pci_dev *via[PCI_MAX_DMA_ALIASES];
+	uint16_t r[PCI_MAX_DMA_ALIASES];
+
+	build_alias_topology();
+	ASSERT_EQ(pci_enumerate(&pci, &acpi), 0);
+	/* Behind the PCIe-to-PCI bridge: own ID, then (secondary bus 2, devfn 0); the root port adds none. */
+	ASSERT_EQ(pci_dma_aliases_via(dev_at(2, 1, 0), r, via, PCI_MAX_DMA_ALIASES), 2);
+	EXPECT_EQ(r[0], RID(2, 1, 0));
+	EXPECT_TRUE(via[0] == NULL);
+	EXPECT_EQ(r[1], RID(2, 0, 0));
+	EXPECT_TRUE(via[1] == dev_at(1, 0, 0));
+	/* Below a conventional bridge below it: the bridge's own ID first, then 02:00.0. */
+	ASSERT_EQ(pci_dma_aliases_via(dev_at(3, 0, 0), r, via, PCI_MAX_DMA_ALIASES), 3);
+	EXPECT_EQ(r[0], RID(3, 0, 0));
+	EXPECT_EQ(r[1], RID(2, 3, 0));
+	EXPECT_TRUE(via[1] == dev_at(2, 3, 0));
+	EXPECT_EQ(r[2], RID(2, 0, 0));
+	EXPECT_TRUE(via[2] == dev_at(1, 0, 0));
+	/* The bridge itself (on the PCIe side) and a PCIe endpoint below a root port: no alias. */
+	ASSERT_EQ(pci_dma_aliases(dev_at(1, 0, 0), r, PCI_MAX_DMA_ALIASES), 1);
+	EXPECT_EQ(r[0], RID(1, 0, 0));
+	ASSERT_EQ(pci_dma_aliases(dev_at(4, 0, 0), r, PCI_MAX_DMA_ALIASES), 1);
+	EXPECT_EQ(r[0], RID(4, 0, 0));
+	EXPECT_TRUE(dev_at(4, 0, 0)->upstream == dev_at(0, 3, 0));
+	/* Too small a buffer is an error, never a short list. */
+	EXPECT_EQ(pci_dma_aliases(dev_at(3, 0, 0), r, 2), -E2BIG);
+	EXPECT_EQ(pci_dma_aliases(dev_at(3, 0, 0), r, 0), -EINVAL);
+	/* Bridges whose secondary bus is not above their own are nobody's upstream: no loop. */
+	EXPECT_TRUE(dev_at(5, 1, 0)->upstream == NULL);
+	EXPECT_EQ(pci_dma_aliases(dev_at(5, 1, 0), r, PCI_MAX_DMA_ALIASES), 1);
+	EXPECT_TRUE(dev_at(7, 0, 0)->upstream == dev_at(6, 0, 0));
+	EXPECT_TRUE(dev_at(6, 0, 0)->upstream == NULL);
+	EXPECT_EQ(pci_dma_aliases(dev_at(7, 0, 0), r, PCI_MAX_DMA_ALIASES), 2);
+	pci_log_groups(&pci);
+}
+
+TEST(groups_join_shared_ids_and_slots_without_acs)
+{
+	build_alias_topology();
+	ASSERT_EQ(pci_enumerate(&pci, &acpi), 0);
+	for (unsigned i = 0; i < pci.nr_devs; i++) {
+		EXPECT_NE(pci.devs[i].group, 0);
+	}
+	/* Everything below the PCIe-to-PCI bridge shares 02:00.0; the bridge itself does not. */
+	EXPECT_EQ(dev_at(2, 2, 0)->group, dev_at(2, 1, 0)->group);
+	EXPECT_EQ(dev_at(2, 3, 0)->group, dev_at(2, 1, 0)->group);
+	EXPECT_EQ(dev_at(3, 0, 0)->group, dev_at(2, 1, 0)->group);
+	EXPECT_NE(dev_at(1, 0, 0)->group, dev_at(2, 1, 0)->group);
+	EXPECT_NE(dev_at(0, 2, 0)->group, dev_at(1, 0, 0)->group);
+	EXPECT_NE(dev_at(4, 0, 0)->group, dev_at(0, 3, 0)->group);
+	/* Multi-function: no ACS, or RR/CR implemented but not both enabled: one group. */
+	EXPECT_EQ(dev_at(0, 5, 0)->group, dev_at(0, 5, 1)->group);
+	EXPECT_EQ(dev_at(0, 7, 0)->group, dev_at(0, 7, 1)->group);
+	EXPECT_NE(dev_at(0, 6, 0)->group, dev_at(0, 6, 1)->group);
+	EXPECT_NE(dev_at(0, 5, 0)->group, dev_at(0, 6, 0)->group);
+	/* Numbered 1.. in enumeration order: the host bridge 00:00.0 is group 1. */
+	EXPECT_EQ(dev_at(0, 0, 0)->group, 1);
+}
+
+/* More aliasing bridges than PCI_MAX_DMA_ALIASES can hold: group 0, never assignable. */
+TEST(alias_chain_too_deep_is_group_0)
+{
+	fake_reset();
+	memset(&acpi, 0, sizeof(acpi));
+	acpi.nr_mcfg = 1;
+	acpi.mcfg[0] = (struct acpi_mcfg_seg){ hpa(SEG0_BASE), 0, 0, 9 };
+	for (uint8_t b = 0; b < PCI_MAX_DMA_ALIASES; b++) {
+		fake_bridge(b, 1, (uint8_t)(b + 1), 9, -1);
+	}
+	fake_add(SEG0_BASE, PCI_MAX_DMA_ALIASES, 0, 0, 0x1234, 0x11e8, 0x00ff0010, 0);
+	ASSERT_EQ(pci_enumerate(&pci, &acpi), 0);
+	EXPECT_EQ(dev_at(PCI_MAX_DMA_ALIASES, 0, 0)->group, 0);
+	EXPECT_NE(dev_at(PCI_MAX_DMA_ALIASES - 1, 1, 0)->group, 0); /* the deepest bridge still fits */
+}
+
+/* ---- isolation groups against the partition configuration (hv/guest_groups.c) ---- */
+
+static void cfg_guest_add(struct hv_config *cfg, const char *name, unsigned line)
+{
+	struct cfg_guest *g = &cfg->guests[cfg->nr_guests++];
+
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->line = line;
+}
+
+static void cfg_dev_add(struct hv_config *cfg, uint8_t bus, uint8_t dev, uint8_t fn, unsigned line)
+{
+	struct cfg_guest *g = &cfg->guests[cfg->nr_guests - 1];
+
+	g->devs[g->nr_devs++] =
+		(struct cfg_pci){ .segment = 0, .bus = bus, .devfn = (uint8_t)(dev << 3 | fn), .line = line };
+}
+
+TEST(config_refuses_a_group_split_between_guests)
+{
+	static struct hv_config cfg;
+	struct cfg_error err;
+	char want[160];
+
+	build_alias_topology();
+	ASSERT_EQ(pci_enumerate(&pci, &acpi), 0);
+
+	/* Two functions behind one PCIe-to-PCI bridge, two guests: refused at the second's line. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg_guest_add(&cfg, "a", 1);
+	cfg_dev_add(&cfg, 2, 1, 0, 4);
+	cfg_guest_add(&cfg, "b", 7);
+	cfg_dev_add(&cfg, 4, 0, 0, 10);
+	cfg_dev_add(&cfg, 2, 2, 0, 12);
+	EXPECT_EQ(guest_groups_check(&cfg, &pci, &err), -EBUSY);
+	EXPECT_EQ(err.line, 12);
+	snprintf(want, sizeof(want), "0000:02:02.0 is in isolation group %u with 0000:02:01.0, which guest a owns",
+		 dev_at(2, 1, 0)->group);
+	EXPECT_TRUE(strcmp(err.msg, want) == 0);
+
+	/* Multi-function without ACS, split: refused too. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg_guest_add(&cfg, "a", 1);
+	cfg_dev_add(&cfg, 0, 5, 0, 3);
+	cfg_guest_add(&cfg, "b", 5);
+	cfg_dev_add(&cfg, 0, 5, 1, 6);
+	EXPECT_EQ(guest_groups_check(&cfg, &pci, &err), -EBUSY);
+	EXPECT_EQ(err.line, 6);
+
+	/* The whole group in one guest, and separate groups in separate guests: accepted. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg_guest_add(&cfg, "a", 1);
+	cfg_dev_add(&cfg, 2, 1, 0, 2);
+	cfg_dev_add(&cfg, 3, 0, 0, 3);
+	cfg_guest_add(&cfg, "b", 5);
+	cfg_dev_add(&cfg, 0, 6, 0, 6);
+	cfg_guest_add(&cfg, "c", 8);
+	cfg_dev_add(&cfg, 0, 6, 1, 9);
+	cfg_dev_add(&cfg, 4, 0, 0, 10);
+	cfg_dev_add(&cfg, 1, 0, 0, 11);	   /* the bridge itself is not in its children's group */
+	cfg_dev_add(&cfg, 0x1e, 0, 0, 12); /* unknown: config_validate's business */
+	EXPECT_EQ(guest_groups_check(&cfg, &pci, &err), 0);
+}
+
+TEST(config_refuses_a_function_in_no_group)
+{
+	static struct hv_config cfg;
+	struct cfg_error err;
+
+	fake_reset();
+	memset(&acpi, 0, sizeof(acpi));
+	acpi.nr_mcfg = 1;
+	acpi.mcfg[0] = (struct acpi_mcfg_seg){ hpa(SEG0_BASE), 0, 0, 9 };
+	for (uint8_t b = 0; b < PCI_MAX_DMA_ALIASES; b++) {
+		fake_bridge(b, 1, (uint8_t)(b + 1), 9, -1);
+	}
+	fake_add(SEG0_BASE, PCI_MAX_DMA_ALIASES, 0, 0, 0x1234, 0x11e8, 0x00ff0010, 0);
+	ASSERT_EQ(pci_enumerate(&pci, &acpi), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg_guest_add(&cfg, "a", 1);
+	cfg_dev_add(&cfg, PCI_MAX_DMA_ALIASES, 0, 0, 5);
+	EXPECT_EQ(guest_groups_check(&cfg, &pci, &err), -EINVAL);
+	EXPECT_EQ(err.line, 5);
+	EXPECT_TRUE(strstr(err.msg, "cannot be isolated") != NULL);
 	fake_reset();
 }

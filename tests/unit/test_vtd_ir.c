@@ -11,6 +11,7 @@
 #include <hv/acpi.h>
 #include <hv/errno.h>
 #include <hv/mm.h>
+#include <hv/pci.h>
 #include <ioasid/abi.h>
 
 #include "drivers/iommu/vtd/vtd.h"
@@ -28,6 +29,26 @@ int acpi_dmar_unit_for(const struct acpi_info *info, uint16_t segment, uint8_t b
 	(void)bus;
 	(void)devfn;
 	return -1;
+}
+
+/* vtd_tables.c's rid_aliases op: no PCI enumeration here. */
+struct pci_info hv_pci;
+
+const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus, uint8_t devfn)
+{
+	(void)pci;
+	(void)segment;
+	(void)bus;
+	(void)devfn;
+	return NULL;
+}
+
+int pci_dma_aliases(const struct pci_dev *d, uint16_t *rids, unsigned max)
+{
+	(void)d;
+	(void)rids;
+	(void)max;
+	return -ENODEV;
 }
 
 void vtd_rmrr_claim(const struct acpi_dmar *d)

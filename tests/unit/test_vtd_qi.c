@@ -11,6 +11,7 @@
 #include <hv/acpi.h>
 #include <hv/errno.h>
 #include <hv/mm.h>
+#include <hv/pci.h>
 
 #include "drivers/iommu/vtd/vtd.h"
 #include "ioasid/core.h"
@@ -41,6 +42,26 @@ void ioasid_report_lost(struct hv_iommu *u, uint64_t n)
 {
 	(void)u;
 	(void)n;
+}
+
+/* vtd_tables.c's rid_aliases op: no PCI enumeration here. */
+struct pci_info hv_pci;
+
+const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus, uint8_t devfn)
+{
+	(void)pci;
+	(void)segment;
+	(void)bus;
+	(void)devfn;
+	return NULL;
+}
+
+int pci_dma_aliases(const struct pci_dev *d, uint16_t *rids, unsigned max)
+{
+	(void)d;
+	(void)rids;
+	(void)max;
+	return -ENODEV;
 }
 
 void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t addr,

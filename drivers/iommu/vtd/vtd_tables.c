@@ -13,6 +13,12 @@
  * Blocked = context entry (legacy) or PASID entry (scalable) not present: the request faults
  * with reason 2 / 0x59 and is reported (FPD=0 in every present entry above it).
  *
+ * Requester-ID aliases (docs/VTD.md): a device behind a PCIe-to-PCI bridge reaches the unit
+ * with the bridge's ID (secondary bus, devfn 0). The core hands each device's aliases over in
+ * hv_device.alias_rids (our rid_aliases op computes them from the PCI enumeration); every
+ * RID install or block writes the same entry for the own RID and each alias, so the alias is
+ * never left routed to a previous owner, and each alias has its own route for fault decoding.
+ *
  * Replacing a live entry (attach over an attachment, spec 6.5.3.3 and 9.3/9.6): the entry is
  * wider than one atomic store, and the hardware may fetch it in more than one access, so a walk
  * could combine old and new halves (e.g. the new DID with the old table: translations of the old
@@ -30,6 +36,7 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/pci.h>
 
 #include "drivers/iommu/vtd/vtd.h"
 #include "ioasid/core.h"
@@ -365,17 +372,104 @@ static int vtd_table_ok(const struct vtd_unit *u, const struct ioasid_hw_config 
 	return cfg->domain == 0 || cfg->domain >= u->nr_domains ? -ENOSPC : 0;
 }
 
+/* Write one (sid, PASID) entry and record its route (the slot was reserved by vtd_prepare). */
+static int vtd_install_sid(struct vtd_unit *u, uint16_t sid, bool has_pasid, uint32_t hw_pasid,
+			   const struct ioasid_hw_config *cfg)
+{
+	struct vtd_route *r = vtd_route_slot(u, sid, hw_pasid);
+	int ret;
+
+	if (r == NULL) {
+		return -ENOSPC;
+	}
+	if (u->scalable) {
+		ret = vtd_install_scalable(u, sid, hw_pasid, cfg);
+	} else {
+		ret = vtd_install_legacy(u, sid, cfg);
+	}
+	if (ret == 0 && has_pasid && cfg->mode == IOASID_HW_BLOCKED) {
+		/* A blocked PASID is no route at all (RID routes stay: they classify faults). */
+		*r = (struct vtd_route){ 0 };
+	} else if (ret == 0) {
+		bool nested = cfg->mode == IOASID_HW_NESTED;
+
+		*r = (struct vtd_route){ .used = true,
+					 .sid = sid,
+					 .pasid = hw_pasid,
+					 .did = cfg->mode != IOASID_HW_BLOCKED ? (uint16_t)cfg->domain : 0,
+					 /* nested: IOVAs are the guest's stage-1 inputs, not this table's */
+					 .table = cfg->mode == IOASID_HW_TABLE ? cfg->table : NULL,
+					 .nested = nested,
+					 .s2_did = nested ? (uint16_t)cfg->s2_domain : 0 };
+	}
+	return ret;
+}
+
+/*
+ * The SIDs an install writes: the device's own RID, and for requests without PASID each of its
+ * DMA aliases (d->alias_rids: a bridge above it takes ownership of its requests, include/hv/
+ * pci.h). PASID-tagged requests carry an end-to-end TLP prefix no conventional PCI segment
+ * can forward, so PASID entries are installed for the own RID only.
+ */
+static int vtd_install_sids(const struct hv_device *d, bool has_pasid, uint16_t *sids)
+{
+	unsigned n = 0;
+
+	if (d->rid > 0xffff || d->nr_alias_rids > HV_DEV_MAX_ALIASES) {
+		return -EINVAL;
+	}
+	sids[n++] = (uint16_t)d->rid;
+	for (unsigned i = 0; i < d->nr_alias_rids && !has_pasid; i++) {
+		if (d->alias_rids[i] > 0xffff) {
+			return -EINVAL;
+		}
+		if (d->alias_rids[i] != d->rid) {
+			sids[n++] = (uint16_t)d->alias_rids[i];
+		}
+	}
+	return (int)n;
+}
+
+/*
+ * Prepare (Hafnium's prepare/commit): every route slot and every table page the n entries need
+ * exist before the first entry changes, so an install over several SIDs fails on lack of
+ * memory or slots with no SID changed. What remains to fail is the invalidation queue itself
+ * (-EIO/-ETIMEDOUT), after which the unit takes no further command anyway.
+ */
+static int vtd_prepare(struct vtd_unit *u, const uint16_t *sids, unsigned n, uint32_t hw_pasid, bool present)
+{
+	unsigned need = 0, free = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		need += vtd_route_find(u, sids[i], hw_pasid) == NULL;
+	}
+	for (unsigned i = 0; i < VTD_MAX_ROUTES; i++) {
+		free += !u->routes[i].used;
+	}
+	if (need > free) {
+		return -ENOSPC;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		/* Legacy blocking also writes into the bus's context table; scalable needs none. */
+		if (u->scalable ? present && vtd_pasid_entry(u, sids[i], hw_pasid, true) == NULL
+				: vtd_ctx_table(u, sids[i] >> 8) == NULL) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool has_pasid, uint32_t pasid,
 		       const struct ioasid_hw_config *cfg)
 {
 	struct vtd_unit *u = unit_of(iommu);
-	uint16_t sid = (uint16_t)d->rid;
 	uint32_t hw_pasid = has_pasid ? pasid : VTD_RID_PASID;
-	struct vtd_route *r;
-	int ret;
+	uint16_t sids[1 + HV_DEV_MAX_ALIASES];
+	int ret, n;
 
-	if (d->rid > 0xffff) {
-		return -EINVAL;
+	n = vtd_install_sids(d, has_pasid, sids);
+	if (n < 0) {
+		return n;
 	}
 	switch (cfg->mode) {
 	case IOASID_HW_BLOCKED:
@@ -404,31 +498,41 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 			  pasid >= VTD_PASID_PER_TABLE * (HV_PAGE_SIZE / sizeof(uint64_t)))) {
 		return -EOPNOTSUPP;
 	}
-	r = vtd_route_slot(u, sid, hw_pasid);
-	if (r == NULL) {
-		return -ENOSPC;
-	}
-	if (u->scalable) {
-		ret = vtd_install_scalable(u, sid, hw_pasid, cfg);
-	} else {
-		ret = vtd_install_legacy(u, sid, cfg);
-	}
-	if (ret == 0 && has_pasid && cfg->mode == IOASID_HW_BLOCKED) {
-		/* A blocked PASID is no route at all (RID routes stay: they classify faults). */
-		*r = (struct vtd_route){ 0 };
-	} else if (ret == 0) {
-		bool nested = cfg->mode == IOASID_HW_NESTED;
-
-		*r = (struct vtd_route){ .used = true,
-					 .sid = sid,
-					 .pasid = hw_pasid,
-					 .did = cfg->mode != IOASID_HW_BLOCKED ? (uint16_t)cfg->domain : 0,
-					 /* nested: IOVAs are the guest's stage-1 inputs, not this table's */
-					 .table = cfg->mode == IOASID_HW_TABLE ? cfg->table : NULL,
-					 .nested = nested,
-					 .s2_did = nested ? (uint16_t)cfg->s2_domain : 0 };
+	ret = vtd_prepare(u, sids, (unsigned)n, hw_pasid, cfg->mode != IOASID_HW_BLOCKED);
+	/* Aliases first: the own RID (what GET_INFO and the debug walks name) changes last. */
+	for (int i = n - 1; ret == 0 && i >= 0; i--) {
+		ret = vtd_install_sid(u, sids[i], has_pasid, hw_pasid, cfg);
 	}
 	return ret;
+}
+
+/*
+ * The device's DMA aliases on this segment (include/hv/pci.h: PCIe-to-PCI and conventional
+ * bridges above it), from the boot enumeration. A function enumeration did not record has only
+ * its own RID; the configuration cannot name such a function (config_validate).
+ */
+static int vtd_rid_aliases(struct hv_iommu *iommu, const struct hv_device *d, uint32_t *rids, unsigned max)
+{
+	const struct pci_dev *p = pci_find(&hv_pci, d->segment, (uint8_t)(d->bdf >> 8), (uint8_t)d->bdf);
+	uint16_t a[PCI_MAX_DMA_ALIASES];
+	unsigned n = 0;
+	int k;
+
+	(void)iommu;
+	if (p == NULL) {
+		return 0;
+	}
+	k = pci_dma_aliases(p, a, PCI_MAX_DMA_ALIASES);
+	for (int i = 1; i < k; i++) {
+		if (a[i] == d->rid) {
+			continue;
+		}
+		if (n == max) {
+			return -E2BIG;
+		}
+		rids[n++] = a[i];
+	}
+	return k < 0 ? k : (int)n;
 }
 
 /*
@@ -616,6 +720,7 @@ const struct ioasid_backend_ops vtd_backend_ops = {
 	.flush_range = vtd_flush_range,
 	.flush_domain = vtd_flush_domain,
 	.flush_after_map = vtd_flush_after_map,
+	.rid_aliases = vtd_rid_aliases,
 };
 
 bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid)
