@@ -37,4 +37,19 @@ static inline int guest_edu_dma(volatile uint8_t *edu, uint64_t bus, uint32_t co
 	return -1;
 }
 
+/*
+ * Have the device write the 32-bit value data to bus address addr: data goes to *stage (guest
+ * RAM the device reads at bus address stage_bus), into the device buffer, then out to addr.
+ * For tests that aim a device at what is not memory (an interrupt window, a doorbell).
+ */
+static inline int guest_edu_write32(volatile uint8_t *edu, volatile uint32_t *stage, uint64_t stage_bus, uint64_t addr,
+				    uint32_t data)
+{
+	*stage = data;
+	if (guest_edu_dma(edu, stage_bus, 4, false) != 0) {
+		return -1;
+	}
+	return guest_edu_dma(edu, addr, 4, true);
+}
+
 #endif /* GUEST_EDU_H */

@@ -162,6 +162,13 @@ int ioasid_release(struct ioasid *io);
  */
 #define IOASID_MAX_DOMAINS 4096U
 uint32_t ioasid_new_domain(void);
+/*
+ * An identity table for the hypervisor's own use on unit u (ioasid/identity.c): in the unit's
+ * format (get_caps of no device), with a domain ID of its own. 0 or a negative error.
+ */
+int ioasid_identity_table_init(struct hv_iommu *u, struct pt_table *pt, uint32_t *domain);
+/* Map [base, base + size) to itself read/write; what is mapped already stays. -ERANGE beyond the table. */
+int ioasid_identity_map(struct pt_table *pt, uint64_t base, uint64_t size);
 void ioasid_put_domain(uint32_t domain);
 struct hv_device *hv_device_lookup(struct hv_guest *g, uint32_t dev_id);
 struct ioasid_hwt *ioasid_hwt_for(struct ioasid *io, const struct hv_device *d);

@@ -29,11 +29,7 @@ static uint32_t dev, gpa_io;
 
 static int device_writes(uint64_t addr, uint32_t data)
 {
-	msg[0] = data;
-	if (guest_edu_dma(edu, gpa_of(msg), 4, false) != 0) {
-		return -1;
-	}
-	return guest_edu_dma(edu, addr, 4, true);
+	return guest_edu_write32(edu, msg, gpa_of(msg), addr, data);
 }
 
 /* Records of our device at the doorbell's page, with their reason. */

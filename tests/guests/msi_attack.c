@@ -44,11 +44,7 @@ static uint32_t dev, gpa_io, paging;
 /* Have the device write the 32-bit data to bus address addr (an interrupt message there). */
 static int device_writes(uint64_t addr, uint32_t data)
 {
-	msg[0] = data;
-	if (guest_edu_dma(edu, gpa_of(msg), 4, false) != 0) {
-		return -1;
-	}
-	return guest_edu_dma(edu, addr, 4, true);
+	return guest_edu_write32(edu, msg, gpa_of(msg), addr, data);
 }
 
 /* Drain the fault queue: records of our device with reason INTERRUPT; the last one's addr. */

@@ -17,65 +17,6 @@
 #include "ioasid/core.h"
 #include "test.h"
 
-/* Not exercised here; vtd.c links against them. */
-int acpi_dmar_unit_for(const struct acpi_info *info, uint16_t segment, uint8_t bus, uint8_t devfn)
-{
-	(void)info;
-	(void)segment;
-	(void)bus;
-	(void)devfn;
-	return -1;
-}
-
-void vtd_rmrr_claim(const struct acpi_dmar *d)
-{
-	(void)d;
-}
-
-int vtd_rmrr_setup(const struct acpi_dmar *d)
-{
-	(void)d;
-	return 0;
-}
-
-void ioasid_report_lost(struct hv_iommu *u, uint64_t n)
-{
-	(void)u;
-	(void)n;
-}
-
-/* vtd_tables.c's rid_aliases op: no PCI enumeration here. */
-struct pci_info hv_pci;
-
-const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus, uint8_t devfn)
-{
-	(void)pci;
-	(void)segment;
-	(void)bus;
-	(void)devfn;
-	return NULL;
-}
-
-int pci_dma_aliases(const struct pci_dev *d, uint16_t *rids, unsigned max)
-{
-	(void)d;
-	(void)rids;
-	(void)max;
-	return -ENODEV;
-}
-
-void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t addr,
-			 unsigned access, unsigned reason)
-{
-	(void)u;
-	(void)rid;
-	(void)has_pasid;
-	(void)pasid;
-	(void)addr;
-	(void)access;
-	(void)reason;
-}
-
 struct qi_fixture {
 	struct vtd_unit u;
 	uint8_t *regs;

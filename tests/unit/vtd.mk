@@ -15,19 +15,19 @@ test_vtd_tables_SRCS := tests/unit/test_vtd_tables.c drivers/iommu/vtd/vtd_table
 
 # The invalidation-queue submitter (vtd.c) against a register block in memory.
 UNIT_TESTS += test_vtd_qi
-test_vtd_qi_SRCS := tests/unit/test_vtd_qi.c drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c drivers/iommu/vtd/vtd_ir.c \
+test_vtd_qi_SRCS := tests/unit/test_vtd_qi.c tests/unit/vtd_stubs.c drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c drivers/iommu/vtd/vtd_ir.c \
 	drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
 	lib/strerror.c
 
 # RMRR identity mapping (vtd_rmrr.c) over a synthetic DMAR, with fake units.
 UNIT_TESTS += test_vtd_rmrr
-test_vtd_rmrr_SRCS := tests/unit/test_vtd_rmrr.c drivers/iommu/vtd/vtd_rmrr.c ioasid/pt.c ioasid/pt_foreign.c \
+test_vtd_rmrr_SRCS := tests/unit/test_vtd_rmrr.c drivers/iommu/vtd/vtd_rmrr.c ioasid/identity.c ioasid/pt.c ioasid/pt_foreign.c \
 	arch/host/mm.c arch/host/arch.c lib/strerror.c
 
 # Interrupt remapping (vtd_ir.c): encoders bit by bit, the take-over sequence and entry
 # allocation against a register block in memory.
 UNIT_TESTS += test_vtd_ir
-test_vtd_ir_SRCS := tests/unit/test_vtd_ir.c drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c \
+test_vtd_ir_SRCS := tests/unit/test_vtd_ir.c tests/unit/vtd_stubs.c drivers/iommu/vtd/vtd.c drivers/iommu/vtd/vtd_tables.c \
 	drivers/iommu/vtd/vtd_ir.c drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c \
 	arch/host/arch.c lib/strerror.c
 

@@ -57,22 +57,11 @@ static struct rmr_table *rmr_table(unsigned ui)
 {
 	struct rmr_table *t = &rmr_tables[ui];
 	struct smmuv3_unit *u = smmuv3_unit_get(ui);
-	struct ioasid_dev_caps caps;
 
-	if (t->valid) {
-		return t;
+	if (!t->valid && ioasid_identity_table_init(&u->iommu, &t->pt, &t->domain) == 0) {
+		t->valid = true;
 	}
-	if (u->iommu.ops->get_caps(&u->iommu, &(const struct hv_device){ 0 }, &caps) != 0 ||
-	    pt_init(&t->pt, caps.paging_fmt, caps.ia_bits, caps.pgsize_bitmap, caps.coherent, NULL) != 0) {
-		return NULL;
-	}
-	t->domain = ioasid_new_domain();
-	if (t->domain == 0) {
-		pt_destroy(&t->pt);
-		return NULL;
-	}
-	t->valid = true;
-	return t;
+	return t->valid ? t : NULL;
 }
 
 /* Checks of one node that need no hardware: NULL or why not (for the log). */
@@ -102,28 +91,12 @@ static const char *rmr_check(const struct acpi_iort *io, const struct acpi_iort_
 /* Identity-map every range of r into t (what is there already is the same identity). */
 static int rmr_map_ranges(const struct acpi_iort *io, const struct acpi_iort_rmr *r, struct rmr_table *t)
 {
-	for (unsigned k = r->first_range; k < (unsigned)r->first_range + r->nr_ranges; k++) {
-		const struct acpi_iort_rmr_range *g = &io->rmr_ranges[k];
-		int ret;
+	int ret = 0;
 
-		if ((g->base + g->length - 1) >> t->pt.ia_bits != 0) {
-			return -ERANGE;
-		}
-		ret = pt_map(&t->pt, g->base, hpa(g->base), g->length, PT_PROT_READ | PT_PROT_WRITE);
-		if (ret == -EEXIST) {
-			/* Another node mapped part of it (pt_map changed nothing): page by page. */
-			ret = 0;
-			for (uint64_t off = 0; off < g->length && ret == 0; off += HV_PAGE_SIZE) {
-				ret = pt_map(&t->pt, g->base + off, hpa(g->base + off), HV_PAGE_SIZE,
-					     PT_PROT_READ | PT_PROT_WRITE);
-				ret = ret == -EEXIST ? 0 : ret;
-			}
-		}
-		if (ret) {
-			return ret;
-		}
+	for (unsigned k = r->first_range; k < (unsigned)r->first_range + r->nr_ranges && ret == 0; k++) {
+		ret = ioasid_identity_map(&t->pt, io->rmr_ranges[k].base, io->rmr_ranges[k].length);
 	}
-	return 0;
+	return ret;
 }
 
 /* The streams of node idx on the unit with index ui: map its ranges, note the streams. */

@@ -69,23 +69,11 @@ static struct vtd_rmrr_table *rmrr_table(unsigned ui)
 {
 	struct vtd_rmrr_table *t = &rmrr_tables[ui];
 	struct vtd_unit *u = vtd_unit_get(ui);
-	struct hv_device none = { 0 };
-	struct ioasid_dev_caps caps;
 
-	if (t->valid) {
-		return t;
+	if (!t->valid && ioasid_identity_table_init(&u->iommu, &t->pt, &t->domain) == 0) {
+		t->valid = true;
 	}
-	if (u->iommu.ops->get_caps(&u->iommu, &none, &caps) != 0 ||
-	    pt_init(&t->pt, caps.paging_fmt, caps.ia_bits, caps.pgsize_bitmap, caps.coherent, NULL) != 0) {
-		return NULL;
-	}
-	t->domain = ioasid_new_domain();
-	if (t->domain == 0) {
-		pt_destroy(&t->pt);
-		return NULL;
-	}
-	t->valid = true;
-	return t;
+	return t->valid ? t : NULL;
 }
 
 static unsigned unit_index(const struct vtd_unit *u)
@@ -153,19 +141,7 @@ static void rmrr_map(const struct acpi_dmar *d, unsigned idx, const struct acpi_
 			pr_err("vtd: RMRR %u: no memory for the identity table of %s; skipped", idx, u->name);
 			continue;
 		}
-		/*
-		 * Another RMRR of this unit may have mapped part of it already (pt_map changes nothing
-		 * on failure): then page by page, keeping what is there (it is the same identity).
-		 */
-		ret = pt_map(&t->pt, r->base, hpa(r->base), size, PT_PROT_READ | PT_PROT_WRITE);
-		if (ret == -EEXIST) {
-			ret = 0;
-			for (uint64_t off = 0; off < size && ret == 0; off += HV_PAGE_SIZE) {
-				ret = pt_map(&t->pt, r->base + off, hpa(r->base + off), HV_PAGE_SIZE,
-					     PT_PROT_READ | PT_PROT_WRITE);
-				ret = ret == -EEXIST ? 0 : ret;
-			}
-		}
+		ret = ioasid_identity_map(&t->pt, r->base, size);
 		if (ret) {
 			pr_err("vtd: RMRR %u: identity mapping failed (%d %s); skipped", idx, ret, hv_strerror(ret));
 			continue;
