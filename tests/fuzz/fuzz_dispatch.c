@@ -73,6 +73,8 @@ static struct in chunk(struct in *in, size_t n)
 
 #define OP_CHUNK    40
 #define ENTRY_CHUNK 24
+/* Enough for 31 ALLOCs (an IOASID table full) with room to use them (mk/fuzz.mk: -max_len). */
+#define FZ_MAX_OPS 128
 
 /* ---- world ----------------------------------------------------------------------------- */
 
@@ -86,6 +88,7 @@ static struct h_guest fz_a, fz_b;
 static uint32_t known[2][MAX_KNOWN];
 static unsigned nr_known[2];
 static bool flush_failed;
+static bool fz_sticky; /* injected IOMMU failures stay armed through teardown */
 static uint64_t pending_mm_fail;
 
 static struct h_guest *guest(unsigned i)
@@ -232,21 +235,75 @@ static void remember(unsigned gi, uint32_t id)
 }
 
 /*
- * FUZZ_STATS=1: at exit, print how often each call returned each result, to see how deep the
- * fuzzer gets (e.g. replaying a corpus with -runs=0).
+ * Outcome coverage: how often each call returned each result. Printed as a table at exit with
+ * FUZZ_STATS=1 (e.g. replaying a corpus with -runs=0, or after `make fuzz`), so the docs can
+ * show which outcomes the fuzzer reached. Rows: the ABI's calls, the two reserved service
+ * numbers (which ioasid_dispatch() must refuse: hv/guest.c handles them before it), unknown.
  */
-static uint64_t fz_stats[12][130];
+#define FZ_ROWS 15
+#define FZ_RETS 130
+static uint64_t fz_stats[FZ_ROWS][FZ_RETS];
 static bool fz_stats_on;
+
+static const char *const fz_call_name[FZ_ROWS] = {
+	"unknown(0)", "GET_INFO",   "DEVICE_LIST", "ALLOC",	  "FREE",	   "MAP",  "UNMAP",	   "ATTACH",
+	"DETACH",     "INVALIDATE", "FAULT_READ",  "unknown(11)", "CONSOLE_WRITE", "EXIT", "unknown(raw)",
+};
+
+static unsigned fz_row(uint64_t call)
+{
+	return call <= 11			   ? (unsigned)call
+	       : call == IOASID_CALL_CONSOLE_WRITE ? 12
+	       : call == IOASID_CALL_EXIT	   ? 13
+						   : 14;
+}
+
+static const char *fz_err_name(unsigned e)
+{
+	static const struct {
+		unsigned e;
+		const char *name;
+	} names[] = {
+		{ 0, "ok" },
+		{ EPERM, "EPERM" },
+		{ ENOENT, "ENOENT" },
+		{ EIO, "EIO" },
+		{ E2BIG, "E2BIG" },
+		{ EAGAIN, "EAGAIN" },
+		{ ENOMEM, "ENOMEM" },
+		{ EFAULT, "EFAULT" },
+		{ EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" },
+		{ ENODEV, "ENODEV" },
+		{ EINVAL, "EINVAL" },
+		{ ENOSPC, "ENOSPC" },
+		{ ERANGE, "ERANGE" },
+		{ ENOSYS, "ENOSYS" },
+		{ EOVERFLOW, "EOVERFLOW" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" },
+		{ ETIMEDOUT, "ETIMEDOUT" },
+		{ EDQUOT, "EDQUOT" },
+	};
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].e == e) {
+			return names[i].name;
+		}
+	}
+	return e == FZ_RETS - 1 ? "other" : "?";
+}
 
 static void fz_stats_print(void)
 {
-	for (unsigned c = 0; c < 12; c++) {
-		for (unsigned e = 0; e < 130; e++) {
+	fprintf(stderr, "outcomes (call: result x count)\n");
+	for (unsigned c = 0; c < FZ_ROWS; c++) {
+		fprintf(stderr, "  %-13s", fz_call_name[c]);
+		for (unsigned e = 0; e < FZ_RETS; e++) {
 			if (fz_stats[c][e] != 0) {
-				fprintf(stderr, "call %2u ret %4d: %llu\n", c, -(int)e,
-					(unsigned long long)fz_stats[c][e]);
+				fprintf(stderr, " %s:%llu", fz_err_name(e), (unsigned long long)fz_stats[c][e]);
 			}
 		}
+		fputc('\n', stderr);
 	}
 }
 
@@ -255,7 +312,26 @@ static void fz_stat(uint64_t call, long ret)
 	if (!fz_stats_on) {
 		return;
 	}
-	fz_stats[call < 12 ? call : 11][ret <= 0 && ret > -130 ? -ret : 129]++;
+	fz_stats[fz_row(call)][ret <= 0 && ret > -(FZ_RETS - 1) ? -ret : FZ_RETS - 1]++;
+}
+
+/* Call numbers: the ABI's, 0 and 11 (unknown), the reserved services, or anything. */
+static uint64_t pick_call(struct in *in)
+{
+	uint8_t k = take8(in) % 16;
+
+	switch (k) {
+	case 12:
+		return IOASID_CALL_CONSOLE_WRITE;
+	case 13:
+		return IOASID_CALL_EXIT;
+	case 14:
+		return take32(in);
+	case 15:
+		return take64(in);
+	default:
+		return k;
+	}
 }
 
 /* ---- operations ----------------------------------------------------------------------- */
@@ -419,7 +495,7 @@ static void op_call(struct in *in, struct in *main_in, unsigned gi)
 {
 	struct h_guest *hg = guest(gi);
 	uint8_t req[128];
-	uint64_t call = take8(in) % 12, req_gpa = H_MBOX_GPA;
+	uint64_t call = pick_call(in), req_gpa = H_MBOX_GPA;
 	uint32_t n = take8(in) % 6;
 	uint8_t shape = take8(in);
 	size_t size = 0;
@@ -643,11 +719,13 @@ static void op_inject(struct in *in)
 	case 1:
 		m->fail_install_after = take8(in) % 4;
 		m->fail_err = -ETIMEDOUT;
+		fz_sticky |= (k & 0x20) && m->fail_install_after != 0;
 		break;
 	case 2:
 		m->fail_flush_after = take8(in) % 4;
 		m->fail_err = -ETIMEDOUT;
 		flush_failed |= m->fail_flush_after != 0;
+		fz_sticky |= (k & 0x20) && m->fail_flush_after != 0;
 		break;
 	default: {
 		uint32_t rid = 0x10 + take8(in) % 4;
@@ -764,10 +842,68 @@ static void fz_setup(struct in *in)
 	memset(known, 0, sizeof(known));
 	memset(nr_known, 0, sizeof(nr_known));
 	flush_failed = false;
+	fz_sticky = false;
 	pending_mm_fail = 0;
 	if (h_guest_setup_ex(&fz_a, 1, ma, 3, 0x10, 8 + (cfg >> 4) * 16, fz_ram[0], fz_ram[1]) != 0 ||
 	    h_guest_setup_ex(&fz_b, 2, mb, 2, 0x10, 64, fz_ram[2], fz_ram[3]) != 0) {
 		abort();
+	}
+}
+
+static int leaf_any(void *ctx, uint64_t ia, uint64_t oa, uint64_t size, unsigned prot)
+{
+	(void)ctx;
+	(void)ia;
+	(void)oa;
+	(void)size;
+	(void)prot;
+	return 0;
+}
+
+/*
+ * Teardown under injected install/flush failures: hv_guest_destroy() may fail, and then must
+ * leave what a device may still reach allocated (GUEST.md "Teardown"). A device still routed
+ * to a table after a destroy that returned 0 is a finding; otherwise the table it still uses is
+ * walked (ASan reports it if it was freed).
+ */
+static void check_failed_teardown(struct h_guest *hg, int ret)
+{
+	for (unsigned i = 0; i < hg->ndev; i++) {
+		const struct mock_iommu *m = hg->mock[i];
+
+		for (unsigned r = 0; r < MOCK_MAX_ROUTES; r++) {
+			const struct mock_route *mr = &m->routes[r];
+
+			if (!mr->used || mr->rid != hg->rid[i] || mr->cfg.mode == IOASID_HW_BLOCKED) {
+				continue;
+			}
+			if (ret == 0) {
+				fprintf(stderr, "teardown returned 0 but rid %#x still translates\n", mr->rid);
+				abort();
+			}
+			if (mock_walk_leaves(mr->cfg.table, leaf_any, NULL) != 0) {
+				abort();
+			}
+		}
+	}
+}
+
+/* Then, the IOMMUs healthy again, release what teardown kept, so the leak check still holds. */
+static void reclaim_kept(struct h_guest *hg)
+{
+	bool progress = true;
+
+	while (progress) {
+		progress = false;
+		for (unsigned i = 0; i < HV_GUEST_MAX_IOASIDS; i++) {
+			struct ioasid *io = &hg->g.ioasids[i];
+
+			if (io->in_use && io->nr_children == 0) {
+				io->nr_attach = 0;
+				(void)ioasid_release(io);
+				progress = true;
+			}
+		}
 	}
 }
 
@@ -786,7 +922,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * between), so each operation costs one digest per guest, not one before and one after.
 	 */
 	check_all(true, digest);
-	for (unsigned ops = 0; in.n > 0 && ops < 64; ops++) {
+	for (unsigned ops = 0; in.n > 0 && ops < FZ_MAX_OPS; ops++) {
 		uint8_t op = take8(&in);
 		unsigned gi = (op >> 7) & 1;
 		struct in c = chunk(&in, OP_CHUNK);
@@ -828,7 +964,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		digest[0] = now[0];
 		digest[1] = now[1];
 	}
-	/* Injected failures are for the operations; teardown of a healthy IOMMU must free all. */
+	/*
+	 * Injected failures are for the operations (teardown of a healthy IOMMU must free all),
+	 * unless an injection asked to stay armed through teardown.
+	 */
+	if (fz_sticky) {
+		int ra = hv_guest_destroy(&fz_a.g), rb = hv_guest_destroy(&fz_b.g);
+
+		check_failed_teardown(&fz_a, ra);
+		check_failed_teardown(&fz_b, rb);
+		fz_ma0.fail_install_after = fz_ma1.fail_install_after = 0;
+		fz_ma0.fail_flush_after = fz_ma1.fail_flush_after = 0;
+		reclaim_kept(&fz_a);
+		reclaim_kept(&fz_b);
+	}
 	fz_ma0.fail_install_after = fz_ma1.fail_install_after = 0;
 	fz_ma0.fail_flush_after = fz_ma1.fail_flush_after = 0;
 	h_guest_teardown(&fz_a);
