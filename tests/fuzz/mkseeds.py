@@ -164,6 +164,18 @@ def acpi_record(table, flags=0):
     return bytes([flags, len(table) & 0xff, len(table) >> 8]) + table
 
 
+def synthetic_dmar():
+    """A DMAR with what QEMU never generates: an RMRR (with an endpoint scope) and an ATSR."""
+    import struct
+    drhd = struct.pack("<HHBBHQ", 0, 16, 1, 0, 0, 0xfed90000)  # INCLUDE_PCI_ALL
+    scope = struct.pack("<BBHBBBB", 1, 8, 0, 0, 0, 2, 0)  # endpoint 00:02.0
+    rmrr = struct.pack("<HHHHQQ", 1, 32, 0, 0, 0x7f000000, 0x7f0fffff) + scope
+    atsr = struct.pack("<HHBBH", 2, 8, 1, 0, 0)  # ALL_PORTS
+    body = bytes([38, 1]) + bytes(10) + drhd + rmrr + atsr
+    hdr = b"DMAR" + struct.pack("<I", 36 + len(body)) + bytes([1, 0]) + b"FUZZ  " + b"SYNTH   " + bytes(12)
+    return hdr + body  # fuzz_acpi fixes the checksum
+
+
 def acpi_seeds():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "acpi")
     seeds = {}
@@ -179,6 +191,7 @@ def acpi_seeds():
             seeds[machine + "-" + n[:-4]] = acpi_record(t)
             data += acpi_record(t)
         seeds[machine] = data
+    seeds["dmar-rmrr-atsr"] = acpi_record(synthetic_dmar())
     return seeds
 
 
