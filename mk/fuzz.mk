@@ -30,7 +30,7 @@ FUZZ_TARGETS := fuzz_dispatch fuzz_config fuzz_acpi fuzz_decode
 # of a core), and far above what a harness that hangs or exits early would.
 FUZZ_SMOKE ?= fuzz_dispatch:40:2000 fuzz_config:10:5000 fuzz_acpi:10:5000 fuzz_decode:10:5000
 
-fuzz_dispatch_SRCS := tests/fuzz/fuzz_dispatch.c $(CORE_TEST_LIBS)
+fuzz_dispatch_SRCS := tests/fuzz/fuzz_dispatch.c tests/fuzz/fuzz_stats.c $(CORE_TEST_LIBS)
 fuzz_config_SRCS := tests/fuzz/fuzz_config.c hv/config.c
 fuzz_acpi_SRCS := tests/fuzz/fuzz_acpi.c $(wildcard drivers/acpi/*.c) drivers/pci/pci.c arch/host/arch.c \
 	lib/strerror.c
