@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Write a few seed inputs for tests/fuzz/fuzz_dispatch.c into DIR.
+"""Write seed inputs for a fuzz target (tests/fuzz/fuzz_*.c) into DIR.
 
-Each seed is a short guest "program" in the fuzzer's input encoding: one configuration byte,
-then operations of one opcode byte (bit 7: guest B; low 3 bits: 0-2/7 hypercall, 3 stage-1
-entry write, 4 memory write, 5 DMA, 6 fault injection) and a 40-byte chunk each; MAP, UNMAP
-and INVALIDATE entries take 24-byte chunks after their operation. The field order is the
-order fuzz_dispatch.c draws them in. Seeds start the fuzzer in deep states (mapped, attached,
-nested) instead of leaving it to find the encoding byte by byte.
+fuzz_dispatch: each seed is a short guest "program" in the fuzzer's input encoding: one
+configuration byte, then operations of one opcode byte (bit 7: guest B; low 3 bits: 0-2/7
+hypercall, 3 stage-1 entry write, 4 memory write, 5 DMA, 6 fault injection) and a 40-byte chunk
+each; MAP, UNMAP and INVALIDATE entries take 24-byte chunks after their operation. The field
+order is the order fuzz_dispatch.c draws them in. Seeds start the fuzzer in deep states (mapped,
+attached, nested) and one seed reaches each outcome it did not find on its own.
 
-Usage: mkseeds.py DIR
+fuzz_config: a machine byte and a configuration text. fuzz_acpi: the captured QEMU tables
+(tests/data/acpi) as [flags][len16][table] records. fuzz_decode: one record per decoder.
+
+Usage: mkseeds.py TARGET DIR
 """
 import os
 import sys
@@ -38,6 +41,7 @@ def call(nr, n, fields, b=False):
 ALLOC_PAGING = call(3, 0, [0, 0, 0, 0, 0, 0, 0])          # nested=0 flags kind parent dev(k,i) fmt
 ALLOC_NESTED_FL = call(3, 0, [1, 0, 0, 0, 0, 1, 0, 0])  # nested=1 flags parent dev(k,i) fmt=VTD_FL root levels
 ALLOC_NESTED_S1 = call(3, 0, [1, 0, 0, 0, 0, 0, 0, 0])  # fmt=ARM_S1
+ALLOC_NESTED_S1_DEV1 = call(3, 0, [1, 0, 0, 0, 1, 0, 0, 0])  # on device 1 (the Arm mock)
 ATTACH_RID = call(7, 0, [0, 0, 0, 0, 0, 0])                 # k dev(k,i) pasid ioasid(k,i)
 ATTACH_PASID = call(7, 0, [2, 0, 0, 3, 0, 0])
 DETACH_RID = call(8, 0, [0, 0, 0, 0])
@@ -71,6 +75,7 @@ IOVA_2M = [1, 1]        # pick_iova case 1: 1 << 21
 IOVA_0 = [0, 0, 0]      # case 0: take16 << 12
 GPA_2M = [4, 1]         # pick_gpa case 4: 1 * 2 MiB
 GPA_DATA = [8, 0, 0]    # case 8: 1 MiB
+IOVA_TOP = [3, 0x00, 0xf0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]  # case 3 (raw): 2^64 - 4 KiB
 LEN_4K = [0]
 LEN_2M = [2]
 
@@ -94,13 +99,133 @@ SEEDS = {
     + map1(IOVA_2M, GPA_2M, LEN_2M) + call(5, 1, [0, 0, 0, 0], True)
     + entry(IOVA_2M + GPA_2M + LEN_2M + [0, 0]) + ATTACH_RID + call(7, 0, [0, 0, 0, 0, 0, 0], True)
     + dma(IOVA_2M) + op(5, [0, 0, 0] + IOVA_2M + [1], True),
+    # One seed per outcome the fuzzer did not reach on its own (issue 16).
+    # ALLOC -ENOSPC: 31 PAGING IOASIDs fill guest A's table (the GPA one is the 32nd); quota
+    # 8 + 15 * 16 pages (configuration high nibble) is not the limit.
+    "alloc_enospc": bytes([0xf2]) + ALLOC_PAGING * 32 + FREE_FIRST + ALLOC_PAGING,
+    # ALLOC -EDQUOT: quota 8 pages, each PAGING root costs one.
+    "alloc_edquot": bytes([0x02]) + ALLOC_PAGING * 10,
+    # MAP -EOVERFLOW: IOVA 2^64 - 4 KiB, length 2 MiB + 4 KiB (pick_iova 3 = raw, pick_len 6).
+    "map_eoverflow": bytes([0x32]) + ALLOC_PAGING + map1(IOVA_TOP, GPA_DATA, [6]),
+    # INVALIDATE -ERANGE (a range ending above 2^48) and -EOVERFLOW (a range that wraps).
+    "inv_erange": bytes([0x32]) + ALLOC_NESTED_FL + inv([[3, 0, 0, 0] + [4, 0] + LEN_4K]),
+    "inv_eoverflow": bytes([0x32]) + ALLOC_NESTED_FL + inv([[3, 0, 0, 0] + IOVA_TOP + [6]]),
+    # INVALIDATE -E2BIG: an Arm stage-1 table (device 1, on the Arm mock) whose root points to
+    # itself: entries without AF are tables at levels 3..1 and faults at level 0, so with 9 such
+    # entries an INVALIDATE ALL walks 9^3 * 512 entries, over the walk budget (2^18).
+    "inv_e2big": bytes([0x32]) + s1(0, 0, 0, 0, [0]) + ALLOC_NESTED_S1_DEV1
+    + b"".join(s1(0, i, 0, 0, [0]) for i in range(1, 10)) + inv([[1]]),
+    # VTD_FL and ARM_S1 near the top of the input range (defect 3 lived at 2^47).
+    "nested_fl_high": bytes([0x32]) + s1(0, 256, 1, 0, [1]) + s1(1, 0, 1, 0, [2]) + s1(2, 0, 1, 0, [3])
+    + s1(3, 0, 1, 1, GPA_DATA) + ALLOC_NESTED_FL + ATTACH_RID + dma([3, 0, 0, 0, 0, 0, 0x80, 0, 0])
+    + inv([[3, 0, 0, 0] + [3, 0, 0, 0, 0, 0, 0x80, 0, 0] + LEN_4K]) + inv([[1]]),
+    "nested_s1_high": bytes([0x32]) + s1(0, 511, 0, 0, [1]) + s1(1, 0, 0, 0, [2]) + s1(2, 0, 0, 0, [3])
+    + s1(3, 0, 0, 1, GPA_DATA) + ALLOC_NESTED_S1_DEV1 + call(7, 0, [0, 0, 1, 0, 0, 0])
+    + inv([[3, 0, 0, 0] + [4, 1] + LEN_4K]) + inv([[1]]),
+    # Teardown with an install failure (0x20: stays armed through teardown) and with a flush one.
+    "teardown_install_fail": bytes([0x32]) + ALLOC_PAGING + map1(IOVA_2M, GPA_2M, LEN_2M) + ATTACH_RID
+    + ATTACH_PASID + op(6, [0x21, 1]),
+    "teardown_flush_fail": bytes([0x32]) + ALLOC_PAGING + map1(IOVA_2M, GPA_2M, LEN_2M) + ATTACH_RID
+    + op(6, [0x22, 2]),
+    # The reserved service numbers, which ioasid_dispatch() must refuse (-ENOSYS), and raw ones.
+    "services": bytes([0x32]) + call(12, 0, []) + call(13, 0, []) + call(14, 0, [0x21, 0, 1, 0])
+    + call(15, 0, [0xff] * 8) + call(0, 0, []) + call(11, 0, []),
+}
+
+
+CONFIG_EXAMPLE = b"""# the docs/CONFIG.md example
+cmdline = selftest=boot
+[guest demo]
+image    = \\guests\\demo.bin
+memory   = 64M
+memory   = 16M @ 0x100000000
+device   = 0000:00:03.0
+pt_quota = 2M
+console  = yes
+[guest second]
+image  = \\guests\\second.bin
+memory = 32M
+device = 00:04.0
+"""
+
+CONFIG_SEEDS = {
+    "example": bytes([0x5f]) + CONFIG_EXAMPLE,
+    "example_crlf": bytes([0xff]) + CONFIG_EXAMPLE.replace(b"\n", b"\r\n"),
+    "two_consoles": bytes([0x45]) + b"[guest a]\nimage=a\nmemory=4K\nconsole=yes\n"
+    b"[guest b]\nimage=b\nmemory=0x1000@0x2000\nconsole=yes\n",
+    "shared_device": bytes([0x45]) + b"[guest a]\nimage=a\nmemory=1M\ndevice=0:1.0\n"
+    b"[guest b]\nimage=b\nmemory=1M\ndevice=0000:00:01.0\n",
+    "too_big": bytes([0x05]) + b"[guest a]\nimage=a\nmemory=64G\nmemory=64G@0x1000000000\n",
+    "bom": bytes([0x45]) + b"\xef\xbb\xbf[guest a]\nimage=a\nmemory=1M\n",
+}
+
+
+def acpi_record(table, flags=0):
+    return bytes([flags, len(table) & 0xff, len(table) >> 8]) + table
+
+
+def synthetic_dmar():
+    """A DMAR with what QEMU never generates: an RMRR (with an endpoint scope) and an ATSR."""
+    import struct
+    drhd = struct.pack("<HHBBHQ", 0, 16, 1, 0, 0, 0xfed90000)  # INCLUDE_PCI_ALL
+    scope = struct.pack("<BBHBBBB", 1, 8, 0, 0, 0, 2, 0)  # endpoint 00:02.0
+    rmrr = struct.pack("<HHHHQQ", 1, 32, 0, 0, 0x7f000000, 0x7f0fffff) + scope
+    atsr = struct.pack("<HHBBH", 2, 8, 1, 0, 0)  # ALL_PORTS
+    body = bytes([38, 1]) + bytes(10) + drhd + rmrr + atsr
+    hdr = b"DMAR" + struct.pack("<I", 36 + len(body)) + bytes([1, 0]) + b"FUZZ  " + b"SYNTH   " + bytes(12)
+    return hdr + body  # fuzz_acpi fixes the checksum
+
+
+def acpi_seeds():
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "acpi")
+    seeds = {}
+    for machine in sorted(os.listdir(root)):
+        d = os.path.join(root, machine)
+        if not os.path.isdir(d):
+            continue
+        tables = [n for n in sorted(os.listdir(d)) if n.endswith(".bin") and n not in ("RSDP.bin", "XSDT.bin")]
+        data = b""
+        for n in tables:
+            with open(os.path.join(d, n), "rb") as f:
+                t = f.read()
+            seeds[machine + "-" + n[:-4]] = acpi_record(t)
+            data += acpi_record(t)
+        seeds[machine] = data
+    seeds["dmar-rmrr-atsr"] = acpi_record(synthetic_dmar())
+    return seeds
+
+
+def le64(v):
+    return v.to_bytes(8, "little")
+
+
+DECODE_SEEDS = {
+    # VT-d fault records: a DMA write fault (reason 5) with PASID, an IR fault (0x22)
+    "vtd_fault": bytes([0]) + le64(0x12345000) + le64((1 << 63) | (1 << 31) | (5 << 32) | (7 << 40) | 0x0010)
+    + bytes([0]) + le64(0x1234 << 48) + le64((1 << 63) | (0x22 << 32) | 0x00f8),
+    # PSI: 2 MiB + 4 KiB from 4 KiB with MAMV 9; the whole 48-bit space with MAMV 0
+    "vtd_psi": bytes([1]) + le64(0x1000) + le64(0x202000) + bytes([9, 64])
+    + bytes([1]) + le64(0) + le64(1 << 48) + bytes([0, 64]),
+    # SMMUv3 F_TRANSLATION on SID 8, SSID 3; an F_STE_FETCH
+    "smmu_event": bytes([2]) + le64((8 << 32) | (3 << 12) | (1 << 11) | 0x10) + le64((1 << 35) | (2 << 40))
+    + le64(0xdead000) + le64(0xbeef000) + bytes([2]) + le64((9 << 32) | 0x03) + le64(0) + le64(0) + le64(0x4008),
+    # range TLBI with and without RIL; the whole 48-bit space without RIL
+    "smmu_tlbi": bytes([3]) + le64(0x1000) + le64(0x7fff000) + bytes([1, 64])
+    + bytes([3]) + le64(0x1000) + le64(0x9000) + bytes([0, 64])
+    + bytes([3]) + le64(0) + le64(1 << 48) + bytes([0, 64]),
 }
 
 
 def main():
-    out = sys.argv[1]
+    target, out = sys.argv[1], sys.argv[2]
+    seeds = {
+        "fuzz_dispatch": lambda: SEEDS,
+        "fuzz_config": lambda: CONFIG_SEEDS,
+        "fuzz_acpi": acpi_seeds,
+        "fuzz_decode": lambda: DECODE_SEEDS,
+    }[target]()
     os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
+    for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
 

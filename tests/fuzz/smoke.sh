@@ -1,43 +1,39 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# Run the dispatcher fuzzer for a bounded time and report it as one TAP test:
-#   ok 1 - fuzz_dispatch (N runs: K corpus inputs, then F fuzzing, minimum M)
-#   not ok 1 - fuzz_dispatch (...)       followed by the end of the log, indented
-# A run passes only if libFuzzer exits 0 (no invariant broken, no sanitizer report) and it
-# executed at least MIN_RUNS mutated inputs after loading the corpus ("INITED"): a fuzzer that
-# stopped early, spent its time re-running the corpus or never started must not pass.
-# Usage: smoke.sh FUZZER SECONDS MIN_RUNS CORPUS_DIR [SEED_DIR]
-bin=$1
-secs=$2
-min=$3
-corpus=$4
-seeds=$5
-log=$(dirname "$bin")/fuzz-smoke.log
-mkdir -p "$corpus"
-"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=20 \
-	-artifact_prefix="$(dirname "$bin")/" "$corpus" $seeds >"$log" 2>&1
-rc=$?
-# "Done N runs in S second(s)": every execution; "#K INITED": the ones that loaded the corpus.
-runs=$(grep -a -o 'Done [0-9]* runs' "$log" | tail -n 1 | awk '{print $2}')
-inited=$(grep -a -o '^#[0-9]*[[:space:]]*INITED' "$log" | head -n 1 | tr -cd '0-9')
-fuzzed=
-if [ -n "$runs" ] && [ -n "$inited" ]; then
-	fuzzed=$((runs - inited))
-fi
-if [ "$rc" -eq 0 ] && [ -n "$fuzzed" ] && [ "$fuzzed" -ge "$min" ]; then
-	echo "ok 1 - fuzz_dispatch ($runs runs: $inited corpus inputs, then $fuzzed fuzzing, minimum $min)"
-	ok=1
-elif [ "$rc" -eq 0 ] && [ -n "$fuzzed" ]; then
-	echo "not ok 1 - fuzz_dispatch (only $fuzzed fuzzing runs after $inited corpus inputs in ${secs} s," \
-		"minimum $min; log $log)"
-	ok=0
-else
-	echo "not ok 1 - fuzz_dispatch (exit $rc, runs '${runs}', corpus '${inited}'; log $log)"
-	ok=0
-fi
-if [ "$ok" -eq 0 ]; then
-	tail -n 40 "$log" | tr -cd "\11\12\15\40-\176" | sed 's/^/    /'
-fi
-echo "1..1"
-[ "$ok" -eq 1 ]
+# Run each fuzz target for a bounded time and report one TAP test per target:
+#   ok N - fuzz_acpi (12345 runs)          no finding, and at least MIN executions
+#   not ok N - fuzz_acpi (...)             a finding (then the end of the log, indented),
+#                                          no execution count, or fewer than MIN executions
+# A harness that hangs, exits early or silently skips its work fails on the count.
+# Usage: smoke.sh FUZZ_DIR NAME:SECONDS:MIN_RUNS ...
+#   binary FUZZ_DIR/NAME, corpus FUZZ_DIR/NAME-corpus, seeds FUZZ_DIR/NAME-seeds,
+#   libFuzzer options tests/fuzz/NAME.options, log FUZZ_DIR/NAME-smoke.log
+dir=$1
+shift
+n=0
+bad=0
+for spec in "$@"; do
+	name=${spec%%:*}
+	rest=${spec#*:}
+	secs=${rest%%:*}
+	min=${rest#*:}
+	n=$((n + 1))
+	log=$dir/$name-smoke.log
+	opts=$(cat "tests/fuzz/$name.options" 2>/dev/null)
+	mkdir -p "$dir/$name-corpus"
+	# shellcheck disable=SC2086
+	"$dir/$name" $opts -max_total_time="$secs" -print_final_stats=1 -timeout=20 \
+		-artifact_prefix="$dir/$name-" "$dir/$name-corpus" "$dir/$name-seeds" >"$log" 2>&1
+	rc=$?
+	runs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -n 1 | awk '{print $2}')
+	if [ "$rc" -eq 0 ] && [ -n "$runs" ] && [ "$runs" -ge "$min" ]; then
+		echo "ok $n - $name ($runs runs)"
+	else
+		bad=1
+		echo "not ok $n - $name (exit $rc, ${runs:-no} runs, minimum $min, log $log)"
+		tail -n 40 "$log" | tr -cd "\11\12\15\40-\176" | sed 's/^/    /'
+	fi
+done
+echo "1..$n"
+[ "$bad" -eq 0 ]

@@ -211,16 +211,33 @@ int h_dma(struct h_guest *hg, unsigned dev, bool has_pasid, uint32_t pasid, uint
 
 /* ---- invariants ------------------------------------------------------------------------- */
 
+/* FNV-1a */
+static void dig(uint64_t *h, uint64_t v)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		*h ^= (v >> (8 * i)) & 0xff;
+		*h *= 0x100000001b3ULL;
+	}
+}
+
+#define DIGEST_INIT 0xcbf29ce484222325ULL
+
 struct leaf_check {
 	struct h_guest *hg;
 	uint64_t bad;
+	uint64_t digest;
+	bool report;
 };
 
-static int leaf_in_guest(void *ctx, uint64_t ia, uint64_t oa, uint64_t size, unsigned prot)
+/* Every leaf: digested, and inside one of the guest's own RAM regions. */
+static int leaf_visit(void *ctx, uint64_t ia, uint64_t oa, uint64_t size, unsigned prot)
 {
 	struct leaf_check *c = ctx;
 
-	(void)prot;
+	dig(&c->digest, ia);
+	dig(&c->digest, oa);
+	dig(&c->digest, size);
+	dig(&c->digest, prot);
 	for (unsigned i = 0; i < c->hg->g.nr_mem; i++) {
 		const struct hv_mem_region *r = &c->hg->g.mem[i];
 
@@ -228,8 +245,10 @@ static int leaf_in_guest(void *ctx, uint64_t ia, uint64_t oa, uint64_t size, uns
 			return 0;
 		}
 	}
-	fprintf(stderr, "    leaf ia %#llx -> %#llx (+%#llx) outside guest %u RAM\n", (unsigned long long)ia,
-		(unsigned long long)oa, (unsigned long long)size, c->hg->g.id);
+	if (c->report) {
+		fprintf(stderr, "    leaf ia %#llx -> %#llx (+%#llx) outside guest %u RAM\n", (unsigned long long)ia,
+			(unsigned long long)oa, (unsigned long long)size, c->hg->g.id);
+	}
 	c->bad++;
 	return 0;
 }
@@ -257,7 +276,55 @@ static bool route_matches(const struct mock_route *r, struct ioasid *io, const s
 		return __LINE__;                                                                                       \
 	} while (0)
 
+/* One walk of every table of every IOASID: 0 or the index of the first bad one, plus 1. */
+static unsigned walk_tables(struct h_guest *hg, uint64_t *digest, bool report)
+{
+	struct hv_guest *g = &hg->g;
+	unsigned bad = 0;
+
+	*digest = DIGEST_INIT;
+	for (unsigned i = 0; i < HV_GUEST_MAX_IOASIDS; i++) {
+		struct ioasid *io = &g->ioasids[i];
+
+		if (!io->in_use) {
+			continue;
+		}
+		dig(digest, io->id);
+		for (unsigned f = 0; f < HV_NR_FMT; f++) {
+			struct leaf_check c = { .hg = hg, .digest = *digest, .report = report };
+
+			if (!io->hw[f].valid) {
+				continue;
+			}
+			dig(&c.digest, f);
+			if ((mock_walk_leaves(&io->hw[f].pt, leaf_visit, &c) != 0 || c.bad) && bad == 0) {
+				bad = i + 1;
+			}
+			*digest = c.digest;
+		}
+	}
+	return bad;
+}
+
+int h_check_tables(struct h_guest *hg, uint64_t *digest)
+{
+	unsigned bad = walk_tables(hg, digest, true);
+
+	if (bad) {
+		INV_FAIL("ioasid %#x table maps foreign memory or is malformed", hg->g.ioasids[bad - 1].id);
+	}
+	return 0;
+}
+
 int h_check_invariants(struct h_guest *hg)
+{
+	uint64_t digest;
+	int line = h_check_tables(hg, &digest);
+
+	return line ? line : h_check_books(hg);
+}
+
+int h_check_books(struct h_guest *hg)
 {
 	struct hv_guest *g = &hg->g;
 	uint64_t charged = 0;
@@ -270,13 +337,8 @@ int h_check_invariants(struct h_guest *hg)
 			continue;
 		}
 		for (unsigned f = 0; f < HV_NR_FMT; f++) {
-			struct leaf_check c = { .hg = hg };
-
 			if (!io->hw[f].valid) {
 				continue;
-			}
-			if (mock_walk_leaves(&io->hw[f].pt, leaf_in_guest, &c) != 0 || c.bad) {
-				INV_FAIL("ioasid %#x table fmt %u maps foreign memory", io->id, f);
 			}
 			if (io->kind != IOASID_KIND_GPA) {
 				charged += io->hw[f].pt.nr_table_pages;
@@ -342,30 +404,24 @@ int h_check_invariants(struct h_guest *hg)
 	return 0;
 }
 
-/* FNV-1a */
-static void dig(uint64_t *h, uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		*h ^= (v >> (8 * i)) & 0xff;
-		*h *= 0x100000001b3ULL;
-	}
-}
-
-static int leaf_digest(void *ctx, uint64_t ia, uint64_t oa, uint64_t size, unsigned prot)
-{
-	uint64_t *h = ctx;
-
-	dig(h, ia);
-	dig(h, oa);
-	dig(h, size);
-	dig(h, prot);
-	return 0;
-}
-
 uint64_t h_state_digest(struct h_guest *hg)
 {
+	uint64_t tables;
+
+	(void)walk_tables(hg, &tables, false);
+	return h_digest_combine(h_books_digest(hg), tables);
+}
+
+uint64_t h_digest_combine(uint64_t books, uint64_t tables)
+{
+	dig(&books, tables);
+	return books;
+}
+
+uint64_t h_books_digest(struct h_guest *hg)
+{
 	struct hv_guest *g = &hg->g;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = DIGEST_INIT;
 
 	for (unsigned i = 0; i < HV_GUEST_MAX_IOASIDS; i++) {
 		struct ioasid *io = &g->ioasids[i];
@@ -377,11 +433,6 @@ uint64_t h_state_digest(struct h_guest *hg)
 		dig(&h, io->id);
 		dig(&h, io->nr_attach);
 		dig(&h, io->nr_children);
-		for (unsigned f = 0; f < HV_NR_FMT; f++) {
-			if (io->hw[f].valid) {
-				(void)mock_walk_leaves(&io->hw[f].pt, leaf_digest, &h);
-			}
-		}
 	}
 	for (unsigned d = 0; d < HV_GUEST_MAX_DEVS; d++) {
 		const struct hv_device *dev = &g->devs[d];

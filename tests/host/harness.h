@@ -86,4 +86,17 @@ int h_check_invariants(struct h_guest *hg);
 /* A digest of all state a failed request must not change (tables, routes, quota, counts). */
 uint64_t h_state_digest(struct h_guest *hg);
 
+/*
+ * The same checks and digest in two halves, for the fuzzer, which walks the tables only after
+ * operations that run the core's table code:
+ *   h_check_invariants(hg) == h_check_tables(hg, &d) || h_check_books(hg)
+ *   h_state_digest(hg)     == h_digest_combine(h_books_digest(hg), d)
+ * h_check_tables() walks every leaf of every table once (the first invariant above) and gives
+ * the digest of all leaves; the "books" are everything else (routes, counts, quota, faults).
+ */
+int h_check_tables(struct h_guest *hg, uint64_t *tables_digest);
+int h_check_books(struct h_guest *hg);
+uint64_t h_books_digest(struct h_guest *hg);
+uint64_t h_digest_combine(uint64_t books, uint64_t tables);
+
 #endif /* TESTS_HOST_HARNESS_H */

@@ -78,7 +78,8 @@ int mock_translate(const struct mock_iommu *m, uint32_t rid, bool has_pasid, uin
 
 /*
  * Enumerate the leaves of one of our own tables (any format), holes skipped: cb(ia, oa, size,
- * prot) per leaf. Uses pt_walk_foreign() reading host memory, independent of pt_lookup().
+ * prot) per leaf. Each page is visited once; every non-zero entry is decoded by pt_walk_foreign()
+ * from the root, reading host memory, independent of pt_lookup(); a malformed entry fails the walk.
  */
 typedef int (*mock_leaf_fn)(void *ctx, uint64_t ia, uint64_t oa, uint64_t size, unsigned prot);
 int mock_walk_leaves(const struct pt_table *t, mock_leaf_fn cb, void *ctx);

@@ -311,6 +311,8 @@ TEST(tlbi_chunks)
 	EXPECT_EQ(chunks_cover(0x3000, 0x7000, false, &count), 1);
 	EXPECT_EQ(count, 4);
 	EXPECT_TRUE(smmu_tlbi_chunks(0, 1ULL << 40, false, r, 4) > 4);
+	/* quick, and not wrapped, for the whole 48-bit space without RIL (2^36 commands) */
+	EXPECT_EQ(smmu_tlbi_chunks(0, 1ULL << 48, false, r, 4), 5);
 	for (int i = 0; i < 20000; i++) {
 		uint64_t a, b;
 

@@ -132,8 +132,10 @@ TEST(psi_chunks)
 	EXPECT_EQ(c[1].addr, 0x2000);
 	/* empty */
 	EXPECT_EQ(vtd_psi_chunks(0x5000, 0x5000, 18, c, 8), 0);
-	/* more chunks than room: the count says so, only max are written */
-	EXPECT_EQ(vtd_psi_chunks(0x1000, 0x1000 + 511 * 0x1000ULL, 0, c, 8), 511);
+	/* more chunks than room: max + 1 says so, only max are written */
+	EXPECT_EQ(vtd_psi_chunks(0x1000, 0x1000 + 511 * 0x1000ULL, 0, c, 8), 9);
+	/* and that answer is quick and exact for the whole 48-bit space with MAMV 0 (2^36 chunks) */
+	EXPECT_EQ(vtd_psi_chunks(0, 1ULL << 48, 0, c, 8), 9);
 }
 
 TEST(psi_chunks_tile_ranges)

@@ -292,10 +292,15 @@ unsigned smmu_tlbi_chunks(uint64_t start, uint64_t end, bool ril, struct smmu_tl
 		} else {
 			n = 1;
 		}
-		if (count < max) {
-			out[count] = r;
+		if (count == max) {
+			/*
+			 * More than max: the caller invalidates the whole tag. Stop counting here:
+			 * without RIL a 48-bit range is 2^36 commands (minutes of CPU, and the
+			 * count wraps).
+			 */
+			return max + 1;
 		}
-		count++;
+		out[count++] = r;
 		pages -= n;
 		addr += n << SMMU_PAGE_SHIFT;
 		if (!ril && count > max) {

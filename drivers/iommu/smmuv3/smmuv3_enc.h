@@ -79,7 +79,8 @@ struct smmu_cmd smmu_cmd_tlbi_s2_ipa(uint16_t vmid, const struct smmu_tlbi_range
 /*
  * Split [start, end) (rounded out to 4 KiB) into TLBI commands: with ril, power-of-two-scaled
  * runs (at most 8 for any 48-bit range), else one per page. Writes up to max entries; returns
- * how many are needed (more than max: the caller invalidates the whole tag instead).
+ * how many are needed, or max + 1 if more than max are (the caller invalidates the whole tag
+ * instead).
  */
 unsigned smmu_tlbi_chunks(uint64_t start, uint64_t end, bool ril, struct smmu_tlbi_range *out, unsigned max);
 

@@ -136,10 +136,14 @@ unsigned vtd_psi_chunks(uint64_t start, uint64_t end, unsigned mamv, struct vtd_
 		       (1ULL << (HV_PAGE_SHIFT + am + 1)) <= end - cur) {
 			am++;
 		}
-		if (n < max) {
-			out[n] = (struct vtd_psi_chunk){ .addr = cur, .am = am };
+		if (n == max) {
+			/*
+			 * More than max: the caller flushes the domain. Stop counting here: with
+			 * MAMV 0 a 48-bit range is 2^36 chunks (minutes of CPU, and the count wraps).
+			 */
+			return max + 1;
 		}
-		n++;
+		out[n++] = (struct vtd_psi_chunk){ .addr = cur, .am = am };
 		cur += 1ULL << (HV_PAGE_SHIFT + am);
 	}
 	return n;

@@ -39,9 +39,9 @@ struct vtd_inv_desc vtd_desc_wait(uint64_t status_addr, uint32_t data);
 /*
  * Split [start, end) (rounded out to 4 KiB) into naturally aligned power-of-two chunks of at
  * most 2^(12+mamv) bytes, as page-selective invalidations need (spec 6.5.2.2: ADDR is aligned
- * to 2^(12+AM)). Writes up to max (addr, am) pairs; returns how many chunks the range needs
- * (which may be more than max: then the caller falls back to a domain-selective flush), or 0
- * for an empty range.
+ * to 2^(12+AM)). Writes up to max (addr, am) pairs; returns how many chunks the range needs,
+ * max + 1 if more than max (then the caller falls back to a domain-selective flush), or 0 for
+ * an empty range.
  */
 struct vtd_psi_chunk {
 	uint64_t addr;
