@@ -163,7 +163,12 @@ static void smmu_tlbi(const uint8_t *p)
 		return;
 	}
 	pages = ((end - 1 - addr) >> 12) + 1;
-	if (n == 0 || (ril && pages < (1ULL << 37) && n > 8)) {
+	/*
+	 * With RIL each command clears the count's five lowest set bits up to scale 30; from bit 31
+	 * on commands are capped at 32 << 31 pages. So a 48-bit range (at most 2^36 pages) takes at
+	 * most 8 commands (scales 0, 5, ..., 30, then one capped); 2^37 - 15 pages take 9.
+	 */
+	if (n == 0 || (ril && pages <= (1ULL << 36) && n > 8)) {
 		FAIL("smmu_tlbi_chunks: %u commands for %llu pages", n, (unsigned long long)pages);
 	}
 	if (n > max) {
