@@ -4,10 +4,11 @@
 UNIT_TESTS += test_vtd
 test_vtd_SRCS := tests/unit/test_vtd.c drivers/iommu/vtd/vtd_desc.c
 
-# Tables and backend ops (vtd_tables.c) with the invalidation queue replaced by a recorder.
+# Tables and backend ops (vtd_tables.c) with the invalidation queue replaced by a recorder, and
+# the test image's read-back and pass-through hooks (vtd_debug.c).
 UNIT_TESTS += test_vtd_tables
 test_vtd_tables_SRCS := tests/unit/test_vtd_tables.c drivers/iommu/vtd/vtd_tables.c \
-	drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
+	drivers/iommu/vtd/vtd_debug.c drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
 	lib/strerror.c
 
 # The invalidation-queue submitter (vtd.c) against a register block in memory.
