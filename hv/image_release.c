@@ -7,4 +7,6 @@
 
 const struct hv_image hv_image = {
 	.kind = "release",
+	.build_suffix = "",
+	.elf = "ioasid-hv.so",
 };

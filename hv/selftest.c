@@ -230,6 +230,8 @@ static bool hook_stale_map_key(const char *cmdline)
 
 const struct hv_image hv_image = {
 	.kind = "test",
+	.build_suffix = "-test",
+	.elf = "ioasid-hv-test.so",
 	.run_test = selftest_run,
 	.stale_map_key = hook_stale_map_key,
 };

@@ -19,6 +19,12 @@
 struct hv_image {
 	const char *kind; /* "release" or "test"; hv_main logs "boot: <kind> image" */
 	/*
+	 * The linked ELF with symbols, build/<arch>[-clang]<build_suffix>/<elf>: what exception
+	 * dumps name for addr2line and gdb (mk/efi.mk).
+	 */
+	const char *build_suffix;
+	const char *elf;
+	/*
 	 * hv_main, for "selftest=<name>": run that self-test and exit with its verdict (never
 	 * returns). NULL in the release image: hv_main then refuses the request (HV_EXIT_FAIL).
 	 */
