@@ -31,6 +31,7 @@
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
 #include <hv/config.h>
+#include <hv/errno.h>
 #include <hv/exit.h>
 #include <hv/image.h>
 #include <hv/log.h>
@@ -68,16 +69,18 @@ static void boot_print(const char *fmt, ...)
 	uefi_call_wrapper(sys->ConOut->OutputString, 2, sys->ConOut, wbuf);
 }
 
-#define BOOT_CFG_MAX (64U << 10)     /* a configuration file larger than this is refused */
 #define BOOT_IMAGE_MAX (256ULL << 20) /* largest guest image file */
 
 static struct hv_config boot_cfg; /* only to learn the cmdline and the image names */
 
 /*
- * Read a whole file into fresh EfiLoaderData pages and record it in bi->files (carved out as
- * MEM_LOADED_FILE later, so the page allocator never hands it out). 0 or -1.
+ * Read a file into fresh EfiLoaderData pages and record it in bi->files (carved out as
+ * MEM_LOADED_FILE later, so the page allocator never hands it out). A file longer than max is
+ * refused (-E2BIG), or with head set, only its first max bytes are read, so the caller sees
+ * from the length that it was longer. 0, or -ENOENT (cannot be opened), -EINVAL
+ * (empty), -E2BIG, -ENOSPC (bi->files full or the name too long), -EIO (reading failed).
  */
-static int boot_read_file(struct bootinfo *bi, EFI_FILE_HANDLE root, const char *path, uint64_t max)
+static int boot_read_file(struct bootinfo *bi, EFI_FILE_HANDLE root, const char *path, uint64_t max, bool head)
 {
 	CHAR16 wpath[sizeof(bi->files[0].name)];
 	EFI_FILE_HANDLE file = NULL;
@@ -87,15 +90,17 @@ static int boot_read_file(struct bootinfo *bi, EFI_FILE_HANDLE root, const char 
 	EFI_STATUS s;
 	size_t len = strlen(path);
 
+	int ret = -EIO;
+
 	if (bi->nr_files >= BOOTINFO_MAX_FILES || len >= sizeof(bi->files[0].name)) {
-		return -1;
+		return -ENOSPC;
 	}
 	for (size_t i = 0; i <= len; i++) {
 		wpath[i] = (CHAR16)(unsigned char)path[i];
 	}
 	s = uefi_call_wrapper(root->Open, 5, root, &file, wpath, EFI_FILE_MODE_READ, 0);
 	if (EFI_ERROR(s)) {
-		return -1;
+		return -ENOENT;
 	}
 	/* Position all-ones moves to the end of the file (UEFI 2.10 sec. 13.5 SetPosition). */
 	s = uefi_call_wrapper(file->SetPosition, 2, file, ~(UINT64)0);
@@ -105,9 +110,14 @@ static int boot_read_file(struct bootinfo *bi, EFI_FILE_HANDLE root, const char 
 	if (!EFI_ERROR(s)) {
 		s = uefi_call_wrapper(file->SetPosition, 2, file, (UINT64)0);
 	}
-	if (EFI_ERROR(s) || size == 0 || size > max) {
+	if (EFI_ERROR(s)) {
 		goto fail;
 	}
+	if (size == 0 || (size > max && !head)) {
+		ret = size == 0 ? -EINVAL : -E2BIG;
+		goto fail;
+	}
+	size = size > max ? max : size;
 	s = uefi_call_wrapper(sys->BootServices->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,
 			      EFI_SIZE_TO_PAGES(size), &buf);
 	if (EFI_ERROR(s)) {
@@ -130,34 +140,45 @@ fail:
 		uefi_call_wrapper(sys->BootServices->FreePages, 2, buf, EFI_SIZE_TO_PAGES(size));
 	}
 	uefi_call_wrapper(file->Close, 1, file);
-	return -1;
+	return ret;
 }
 
-/* A partition configuration (docs/CONFIG.md) rather than a one-line command line? */
-static bool boot_is_config(const char *t, size_t len)
+static const char *boot_strerror(int err)
 {
-	for (size_t i = 0; i < len; i++) {
-		size_t j = i;
+	switch (err) {
+	case -ENOENT:
+		return "not found";
+	case -EINVAL:
+		return "empty";
+	case -E2BIG:
+		return "larger than 256 MiB";
+	case -ENOSPC:
+		return "too many files or the path is too long";
+	default:
+		return "read error";
+	}
+}
 
-		while (j < len && (t[j] == ' ' || t[j] == '\t')) {
-			j++;
-		}
-		if ((len - j >= 6 && memcmp(t + j, "[guest", 6) == 0) ||
-		    (len - j >= 7 && memcmp(t + j, "cmdline", 7) == 0)) {
+static bool boot_file_loaded(const struct bootinfo *bi, const char *path)
+{
+	for (uint32_t i = 0; i < bi->nr_files; i++) {
+		if (strcmp(bi->files[i].name, path) == 0) {
 			return true;
-		}
-		while (i < len && t[i] != '\n') {
-			i++;
 		}
 	}
 	return false;
 }
 
 /*
- * \ioasid-hv.cfg on the boot volume. A file with a [guest ...] section or a "cmdline =" line is
- * the partition configuration: the whole file and every guest image it names are loaded into
- * bi->files (hv_main parses and validates it again and reports problems; here a parse error
- * only means no images are loaded). Any other file is the command line (its first line).
+ * \ioasid-hv.cfg on the boot volume. A file with a [guest ...] section or a "cmdline =" line
+ * (config_is_partition) is the partition configuration: the whole file and every guest image it
+ * names are loaded into bi->files (hv_main parses and checks it again and reports problems, with
+ * HV_EXIT_BOOT; here a parse error only means no images are loaded). Any other file is the
+ * command line (its first line).
+ *
+ * A file longer than CFG_FILE_MAX is never dropped silently: its first CFG_FILE_MAX + 1 bytes
+ * are kept as the configuration whatever they look like, so hv_main's config_parse() refuses it
+ * and the boot stops.
  */
 static void boot_load_cfg(struct bootinfo *bi, EFI_HANDLE device, bool want_cmdline)
 {
@@ -168,6 +189,7 @@ static void boot_load_cfg(struct bootinfo *bi, EFI_HANDLE device, bool want_cmdl
 	const char *text;
 	size_t len;
 	EFI_STATUS s;
+	int ret;
 
 	s = uefi_call_wrapper(sys->BootServices->HandleProtocol, 3, device, &fs_guid, (void **)&fs);
 	if (EFI_ERROR(s) || fs == NULL) {
@@ -177,19 +199,26 @@ static void boot_load_cfg(struct bootinfo *bi, EFI_HANDLE device, bool want_cmdl
 	if (EFI_ERROR(s)) {
 		return;
 	}
-	if (boot_read_file(bi, root, BOOT_CFG_NAME, BOOT_CFG_MAX) != 0) {
+	ret = boot_read_file(bi, root, BOOT_CFG_NAME, CFG_FILE_MAX + 1, true);
+	if (ret != 0) {
+		if (ret != -ENOENT && ret != -EINVAL) {
+			boot_print("ioasid-hv: warning: cannot read %s (%s); booting without it\n", BOOT_CFG_NAME,
+				   boot_strerror(ret));
+		}
 		goto out;
 	}
 	text = hpa_to_ptr(bi->files[bi->nr_files - 1].base);
 	len = bi->files[bi->nr_files - 1].size;
-	if (!boot_is_config(text, len)) {
+	if (len > CFG_FILE_MAX) {
+		boot_print("ioasid-hv: %s is larger than %u bytes: refused (the boot stops after ExitBootServices)\n",
+			   BOOT_CFG_NAME, CFG_FILE_MAX);
+		goto out;
+	}
+	if (!config_is_partition(text, len)) {
 		bi->nr_files--; /* a plain command line: the pages stay EfiLoaderData (tiny) */
-		if (want_cmdline) {
-			len = len < sizeof(bi->cmdline) - 1 ? len : sizeof(bi->cmdline) - 1;
-			memcpy(bi->cmdline, text, len);
-			bi->cmdline[len] = '\0';
-			/* First line only, without the line ending. */
-			bi->cmdline[strcspn(bi->cmdline, "\r\n")] = '\0';
+		if (want_cmdline && !cmdline_from_text(text, len, bi->cmdline, sizeof(bi->cmdline))) {
+			boot_print("ioasid-hv: warning: %s: the command line is not printable ASCII; ignored\n",
+				   BOOT_CFG_NAME);
 		}
 		goto out;
 	}
@@ -204,11 +233,16 @@ static void boot_load_cfg(struct bootinfo *bi, EFI_HANDLE device, bool want_cmdl
 	for (unsigned i = 0; i < boot_cfg.nr_guests; i++) {
 		const char *img = boot_cfg.guests[i].image;
 
-		if (boot_read_file(bi, root, img, BOOT_IMAGE_MAX) == 0) {
+		if (boot_file_loaded(bi, img)) {
+			continue; /* two guests may run the same image */
+		}
+		ret = boot_read_file(bi, root, img, BOOT_IMAGE_MAX, false);
+		if (ret == 0) {
 			boot_print("ioasid-hv: loaded %s (%llu bytes)\n", img,
 				   (unsigned long long)bi->files[bi->nr_files - 1].size);
 		} else {
-			boot_print("ioasid-hv: cannot load guest image %s\n", img);
+			/* hv_main's pre-flight refuses the configuration for it (config: line N: ...). */
+			boot_print("ioasid-hv: cannot load guest image %s (%s)\n", img, boot_strerror(ret));
 		}
 	}
 out:

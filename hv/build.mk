@@ -15,3 +15,6 @@ HV_TEST_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.
 # each arch's IOMMU driver for assigned devices (hv/guest_iommu_*.c).
 HV_SRCS_x86_64 += hv/guest.c hv/guest_iommu_vtd.c
 HV_SRCS_arm64 += hv/guest.c hv/guest_iommu_smmuv3.c
+# Pre-flight checks of the partition configuration against boot files, IOMMUs and the allocator.
+HV_SRCS_x86_64 += hv/config_check.c
+HV_SRCS_arm64 += hv/config_check.c

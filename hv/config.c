@@ -14,9 +14,9 @@
 #include <hv/config.h>
 #include <hv/errno.h>
 
-#define CFG_LINE_MAX 255
-#define CFG_MAX_GUEST_MEM (64ULL << 30) /* per region; keeps every sum far from overflow */
-#define CFG_MAX_GPA (1ULL << 48)
+#define CFG_LINE_MAX  255
+#define CFG_ECHO_MAX  40 /* bytes of an unknown key echoed back */
+#define CFG_MAX_GPA   (1ULL << 48)
 #define CFG_MAX_QUOTA (1ULL << 30)
 
 static int fail(struct cfg_error *err, unsigned line, const char *fmt, ...)
@@ -160,6 +160,43 @@ static bool parse_pci(const char *s, const char *e, struct cfg_pci *p)
 	return true;
 }
 
+/*
+ * Echo [s, e) into out for an error message: printable ASCII as is, a backslash doubled, any
+ * other byte as \xNN, so a hostile file cannot put terminal control sequences into the boot
+ * log. At most CFG_ECHO_MAX input bytes, then "...".
+ */
+static void escape(char *out, size_t outsz, const char *s, const char *e)
+{
+	size_t n = 0;
+
+	for (const char *p = s; p < e && n + 5 < outsz; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (p - s == CFG_ECHO_MAX) {
+			n += (size_t)snprintf(out + n, outsz - n, "...");
+			break;
+		}
+		if (c == '\\') {
+			n += (size_t)snprintf(out + n, outsz - n, "\\\\");
+		} else if (c >= 0x20 && c <= 0x7e) {
+			out[n++] = (char)c;
+		} else {
+			n += (size_t)snprintf(out + n, outsz - n, "\\x%02x", c);
+		}
+	}
+	out[n] = '\0';
+}
+
+static bool printable(const char *s, const char *e)
+{
+	for (; s < e; s++) {
+		if (*s < 0x20 || *s > 0x7e) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool copy_str(char *dst, size_t dstsz, const char *s, const char *e)
 {
 	size_t n = (size_t)(e - s);
@@ -233,8 +270,9 @@ static int parse_memory(struct cfg_guest *g, const char *v, const char *ve, unsi
 	struct cfg_mem *m;
 
 	trim(&v, &se);
-	if (!parse_size(v, se, &size) || size == 0 || size > CFG_MAX_GUEST_MEM || !IS_ALIGNED(size, SZ_4K)) {
-		return fail(err, line, "memory size must be a non-zero multiple of 4K, at most 64G");
+	/* One allocator block per region (CFG_MAX_REGION); this also keeps every sum far from overflow. */
+	if (!parse_size(v, se, &size) || size == 0 || size > CFG_MAX_REGION || !IS_ALIGNED(size, SZ_4K)) {
+		return fail(err, line, "memory size must be a non-zero multiple of 4K, at most 1G per region");
 	}
 	if (at != NULL) {
 		bs = at + 1;
@@ -281,9 +319,10 @@ static int parse_guest_key(struct cfg_guest *g, const char *k, const char *ke, c
 		if (g->image[0] != '\0') {
 			return fail(err, line, "image is already set for guest '%s'", g->name);
 		}
-		if (!copy_str(g->image, sizeof(g->image), v, ve)) {
-			return fail(err, line, "image path must be 1-%d characters", CFG_PATH_LEN - 1);
+		if (!printable(v, ve) || !copy_str(g->image, sizeof(g->image), v, ve)) {
+			return fail(err, line, "image path must be 1-%d printable ASCII characters", CFG_PATH_LEN - 1);
 		}
+		g->image_line = line;
 		return 0;
 	}
 	if (word_is(k, ke, "memory")) {
@@ -323,7 +362,12 @@ static int parse_guest_key(struct cfg_guest *g, const char *k, const char *ke, c
 		g->console_line = line;
 		return 0;
 	}
-	return fail(err, line, "unknown key '%.*s' in guest '%s'", (int)(ke - k), k, g->name);
+	{
+		char echo[4 * CFG_ECHO_MAX + 4];
+
+		escape(echo, sizeof(echo), k, ke);
+		return fail(err, line, "unknown key '%s' in guest '%s'", echo, g->name);
+	}
 }
 
 static int parse_line(struct hv_config *cfg, const char *s, const char *e, unsigned line, struct cfg_error *err)
@@ -364,13 +408,64 @@ static int parse_line(struct hv_config *cfg, const char *s, const char *e, unsig
 		return parse_guest_key(&cfg->guests[cfg->nr_guests - 1], k, ke, v, ve, line, err);
 	}
 	if (word_is(k, ke, "cmdline")) {
-		if (!copy_str(cfg->cmdline, sizeof(cfg->cmdline), v, ve)) {
-			return fail(err, line, "cmdline must be 1-%d characters", CFG_CMDLINE_LEN - 1);
+		if (!printable(v, ve) || !copy_str(cfg->cmdline, sizeof(cfg->cmdline), v, ve)) {
+			return fail(err, line, "cmdline must be 1-%d printable ASCII characters", CFG_CMDLINE_LEN - 1);
 		}
 		return 0;
 	}
-	return fail(err, line, "unknown key '%.*s' (before any [guest NAME] only 'cmdline' is allowed)",
-		    (int)(ke - k), k);
+	{
+		char echo[4 * CFG_ECHO_MAX + 4];
+
+		escape(echo, sizeof(echo), k, ke);
+		return fail(err, line, "unknown key '%s' (before any [guest NAME] only 'cmdline' is allowed)", echo);
+	}
+}
+
+/* UTF-8 byte-order mark (EF BB BF), which Windows editors put at the start of text files. */
+static size_t bom_len(const char *t, size_t len)
+{
+	return len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
+/* UTF-16 text starts with its byte-order mark, FF FE (little endian) or FE FF. */
+static bool is_utf16(const char *t, size_t len)
+{
+	return len >= 2 && (memcmp(t, "\xff\xfe", 2) == 0 || memcmp(t, "\xfe\xff", 2) == 0);
+}
+
+bool config_is_partition(const char *t, size_t len)
+{
+	size_t i = bom_len(t, len);
+
+	if (is_utf16(t, len)) {
+		return true;
+	}
+	while (i < len) {
+		size_t j = i;
+
+		while (j < len && (t[j] == ' ' || t[j] == '\t')) {
+			j++;
+		}
+		if ((len - j >= 6 && memcmp(t + j, "[guest", 6) == 0) ||
+		    (len - j >= 7 && memcmp(t + j, "cmdline", 7) == 0)) {
+			return true;
+		}
+		while (i < len && t[i] != '\n') {
+			i++;
+		}
+		i++;
+	}
+	return false;
+}
+
+static bool has_ram_at_0(const struct cfg_guest *g)
+{
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		if (gpa_val(g->mem[i].base) == 0) {
+			return true;
+		}
+	}
+	return false;
 }
 
 int config_parse(const char *text, size_t len, struct hv_config *cfg, struct cfg_error *err)
@@ -381,6 +476,13 @@ int config_parse(const char *text, size_t len, struct hv_config *cfg, struct cfg
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(err, 0, sizeof(*err));
+	if (len > CFG_FILE_MAX) {
+		return fail(err, 0, "the file is larger than %u bytes (64 KiB)", CFG_FILE_MAX);
+	}
+	if (is_utf16(text, len)) {
+		return fail(err, 1, "the file is UTF-16 text; save it as UTF-8 or ASCII");
+	}
+	p += bom_len(text, len); /* line 1 still starts here */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
@@ -404,8 +506,23 @@ int config_parse(const char *text, size_t len, struct hv_config *cfg, struct cfg
 		if (g->nr_mem == 0) {
 			return fail(err, g->line, "guest '%s' has no memory", g->name);
 		}
+		if (!has_ram_at_0(g)) {
+			return fail(err, g->mem[0].line,
+				    "guest '%s' has no memory at guest-physical 0 (its boot tables and image go there)",
+				    g->name);
+		}
 	}
 	return 0;
+}
+
+unsigned config_region_order(uint64_t size)
+{
+	unsigned order = 0;
+
+	while ((SZ_4K << order) < size) {
+		order++;
+	}
+	return order;
 }
 
 uint64_t config_guest_mem(const struct cfg_guest *g)
@@ -456,7 +573,7 @@ int config_validate(const struct hv_config *cfg, const struct cfg_machine *m, st
 				}
 			}
 		}
-		/* Each guest's memory is at most CFG_MAX_MEM * 64 GiB: the sum cannot wrap. */
+		/* Each guest's memory is at most CFG_MAX_MEM * CFG_MAX_REGION: the sum cannot wrap. */
 		total += config_guest_mem(g);
 		if (total > m->ram_bytes) {
 			return fail(err, g->line, "guests need %llu MiB of memory, the machine has %llu MiB for guests",

@@ -580,7 +580,7 @@ static void guest_run(struct guest *gu)
 			r = guest_exit_call(gu, gpa(e.arg), &stop);
 			break;
 		case IOASID_CALL_FAULT_READ:
-			guest_iommu_poll(); /* no fault interrupt yet: collect what the IOMMUs recorded */
+			guest_iommu_collect_faults(); /* units without a fault interrupt */
 			r = ioasid_dispatch(&gu->g, e.call, gpa(e.arg));
 			break;
 		default:

@@ -8,15 +8,59 @@
 #include <hv/acpi.h>
 #include <hv/errno.h>
 #include <hv/guest.h>
+#include <hv/log.h>
+#include <hv/pci.h>
 
 #include "drivers/iommu/smmuv3/smmuv3.h"
+#include "ioasid/core.h"
+
+/*
+ * Every PCI function the enumeration found gets its StreamID's blocked configuration (stage 2
+ * or 1 over an empty table, fault recording on: drivers/iommu/smmuv3/smmuv3_ste.c) instead of
+ * the abort STE of take-over, which drops DMA silently (SMMUv3 5.2, Config=0b000). Its DMA is
+ * still refused, and now also recorded: the core logs and counts it as a fault of an unassigned
+ * device, as VT-d does for a context entry that is not present. Devices attached later replace
+ * the configuration as usual.
+ */
+static void block_known_streams(void)
+{
+	static const struct ioasid_hw_config blocked = { .mode = IOASID_HW_BLOCKED };
+	unsigned n = 0, failed = 0;
+
+	for (unsigned i = 0; i < hv_pci.nr_devs; i++) {
+		const struct pci_dev *p = &hv_pci.devs[i];
+		struct hv_device dev = { 0 };
+		struct smmuv3_unit *s;
+		uint32_t sid;
+
+		s = smmuv3_unit_for(&hv_acpi, p->segment, (uint16_t)(p->bus << 8 | p->devfn), &sid);
+		if (s == NULL || smmuv3_sid_blocked(s, sid)) {
+			continue;
+		}
+		dev.segment = p->segment;
+		dev.bdf = (uint16_t)(p->bus << 8 | p->devfn);
+		dev.rid = sid;
+		dev.iommu = &s->iommu;
+		if (s->iommu.ops->install(&s->iommu, &dev, false, 0, &blocked) == 0) {
+			n++;
+		} else {
+			failed++; /* stays on the abort STE: still blocked, just not recorded */
+		}
+	}
+	pr_info("smmuv3: %u known stream(s) blocked with fault recording%s", n, failed ? " (some kept aborting)" : "");
+}
 
 int guest_iommu_takeover(void)
 {
 	/* Default options: stage-2 translation for guests' devices (docs/SMMUV3.md). */
 	const struct smmuv3_opts opts = { 0 };
+	static bool blocked_known;
 	int up = smmuv3_init(&hv_acpi, &opts); /* idempotent: every IORT SMMUv3 once */
 
+	if (up > 0 && !blocked_known) {
+		blocked_known = true;
+		block_known_streams();
+	}
 	return up == 0 ? -ENODEV : up;
 }
 
@@ -41,4 +85,9 @@ int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_
 void guest_iommu_poll(void)
 {
 	(void)smmuv3_poll_events();
+}
+
+void guest_iommu_collect_faults(void)
+{
+	(void)smmuv3_poll_events(); /* no event interrupt until the hypervisor drives the GIC */
 }

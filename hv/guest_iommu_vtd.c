@@ -53,3 +53,8 @@ void guest_iommu_poll(void)
 {
 	(void)vtd_poll_faults();
 }
+
+void guest_iommu_collect_faults(void)
+{
+	(void)vtd_poll_faults_unnotified();
+}

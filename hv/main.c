@@ -92,9 +92,10 @@ static void log_nmis(void)
 }
 
 /*
- * The partition configuration boot/ loaded (docs/CONFIG.md): parse and validate it, then run
- * its guests (hv/guest.c). A bad file stops the boot before any guest runs. Returns only when
- * there is no configuration.
+ * The partition configuration boot/ loaded (docs/CONFIG.md): parse it, validate it against the
+ * machine and run the pre-flight checks (hv/config_check.c), then run its guests (hv/guest.c).
+ * A bad file stops the boot with HV_EXIT_BOOT before any guest runs. Returns only when there
+ * is no configuration.
  */
 static void run_config(const struct bootinfo *bi)
 {
@@ -113,9 +114,13 @@ static void run_config(const struct bootinfo *bi)
 	if (f == NULL) {
 		return;
 	}
-	if (config_parse(hpa_to_ptr(f->base), f->size, &cfg, &err) != 0 ||
-	    config_validate(&cfg, &m, &err) != 0) {
-		pr_err("config: line %u: %s", err.line, err.msg);
+	if (config_parse(hpa_to_ptr(f->base), f->size, &cfg, &err) != 0 || config_validate(&cfg, &m, &err) != 0 ||
+	    config_preflight(&cfg, bi, &err) != 0) {
+		if (err.line != 0) {
+			pr_err("config: line %u: %s", err.line, err.msg);
+		} else {
+			pr_err("config: %s", err.msg);
+		}
 		arch_exit(HV_EXIT_BOOT);
 	}
 	if (cfg.nr_guests == 0) {

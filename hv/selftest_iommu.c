@@ -4,7 +4,9 @@
  * helpers and the scenarios every IOMMU must pass, written once. hv/selftest_vtd.c and
  * hv/selftest_smmuv3.c link it with their struct st_iommu_ops (hv/selftest_iommu.h). Scenarios:
  *   0. the device starts attached to the guest's GPA IOASID: DMA to a GPA works;
- *   1. PAGING: mapped IOVA, DMA memory -> device -> memory, bytes compared;
+ *   1. PAGING: mapped IOVA, DMA memory -> device -> memory, bytes compared; the highest page
+ *      GET_INFO reports (out_iova_last) maps and DMA there lands, a MAP at the limit is -ERANGE
+ *      (the width GET_INFO reports is the one MAP and the unit accept, ioasid/pt.h);
  *   2. DMA to an unmapped IOVA: blocked, the unit's record (RID/StreamID, address, direction,
  *      code) and a record in the guest's fault queue;
  *   3. read-only mapping: device reads work, device writes are blocked and reported;
@@ -15,7 +17,8 @@
  *      the driver checks the unit's records, unmapping both leaves nothing stale);
  *   8. NESTED: a stage-1 / first-level table written in guest memory as a guest would, over
  *      the GPA IOASID; DMA follows it; the guest changes a leaf and INVALIDATEs: DMA follows
- *      the change; removes it: DMA faults; points a table outside its memory: the walk does not
+ *      the change; removes it and INVALIDATEs the whole space: DMA faults; points a table
+ *      outside its memory: the walk does not
  *      use it; restores the table: DMA follows it again.
  * Each scenario ends with "<name> scenario N (...): PASS|FAIL"; tests/qemu/run.py expects them.
  */
@@ -84,6 +87,18 @@ long st_unmap(uint32_t id, uint64_t iova, uint64_t len)
 long st_invalidate(uint32_t id, uint64_t iova, uint64_t len, uint32_t flags)
 {
 	struct ioasid_inv_entry e = { .type = IOASID_INV_RANGE, .flags = flags, .addr = iova, .length = len };
+	struct ioasid_invalidate r = {
+		.size = sizeof(r), .ioasid = id, .num_entries = 1, .entries_gpa = ST_G_BASE + ST_OFF_ARR
+	};
+
+	memcpy(st_gptr(ST_OFF_ARR), &e, sizeof(e));
+	return st_call(IOASID_CALL_INVALIDATE, &r, sizeof(r));
+}
+
+/* INVALIDATE of the whole IOASID (IOASID_INV_ALL). */
+static long st_invalidate_all(uint32_t id)
+{
+	struct ioasid_inv_entry e = { .type = IOASID_INV_ALL };
 	struct ioasid_invalidate r = {
 		.size = sizeof(r), .ioasid = id, .num_entries = 1, .entries_gpa = ST_G_BASE + ST_OFF_ARR
 	};
@@ -250,6 +265,24 @@ static bool sc1_round_trip(uint32_t a)
 		       "DMA from IOVA %#llx to IOVA %#llx", (unsigned long long)ST_IOVA_A,
 		       (unsigned long long)(ST_IOVA_A + 0x1000));
 	ok &= ST_CHECK(st_same(ST_OFF_A + 0x1000, ST_XFER, 0x22), "bytes compared equal after the round trip");
+	/*
+	 * The top of the range GET_INFO reports (VT-d first-level: 2^47 - 1, the canonical lower
+	 * half; second-level 2^48 - 1 or 2^39 - 1; SMMU the stage's width): its last page maps
+	 * and the device reaches it; one page further is beyond what the device supports.
+	 */
+	{
+		const uint64_t top = st.info.out_iova_last + 1 - HV_PAGE_SIZE;
+
+		ok &= ST_CHECK(st_map(a, top, ST_OFF_A + 0x2000, HV_PAGE_SIZE, RW) == 0,
+			       "MAP the highest page GET_INFO reports, IOVA %#llx (ia_bits %u)",
+			       (unsigned long long)top, st.info.out_ia_bits);
+		memset(st_gptr(ST_OFF_A + 0x2000), 0, ST_XFER);
+		ok &= ST_CHECK(st_dma_out(top) == 0 && st_same(ST_OFF_A + 0x2000, ST_XFER, 0x22),
+			       "DMA to IOVA %#llx landed", (unsigned long long)top);
+		ok &= ST_CHECK(st_map(a, top + HV_PAGE_SIZE, ST_OFF_A + 0x2000, HV_PAGE_SIZE, RW) == -ERANGE,
+			       "MAP at %#llx, past out_iova_last, is -ERANGE",
+			       (unsigned long long)(top + HV_PAGE_SIZE));
+	}
 	ok &= st_expect_no_fault();
 	return st_scenario_end(1, "mapped IOVA round trip", ok);
 }
@@ -462,8 +495,7 @@ static bool sc8_nested(void)
 	ok &= st_expect_no_fault();
 	/* The guest removes the leaf: DMA faults at the IOVA. */
 	*leaf = 0;
-	ok &= ST_CHECK(st_invalidate(n, ST_IOVA_N, HV_PAGE_SIZE, IOASID_INV_LEAF) == 0,
-		       "INVALIDATE after clearing the leaf");
+	ok &= ST_CHECK(st_invalidate_all(n) == 0, "INVALIDATE of the whole space after clearing the leaf");
 	memset(st_gptr(ST_OFF_N2), 0xdd, ST_XFER);
 	st_faults_reset();
 	ok &= ST_CHECK(st_dma_out(ST_IOVA_N) == 0, "device write to the removed page");

@@ -61,6 +61,13 @@ struct ioasid_backend_ops {
 	int (*flush_range)(struct hv_iommu *u, uint32_t domain, uint64_t start, uint64_t end, bool leaf);
 	/* Invalidate everything tagged with one domain (gather overflow, INV_ALL on hw nesting). */
 	int (*flush_domain)(struct hv_iommu *u, uint32_t domain);
+	/*
+	 * Optional (NULL: nothing to do). Entries of [start, end) of the table tagged domain have
+	 * just gone from not present to present (MAP, a NESTED shadow refill). An IOMMU that may
+	 * cache not-present entries (VT-d caching mode, CAP.CM, spec 6.1) invalidates the range
+	 * here, or DMA there keeps faulting on the cached not-present entry.
+	 */
+	int (*flush_after_map)(struct hv_iommu *u, uint32_t domain, uint64_t start, uint64_t end);
 };
 
 /* One IOMMU unit, registered by its driver. */
@@ -77,5 +84,12 @@ struct hv_iommu {
  */
 void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t addr,
 			 unsigned access, unsigned reason);
+/*
+ * The unit itself dropped n fault records (VT-d FSTS.PFO, SMMUv3 event queue overflow): whose
+ * they were is unknown, so every guest with a device behind u counts n lost faults (FAULT_READ
+ * out_lost, and a gap of n in its sequence numbers). Reporting a loss to a guest that lost
+ * nothing is safe; hiding one is not. Safe from the driver's fault handler.
+ */
+void ioasid_report_lost(struct hv_iommu *u, uint64_t n);
 
 #endif /* IOASID_BACKEND_H */

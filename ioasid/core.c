@@ -124,6 +124,32 @@ void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint3
 	hv_spin_unlock(&hv_registry_lock);
 }
 
+void ioasid_report_lost(struct hv_iommu *u, uint64_t n)
+{
+	struct hv_guest *told[HV_REGISTRY_MAX];
+	unsigned nt = 0;
+
+	hv_spin_lock(&hv_registry_lock);
+	for (unsigned i = 0; i < HV_REGISTRY_MAX; i++) {
+		struct hv_device *d = hv_registry[i];
+		bool seen = false;
+
+		if (d == NULL || d->iommu != u) {
+			continue;
+		}
+		for (unsigned k = 0; k < nt; k++) {
+			seen |= told[k] == d->guest;
+		}
+		if (!seen) {
+			told[nt++] = d->guest; /* once per guest, however many of its devices are there */
+			fault_queue_add_lost(&d->guest->fq, n);
+		}
+	}
+	hv_spin_unlock(&hv_registry_lock);
+	pr_warn("ioasid: %s dropped %llu fault record(s); counted as lost for %u guest(s) with devices there",
+		u->name ? u->name : "?", (unsigned long long)n, nt);
+}
+
 /* ---- guests ------------------------------------------------------------------------------ */
 
 /* Is [a, a+len) inside one or more adjacent regions of the guest's RAM? len 0 is "in". */

@@ -176,6 +176,11 @@ int guest_copy_to(const struct hv_guest *g, gpa_t a, const void *src, uint64_t l
 /* Invalidate one domain of io on every unit that routes through io. */
 int ioasid_flush_domain(struct ioasid *io, uint32_t domain);
 int ioasid_flush_range(struct ioasid *io, uint32_t domain, uint64_t start, uint64_t end, bool leaf);
+/*
+ * [start, end) of domain became present: the units that cache not-present entries invalidate
+ * it (ops->flush_after_map; a failed range falls back to the whole domain).
+ */
+int ioasid_flush_after_map(struct ioasid *io, uint32_t domain, uint64_t start, uint64_t end);
 /* Flush a gather on every unit that routes through hwt, then release its freed pages. */
 int ioasid_flush_gather(struct ioasid *io, struct ioasid_hwt *h, struct pt_gather *gat);
 
@@ -208,6 +213,8 @@ void fault_queue_init(struct hv_fault_queue *q);
 void fault_queue_push(struct hv_fault_queue *q, uint32_t dev_id, bool has_pasid, uint32_t pasid, uint64_t addr,
 		      unsigned access, unsigned reason);
 /* Copy up to max oldest records to out; does not remove them. */
+/* n faults lost before they could be queued (hardware overflow): counted like ring overflow. */
+void fault_queue_add_lost(struct hv_fault_queue *q, uint64_t n);
 uint32_t fault_queue_peek(struct hv_fault_queue *q, struct ioasid_fault_record *out, uint32_t max, uint64_t *lost);
 void fault_queue_pop(struct hv_fault_queue *q, uint32_t n, uint64_t lost_reported);
 

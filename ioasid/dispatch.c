@@ -89,6 +89,12 @@ static int do_get_info(struct hv_guest *g, gpa_t req)
 		     (d->caps.hw_nesting ? IOASID_CAP_NESTED_HW : 0) | (d->caps.pasid_bits ? IOASID_CAP_PASID : 0) |
 		     (d->caps.coherent ? IOASID_CAP_COHERENT : 0);
 	r.out_pgsize_bitmap = d->caps.pgsize_bitmap;
+	/*
+	 * The width of the tables MAP writes for this device: every table the core builds for it
+	 * (GPA, PAGING, shadow) is pt_init()ed with caps.ia_bits, which pt_init() accepts only if
+	 * the format has it (pt_fmt_ia_bits(), pt.h), and MAP's range check reads the table's own
+	 * width. So [out_iova_start, out_iova_last] is exactly what MAP accepts.
+	 */
 	r.out_iova_start = 0;
 	r.out_iova_last = (1ULL << d->caps.ia_bits) - 1;
 	r.out_ia_bits = d->caps.ia_bits;
@@ -392,6 +398,14 @@ long ioasid_dispatch(struct hv_guest *g, uint64_t call, gpa_t req)
 		/* CONSOLE_WRITE and EXIT are the hypervisor's, handled before this point. */
 		ret = -ENOSYS;
 		break;
+	}
+	if (ret == -EIO) {
+		/*
+		 * A driver that lost its hardware (an invalidation queue that stopped: VT-d
+		 * qi_dead, SMMUv3 CMDQ error) says -EIO; the ABI's word for it is ENODEV, "the
+		 * device's IOMMU failed" (abi.h), so a guest never sees an undocumented code.
+		 */
+		ret = -ENODEV;
 	}
 	hv_spin_unlock(&g->lock);
 	return ret;

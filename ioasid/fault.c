@@ -41,6 +41,14 @@ out:
 	hv_spin_unlock(&q->lock);
 }
 
+void fault_queue_add_lost(struct hv_fault_queue *q, uint64_t n)
+{
+	hv_spin_lock(&q->lock);
+	q->lost += n;
+	q->next_seq += n; /* the gap shows where the hardware lost them */
+	hv_spin_unlock(&q->lock);
+}
+
 uint32_t fault_queue_peek(struct hv_fault_queue *q, struct ioasid_fault_record *out, uint32_t max, uint64_t *lost)
 {
 	uint32_t n;

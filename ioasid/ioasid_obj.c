@@ -188,6 +188,27 @@ int ioasid_flush_range(struct ioasid *io, uint32_t domain, uint64_t start, uint6
 	return ret;
 }
 
+int ioasid_flush_after_map(struct ioasid *io, uint32_t domain, uint64_t start, uint64_t end)
+{
+	struct hv_iommu *units[HV_GUEST_MAX_DEVS];
+	unsigned n = ioasid_units(io, units);
+	int ret = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct ioasid_backend_ops *ops = units[i]->ops;
+		int r = 0;
+
+		if (ops->flush_after_map != NULL) {
+			r = ops->flush_after_map(units[i], domain, start, end);
+			if (r != 0) {
+				r = ops->flush_domain(units[i], domain);
+			}
+		}
+		ret = ret ? ret : r;
+	}
+	return ret;
+}
+
 /*
  * One invalidation per gathered range per unit, or one whole-domain invalidation if the gather
  * overflowed. Freed table pages go back to the quota only once every flush completed: until then
@@ -452,8 +473,11 @@ int ioasid_do_detach(struct hv_guest *g, struct hv_device *d, bool has_pasid, ui
 /*
  * Map one validated entry of a PAGING IOASID. The GPA range is translated through the guest's
  * memory map (the same map the GPA parent's tables were built from) into host-contiguous
- * chunks, each one pt_map(). All or nothing: if chunk k fails, chunks 0..k-1 are unmapped again
- * and flushed (an IOMMU may have cached them already).
+ * chunks, each one pt_map(). Then units that cache not-present entries (VT-d caching mode)
+ * invalidate the range. All or nothing: if chunk k fails, chunks 0..k-1 are unmapped again
+ * and flushed (an IOMMU may have cached them already); if that invalidation fails, the whole
+ * entry is unmapped again (the guest sees the error and nothing mapped, never a mapping a
+ * device may not see).
  */
 int ioasid_map_one(struct ioasid *io, const struct ioasid_map_entry *e)
 {
@@ -475,7 +499,10 @@ int ioasid_map_one(struct ioasid *io, const struct ioasid_map_entry *e)
 		}
 		done += n;
 	}
-	return 0;
+	ret = ioasid_flush_after_map(io, h->domain, e->iova, e->iova + e->length);
+	if (ret == 0) {
+		return 0;
+	}
 undo:
 	if (done != 0) {
 		struct pt_gather gat;

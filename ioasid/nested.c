@@ -54,10 +54,16 @@ static int nested_read(void *ctx, uint64_t table_addr, unsigned index, uint64_t 
 	return 0;
 }
 
-/* End of the IOVA range the shadow can hold: the smaller of the two input widths. */
+/*
+ * End of the NESTED IOVA space: the guest format's space (pt_fmt_ia_bits(), the width the
+ * hardware would give the guest's table: 47 bits for VT-d first-level, whose inputs are
+ * canonical) and, when shadowed, no more than the shadow table holds. "The whole space" of an
+ * INVALIDATE is exactly [0, nested_limit()): pt_unmap() of it is always in range, so a full
+ * invalidation can never fail on the range and leave the shadow stale.
+ */
 static uint64_t nested_limit(const struct ioasid *io)
 {
-	unsigned s1_bits = HV_PAGE_SHIFT + 9 * io->s1_levels;
+	unsigned s1_bits = pt_fmt_ia_bits(io->s1_fmt, io->s1_levels);
 	unsigned bits = io->hw_nested ? s1_bits : MIN(s1_bits, io->hw[io->fmt].pt.ia_bits);
 
 	return 1ULL << bits;
@@ -184,6 +190,13 @@ int nested_resync(struct ioasid *io, uint64_t start, uint64_t end, bool leaf)
 	}
 	ret = nested_fill(io, start, end);
 	r = ioasid_flush_gather(io, h, &gat);
+	/*
+	 * The refill may have made entries present where there were none (a guest adding a leaf,
+	 * the case caching mode exists for): units that cache not-present entries must drop them,
+	 * and the gather above only holds what was unmapped.
+	 */
+	ret = ret ? ret : r;
+	r = ioasid_flush_after_map(io, h->domain, start, end);
 	return ret ? ret : r;
 }
 

@@ -156,20 +156,13 @@ static uint64_t *pt_pool_take(struct pt_pool *pool)
 
 unsigned pt_levels_for(enum pt_format fmt, unsigned ia_bits)
 {
-	switch (fmt) {
-	case PT_FMT_VTD_SL:
-		/* SAGAW: 39-bit 3-level and 48-bit 4-level (VT-d sec. 11.4.2, CAP_REG.SAGAW) */
-		return ia_bits == 39 ? 3 : ia_bits == 48 ? 4 : 0;
-	case PT_FMT_VTD_FL:
-		/* 4-level paging only (FLPM=0); QEMU 10.0 rejects 5-level */
-		return ia_bits == 48 ? 4 : 0;
-	case PT_FMT_ARM_S1:
-	case PT_FMT_ARM_S2:
-		/* 4 KiB granule, start level 1 up to 39 bits, level 0 above (Arm ARM D8.2) */
-		if (ia_bits >= 32 && ia_bits <= 39) {
-			return 3;
+	/* The widths of pt_fmt_width() (pt.h), the one table. */
+	for (unsigned levels = PT_MIN_LEVELS; levels <= PT_MAX_LEVELS; levels++) {
+		unsigned min = 0, max = pt_fmt_width(fmt, levels, &min);
+
+		if (max != 0 && ia_bits >= min && ia_bits <= max) {
+			return levels;
 		}
-		return (ia_bits > 39 && ia_bits <= 48) ? 4 : 0;
 	}
 	return 0;
 }
@@ -239,7 +232,7 @@ static int pt_check_range(const struct pt_table *t, uint64_t ia, uint64_t len, u
 	if (len == 0 || !IS_ALIGNED(ia, HV_PAGE_SIZE) || !IS_ALIGNED(len, HV_PAGE_SIZE)) {
 		return -EINVAL;
 	}
-	if (ADD_OVERFLOWS(ia, len, end) || *end > pt_ia_limit(t->fmt, t->levels, t->ia_bits)) {
+	if (ADD_OVERFLOWS(ia, len, end) || *end > (1ULL << t->ia_bits)) {
 		return -ERANGE;
 	}
 	return 0;
@@ -746,7 +739,7 @@ int pt_lookup(const struct pt_table *t, uint64_t ia, hpa_t *oa, unsigned *prot, 
 {
 	const uint64_t *table = hpa_to_ptr(t->root);
 
-	if (ia >= pt_ia_limit(t->fmt, t->levels, t->ia_bits)) {
+	if (ia >= (1ULL << t->ia_bits)) {
 		return -ERANGE;
 	}
 	for (unsigned lvl = t->levels - 1;; lvl--) {

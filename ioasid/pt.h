@@ -4,7 +4,8 @@
  *
  *   PT_FMT_VTD_SL   VT-d second-level (VT-d spec 3.x, sec. 9.8): 3 levels (39-bit) or 4 (48-bit)
  *   PT_FMT_VTD_FL   VT-d first-level = x86-64 4-level paging format (sec. 9.7), U/S=1 at every
- *                   level because QEMU treats device requests as user requests
+ *                   level because QEMU treats device requests as user requests; 47-bit input
+ *                   (canonical lower half, see pt_fmt_ia_bits())
  *   PT_FMT_ARM_S1   Arm VMSAv8-64 stage 1, 4 KiB granule (Arm ARM D8), AF=1 (no HTTU)
  *   PT_FMT_ARM_S2   Arm VMSAv8-64 stage 2, 4 KiB granule, S2AP read/write, MemAttr normal
  *
@@ -66,7 +67,7 @@ struct pt_quota {
 struct pt_table {
 	enum pt_format fmt;
 	unsigned levels;          /* 3 or 4 (5 if a format grows it) */
-	unsigned ia_bits;         /* input address width: 39 or 48 */
+	unsigned ia_bits;	  /* input address width (pt_fmt_ia_bits()): [0, 2^ia_bits) is mapped */
 	uint64_t pgsize_bitmap;   /* SZ_4K | SZ_2M | SZ_1G, as the IOMMU allows */
 	bool coherent;            /* false: clean CPU caches after table writes */
 	hpa_t root;               /* top-level table page */
@@ -91,7 +92,7 @@ struct pt_gather {
 };
 
 /*
- * ia_bits must give a level count (pt_levels_for()); pgsize_bitmap must hold SZ_4K, may hold
+ * ia_bits must be a width the format has (pt_levels_for() != 0); pgsize_bitmap must hold SZ_4K, may hold
  * SZ_2M and SZ_2M|SZ_1G (1G without 2M is -EINVAL: splits need the size below). Allocates the
  * root (charged to quota): -EDQUOT / -ENOMEM.
  */
@@ -148,6 +149,53 @@ typedef int (*pt_read_fn)(void *ctx, uint64_t table_addr, unsigned index, uint64
 int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia,
 		    pt_read_fn read_entry, void *ctx, uint64_t *oa, unsigned *prot, uint64_t *pgsize);
 
+/*
+ * The input-address width of each format: the one place it is decided. The engine (pt_init and
+ * the range checks of pt_map, pt_unmap, pt_lookup, pt_walk_foreign), the drivers' caps (and so
+ * GET_INFO and every table the core builds), NESTED validation and the NESTED shadow's extent
+ * all come from here, so what GET_INFO reports is exactly what MAP accepts.
+ *
+ *   PT_FMT_VTD_SL  3 levels: 39 bits, 4 levels: 48 bits, nothing in between (the AGAW values of
+ *                  CAP.SAGAW, VT-d spec 3.7 and 9.8).
+ *   PT_FMT_VTD_FL  4 levels: 47 bits. First-level input addresses must be canonical (VT-d spec
+ *                  3.6 and 3.8: bits 63:47 all equal for 4-level paging, else the request
+ *                  faults); the upper half would need sign-extended IOVAs, which the ABI's
+ *                  [0, out_iova_last] range cannot express, so the lower half, [0, 2^47), is
+ *                  the space. 5-level (FLPM=1) is not supported (QEMU 10 rejects it too).
+ *   PT_FMT_ARM_S1  4 KiB granule, TTBR0 (lower) range only: 32..39 bits in 3 levels, 40..48 in 4
+ *   PT_FMT_ARM_S2  (start level 1 / 0, Arm ARM D8.2; T0SZ = 64 - bits).
+ */
+#define PT_MIN_LEVELS 3
+#define PT_MAX_LEVELS 4
+/*
+ * The table: widest input of a table of this format and depth (the whole space is
+ * [0, 2^bits)), or 0 if the format has no such depth; *min_bits (if not NULL) the narrowest
+ * width pt_init() accepts for that depth. Inline: pt_walk_foreign() asks on every walk.
+ */
+static inline unsigned pt_fmt_width(enum pt_format fmt, unsigned levels, unsigned *min_bits)
+{
+	static const struct {
+		unsigned char min, max;
+	} w[PT_FMT_ARM_S2 + 1][PT_MAX_LEVELS + 1] = {
+		[PT_FMT_VTD_SL] = { [3] = { 39, 39 }, [4] = { 48, 48 } },
+		[PT_FMT_VTD_FL] = { [4] = { 47, 47 } },
+		[PT_FMT_ARM_S1] = { [3] = { 32, 39 }, [4] = { 40, 48 } },
+		[PT_FMT_ARM_S2] = { [3] = { 32, 39 }, [4] = { 40, 48 } },
+	};
+
+	if ((unsigned)fmt > PT_FMT_ARM_S2 || levels > PT_MAX_LEVELS) {
+		return 0;
+	}
+	if (min_bits != NULL) {
+		*min_bits = w[fmt][levels].min;
+	}
+	return w[fmt][levels].max;
+}
+
+static inline unsigned pt_fmt_ia_bits(enum pt_format fmt, unsigned levels)
+{
+	return pt_fmt_width(fmt, levels, NULL);
+}
 /* Number of levels for a format and input width (e.g. VTD_SL 39 -> 3, 48 -> 4), or 0. */
 unsigned pt_levels_for(enum pt_format fmt, unsigned ia_bits);
 

@@ -232,16 +232,4 @@ static inline unsigned pt_leaf_prot(enum pt_format fmt, uint64_t pte)
 	return prot;
 }
 
-/* Input addresses a format can translate with this many levels (first-level: lower half). */
-static inline uint64_t pt_ia_limit(enum pt_format fmt, unsigned levels, unsigned ia_bits)
-{
-	unsigned bits = ia_bits < PT_LVL_SHIFT(levels) ? ia_bits : PT_LVL_SHIFT(levels);
-
-	/* x86 canonical addresses: bit 47 set would need sign extension; DMA uses the low half. */
-	if (fmt == PT_FMT_VTD_FL && bits > 47) {
-		bits = 47;
-	}
-	return 1ULL << bits;
-}
-
 #endif /* IOASID_PT_FMT_H */

@@ -143,31 +143,20 @@ static int pt_decode_foreign(enum pt_format fmt, unsigned levels, unsigned lvl, 
 	return -EINVAL;
 }
 
-static bool pt_foreign_levels_ok(enum pt_format fmt, unsigned levels)
-{
-	switch (fmt) {
-	case PT_FMT_VTD_SL:
-	case PT_FMT_ARM_S1:
-	case PT_FMT_ARM_S2:
-		return levels == 3 || levels == 4;
-	case PT_FMT_VTD_FL:
-		return levels == 4;
-	}
-	return false;
-}
-
 int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia,
 		    pt_read_fn read_entry, void *ctx, uint64_t *oa, unsigned *prot, uint64_t *pgsize)
 {
+	const unsigned ia_bits = pt_fmt_ia_bits(fmt, levels);
 	uint64_t table = root;
 	unsigned allowed = PT_PROT_READ | PT_PROT_WRITE;
 	unsigned lvl;
 
-	if (!pt_foreign_levels_ok(fmt, levels) || read_entry == NULL ||
-	    !IS_ALIGNED(root, HV_PAGE_SIZE) || root >= (1ULL << PT_OA_BITS)) {
+	/* Depths the format has, and its space: the table pt_init() uses (pt_fmt_ia_bits(), pt.h). */
+	if (ia_bits == 0 || read_entry == NULL || !IS_ALIGNED(root, HV_PAGE_SIZE) ||
+	    root >= (1ULL << PT_OA_BITS)) {
 		return -EINVAL;
 	}
-	if (ia >= pt_ia_limit(fmt, levels, 64)) {
+	if (ia >= (1ULL << ia_bits)) {
 		return -ERANGE;
 	}
 	/* Bounded: one entry per level, from the top. */

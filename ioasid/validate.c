@@ -61,8 +61,11 @@ static int validate_nested(struct hv_guest *g, const struct ioasid_alloc *r, con
 	if (r->nested_format != IOASID_FMT_VTD_FL && r->nested_format != IOASID_FMT_ARM_S1) {
 		return -EINVAL;
 	}
-	/* VT-d first-level: 4-level paging only here; Arm S1 4 KiB granule: 3 or 4 levels. */
-	if (r->nested_levels != 4 && !(r->nested_format == IOASID_FMT_ARM_S1 && r->nested_levels == 3)) {
+	/*
+	 * Depths the format has (pt.h): VT-d first-level 4-level paging only; Arm S1 4 KiB granule
+	 * 3 or 4 levels. IOASID_FMT_* values are the engine's enum pt_format values.
+	 */
+	if (pt_fmt_ia_bits((enum pt_format)r->nested_format, r->nested_levels) == 0) {
 		return -EINVAL;
 	}
 	if (!IS_ALIGNED(r->nested_root_gpa, HV_PAGE_SIZE)) {
@@ -207,7 +210,8 @@ int validate_inv_entry(struct hv_guest *g, const struct ioasid *io, const struct
 		if (e->dev_id != 0 || e->pasid != 0) {
 			return -EINVAL;
 		}
-		return check_range(e->addr, e->length, HV_PAGE_SHIFT + 9 * io->s1_levels);
+		/* The guest's format's space (pt.h): 47 bits for 4-level first-level, not 48. */
+		return check_range(e->addr, e->length, pt_fmt_ia_bits(io->s1_fmt, io->s1_levels));
 	default:
 		return -EINVAL;
 	}

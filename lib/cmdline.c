@@ -40,6 +40,33 @@ void cmdline_from_ucs2(const uint16_t *w, size_t bytes, char *out, size_t outsz)
 	}
 }
 
+bool cmdline_from_text(const char *t, size_t len, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	if (outsz == 0) {
+		return false;
+	}
+	out[0] = '\0';
+	if (len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0) {
+		t += 3; /* UTF-8 byte-order mark (Windows editors write one) */
+		len -= 3;
+	}
+	for (size_t i = 0; i < len && t[i] != '\n' && t[i] != '\r'; i++) {
+		unsigned char c = (unsigned char)t[i];
+
+		if (c > 0x7e || (c < 0x20 && c != '\t')) {
+			out[0] = '\0';
+			return false;
+		}
+		if (n + 1 < outsz) {
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = '\0';
+	return true;
+}
+
 bool cmdline_get(const char *cmdline, const char *key, char *val, size_t valsz)
 {
 	size_t klen = strlen(key);

@@ -11,6 +11,7 @@
 
 #include <hv/arch.h>
 #include <hv/check.h>
+#include <hv/errno.h>
 #include <hv/log.h>
 
 enum log_level hv_log_level = LOG_WARN;
@@ -102,4 +103,13 @@ __noreturn void hv_panic(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	abort();
+}
+
+int arch_irq_request_msi(void (*fn)(void *), void *arg, uint64_t *addr, uint32_t *data)
+{
+	(void)fn;
+	(void)arg;
+	(void)addr;
+	(void)data;
+	return -EOPNOTSUPP; /* host tests poll */
 }

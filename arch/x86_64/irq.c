@@ -19,10 +19,14 @@
  * writes EOI, so the vector does not stay in service and no later guest sees an endless
  * stream of INTR exits. The local APIC is found in IA32_APIC_BASE (SDM 10.4.4): x2APIC mode
  * (EXTD) uses the EOI MSR 0x80b, xAPIC mode the EOI register at base + 0xb0.
+ *
+ * Devices the hypervisor drives itself (the IOMMUs' fault events) get a vector of their own
+ * and a handler (arch_irq_request_msi), run from the same entry, then EOI'd.
  */
 #include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/bits.h>
+#include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/mmio.h>
@@ -47,6 +51,21 @@
 
 static uintptr_t lapic_mmio; /* xAPIC registers, 0 when in x2APIC mode or disabled */
 static bool lapic_x2apic;
+static bool lapic_up;
+static uint32_t lapic_id; /* the boot CPU's: every hypervisor MSI is aimed at it for now */
+
+/*
+ * Vectors for devices the hypervisor drives itself (arch_irq_request_msi): 0xe0-0xfe, above
+ * anything firmware or a stray compatibility-format message is likely to use, below the
+ * spurious vector. One handler each; the table is written before the device can send.
+ */
+#define HV_VEC_FIRST 0xe0U
+#define HV_VEC_LAST  0xfeU
+static struct {
+	void (*fn)(void *arg);
+	void *arg;
+	uint64_t count;
+} irq_handlers[256];
 static volatile uint64_t x86_irqs_taken;
 static volatile unsigned x86_irq_last_vector;
 
@@ -71,6 +90,12 @@ static void lapic_init(void)
 	if (!lapic_x2apic && arch_map_mmio(hpa(base & APIC_BASE_ADDR), HV_PAGE_SIZE) == 0) {
 		lapic_mmio = (uintptr_t)(base & APIC_BASE_ADDR);
 	}
+	lapic_up = lapic_x2apic || lapic_mmio != 0;
+	if (lapic_x2apic) {
+		lapic_id = (uint32_t)x86_rdmsr(0x802); /* x2APIC ID register: all 32 bits (SDM 10.12.5.1) */
+	} else if (lapic_mmio != 0) {
+		lapic_id = mmio_read32(lapic_mmio + 0x20) >> 24; /* xAPIC ID register bits 31:24 */
+	}
 	for (unsigned i = 0; i < ARRAY_SIZE(lapic_lvt_masked); i++) {
 		unsigned off = lapic_lvt_masked[i];
 
@@ -86,8 +111,14 @@ static void lapic_init(void)
 
 void x86_irq_ignore(unsigned vector)
 {
-	x86_irqs_taken++;
-	x86_irq_last_vector = vector;
+	if (vector < 256 && irq_handlers[vector].fn != NULL) {
+		/* One of ours (arch_irq_request_msi): the device's handler, then EOI. */
+		irq_handlers[vector].count++;
+		irq_handlers[vector].fn(irq_handlers[vector].arg);
+	} else {
+		x86_irqs_taken++;
+		x86_irq_last_vector = vector;
+	}
 	if (vector == APIC_SPURIOUS_VEC) {
 		return; /* spurious: not in service, must not be EOI'd (SDM 10.9) */
 	}
@@ -96,6 +127,32 @@ void x86_irq_ignore(unsigned vector)
 	} else if (lapic_mmio != 0) {
 		mmio_write32(lapic_mmio + XAPIC_EOI, 0);
 	}
+}
+
+int arch_irq_request_msi(void (*fn)(void *), void *arg, uint64_t *addr, uint32_t *data)
+{
+	if (!lapic_up) {
+		return -EOPNOTSUPP; /* no EOI possible: the line would stay in service */
+	}
+	if (lapic_id > 0xff) {
+		return -EOPNOTSUPP; /* needs an extended destination; not on machines we run on yet */
+	}
+	for (unsigned v = HV_VEC_FIRST; v <= HV_VEC_LAST; v++) {
+		if (irq_handlers[v].fn == NULL) {
+			irq_handlers[v].arg = arg;
+			irq_handlers[v].fn = fn;
+			/* SDM 10.11.1/10.11.2: physical destination, fixed delivery, edge. */
+			*addr = 0xfee00000ULL | ((uint64_t)lapic_id << 12);
+			*data = v;
+			return (int)v;
+		}
+	}
+	return -ENOSPC;
+}
+
+uint64_t arch_irq_count(int vector)
+{
+	return vector >= 0 && vector < 256 ? irq_handlers[vector].count : 0;
 }
 
 uint64_t arch_stray_irq_count(void)

@@ -119,7 +119,11 @@ int vcpu_arch_cpu_init(void)
 void vcpu_arch_nested_format(unsigned *fmt, unsigned *ia_bits)
 {
 	*fmt = PT_FMT_VTD_FL; /* x86-64 4-level paging with U=1: an NPT (15.25.5) */
-	*ia_bits = 48;
+	/*
+	 * The format's width (47 bits, pt.h): an NPT could take 48-bit GPAs, but this table is
+	 * also the GPA table of scalable first-level VT-d devices, whose inputs must be canonical.
+	 */
+	*ia_bits = pt_fmt_ia_bits(PT_FMT_VTD_FL, 4);
 }
 
 long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max)

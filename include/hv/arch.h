@@ -53,6 +53,16 @@ int arch_selftest(void);
  */
 struct acpi_info;
 void arch_irq_mask_legacy(const struct acpi_info *acpi);
+/*
+ * An interrupt for a device the hypervisor drives itself (an IOMMU's fault event): a free
+ * vector on the boot CPU whose arrival calls fn(arg) with interrupts masked, and the MSI
+ * address and data that raise it. Interrupts are taken only where the host lets them in (at
+ * the end of a guest's run, arch_irq_window). Returns the vector (>= 0), -ENOSPC when none is
+ * free, -EOPNOTSUPP where the arch takes no interrupts yet (arm64).
+ */
+int arch_irq_request_msi(void (*fn)(void *), void *arg, uint64_t *addr, uint32_t *data);
+/* How many times that vector's handler ran. */
+uint64_t arch_irq_count(int vector);
 /* NMIs the hypervisor took and ignored since boot (0 where the arch has none). */
 uint64_t arch_nmi_count(void);
 /* External interrupts nobody asked for, taken only to be acknowledged and counted. */

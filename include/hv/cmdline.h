@@ -16,6 +16,15 @@
 void cmdline_from_ucs2(const uint16_t *w, size_t bytes, char *out, size_t outsz);
 
 /*
+ * The command line from a text file (\ioasid-hv.cfg when it is not a partition configuration):
+ * its first line, without the line ending and without a leading UTF-8 byte-order mark. As for
+ * load options, anything but printable ASCII (and tab) in that line gives an empty line; the
+ * return value says whether the line was taken (false: out is empty because of such a byte).
+ * out always ends up NUL-terminated (truncated to outsz - 1 characters).
+ */
+bool cmdline_from_text(const char *t, size_t len, char *out, size_t outsz);
+
+/*
  * Look up a word: "key" alone gives an empty value, "key=value" gives value (truncated to
  * valsz - 1). Returns true if the key is present as a whole word. val may be NULL.
  */

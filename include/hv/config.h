@@ -3,12 +3,16 @@
  * The partition configuration: which guests exist, their memory, images, devices, page-table
  * quota and who owns the console. Read from \ioasid-hv.cfg on the ESP (docs/CONFIG.md).
  *
- * Two steps, both before any guest runs:
- *   config_parse()    syntax and per-line checks (unknown key, bad number, bad PCI address,
- *                     overlapping memory inside a guest, a device listed twice);
- *   config_validate() checks against the machine (a device given to two guests, a device that
- *                     does not exist, more memory than exists, two console owners).
- * Either one stops at the first problem and reports its line number and what is wrong, so the
+ * Three steps, all before any guest runs (hv/main.c run_config):
+ *   config_parse()     syntax and per-line checks (unknown key, bad number, bad PCI address,
+ *                      overlapping memory inside a guest, a device listed twice, no RAM at
+ *                      guest-physical 0, a region larger than the biggest block RAM comes in);
+ *   config_validate()  checks against the machine (a device given to two guests, a device that
+ *                      does not exist, more memory than exists, two console owners);
+ *   config_preflight() (hv/config_check.c) checks against what boot/ loaded and what the
+ *                      hypervisor brought up: images, IOMMU units and their widths, BARs, and a
+ *                      dry run of every guest's RAM allocation.
+ * Each one stops at the first problem and reports its line number and what is wrong, so the
  * boot log can say "config: line 12: device 0000:00:05.0 is also assigned to guest 'a' (line 4)".
  */
 #ifndef HV_CONFIG_H
@@ -20,9 +24,23 @@
 #define CFG_MAX_MEM 4
 #define CFG_MAX_DEVS 8
 #define CFG_NAME_LEN 32
-#define CFG_PATH_LEN 96
+/* Image paths: boot/ records loaded files under this name (struct boot_file, 64 bytes). */
+#define CFG_PATH_LEN		64
 #define CFG_CMDLINE_LEN 256
 #define CFG_DEFAULT_QUOTA_PAGES 256 /* 1 MiB of page tables */
+
+/*
+ * Largest configuration file. boot/ reads at most CFG_FILE_MAX + 1 bytes of \ioasid-hv.cfg, so
+ * a longer file reaches config_parse() with a length that says so, and is refused loudly.
+ */
+#define CFG_FILE_MAX (64U << 10)
+
+/*
+ * Largest memory region. Each region is one naturally aligned block of the page allocator,
+ * its size rounded up to a power of two (hv/guest.c), and lib/palloc.c hands out blocks of at
+ * most 2^PALLOC_MAX_ORDER pages = 1 GiB (tests/unit/test_config_check.c ties the two).
+ */
+#define CFG_MAX_REGION (1ULL << 30)
 
 struct cfg_pci {
 	uint16_t segment;
@@ -46,7 +64,8 @@ struct cfg_guest {
 	unsigned nr_devs;
 	uint64_t pt_quota_pages;
 	bool console;
-	unsigned line;         /* the [guest ...] header */
+	unsigned line; /* the [guest ...] header */
+	unsigned image_line;
 	unsigned console_line;
 };
 
@@ -58,11 +77,23 @@ struct hv_config {
 
 struct cfg_error {
 	unsigned line; /* 0: not tied to a line */
-	char msg[160];
+	char msg[256]; /* room for a 31-character name, a 63-character path and the reason */
 };
 
-/* Parse text[0..len) (need not be NUL-terminated). 0, or -EINVAL with err filled in. */
+/*
+ * Parse text[0..len) (need not be NUL-terminated). 0, or -EINVAL with err filled in. A UTF-8
+ * byte-order mark at the start is skipped; UTF-16 text and a file longer than CFG_FILE_MAX are
+ * refused (err->line 0 for the latter).
+ */
 int config_parse(const char *text, size_t len, struct hv_config *cfg, struct cfg_error *err);
+
+/*
+ * Is \ioasid-hv.cfg a partition configuration (a "[guest" or "cmdline" line, after an optional
+ * UTF-8 byte-order mark) rather than a one-line command line? UTF-16 text (a UTF-16 byte-order
+ * mark) counts as a configuration, so that config_parse() refuses it loudly instead of its
+ * bytes becoming a command line.
+ */
+bool config_is_partition(const char *text, size_t len);
 
 /* What the machine offers, for config_validate(). */
 struct cfg_machine {
@@ -75,5 +106,23 @@ int config_validate(const struct hv_config *cfg, const struct cfg_machine *m, st
 
 /* Total configured memory of a guest (no overflow: config_parse bounds every size). */
 uint64_t config_guest_mem(const struct cfg_guest *g);
+
+/* The page-allocator order of the block holding a region of this size (2^order pages). */
+unsigned config_region_order(uint64_t size);
+
+struct bootinfo;
+/*
+ * Pre-flight (hv/config_check.c), after config_validate() and before any guest is created:
+ * per guest, in file order,
+ *   - its image was loaded by boot/ and is not an ELF file (images are flat binaries);
+ *   - its RAM at guest-physical 0 holds the image at GUEST_IMAGE_GPA and a page of stack;
+ *   - each device has an IOMMU unit that will translate it (not an RMRR device), every memory
+ *     region lies inside that unit's input address width, units of one table format agree on
+ *     their width, and no memory BAR overlaps the guest's RAM;
+ * then a dry run of the page allocator: every region's block (its size rounded up to a power
+ * of two), for all guests together, in the order guests are created, must be allocatable
+ * (taken and given back at once). 0, or a negative error with err filled in.
+ */
+int config_preflight(const struct hv_config *cfg, const struct bootinfo *bi, struct cfg_error *err);
 
 #endif /* HV_CONFIG_H */

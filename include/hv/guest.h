@@ -74,7 +74,14 @@ struct hv_iommu;
  */
 int guest_iommu_takeover(void);
 int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_t *rid);
+/* Drain every unit's fault records into the guests' queues (teardown, tests). */
 void guest_iommu_poll(void);
+/*
+ * Before FAULT_READ: drain only units whose faults raise no interrupt (SMMUv3 until the GIC is
+ * driven; VT-d where the arch gave no vector). The others were drained by their interrupt,
+ * which the host takes at the end of the guest's run, before the hypercall is handled.
+ */
+void guest_iommu_collect_faults(void);
 #endif /* GUEST_SDK */
 
 #endif /* HV_GUEST_H */

@@ -52,7 +52,7 @@ int vcpu_arch_cpu_init(void);
 long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max);
 /*
  * The format (an enum pt_format value, ioasid/pt.h) and input width of the nested table the
- * CPU walks: hv/guest.c builds it in the guest's GPA IOASID (x86: PT_FMT_VTD_FL, 48 bits;
+ * CPU walks: hv/guest.c builds it in the guest's GPA IOASID (x86: PT_FMT_VTD_FL, 47 bits;
  * arm64: PT_FMT_ARM_S2, 48 bits, the same format the SMMUv3 uses for the guest's devices).
  */
 void vcpu_arch_nested_format(unsigned *fmt, unsigned *ia_bits);

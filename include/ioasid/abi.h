@@ -62,7 +62,7 @@
  *   EFAULT      a guest-physical address (request, array, table) is not in the caller's RAM
  *   EBUSY       object in use (FREE of an attached IOASID or of a parent)
  *   EEXIST      part of the IOVA range is already mapped
- *   ENODEV      the device's IOMMU failed or is absent
+ *   ENODEV      the device's IOMMU failed (e.g. its invalidation queue stopped) or is absent
  *   EINVAL      malformed request: flags, reserved, alignment, zero length, bad kind
  *   ENOSPC      a fixed-size table is full (IOASIDs per guest, PASID attachments per device)
  *   ERANGE      an address or PASID beyond what the device supports (ia_bits, pasid_bits)
@@ -171,7 +171,7 @@ struct ioasid_alloc {
 	uint32_t dev_id;	  /* table format and limits follow this device's IOMMU */
 	uint32_t nested_format;	  /* NESTED: IOASID_FMT_*; PAGING: 0 */
 	uint64_t nested_root_gpa; /* NESTED: 4 KiB aligned top-level table; PAGING: 0 */
-	uint32_t nested_levels;	  /* NESTED: 4 (48-bit input); PAGING: 0 */
+	uint32_t nested_levels;	  /* NESTED: 4 (VT-d FL: 47-bit canonical lower half), Arm S1 also 3; PAGING: 0 */
 	uint32_t out_ioasid;
 };
 
@@ -298,7 +298,9 @@ struct ioasid_fault_read {
 	uint32_t num_records;	  /* capacity of the array at records_gpa */
 	uint32_t out_num_records; /* records written (oldest first) and removed from the queue */
 	uint64_t records_gpa;	  /* struct ioasid_fault_record[num_records] */
-	uint64_t out_lost;	  /* faults dropped on overflow since the previous read */
+	uint64_t out_lost;	  /* faults dropped since the previous read: queue full, or the
+				     IOMMU's own records overflowed (counted for every guest with
+				     a device on that unit) */
 };
 
 /* ---- Reserved services (numbers 32, 33) ---- */

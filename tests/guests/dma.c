@@ -6,7 +6,9 @@
  *   - default attachment: DMA addresses are guest-physical and land in the guest's own RAM;
  *   - PAGING: ALLOC, MAP (a batch of two), ATTACH, DMA with IOVAs, bytes verified;
  *   - UNMAP: DMA to the old IOVA is blocked and reported by FAULT_READ;
- *   - DETACH: DMA is blocked and reported; FREE; re-ATTACH to the GPA IOASID works again.
+ *   - DETACH: DMA to an IOVA that was writable a moment before is blocked (its page keeps a
+ *     sentinel the device buffer does not hold) and reported; FREE; re-ATTACH to the GPA
+ *     IOASID works again.
  * edu registers (QEMU docs/specs/edu.rst): DMA source 0x80, destination 0x88, count 0x90,
  * command 0x98 (bit 0 start/busy, bit 1 device buffer -> RAM); the device buffer is at 0x40000.
  */
@@ -26,7 +28,10 @@
 #define EDU_SPIN_MAX   200000000UL /* bounded wait: the engine takes 100 ms of virtual time */
 #define XFER	       256U
 #define IOVA_A	       0x10000000ULL
+#define IOVA_B	       0x10002000ULL
 #define IOVA_C	       0x10001000ULL
+#define DEV_BYTE       0x3cU /* what the device buffer holds for the DETACH test */
+#define SENTINEL       0xe1U /* what the target page holds; never DEV_BYTE */
 
 static uint8_t buf_a[4096] __attribute__((aligned(4096)));
 static uint8_t buf_b[4096] __attribute__((aligned(4096)));
@@ -144,9 +149,12 @@ TEST(paging_map_attach_dma)
 	memset(buf_c, 0, sizeof(buf_c));
 	EXPECT_EQ(edu_dma(IOVA_A, false), 0);
 	EXPECT_EQ(edu_dma(IOVA_C, true), 0);
-	EXPECT_EQ(memcmp(buf_a, buf_c, XFER), 0);
-	guest_printf("PAGING 0x%x: IOVA 0x%llx -> edu -> IOVA 0x%llx, %u bytes verified\n", paging, IOVA_A, IOVA_C,
-		     XFER);
+	if (memcmp(buf_a, buf_c, XFER) == 0) {
+		guest_printf("PAGING 0x%x: IOVA 0x%llx -> edu -> IOVA 0x%llx, %u bytes verified\n", paging, IOVA_A,
+			     IOVA_C, XFER);
+	} else {
+		guest_test_fail(__FILE__, __LINE__, "memcmp(buf_a, buf_c, XFER)", 1, 0);
+	}
 }
 
 TEST(unmap_blocks_and_reports)
@@ -159,23 +167,53 @@ TEST(unmap_blocks_and_reports)
 	EXPECT_EQ(um.out_unmapped, 4096);
 	memset(buf_c, 0, sizeof(buf_c));
 	EXPECT_EQ(edu_dma(IOVA_C, true), 0);
-	EXPECT_EQ(buf_c[1], 0); /* nothing arrived */
+	for (unsigned i = 0; i < XFER; i++) {
+		EXPECT_EQ(buf_c[i], 0); /* nothing arrived (the device buffer holds fill(0x5a)) */
+	}
 	EXPECT_TRUE(faults_at(IOVA_C, &reason) >= 1);
 	EXPECT_EQ(reason, IOASID_FAULT_REASON_NOT_PRESENT);
 }
 
+/* Bytes of p[0, XFER) that are not the sentinel. */
+static unsigned not_sentinel(const uint8_t *p)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < XFER; i++) {
+		n += p[i] != SENTINEL;
+	}
+	return n;
+}
+
+/*
+ * DETACH blocks the device. The DMA tried after the DETACH is one that did land a
+ * moment before: IOVA_B is mapped read-write and a device write to it is seen to arrive while
+ * attached. The device buffer holds DEV_BYTE everywhere and the page SENTINEL everywhere, so
+ * a single byte written after the DETACH would show.
+ */
 TEST(detach_blocks_and_reports)
 {
+	struct ioasid_map_entry e = {
+		.iova = IOVA_B, .gpa = gpa_of(buf_b), .length = 4096, .prot = IOASID_PROT_READ | IOASID_PROT_WRITE
+	};
+	struct ioasid_map mp = { .ioasid = paging, .num_entries = 1, .entries_gpa = gpa_of(&e) };
 	struct ioasid_detach de = { .dev_id = dev };
 	uint32_t reason = 0;
 
+	EXPECT_EQ(ioasid_map(&mp), 0);
+	memset(buf_a, DEV_BYTE, XFER);
+	EXPECT_EQ(edu_dma(IOVA_A, false), 0); /* device buffer := DEV_BYTE */
+	memset(buf_b, SENTINEL, sizeof(buf_b));
+	EXPECT_EQ(edu_dma(IOVA_B, true), 0); /* attached: the write lands */
+	EXPECT_EQ(memcmp(buf_a, buf_b, XFER), 0);
+	EXPECT_EQ(not_sentinel(buf_b), XFER);
+
 	EXPECT_EQ(ioasid_detach(&de), 0);
 	EXPECT_EQ(ioasid_free(paging), 0); /* no longer attached: FREE works */
-	memset(buf_c, 0, sizeof(buf_c));
-	/* IOVA_A was readable before; now the device is blocked */
-	EXPECT_EQ(edu_dma(IOVA_A, true), 0);
-	EXPECT_EQ(buf_a[1], (uint8_t)(0x5a + 7)); /* not overwritten by the device buffer */
-	EXPECT_TRUE(faults_at(IOVA_A, &reason) >= 1);
+	memset(buf_b, SENTINEL, sizeof(buf_b));
+	EXPECT_EQ(edu_dma(IOVA_B, true), 0);
+	EXPECT_EQ(not_sentinel(buf_b), 0); /* detached: nothing arrived */
+	EXPECT_TRUE(faults_at(IOVA_B, &reason) >= 1);
 	EXPECT_EQ(reason, IOASID_FAULT_REASON_BLOCKED);
 }
 

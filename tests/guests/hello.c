@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Test guest "hello": prints through the console hypercall, checks its own start-up state
- * (RAM size, runs deprivileged: x86 CPUID shows a hypervisor and no SVM, arm64 runs at EL1;
- * a GET_INFO round trip), exits with status 0.
+ * (RAM size; runs deprivileged, by facts the hypervisor cannot fake: see runs_deprivileged),
+ * the console's argument checks and an unknown call, and exits with status 0.
  */
 
 #include "guest/test.h"
@@ -13,6 +13,14 @@ TEST(ram_size)
 	EXPECT_EQ(guest_ram_size & 0xfff, 0);
 }
 
+/*
+ * Not CPUID: the hypervisor intercepts and emulates it, so a "hypervisor present" bit or a
+ * missing SVM bit is only what it chose to write. Instead (guest/<arch>/guest_arch.h): the
+ * arch's hypercall instruction is answered, which bare metal cannot do (x86 VMMCALL raises
+ * #UD unless a VMM intercepts it; arm64 HVC is UNDEFINED without EL2), and on arm64 CurrentEL,
+ * which EL2 cannot trap, reads EL1. What the guest cannot reach (ports, MSRs, memory outside
+ * its RAM, the hypervisor's EL2 registers) stops it, so those are the misbehave_* guests' cases.
+ */
 TEST(runs_deprivileged)
 {
 	EXPECT_TRUE(guest_arch_deprivileged());

@@ -10,6 +10,7 @@
  */
 #define GUEST_SDK
 #include <hv/guest.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "guest/edu.h"
@@ -234,11 +235,54 @@ TEST(console_write_limits)
 	CHECK_CALL(IOASID_CALL_CONSOLE_WRITE, &cw, -IOASID_EFAULT);
 }
 
-/* Random request bytes for every call: only documented errors, and nothing crashes. */
+/*
+ * The version-1 request of each call (include/ioasid/abi.h): its size and the 32-bit fields
+ * that must be zero (flags, __reserved, and ATTACH/DETACH's pasid without IOASID_ATTACH_PASID).
+ */
+#define ZF(t, f) ((uint8_t)offsetof(struct t, f))
+static const struct {
+	uint32_t size;
+	uint8_t zero[3];
+	uint8_t nzero;
+} v1req[] = {
+	[IOASID_CALL_GET_INFO] = { sizeof(struct ioasid_get_info),
+				   { ZF(ioasid_get_info, flags), ZF(ioasid_get_info, __reserved) },
+				   2 },
+	[IOASID_CALL_DEVICE_LIST] = { sizeof(struct ioasid_device_list), { ZF(ioasid_device_list, flags) }, 1 },
+	[IOASID_CALL_ALLOC] = { sizeof(struct ioasid_alloc), { ZF(ioasid_alloc, flags) }, 1 },
+	[IOASID_CALL_FREE] = { sizeof(struct ioasid_free), { ZF(ioasid_free, flags), ZF(ioasid_free, __reserved) }, 2 },
+	[IOASID_CALL_MAP] = { sizeof(struct ioasid_map), { ZF(ioasid_map, flags), ZF(ioasid_map, __reserved) }, 2 },
+	[IOASID_CALL_UNMAP] = { sizeof(struct ioasid_unmap),
+				{ ZF(ioasid_unmap, flags), ZF(ioasid_unmap, __reserved) },
+				2 },
+	[IOASID_CALL_ATTACH] = { sizeof(struct ioasid_attach),
+				 { ZF(ioasid_attach, flags), ZF(ioasid_attach, pasid), ZF(ioasid_attach, __reserved) },
+				 3 },
+	[IOASID_CALL_DETACH] = { sizeof(struct ioasid_detach),
+				 { ZF(ioasid_detach, flags), ZF(ioasid_detach, pasid) },
+				 2 },
+	[IOASID_CALL_INVALIDATE] = { sizeof(struct ioasid_invalidate),
+				     { ZF(ioasid_invalidate, flags), ZF(ioasid_invalidate, __reserved) },
+				     2 },
+	[IOASID_CALL_FAULT_READ] = { sizeof(struct ioasid_fault_read), { ZF(ioasid_fault_read, flags) }, 1 },
+};
+
+/*
+ * Random requests for every call: only documented errors, nothing succeeds that cannot, and
+ * nothing crashes. Four shapes in turn: random bytes; a plausible random size; the call's
+ * version-1 size over random bytes; that size with its must-be-zero fields zero and every other
+ * field random. Only the last two get past the size check, only the last one past the field
+ * checks as a rule, so the run counts the answers that are neither -EINVAL nor -E2BIG (a
+ * request the hypervisor looked up, range-checked or ran) and requires a share of them: random
+ * bytes alone almost never get there.
+ */
 TEST(random_bytes)
 {
-	for (unsigned n = 0; n < 400; n++) {
+	unsigned v1_sized = 0, beyond = 0, by_result[4] = { 0 }; /* 0, -ENOENT, -EFAULT, other */
+
+	for (unsigned n = 0; n < 800; n++) {
 		uint64_t call = 1 + rnd() % 10;
+		uint32_t s;
 		long r;
 
 		for (size_t i = 0; i < 128; i += 8) {
@@ -246,16 +290,35 @@ TEST(random_bytes)
 
 			memcpy(page + i, &v, 8);
 		}
-		if (n & 1) {
-			/* plausible size, random rest */
-			uint32_t s = 16 + (uint32_t)(rnd() % 64);
-
+		switch (n % 4) {
+		case 1: /* plausible size, random rest */
+			s = 16 + (uint32_t)(rnd() % 64);
 			memcpy(page, &s, 4);
+			break;
+		case 3:
+			for (unsigned z = 0; z < v1req[call].nzero; z++) {
+				memset(page + v1req[call].zero[z], 0, 4);
+			}
+			/* fall through */
+		case 2:
+			memcpy(page, &v1req[call].size, 4);
+			v1_sized++;
+			break;
+		default: /* all random */
+			break;
 		}
 		r = hv_call(call, gpa_of(page));
 		EXPECT_TRUE(documented(r));
 		EXPECT_TRUE(r != 0 || call == IOASID_CALL_DEVICE_LIST || call == IOASID_CALL_FAULT_READ);
+		if (r != -IOASID_EINVAL && r != -IOASID_E2BIG) {
+			beyond++;
+			by_result[r == 0 ? 0 : r == -IOASID_ENOENT ? 1 : r == -IOASID_EFAULT ? 2 : 3]++;
+		}
 	}
+	guest_printf("random requests: 800 calls, %u with a version-1 size, %u answered past the size and field "
+		     "checks (0: %u, -ENOENT: %u, -EFAULT: %u, other: %u)\n",
+		     v1_sized, beyond, by_result[0], by_result[1], by_result[2], by_result[3]);
+	EXPECT_TRUE(beyond >= 100);
 }
 
 /* After all of that, well-formed calls work. */

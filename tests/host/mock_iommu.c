@@ -107,11 +107,21 @@ static int mock_flush_domain(struct hv_iommu *u, uint32_t domain)
 	return 0;
 }
 
+/* Only a unit in caching mode needs it; the call is counted either way. */
+static int mock_flush_after_map(struct hv_iommu *u, uint32_t domain, uint64_t start, uint64_t end)
+{
+	struct mock_iommu *m = mock_of(u);
+
+	m->nr_flush_after_map++;
+	return m->caching_mode ? mock_flush_range(u, domain, start, end, false) : 0;
+}
+
 static const struct ioasid_backend_ops mock_ops = {
 	.get_caps = mock_get_caps,
 	.install = mock_install,
 	.flush_range = mock_flush_range,
 	.flush_domain = mock_flush_domain,
+	.flush_after_map = mock_flush_after_map,
 };
 
 void mock_iommu_init(struct mock_iommu *m, const char *name, const struct ioasid_dev_caps *caps)
@@ -196,12 +206,23 @@ int mock_dma(struct mock_iommu *m, uint32_t rid, bool has_pasid, uint32_t pasid,
 		struct mock_tlb *t = &m->tlb[i];
 
 		if (t->valid && t->domain == r->cfg.domain && t->page == iova >> 12) {
+			if (t->not_present) {
+				reason = IOASID_FAULT_REASON_NOT_PRESENT;
+				ret = -ENOENT;
+				goto fault;
+			}
 			h = hpa(t->hpa | (iova & 0xfff));
 			prot = t->prot;
 			goto check;
 		}
 	}
 	ret = mock_translate(m, rid, has_pasid, pasid, iova, &h, &prot);
+	if (ret && m->tlb_enabled && m->caching_mode) {
+		m->tlb[m->tlb_next] = (struct mock_tlb){
+			.valid = true, .domain = r->cfg.domain, .page = iova >> 12, .not_present = true
+		};
+		m->tlb_next = (m->tlb_next + 1) % MOCK_TLB_SIZE;
+	}
 	if (ret) {
 		reason = IOASID_FAULT_REASON_NOT_PRESENT;
 		ret = -ENOENT;
@@ -243,7 +264,7 @@ static int walk_read(void *ctx, uint64_t table_addr, unsigned index, uint64_t *e
 
 int mock_walk_leaves(const struct pt_table *t, mock_leaf_fn cb, void *ctx)
 {
-	uint64_t limit = 1ULL << (12 + 9 * t->levels);
+	uint64_t limit = 1ULL << t->ia_bits; /* the format's space (pt_fmt_ia_bits) */
 	uint64_t ia = 0;
 
 	while (ia < limit) {

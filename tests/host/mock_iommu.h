@@ -35,6 +35,7 @@ struct mock_tlb {
 	uint64_t page; /* IOVA >> 12 */
 	uint64_t hpa;  /* of the page */
 	unsigned prot;
+	bool not_present; /* caching_mode: a cached "not present" (VT-d CM, spec 6.1) */
 };
 
 struct mock_iommu {
@@ -49,6 +50,12 @@ struct mock_iommu {
 	uint64_t fail_flush_after;
 	int fail_err;
 	bool tlb_enabled;
+	/*
+	 * Like VT-d caching mode: failed translations are cached too, so a MAP that is not followed
+	 * by flush_after_map (or another flush of the range) keeps faulting. Off by default.
+	 */
+	bool caching_mode;
+	uint64_t nr_flush_after_map; /* flush_after_map calls, whatever caching_mode says */
 	struct mock_tlb tlb[MOCK_TLB_SIZE];
 	unsigned tlb_next;
 };

@@ -9,6 +9,7 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 import run  # noqa: E402
 
 CASE = {
@@ -71,6 +72,27 @@ check("every case names a known machine", all(c["arch"] in run.MACHINES for c in
 check("every case expects something", all(c.get("expect") for c in run.CASES))
 check("ANSI escapes are stripped",
       run.ANSI.sub("", "\x1b[1m\x1b[33m[INF] x\x1b[0m\r") == "[INF] x")
+
+# The harness's nested-table walk (tests/qemu/harness.py), over tables built here by hand:
+# x86-64 paging (present bit 0, PS bit 7) and VMSAv8-64 stage 2 (bits 1:0 = 11 table/page,
+# 01 block), a 4 KiB page through four levels and a 2 MiB block at level 2.
+def fake_tables(arch):
+    mem = {}
+    table, leaf, block = (0x3, 0x3, 0x81) if arch == "x86_64" else (0x3, 0x3, 0x1)
+    mem[0x1000 + 0 * 8] = 0x2000 | table         # L0[0]
+    mem[0x2000 + 0 * 8] = 0x3000 | table         # L1[0]: GPA 0-1 GiB
+    mem[0x3000 + 0 * 8] = 0x4000 | table         # L2[0]: GPA 0-2 MiB
+    mem[0x4000 + 0x107 * 8] = 0x2107000 | leaf   # L3[0x107]: GPA 0x107000 -> 0x2107000
+    mem[0x3000 + 1 * 8] = 0x40000000 | block     # L2[1]: GPA 2-4 MiB -> 1 GiB + offset
+    return lambda a: mem.get(a, 0)
+
+
+for arch in ("x86_64", "arm64"):
+    rd = fake_tables(arch)
+    check(f"{arch} walk: 4 KiB page", harness.walk(rd, 0x1000, 0x107abc, arch) == 0x2107abc)
+    check(f"{arch} walk: 2 MiB block", harness.walk(rd, 0x1000, 0x234567, arch) == 0x40034567)
+    check(f"{arch} walk: unmapped", harness.walk(rd, 0x1000, 0x108000, arch) is None)
+    check(f"{arch} walk: above the table", harness.walk(rd, 0x1000, 1 << 39, arch) is None)
 
 print(f"1..{len(results)}")
 for i, (name, ok) in enumerate(results, 1):

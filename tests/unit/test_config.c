@@ -3,6 +3,7 @@
 #define TEST_MAIN
 #include "test.h"
 
+#include <hv/cmdline.h>
 #include <hv/config.h>
 
 static struct hv_config cfg;
@@ -27,7 +28,7 @@ static const char good[] = "# two partitions\n"
 			   "cmdline = selftest=boot log=debug\n"
 			   "\n"
 			   "[guest demo]\n"
-			   "image = \\guests\\demo.elf   # the narrating demo\n"
+			   "image = \\guests\\demo.bin   # the narrating demo\n"
 			   "memory = 64M\n"
 			   "memory = 16M @ 0x100000000\n"
 			   "device = 0000:00:03.0\n"
@@ -45,7 +46,8 @@ TEST(config_parses_full_example)
 	ASSERT_EQ(cfg.nr_guests, 2);
 	const struct cfg_guest *g = &cfg.guests[0];
 	EXPECT_TRUE(strcmp(g->name, "demo") == 0);
-	EXPECT_TRUE(strcmp(g->image, "\\guests\\demo.elf") == 0);
+	EXPECT_TRUE(strcmp(g->image, "\\guests\\demo.bin") == 0);
+	EXPECT_EQ(g->image_line, 5);
 	ASSERT_EQ(g->nr_mem, 2);
 	EXPECT_EQ(gpa_val(g->mem[0].base), 0);
 	EXPECT_EQ(g->mem[0].size, 64ULL << 20);
@@ -91,7 +93,11 @@ TEST(config_rejects_bad_numbers)
 {
 	EXPECT_PARSE_ERR("[guest a]\nmemory = 0\n", 2, "non-zero");
 	EXPECT_PARSE_ERR("[guest a]\nmemory = 5000\n", 2, "multiple of 4K");
-	EXPECT_PARSE_ERR("[guest a]\nmemory = 65G\n", 2, "at most 64G");
+	/* One allocator block per region: at most CFG_MAX_REGION (1G), whatever the rounding. */
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 65G\n", 2, "at most 1G");
+	EXPECT_PARSE_ERR("[guest a]\nmemory = 1052676K\n", 2, "at most 1G"); /* 1G + 4K */
+	EXPECT_EQ(parse("[guest a]\nimage = x\nmemory = 1G\nmemory = 1G @ 0x40000000\n"), 0);
+	EXPECT_EQ(config_region_order(CFG_MAX_REGION), 18);
 	EXPECT_PARSE_ERR("[guest a]\nmemory = 99999999999999999999999\n", 2, "memory size");
 	EXPECT_PARSE_ERR("[guest a]\nmemory = 18446744073709551615G\n", 2, "memory size");
 	EXPECT_PARSE_ERR("[guest a]\nmemory = 12x\n", 2, "memory size");
@@ -202,4 +208,117 @@ TEST(config_truncations_never_misbehave)
 			EXPECT_TRUE(err.msg[0] != '\0');
 		}
 	}
+}
+
+/*
+ * The file-level rules: a file over CFG_FILE_MAX (boot/ hands over CFG_FILE_MAX + 1 bytes of a
+ * longer one) is refused, not ignored; a UTF-8 byte-order mark is skipped; UTF-16 is refused.
+ */
+TEST(config_refuses_oversize_file)
+{
+	static char big[CFG_FILE_MAX + 1];
+
+	memset(big, '\n', sizeof(big));
+	memcpy(big, "[guest a]\nimage = x\nmemory = 4K\n", 32);
+	EXPECT_EQ(config_parse(big, CFG_FILE_MAX, &cfg, &err), 0);
+	EXPECT_EQ(cfg.nr_guests, 1);
+	EXPECT_EQ(config_parse(big, CFG_FILE_MAX + 1, &cfg, &err), -22);
+	EXPECT_EQ(err.line, 0);
+	EXPECT_TRUE(strstr(err.msg, "larger than 65536 bytes") != NULL);
+	EXPECT_EQ(cfg.nr_guests, 0);
+}
+
+TEST(config_skips_utf8_bom_and_refuses_utf16)
+{
+	static const char bom_cfg[] = "\xef\xbb\xbf[guest a]\nimage = x\nmemory = 4K\n";
+	static const char bom_line1_key[] = "\xef\xbb\xbf"
+					    "cmdline = selftest=boot\n";
+	static const char utf16[] = "\xff\xfe[\0g\0u\0e\0s\0t\0";
+
+	ASSERT_EQ(config_parse(bom_cfg, sizeof(bom_cfg) - 1, &cfg, &err), 0);
+	ASSERT_EQ(cfg.nr_guests, 1);
+	EXPECT_TRUE(strcmp(cfg.guests[0].name, "a") == 0);
+	EXPECT_EQ(cfg.guests[0].line, 1); /* the mark does not shift line numbers */
+	EXPECT_TRUE(config_is_partition(bom_cfg, sizeof(bom_cfg) - 1));
+
+	ASSERT_EQ(config_parse(bom_line1_key, sizeof(bom_line1_key) - 1, &cfg, &err), 0);
+	EXPECT_TRUE(strcmp(cfg.cmdline, "selftest=boot") == 0);
+	EXPECT_TRUE(config_is_partition(bom_line1_key, sizeof(bom_line1_key) - 1));
+
+	/* A mark anywhere but at the start is an ordinary (bad) byte. */
+	EXPECT_PARSE_ERR("[guest a]\n\xef\xbb\xbfimage = x\n", 2, "unknown key '\\xef\\xbb\\xbfimage'");
+
+	EXPECT_TRUE(config_is_partition(utf16, sizeof(utf16) - 1));
+	EXPECT_EQ(config_parse(utf16, sizeof(utf16) - 1, &cfg, &err), -22);
+	EXPECT_EQ(err.line, 1);
+	EXPECT_TRUE(strstr(err.msg, "UTF-16") != NULL);
+}
+
+TEST(config_is_partition_classifies)
+{
+	static const char *const yes[] = { "[guest a]\n", "  cmdline = x\n", "# c\n\n\t[guest b]\n", "x\ncmdline=y" };
+	static const char *const no[] = { "selftest=boot\n", "", "\xef\xbb\xbf", "# [guest a]\n",
+					  "log=debug [guest\n" };
+
+	for (unsigned i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		EXPECT_TRUE(config_is_partition(yes[i], strlen(yes[i])));
+	}
+	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		EXPECT_TRUE(!config_is_partition(no[i], strlen(no[i])));
+	}
+}
+
+/* The plain command-line file: first line, BOM skipped, non-printable refused. */
+TEST(cmdline_from_text_first_line)
+{
+	char out[16];
+
+	EXPECT_TRUE(cmdline_from_text("\xef\xbb\xbfselftest=boot\r\nrest\n", 25, out, sizeof(out)));
+	EXPECT_TRUE(strcmp(out, "selftest=boot") == 0);
+	EXPECT_TRUE(cmdline_from_text("a b\tc", 5, out, sizeof(out)));
+	EXPECT_TRUE(strcmp(out, "a b\tc") == 0);
+	EXPECT_TRUE(cmdline_from_text("0123456789abcdefghij", 20, out, sizeof(out)));
+	EXPECT_TRUE(strcmp(out, "0123456789abcde") == 0); /* truncated */
+	EXPECT_TRUE(!cmdline_from_text("ab\x1b[2Jc\n", 9, out, sizeof(out)));
+	EXPECT_EQ(out[0], '\0');
+	EXPECT_TRUE(!cmdline_from_text("\xff\xfes\0", 4, out, sizeof(out)));
+	EXPECT_EQ(out[0], '\0');
+	EXPECT_TRUE(cmdline_from_text("x\n\x1b", 3, out, sizeof(out))); /* only the first line counts */
+	EXPECT_TRUE(strcmp(out, "x") == 0);
+}
+
+TEST(config_requires_ram_at_gpa_0)
+{
+	EXPECT_PARSE_ERR("[guest a]\nimage = x\nmemory = 16M @ 0x100000\n", 3, "no memory at guest-physical 0");
+	EXPECT_PARSE_ERR("[guest a]\nimage = x\nmemory = 4K @ 0x1000\nmemory = 4K @ 0x3000\n", 3,
+			 "no memory at guest-physical 0");
+	/* Order does not matter. */
+	EXPECT_EQ(parse("[guest a]\nimage = x\nmemory = 4K @ 0x10000\nmemory = 4K\n"), 0);
+}
+
+/* What the parser echoes from the file is escaped: no terminal control sequences in the log. */
+TEST(config_unknown_key_is_escaped)
+{
+	EXPECT_PARSE_ERR("[guest a]\nimage = x\nmemory = 4K\n\x1b[2J\x07k\\x = 1\n", 4,
+			 "unknown key '\\x1b[2J\\x07k\\\\x' in guest 'a'");
+	EXPECT_PARSE_ERR("\x9b"
+			 "31m = 1\n",
+			 1, "unknown key '\\x9b31m' (before any");
+	for (size_t i = 0; err.msg[i] != '\0'; i++) {
+		EXPECT_TRUE(err.msg[i] >= 0x20 && err.msg[i] <= 0x7e);
+	}
+	/* A long key is cut after CFG_ECHO_MAX (40) bytes. */
+	EXPECT_PARSE_ERR("aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeee = 1\n", 1,
+			 "unknown key 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd...'");
+	/* Values echoed later (image path, cmdline) must be printable in the first place. */
+	EXPECT_PARSE_ERR("[guest a]\nimage = \\g\x1b[0m.bin\n", 2, "printable ASCII");
+	EXPECT_PARSE_ERR("cmdline = selftest=\x7f\n", 1, "printable ASCII");
+	EXPECT_EQ(parse("[guest a]\nimage = \\my guests\\a.bin\nmemory = 4K\n"), 0);
+	/* Paths fit the name boot/ loads files under: 63 characters. */
+	EXPECT_EQ(parse("[guest a]\nimage = \\guests\\aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bin\nmemory "
+			"= 4K\n"),
+		  0);
+	EXPECT_EQ(strlen(cfg.guests[0].image), 63);
+	EXPECT_PARSE_ERR("[guest a]\nimage = \\guests\\aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bin\n", 2,
+			 "1-63 printable");
 }

@@ -524,6 +524,53 @@ TEST(core_fault_queue_overflow)
 	core_env_fini(&env);
 }
 
+/*
+ * Records the IOMMU itself dropped (VT-d PFO, SMMUv3 event queue overflow) reach the lost count
+ * of every guest with a device behind that unit, once per guest, with a gap in the sequence.
+ */
+TEST(core_hardware_overflow_reaches_lost_counts)
+{
+	CORE_ENV(env, 2);
+	struct ioasid_fault_record *rec = h_ptr(&env.a, H_ARRAY_GPA);
+	struct ioasid_fault_read fr = { .size = sizeof(fr), .num_records = 4, .records_gpa = H_ARRAY_GPA };
+	struct mock_iommu other;
+	struct ioasid_dev_caps caps = h_default_caps();
+
+	mock_iommu_init(&other, "mock1", &caps);
+	ioasid_report_fault(&env.mock.unit, env.a.rid[0], false, 0, 0x1000, IOASID_FAULT_ACCESS_READ,
+			    IOASID_FAULT_REASON_NOT_PRESENT);
+	ioasid_report_lost(&env.mock.unit, 3);
+	ioasid_report_lost(&other.unit, 5); /* nobody's devices are there */
+	ioasid_report_fault(&env.mock.unit, env.a.rid[1], false, 0, 0x2000, IOASID_FAULT_ACCESS_READ,
+			    IOASID_FAULT_REASON_NOT_PRESENT);
+	ASSERT_EQ(h_call(&env.a, IOASID_CALL_FAULT_READ, &fr, sizeof(fr)), 0);
+	ASSERT_EQ(fr.out_num_records, 2);
+	EXPECT_EQ(fr.out_lost, 3); /* two devices of A there, still counted once */
+	EXPECT_EQ(rec[0].seq, 1);
+	EXPECT_EQ(rec[1].seq, 5); /* the three lost ones sit in between */
+	fr.size = sizeof(fr);
+	ASSERT_EQ(h_call(&env.b, IOASID_CALL_FAULT_READ, &fr, sizeof(fr)), 0);
+	EXPECT_EQ(fr.out_num_records, 0);
+	EXPECT_EQ(fr.out_lost, 3); /* B has devices on the same unit */
+	ASSERT_EQ(h_call(&env.a, IOASID_CALL_FAULT_READ, &fr, sizeof(fr)), 0);
+	EXPECT_EQ(fr.out_lost, 0); /* reported once, then cleared */
+	core_env_fini(&env);
+}
+
+/* A driver whose hardware stopped says -EIO; guests get the ABI's ENODEV for it. */
+TEST(core_dead_iommu_is_enodev_for_guests)
+{
+	CORE_ENV(env, 1);
+	uint32_t a;
+
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &a), 0);
+	env.mock.fail_install_after = 1;
+	env.mock.fail_err = -EIO;
+	EXPECT_EQ(h_attach(&env.a, 0, false, 0, a), -ENODEV);
+	EXPECT_EQ(h_free(&env.a, a), 0);
+	core_env_fini(&env);
+}
+
 /* Reading fewer than queued leaves the rest, in order; a bad array loses nothing. */
 TEST(core_fault_read_partial_and_bad_array)
 {

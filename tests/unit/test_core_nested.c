@@ -175,6 +175,85 @@ TEST(nested_shadow_coherence_after_invalidate)
 	core_env_fini(&env);
 }
 
+/*
+ * VT-d first-level space is [0, 2^47) (canonical lower half of 4-level paging, VT-d spec 3.6):
+ * its last page shadows and translates; INVALIDATE of the whole space (INV_ALL) succeeds and
+ * drops a leaf the guest cleared, whether the shadow is first-level (47-bit, scalable
+ * first-level units) or second-level (48-bit); a range beyond the space is -ERANGE.
+ */
+static void nested_fl_whole_space(enum pt_format shadow_fmt)
+{
+	const uint64_t top = 1ULL << 47, last = top - HV_PAGE_SIZE;
+	struct ioasid_dev_caps caps = h_default_caps();
+	struct core_env env;
+	struct s1 s;
+	uint32_t io;
+	hpa_t h;
+
+	caps.paging_fmt = shadow_fmt;
+	caps.ia_bits = pt_fmt_ia_bits(shadow_fmt, 4);
+	ASSERT_EQ(core_env_init_caps(&env, 1, 512, &caps), 0);
+	s1_init(&s, &env.a, IOASID_FMT_VTD_FL);
+	s1_map(&s, 0x40000000, H_DATA_GPA, 0, true);
+	s1_map(&s, last, H_DATA_GPA + 0x1000, 0, true);
+	ASSERT_EQ(h_alloc_nested(&env.a, 0, IOASID_FMT_VTD_FL, s.root, &io), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, io), 0);
+	EXPECT_TRUE(dma_is(&env.a, 0, false, 0, 0x40000008, IOASID_FAULT_ACCESS_WRITE, H_DATA_GPA + 8));
+	EXPECT_TRUE(dma_is(&env.a, 0, false, 0, top - 8, IOASID_FAULT_ACCESS_WRITE, H_DATA_GPA + 0x1ff8));
+	/* the guest clears a leaf and invalidates everything */
+	s1_unmap(&s, 0x40000000, 0);
+	EXPECT_EQ(h_inv(&env.a, io, IOASID_INV_ALL, 0, 0), 0);
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x40000008, IOASID_FAULT_ACCESS_WRITE, &h), -ENOENT);
+	EXPECT_TRUE(dma_is(&env.a, 0, false, 0, top - 8, IOASID_FAULT_ACCESS_WRITE, H_DATA_GPA + 0x1ff8));
+	/* ranges: up to the end of the space, not beyond */
+	EXPECT_EQ(h_inv(&env.a, io, IOASID_INV_RANGE, last, HV_PAGE_SIZE), 0);
+	EXPECT_EQ(h_inv(&env.a, io, IOASID_INV_RANGE, 0, top), 0);
+	EXPECT_EQ(h_inv(&env.a, io, IOASID_INV_RANGE, top, HV_PAGE_SIZE), -ERANGE);
+	EXPECT_EQ(h_inv(&env.a, io, IOASID_INV_RANGE, last, 2 * HV_PAGE_SIZE), -ERANGE);
+	EXPECT_TRUE(dma_is(&env.a, 0, false, 0, top - 8, IOASID_FAULT_ACCESS_WRITE, H_DATA_GPA + 0x1ff8));
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x40000008, IOASID_FAULT_ACCESS_WRITE, &h), -ENOENT);
+	EXPECT_EQ(h_check_invariants(&env.a), 0);
+	core_env_fini(&env);
+}
+
+TEST(nested_vtd_fl_whole_space_fl_shadow)
+{
+	nested_fl_whole_space(PT_FMT_VTD_FL);
+}
+
+TEST(nested_vtd_fl_whole_space_sl_shadow)
+{
+	nested_fl_whole_space(PT_FMT_VTD_SL);
+}
+
+/*
+ * Caching mode (the mock caches failed translations like VT-d with CAP.CM=1): a leaf the guest
+ * adds where nothing was mapped becomes visible with its INVALIDATE, although the refill
+ * unmapped nothing (an empty gather).
+ */
+TEST(nested_refill_under_caching_mode)
+{
+	CORE_ENV(env, 1);
+	struct s1 s;
+	uint64_t calls0;
+	uint32_t io;
+	hpa_t h;
+
+	env.mock.caching_mode = true;
+	s1_init(&s, &env.a, IOASID_FMT_VTD_FL);
+	s1_map(&s, 0x40000000, H_DATA_GPA, 0, true);
+	ASSERT_EQ(h_alloc_nested(&env.a, 0, IOASID_FMT_VTD_FL, s.root, &io), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, io), 0);
+	EXPECT_EQ(h_dma(&env.a, 0, false, 0, 0x50000000, IOASID_FAULT_ACCESS_READ, &h), -ENOENT);
+	s1_map(&s, 0x50000000, H_RAM1_GPA + 0x3000, 0, false);
+	calls0 = env.mock.nr_flush_after_map;
+	ASSERT_EQ(h_inv(&env.a, io, IOASID_INV_RANGE, 0x50000000, HV_PAGE_SIZE), 0);
+	EXPECT_EQ(env.mock.nr_flush_after_map, calls0 + 1);
+	EXPECT_TRUE(dma_is(&env.a, 0, false, 0, 0x50000000, IOASID_FAULT_ACCESS_READ, H_RAM1_GPA + 0x3000));
+	EXPECT_TRUE(dma_is(&env.a, 0, false, 0, 0x40000000, IOASID_FAULT_ACCESS_READ, H_DATA_GPA));
+	core_env_fini(&env);
+}
+
 /* A range invalidation rebuilds exactly that range; a 2M guest page cut by it stays correct. */
 TEST(nested_range_invalidate_partial_superpage)
 {

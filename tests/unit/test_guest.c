@@ -103,6 +103,12 @@ void guest_iommu_poll(void)
 	}
 }
 
+/* The mock unit raises no fault interrupt: FAULT_READ collects like a poll. */
+void guest_iommu_collect_faults(void)
+{
+	guest_iommu_poll();
+}
+
 /* ---- the fake vCPU ---- */
 
 static uint8_t image[256]; /* the guest image boot/ would have loaded */
@@ -141,7 +147,7 @@ long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max)
 void vcpu_arch_nested_format(unsigned *fmt, unsigned *ia_bits)
 {
 	*fmt = PT_FMT_VTD_FL; /* as on x86_64 */
-	*ia_bits = 48;
+	*ia_bits = pt_fmt_ia_bits(PT_FMT_VTD_FL, 4);
 }
 
 int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)

@@ -25,9 +25,8 @@ struct fmt_case {
 };
 
 static const struct fmt_case fmt_cases[] = {
-	{ PT_FMT_VTD_SL, 39, 3 }, { PT_FMT_VTD_SL, 48, 4 }, { PT_FMT_VTD_FL, 48, 4 },
-	{ PT_FMT_ARM_S1, 39, 3 }, { PT_FMT_ARM_S1, 48, 4 }, { PT_FMT_ARM_S2, 40, 4 },
-	{ PT_FMT_ARM_S2, 48, 4 }, { PT_FMT_ARM_S2, 32, 3 },
+	{ PT_FMT_VTD_SL, 39, 3 }, { PT_FMT_VTD_SL, 48, 4 }, { PT_FMT_VTD_FL, 47, 4 }, { PT_FMT_ARM_S1, 39, 3 },
+	{ PT_FMT_ARM_S1, 48, 4 }, { PT_FMT_ARM_S2, 40, 4 }, { PT_FMT_ARM_S2, 48, 4 }, { PT_FMT_ARM_S2, 32, 3 },
 };
 
 TEST(pt_levels_for)
@@ -36,7 +35,9 @@ TEST(pt_levels_for)
 	EXPECT_EQ(pt_levels_for(PT_FMT_VTD_SL, 48), 4);
 	EXPECT_EQ(pt_levels_for(PT_FMT_VTD_SL, 40), 0);
 	EXPECT_EQ(pt_levels_for(PT_FMT_VTD_SL, 57), 0);
-	EXPECT_EQ(pt_levels_for(PT_FMT_VTD_FL, 48), 4);
+	/* first-level: the canonical lower half of 4-level paging, 47 bits and nothing else */
+	EXPECT_EQ(pt_levels_for(PT_FMT_VTD_FL, 47), 4);
+	EXPECT_EQ(pt_levels_for(PT_FMT_VTD_FL, 48), 0);
 	EXPECT_EQ(pt_levels_for(PT_FMT_VTD_FL, 39), 0);
 	EXPECT_EQ(pt_levels_for(PT_FMT_ARM_S1, 39), 3);
 	EXPECT_EQ(pt_levels_for(PT_FMT_ARM_S1, 44), 4);
@@ -149,7 +150,7 @@ struct enc_case {
  */
 static const struct enc_case enc_cases[] = {
 	{ PT_FMT_VTD_SL, 48, 0x003, 0x001, 0x083, 0x002, 0x003, PT_PROT_WRITE },
-	{ PT_FMT_VTD_FL, 48, 0x067, 0x025, 0x0e7, 0x067, 0x027, RW },
+	{ PT_FMT_VTD_FL, 47, 0x067, 0x025, 0x0e7, 0x067, 0x027, RW },
 	{ PT_FMT_ARM_S1, 48, 0xf43, 0xfc3, 0xf41, 0xf43, 0x003, RW },
 	{ PT_FMT_ARM_S2, 48, 0x7ff, 0x77f, 0x7fd, 0x7bf, 0x003, PT_PROT_WRITE },
 };
@@ -246,7 +247,7 @@ TEST(pt_superpage_selection)
 	EXPECT_EQ(pgsize_at(&t, SZ_1G), SZ_2M);
 	EXPECT_EQ(pgsize_at(&t, 2 * SZ_1G - 0x1000), SZ_2M);
 	pt_destroy(&t);
-	ASSERT_EQ(pt_init(&t, PT_FMT_VTD_FL, 48, SZ_4K, true, NULL), 0);
+	ASSERT_EQ(pt_init(&t, PT_FMT_VTD_FL, 47, SZ_4K, true, NULL), 0);
 	ASSERT_EQ(pt_map(&t, SZ_1G, hpa(SZ_1G), SZ_2M, RW), 0);
 	EXPECT_EQ(pgsize_at(&t, SZ_1G), SZ_4K);
 	pt_destroy(&t);
@@ -386,7 +387,8 @@ TEST(pt_argument_checks)
 	pt_destroy(&t);
 
 	/* first-level: canonical lower half only */
-	ASSERT_EQ(pt_init(&t, PT_FMT_VTD_FL, 48, ALL_SIZES, true, &q), 0);
+	EXPECT_EQ(pt_init(&t, PT_FMT_VTD_FL, 48, ALL_SIZES, true, &q), -EINVAL);
+	ASSERT_EQ(pt_init(&t, PT_FMT_VTD_FL, 47, ALL_SIZES, true, &q), 0);
 	EXPECT_EQ(pt_map(&t, 1ULL << 47, hpa(0), 0x1000, RW), -ERANGE);
 	EXPECT_EQ(pt_map(&t, (1ULL << 47) - 0x1000, hpa(0), 0x1000, RW), 0);
 	pt_destroy(&t);
@@ -483,8 +485,8 @@ TEST(pt_split_preserves_attributes)
 			unsigned lvl, rlvl;
 			uint64_t un;
 
-			ASSERT_EQ(pt_init(&t, fmts[f], 48, ALL_SIZES, true, NULL), 0);
-			ASSERT_EQ(pt_init(&ref, fmts[f], 48, ALL_SIZES, true, NULL), 0);
+			ASSERT_EQ(pt_init(&t, fmts[f], pt_fmt_ia_bits(fmts[f], 4), ALL_SIZES, true, NULL), 0);
+			ASSERT_EQ(pt_init(&ref, fmts[f], pt_fmt_ia_bits(fmts[f], 4), ALL_SIZES, true, NULL), 0);
 			ASSERT_EQ(pt_map(&t, SZ_1G, hpa(8 * SZ_1G), SZ_1G, prots[p]), 0);
 			pt_gather_init(&g);
 			ASSERT_EQ(pt_unmap(&t, SZ_1G + SZ_2M, 0x1000, &g, &un), 0);
@@ -525,7 +527,7 @@ TEST(pt_device_memory)
 	uint64_t un;
 
 	/* x86 paging / NPT: PCD|PWT (bits 4, 3) = PAT index 3 */
-	ASSERT_EQ(pt_init(&t, PT_FMT_VTD_FL, 48, ALL_SIZES, true, NULL), 0);
+	ASSERT_EQ(pt_init(&t, PT_FMT_VTD_FL, 47, ALL_SIZES, true, NULL), 0);
 	ASSERT_EQ(pt_map(&t, 0x1000, hpa(0xfe000000), 0x1000, dev_rw), 0);
 	ASSERT_EQ(pt_map(&t, 0x2000, hpa(0x12345000), 0x1000, RW), 0);
 	EXPECT_EQ(raw_entry(&t, 0x1000, &lvl), 0xfe000000ULL | 0x7f);

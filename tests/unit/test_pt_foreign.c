@@ -37,7 +37,7 @@ TEST(pt_foreign_matches_lookup)
 		enum pt_format fmt;
 		unsigned ia_bits;
 	} cases[] = {
-		{ PT_FMT_VTD_SL, 39 }, { PT_FMT_VTD_SL, 48 }, { PT_FMT_VTD_FL, 48 },
+		{ PT_FMT_VTD_SL, 39 }, { PT_FMT_VTD_SL, 48 }, { PT_FMT_VTD_FL, 47 },
 		{ PT_FMT_ARM_S1, 39 }, { PT_FMT_ARM_S1, 48 }, { PT_FMT_ARM_S2, 48 },
 	};
 
@@ -78,6 +78,70 @@ TEST(pt_foreign_matches_lookup)
 			}
 		}
 		pt_destroy(&t);
+	}
+}
+
+/*
+ * One width per format and depth, and every part of the engine honours exactly that width: the
+ * last page below 2^bits maps, looks up, walks (foreign walker) and unmaps; 2^bits is -ERANGE
+ * for each; the whole space [0, 2^bits) unmaps in one call. The expected widths are written from
+ * the specs, not read from the engine: VT-d SL AGAW 39/48 (sec. 3.7), VT-d FL 4-level paging
+ * with canonical inputs, lower half: 47 (sec. 3.6), Arm 4 KiB granule 39/48 (D8.2).
+ */
+TEST(pt_width_is_what_the_engine_accepts)
+{
+	static const struct {
+		enum pt_format fmt;
+		unsigned bits[5]; /* by levels; 0: no such depth */
+	} want[] = {
+		{ PT_FMT_VTD_SL, { [3] = 39, [4] = 48 } },
+		{ PT_FMT_VTD_FL, { [3] = 0, [4] = 47 } },
+		{ PT_FMT_ARM_S1, { [3] = 39, [4] = 48 } },
+		{ PT_FMT_ARM_S2, { [3] = 39, [4] = 48 } },
+	};
+
+	for (unsigned f = 0; f < ARRAY_SIZE(want); f++) {
+		for (unsigned levels = 2; levels <= 5; levels++) {
+			unsigned bits = levels <= 4 ? want[f].bits[levels] : 0;
+			uint64_t top, foa = 0, un = 0;
+			struct host_reader r = { 0 };
+			struct pt_gather g;
+			struct pt_table t;
+			hpa_t loa;
+
+			EXPECT_EQ(pt_fmt_ia_bits(want[f].fmt, levels), bits);
+			if (bits == 0) {
+				EXPECT_EQ(pt_walk_foreign(want[f].fmt, levels, 0x1000, 0, host_read, &r, &foa, NULL,
+							  NULL),
+					  -EINVAL);
+				continue;
+			}
+			top = 1ULL << bits;
+			EXPECT_EQ(pt_levels_for(want[f].fmt, bits), levels);
+			EXPECT_TRUE(pt_levels_for(want[f].fmt, bits + 1) != levels);
+			ASSERT_EQ(pt_init(&t, want[f].fmt, bits, ALL_SIZES, true, NULL), 0);
+			EXPECT_EQ(t.levels, levels);
+			EXPECT_EQ(pt_map(&t, top - 0x1000, hpa(0x5000), 0x1000, RW), 0);
+			EXPECT_EQ(pt_map(&t, top, hpa(0x6000), 0x1000, RW), -ERANGE);
+			EXPECT_EQ(pt_map(&t, top - 0x1000, hpa(0x6000), 0x2000, RW), -ERANGE);
+			EXPECT_EQ(pt_lookup(&t, top - 1, &loa, NULL, NULL), 0);
+			EXPECT_EQ(hpa_val(loa), 0x5fffULL);
+			EXPECT_EQ(pt_lookup(&t, top, NULL, NULL, NULL), -ERANGE);
+			EXPECT_EQ(pt_walk_foreign(t.fmt, t.levels, hpa_val(t.root), top - 1, host_read, &r, &foa, NULL,
+						  NULL),
+				  0);
+			EXPECT_EQ(foa, 0x5fffULL);
+			EXPECT_EQ(
+				pt_walk_foreign(t.fmt, t.levels, hpa_val(t.root), top, host_read, &r, &foa, NULL, NULL),
+				-ERANGE);
+			pt_gather_init(&g);
+			EXPECT_EQ(pt_unmap(&t, 0, top + 0x1000, &g, &un), -ERANGE);
+			EXPECT_EQ(pt_unmap(&t, 0, top, &g, &un), 0); /* the whole space */
+			EXPECT_EQ(un, 0x1000);
+			pt_gather_release(&t, &g);
+			EXPECT_EQ(pt_lookup(&t, top - 1, NULL, NULL, NULL), -ENOENT);
+			pt_destroy(&t);
+		}
 	}
 }
 

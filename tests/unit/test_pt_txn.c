@@ -25,7 +25,7 @@ TEST(pt_eexist_leaves_table_unchanged)
 	struct pt_state st;
 	struct pt_table t;
 
-	ASSERT_EQ(pt_init(&t, PT_FMT_VTD_FL, 48, ALL_SIZES, true, &q), 0);
+	ASSERT_EQ(pt_init(&t, PT_FMT_VTD_FL, 47, ALL_SIZES, true, &q), 0);
 	ASSERT_EQ(pt_map(&t, SZ_1G + 0x5000, hpa(0x5000), 0x1000, RW), 0);
 	ASSERT_EQ(pt_map(&t, 4 * SZ_1G + SZ_2M * 3, hpa(SZ_2M), SZ_2M, RW), 0);
 	ASSERT_EQ(pt_map(&t, 8 * SZ_1G, hpa(SZ_1G), SZ_1G, RW), 0);
@@ -62,7 +62,7 @@ TEST(pt_eexist_leaves_table_unchanged)
 static void big_setup(struct pt_table *t, struct pt_quota *q, enum pt_format fmt)
 {
 	*q = (struct pt_quota){ .limit_pages = 1000 };
-	if (pt_init(t, fmt, 48, ALL_SIZES, true, q) != 0 ||
+	if (pt_init(t, fmt, pt_fmt_ia_bits(fmt, 4), ALL_SIZES, true, q) != 0 ||
 	    pt_map(t, (512ULL << 30) - 8 * SZ_2M, hpa(0x1000), 0x1000, RW) != 0) {
 		abort();
 	}
@@ -443,7 +443,7 @@ TEST(pt_random_vs_model)
 		struct pt_table t;
 
 		ASSERT_TRUE(m != NULL);
-		if (pt_init(&t, fmts[f], 48, ALL_SIZES, true, &q) != 0) {
+		if (pt_init(&t, fmts[f], pt_fmt_ia_bits(fmts[f], 4), ALL_SIZES, true, &q) != 0) {
 			free(m);
 			TEST_FAIL_("pt_init(fmt %d) failed", fmts[f]);
 			return;

@@ -32,6 +32,12 @@ int vtd_rmrr_setup(const struct acpi_dmar *d)
 	return 0;
 }
 
+void ioasid_report_lost(struct hv_iommu *u, uint64_t n)
+{
+	(void)u;
+	(void)n;
+}
+
 void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t addr,
 			 unsigned access, unsigned reason)
 {

@@ -172,6 +172,7 @@ static uint32_t gerror_ack(struct smmuv3_unit *u, uint32_t mask)
 			if (b == 2) {
 				u->nr_overflows++;
 				pr_warn("smmuv3: %s: event queue overflow (events lost)", u->name);
+				ioasid_report_lost(&u->iommu, 1); /* owners unknown: every guest here */
 			} else {
 				pr_err("smmuv3: %s: global error %s", u->name, gerror_names[b]);
 			}
@@ -325,6 +326,7 @@ static unsigned evtq_drain(struct smmuv3_unit *u)
 	if ((prod & SMMU_Q_OVF) != (cons & SMMU_Q_OVF)) {
 		u->nr_overflows++;
 		pr_warn("smmuv3: %s: event queue overflowed (events lost)", u->name);
+		ioasid_report_lost(&u->iommu, 1); /* owners unknown: every guest here */
 		cons = (cons & ~SMMU_Q_OVF) | (prod & SMMU_Q_OVF);
 	}
 	smmu_rmb();
@@ -447,10 +449,11 @@ static void decode_idrs(struct smmuv3_unit *u, const struct smmuv3_opts *o)
 	/* Single-stage tables: stage 2 when available (VMID-tagged, nesting possible). */
 	if (u->s2p && (o->stage == SMMUV3_STAGE_2 || (o->stage == SMMUV3_STAGE_AUTO) || !u->s1p)) {
 		u->paging_fmt = PT_FMT_ARM_S2;
-		u->ia_bits = MIN(48U, u->oas_bits); /* an IPA cannot exceed S2PS (spec 5.2) */
+		/* The format's widest (pt.h); an IPA cannot exceed S2PS either (spec 5.2). */
+		u->ia_bits = MIN(pt_fmt_ia_bits(PT_FMT_ARM_S2, 4), u->oas_bits);
 	} else {
 		u->paging_fmt = PT_FMT_ARM_S1;
-		u->ia_bits = 48;
+		u->ia_bits = pt_fmt_ia_bits(PT_FMT_ARM_S1, 4);
 	}
 	u->hw_nesting = u->s1p && u->s2p && o->stage == SMMUV3_STAGE_AUTO;
 	/* PASIDs need stage-1 STEs (a CD per SubstreamID); stage 2 is per stream. */

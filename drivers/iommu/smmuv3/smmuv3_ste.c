@@ -499,7 +499,7 @@ static int ste_prepare(struct smmuv3_unit *u, const struct ioasid_hw_config *cfg
 		}
 		s1 = (struct smmu_s1_desc){ .ttb0 = cfg->s1_root,
 					    .asid = (uint16_t)cfg->domain,
-					    .ia_bits = HV_PAGE_SHIFT + 9 * cfg->s1_levels,
+					    .ia_bits = pt_fmt_ia_bits(cfg->s1_fmt, cfg->s1_levels),
 					    .ips_enc = u->oas_enc,
 					    .coherent = u->coherent };
 		nr->domain = cfg->domain;

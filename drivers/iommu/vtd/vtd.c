@@ -247,8 +247,11 @@ static unsigned vtd_unit_poll_faults(struct vtd_unit *u)
 		u->nr_overflows++;
 		pr_warn("vtd: %s: primary fault overflow (%llu so far)", u->name, (unsigned long long)u->nr_overflows);
 		wr32(u, VTD_FSTS_REG, VTD_FSTS_PFO);
+		/* At least one record was dropped, owner unknown (spec 7.1.3): tell every guest here. */
+		ioasid_report_lost(&u->iommu, 1);
 	}
 	if (!(fsts & VTD_FSTS_PPF)) {
+		wr32(u, VTD_FSTS_REG, 0); /* re-arms FECTL.IP (see below) */
 		return 0;
 	}
 	/* Start at FRI (the oldest record) and go round once (spec 7.1.3). */
@@ -266,7 +269,18 @@ static unsigned vtd_unit_poll_faults(struct vtd_unit *u)
 		vtd_fault_deliver(u, &f);
 		handled++;
 	}
+	/*
+	 * Every condition serviced: a write to FSTS lets the unit clear FECTL.IP (spec 11.4.9.2;
+	 * QEMU re-evaluates IP only on FSTS writes), so the next fault raises a new event.
+	 */
+	wr32(u, VTD_FSTS_REG, 0);
 	return handled;
+}
+
+/* The fault event interrupt (spec 7.3): drain this unit's records into the guests' queues. */
+static void vtd_fault_irq(void *arg)
+{
+	(void)vtd_unit_poll_faults(arg);
 }
 
 unsigned vtd_poll_faults(void)
@@ -279,9 +293,52 @@ unsigned vtd_poll_faults(void)
 	return n;
 }
 
+unsigned vtd_poll_faults_unnotified(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vtd_nr; i++) {
+		if (vtd_units[i].fault_vector < 0) {
+			n += vtd_unit_poll_faults(&vtd_units[i]);
+		}
+	}
+	return n;
+}
+
+/*
+ * Fault events (spec 7.3, 11.4.9.2-5): an MSI from FEDATA/FEADDR to a host vector whose
+ * handler drains the records. The unit generates it itself, so it is not subject to interrupt
+ * remapping (spec 5.1). Where the arch gives no vector, the mask stays set and faults are
+ * polled when a guest reads its queue (vtd_poll_faults_unnotified).
+ */
+static void vtd_fault_event_init(struct vtd_unit *u)
+{
+	uint64_t addr;
+	uint32_t data;
+	int v = u->fault_vector;
+
+	if (v <= 0) {
+		v = arch_irq_request_msi(vtd_fault_irq, u, &addr, &data);
+		if (v < 0) {
+			u->fault_vector = -1;
+			pr_info("vtd: %s: fault events masked (%d %s): faults are polled", u->name, v, hv_strerror(v));
+			return;
+		}
+		u->fault_vector = v;
+		u->fault_addr = addr;
+		u->fault_data = data;
+	}
+	wr32(u, VTD_FEDATA_REG, u->fault_data);
+	wr32(u, VTD_FEADDR_REG, (uint32_t)u->fault_addr);
+	wr32(u, VTD_FEUADDR_REG, (uint32_t)(u->fault_addr >> 32));
+	wr32(u, VTD_FECTL_REG, 0); /* IM=0 */
+	pr_info("vtd: %s: fault events raise vector %#x (MSI %#llx data %#x)", u->name, (unsigned)u->fault_vector,
+		(unsigned long long)u->fault_addr, u->fault_data);
+}
+
 static void vtd_faults_init(struct vtd_unit *u)
 {
-	/* Interrupt masked: faults are polled (vtd_poll_faults) until interrupts are wired. */
+	/* Masked while stale records are cleared; vtd_fault_event_init unmasks it after. */
 	wr32(u, VTD_FECTL_REG, (uint32_t)VTD_FECTL_IM);
 	for (unsigned i = 0; i < u->nfr; i++) {
 		unsigned off = u->fro + i * VTD_FRCD_SIZE;
@@ -293,6 +350,7 @@ static void vtd_faults_init(struct vtd_unit *u)
 	wr32(u, VTD_FSTS_REG, (uint32_t)VTD_FSTS_CLEAR);
 	/* Invalidation-completion events are not used (wait descriptors use status writes). */
 	wr32(u, VTD_IECTL_REG, (uint32_t)VTD_IECTL_IM);
+	vtd_fault_event_init(u);
 }
 
 /* ---- bring-up ----------------------------------------------------------------------------- */

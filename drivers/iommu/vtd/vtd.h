@@ -74,6 +74,9 @@ struct vtd_unit {
 	/* faults (spec 7.1.3) */
 	unsigned fro, nfr;
 	uint64_t nr_faults, nr_overflows;
+	int fault_vector; /* fault events raise this host vector (arch_irq_request_msi); < 0: polled */
+	uint64_t fault_addr;
+	uint32_t fault_data;
 	struct vtd_route routes[VTD_MAX_ROUTES];
 	/* interrupt remapping (spec 5.1, vtd_ir.c) */
 	struct vtd_irte *irt;		       /* VTD_IRT_ENTRIES entries, one page */
@@ -116,6 +119,11 @@ struct vtd_unit *vtd_unit_for(uint16_t segment, uint16_t bdf);
  * unit->nr_overflows). Called by tests and, later, by the fault-event interrupt.
  */
 unsigned vtd_poll_faults(void);
+/*
+ * The same for units whose fault events do not raise an interrupt (FAULT_READ's path: units
+ * with one were drained by their interrupt, taken when the guest's run ended).
+ */
+unsigned vtd_poll_faults_unnotified(void);
 
 struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid, uint32_t pasid);
 

@@ -295,12 +295,14 @@ static int vtd_get_caps(struct hv_iommu *iommu, const struct hv_device *d, struc
 {
 	struct vtd_unit *u = unit_of(iommu);
 	uint64_t sllps = FIELD_GET(VTD_CAP_SLLPS, u->cap);
+	enum pt_format fmt = u->first_level ? PT_FMT_VTD_FL : PT_FMT_VTD_SL;
 
 	(void)d;
 	*caps = (struct ioasid_dev_caps){
 		.pgsize_bitmap = SZ_4K,
-		.ia_bits = u->levels == 4 ? 48 : 39,
-		.paging_fmt = u->first_level ? PT_FMT_VTD_FL : PT_FMT_VTD_SL,
+		/* The format's width (pt.h): 39/48 second-level, 47 first-level (canonical, 3.6). */
+		.ia_bits = pt_fmt_ia_bits(fmt, u->levels),
+		.paging_fmt = fmt,
 		/* Guest first-level tables are shadowed into paging_fmt by the core. */
 		.nested_fmts = 1U << PT_FMT_VTD_FL,
 		/*
@@ -560,9 +562,31 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 	return ret ? ret : vtd_flush_devtlb(u, (uint16_t)domain, c, n);
 }
 
+/*
+ * Caching mode (CAP.CM, spec 6.1 "Caching Mode"): the unit may cache not-present and erroneous
+ * entries (a virtual IOMMU does, so that its host learns of every new mapping), so software
+ * must invalidate after making an entry present exactly as after changing one: a page-selective
+ * IOTLB invalidation of the range (PASID-based for first-level and nested translations; one
+ * domain-selective one when the range needs too many), non-leaf, because a MAP may also have
+ * made table entries present and those are cached in the paging-structure caches. Context and
+ * PASID entries that become present get their context/PASID-cache invalidation in vtd_write_ce()
+ * and vtd_write_pe() whatever CM says. Without CM a not-present entry is never cached (6.1) and
+ * a MAP costs no invalidation.
+ */
+static int vtd_flush_after_map(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end)
+{
+	struct vtd_unit *u = unit_of(iommu);
+
+	if (!(u->cap & VTD_CAP_CM)) {
+		return 0;
+	}
+	return vtd_flush_range(iommu, domain, start, end, false);
+}
+
 const struct ioasid_backend_ops vtd_backend_ops = {
 	.get_caps = vtd_get_caps,
 	.install = vtd_install,
 	.flush_range = vtd_flush_range,
 	.flush_domain = vtd_flush_domain,
+	.flush_after_map = vtd_flush_after_map,
 };
