@@ -111,7 +111,7 @@ static const char *iommu_refusal(int ret)
 	case -ENODEV:
 		return "no IOMMU unit translates it";
 	case -EBUSY:
-		return "firmware keeps using it for DMA (a VT-d RMRR)";
+		return "firmware keeps using it for DMA (a VT-d RMRR or an IORT RMR)";
 	case -EPERM:
 		return "its IOMMU unit cannot remap interrupts, so its DMA could send any interrupt message";
 	default:

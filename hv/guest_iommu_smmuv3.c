@@ -34,7 +34,7 @@ static void block_known_streams(void)
 		uint32_t sid;
 
 		s = smmuv3_unit_for(&hv_acpi, p->segment, (uint16_t)(p->bus << 8 | p->devfn), &sid);
-		if (s == NULL || smmuv3_sid_blocked(s, sid)) {
+		if (s == NULL || smmuv3_sid_blocked(s, sid) || smmuv3_rmr_stream(s, sid)) {
 			continue;
 		}
 		dev.segment = p->segment;
@@ -76,6 +76,12 @@ int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_
 	s = smmuv3_unit_for(&hv_acpi, segment, bdf, &sid);
 	if (s == NULL) {
 		return -ENODEV;
+	}
+	if (smmuv3_rmr_stream(s, sid)) {
+		/* Firmware keeps DMA-ing into its RMR ranges: not ours to give (docs/SMMUV3.md "RMRs"). */
+		pr_err("guests: %04x:%02x:%02x.%x (stream %#x) has an IORT RMR; it cannot be assigned to a guest",
+		       segment, bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7, sid);
+		return -EBUSY;
 	}
 	*u = &s->iommu;
 	*rid = sid;

@@ -916,6 +916,24 @@ CASES += [
 ]
 
 
+# IORT RMRs (drivers/iommu/smmuv3/smmuv3_rmr.c): QEMU publishes none, so the self-test adds one
+# for edu (and a malformed one) to the parsed IORT before the take-over.
+CASES += [
+    {"name": "arm64-smmuv3-rmr", "arch": "arm64", "cmdline": "selftest=smmuv3_rmr", "exit": HV_EXIT_OK,
+     "expect": [r"RMR 0x[0-9a-f]+000-0x[0-9a-f]+fff for stream 0x[0-9a-f]+ added \(and a malformed one\): ok",
+                r"^\[ERR\] smmuv3: RMR \d+ refused: a range is not page-aligned; its streams stay blocked",
+                r"^\[INF\] smmuv3: RMR \d+: stream 0x[0-9a-f]+ on smmu0 keeps its ranges identity-mapped \(domain \d+\)$",
+                r"the stream is an RMR stream: ok",
+                r"the RMR's pages are out of the allocator: ok",
+                r"DMA inside the RMR, never attached by the core: .* \(0, 0 events\): ok",
+                r"a read just past the RMR is blocked and recorded .*: ok",
+                r"^\[ERR\] guests: 0000:00:0[0-9a-f]\.0 \(stream 0x[0-9a-f]+\) has an IORT RMR; it cannot be assigned",
+                r"assigning the device to a guest is refused \(-16\): ok",
+                r"^\[INF\] selftest smmuv3_rmr: PASS"],
+     "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"FAIL"]},
+]
+
+
 # arm64 counterpart of msi-attack (tests/guests/its_attack.c): the guest's edu writes to the
 # ITS doorbell GITS_TRANSLATER; the SMMU's stage 2 has no translation for it, so the writes are
 # blocked and reported to the guest (SMMU events carry the StreamID); through a PAGING mapping

@@ -26,6 +26,11 @@ int acpi_dmar_unit_for(const struct acpi_info *info, uint16_t segment, uint8_t b
 	return -1;
 }
 
+void vtd_rmrr_claim(const struct acpi_dmar *d)
+{
+	(void)d;
+}
+
 int vtd_rmrr_setup(const struct acpi_dmar *d)
 {
 	(void)d;

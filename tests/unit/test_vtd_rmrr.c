@@ -123,6 +123,7 @@ TEST(rmrr_identity_mapped_and_device_attached)
 
 	reset();
 	add_rmrr(0x7f000000, 0x7f003fff, add_scope(ACPI_SCOPE_PCI_ENDPOINT, 0, 0xf8, true), 1);
+	vtd_rmrr_claim(&dmar);
 	ASSERT_EQ(vtd_rmrr_setup(&dmar), 1);
 	ASSERT_EQ(nr_installs, 1);
 	EXPECT_EQ(installs[0].rid, 0xf8);
@@ -148,6 +149,7 @@ TEST(rmrr_overlapping_ranges_one_device)
 	s = add_scope(ACPI_SCOPE_PCI_ENDPOINT, 0, 0x10, true);
 	add_rmrr(0x80000000, 0x80003fff, s, 1);
 	add_rmrr(0x80002000, 0x80005fff, s, 1);
+	vtd_rmrr_claim(&dmar);
 	ASSERT_EQ(vtd_rmrr_setup(&dmar), 1);
 	ASSERT_EQ(nr_installs, 1);
 	EXPECT_TRUE(maps_identity(installs[0].cfg.table, 0x80000000));
@@ -179,6 +181,7 @@ TEST(rmrr_refusals)
 	add_rmrr(0x7f000000, 0x7f000fff, s, 1);
 	s = add_scope(ACPI_SCOPE_PCI_ENDPOINT, 0, 0x20, true);
 	add_rmrr(0x8000000000ULL, 0x8000000fffULL, s, 1); /* beyond the unit's 39-bit tables */
+	vtd_rmrr_claim(&dmar);
 	EXPECT_EQ(vtd_rmrr_setup(&dmar), 0);
 	EXPECT_EQ(nr_installs, 0);
 	EXPECT_TRUE(!vtd_rmrr_device(0, 0x08));

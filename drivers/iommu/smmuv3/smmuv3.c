@@ -623,6 +623,7 @@ int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 		init_ret = -ENODEV;
 		return init_ret;
 	}
+	smmuv3_rmr_claim(acpi); /* before any unit allocates its tables */
 	for (unsigned i = 0; i < iort->nr_smmus && nr_units < SMMUV3_MAX_UNITS; i++) {
 		const struct acpi_iort_smmu *node = &iort->smmus[i];
 		struct smmuv3_unit *u = &units[nr_units];
@@ -650,6 +651,9 @@ int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 		nr_units++;
 	}
 	init_ret = nr_units ? (int)nr_units : -ENODEV;
+	if (nr_units != 0) {
+		(void)smmuv3_rmr_setup(acpi); /* logs what it honours and refuses */
+	}
 	return init_ret;
 }
 

@@ -145,6 +145,16 @@ struct smmuv3_unit {
  * none came up (-ENODEV: the IORT lists none; QEMU virt builds an IORT only with its=on).
  */
 int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts);
+/*
+ * IORT RMRs (smmuv3_rmr.c, DEN0049E 3.1.1.7). smmuv3_rmr_claim checks each node and takes its
+ * memory out of the allocator before the units allocate anything; smmuv3_rmr_setup, once the
+ * units are up, identity-maps the accepted nodes' ranges in a per-unit hypervisor table and
+ * installs their streams on it (returns how many).
+ */
+void smmuv3_rmr_claim(const struct acpi_info *acpi);
+int smmuv3_rmr_setup(const struct acpi_info *acpi);
+/* True if an RMR of this stream was honoured: its device must not be assigned to a guest. */
+bool smmuv3_rmr_stream(const struct smmuv3_unit *u, uint32_t sid);
 unsigned smmuv3_nr_units(void);
 struct smmuv3_unit *smmuv3_unit_get(unsigned i);
 /*

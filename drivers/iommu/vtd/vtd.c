@@ -547,6 +547,7 @@ int vtd_init(const struct acpi_info *acpi)
 		return -ENODEV;
 	}
 	vtd_acpi = acpi;
+	vtd_rmrr_claim(d); /* before any unit allocates its tables */
 	for (unsigned i = 0; i < d->nr_drhd; i++) {
 		int r = vtd_unit_add(&d->drhd[i], i, true);
 

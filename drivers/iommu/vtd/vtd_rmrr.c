@@ -182,10 +182,15 @@ static void rmrr_map(const struct acpi_dmar *d, unsigned idx, const struct acpi_
 	}
 }
 
-int vtd_rmrr_setup(const struct acpi_dmar *d)
-{
-	unsigned attached = 0;
+static bool rmrr_accepted[ACPI_MAX_RMRR];
 
+/*
+ * Before the units allocate anything (root tables, queues, interrupt-remapping tables): check
+ * each RMRR and take its memory out of the page allocator, so nothing the hypervisor
+ * allocates can land in memory a device keeps writing.
+ */
+void vtd_rmrr_claim(const struct acpi_dmar *d)
+{
 	for (unsigned i = 0; i < d->nr_rmrr && i < ACPI_MAX_RMRR; i++) {
 		const struct acpi_rmrr *r = &d->rmrr[i];
 		const char *why = rmrr_check(d, r);
@@ -195,12 +200,22 @@ int vtd_rmrr_setup(const struct acpi_dmar *d)
 			ret = platform_claim_device_memory(hpa(r->base), r->limit + 1 - r->base);
 			why = ret == 0 ? NULL : "overlaps memory the hypervisor owns or already uses";
 		}
+		rmrr_accepted[i] = why == NULL;
 		if (why != NULL) {
 			pr_err("vtd: RMRR %u %#llx-%#llx (segment %u) refused: %s; its devices stay blocked", i,
 			       (unsigned long long)r->base, (unsigned long long)r->limit, r->segment, why);
-			continue;
 		}
-		rmrr_map(d, i, r);
+	}
+}
+
+int vtd_rmrr_setup(const struct acpi_dmar *d)
+{
+	unsigned attached = 0;
+
+	for (unsigned i = 0; i < d->nr_rmrr && i < ACPI_MAX_RMRR; i++) {
+		if (rmrr_accepted[i]) {
+			rmrr_map(d, i, &d->rmrr[i]);
+		}
 	}
 	/* Tables complete first, then the devices move onto them (spec 8.4: before they translate). */
 	for (unsigned i = 0; i < nr_rmrr_devs; i++) {
