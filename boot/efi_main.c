@@ -33,6 +33,7 @@
 #include <hv/config.h>
 #include <hv/errno.h>
 #include <hv/exit.h>
+#include <hv/image.h>
 #include <hv/log.h>
 #include <hv/memmap.h>
 #include <hv/mm.h>
@@ -41,9 +42,6 @@
 #define BOOT_EBS_TRIES 8      /* ExitBootServices attempts before giving up */
 #define BOOT_MAP_SLACK 16     /* extra descriptors: allocating the buffer can split entries */
 #define BOOT_CFG_NAME "\\ioasid-hv.cfg"
-
-/* Test hook (cmdline "boot.stale_key"): pass a wrong map key to the first ExitBootServices. */
-#define BOOT_OPT_STALE_KEY "boot.stale_key"
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 
@@ -385,7 +383,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	cmdline_from_ucs2(li->LoadOptions, li->LoadOptionsSize, bi->cmdline, sizeof(bi->cmdline));
 	boot_load_cfg(bi, li->DeviceHandle, bi->cmdline[0] == '\0');
 	boot_print("ioasid-hv: cmdline \"%s\"\n", bi->cmdline);
-	stale_key = cmdline_get(bi->cmdline, BOOT_OPT_STALE_KEY, NULL, 0);
+	/* Test hook (test image only, include/hv/image.h): a wrong key on the first attempt. */
+	stale_key = hv_image.stale_map_key != NULL && hv_image.stale_map_key(bi->cmdline);
 
 	bi->rsdp = boot_find_rsdp();
 	if (hpa_val(bi->rsdp) == 0) {

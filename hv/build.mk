@@ -1,13 +1,18 @@
 # SPDX-License-Identifier: MIT
-# Generic hypervisor code: hv_main, the self-test dispatcher and the generic self-tests.
-HV_SRCS += hv/config.c hv/main.c hv/platform.c hv/selftest.c hv/version.c
+# Generic hypervisor code: hv_main, the configuration, the platform.
+HV_SRCS += hv/config.c hv/main.c hv/platform.c hv/version.c
+# The self-test runner, the generic self-tests and the test hooks (test image only; they fill
+# include/hv/image.h's hv_image); the release image links the empty hv_image instead.
+HV_TEST_SRCS += hv/selftest.c
+HV_RELEASE_SRCS += hv/image_release.c
 # Isolation groups against the configuration, before any guest runs.
 HV_SRCS += hv/guest_groups.c
 # The IOASID core for the target (the VT-d backend and self-test use it), until ioasid/build.mk
 # exists; with it, this line adds nothing.
 HV_SRCS += $(if $(wildcard ioasid/build.mk),,$(sort $(wildcard ioasid/*.c)))
-# VT-d end-to-end self-test (selftest=vtd), x86_64 only, over the arch-neutral IOMMU self-test.
-HV_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.c
+# VT-d end-to-end self-tests (selftest=vtd, vtd_ir, ...), x86_64 test image only, over the
+# arch-neutral IOMMU self-test.
+HV_TEST_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.c
 # Guests from the partition configuration (hv/guest.c) on both vCPU backends, with the glue to
 # each arch's IOMMU driver for assigned devices (hv/guest_iommu_*.c).
 HV_SRCS_x86_64 += hv/guest.c hv/guest_iommu_vtd.c

@@ -2,8 +2,9 @@
 /*
  * hv_main(): the arch-neutral start of the hypervisor. boot/ has left UEFI boot services and
  * arch_init() has installed the console, the page allocator, our own page tables and exception
- * vectors. Here: the heap, the boot log (version, memory layout, platform), then the self-test
- * named on the command line, or a clean exit when there is nothing to run.
+ * vectors. Here: the heap, the boot log (version, image kind, memory layout, platform), then the
+ * self-test named on the command line (test image only), or the configuration's guests, or a
+ * clean exit when there is nothing to run.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,12 +19,12 @@
 #include <hv/exit.h>
 #include <hv/guest.h>
 #include <hv/guest_groups.h>
+#include <hv/image.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
 #include <hv/pci.h>
 #include <hv/platform.h>
-#include <hv/selftest.h>
 #include <hv/version.h>
 
 static const char *const mem_type_name[] = {
@@ -66,35 +67,6 @@ static void log_memory(const struct bootinfo *bi)
 		(unsigned long long)page_free_count(), (unsigned long long)page_total_count(),
 		(unsigned long long)(page_total_count() >> (20 - HV_PAGE_SHIFT)));
 	pr_info("heap: %llu KiB pool", (unsigned long long)(heap_size() >> 10));
-}
-
-static __noreturn void run_selftest(const char *name, const struct bootinfo *bi)
-{
-	extern const struct hv_selftest __hv_selftests_start[], __hv_selftests_end[];
-	const struct hv_selftest *t;
-	int ret;
-
-	for (t = __hv_selftests_start; t < __hv_selftests_end; t++) {
-		if (strcmp(t->name, name) == 0) {
-			break;
-		}
-	}
-	if (t == __hv_selftests_end) {
-		pr_err("selftest %s: FAIL (no such test; known:", name);
-		for (t = __hv_selftests_start; t < __hv_selftests_end; t++) {
-			pr_err("  %s", t->name);
-		}
-		pr_err(")");
-		arch_exit(HV_EXIT_FAIL);
-	}
-	pr_info("selftest %s: start", name);
-	ret = t->fn(bi);
-	if (ret == 0) {
-		pr_info("selftest %s: PASS", name);
-		arch_exit(HV_EXIT_OK);
-	}
-	pr_err("selftest %s: FAIL (%d %s)", name, ret, hv_strerror(ret));
-	arch_exit(HV_EXIT_FAIL);
 }
 
 static bool cfg_device_exists(void *ctx, uint16_t segment, uint8_t bus, uint8_t devfn)
@@ -176,6 +148,7 @@ __noreturn void hv_main(struct bootinfo *bi)
 	pr_info("ioasid-hv %s (%s) starting", hv_version, arch_name());
 	pr_info("boot: left UEFI boot services (ExitBootServices retries: %llu)",
 		(unsigned long long)bi->efi_retries);
+	pr_info("boot: %s image", hv_image.kind);
 	pr_info("boot: image at 0x%llx, %llu KiB; cmdline \"%s\"",
 		(unsigned long long)hpa_val(bi->image_base),
 		(unsigned long long)(bi->image_size >> 10), bi->cmdline);
@@ -192,7 +165,14 @@ __noreturn void hv_main(struct bootinfo *bi)
 	arch_irq_mask_legacy(&hv_acpi);
 
 	if (cmdline_get(bi->cmdline, "selftest", test, sizeof(test))) {
-		run_selftest(test, bi);
+		/* Self-tests exist only in the test image (include/hv/image.h). */
+		if (hv_image.run_test == NULL) {
+			pr_err("selftest %s: FAIL (self-tests are not in this image: it is the %s image; "
+			       "the test image has them: make SELFTEST=y)",
+			       test, hv_image.kind);
+			arch_exit(HV_EXIT_FAIL);
+		}
+		hv_image.run_test(test, bi);
 	}
 	/*
 	 * Not a self-test: the IOMMUs are ours before any configuration is looked at, so a boot

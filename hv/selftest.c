@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * The generic self-tests: "boot" proves the foundation works after ExitBootServices, "fault"
- * and "fault-ud" prove an unexpected exception ends in a register dump and a failing exit.
- * Selected by hv_main() from "selftest=<name>"; see include/hv/selftest.h.
+ * The self-test runner and the generic self-tests: "boot" proves the foundation works after
+ * ExitBootServices, "fault" and "fault-ud" prove an unexpected exception ends in a register dump
+ * and a failing exit. Selected by hv_main() from "selftest=<name>"; see include/hv/selftest.h.
+ *
+ * Test image only (hv/build.mk HV_TEST_SRCS): this file's hv_image (include/hv/image.h) is
+ * how generic code reaches the runner and the test hooks; the release image links
+ * hv/image_release.c instead.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +17,8 @@
 #include <hv/bits.h>
 #include <hv/cmdline.h>
 #include <hv/errno.h>
+#include <hv/exit.h>
+#include <hv/image.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
@@ -25,6 +31,9 @@
  * neither arch's identity map covers: below the 48-bit canonical limit, far above any RAM.
  */
 #define SELFTEST_UNMAPPED_ADDR 0x00007f0000000000ULL
+
+/* Test hook: the first ExitBootServices gets a wrong map key (boot/efi_main.c), so it is retried. */
+#define SELFTEST_OPT_STALE_KEY "boot.stale_key"
 
 /* PCI IDs of QEMU's edu device (docs/specs/edu.rst). */
 #define EDU_VENDOR_ID 0x1234
@@ -141,7 +150,7 @@ static int selftest_boot(const struct bootinfo *bi)
 
 	ok &= ST_CHECK(true, "running after ExitBootServices (%llu stale-key retries)",
 		       (unsigned long long)bi->efi_retries);
-	if (cmdline_get(bi->cmdline, "boot.stale_key", NULL, 0)) {
+	if (cmdline_get(bi->cmdline, SELFTEST_OPT_STALE_KEY, NULL, 0)) {
 		ok &= ST_CHECK(bi->efi_retries >= 1, "a stale map key was retried");
 	}
 	ret = arch_selftest();
@@ -183,3 +192,46 @@ static int selftest_fault_ud(const struct bootinfo *bi)
 	__builtin_trap();
 }
 HV_SELFTEST(fault_ud, selftest_fault_ud);
+
+/* hv_image.run_test: the HV_SELFTEST() entry called name, run once, its verdict as the exit. */
+static __noreturn void selftest_run(const char *name, const struct bootinfo *bi)
+{
+	extern const struct hv_selftest __hv_selftests_start[], __hv_selftests_end[];
+	const struct hv_selftest *t;
+	int ret;
+
+	for (t = __hv_selftests_start; t < __hv_selftests_end; t++) {
+		if (strcmp(t->name, name) == 0) {
+			break;
+		}
+	}
+	if (t == __hv_selftests_end) {
+		pr_err("selftest %s: FAIL (no such test; known:", name);
+		for (t = __hv_selftests_start; t < __hv_selftests_end; t++) {
+			pr_err("  %s", t->name);
+		}
+		pr_err(")");
+		arch_exit(HV_EXIT_FAIL);
+	}
+	pr_info("selftest %s: start", name);
+	ret = t->fn(bi);
+	if (ret == 0) {
+		pr_info("selftest %s: PASS", name);
+		arch_exit(HV_EXIT_OK);
+	}
+	pr_err("selftest %s: FAIL (%d %s)", name, ret, hv_strerror(ret));
+	arch_exit(HV_EXIT_FAIL);
+}
+
+static bool hook_stale_map_key(const char *cmdline)
+{
+	return cmdline_get(cmdline, SELFTEST_OPT_STALE_KEY, NULL, 0);
+}
+
+const struct hv_image hv_image = {
+	.kind = "test",
+	.build_suffix = "-test",
+	.elf = "ioasid-hv-test.so",
+	.run_test = selftest_run,
+	.stale_map_key = hook_stale_map_key,
+};

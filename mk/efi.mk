@@ -1,15 +1,25 @@
 # SPDX-License-Identifier: MIT
 #
-# Generic rules for the target image build/<arch>[-clang]/ioasid-hv.efi. Nothing here names an
-# architecture: mk/$(ARCH).mk provides the toolchain and flags (see the list at the top of
+# Generic rules for the target images: the release image build/<arch>[-clang]/ioasid-hv.efi and,
+# with SELFTEST=y, the test image build/<arch>[-clang]-test/ioasid-hv-test.efi. Nothing here names
+# an architecture: mk/$(ARCH).mk provides the toolchain and flags (see the list at the top of
 # mk/x86_64.mk), and source directories contribute through build.mk fragments:
 #
-#   HV_SRCS += dir/file.c dir/file.S          built for every arch
+#   HV_SRCS += dir/file.c dir/file.S          built for every arch, into both images
 #   HV_SRCS_x86_64 += ..., HV_SRCS_arm64 += ...  built for one arch (for drivers such as VT-d)
 #   BOOT_SRCS += boot/file.c                   the only objects that see <efi.h>
+#   HV_TEST_SRCS += ..., HV_TEST_SRCS_<arch> += ...   test image only: self-tests (HV_SELFTEST),
+#                                              test hooks, *_debug_* hooks, DMA bypasses
+#   HV_RELEASE_SRCS += ...                     release image only (the empty test-hook table)
 #
-# arch/$(ARCH)/build.mk adds the arch code. Objects land in $(BUILD)/obj/, the linked ELF (with
-# symbols, for gdb) is $(BUILD)/ioasid-hv.so and the PE/COFF application $(BUILD)/ioasid-hv.efi.
+# Test code is kept out of the release image by file selection at link time, not by #ifdef
+# (docs/ARCHITECTURE.md "Build"): both images are linked from the same objects, compiled once
+# with the same flags into $(RELEASE_BUILD)/obj/, so the code the tests exercise is the code
+# that ships. A release file that calls a test-only function does not link (--no-undefined);
+# tests/qemu/check_release_image.py fails `make test` if a test symbol reaches the release image.
+#
+# arch/$(ARCH)/build.mk adds the arch code. The linked ELF (with symbols, for gdb) is
+# $(BUILD)/$(EFI_NAME).so and the PE/COFF application $(BUILD)/$(EFI_NAME).efi.
 
 include mk/$(ARCH).mk
 include mk/newlib.mk
@@ -41,43 +51,58 @@ BOOT_CFLAGS := -isystem $(GNUEFI_INC) -isystem $(GNUEFI_INC)/$(GNUEFI_ARCH_DIR)
 HV_SRCS :=
 HV_SRCS_$(ARCH) :=
 BOOT_SRCS :=
+HV_TEST_SRCS :=
+HV_TEST_SRCS_$(ARCH) :=
+HV_RELEASE_SRCS :=
 HV_BUILD_MKS := $(wildcard boot/build.mk hv/build.mk lib/build.mk drivers/*/build.mk \
 	drivers/iommu/*/build.mk ioasid/build.mk arch/$(ARCH)/build.mk)
 include $(HV_BUILD_MKS)
 
-ALL_TARGET_SRCS := $(BOOT_SRCS) $(HV_SRCS) $(HV_SRCS_$(ARCH))
-TARGET_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(ALL_TARGET_SRCS))
+ifeq ($(SELFTEST),y)
+ALL_TARGET_SRCS := $(BOOT_SRCS) $(HV_SRCS) $(HV_SRCS_$(ARCH)) $(HV_TEST_SRCS) $(HV_TEST_SRCS_$(ARCH))
+EFI_NAME := ioasid-hv-test
+else
+ALL_TARGET_SRCS := $(BOOT_SRCS) $(HV_SRCS) $(HV_SRCS_$(ARCH)) $(HV_RELEASE_SRCS)
+EFI_NAME := ioasid-hv
+endif
+OBJ := $(RELEASE_BUILD)/obj
+TARGET_OBJS := $(patsubst %,$(OBJ)/%.o,$(ALL_TARGET_SRCS))
 TARGET_DEPS := $(TARGET_OBJS:.o=.d)
 
 EFI_LDS_OUT := $(BUILD)/linker.lds
-EFI_SO := $(BUILD)/ioasid-hv.so
-EFI_IMAGE := $(BUILD)/ioasid-hv.efi
+EFI_SO := $(BUILD)/$(EFI_NAME).so
+EFI_IMAGE := $(BUILD)/$(EFI_NAME).efi
 
-.PHONY: efi newlib-check
+.PHONY: efi images newlib-check
 efi: $(EFI_IMAGE)
 
+# Both images of this ARCH and CC_KIND (the second link reuses the first one's objects).
+images:
+	$(Q)$(MAKE) --no-print-directory SELFTEST=n efi
+	$(Q)$(MAKE) --no-print-directory SELFTEST=y efi
+
 # The version string changes with every commit, so only hv/version.c sees it.
-$(BUILD)/version.txt: FORCE
+$(RELEASE_BUILD)/version.txt: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(HV_VERSION)' | cmp -s - $@ || echo '$(HV_VERSION)' > $@
 FORCE:
 
-$(BUILD)/obj/boot/%.c.o: boot/%.c $(NEWLIB_LIBC) mk/efi.mk mk/$(ARCH).mk
+$(OBJ)/boot/%.c.o: boot/%.c $(NEWLIB_LIBC) mk/efi.mk mk/$(ARCH).mk
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(TARGET_CC) $(TARGET_CFLAGS) $(BOOT_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/obj/hv/version.c.o: hv/version.c $(BUILD)/version.txt $(NEWLIB_LIBC)
+$(OBJ)/hv/version.c.o: hv/version.c $(RELEASE_BUILD)/version.txt $(NEWLIB_LIBC)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(TARGET_CC) $(TARGET_CFLAGS) -DHV_VERSION=\"$(HV_VERSION)\" -MMD -MP -c -o $@ $<
 
-$(BUILD)/obj/%.c.o: %.c $(NEWLIB_LIBC) mk/efi.mk mk/$(ARCH).mk
+$(OBJ)/%.c.o: %.c $(NEWLIB_LIBC) mk/efi.mk mk/$(ARCH).mk
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(TARGET_CC) $(TARGET_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/obj/%.S.o: %.S $(NEWLIB_LIBC) mk/efi.mk mk/$(ARCH).mk
+$(OBJ)/%.S.o: %.S $(NEWLIB_LIBC) mk/efi.mk mk/$(ARCH).mk
 	@mkdir -p $(dir $@)
 	@echo "  AS      $@"
 	$(Q)$(TARGET_CC) $(TARGET_ASFLAGS) -MMD -MP -c -o $@ $<

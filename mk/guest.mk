@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
 #
 # The guest SDK (guest/) and the test guests (tests/guests/*.c), for x86_64 and arm64: each
-# tests/guests/NAME.c becomes $(BUILD)/guests/NAME.elf (with symbols) and NAME.bin, the flat
-# image the hypervisor loads at guest-physical 0x100000 (docs/GUEST.md). Built with the same
+# tests/guests/NAME.c becomes $(RELEASE_BUILD)/guests/NAME.elf (with symbols) and NAME.bin, the
+# flat image the hypervisor loads at guest-physical 0x100000 (docs/GUEST.md). Built with the same
 # newlib as the hypervisor (mk/newlib.mk) and the same FP/SIMD-free flags. `make guests`;
-# `make efi` builds them too, so `make test` has them.
+# `make efi` builds them too, so `make test` has them. One set serves both images (they live next
+# to the release image; tests/qemu/run.py takes them from there for test-image cases as well).
 
 # Per-arch parts of the SDK live in guest/$(ARCH)/ (start-up code, guest_arch.h); the rest and
 # every test guest are shared. A test guest that only makes sense on one arch is listed in
@@ -19,7 +20,7 @@ GUEST_EXCLUDE_arm64 := misbehave_io msi_attack
 GUEST_EXCLUDE_x86_64 := its_attack
 
 ifneq ($(GUEST_START_$(ARCH)),)
-GUEST_BUILD := $(BUILD)/guests
+GUEST_BUILD := $(RELEASE_BUILD)/guests
 GUEST_SDK_SRCS := $(GUEST_START_$(ARCH)) guest/guest.c guest/test.c guest/syscalls.c
 GUEST_SDK_OBJS := $(patsubst %,$(GUEST_BUILD)/sdk/%.o,$(GUEST_SDK_SRCS))
 GUEST_NAMES := $(filter-out $(GUEST_EXCLUDE_$(ARCH)),$(basename $(notdir $(wildcard tests/guests/*.c))))

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * arm64 implementation of <hv/arch.h>: start-up at EL2 after ExitBootServices, exit codes,
- * the generic timer counter, cache maintenance and the arch half of the boot self-test.
+ * the generic timer counter, cache maintenance. The arch half of the boot self-test is in
+ * arch_selftest.c (test image only).
  *
  * AAVMF starts UEFI applications at EL2 (non-VHE) with its own stage-1 MMU and VBAR_EL2 live
  * (docs/ARM64.md). arch_init() order matters:
@@ -22,7 +23,6 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
-#include <hv/selftest.h>
 
 #include "arm64.h"
 #include "drivers/uart/pl011.h"
@@ -47,18 +47,24 @@ static const struct console_dev uart_console = {
 	.ctx = &uart,
 	.putc = pl011_putc,
 };
-static uint64_t firmware_ttbr0, firmware_vbar, counter_hz;
+uint64_t arm64_firmware_ttbr0, arm64_firmware_vbar;
+static uint64_t counter_hz;
 /*
  * "arm64.nosemihosting" on the command line: skip the semihosting HLT in arch_exit(), for
  * hardware where an attached external debugger would halt on it (docs/ARM64.md).
  */
 static bool no_semihosting;
-/* A device page from the firmware's memory map that we do not map at boot (self-test). */
-static uint64_t mmio_probe;
+/* A device page from the firmware's memory map that we do not map at boot (arch_selftest.c). */
+uint64_t arm64_mmio_probe;
 
 const char *arch_name(void)
 {
 	return "arm64";
+}
+
+uint64_t arm64_console_base(void)
+{
+	return uart.base;
 }
 
 void arch_irq_mask_legacy(const struct acpi_info *acpi)
@@ -150,14 +156,14 @@ void arch_init(struct bootinfo *bi)
 
 	/* D, A, I, F: nothing asynchronous may arrive before we have a handler for it. */
 	__asm__ __volatile__("msr daifset, #0xf" ::: "memory");
-	firmware_ttbr0 = read_sysreg(ttbr0_el2);
-	firmware_vbar = read_sysreg(vbar_el2);
+	arm64_firmware_ttbr0 = read_sysreg(ttbr0_el2);
+	arm64_firmware_vbar = read_sysreg(vbar_el2);
 	counter_hz = read_sysreg(cntfrq_el0);
 	arm64_traps_init(bi->image_base);
 	no_semihosting = cmdline_get(bi->cmdline, "arm64.nosemihosting", NULL, 0);
-	for (uint32_t i = 0; i < bi->nr_mem && mmio_probe == 0; i++) {
+	for (uint32_t i = 0; i < bi->nr_mem && arm64_mmio_probe == 0; i++) {
 		if (bi->mem[i].type == MEM_MMIO) {
-			mmio_probe = hpa_val(bi->mem[i].base);
+			arm64_mmio_probe = hpa_val(bi->mem[i].base);
 		}
 	}
 
@@ -185,7 +191,7 @@ void arch_init(struct bootinfo *bi)
 	 */
 	__asm__ __volatile__("msr daifclr, #4" ::: "memory");
 	pr_info("arm64: own vectors at VBAR_EL2=0x%llx (firmware's were at 0x%llx)",
-		(unsigned long long)read_sysreg(vbar_el2), (unsigned long long)firmware_vbar);
+		(unsigned long long)read_sysreg(vbar_el2), (unsigned long long)arm64_firmware_vbar);
 
 	ret = palloc_init(bi);
 	if (ret != 0) {
@@ -201,100 +207,8 @@ void arch_init(struct bootinfo *bi)
 	arm64_mmu_enable();
 	pr_info("arm64: own translation tables, TTBR0_EL2=0x%llx TCR_EL2=0x%llx (firmware "
 		"TTBR0_EL2 was 0x%llx)",
-		(unsigned long long)read_sysreg(ttbr0_el2),
-		(unsigned long long)read_sysreg(tcr_el2),
-		(unsigned long long)firmware_ttbr0);
-}
-
-/*
- * arch_map_mmio() as the hardware sees it: mapping the console page again is a no-op, a RAM page
- * is refused (it is already mapped as Normal memory), and a device page the firmware reported
- * but we never mapped becomes an identity Device-nGnRE translation (AT S1E2R, PAR_EL1.ATTR).
- */
-static bool selftest_map_mmio(void)
-{
-	uint64_t ram = ALIGN_DOWN((uint64_t)(uintptr_t)&exc_stack, HV_PAGE_SIZE), pa = 0, attr;
-	int again, conflict, ret;
-	bool mapped = false;
-
-	again = uart.base != 0 ? arch_map_mmio(hpa(uart.base), HV_PAGE_SIZE) : 0;
-	conflict = arch_map_mmio(hpa(ram), HV_PAGE_SIZE);
-	if (mmio_probe == 0) {
-		return ST_CHECK(again == 0 && conflict == -EEXIST,
-				"arm64: arch_map_mmio: UART again %d, RAM page %d (no firmware MMIO "
-				"region to map)",
-				again, conflict);
-	}
-	mapped = arm64_mmu_translate(mmio_probe, &pa);
-	ret = arch_map_mmio(hpa(mmio_probe), HV_PAGE_SIZE);
-	attr = ~0ULL;
-	if (arm64_mmu_translate(mmio_probe, &pa)) {
-		attr = FIELD_GET(PAR_ATTR, read_sysreg(par_el1));
-	}
-	return ST_CHECK(again == 0 && conflict == -EEXIST && !mapped && ret == 0 &&
-				pa == mmio_probe && attr == MAIR_ATTR_DEVICE_NGNRE,
-			"arm64: arch_map_mmio: UART again %d, RAM page %d, firmware MMIO 0x%llx "
-			"unmapped before (%s), mapped %d to 0x%llx attr 0x%llx",
-			again, conflict, (unsigned long long)mmio_probe, mapped ? "no" : "yes", ret,
-			(unsigned long long)pa, (unsigned long long)attr);
-}
-
-int arch_selftest(void)
-{
-	uint64_t bp0 = arm64_breakpoints_taken;
-	uint64_t image = (uint64_t)(uintptr_t)&arch_selftest, pa = 0;
-	uint64_t unmapped = 0x00007f0000000000ULL;
-	uint64_t ttbr0 = read_sysreg(ttbr0_el2), vbar = read_sysreg(vbar_el2);
-	bool ok = true;
-
-	if (ttbr0 != arm64_mmu_root() || ttbr0 == firmware_ttbr0) {
-		pr_err("  arm64: TTBR0_EL2 0x%llx is not ours (0x%llx; firmware 0x%llx)",
-		       (unsigned long long)ttbr0, (unsigned long long)arm64_mmu_root(),
-		       (unsigned long long)firmware_ttbr0);
-		ok = false;
-	}
-	if (!(read_sysreg(sctlr_el2) & SCTLR_EL2_M)) {
-		pr_err("  arm64: the EL2 MMU is off");
-		ok = false;
-	}
-	if (vbar != (uint64_t)(uintptr_t)arm64_vectors || vbar == firmware_vbar) {
-		pr_err("  arm64: VBAR_EL2 0x%llx is not ours", (unsigned long long)vbar);
-		ok = false;
-	}
-	/*
-	 * Our tables, as the hardware walks them: identity for our code, which is read-only while
-	 * data is writable, and nothing far above RAM.
-	 */
-	if (!arm64_mmu_translate(image, &pa) || pa != image) {
-		pr_err("  arm64: AT S1E2R of our own code 0x%llx gave 0x%llx",
-		       (unsigned long long)image, (unsigned long long)pa);
-		ok = false;
-	}
-	if (arm64_mmu_writable(image)) {
-		pr_err("  arm64: our code at 0x%llx is writable", (unsigned long long)image);
-		ok = false;
-	}
-	if (!arm64_mmu_writable((uint64_t)(uintptr_t)&counter_hz)) {
-		pr_err("  arm64: our data at %p is not writable", (void *)&counter_hz);
-		ok = false;
-	}
-	if (arm64_mmu_translate(unmapped, &pa)) {
-		pr_err("  arm64: 0x%llx is mapped (to 0x%llx)", (unsigned long long)unmapped,
-		       (unsigned long long)pa);
-		ok = false;
-	}
-	ok &= selftest_map_mmio();
-	__asm__ __volatile__("brk %0" ::"i"(ARM64_BRK_SELFTEST) : "memory");
-	if (arm64_breakpoints_taken != bp0 + 1) {
-		pr_err("  arm64: brk did not go through our vectors");
-		ok = false;
-	}
-	pr_info("  arm64: TTBR0_EL2=0x%llx (firmware 0x%llx), VBAR_EL2=0x%llx (firmware 0x%llx), "
-		"brk handled %llu time(s)",
-		(unsigned long long)read_sysreg(ttbr0_el2), (unsigned long long)firmware_ttbr0,
-		(unsigned long long)read_sysreg(vbar_el2), (unsigned long long)firmware_vbar,
-		(unsigned long long)(arm64_breakpoints_taken - bp0));
-	return ok ? 0 : -1;
+		(unsigned long long)read_sysreg(ttbr0_el2), (unsigned long long)read_sysreg(tcr_el2),
+		(unsigned long long)arm64_firmware_ttbr0);
 }
 
 static void psci_call(uint32_t fn)
@@ -376,19 +290,3 @@ void arch_dcache_clean(const void *p, size_t len)
 	}
 	dsb(sy);
 }
-
-/*
- * "selftest=fault_wx": the W^X map at work. A write into our own code must end in a
- * permission-fault register dump, never succeed. Never returns.
- */
-static int selftest_fault_wx(const struct bootinfo *bi)
-{
-	volatile uint32_t *code = (volatile uint32_t *)(uintptr_t)&arch_selftest;
-
-	(void)bi;
-	pr_info("fault: writing into our own code at %p; expect a register dump", (void *)code);
-	*code = 0xd503201f; /* NOP: harmless if it ever landed */
-	pr_err("fault: the write to read-only code went through");
-	return -EIO;
-}
-HV_SELFTEST(fault_wx, selftest_fault_wx);

@@ -171,6 +171,13 @@ void arm64_semihost_exit(uint64_t status);
 void arm64_exception(struct arm64_frame *f, uint64_t slot);
 void arm64_traps_init(hpa_t image_base);
 extern volatile uint64_t arm64_breakpoints_taken;
+/*
+ * arch.c: what arch_init found, for the log and the arch self-test (arch_selftest.c): the
+ * firmware's TTBR0_EL2 and VBAR_EL2, a device page from the UEFI memory map that is not mapped
+ * at boot (0 if none), and the console PL011's base (0 if none).
+ */
+extern uint64_t arm64_firmware_ttbr0, arm64_firmware_vbar, arm64_mmio_probe;
+uint64_t arm64_console_base(void);
 
 /* mmu.c */
 int arm64_mmu_init(const struct bootinfo *bi);

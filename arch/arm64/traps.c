@@ -15,6 +15,7 @@
 
 #include <hv/arch.h>
 #include <hv/exit.h>
+#include <hv/image.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 
@@ -162,10 +163,9 @@ static void dump_frame(const struct arm64_frame *f, uint64_t slot)
 
 	pr_err("EXCEPTION %s", slot_name[slot & 15]);
 	dump_syndrome(f);
-	pr_err("  ELR_EL2=%016llx (ioasid-hv.so+0x%llx) SPSR_EL2=%016llx (M=0x%llx DAIF=%llx)",
-	       (unsigned long long)f->elr, (unsigned long long)(f->elr - image_base),
-	       (unsigned long long)f->spsr, (unsigned long long)FIELD_GET(SPSR_M, f->spsr),
-	       (unsigned long long)FIELD_GET(SPSR_DAIF, f->spsr));
+	pr_err("  ELR_EL2=%016llx (%s+0x%llx) SPSR_EL2=%016llx (M=0x%llx DAIF=%llx)", (unsigned long long)f->elr,
+	       hv_image.elf, (unsigned long long)(f->elr - image_base), (unsigned long long)f->spsr,
+	       (unsigned long long)FIELD_GET(SPSR_M, f->spsr), (unsigned long long)FIELD_GET(SPSR_DAIF, f->spsr));
 	for (unsigned i = 0; i < 28; i += 4) {
 		pr_err("  x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx x%-2u=%016llx", i,
 		       (unsigned long long)f->x[i], i + 1, (unsigned long long)f->x[i + 1], i + 2,
@@ -178,9 +178,8 @@ static void dump_frame(const struct arm64_frame *f, uint64_t slot)
 	       (unsigned long long)read_sysreg(ttbr0_el2),
 	       (unsigned long long)read_sysreg(vbar_el2),
 	       (unsigned long long)read_sysreg(sctlr_el2));
-	pr_err("  symbolize: addr2line -f -e build/arm64/ioasid-hv.so 0x%llx 0x%llx",
-	       (unsigned long long)(f->elr - image_base),
-	       (unsigned long long)(f->x[30] - image_base));
+	pr_err("  symbolize: addr2line -f -e build/arm64%s/%s 0x%llx 0x%llx", hv_image.build_suffix, hv_image.elf,
+	       (unsigned long long)(f->elr - image_base), (unsigned long long)(f->x[30] - image_base));
 }
 
 void arm64_exception(struct arm64_frame *f, uint64_t slot)

@@ -4,3 +4,5 @@ HV_SRCS_x86_64 += arch/x86_64/arch.c arch/x86_64/cpu.c arch/x86_64/entry.S \
 	arch/x86_64/paging.c arch/x86_64/tsc.c arch/x86_64/irq.c
 # SVM vCPU backend (include/hv/vcpu.h)
 HV_SRCS_x86_64 += arch/x86_64/svm.c arch/x86_64/svm_entry.S
+# Test image only: the arch half of selftest=boot and selftest=fault_wx.
+HV_TEST_SRCS_x86_64 += arch/x86_64/arch_selftest.c

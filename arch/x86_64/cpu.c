@@ -26,6 +26,7 @@
 
 #include <hv/arch.h>
 #include <hv/exit.h>
+#include <hv/image.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 
@@ -161,13 +162,13 @@ static void dump_stack(uint64_t rsp)
  * Frame-pointer backtrace (everything is built with -fno-omit-frame-pointer): follow the RBP
  * chain only while it stays 8-aligned, increasing and within 64 KiB above RSP, so a corrupt
  * chain ends the walk instead of faulting. Return addresses inside the image are printed as
- * offsets in ioasid-hv.so for addr2line.
+ * offsets in the image's ELF (hv_image.elf) for addr2line.
  */
 static void dump_backtrace(uint64_t rip, uint64_t rbp, uint64_t rsp, uint64_t base,
 			   uint64_t size)
 {
 	char line[160];
-	int n = snprintf(line, sizeof(line), "  backtrace (ioasid-hv.so offsets): 0x%llx",
+	int n = snprintf(line, sizeof(line), "  backtrace (%s offsets): 0x%llx", hv_image.elf,
 			 (unsigned long long)(rip - base));
 
 	for (unsigned depth = 0; depth < 8 && n > 0 && (size_t)n < sizeof(line) - 20; depth++) {
@@ -213,9 +214,8 @@ void x86_exception(struct x86_frame *f)
 	}
 	pr_err("EXCEPTION %s (vector %llu) error code 0x%llx", name, (unsigned long long)f->vector,
 	       (unsigned long long)f->error);
-	pr_err("  RIP=%016llx (ioasid-hv.so+0x%llx) CS=%04llx RFLAGS=%016llx",
-	       (unsigned long long)f->rip, (unsigned long long)(f->rip - base),
-	       (unsigned long long)f->cs, (unsigned long long)f->rflags);
+	pr_err("  RIP=%016llx (%s+0x%llx) CS=%04llx RFLAGS=%016llx", (unsigned long long)f->rip, hv_image.elf,
+	       (unsigned long long)(f->rip - base), (unsigned long long)f->cs, (unsigned long long)f->rflags);
 	pr_err("  RSP=%016llx SS=%04llx", (unsigned long long)f->rsp, (unsigned long long)f->ss);
 	pr_err("  CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx",
 	       (unsigned long long)x86_read_cr0(), (unsigned long long)x86_read_cr2(),
@@ -230,7 +230,7 @@ void x86_exception(struct x86_frame *f)
 	       (unsigned long long)f->r14, (unsigned long long)f->r15);
 	dump_stack(f->rsp);
 	dump_backtrace(f->rip, f->rbp, f->rsp, base, x86_image_size);
-	pr_err("  symbolize: addr2line -f -e build/x86_64/ioasid-hv.so 0x%llx",
+	pr_err("  symbolize: addr2line -f -e build/x86_64%s/%s 0x%llx", hv_image.build_suffix, hv_image.elf,
 	       (unsigned long long)(f->rip - base));
 	arch_exit(HV_EXIT_EXCEPTION);
 }

@@ -158,6 +158,8 @@ void x86_irq_ignore(unsigned vector);
 extern volatile uint64_t x86_breakpoints_taken;
 extern hpa_t x86_image_base;
 extern uint64_t x86_image_size;
+/* CR3 and IDTR base as the firmware left them (arch_init), for the log and arch_selftest.c. */
+extern uint64_t x86_firmware_cr3, x86_firmware_idt;
 extern char x86_vectors[]; /* 256 stubs, X86_VECTOR_STUB_SIZE bytes apart */
 #define X86_VECTOR_STUB_SIZE 16
 

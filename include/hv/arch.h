@@ -39,7 +39,8 @@ __noreturn void arch_halt(void);
  * The arch half of the "boot" self-test (hv/selftest.c): prove the hypervisor runs on its own
  * translation tables and exception vectors, not the firmware's (x86: CR3, IDTR, GDTR; arm64:
  * TTBR0_EL2, VBAR_EL2), and that a deliberately trapped exception (x86 int3, arm64 brk) is
- * handled by our vectors and returns. Logs each check; returns 0 or a negative error.
+ * handled by our vectors and returns. Logs each check; returns 0 or a negative error. Test
+ * image only (arch/<arch>/arch_selftest.c; the host fake arch has its own).
  */
 int arch_selftest(void);
 

@@ -26,6 +26,12 @@ Modes:
 Adding a case: append a dict to CASES ("during": an action run beside the machine over a
 qtest socket, tests/qemu/harness.py). Adding an arch: add a MACHINES entry (qemu binary,
 firmware, arguments, removable-media boot file name, exit-status decoder).
+
+Images (README "Images"): a case boots the release image (<build-dir>/ioasid-hv.efi) unless it
+runs a self-test ("selftest=" on its command line) or says "image": "test"; then it boots the test
+image (<build-dir>-test/ioasid-hv-test.efi, or --test-build-dir), which alone has the self-tests
+and test hooks. The hypervisor logs "boot: <kind> image"; a case whose log names the other image
+fails. Guests and logs are always in <build-dir> (guests/, logs/).
 """
 import argparse
 import concurrent.futures
@@ -106,6 +112,16 @@ MACHINES = {
     },
 }
 
+# The two images (mk/efi.mk): file name without .efi/.so, and build directory suffix.
+IMAGES = {"release": ("ioasid-hv", ""), "test": ("ioasid-hv-test", "-test")}
+
+
+def case_image(case):
+    """The image a case boots: its "image" key, else the test image for a self-test."""
+    return case.get("image") or ("test" if re.search(r"(^|\s)selftest=", case["cmdline"])
+                                 else "release")
+
+
 # Lines that must never appear in a passing run that is not about faults.
 NO_TROUBLE = [r"^\[ERR\]", r"^\[PANIC\]", r"EXCEPTION", r"FAIL"]
 
@@ -155,10 +171,11 @@ CASES = [
         "cmdline": "selftest=fault",
         "exit": HV_EXIT_EXCEPTION,
         "expect": [r"^\[ERR\] EXCEPTION #PF page fault \(vector 14\)",
-                   r"RIP=[0-9a-f]{16} \(ioasid-hv.so\+0x[0-9a-f]+\)",
+                   r"RIP=[0-9a-f]{16} \(ioasid-hv-test\.so\+0x[0-9a-f]+\)",
                    r"CR2=00007f0000000000",
                    r"RAX=[0-9a-f]{16} RBX=", r"R13=[0-9a-f]{16} R14=", r"\[rsp\+00\] [0-9a-f]{16}",
-                   r"backtrace \(ioasid-hv.so offsets\): 0x[0-9a-f]+ 0x[0-9a-f]+ 0x[0-9a-f]+"],
+                   r"backtrace \(ioasid-hv-test\.so offsets\): 0x[0-9a-f]+ 0x[0-9a-f]+ 0x[0-9a-f]+",
+                   r"symbolize: addr2line -f -e build/x86_64-test/ioasid-hv-test\.so 0x"],
         "forbid": [r"selftest fault: PASS", r"nothing is trapping", r"inside the exception handler"],
     },
     {
@@ -168,7 +185,7 @@ CASES = [
         "cmdline": "selftest=fault_wx",
         "exit": HV_EXIT_EXCEPTION,
         "expect": [r"^\[ERR\] EXCEPTION #PF page fault \(vector 14\) error code 0x3$",
-                   r"RIP=[0-9a-f]{16} \(ioasid-hv.so\+0x[0-9a-f]+\)", r"CR2=[0-9a-f]{16}"],
+                   r"RIP=[0-9a-f]{16} \(ioasid-hv-test\.so\+0x[0-9a-f]+\)", r"CR2=[0-9a-f]{16}"],
         "forbid": [r"selftest fault_wx: PASS", r"went through", r"inside the exception handler"],
     },
     {
@@ -197,6 +214,18 @@ CASES += [
                 r"^\[INF\] HV-EXIT: 0$"],
      "forbid": NO_TROUBLE + [r"selftest"]},
 ]
+
+# The release image (README "Images") has no self-test and no test hook: "selftest=" is refused
+# with a failing exit, and "boot.stale_key" is ignored (no ExitBootServices retry).
+CASES += [
+    {"name": f"{_arch}-release-no-selftests", "arch": _arch, "image": "release",
+     "cmdline": "selftest=boot boot.stale_key", "exit": HV_EXIT_FAIL,
+     "expect": [r"^\[INF\] boot: left UEFI boot services \(ExitBootServices retries: 0\)$",
+                r"^\[INF\] boot: release image$",
+                r"^\[ERR\] selftest boot: FAIL \(self-tests are not in this image: it is the release "
+                r"image; the test image has them: make SELFTEST=y\)$"],
+     "forbid": [r"selftest boot: (start|PASS)", r"EXCEPTION", r"^\[PANIC\]"]}
+    for _arch in ("x86_64", "arm64")]
 
 # arm64: the same self-tests under AAVMF at EL2 (docs/ARM64.md).
 CASES += [
@@ -228,7 +257,8 @@ CASES += [
                    r"EC=0x25 \(data abort at EL2\)",
                    r"data abort: translation fault, level \d on read",
                    r"FAR_EL2=00007f0000000000",
-                   r"ELR_EL2=[0-9a-f]{16} \(ioasid-hv.so\+0x[0-9a-f]+\) SPSR_EL2=",
+                   r"ELR_EL2=[0-9a-f]{16} \(ioasid-hv-test\.so\+0x[0-9a-f]+\) SPSR_EL2=",
+                   r"symbolize: addr2line -f -e build/arm64-test/ioasid-hv-test\.so 0x",
                    r"x0 =[0-9a-f]{16} x1 =", r"x28=[0-9a-f]{16} x29=[0-9a-f]{16} x30=[0-9a-f]{16} SP =",
                    r"^\[ERR\] HV-EXIT: 3$"],
         "forbid": [r"selftest fault: PASS", r"nothing is trapping", r"inside the exception handler"],
@@ -974,7 +1004,8 @@ CASES += [
 ]
 
 
-def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=None, guests=()):
+def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=None, guests=(),
+                guest_dir=None):
     """Lay out the FAT directory QEMU serves as the boot disk.
 
     via="removable": the image is the removable-media boot file (EFI/BOOT/BOOTX64.EFI), which the
@@ -998,13 +1029,14 @@ def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=Non
         # A partition configuration (docs/CONFIG.md) replaces the one-line command line.
         f.write(config if config is not None else cmdline + "\n")
     # Guest images (mk/guest.mk) go to \guests\NAME.bin, where the configurations name them.
+    guest_dir = guest_dir or os.path.join(os.path.dirname(image), "guests")
     if guests:
         os.makedirs(os.path.join(esp, "guests"))
         for g in guests:
             # A missing image is left out: the hypervisor then reports it and the case fails.
-            if not os.path.exists(os.path.join(os.path.dirname(image), "guests", g + ".bin")):
+            if not os.path.exists(os.path.join(guest_dir, g + ".bin")):
                 continue
-            shutil.copyfile(os.path.join(os.path.dirname(image), "guests", g + ".bin"),
+            shutil.copyfile(os.path.join(guest_dir, g + ".bin"),
                             os.path.join(esp, "guests", g + ".bin"))
     return esp
 
@@ -1017,11 +1049,11 @@ def qemu_command(arch, workdir, case, esp, extra=()):
 
 
 def boot(arch, workdir, case, image, cmdline, timeout, log_path, extra=(), via="removable",
-         config=None, guests=(), during=None):
+         config=None, guests=(), during=None, guest_dir=None):
     """Boot once, serial into log_path. Returns (qemu status or None on timeout, seconds).
     during: an action (tests/qemu/harness.py) run beside the machine through a qtest socket;
     the lines it returns are appended to the log."""
-    esp = prepare_esp(workdir, case, arch, image, cmdline, via, config, guests)
+    esp = prepare_esp(workdir, case, arch, image, cmdline, via, config, guests, guest_dir)
     qtest_path = None
     if during is not None:
         qtest_path, qargs = harness.qtest_args(workdir, case)
@@ -1070,10 +1102,13 @@ def trace_args(case, path):
     return args + ["-trace", f"file={path}"]
 
 
-def judge(case, rc, lines, trace_lines=()):
-    """Returns a list of reasons the case failed (empty: passed)."""
+def judge(case, rc, lines, trace_lines=(), kind=None):
+    """Returns a list of reasons the case failed (empty: passed). kind: the image booted."""
     m = MACHINES[case["arch"]]
     why = []
+    for other in set(IMAGES) - {kind or case_image(case)}:
+        if any(re.search(r"^\[INF\] boot: %s image$" % other, l) for l in lines):
+            why.append(f"ran the {other} image, not the {kind or case_image(case)} image")
     if rc is None:
         why.append("timed out (hang?)")
     elif "qemu_status" in case:
@@ -1105,6 +1140,14 @@ def default_build_dir(arch):
     return os.path.join(ROOT, "build", arch)
 
 
+def image_path(args, arch, kind, ext=".efi"):
+    """The release or test image of --build-dir (default build/<arch>) / --test-build-dir."""
+    build = args.build_dir or default_build_dir(arch)
+    if kind == "test":
+        build = args.test_build_dir or build.rstrip("/") + IMAGES["test"][1]
+    return os.path.join(build, IMAGES[kind][0] + ext)
+
+
 def run_one(case, args, image, logs):
     """Boot one case; returns (seconds, reasons it failed, log lines)."""
     log_path = os.path.join(logs, f"{case['name']}.log")
@@ -1114,10 +1157,11 @@ def run_one(case, args, image, logs):
     extra = list(case.get("qemu_args", ())) + trace_args(case, trace_path)
     rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
                     log_path, extra=extra, via=case.get("via", "removable"),
-                    config=case.get("config"), guests=case.get("guests", ()), during=case.get("during"))
+                    config=case.get("config"), guests=case.get("guests", ()), during=case.get("during"),
+                    guest_dir=os.path.join(os.path.dirname(logs), "guests"))
     lines = read_log(log_path)
     trace_lines = read_log(trace_path) if case.get("trace") and os.path.exists(trace_path) else []
-    return secs, judge(case, rc, lines, trace_lines), lines, log_path
+    return secs, judge(case, rc, lines, trace_lines, case_image(case)), lines, log_path
 
 
 def run_cases(args):
@@ -1128,21 +1172,22 @@ def run_cases(args):
             print(f"unknown case(s) for {args.arch}: {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
     build = args.build_dir or default_build_dir(args.arch)
-    image = os.path.join(build, "ioasid-hv.efi")
     logs = os.path.join(build, "logs")
     os.makedirs(logs, exist_ok=True)
     print(f"1..{len(cases)}", flush=True)
-    if not os.path.exists(image):
-        for i, case in enumerate(cases, 1):
-            print(f"not ok {i} - {case['name']}{args.name_suffix}: no image {image} (build it first)")
-        return 1
+    images = {c["name"]: image_path(args, args.arch, case_image(c)) for c in cases}
     failed = 0
     # Cases are independent (own ESP, vars and log), so they may run side by side; results are
     # reported in list order.
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(run_one, case, args, image, logs) for case in cases]
+        futures = [pool.submit(run_one, case, args, images[case["name"]], logs)
+                   if os.path.exists(images[case["name"]]) else None for case in cases]
         for i, (case, fut) in enumerate(zip(cases, futures), 1):
             name = case["name"] + args.name_suffix
+            if fut is None:
+                failed += 1
+                print(f"not ok {i} - {name}: no image {images[case['name']]} (make images)")
+                continue
             secs, why, lines, log_path = fut.result()
             if not why:
                 print(f"ok {i} - {name} ({secs:.1f}s)", flush=True)
@@ -1164,12 +1209,12 @@ DEMO = {arch: {"config": DEMO_CONFIG, "guests": ["demo"]} for arch in ("x86_64",
 
 def run_interactive(args):
     build = args.build_dir or default_build_dir(args.arch)
-    image = os.path.join(build, "ioasid-hv.efi")
+    image = image_path(args, args.arch, args.image)
     work = os.path.join(build, "run")
     os.makedirs(work, exist_ok=True)
     demo = DEMO.get(args.arch, {}) if args.demo else {}
     esp = prepare_esp(work, "run", args.arch, image, args.cmdline, config=demo.get("config"),
-                      guests=demo.get("guests", ()))
+                      guests=demo.get("guests", ()), guest_dir=os.path.join(build, "guests"))
     cmd = qemu_command(args.arch, work, "run", esp)
     print("+ " + " ".join(cmd), flush=True)
     rc = subprocess.call(cmd)
@@ -1183,8 +1228,8 @@ def run_debug(args):
     """Find the load address with a probe boot (the same machine, firmware and ESP contents
     give the same address), then start QEMU halted with a gdb stub and print the gdb command."""
     build = args.build_dir or default_build_dir(args.arch)
-    image = os.path.join(build, "ioasid-hv.efi")
-    elf = os.path.join(build, "ioasid-hv.so")
+    image = image_path(args, args.arch, args.image)
+    elf = image_path(args, args.arch, args.image, ".so")
     work = os.path.join(build, "debug")
     os.makedirs(work, exist_ok=True)
     probe_log = os.path.join(work, "probe.log")
@@ -1212,7 +1257,12 @@ def run_debug(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--arch", default="x86_64", choices=sorted(MACHINES))
-    ap.add_argument("--build-dir", help="directory with ioasid-hv.efi (default build/<arch>)")
+    ap.add_argument("--build-dir", help="directory with the release image ioasid-hv.efi, the "
+                    "guests and the logs (default build/<arch>)")
+    ap.add_argument("--test-build-dir", help="directory with the test image ioasid-hv-test.efi "
+                    "(default: --build-dir with -test appended)")
+    ap.add_argument("--image", choices=sorted(IMAGES), default="release",
+                    help="--run/--debug: the image to boot (cases choose their own)")
     ap.add_argument("--case", action="append", help="run only this case (repeatable)")
     ap.add_argument("--name-suffix", default="", help="appended to case names in TAP output")
     ap.add_argument("--timeout", type=int, default=180, help="seconds per boot")
@@ -1228,7 +1278,7 @@ def main():
     args = ap.parse_args()
     if args.list:
         for c in CASES:
-            print(f"{c['name']:24} {c['arch']:8} {c['cmdline']}")
+            print(f"{c['name']:24} {c['arch']:8} {case_image(c):8} {c['cmdline']}")
         return 0
     if args.run:
         return run_interactive(args)

@@ -51,6 +51,20 @@ check("a forbidden line fails",
 check("an exception dump fails a non-fault case",
       any("forbidden" in w for w in run.judge(CASE, 33, GOOD_LOG + ["[ERR] EXCEPTION #GP"])))
 
+# Images (README "Images"): self-tests boot the test image, everything else the release image,
+# and a log that names the other image fails.
+check("a self-test case boots the test image", run.case_image(CASE) == "test")
+check("a case without selftest= boots the release image",
+      run.case_image(dict(CASE, cmdline="arm64.nosemihosting")) == "release")
+check("a case's \"image\" key wins", run.case_image(dict(CASE, image="release")) == "release")
+check("a run of the release image fails a test-image case",
+      any("ran the release image" in w
+          for w in run.judge(CASE, 33, GOOD_LOG + ["[INF] boot: release image"])))
+check("a run of the test image fails a release-image case",
+      any("ran the test image" in w
+          for w in run.judge(dict(CASE, cmdline=""), 33, GOOD_LOG + ["[INF] boot: test image"])))
+check("the right image passes", run.judge(CASE, 33, GOOD_LOG + ["[INF] boot: test image"]) == [])
+
 # The real case list is well formed.
 names = [c["name"] for c in run.CASES]
 check("case names are unique", len(names) == len(set(names)))

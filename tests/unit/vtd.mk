@@ -7,10 +7,11 @@ test_vtd_SRCS := tests/unit/test_vtd.c drivers/iommu/vtd/vtd_desc.c
 # vtd_tables.c's rid_aliases op reads the PCI enumeration (hv_pci); test_vtd_qi stubs it.
 VTD_TEST_PCI := drivers/pci/pci.c drivers/pci/groups.c $(wildcard drivers/acpi/*.c)
 
-# Tables and backend ops (vtd_tables.c) with the invalidation queue replaced by a recorder.
+# Tables and backend ops (vtd_tables.c) with the invalidation queue replaced by a recorder, and
+# the test image's read-back and pass-through hooks (vtd_debug.c).
 UNIT_TESTS += test_vtd_tables
 test_vtd_tables_SRCS := tests/unit/test_vtd_tables.c drivers/iommu/vtd/vtd_tables.c $(VTD_TEST_PCI) \
-	drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
+	drivers/iommu/vtd/vtd_debug.c drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
 	lib/strerror.c
 
 # The invalidation-queue submitter (vtd.c) against a register block in memory.
@@ -33,6 +34,6 @@ test_vtd_ir_SRCS := tests/unit/test_vtd_ir.c tests/unit/vtd_stubs.c drivers/iomm
 
 # Requester-ID aliases: every RID install and block covers the device's aliases (vtd_tables.c).
 UNIT_TESTS += test_vtd_alias
-test_vtd_alias_SRCS := tests/unit/test_vtd_alias.c drivers/iommu/vtd/vtd_tables.c $(VTD_TEST_PCI) \
+test_vtd_alias_SRCS := tests/unit/test_vtd_alias.c drivers/iommu/vtd/vtd_tables.c drivers/iommu/vtd/vtd_debug.c $(VTD_TEST_PCI) \
 	drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
 	lib/strerror.c

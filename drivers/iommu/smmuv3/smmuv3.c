@@ -487,7 +487,7 @@ static int queues_alloc(struct smmuv3_unit *u)
 	return 0;
 }
 
-static int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc, const struct smmuv3_opts *o)
+int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc, const struct smmuv3_opts *o)
 {
 	uint32_t cr1, cr0 = SMMU_CR0_CMDQEN | SMMU_CR0_EVENTQEN, firmware_cr0;
 	struct smmu_cmd cmds[3];
@@ -655,21 +655,6 @@ int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 		(void)smmuv3_rmr_setup(acpi); /* logs what it honours and refuses */
 	}
 	return init_ret;
-}
-
-int smmuv3_debug_retakeover(struct smmuv3_unit *u)
-{
-	u->strtab = NULL;
-	u->l1 = NULL;
-	u->l2 = NULL;
-	u->cmdq = NULL;
-	u->evtq = NULL;
-	u->cmdq_dead = false;
-	u->host_cds = (struct smmuv3_cd_pool){ 0 };
-	memset(u->nest_cds, 0, sizeof(u->nest_cds));
-	memset(u->routes, 0, sizeof(u->routes));
-	memset(u->tags, 0, sizeof(u->tags));
-	return smmuv3_probe(u, u->base, u->fw_cohacc, &u->opts);
 }
 
 struct smmuv3_unit *smmuv3_unit_for(const struct acpi_info *acpi, uint16_t segment, uint16_t bdf, uint32_t *sid)

@@ -175,16 +175,6 @@ unsigned smmuv3_poll_events(void);
 uint32_t smmuv3_check_gerror(struct smmuv3_unit *u);
 
 /*
- * Test hook: take the unit over again while it is live (SMMUEN=1, queues on, streams
- * translating), as if firmware had left it so. The previous tables and queues are abandoned
- * (leaked), every route forgotten: afterwards every stream aborts.
- */
-int smmuv3_debug_retakeover(struct smmuv3_unit *u);
-
-/* Test hook: a copy of the STE the hardware would use for sid; false if there is none. */
-bool smmuv3_debug_ste(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *out);
-
-/*
  * True if the core left StreamID sid blocked (detached) and the stream has no CD table: its
  * faults are reported to the core as IOASID_FAULT_REASON_BLOCKED.
  */
@@ -202,7 +192,24 @@ int smmuv3_tag_note(struct smmuv3_unit *u, enum smmuv3_tag_kind kind, uint32_t d
 /* smmuv3_cd.c: installs on a stream that uses (or starts to use) SubstreamIDs. */
 int smmuv3_install_cdtab(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t sid, bool has_pasid, uint32_t pasid,
 			 const struct ioasid_hw_config *cfg);
-/* Test hook: the CD the hardware would use for (sid, ssid); false if none is valid. */
+/* internal: smmuv3.c's bring-up and smmuv3_cd.c's CD lookup, for the test hooks below */
+int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc, const struct smmuv3_opts *o);
+struct smmu_cd *smmuv3_cd_ptr(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t ssid, bool alloc);
+
+/*
+ * ---- Test image only (smmuv3_debug.c, smmuv3_debug_takeover.c; README "Images") ---------------
+ * Declared for the self-tests and the host tests; the release image does not define them, so a
+ * release file that calls one fails to link.
+ */
+/*
+ * Take the unit over again while it is live (SMMUEN=1, queues on, streams translating), as if
+ * firmware had left it so. The previous tables and queues are abandoned (leaked), every route
+ * forgotten: afterwards every stream aborts.
+ */
+int smmuv3_debug_retakeover(struct smmuv3_unit *u);
+/* A copy of the STE the hardware would use for sid; false if there is none. */
+bool smmuv3_debug_ste(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *out);
+/* The CD the hardware would use for (sid, ssid); false if none is valid. */
 bool smmuv3_debug_cd(struct smmuv3_unit *u, uint32_t sid, uint32_t ssid, struct smmu_cd *out);
 
 #endif /* SMMUV3_H */

@@ -85,7 +85,7 @@ static int cd_dom_set(struct smmuv3_route *r, uint32_t ssid, uint32_t dom)
  * CD ssid of r's table; with alloc, a missing L2 table is made (zeroed: every CD invalid) and
  * its L1 descriptor published. NULL if absent (or no memory).
  */
-static struct smmu_cd *cd_ptr(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t ssid, bool alloc)
+struct smmu_cd *smmuv3_cd_ptr(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t ssid, bool alloc)
 {
 	unsigned i = ssid >> SMMUV3_CD_L2_BITS;
 	uint64_t *l1 = r->cdtab;
@@ -189,7 +189,7 @@ static int cdtab_update(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t 
 			const struct smmu_cd *cd, uint32_t domain, struct smmu_ste *ste)
 {
 	unsigned old_dss = cd_dom(r, 0) != 0;
-	struct smmu_cd *slot = cd_ptr(u, r, idx, cd != NULL);
+	struct smmu_cd *slot = smmuv3_cd_ptr(u, r, idx, cd != NULL);
 	struct smmu_ste new;
 	bool any = false;
 	int ret;
@@ -273,8 +273,8 @@ int smmuv3_install_cdtab(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t
 	if (ret) {
 		return ret;
 	}
-	c0 = dom0 != 0 ? cd_ptr(u, &nr, 0, true) : NULL;
-	ci = cd_ptr(u, &nr, idx, true);
+	c0 = dom0 != 0 ? smmuv3_cd_ptr(u, &nr, 0, true) : NULL;
+	ci = smmuv3_cd_ptr(u, &nr, idx, true);
 	if ((dom0 != 0 && c0 == NULL) || ci == NULL) {
 		cdtab_free(u, &nr);
 		return -ENOMEM;
@@ -306,29 +306,4 @@ int smmuv3_install_cdtab(struct smmuv3_unit *u, struct smmuv3_route *r, uint32_t
 	r->config = STE_CONFIG_S1;
 	r->domain = 0;
 	return 0;
-}
-
-bool smmuv3_debug_cd(struct smmuv3_unit *u, uint32_t sid, uint32_t ssid, struct smmu_cd *out)
-{
-	for (unsigned i = 0; i < SMMUV3_MAX_ROUTES; i++) {
-		const struct smmuv3_route *r = &u->routes[i];
-
-		if (!r->used || r->sid != sid) {
-			continue;
-		}
-		if (r->cdtab != NULL && ssid < (1U << u->pasid_bits)) {
-			const struct smmu_cd *c = cd_ptr(u, (struct smmuv3_route *)r, ssid, false);
-
-			if (c != NULL && (c->d[0] & CD_0_V)) {
-				*out = *c;
-				return true;
-			}
-			return false;
-		}
-		if (r->cdtab == NULL && ssid == 0 && r->pool != NULL) {
-			*out = r->pool->cds[r->cd_slot];
-			return true;
-		}
-	}
-	return false;
 }

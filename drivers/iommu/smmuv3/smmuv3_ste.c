@@ -231,17 +231,6 @@ struct smmu_ste *smmuv3_ste_ptr(struct smmuv3_unit *u, uint32_t sid, bool alloc,
 	return &u->l2[l1_idx][sid & ((1U << SMMUV3_SPLIT) - 1)];
 }
 
-bool smmuv3_debug_ste(struct smmuv3_unit *u, uint32_t sid, struct smmu_ste *out)
-{
-	struct smmu_ste *s = smmuv3_ste_ptr(u, sid, false, NULL);
-
-	if (s == NULL) {
-		return false;
-	}
-	*out = *s;
-	return true;
-}
-
 /* ---- CD pools ---- */
 
 static int cd_slot_get(struct smmuv3_cd_pool *p, unsigned *slot)

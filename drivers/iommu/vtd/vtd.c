@@ -426,7 +426,7 @@ static int vtd_unit_alloc(struct vtd_unit *u)
 	return 0;
 }
 
-static int vtd_unit_up(struct vtd_unit *u)
+int vtd_unit_up(struct vtd_unit *u)
 {
 	uint32_t gsts = rd32(u, VTD_GSTS_REG);
 	int ret;
@@ -558,28 +558,6 @@ int vtd_init(const struct acpi_info *acpi)
 		(void)vtd_rmrr_setup(d); /* logs what it honours and refuses */
 	}
 	return vtd_nr ? (int)vtd_nr : ret;
-}
-
-/*
- * Test hook: take the unit over again as if firmware had left it running with translation and
- * queued invalidation on (what OVMF never does, so the take-over path is otherwise untested).
- * The old tables are abandoned, not freed: the core still owns its page tables.
- */
-int vtd_debug_retakeover(struct vtd_unit *u)
-{
-	struct vtd_root_entry *root = page_alloc(0);
-
-	if (root == NULL) {
-		return -ENOMEM;
-	}
-	u->root = root;
-	for (unsigned i = 0; i < ARRAY_SIZE(u->ctx); i++) {
-		u->ctx[i] = NULL;
-	}
-	if (!u->coherent) {
-		arch_dcache_clean(root, HV_PAGE_SIZE);
-	}
-	return vtd_unit_up(u);
 }
 
 unsigned vtd_nr_units(void)

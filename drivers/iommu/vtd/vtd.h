@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The VT-d driver's unit state and its interface to the rest of the hypervisor (platform
- * bring-up, self-tests). The IOASID core talks to a unit only through unit->iommu.ops
+ * bring-up, self-tests; the test-only part is at the end). The IOASID core talks to a unit only through unit->iommu.ops
  * (ioasid/backend.h).
  */
 #ifndef VTD_H
@@ -108,12 +108,6 @@ struct acpi_dmar;
 int vtd_rmrr_setup(const struct acpi_dmar *d);
 /* Check each RMRR and claim its memory; vtd_init calls it before any unit allocates. */
 void vtd_rmrr_claim(const struct acpi_dmar *d);
-/*
- * Pass-through (untranslated DMA) for sid, for the hypervisor's own use only (self-tests, a
- * device the hypervisor drives itself): never reachable from the IOASID core. -EOPNOTSUPP
- * without ECAP.PT. did: a domain ID from ioasid_new_domain().
- */
-int vtd_install_passthrough(struct vtd_unit *u, uint16_t sid, uint16_t did);
 /* Test hook: forget the RMRR devices and tables (leaked: a unit may still walk them). */
 void vtd_rmrr_forget(void);
 /* True if an RMRR of this device was honoured: it must not be assigned to a guest. */
@@ -133,17 +127,6 @@ unsigned vtd_poll_faults(void);
  */
 unsigned vtd_poll_faults_unnotified(void);
 
-/* Test hook: read the context/PASID entry state the hardware would walk for sid. */
-bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid);
-/*
- * Test hook: translate iova for (sid, pasid) by walking the live structures exactly as the
- * hardware would (root -> context -> [PASID directory -> PASID entry] -> page table), reading
- * what is in memory rather than the driver's bookkeeping. pasid is ignored in legacy mode.
- * 0 and the host address/permissions, or -ENOENT where an entry is not present.
- */
-int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out, unsigned *prot);
-/* Test hook: redo the take-over on a live unit (TE and QI on), as from firmware. */
-int vtd_debug_retakeover(struct vtd_unit *u);
 struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid, uint32_t pasid);
 
 /*
@@ -170,5 +153,41 @@ int vtd_gcmd(struct vtd_unit *u, uint32_t bit, bool set);
 int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n);
 extern const struct ioasid_backend_ops vtd_backend_ops;
 int vtd_tables_init(struct vtd_unit *u);
+/* internal: vtd.c's bring-up and vtd_tables.c's entry writers, for the test hooks below */
+int vtd_unit_up(struct vtd_unit *u);
+struct vtd_route *vtd_route_slot(struct vtd_unit *u, uint16_t sid, uint32_t pasid);
+int vtd_write_ce(struct vtd_unit *u, uint16_t sid, struct vtd_context_entry ne, uint16_t did);
+struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid, uint32_t pasid, bool alloc);
+int vtd_write_pe(struct vtd_unit *u, uint16_t sid, uint32_t pasid, struct vtd_pasid_entry ne, uint16_t did);
+
+/*
+ * ---- Test image only (vtd_debug.c, vtd_debug_takeover.c; README "Images") ----------------------
+ * Declared for the self-tests and the host tests; the release image does not define them, so a
+ * release file that calls one fails to link.
+ */
+/*
+ * Pass-through (legacy TT=10b, spec 9.3; scalable PGTT=100b, 9.6): DMA addresses are host
+ * physical. Only for the hypervisor's own use (vtd_install_passthrough); aw is the widest
+ * AGAW the unit supports, as 9.3 asks for TT=10b.
+ */
+struct vtd_context_entry vtd_ce_passthrough(uint16_t did, unsigned aw);
+struct vtd_pasid_entry vtd_pe_passthrough(uint16_t did, unsigned aw);
+/*
+ * Pass-through (untranslated DMA) for sid, for the hypervisor's own use only (self-tests):
+ * never reachable from the IOASID core. -EOPNOTSUPP without ECAP.PT. did: a domain ID from
+ * ioasid_new_domain().
+ */
+int vtd_install_passthrough(struct vtd_unit *u, uint16_t sid, uint16_t did);
+/* Read the context/PASID entry state the hardware would walk for sid. */
+bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid);
+/*
+ * Translate iova for (sid, pasid) by walking the live structures exactly as the hardware would
+ * (root -> context -> [PASID directory -> PASID entry] -> page table), reading what is in memory
+ * rather than the driver's bookkeeping. pasid is ignored in legacy mode. 0 and the host
+ * address/permissions, or -ENOENT where an entry is not present.
+ */
+int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out, unsigned *prot);
+/* Redo the take-over on a live unit (TE and QI on), as from firmware. */
+int vtd_debug_retakeover(struct vtd_unit *u);
 
 #endif /* VTD_H */

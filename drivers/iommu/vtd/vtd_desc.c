@@ -164,21 +164,6 @@ struct vtd_context_entry vtd_ce_translate(hpa_t slpt, uint16_t did, unsigned aw)
 	};
 }
 
-struct vtd_context_entry vtd_ce_passthrough(uint16_t did, unsigned aw)
-{
-	return (struct vtd_context_entry){
-		.lo = VTD_CE_P | FIELD_PREP(VTD_CE_TT, VTD_CE_TT_PT),
-		.hi = FIELD_PREP(VTD_CE_AW, aw) | FIELD_PREP(VTD_CE_DID, did),
-	};
-}
-
-struct vtd_pasid_entry vtd_pe_passthrough(uint16_t did, unsigned aw)
-{
-	return (struct vtd_pasid_entry){ .val = { VTD_PE_P | FIELD_PREP(VTD_PE_AW, aw) |
-							  FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_PT),
-						  FIELD_PREP(VTD_PE_DID, did), 0, 0, 0, 0, 0, 0 } };
-}
-
 struct vtd_pasid_entry vtd_pe_nested(hpa_t slpt, uint64_t flpt_gpa, uint16_t did, unsigned aw)
 {
 	return (struct vtd_pasid_entry){ .val = { VTD_PE_P | FIELD_PREP(VTD_PE_AW, aw) |

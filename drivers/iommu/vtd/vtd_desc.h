@@ -61,17 +61,10 @@ struct vtd_pasid_entry vtd_pe_second_level(hpa_t slpt, uint16_t did, unsigned aw
  */
 struct vtd_pasid_entry vtd_pe_first_level(hpa_t flpt, uint16_t did);
 /*
- * Pass-through (legacy TT=10b, spec 9.3; scalable PGTT=100b, 9.6): DMA addresses are host
- * physical. Only for the hypervisor's own use (vtd_install_passthrough); aw is the widest
- * AGAW the unit supports, as 9.3 asks for TT=10b.
- */
-struct vtd_context_entry vtd_ce_passthrough(uint16_t did, unsigned aw);
-/*
  * Nested (PGTT=011b, spec 9.6, 3.8): the guest's 4-level first-level table at flpt_gpa (a
  * guest-physical address, itself translated by the second level) over our second-level table.
  */
 struct vtd_pasid_entry vtd_pe_nested(hpa_t slpt, uint64_t flpt_gpa, uint16_t did, unsigned aw);
-struct vtd_pasid_entry vtd_pe_passthrough(uint16_t did, unsigned aw);
 
 /* ---- interrupt remapping (spec 9.10, 5.1) ---- */
 /*

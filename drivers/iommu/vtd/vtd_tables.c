@@ -107,7 +107,7 @@ struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid, uint32_t pasi
 	return NULL;
 }
 
-static struct vtd_route *vtd_route_slot(struct vtd_unit *u, uint16_t sid, uint32_t pasid)
+struct vtd_route *vtd_route_slot(struct vtd_unit *u, uint16_t sid, uint32_t pasid)
 {
 	struct vtd_route *r = vtd_route_find(u, sid, pasid);
 
@@ -122,7 +122,7 @@ static struct vtd_route *vtd_route_slot(struct vtd_unit *u, uint16_t sid, uint32
 /* ---- legacy mode ---------------------------------------------------------------------------- */
 
 /* Replace sid's context entry by ne (not present: blocked) in the order described in docs/VTD.md. */
-static int vtd_write_ce(struct vtd_unit *u, uint16_t sid, struct vtd_context_entry ne, uint16_t did)
+int vtd_write_ce(struct vtd_unit *u, uint16_t sid, struct vtd_context_entry ne, uint16_t did)
 {
 	struct vtd_context_entry *ctab = vtd_ctx_table(u, sid >> 8);
 	struct vtd_context_entry *ce;
@@ -169,7 +169,7 @@ static int vtd_install_legacy(struct vtd_unit *u, uint16_t sid, const struct ioa
 /* ---- scalable mode -------------------------------------------------------------------------- */
 
 /* The PASID entry of (sid, pasid); allocates the directory and PASID table on first use. */
-static struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid, uint32_t pasid, bool alloc)
+struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid, uint32_t pasid, bool alloc)
 {
 	struct vtd_sm_context_entry *ctab = vtd_ctx_table(u, sid >> 8);
 	struct vtd_sm_context_entry *ce;
@@ -220,7 +220,7 @@ static struct vtd_pasid_entry *vtd_pasid_entry(struct vtd_unit *u, uint16_t sid,
 }
 
 /* Replace the PASID entry of (sid, pasid) by ne (not present: blocked), docs/VTD.md order. */
-static int vtd_write_pe(struct vtd_unit *u, uint16_t sid, uint32_t pasid, struct vtd_pasid_entry ne, uint16_t did)
+int vtd_write_pe(struct vtd_unit *u, uint16_t sid, uint32_t pasid, struct vtd_pasid_entry ne, uint16_t did)
 {
 	struct vtd_pasid_entry *pe = vtd_pasid_entry(u, sid, pasid, (ne.val[0] & VTD_PE_P) != 0);
 	struct vtd_inv_desc d[4];
@@ -287,33 +287,6 @@ static int vtd_install_scalable(struct vtd_unit *u, uint16_t sid, uint32_t pasid
 							  vtd_aw_for_levels(cfg->table->levels));
 	}
 	return vtd_write_pe(u, sid, pasid, ne, (uint16_t)cfg->domain);
-}
-
-/*
- * Pass-through for the hypervisor's own use only: sid's requests without PASID reach host
- * physical addresses untranslated. The IOASID core has no such mode (struct ioasid_hw_config),
- * so no guest can obtain it; a later install by the core replaces it like any entry.
- */
-int vtd_install_passthrough(struct vtd_unit *u, uint16_t sid, uint16_t did)
-{
-	unsigned aw = vtd_aw_for_levels(u->levels);
-	struct vtd_route *r;
-	int ret;
-
-	if (!(u->ecap & VTD_ECAP_PT) || did == 0 || did >= u->nr_domains) {
-		return -EOPNOTSUPP;
-	}
-	r = vtd_route_slot(u, sid, VTD_RID_PASID);
-	if (r == NULL) {
-		return -ENOSPC;
-	}
-	ret = u->scalable ? vtd_write_pe(u, sid, VTD_RID_PASID, vtd_pe_passthrough(did, aw), did)
-			  : vtd_write_ce(u, sid, vtd_ce_passthrough(did, aw), did);
-	if (ret == 0) {
-		/* No table: faults (none expected) are classified as "blocked". */
-		*r = (struct vtd_route){ .used = true, .sid = sid, .pasid = VTD_RID_PASID, .did = did };
-	}
-	return ret;
 }
 
 /* ---- backend ops ---------------------------------------------------------------------------- */
@@ -722,98 +695,3 @@ const struct ioasid_backend_ops vtd_backend_ops = {
 	.flush_after_map = vtd_flush_after_map,
 	.rid_aliases = vtd_rid_aliases,
 };
-
-bool vtd_debug_sid_present(struct vtd_unit *u, uint16_t sid)
-{
-	if (u->scalable) {
-		struct vtd_pasid_entry *pe = vtd_pasid_entry(u, sid, VTD_RID_PASID, false);
-
-		return pe != NULL && (pe->val[0] & VTD_PE_P);
-	}
-	if (u->ctx[sid >> 8] == NULL) {
-		return false;
-	}
-	return (((struct vtd_context_entry *)u->ctx[sid >> 8])[sid & 0xff].lo & VTD_CE_P) != 0;
-}
-
-/* ---- test hook: walk the live structures (what the hardware would read) -------------------- */
-
-static int vtd_walk_read(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry)
-{
-	(void)ctx;
-	if (index >= 512) {
-		return -EINVAL;
-	}
-	*entry = READ_ONCE(((const uint64_t *)hpa_to_ptr(hpa(table_addr)))[index]);
-	return 0;
-}
-
-int vtd_debug_walk(struct vtd_unit *u, uint16_t sid, uint32_t pasid, uint64_t iova, hpa_t *out, unsigned *prot)
-{
-	const struct vtd_root_entry *re = &u->root[sid >> 8];
-	unsigned devfn = sid & 0xff, levels;
-	enum pt_format fmt;
-	uint64_t root, oa;
-	unsigned allowed;
-	int ret;
-
-	if (!u->scalable) {
-		const struct vtd_context_entry *ce;
-
-		if (!(re->lo & VTD_RE_P)) {
-			return -ENOENT;
-		}
-		ce = &((const struct vtd_context_entry *)hpa_to_ptr(hpa(re->lo & VTD_RE_CTP)))[devfn];
-		if (!(ce->lo & VTD_CE_P)) {
-			return -ENOENT;
-		}
-		fmt = PT_FMT_VTD_SL;
-		levels = (unsigned)FIELD_GET(VTD_CE_AW, ce->hi) + 2;
-		root = ce->lo & VTD_CE_SLPTPTR;
-	} else {
-		uint64_t half = devfn < 128 ? re->lo : re->hi, pde;
-		const struct vtd_sm_context_entry *ce;
-		const struct vtd_pasid_entry *pe;
-		const uint64_t *dir;
-
-		if (!(half & VTD_SRE_LP)) {
-			return -ENOENT;
-		}
-		ce = &((const struct vtd_sm_context_entry *)hpa_to_ptr(hpa(half & VTD_SRE_LCTP)))[devfn & 127];
-		if (!(ce->val[0] & VTD_SMCE_P)) {
-			return -ENOENT;
-		}
-		dir = hpa_to_ptr(hpa(ce->val[0] & VTD_SMCE_PDIRPTR));
-		pde = dir[(pasid >> VTD_PASID_DIR_SHIFT) % (HV_PAGE_SIZE / sizeof(uint64_t))];
-		if (!(pde & VTD_PDE_P)) {
-			return -ENOENT;
-		}
-		pe = &((const struct vtd_pasid_entry *)hpa_to_ptr(
-			hpa(pde & VTD_PDE_PTPTR)))[pasid % VTD_PASID_PER_TABLE];
-		if (!(pe->val[0] & VTD_PE_P)) {
-			return -ENOENT;
-		}
-		switch (FIELD_GET(VTD_PE_PGTT, pe->val[0])) {
-		case VTD_PGTT_SL:
-			fmt = PT_FMT_VTD_SL;
-			levels = (unsigned)FIELD_GET(VTD_PE_AW, pe->val[0]) + 2;
-			root = pe->val[0] & VTD_PE_SLPTPTR;
-			break;
-		case VTD_PGTT_FL:
-			fmt = PT_FMT_VTD_FL;
-			levels = 4;
-			root = pe->val[2] & VTD_PE_FLPTPTR;
-			break;
-		default:
-			return -EOPNOTSUPP;
-		}
-	}
-	ret = pt_walk_foreign(fmt, levels, root, iova, vtd_walk_read, NULL, &oa, &allowed, NULL);
-	if (ret == 0) {
-		*out = hpa(oa);
-		if (prot != NULL) {
-			*prot = allowed;
-		}
-	}
-	return ret;
-}
