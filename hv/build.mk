@@ -7,9 +7,6 @@ HV_TEST_SRCS += hv/selftest.c
 HV_RELEASE_SRCS += hv/image_release.c
 # Isolation groups against the configuration, before any guest runs.
 HV_SRCS += hv/guest_groups.c
-# The IOASID core for the target (the VT-d backend and self-test use it), until ioasid/build.mk
-# exists; with it, this line adds nothing.
-HV_SRCS += $(if $(wildcard ioasid/build.mk),,$(sort $(wildcard ioasid/*.c)))
 # VT-d end-to-end self-tests (selftest=vtd, vtd_ir, ...), x86_64 test image only, over the
 # arch-neutral IOMMU self-test.
 HV_TEST_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.c

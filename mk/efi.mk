@@ -54,8 +54,10 @@ BOOT_SRCS :=
 HV_TEST_SRCS :=
 HV_TEST_SRCS_$(ARCH) :=
 HV_RELEASE_SRCS :=
-HV_BUILD_MKS := $(wildcard boot/build.mk hv/build.mk lib/build.mk drivers/*/build.mk \
-	drivers/iommu/*/build.mk ioasid/build.mk arch/$(ARCH)/build.mk)
+# Every directory's fragment, named (not found by wildcard): a missing one stops the build.
+HV_BUILD_MKS := boot/build.mk hv/build.mk lib/build.mk ioasid/build.mk drivers/acpi/build.mk \
+	drivers/pci/build.mk drivers/uart/build.mk drivers/misc/build.mk drivers/iommu/vtd/build.mk \
+	drivers/iommu/smmuv3/build.mk arch/$(ARCH)/build.mk
 include $(HV_BUILD_MKS)
 
 ifeq ($(SELFTEST),y)
