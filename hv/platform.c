@@ -14,13 +14,11 @@
 #include <hv/platform.h>
 
 struct platform_info platform;
-static const struct bootinfo *platform_bi; /* its memory map, for platform_claim_device_memory */
 
 int platform_init(const struct bootinfo *bi)
 {
 	int ret;
 
-	platform_bi = bi;
 	if (hpa_val(bi->rsdp) == 0) {
 		pr_err("acpi: no RSDP from the firmware");
 		ret = -ENODEV;
@@ -42,29 +40,6 @@ int platform_init(const struct bootinfo *bi)
 out:
 	platform.discovery_ret = ret;
 	return ret;
-}
-
-int platform_claim_device_memory(hpa_t base, uint64_t size)
-{
-	uint64_t b = hpa_val(base), e = b + size;
-	bool usable = false;
-
-	if (size == 0 || e < b || !IS_ALIGNED(b | size, HV_PAGE_SIZE) || platform_bi == NULL) {
-		return -EINVAL;
-	}
-	for (uint32_t i = 0; i < platform_bi->nr_mem; i++) {
-		const struct mem_region *m = &platform_bi->mem[i];
-
-		if (e <= hpa_val(m->base) || b >= hpa_val(m->base) + m->size) {
-			continue;
-		}
-		if (m->type == MEM_HV_IMAGE || m->type == MEM_HV_POOL || m->type == MEM_LOADED_FILE) {
-			return -EBUSY;
-		}
-		usable |= m->type == MEM_USABLE;
-	}
-	/* Usable RAM: only if the allocator owns every page and none is in use. */
-	return usable ? (palloc_claim(base, size) == 0 ? 0 : -EBUSY) : 0;
 }
 
 bool platform_has_pci_device(uint16_t vendor, uint16_t device)

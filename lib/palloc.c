@@ -143,10 +143,14 @@ static void trim(uint64_t *b, uint64_t *e, uint64_t ob, uint64_t oe)
 	}
 }
 
+/* The boot memory map palloc_init() was given, for palloc_claim_device_memory(). */
+static const struct bootinfo *palloc_bi;
+
 int palloc_init(const struct bootinfo *bi)
 {
 	int ret = -ENOMEM;
 
+	palloc_bi = bi;
 	for (uint32_t i = 0; i < bi->nr_mem; i++) {
 		const struct mem_region *m = &bi->mem[i];
 		uint64_t b = m->base.v, e;
@@ -308,4 +312,27 @@ void palloc_range(unsigned i, hpa_t *base, uint64_t *pages, uint64_t *free)
 	*base = hpa(ranges[i].base);
 	*pages = ranges[i].pages;
 	*free = ranges[i].free;
+}
+
+int palloc_claim_device_memory(hpa_t base, uint64_t size)
+{
+	uint64_t b = hpa_val(base), e = b + size;
+	bool usable = false;
+
+	if (size == 0 || e < b || !IS_ALIGNED(b | size, HV_PAGE_SIZE) || palloc_bi == NULL) {
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < palloc_bi->nr_mem; i++) {
+		const struct mem_region *m = &palloc_bi->mem[i];
+
+		if (e <= hpa_val(m->base) || b >= hpa_val(m->base) + m->size) {
+			continue;
+		}
+		if (m->type == MEM_HV_IMAGE || m->type == MEM_HV_POOL || m->type == MEM_LOADED_FILE) {
+			return -EBUSY;
+		}
+		usable |= m->type == MEM_USABLE;
+	}
+	/* Usable RAM: only if the allocator owns every page and none is in use. */
+	return usable ? (palloc_claim(base, size) == 0 ? 0 : -EBUSY) : 0;
 }

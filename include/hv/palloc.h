@@ -25,6 +25,15 @@ int palloc_add_range(hpa_t base, uint64_t size);
  * partly managed; -EINVAL if unaligned or empty.
  */
 int palloc_claim(hpa_t base, uint64_t size);
+/*
+ * Memory that firmware says a device keeps using after boot (VT-d RMRR, IORT RMR), judged
+ * against the boot memory map palloc_init() was given: 0 if the range may be left to that
+ * device (reserved/firmware memory or outside the map, or usable RAM whose pages were all free
+ * and are now taken out of the allocator for good); -EBUSY if it touches the hypervisor's
+ * image, heap or loaded files, or RAM already in use; -EINVAL if unaligned, empty, or before
+ * palloc_init(). Lives here, below the drivers, so drivers/iommu need nothing from hv/.
+ */
+int palloc_claim_device_memory(hpa_t base, uint64_t size);
 
 /* Forget every range (host unit tests start each case from nothing). */
 void palloc_reset(void);

@@ -22,15 +22,6 @@ extern struct platform_info platform;
 /* Parse ACPI, enumerate PCI, log what was found. 0, or a negative error if something is missing. */
 int platform_init(const struct bootinfo *bi);
 
-/*
- * Memory that firmware says a device keeps using after boot (VT-d RMRR): 0 if the range may be
- * left to that device: it lies in reserved/firmware memory or outside the memory map, or in
- * usable RAM whose pages were all free and are now taken out of the allocator for good.
- * -EBUSY if it touches the hypervisor's image, heap or loaded files, or RAM already in use;
- * -EINVAL if unaligned or empty.
- */
-int platform_claim_device_memory(hpa_t base, uint64_t size);
-
 /* True if a PCI function with these IDs was enumerated. */
 bool platform_has_pci_device(uint16_t vendor, uint16_t device);
 

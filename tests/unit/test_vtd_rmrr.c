@@ -9,7 +9,7 @@
 #include <hv/acpi.h>
 #include <hv/errno.h>
 #include <hv/mm.h>
-#include <hv/platform.h>
+#include <hv/palloc.h>
 
 #include "drivers/iommu/vtd/vtd.h"
 #include "ioasid/core.h"
@@ -67,7 +67,7 @@ struct vtd_unit *vtd_unit_for(uint16_t segment, uint16_t bdf)
 	return segment == 0 && bdf < 0x100 ? &units[0] : NULL; /* bus 0 only */
 }
 
-int platform_claim_device_memory(hpa_t base, uint64_t size)
+int palloc_claim_device_memory(hpa_t base, uint64_t size)
 {
 	return hpa_val(base) < HV_END && hpa_val(base) + size > HV_BASE ? -EBUSY : 0;
 }

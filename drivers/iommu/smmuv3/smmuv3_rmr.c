@@ -13,7 +13,7 @@
  *   - such a stream's device is never assigned to a guest (guest_iommu_for: -EBUSY);
  *   - a node is checked first: every range page-aligned, non-empty, no wrap, at most
  *     SMMUV3_RMR_MAX_BYTES, inside the unit's input range; at most SMMUV3_RMR_MAX_STREAMS
- *     streams; its memory must not be the hypervisor's (platform_claim_device_memory takes
+ *     streams; its memory must not be the hypervisor's (palloc_claim_device_memory takes
  *     usable RAM out of the allocator, refuses the image, heap and loaded files). A refused
  *     node is logged and skipped: its streams stay on the abort STE.
  */
@@ -21,7 +21,7 @@
 #include <hv/bits.h>
 #include <hv/errno.h>
 #include <hv/log.h>
-#include <hv/platform.h>
+#include <hv/palloc.h>
 
 #include "drivers/iommu/smmuv3/smmuv3.h"
 #include "ioasid/core.h"
@@ -159,7 +159,7 @@ void smmuv3_rmr_claim(const struct acpi_info *acpi)
 		for (unsigned k = r->first_range; why == NULL && k < (unsigned)r->first_range + r->nr_ranges; k++) {
 			const struct acpi_iort_rmr_range *g = &io->rmr_ranges[k];
 
-			if (platform_claim_device_memory(hpa(g->base), g->length) != 0) {
+			if (palloc_claim_device_memory(hpa(g->base), g->length) != 0) {
 				why = "overlaps memory the hypervisor owns or already uses";
 			}
 		}

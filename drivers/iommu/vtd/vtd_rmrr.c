@@ -16,7 +16,7 @@
  *     guest's collide. Xen refuses such assignments by default for the same reason; so do we.
  *   - An RMRR is checked before it is honoured: base and end page-aligned, end after base, at
  *     most VTD_RMRR_MAX_BYTES, inside the unit's address width, scopes in the table's scope
- *     array. Its memory must not be ours: platform_claim_device_memory() refuses the
+ *     array. Its memory must not be ours: palloc_claim_device_memory() refuses the
  *     hypervisor's image, heap and loaded files, and takes usable RAM out of the page allocator
  *     for good (refused if a page is already in use). A refused RMRR is logged and skipped;
  *     its devices stay blocked. Nothing in the table can crash us.
@@ -25,7 +25,7 @@
 #include <hv/bits.h>
 #include <hv/errno.h>
 #include <hv/log.h>
-#include <hv/platform.h>
+#include <hv/palloc.h>
 
 #include "drivers/iommu/vtd/vtd.h"
 #include "ioasid/core.h"
@@ -173,7 +173,7 @@ void vtd_rmrr_claim(const struct acpi_dmar *d)
 		int ret;
 
 		if (why == NULL) {
-			ret = platform_claim_device_memory(hpa(r->base), r->limit + 1 - r->base);
+			ret = palloc_claim_device_memory(hpa(r->base), r->limit + 1 - r->base);
 			why = ret == 0 ? NULL : "overlaps memory the hypervisor owns or already uses";
 		}
 		rmrr_accepted[i] = why == NULL;
