@@ -454,51 +454,11 @@ static void guest_console_put(struct guest *gu, const char *s, size_t n)
 	}
 }
 
-/*
- * Copy in a reserved-service request with the same size rules as every IOASID call
- * (abi.h): size < v1 -EINVAL, size > 4096 -E2BIG, non-zero bytes past v1 -E2BIG.
- */
-static int svc_req_in(struct guest *gu, gpa_t req, void *buf, uint32_t v1)
-{
-	uint32_t size;
-	uint8_t tail[64];
-	int ret = guest_copy_from(&gu->g, &size, req, sizeof(size));
-
-	if (ret) {
-		return ret;
-	}
-	if (size < v1) {
-		return -EINVAL;
-	}
-	if (size > HV_PAGE_SIZE) {
-		return -E2BIG;
-	}
-	ret = guest_copy_from(&gu->g, buf, req, v1);
-	if (ret) {
-		return ret;
-	}
-	for (uint32_t off = v1; off < size;) {
-		uint32_t n = MIN((uint32_t)sizeof(tail), size - off);
-
-		ret = guest_copy_from(&gu->g, tail, gpa_add(req, off), n);
-		if (ret) {
-			return ret;
-		}
-		for (uint32_t i = 0; i < n; i++) {
-			if (tail[i] != 0) {
-				return -E2BIG;
-			}
-		}
-		off += n;
-	}
-	return 0;
-}
-
 static long guest_console_write(struct guest *gu, gpa_t req)
 {
 	struct ioasid_console_write r;
 	char buf[128];
-	int ret = svc_req_in(gu, req, &r, sizeof(r));
+	int ret = ioasid_req_in(&gu->g, req, &r, sizeof(r));
 
 	if (ret) {
 		return ret;
@@ -526,7 +486,7 @@ static long guest_console_write(struct guest *gu, gpa_t req)
 static long guest_exit_call(struct guest *gu, gpa_t req, bool *stop)
 {
 	struct ioasid_exit r;
-	int ret = svc_req_in(gu, req, &r, sizeof(r));
+	int ret = ioasid_req_in(&gu->g, req, &r, sizeof(r));
 
 	if (ret) {
 		return ret;

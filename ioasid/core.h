@@ -163,6 +163,12 @@ int ioasid_release(struct ioasid *io);
 #define IOASID_MAX_DOMAINS 4096U
 uint32_t ioasid_new_domain(void);
 /*
+ * Copy in a request struct at guest-physical req with the ABI's size rules (abi.h): size < v1
+ * -EINVAL, size above the maximum -E2BIG, non-zero bytes past v1 -E2BIG; -EFAULT outside the
+ * guest's RAM. Every call's request goes through it, the hypervisor's own services too.
+ */
+int ioasid_req_in(struct hv_guest *g, gpa_t req, void *buf, uint32_t v1);
+/*
  * An identity table for the hypervisor's own use on unit u (ioasid/identity.c): in the unit's
  * format (get_caps of no device), with a domain ID of its own. 0 or a negative error.
  */

@@ -3,7 +3,7 @@
  * The IOASID hypercall dispatcher: ioasid_dispatch(guest, call, request GPA).
  *
  * Shape of every call (include/ioasid/abi.h has the rules a guest sees):
- *   1. copy the request struct in (req_in: size rules, bounded, through guestmem.c only);
+ *   1. copy the request struct in (ioasid_req_in: size rules, bounded, through guestmem.c only);
  *   2. copy any batch array into the guest's scratch page, once (so the guest cannot change an
  *      entry between its check and its use);
  *   3. validate everything (validate.c) - no state has changed yet;
@@ -29,7 +29,7 @@ _Static_assert(HV_FAULT_QUEUE_LEN * sizeof(struct ioasid_fault_record) <= HV_PAG
  * (a newer guest's fields) must be zero, else -E2BIG; at most REQ_MAX_SIZE. The size read first
  * is the one used, even if the guest rewrites it meanwhile.
  */
-static int req_in(struct hv_guest *g, gpa_t req, void *buf, uint32_t v1)
+int ioasid_req_in(struct hv_guest *g, gpa_t req, void *buf, uint32_t v1)
 {
 	uint32_t size;
 	int ret;
@@ -77,7 +77,7 @@ static int do_get_info(struct hv_guest *g, gpa_t req)
 	struct hv_device *d;
 	int ret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0) {
 		ret = validate_get_info(g, &r, &d);
 	}
@@ -115,7 +115,7 @@ static int do_device_list(struct hv_guest *g, gpa_t req)
 	uint32_t n = 0;
 	int ret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0) {
 		ret = validate_device_list(g, &r);
 	}
@@ -144,7 +144,7 @@ static int do_alloc(struct hv_guest *g, gpa_t req)
 	struct ioasid_alloc r;
 	int ret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0) {
 		ret = validate_alloc(g, &r);
 	}
@@ -163,7 +163,7 @@ static int do_free(struct hv_guest *g, gpa_t req)
 	struct ioasid *io;
 	int ret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0 && (r.flags != 0 || r.__reserved != 0)) {
 		ret = -EINVAL;
 	}
@@ -203,7 +203,7 @@ static int do_map(struct hv_guest *g, gpa_t req)
 	struct ioasid *io;
 	int ret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0) {
 		ret = batch_begin(g, r.flags, r.__reserved, r.ioasid, IOASID_KIND_PAGING, r.entries_gpa, r.num_entries,
 				  sizeof(*e), &io);
@@ -233,7 +233,7 @@ static int do_unmap(struct hv_guest *g, gpa_t req)
 	struct ioasid *io;
 	int ret, fret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0) {
 		ret = batch_begin(g, r.flags, r.__reserved, r.ioasid, IOASID_KIND_PAGING, r.entries_gpa, r.num_entries,
 				  sizeof(*e), &io);
@@ -269,7 +269,7 @@ static int do_attach(struct hv_guest *g, gpa_t req)
 	struct ioasid *io;
 	int ret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0 && r.__reserved != 0) {
 		ret = -EINVAL;
 	}
@@ -291,7 +291,7 @@ static int do_detach(struct hv_guest *g, gpa_t req)
 	struct hv_device *d;
 	int ret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0) {
 		ret = validate_attach(g, r.flags, r.dev_id, r.pasid, &d);
 	}
@@ -308,7 +308,7 @@ static int do_invalidate(struct hv_guest *g, gpa_t req)
 	struct ioasid *io;
 	int ret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0) {
 		ret = batch_begin(g, r.flags, r.__reserved, r.ioasid, IOASID_KIND_NESTED, r.entries_gpa, r.num_entries,
 				  sizeof(*e), &io);
@@ -338,7 +338,7 @@ static int do_fault_read(struct hv_guest *g, gpa_t req)
 	uint32_t n;
 	int ret;
 
-	ret = req_in(g, req, &r, sizeof(r));
+	ret = ioasid_req_in(g, req, &r, sizeof(r));
 	if (ret == 0) {
 		ret = validate_fault_read(g, &r);
 	}
