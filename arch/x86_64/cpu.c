@@ -16,7 +16,7 @@
  *    and watchdogs or the platform send them too. It runs on IST1 and touches nothing but a
  *    counter, so it is safe at any instruction; IRET re-enables NMI delivery (SDM 6.7.1);
  *  - external interrupts (vectors 32-255): nothing is routed to the host yet, so whatever
- *    arrives is counted and acknowledged (arch/x86_64/irq.c x86_irq_ignore). Vectors 16-31
+ *    arrives is counted and acknowledged (arch/x86_64/irq.c x86_irq_dispatch). Vectors 16-31
  *    sent as interrupts are indistinguishable from exceptions here; interrupt remapping with
  *    compatibility format off is what keeps devices from sending them (docs/VTD.md).
  */
@@ -200,7 +200,7 @@ void x86_exception(struct x86_frame *f)
 		return;
 	}
 	if (f->vector >= 32) {
-		x86_irq_ignore((unsigned)f->vector); /* an external interrupt nobody asked for */
+		x86_irq_dispatch((unsigned)f->vector); /* a handler of ours, else counted as stray */
 		return;
 	}
 	if (f->vector == 3 && exception_depth == 0) {

@@ -15,7 +15,7 @@
  * External interrupts that still reach the local APIC (a device's message where remapping
  * lets it through, e.g. QEMU 10's compatibility-format leniency, docs/VTD.md) are not fatal:
  * while a guest runs they cause #VMEXIT(INTR) and the host takes them at STGI (svm_entry.S);
- * the handler (x86_irq_ignore) counts them and
+ * the handler (x86_irq_dispatch) counts them and
  * writes EOI, so the vector does not stay in service and no later guest sees an endless
  * stream of INTR exits. The local APIC is found in IA32_APIC_BASE (SDM 10.4.4): x2APIC mode
  * (EXTD) uses the EOI MSR 0x80b, xAPIC mode the EOI register at base + 0xb0.
@@ -109,7 +109,7 @@ static void lapic_init(void)
 		lapic_x2apic || lapic_mmio ? "" : " (registers not mapped: no EOI possible)");
 }
 
-void x86_irq_ignore(unsigned vector)
+void x86_irq_dispatch(unsigned vector)
 {
 	if (vector < 256 && irq_handlers[vector].fn != NULL) {
 		/* One of ours (arch_irq_request_msi): the device's handler, then EOI. */

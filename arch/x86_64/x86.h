@@ -152,8 +152,8 @@ int x86_paging_lookup(uint64_t addr, uint64_t *pte, unsigned *level);
 #define X86_PTE_NX BIT(63)
 uint64_t x86_tsc_calibrate(void);
 void x86_exception(struct x86_frame *f);
-/* arch/x86_64/irq.c: an external interrupt the host takes only to discard it (count, EOI). */
-void x86_irq_ignore(unsigned vector);
+/* arch/x86_64/irq.c: an external interrupt: its handler (arch_irq_request_msi) or counted as stray; then EOI. */
+void x86_irq_dispatch(unsigned vector);
 
 extern volatile uint64_t x86_breakpoints_taken;
 extern hpa_t x86_image_base;

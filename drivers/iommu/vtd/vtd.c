@@ -298,7 +298,7 @@ unsigned vtd_poll_faults_unnotified(void)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < vtd_nr; i++) {
-		if (vtd_units[i].fault_vector < 0) {
+		if (vtd_units[i].fault_vector <= 0) {
 			n += vtd_unit_poll_faults(&vtd_units[i]);
 		}
 	}

@@ -74,7 +74,7 @@ struct vtd_unit {
 	/* faults (spec 7.1.3) */
 	unsigned fro, nfr;
 	uint64_t nr_faults, nr_overflows;
-	int fault_vector; /* fault events raise this host vector (arch_irq_request_msi); < 0: polled */
+	int fault_vector; /* fault events raise this host vector (arch_irq_request_msi); 0: not yet requested, < 0: none; either way polled */
 	uint64_t fault_addr;
 	uint32_t fault_data;
 	struct vtd_route routes[VTD_MAX_ROUTES];
