@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Generic hypervisor code: hv_main, the configuration, the platform.
 HV_SRCS += hv/config.c hv/main.c hv/platform.c hv/version.c
+# CPU bring-up and per-CPU work hand-off over the arch hooks (include/hv/smp.h).
+HV_SRCS += hv/smp.c
 # The self-test runner, the generic self-tests and the test hooks (test image only; they fill
 # include/hv/image.h's hv_image); the release image links the empty hv_image instead.
 HV_TEST_SRCS += hv/selftest.c

@@ -25,6 +25,7 @@
 #include <hv/palloc.h>
 #include <hv/pci.h>
 #include <hv/platform.h>
+#include <hv/smp.h>
 #include <hv/version.h>
 
 static const char *const mem_type_name[] = {
@@ -163,6 +164,7 @@ __noreturn void hv_main(struct bootinfo *bi)
 		pr_warn("platform: discovery incomplete (%d %s)", ret, hv_strerror(ret));
 	}
 	arch_irq_mask_legacy(&hv_acpi);
+	smp_init(&hv_acpi); /* every enabled CPU of the MADT up and idle: "smp: N of M CPUs online" */
 
 	if (cmdline_get(bi->cmdline, "selftest", test, sizeof(test))) {
 		/* Self-tests exist only in the test image (include/hv/image.h). */

@@ -42,7 +42,7 @@ HV_VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo u
 TARGET_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wno-missing-field-initializers -ffreestanding -fno-stack-protector -fno-strict-aliasing \
 	-fno-builtin-printf -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	-nostdinc -isystem $(NEWLIB_INC) -isystem $(CC_INC) -Iinclude -I. \
+	-nostdinc -isystem $(NEWLIB_INC) -isystem $(CC_INC) -Iinclude -Iarch/$(ARCH)/include -I. \
 	$(ARCH_CFLAGS) -DHV_ARCH_NAME=\"$(ARCH)\"
 TARGET_ASFLAGS := $(filter-out -std=gnu11,$(TARGET_CFLAGS)) -D__ASSEMBLY__
 # boot/ alone may include <efi.h>.

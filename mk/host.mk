@@ -8,7 +8,7 @@
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
-	-Wno-missing-field-initializers -fno-omit-frame-pointer -Iinclude -I. -DHV_HOST=1
+	-Wno-missing-field-initializers -fno-omit-frame-pointer -Iinclude -Iarch/host/include -I. -DHV_HOST=1
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 UNIT_TESTS :=

@@ -23,6 +23,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
+#include <hv/smp.h>
 
 #include "arm64.h"
 #include "drivers/uart/pl011.h"
@@ -156,6 +157,7 @@ void arch_init(struct bootinfo *bi)
 
 	/* D, A, I, F: nothing asynchronous may arrive before we have a handler for it. */
 	__asm__ __volatile__("msr daifset, #0xf" ::: "memory");
+	smp_boot_cpu_init(arch_cpu_hw_id()); /* this_cpu() from here on: locks need it */
 	arm64_firmware_ttbr0 = read_sysreg(ttbr0_el2);
 	arm64_firmware_vbar = read_sysreg(vbar_el2);
 	counter_hz = read_sysreg(cntfrq_el0);

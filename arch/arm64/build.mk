@@ -3,7 +3,7 @@
 # comes from ACPI SPCR (drivers/acpi); the PL011 driver is in drivers/uart, SMMUv3 in
 # drivers/iommu/smmuv3.
 HV_SRCS_arm64 += arch/arm64/arch.c arch/arm64/entry.S arch/arm64/mmu.c arch/arm64/pgtable.c \
-	arch/arm64/traps.c
+	arch/arm64/traps.c arch/arm64/smp.c
 # Guest vCPUs at EL2 (include/hv/vcpu.h): vcpu.c, entry/exit in vcpu_entry.S, the pure exit
 # decoder vcpu_decode.c.
 HV_SRCS_arm64 += arch/arm64/vcpu.c arch/arm64/vcpu_decode.c arch/arm64/vcpu_entry.S

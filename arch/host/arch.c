@@ -113,3 +113,18 @@ int arch_irq_request_msi(void (*fn)(void *), void *arg, uint64_t *addr, uint32_t
 	(void)data;
 	return -EOPNOTSUPP; /* host tests poll */
 }
+
+/*
+ * A CPU number per thread (the host stand-in for this_cpu()->id), handed out on first use, so
+ * recursive locks (include/hv/spinlock.h) tell threads apart under make tsan.
+ */
+static unsigned host_next_cpu;
+static __thread int host_cpu = -1;
+
+unsigned arch_cpu_id(void)
+{
+	if (host_cpu < 0) {
+		host_cpu = (int)__atomic_fetch_add(&host_next_cpu, 1, __ATOMIC_RELAXED);
+	}
+	return (unsigned)host_cpu;
+}

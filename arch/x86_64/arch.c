@@ -17,6 +17,7 @@
 #include <hv/mm.h>
 #include <hv/mmio.h>
 #include <hv/palloc.h>
+#include <hv/smp.h>
 
 #include "x86.h"
 
@@ -70,6 +71,7 @@ void arch_init(struct bootinfo *bi)
 	int ret;
 
 	__asm__ __volatile__("cli");
+	smp_boot_cpu_init(arch_cpu_hw_id()); /* this_cpu() from here on: locks need it */
 	x86_firmware_cr3 = x86_read_cr3();
 	x86_sidt(&idtr);
 	x86_firmware_idt = idtr.base;

@@ -75,6 +75,36 @@ unsigned arch_stray_irq_last_vector(void);
  */
 void arch_irq_window(void);
 
+/*
+ * CPUs (include/hv/percpu.h, include/hv/smp.h). arch_cpu_id() is this_cpu()->id (host: a
+ * number per thread); usable from arch_init's first line on, since smp_boot_cpu_init() is
+ * arch_init's first call.
+ */
+struct percpu;
+unsigned arch_cpu_id(void);
+/* Make c the calling CPU's this_cpu() (x86: IA32_GS_BASE; arm64: TPIDR_EL2). */
+void arch_percpu_set(struct percpu *c);
+/* The calling CPU's hardware ID as the MADT spells it (APIC ID; MPIDR Aff3..Aff0). */
+uint64_t arch_cpu_hw_id(void);
+/*
+ * Send CPU c (c->hw_id, not the caller) its start sequence (x86: INIT-SIPI-SIPI to a real-mode
+ * trampoline; arm64: PSCI CPU_ON). The new CPU loads the hypervisor's page tables, sets up its
+ * per-CPU state (x86: GDT, TSS, IDT; arm64: VBAR_EL2, SP_EL2) on the stack at c->stack_top and
+ * calls smp_secondary_main(c). Returns 0 once the sequence was sent (smp_init waits, bounded,
+ * for the CPU to check in), or a negative error (the firmware refused: PSCI error).
+ */
+int arch_cpu_start(struct percpu *c);
+/*
+ * Interrupt CPU c: wake it from arch_cpu_idle(), and end the guest run it is in so its vCPU
+ * loop looks at its stop request (x86: a fixed IPI; arm64: an SGI). Never waits.
+ */
+void arch_cpu_kick(struct percpu *c);
+/*
+ * Wait until a kick, an interrupt or some other event (x86: STI; HLT; CLI, which also lets the
+ * boot CPU take the IOMMUs' fault interrupts; arm64: WFI). May return early.
+ */
+void arch_cpu_idle(void);
+
 /* A monotonic counter and its frequency, for bounded hardware waits. */
 uint64_t arch_counter(void);
 uint64_t arch_counter_hz(void);

@@ -16,6 +16,13 @@ struct vcpu_arch;
 struct vcpu {
 	const char *name; /* the guest's name, for logs */
 	uint32_t asid;	  /* address-space tag of this guest's translations, != 0 */
+	unsigned index;	  /* the vCPU's number in its guest, 0 = boot vCPU (arm64: VMPIDR Aff0) */
+	/*
+	 * Set (atomically, by any CPU) when the vCPU must stop running: vcpu_arch_run() checks it
+	 * before every entry and returns VCPU_EXIT_KICK; the setter then kicks the CPU running it
+	 * (smp_kick) so a guest that never exits is interrupted.
+	 */
+	uint32_t stop_request;
 	struct vcpu_arch *arch;
 };
 
@@ -33,16 +40,29 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_HYPERCALL = 1, /* call/arg are valid; finish with vcpu_arch_hypercall_done() */
 	VCPU_EXIT_STOP,		 /* the guest cannot continue; reason says why */
 	VCPU_EXIT_OFF,		 /* the guest powered itself off (arm64: PSCI SYSTEM_OFF): status 0 */
+	VCPU_EXIT_KICK,		 /* stop_request was set; nothing of the guest's state changed */
+	/*
+	 * arm64: a PSCI call about vCPUs (CPU_ON, CPU_OFF, AFFINITY_INFO): call is the function
+	 * ID, args[0..2] are x1..x3. Finish with vcpu_arch_hypercall_done() (result to x0); for
+	 * CPU_OFF the vCPU must not run again until it is restarted with vcpu_arch_reset().
+	 */
+	VCPU_EXIT_PSCI,
 };
 
 struct vcpu_exit {
 	enum vcpu_exit_kind kind;
 	uint64_t call; /* x86: RAX */
 	uint64_t arg;  /* x86: RDI */
+	uint64_t args[3]; /* VCPU_EXIT_PSCI: x1..x3 */
 	char reason[96];
 };
 
-/* Once per physical CPU before any vCPU runs: enable the virtualisation extension. */
+/*
+ * On every physical CPU before a vCPU runs there (idempotent per CPU, safe on several CPUs at
+ * once): enable the virtualisation extension and set up the CPU's own state for it (x86: EFER.SVME
+ * and the VM_HSAVE_PA page; arm64: EL2 traps and the GIC's CPU interface). A vCPU may be
+ * created on one CPU and run on another (its pinned CPU), but runs on one CPU at a time.
+ */
 int vcpu_arch_cpu_init(void);
 /*
  * The guest's initial page tables, to be placed at guest-physical address at: identity maps
@@ -57,6 +77,12 @@ long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max);
  */
 void vcpu_arch_nested_format(unsigned *fmt, unsigned *ia_bits);
 int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s);
+/*
+ * Put a created vCPU back to its initial state with a new entry (a secondary vCPU started by
+ * the guest: x86 IOASID_CALL_VCPU_START, arm64 PSCI CPU_ON). Same nested table and ASID. Must
+ * not run concurrently with vcpu_arch_run() of the same vCPU.
+ */
+int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s);
 /* Run until a hypercall or a stop. 0 with *e filled, or a negative error (nothing ran). */
 int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e);
 /* Complete the hypercall *e returned: result register and the next instruction. */
