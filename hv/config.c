@@ -312,6 +312,69 @@ static int parse_bool(const char *v, const char *ve, bool *out)
 	return -EINVAL;
 }
 
+/*
+ * cpus = LIST: comma-separated CPU numbers and ranges ("1-2", "1,3", "1,3-4"), decimal. CPU 0
+ * is the boot CPU: the hypervisor keeps it (it runs guests without `cpus`, takes the IOMMUs'
+ * fault interrupts and reports), so it cannot be listed.
+ */
+static int parse_cpus(struct cfg_guest *g, const char *v, const char *ve, unsigned line, struct cfg_error *err)
+{
+	uint64_t set = 0;
+
+	if (g->cpus_line != 0) {
+		return fail(err, line, "cpus is already set for guest '%s' (line %u)", g->name, g->cpus_line);
+	}
+	while (v < ve) {
+		const char *comma = memchr(v, ',', (size_t)(ve - v));
+		const char *ie = comma ? comma : ve, *dash, *a = v, *ae;
+		uint64_t lo, hi;
+
+		trim(&a, &ie);
+		dash = memchr(a, '-', (size_t)(ie - a));
+		ae = dash ? dash : ie;
+		trim(&a, &ae);
+		if (!parse_u64(a, ae, 10, &lo)) {
+			return fail(err, line, "cpus must be a list of CPU numbers and ranges, e.g. 1-2 or 1,3");
+		}
+		hi = lo;
+		if (dash != NULL) {
+			const char *b = dash + 1, *be = ie;
+
+			trim(&b, &be);
+			if (!parse_u64(b, be, 10, &hi)) {
+				return fail(err, line, "cpus must be a list of CPU numbers and ranges, e.g. 1-2 or 1,3");
+			}
+		}
+		if (lo > hi) {
+			return fail(err, line, "cpus range %llu-%llu is backwards", (unsigned long long)lo,
+				    (unsigned long long)hi);
+		}
+		if (hi > CFG_MAX_CPU_NUM) {
+			return fail(err, line, "CPU %llu is beyond the largest CPU number (%d)", (unsigned long long)hi,
+				    CFG_MAX_CPU_NUM);
+		}
+		if (lo == 0) {
+			return fail(err, line, "CPU 0 is the boot CPU: the hypervisor keeps it (docs/CONFIG.md)");
+		}
+		for (uint64_t c = lo; c <= hi; c++) {
+			if (set & (1ULL << c)) {
+				return fail(err, line, "CPU %llu is listed twice", (unsigned long long)c);
+			}
+			set |= 1ULL << c;
+		}
+		if (comma != NULL && comma + 1 >= ve) {
+			return fail(err, line, "cpus must not end with ','");
+		}
+		v = comma ? comma + 1 : ve;
+	}
+	if (set == 0) {
+		return fail(err, line, "cpus must name at least one CPU");
+	}
+	g->cpus = set;
+	g->cpus_line = line;
+	return 0;
+}
+
 static int parse_guest_key(struct cfg_guest *g, const char *k, const char *ke, const char *v, const char *ve,
 			   unsigned line, struct cfg_error *err)
 {
@@ -354,6 +417,9 @@ static int parse_guest_key(struct cfg_guest *g, const char *k, const char *ke, c
 		}
 		g->pt_quota_pages = ALIGN_UP(bytes, SZ_4K) / SZ_4K;
 		return 0;
+	}
+	if (word_is(k, ke, "cpus")) {
+		return parse_cpus(g, v, ve, line, err);
 	}
 	if (word_is(k, ke, "console")) {
 		if (parse_bool(v, ve, &g->console) != 0) {
@@ -525,6 +591,24 @@ unsigned config_region_order(uint64_t size)
 	return order;
 }
 
+unsigned config_guest_vcpus(const struct cfg_guest *g)
+{
+	return g->cpus != 0 ? (unsigned)__builtin_popcountll(g->cpus) : 1;
+}
+
+unsigned config_vcpu_cpu(const struct cfg_guest *g, unsigned k)
+{
+	uint64_t set = g->cpus;
+
+	if (set == 0) {
+		return 0;
+	}
+	for (; k > 0 && set != 0; k--) {
+		set &= set - 1; /* drop the lowest CPU */
+	}
+	return set != 0 ? (unsigned)__builtin_ctzll(set) : 0;
+}
+
 uint64_t config_guest_mem(const struct cfg_guest *g)
 {
 	uint64_t total = 0;
@@ -570,6 +654,24 @@ int config_validate(const struct hv_config *cfg, const struct cfg_machine *m, st
 							    p->segment, p->bus, p->devfn >> 3, p->devfn & 7, o->name,
 							    q->line);
 					}
+				}
+			}
+		}
+		for (unsigned c = 0; c <= CFG_MAX_CPU_NUM; c++) {
+			if (!(g->cpus & (1ULL << c))) {
+				continue;
+			}
+			if (c >= m->nr_cpus) {
+				return fail(err, g->cpus_line, "CPU %u does not exist (the machine lists %u CPU(s))", c,
+					    m->nr_cpus);
+			}
+			if (m->cpu_online != NULL && !m->cpu_online(m->ctx, c)) {
+				return fail(err, g->cpus_line, "CPU %u did not come up (see the smp: lines above)", c);
+			}
+			for (unsigned j = 0; j < i; j++) {
+				if (cfg->guests[j].cpus & (1ULL << c)) {
+					return fail(err, g->cpus_line, "CPU %u is also given to guest '%s' (line %u)", c,
+						    cfg->guests[j].name, cfg->guests[j].cpus_line);
 				}
 			}
 		}

@@ -70,6 +70,12 @@ static void log_memory(const struct bootinfo *bi)
 	pr_info("heap: %llu KiB pool", (unsigned long long)(heap_size() >> 10));
 }
 
+static bool cfg_cpu_online(void *ctx, unsigned cpu)
+{
+	(void)ctx;
+	return smp_cpu_online(cpu);
+}
+
 static bool cfg_device_exists(void *ctx, uint16_t segment, uint8_t bus, uint8_t devfn)
 {
 	(void)ctx;
@@ -103,7 +109,9 @@ static void run_config(const struct bootinfo *bi)
 {
 	static struct hv_config cfg;
 	struct cfg_machine m = { .device_exists = cfg_device_exists,
-				 .ram_bytes = page_free_count() << HV_PAGE_SHIFT };
+				 .ram_bytes = page_free_count() << HV_PAGE_SHIFT,
+				 .nr_cpus = smp_cpus_listed(),
+				 .cpu_online = cfg_cpu_online };
 	struct cfg_error err;
 	const struct boot_file *f = NULL;
 	int ret;

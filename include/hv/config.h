@@ -28,6 +28,8 @@
 #define CFG_PATH_LEN		64
 #define CFG_CMDLINE_LEN 256
 #define CFG_DEFAULT_QUOTA_PAGES 256 /* 1 MiB of page tables */
+/* Physical CPU numbers a `cpus` list may name (0..63; the machine check narrows it). */
+#define CFG_MAX_CPU_NUM 63
 
 /*
  * Largest configuration file. boot/ reads at most CFG_FILE_MAX + 1 bytes of \ioasid-hv.cfg, so
@@ -64,6 +66,13 @@ struct cfg_guest {
 	unsigned nr_devs;
 	uint64_t pt_quota_pages;
 	bool console;
+	/*
+	 * `cpus = LIST`: bit n = physical CPU n (hv/smp.c numbering). vCPU k runs on the k-th
+	 * lowest CPU of the set. 0: no `cpus` key, one vCPU on the boot CPU, after the guests
+	 * before it in file order (docs/CONFIG.md).
+	 */
+	uint64_t cpus;
+	unsigned cpus_line;
 	unsigned line; /* the [guest ...] header */
 	unsigned image_line;
 	unsigned console_line;
@@ -100,9 +109,17 @@ struct cfg_machine {
 	bool (*device_exists)(void *ctx, uint16_t segment, uint8_t bus, uint8_t devfn);
 	void *ctx;
 	uint64_t ram_bytes; /* memory the hypervisor can give to guests */
+	/* CPUs: those the MADT lists (hv/smp.c numbering) and, of these, the ones that came up. */
+	unsigned nr_cpus;
+	bool (*cpu_online)(void *ctx, unsigned cpu);
 };
 
 int config_validate(const struct hv_config *cfg, const struct cfg_machine *m, struct cfg_error *err);
+
+/* vCPUs of a guest: one per CPU of its `cpus` list, else 1. */
+unsigned config_guest_vcpus(const struct cfg_guest *g);
+/* The physical CPU vCPU k of g runs on (0, the boot CPU, for a guest without `cpus`). */
+unsigned config_vcpu_cpu(const struct cfg_guest *g, unsigned k);
 
 /* Total configured memory of a guest (no overflow: config_parse bounds every size). */
 uint64_t config_guest_mem(const struct cfg_guest *g);

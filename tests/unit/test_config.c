@@ -322,3 +322,67 @@ TEST(config_unknown_key_is_escaped)
 	EXPECT_PARSE_ERR("[guest a]\nimage = \\guests\\aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bin\n", 2,
 			 "1-63 printable");
 }
+
+/* cpus = LIST: the forms, the vCPU -> CPU order, and every parse error with its line. */
+TEST(config_cpus_key)
+{
+	const struct cfg_guest *g = &cfg.guests[0];
+
+	ASSERT_EQ(parse("[guest a]\nimage = a\nmemory = 4K\ncpus = 1-2\n"), 0);
+	EXPECT_EQ(g->cpus, 0x6);
+	EXPECT_EQ(g->cpus_line, 4);
+	EXPECT_EQ(config_guest_vcpus(g), 2);
+	EXPECT_EQ(config_vcpu_cpu(g, 0), 1);
+	EXPECT_EQ(config_vcpu_cpu(g, 1), 2);
+	ASSERT_EQ(parse("[guest a]\nimage = a\nmemory = 4K\ncpus = 5, 1 ,3-4\n"), 0);
+	EXPECT_EQ(g->cpus, 0x3a);
+	EXPECT_EQ(config_guest_vcpus(g), 4);
+	EXPECT_EQ(config_vcpu_cpu(g, 0), 1);
+	EXPECT_EQ(config_vcpu_cpu(g, 3), 5);
+	ASSERT_EQ(parse("[guest a]\nimage = a\nmemory = 4K\n"), 0);
+	EXPECT_EQ(g->cpus, 0);
+	EXPECT_EQ(config_guest_vcpus(g), 1);
+	EXPECT_EQ(config_vcpu_cpu(g, 0), 0);
+	ASSERT_EQ(parse("[guest a]\nimage = a\nmemory = 4K\ncpus = 63\n"), 0);
+	EXPECT_EQ(config_vcpu_cpu(g, 0), 63);
+
+	EXPECT_PARSE_ERR("[guest a]\ncpus = 0-1\n", 2, "CPU 0 is the boot CPU");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = 1,2,1\n", 2, "CPU 1 is listed twice");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = 1-3,2\n", 2, "CPU 2 is listed twice");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = 3-1\n", 2, "backwards");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = 64\n", 2, "beyond the largest CPU number");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = 1-99999999999999999999\n", 2, "list of CPU numbers");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = one\n", 2, "list of CPU numbers");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = 1,\n", 2, "must not end with ','");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = ,1\n", 2, "list of CPU numbers");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = 1--2\n", 2, "list of CPU numbers");
+	EXPECT_PARSE_ERR("[guest a]\ncpus = 1\ncpus = 2\n", 3, "already set");
+}
+
+static bool cpu_2_is_down(void *ctx, unsigned cpu)
+{
+	(void)ctx;
+	return cpu != 2;
+}
+
+/* Against the machine: a CPU that does not exist, did not come up, or is given twice. */
+TEST(config_cpus_validate)
+{
+	struct cfg_machine m = { .ram_bytes = 128ULL << 20, .nr_cpus = 4, .cpu_online = cpu_2_is_down };
+
+	ASSERT_EQ(parse("[guest a]\nimage = a\nmemory = 4K\ncpus = 1\n[guest b]\nimage = b\nmemory = 4K\ncpus = 3\n"), 0);
+	EXPECT_EQ(config_validate(&cfg, &m, &err), 0);
+	ASSERT_EQ(parse("[guest a]\nimage = a\nmemory = 4K\ncpus = 1,4\n"), 0);
+	EXPECT_EQ(config_validate(&cfg, &m, &err), -22);
+	EXPECT_EQ(err.line, 4);
+	EXPECT_TRUE(strstr(err.msg, "CPU 4 does not exist (the machine lists 4 CPU(s))") != NULL);
+	ASSERT_EQ(parse("[guest a]\nimage = a\nmemory = 4K\ncpus = 1-2\n"), 0);
+	EXPECT_EQ(config_validate(&cfg, &m, &err), -22);
+	EXPECT_EQ(err.line, 4);
+	EXPECT_TRUE(strstr(err.msg, "CPU 2 did not come up") != NULL);
+	ASSERT_EQ(parse("[guest a]\nimage = a\nmemory = 4K\ncpus = 1\n[guest b]\nimage = b\nmemory = 4K\n\ncpus = 3,1\n"),
+		  0);
+	EXPECT_EQ(config_validate(&cfg, &m, &err), -22);
+	EXPECT_EQ(err.line, 9);
+	EXPECT_TRUE(strstr(err.msg, "CPU 1 is also given to guest 'a' (line 4)") != NULL);
+}
