@@ -3,8 +3,8 @@
  * Guests from the partition configuration (include/hv/guest.h, docs/GUEST.md): RAM from the
  * page allocator, the IOASID core's guest object with its GPA IOASID, the CPU's nested table
  * taken from that GPA IOASID, the image and boot page tables copied into guest RAM, one vCPU
- * (include/hv/vcpu.h), and the hypercall routing: CONSOLE_WRITE and EXIT here, everything
- * else to ioasid_dispatch().
+ * (include/hv/vcpu.h) per CPU of its `cpus` list. Running them, and the hypercall routing, is
+ * in hv/guest_run.c.
  *
  * One owner for the guest-physical space: the CPU's nested table is the GPA IOASID's table in
  * the x86-64 paging format (PT_FMT_VTD_FL, the same format a VT-d unit in first-level mode
@@ -25,32 +25,15 @@
 #include <hv/pci.h>
 #include <hv/vcpu.h>
 
+#include "hv/guest_internal.h"
 #include "ioasid/core.h"
-
-#define GUEST_LINE_MAX	  160
-#define GUEST_CONSOLE_MAX 4096U /* ioasid_console_write.length limit (abi.h) */
-
-struct guest {
-	const struct cfg_guest *cfg;
-	struct hv_guest g;
-	struct hv_mem_region mem[CFG_MAX_MEM];
-	void *ram[CFG_MAX_MEM];
-	unsigned ram_order[CFG_MAX_MEM];
-	struct vcpu vcpu;
-	char line[GUEST_LINE_MAX];
-	size_t line_len;
-	enum guest_outcome outcome;
-	uint32_t status;
-	uint64_t nr_hypercalls;
-	struct guest_boot_info boot;
-	unsigned nr_assigned; /* cfg->devs[0..nr_assigned) were handed to the core (in order) */
-};
 
 /*
  * Guests whose teardown failed (a device could not be blocked, or a flush did not complete):
  * their RAM may still be reachable by a device, so it is never freed. They stay listed here (the
  * list holds them all: at most one per configured guest) so the memory stays accounted for.
  */
+static hv_spinlock_t guests_kept_lock; /* guests may end on several CPUs at once; a leaf */
 static struct guest *guests_kept[CFG_MAX_GUESTS];
 static unsigned nr_guests_kept;
 static uint64_t guest_kept_bytes;
@@ -282,11 +265,16 @@ static void guest_discard_faults(struct guest *gu)
  * could not be blocked or a flush did not complete, a route may still reach the RAM, so it is
  * kept for good (logged, counted in guests_kept).
  */
-static void guest_destroy(struct guest *gu)
+void guest_destroy(struct guest *gu)
 {
 	int ret = 0;
 
-	vcpu_arch_destroy(&gu->vcpu);
+	for (unsigned k = 0; k < gu->nr_vcpus; k++) {
+		if (gu->vcpus[k].created) {
+			vcpu_arch_destroy(&gu->vcpus[k].v);
+			gu->vcpus[k].created = false;
+		}
+	}
 	if (gu->g.live) {
 		guest_quiesce_devices(gu);
 		guest_discard_faults(gu);
@@ -299,11 +287,13 @@ static void guest_destroy(struct guest *gu)
 		for (unsigned i = 0; i < CFG_MAX_MEM; i++) {
 			bytes += gu->ram[i] != NULL ? HV_PAGE_SIZE << gu->ram_order[i] : 0;
 		}
+		hv_spin_lock(&guests_kept_lock);
 		guest_kept_bytes += bytes;
 		if (nr_guests_kept < CFG_MAX_GUESTS) {
 			guests_kept[nr_guests_kept] = gu;
 		}
 		nr_guests_kept++;
+		hv_spin_unlock(&guests_kept_lock);
 		pr_err("guest %s: teardown failed (%d %s): a device may still reach its RAM; keeping those %llu KiB "
 		       "for good (%u guest(s), %llu KiB kept so far)",
 		       gu->cfg->name, ret, hv_strerror(ret), (unsigned long long)(bytes >> 10), nr_guests_kept,
@@ -314,10 +304,11 @@ static void guest_destroy(struct guest *gu)
 	free(gu);
 }
 
-static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, uint32_t id, struct guest **out)
+int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, unsigned cfg_index, struct guest **out)
 {
 	struct hv_guest_config hc;
-	struct vcpu_setup setup;
+	struct vcpu_setup setup = { 0 };
+	uint32_t id = cfg_index + 1; /* the guest's ASID / VMID, and the core's guest id */
 	const struct boot_file *img;
 	const struct hv_mem_region *r0;
 	struct guest *gu;
@@ -335,7 +326,13 @@ static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, ui
 		return -ENOMEM;
 	}
 	gu->cfg = c;
+	gu->cfg_index = cfg_index;
 	gu->outcome = GUEST_NOT_STARTED;
+	gu->nr_vcpus = config_guest_vcpus(c);
+	if (gu->nr_vcpus > GUEST_MAX_VCPUS) {
+		ret = -E2BIG; /* config_validate keeps cpus within the CPUs that exist (HV_MAX_CPUS) */
+		goto fail;
+	}
 	for (unsigned i = 0; i < c->nr_mem; i++) {
 		/* One naturally aligned block per region: contiguous, 2 MiB/1 GiB leaves where aligned. */
 		gu->ram_order[i] = order_for(c->mem[i].size);
@@ -410,16 +407,31 @@ static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, ui
 	setup.arg0 = r0->size;
 	setup.arg1 = GUEST_BOOT_INFO;
 	gu->boot.magic = GUEST_BOOT_MAGIC;
+	gu->boot.nr_vcpus = gu->nr_vcpus;
 	ret = guest_copy_to(&gu->g, gpa(GUEST_BOOT_INFO), &gu->boot, sizeof(gu->boot));
 	if (ret) {
 		goto fail;
 	}
 	setup.page_tables = gpa(GUEST_BOOT_TABLES);
-	gu->vcpu.name = c->name;
-	gu->vcpu.asid = id;
-	ret = vcpu_arch_create(&gu->vcpu, &setup);
-	if (ret) {
-		goto fail;
+	gu->setup = setup;
+	/*
+	 * Every vCPU exists from the start, all on the same nested table and ASID; vCPU 0 enters
+	 * the image, the others wait (off) until the guest starts them with their own entry.
+	 */
+	for (unsigned k = 0; k < gu->nr_vcpus; k++) {
+		struct guest_vcpu *gv = &gu->vcpus[k];
+
+		gv->gu = gu;
+		gv->cpu = config_vcpu_cpu(c, k);
+		gv->v.name = c->name;
+		gv->v.asid = id;
+		gv->v.index = k;
+		gv->state = k == 0 ? GVCPU_ON : GVCPU_OFF;
+		ret = vcpu_arch_create(&gv->v, &setup);
+		if (ret) {
+			goto fail;
+		}
+		gv->created = true;
 	}
 	pr_info("guest %s: %llu KiB RAM, image %s (%llu bytes) at GPA 0x%llx, nested table 0x%llx, GPA IOASID 0x%x",
 		c->name, (unsigned long long)(config_guest_mem(c) >> 10), c->image, (unsigned long long)img->size,
@@ -429,172 +441,4 @@ static int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, ui
 fail:
 	guest_destroy(gu);
 	return ret;
-}
-
-/* Emit complete lines as "[guest NAME] text"; a full buffer is flushed as a line. */
-static void guest_console_put(struct guest *gu, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (ch == '\r') {
-			continue;
-		}
-		if (ch != '\n' && (ch < 0x20 || ch > 0x7e)) {
-			ch = '?'; /* the guest cannot send terminal control sequences */
-		}
-		if (ch != '\n') {
-			gu->line[gu->line_len++] = ch;
-		}
-		if (ch == '\n' || gu->line_len == sizeof(gu->line) - 1) {
-			gu->line[gu->line_len] = '\0';
-			pr_info("[guest %s] %s", gu->cfg->name, gu->line);
-			gu->line_len = 0;
-		}
-	}
-}
-
-static long guest_console_write(struct guest *gu, gpa_t req)
-{
-	struct ioasid_console_write r;
-	char buf[128];
-	int ret = ioasid_req_in(&gu->g, req, &r, sizeof(r));
-
-	if (ret) {
-		return ret;
-	}
-	if (r.flags != 0 || r.__reserved != 0 || r.length > GUEST_CONSOLE_MAX) {
-		return -EINVAL;
-	}
-	/* Check the whole buffer first, so a bad one prints nothing. */
-	if (!guest_range_in_ram(&gu->g, gpa(r.buf_gpa), r.length)) {
-		return -EFAULT;
-	}
-	for (uint32_t off = 0; off < r.length;) {
-		uint32_t n = MIN((uint32_t)sizeof(buf), r.length - off);
-
-		ret = guest_copy_from(&gu->g, buf, gpa(r.buf_gpa + off), n);
-		if (ret) {
-			return ret;
-		}
-		guest_console_put(gu, buf, n);
-		off += n;
-	}
-	return 0;
-}
-
-static long guest_exit_call(struct guest *gu, gpa_t req, bool *stop)
-{
-	struct ioasid_exit r;
-	int ret = ioasid_req_in(&gu->g, req, &r, sizeof(r));
-
-	if (ret) {
-		return ret;
-	}
-	if (r.flags != 0 || r.__reserved != 0) {
-		return -EINVAL;
-	}
-	gu->status = r.code;
-	gu->outcome = GUEST_EXITED;
-	*stop = true;
-	return 0;
-}
-
-static void guest_run(struct guest *gu)
-{
-	struct vcpu_exit e;
-	bool stop = false;
-	int ret;
-
-	pr_info("guest %s: start", gu->cfg->name);
-	while (!stop) {
-		long r;
-
-		ret = vcpu_arch_run(&gu->vcpu, &e);
-		if (ret) {
-			pr_err("guest %s: cannot run (%d %s)", gu->cfg->name, ret, hv_strerror(ret));
-			gu->outcome = GUEST_STOPPED;
-			return;
-		}
-		if (e.kind == VCPU_EXIT_OFF) {
-			/* As an EXIT hypercall with code 0 (docs/ARM64.md, "Hypercalls"). */
-			gu->status = 0;
-			gu->outcome = GUEST_EXITED;
-			break;
-		}
-		if (e.kind == VCPU_EXIT_STOP) {
-			if (gu->line_len) {
-				guest_console_put(gu, "\n", 1);
-			}
-			pr_err("guest %s: stopped: %s", gu->cfg->name, e.reason);
-			vcpu_arch_dump(&gu->vcpu);
-			gu->outcome = GUEST_STOPPED;
-			return;
-		}
-		gu->nr_hypercalls++;
-		switch (e.call) {
-		case IOASID_CALL_CONSOLE_WRITE:
-			r = guest_console_write(gu, gpa(e.arg));
-			break;
-		case IOASID_CALL_EXIT:
-			r = guest_exit_call(gu, gpa(e.arg), &stop);
-			break;
-		case IOASID_CALL_FAULT_READ:
-			guest_iommu_collect_faults(); /* units without a fault interrupt */
-			r = ioasid_dispatch(&gu->g, e.call, gpa(e.arg));
-			break;
-		default:
-			r = ioasid_dispatch(&gu->g, e.call, gpa(e.arg));
-			break;
-		}
-		vcpu_arch_hypercall_done(&gu->vcpu, r);
-	}
-	if (gu->line_len) {
-		guest_console_put(gu, "\n", 1);
-	}
-	pr_info("guest %s: exited with status %u after %llu hypercalls", gu->cfg->name, gu->status,
-		(unsigned long long)gu->nr_hypercalls);
-}
-
-int guests_run_all(const struct hv_config *cfg, const struct bootinfo *bi)
-{
-	unsigned order[CFG_MAX_GUESTS], n = 0, exited = 0, bad = 0, stopped = 0;
-	int ret;
-
-	ret = vcpu_arch_cpu_init();
-	if (ret) {
-		return ret;
-	}
-	/* The console owner first, then the rest in file order: one guest at a time for now. */
-	for (unsigned i = 0; i < cfg->nr_guests; i++) {
-		if (cfg->guests[i].console) {
-			order[n++] = i;
-		}
-	}
-	for (unsigned i = 0; i < cfg->nr_guests; i++) {
-		if (!cfg->guests[i].console) {
-			order[n++] = i;
-		}
-	}
-	for (unsigned k = 0; k < n; k++) {
-		const struct cfg_guest *c = &cfg->guests[order[k]];
-		struct guest *gu = NULL;
-
-		ret = guest_create(c, bi, order[k] + 1, &gu);
-		if (ret) {
-			pr_err("guest %s: not created (%d %s)", c->name, ret, hv_strerror(ret));
-			return ret;
-		}
-		guest_run(gu);
-		if (gu->outcome == GUEST_EXITED) {
-			exited++;
-			bad += gu->status != 0;
-		} else {
-			stopped++;
-		}
-		guest_destroy(gu);
-	}
-	pr_info("hv: %u guest(s) ran: %u exited (%u with a non-zero status), %u stopped by the hypervisor", n, exited,
-		bad, stopped);
-	return bad ? -EFAULT : 0;
 }

@@ -82,6 +82,7 @@ void arch_init(struct bootinfo *bi)
 		console_register(&com1_console);
 	}
 	x86_cpu_tables_init();
+	arch_percpu_set(&hv_percpu[0]); /* loading GS (null) there cleared IA32_GS_BASE */
 	pr_info("x86: own GDT at 0x%llx, IDT at 0x%llx (firmware IDT was 0x%llx)",
 		(unsigned long long)x86_cpu_tables_gdt_base(), (unsigned long long)x86_cpu_tables_idt_base(),
 		(unsigned long long)x86_firmware_idt);

@@ -367,3 +367,10 @@ void vcpu_arch_destroy(struct vcpu *v)
 		v->arch = NULL;
 	}
 }
+
+/* Back to the initial state with a new entry: a fresh vCPU in place of the old one. */
+int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
+{
+	vcpu_arch_destroy(v);
+	return vcpu_arch_create(v, s);
+}

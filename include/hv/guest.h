@@ -39,7 +39,7 @@ struct guest_boot_dev {
 struct guest_boot_info {
 	uint64_t magic;
 	uint32_t nr_devs;
-	uint32_t __reserved;
+	uint32_t nr_vcpus; /* vCPUs the guest has: one per CPU of its `cpus` list, else 1 */
 	struct guest_boot_dev devs[GUEST_BOOT_MAX_DEVS];
 };
 _Static_assert(sizeof(struct guest_boot_info) <= 4096, "one page");

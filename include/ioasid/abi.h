@@ -104,6 +104,9 @@
 /* Reserved for the hypervisor's own services (not IOASID calls; handled before dispatch). */
 #define IOASID_CALL_CONSOLE_WRITE 32U
 #define IOASID_CALL_EXIT	  33U
+/* vCPUs of a guest with several (docs/ABI.md "VCPU_START"; arm64 guests may use PSCI instead). */
+#define IOASID_CALL_VCPU_START 34U
+#define IOASID_CALL_VCPU_OFF   35U
 
 /* arm64: SMCCC function ID, fast call (bit 31), SMC64 (bit 30), owner 6 = vendor hypervisor. */
 #define IOASID_SMCCC_FN(call) (0xC6000000U | ((uint32_t)(call)&0xFFFFU))
@@ -319,6 +322,23 @@ struct ioasid_exit {
 	uint32_t __reserved;
 };
 
+/*
+ * Start vCPU `vcpu` (1 .. nr_vcpus-1 from the boot information; 0 too if it went off) at
+ * entry_gpa with the stack pointer at stack_gpa (x86: RSP; arm64: SP_EL1) and arg in the first
+ * argument register (x86: RDI; arm64: x0), in the same initial state as vCPU 0 otherwise
+ * (docs/GUEST.md "Initial state"). Returns 0 once the vCPU is pending start: it runs as soon
+ * as its physical CPU picks it up.
+ */
+struct ioasid_vcpu_start {
+	uint32_t size;
+	uint32_t flags; /* 0 */
+	uint32_t vcpu;
+	uint32_t __reserved;
+	uint64_t entry_gpa; /* in the guest's RAM; arm64: 4-byte aligned */
+	uint64_t stack_gpa; /* 16-byte aligned; the 16 bytes below it are in the guest's RAM */
+	uint64_t arg;
+};
+
 /* The layout is the ABI: any change here is a new version. */
 #define IOASID_ABI_ASSERT_(cond) _Static_assert(cond, #cond)
 IOASID_ABI_ASSERT_(sizeof(struct ioasid_get_info) == 72);
@@ -346,5 +366,6 @@ IOASID_ABI_ASSERT_(sizeof(struct ioasid_fault_read) == 32);
 IOASID_ABI_ASSERT_(__builtin_offsetof(struct ioasid_fault_read, out_lost) == 24);
 IOASID_ABI_ASSERT_(sizeof(struct ioasid_console_write) == 24);
 IOASID_ABI_ASSERT_(sizeof(struct ioasid_exit) == 16);
+IOASID_ABI_ASSERT_(sizeof(struct ioasid_vcpu_start) == 40);
 
 #endif /* IOASID_ABI_H */

@@ -68,7 +68,7 @@ static uint8_t page[8192] __attribute__((aligned(4096)));
 
 TEST(unknown_calls)
 {
-	static const uint64_t calls[] = { 0, 11, 12, 31, 34, 35, 0x100, 0xffffffffULL, 0x100000001ULL, ~0ULL };
+	static const uint64_t calls[] = { 0, 11, 12, 31, 36, 37, 0x100, 0xffffffffULL, 0x100000001ULL, ~0ULL };
 	struct ioasid_device_list r = { .size = sizeof(r) };
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
@@ -86,7 +86,34 @@ TEST(request_outside_ram)
 	for (size_t i = 0; i < sizeof(bad_gpas) / sizeof(bad_gpas[0]); i++) {
 		EXPECT_EQ(hv_call(IOASID_CALL_CONSOLE_WRITE, bad_gpas[i]), -IOASID_EFAULT);
 		EXPECT_EQ(hv_call(IOASID_CALL_EXIT, bad_gpas[i]), -IOASID_EFAULT);
+		EXPECT_EQ(hv_call(IOASID_CALL_VCPU_START, bad_gpas[i]), -IOASID_EFAULT);
 	}
+}
+
+static void vcpu_spin(void)
+{
+	for (;;) {
+	}
+}
+
+/* A guest with one vCPU: there is nothing to start, and its only vCPU cannot go off. */
+TEST(vcpu_calls_on_one_vcpu)
+{
+	static uint8_t stack[64] __attribute__((aligned(16)));
+	struct ioasid_vcpu_start r = { .size = sizeof(r), .vcpu = 1, .entry_gpa = gpa_of(vcpu_spin),
+				       .stack_gpa = gpa_of(stack + sizeof(stack)) };
+
+	EXPECT_EQ(hv_call(IOASID_CALL_VCPU_START, gpa_of(&r)), -IOASID_ENOENT);
+	r.vcpu = 0xffffffffU;
+	EXPECT_EQ(hv_call(IOASID_CALL_VCPU_START, gpa_of(&r)), -IOASID_ENOENT);
+	r.vcpu = 0;
+	EXPECT_EQ(hv_call(IOASID_CALL_VCPU_START, gpa_of(&r)), -IOASID_EBUSY);
+	r.flags = 1;
+	EXPECT_EQ(hv_call(IOASID_CALL_VCPU_START, gpa_of(&r)), -IOASID_EINVAL);
+	r.flags = 0;
+	r.__reserved = 1;
+	EXPECT_EQ(hv_call(IOASID_CALL_VCPU_START, gpa_of(&r)), -IOASID_EINVAL);
+	EXPECT_EQ(hv_call(IOASID_CALL_VCPU_OFF, 0), -IOASID_EBUSY);
 }
 
 /* size below the version-1 size: EINVAL; above with non-zero tail: E2BIG; above 4096: E2BIG. */
