@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "guest/guest.h"
+#define GUEST_SDK
+#include "hv/guest.h"
 
 uint64_t guest_ram_size;
 
@@ -41,6 +43,58 @@ int guest_printf(const char *fmt, ...)
 	}
 	guest_write(buf, (size_t)n);
 	return n;
+}
+
+/* ---- several vCPUs ---- */
+
+uint8_t guest_vcpu_stacks[GUEST_SDK_MAX_VCPUS][GUEST_SDK_VCPU_STACK] __attribute__((aligned(16)));
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} vcpu_work[GUEST_SDK_MAX_VCPUS];
+
+void _start_secondary(void);
+void guest_secondary(uint64_t vcpu);
+
+unsigned guest_nr_vcpus(void)
+{
+	const struct guest_boot_info *bi = (const void *)(uintptr_t)GUEST_BOOT_INFO;
+
+	return bi->nr_vcpus != 0 ? bi->nr_vcpus : 1;
+}
+
+unsigned guest_vcpu_id(void)
+{
+	return guest_arch_vcpu_id();
+}
+
+/* Where _start_secondary (start.S) lands, on the vCPU's own stack. */
+__attribute__((noreturn)) void guest_secondary(uint64_t vcpu)
+{
+	if (vcpu < GUEST_SDK_MAX_VCPUS && vcpu_work[vcpu].fn != NULL) {
+		vcpu_work[vcpu].fn(vcpu_work[vcpu].arg);
+	}
+	for (;;) {
+		guest_vcpu_off(); /* refused only while this is the last vCPU on: try again */
+		guest_cpu_relax();
+	}
+}
+
+long guest_vcpu_start(unsigned vcpu, void (*fn)(void *), void *arg)
+{
+	if (vcpu >= GUEST_SDK_MAX_VCPUS) {
+		return -IOASID_ENOENT;
+	}
+	vcpu_work[vcpu].fn = fn;
+	vcpu_work[vcpu].arg = arg;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* published before the vCPU can run */
+	return guest_arch_vcpu_start(vcpu, (uint64_t)(uintptr_t)_start_secondary,
+				     (uint64_t)(uintptr_t)guest_vcpu_stacks[vcpu + 1]);
+}
+
+long guest_vcpu_off(void)
+{
+	return guest_arch_vcpu_off();
 }
 
 void guest_exit(uint32_t code)

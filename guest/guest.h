@@ -50,4 +50,44 @@ long ioasid_fault_read(struct ioasid_fault_read *r);
 /* Name of a result code ("0", "-EINVAL", ...). */
 const char *ioasid_errname(long ret);
 
+/*
+ * Several vCPUs (docs/GUEST.md "Several vCPUs"). A guest whose configuration gives it `cpus`
+ * has one vCPU per listed CPU; vCPU 0 runs guest_main(), the others are off until started.
+ */
+#define GUEST_SDK_MAX_VCPUS 16
+#define GUEST_SDK_VCPU_STACK (16 * 1024)
+/* How many vCPUs this guest has (from the boot information). */
+unsigned guest_nr_vcpus(void);
+/* The calling vCPU's number: 0 .. guest_nr_vcpus()-1 (x86: initial APIC ID; arm64: MPIDR Aff0). */
+unsigned guest_vcpu_id(void);
+/*
+ * Start vCPU `vcpu` running fn(arg) on a stack of its own (GUEST_SDK_VCPU_STACK bytes); when fn
+ * returns, the vCPU goes off and may be started again. x86: the VCPU_START call; arm64: PSCI
+ * CPU_ON. Returns 0 or the call's error (x86 -IOASID_*; arm64 the PSCI code, e.g. -4
+ * ALREADY_ON). fn must not be in use on that vCPU (its stack is reused).
+ */
+long guest_vcpu_start(unsigned vcpu, void (*fn)(void *), void *arg);
+/* Take the calling vCPU off (not the last one on): -IOASID_EBUSY / PSCI DENIED if refused. */
+long guest_vcpu_off(void);
+
+/* A ticket spinlock for the guest's own data shared by its vCPUs. */
+typedef struct {
+	uint32_t next;
+	uint32_t owner;
+} guest_spinlock_t;
+
+static inline void guest_spin_lock(guest_spinlock_t *l)
+{
+	uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
+		guest_cpu_relax();
+	}
+}
+
+static inline void guest_spin_unlock(guest_spinlock_t *l)
+{
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
 #endif /* GUEST_GUEST_H */

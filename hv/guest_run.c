@@ -98,20 +98,20 @@ static long guest_console_write(struct guest *gu, gpa_t req)
 	if (!guest_range_in_ram(&gu->g, gpa(r.buf_gpa), r.length)) {
 		return -EFAULT;
 	}
+	/* One whole write at a time: the guest's line buffer is shared by its vCPUs. */
+	hv_spin_lock(&gu->lock);
 	for (uint32_t off = 0; off < r.length;) {
 		uint32_t n = MIN((uint32_t)sizeof(buf), r.length - off);
 
 		ret = guest_copy_from(&gu->g, buf, gpa(r.buf_gpa + off), n);
 		if (ret) {
-			return ret;
+			break;
 		}
-		/* One vCPU's chunk at a time: the guest's line buffer is shared by its vCPUs. */
-		hv_spin_lock(&gu->lock);
 		guest_console_put(gu, buf, n);
-		hv_spin_unlock(&gu->lock);
 		off += n;
 	}
-	return 0;
+	hv_spin_unlock(&gu->lock);
+	return ret;
 }
 
 /*

@@ -14,7 +14,9 @@ GUEST_ARCH_CFLAGS_x86_64 := -m64 -mno-red-zone
 GUEST_START_x86_64 := guest/start.S
 # arm64: -mgeneral-regs-only like the hypervisor (the vCPU switches FP/SIMD anyway); no
 # -mstrict-align needed: HCR_EL2.DC makes guest memory Normal (docs/ARM64.md, "Guests").
-GUEST_ARCH_CFLAGS_arm64 := -mbranch-protection=none
+# -mno-outline-atomics: the guests' atomics (guest_spin_lock, multi-vCPU tests) are inline LSE or
+# LL/SC instructions, not libgcc's helpers that probe the CPU through getauxval().
+GUEST_ARCH_CFLAGS_arm64 := -mbranch-protection=none -mno-outline-atomics
 GUEST_START_arm64 := guest/arm64/start.S
 GUEST_EXCLUDE_arm64 := misbehave_io msi_attack
 GUEST_EXCLUDE_x86_64 := its_attack

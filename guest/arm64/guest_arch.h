@@ -30,6 +30,47 @@ static inline long hv_call(uint64_t call, uint64_t req_gpa)
 }
 
 /* An instruction that does not exist (misbehaving test guests). */
+static inline void guest_cpu_relax(void)
+{
+	__asm__ __volatile__("yield" ::: "memory");
+}
+
+/* MPIDR_EL1 Aff0: the hypervisor gives vCPU k the affinity 0.0.0.k (VMPIDR_EL2). */
+static inline unsigned guest_arch_vcpu_id(void)
+{
+	uint64_t m;
+
+	__asm__ __volatile__("mrs %0, mpidr_el1" : "=r"(m));
+	return (unsigned)(m & 0xff);
+}
+
+/* PSCI over HVC (DEN 0022): function ID in w0, arguments in x1..x3, result in x0. */
+static inline long guest_psci(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	register uint64_t x0 __asm__("x0") = fn;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3") = a3;
+
+	__asm__ __volatile__("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+	return (long)x0;
+}
+
+/*
+ * PSCI CPU_ON (SMC64 function ID) for the vCPU with MPIDR Aff0 = vcpu, context id = its number;
+ * the entry (_start_secondary) finds its stack from that number (PSCI sets no stack).
+ */
+static inline long guest_arch_vcpu_start(unsigned vcpu, uint64_t entry, uint64_t stack)
+{
+	(void)stack;
+	return guest_psci(0xC4000003U, vcpu, entry, vcpu);
+}
+
+static inline long guest_arch_vcpu_off(void)
+{
+	return guest_psci(0x84000002U, 0, 0, 0); /* CPU_OFF: returns only when refused */
+}
+
 static inline void guest_illegal_instruction(void)
 {
 	__asm__ __volatile__("udf #0");

@@ -25,6 +25,27 @@ _start:
 1:	udf	#0		/* guest_start never returns: EXIT does not come back */
 	b	1b
 
+/*
+ * A vCPU the guest started with PSCI CPU_ON (guest_vcpu_start): x0 = the context id = its
+ * number; PSCI gives no stack, so take guest_vcpu_stacks[x0 + 1] (each GUEST_SDK_VCPU_STACK =
+ * 16 KiB, guest/guest.h), and install the vectors: EL1 state starts from reset on every vCPU.
+ */
+	.globl _start_secondary
+_start_secondary:
+	adr	x9, guest_vectors
+	msr	vbar_el1, x9
+	isb
+	adrp	x9, guest_vcpu_stacks
+	add	x9, x9, :lo12:guest_vcpu_stacks
+	add	x10, x0, #1
+	add	x9, x9, x10, lsl #14
+	mov	sp, x9
+	mov	x29, #0
+	mov	x30, #0
+	bl	guest_secondary
+2:	udf	#0
+	b	2b
+
 /* 16 slots of 0x80 bytes, table 2 KiB aligned (VBAR_EL1 bits 10:0 are RES0). */
 	.balign 2048
 guest_vectors:

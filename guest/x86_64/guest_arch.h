@@ -20,6 +20,35 @@ static inline long hv_call(uint64_t call, uint64_t req_gpa)
 }
 
 /* An instruction that does not exist (misbehaving test guests). */
+static inline void guest_cpu_relax(void)
+{
+	__asm__ __volatile__("pause" ::: "memory");
+}
+
+/* CPUID.01H:EBX[31:24]: the hypervisor reports the vCPU number as the initial APIC ID. */
+static inline unsigned guest_arch_vcpu_id(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+
+	__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return b >> 24;
+}
+
+/* Start vCPU `vcpu` at entry with RSP = stack and RDI = its number (IOASID_CALL_VCPU_START). */
+static inline long guest_arch_vcpu_start(unsigned vcpu, uint64_t entry, uint64_t stack)
+{
+	struct ioasid_vcpu_start r = {
+		.size = sizeof(r), .vcpu = vcpu, .entry_gpa = entry, .stack_gpa = stack, .arg = vcpu
+	};
+
+	return hv_call(IOASID_CALL_VCPU_START, (uint64_t)(uintptr_t)&r);
+}
+
+static inline long guest_arch_vcpu_off(void)
+{
+	return hv_call(IOASID_CALL_VCPU_OFF, 0);
+}
+
 static inline void guest_illegal_instruction(void)
 {
 	__asm__ __volatile__("ud2");

@@ -14,7 +14,10 @@ build/<arch>/logs/<case>.log, and passes when
     event per line) goes to build/<arch>/logs/<case>.trace, and every "trace_expect" regex
     must match some line of it: how a case checks what the hypervisor did to an emulated device
     that has no visible effect (e.g. invalidations under VT-d caching mode).
-A hang (timeout) or QEMU dying any other way is a failure; failures print the log tail.
+  - with "check": a function of the log lines, every reason it returns (a list of strings) is a
+    failure: for what a regex cannot say, e.g. that two guests' progress lines interleave.
+A hang (timeout, --timeout or the case's own "timeout" if longer) or QEMU dying any other way is
+a failure; failures print the log tail.
 Output is TAP ("ok N - name"), read by tests/run_all.py.
 
 Modes:
@@ -849,6 +852,122 @@ def exit_dma_case(arch):
 
 CASES += [exit_dma_case("x86_64"), exit_dma_case("arm64")]
 
+# ---- Partitions: guests on CPUs of their own, at the same time (issue 11; docs/CONFIG.md cpus) ----
+# Multi-threaded TCG runs every vCPU of the machine on its own host thread, so guests on
+# different CPUs really run in parallel even on a 2-core host.
+SMP_ARGS = ["-accel", "tcg,thread=multi"]
+EDU2 = ["-device", "edu,dma_mask=0xffffffffffffffff,addr=0x6"]
+
+
+def partition_config(name, cpus, device, console=False, image="partition", memory="16M", extra=""):
+    return (f"[guest {name}]\nimage = \\guests\\{image}.bin\nmemory = {memory}\ncpus = {cpus}\n"
+            f"device = {device}\n" + ("console = yes\n" if console else "") + extra)
+
+
+def overlap_check(a, b):
+    """The two partitions ran at the same time: each started before the other finished, and
+    each one's progress lines interleave with the other's (the console serialises whole lines,
+    so line order is time order)."""
+    def check(lines):
+        def where(pat):
+            return [i for i, l in enumerate(lines) if re.search(pat, l)]
+        why = []
+        start = {g: where(r"^\[INF\] \[guest %s\] partition: .* rounds start$" % g) for g in (a, b)}
+        end = {g: where(r"^\[INF\] \[guest %s\] partition: all rounds done$" % g) for g in (a, b)}
+        prog = {g: where(r"^\[INF\] \[guest %s\] partition: round \d+ done$" % g) for g in (a, b)}
+        if not all(start[g] and end[g] and len(prog[g]) >= 2 for g in (a, b)):
+            return ["overlap: a partition's start, progress or end line is missing"]
+        if not (start[a][0] < end[b][0] and start[b][0] < end[a][0]):
+            why.append(f"overlap: {a} and {b} did not run at the same time (one ended before the other started)")
+        inside = sum(1 for i in prog[a] if prog[b][0] < i < prog[b][-1]) + \
+            sum(1 for i in prog[b] if prog[a][0] < i < prog[a][-1])
+        if inside < 4:
+            why.append(f"overlap: only {inside} progress line(s) of one partition fall among the other's")
+        return why
+    return check
+
+
+PART_OK = [r"^\[INF\] \[guest %s\] TEST rounds: PASS$", r"^\[INF\] \[guest %s\] TEST unmapped_iova_blocked: PASS$",
+           r"^\[INF\] \[guest %s\] TESTS: 3 passed, 0 failed$", r"^\[INF\] guest %s: exited with status 0"]
+
+
+def partitions_case(arch):
+    cfg = ("# written by tests/qemu/run.py\n" + partition_config("part_a", "1", "00:01.0", console=True)
+           + partition_config("part_b", "2-2", "00:06.0"))
+    return {"name": f"{arch}-guest-partitions", "arch": arch, "cmdline": "", "guests": ["partition"],
+            "config": cfg, "exit": HV_EXIT_OK, "timeout": 600,
+            "qemu_args": ["-smp", "4"] + SMP_ARGS + EDU2,
+            "expect": [r"^\[INF\] smp: 4 of 4 CPUs online$",
+                       r"^\[INF\] hv: starting 2 partition\(s\) on their own CPUs$",
+                       r"^\[INF\] guest part_a: start \(partition\)$",
+                       r"^\[INF\] guest part_b: start \(partition\)$"]
+            + [p % g for g in ("part_a", "part_b") for p in PART_OK]
+            + [r"hv: 2 guest\(s\) ran: 2 exited \(0 with a non-zero status\), 0 stopped"],
+            "forbid": NO_TROUBLE + [r"stopped"],
+            "check": overlap_check("part_a", "part_b")}
+
+
+def smp_case(arch):
+    cfg = "# written by tests/qemu/run.py\n" + partition_config("smp", "1-4", "00:01.0", console=True, image="smp")
+    tests = ["setup", "start_vcpus", "all_vcpus_at_once", "final_tables"]
+    return {"name": f"{arch}-guest-smp", "arch": arch, "cmdline": "", "guests": ["smp"], "config": cfg,
+            "exit": HV_EXIT_OK, "timeout": 600, "qemu_args": ["-smp", "5"] + SMP_ARGS,
+            "expect": [r"^\[INF\] smp: 5 of 5 CPUs online$",
+                       r"^\[INF\] \[guest smp\] smp: 4 vCPUs; this is vCPU 0$",
+                       r"^\[INF\] \[guest smp\] smp: vCPU 0: 12 DMA round trips during the churn, 0 wrong$"]
+            + [r"^\[INF\] \[guest smp\] smp: vCPU %d \(ran as vCPU %d\): \d{4,} calls, 0 failed$" % (k, k)
+               for k in range(4)]
+            + [r"^\[INF\] \[guest smp\] TEST %s: PASS$" % t for t in tests]
+            + [r"^\[INF\] \[guest smp\] TESTS: 4 passed, 0 failed$", r"^\[INF\] guest smp: exited with status 0"],
+            "forbid": NO_TROUBLE + [r"stopped"]}
+
+
+def race_case(arch):
+    cfg = ("# written by tests/qemu/run.py\n" + partition_config("race", "1-2", "00:01.0", console=True, image="race")
+           + partition_config("part_b", "3", "00:06.0"))
+    return {"name": f"{arch}-guest-race", "arch": arch, "cmdline": "", "guests": ["race", "partition"],
+            "config": cfg, "exit": HV_EXIT_OK, "timeout": 600,
+            "qemu_args": ["-smp", "4"] + SMP_ARGS + EDU2,
+            "expect": [r"^\[INF\] \[guest race\] race: vCPU 0: 6000 calls, [1-9]\d* succeeded, 0 undocumented",
+                       r"^\[INF\] \[guest race\] race: vCPU 1: 6000 calls, [1-9]\d* succeeded, 0 undocumented",
+                       r"^\[INF\] \[guest race\] race: after 12000 calls the device still DMAs through a fresh IOASID$",
+                       r"^\[INF\] \[guest race\] TESTS: 3 passed, 0 failed$",
+                       r"^\[INF\] guest race: exited with status 0"]
+            + [p % "part_b" for p in PART_OK]
+            + [r"hv: 2 guest\(s\) ran: 2 exited \(0 with a non-zero status\), 0 stopped"],
+            "forbid": NO_TROUBLE + [r"stopped"]}
+
+
+def crash_case(arch):
+    cfg = ("# written by tests/qemu/run.py\n" + partition_config("crash", "2-3", "00:01.0", image="crash")
+           + partition_config("part_a", "1", "00:06.0", console=True))
+    return {"name": f"{arch}-guest-crash-isolation", "arch": arch, "cmdline": "", "guests": ["crash", "partition"],
+            "config": cfg, "exit": HV_EXIT_OK, "timeout": 600,
+            "qemu_args": ["-smp", "4"] + SMP_ARGS + EDU2,
+            "expect": [r"^\[INF\] \[guest crash\] crash: vCPU 1 spins; edu DMA to 0xbad0000 started",
+                       r"^\[ERR\] guest crash: vCPU 0 stopped: ",
+                       r"^\[INF\] pci 0000:00:01\.0: quiesce: bus mastering and memory decoding off",
+                       r"^\[INF\] guest crash: teardown: 0 IOMMU fault record\(s\) of its devices discarded",
+                       r"hv: 2 guest\(s\) ran: 1 exited \(0 with a non-zero status\), 1 stopped"]
+            + [p % "part_a" for p in PART_OK],
+            # The crash is the point; anything else going wrong is not.
+            "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"FAIL", r"bad0000.*fault|fault.*bad0000",
+                       r"fault from unassigned rid", r"guest part_a: .*stopped",
+                       r"^\[ERR\] (?!guest crash: vCPU 0 stopped|\[guest crash\] )"]}
+
+
+CASES += [c(arch) for c in (partitions_case, smp_case, race_case, crash_case) for arch in ("x86_64", "arm64")]
+
+# A `cpus` list naming a CPU the machine does not have stops the boot with its line number, before
+# any guest runs (the other checks of the key: tests/unit/test_config.c).
+CASES += [{"name": f"{arch}-guest-cpus-error", "arch": arch, "cmdline": "", "guests": ["hello"],
+           "config": guest_config("hello", extra="cpus = 1,5\n"), "exit": HV_EXIT_BOOT,
+           "qemu_args": ["-smp", "3"] + SMP_ARGS,
+           "expect": [r"^\[INF\] smp: 3 of 3 CPUs online$",
+                      r"^\[ERR\] config: line 6: CPU 5 does not exist \(the machine lists 3 CPU\(s\)\)$"],
+           "forbid": [r"guest hello: start", r"\[guest hello\]", r"EXCEPTION", r"^\[PANIC\]"]}
+          for arch in ("x86_64", "arm64")]
+
 # A PCIe function with FLR (QEMU's nvme: PCIe capability, DevCap FLR): teardown waits out
 # Transactions Pending, resets it and writes its BARs back (the BAR line after the reset is the
 # firmware's address again), bus mastering still off.
@@ -1133,6 +1252,8 @@ def judge(case, rc, lines, trace_lines=(), kind=None):
     for pat in case.get("trace_expect", []):
         if not any(re.search(pat, l) for l in trace_lines):
             why.append(f"missing expected QEMU trace line /{pat}/")
+    if case.get("check"):
+        why += case["check"](lines)
     return why
 
 
@@ -1155,7 +1276,8 @@ def run_one(case, args, image, logs):
     if os.path.exists(trace_path):
         os.remove(trace_path)  # a stale trace must not satisfy trace_expect
     extra = list(case.get("qemu_args", ())) + trace_args(case, trace_path)
-    rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"], args.timeout,
+    rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"],
+                    max(args.timeout, case.get("timeout", 0)),
                     log_path, extra=extra, via=case.get("via", "removable"),
                     config=case.get("config"), guests=case.get("guests", ()), during=case.get("during"),
                     guest_dir=os.path.join(os.path.dirname(logs), "guests"))
