@@ -1326,7 +1326,37 @@ def run_cases(args):
 
 
 # `make run` without CMDLINE (x86_64 and arm64): the demo guest (tests/guests/demo.c) with the edu device.
-DEMO = {arch: {"config": DEMO_CONFIG, "guests": ["demo"]} for arch in ("x86_64", "arm64")}
+# `make run` without CMDLINE: two partitions of the demo guest (tests/guests/demo.c) at the same
+# time, each on a CPU of its own with its own edu, their narrations interleaving on the console.
+# <arch>-run-demo boots exactly this and checks it.
+DEMO_PARTITIONS_CONFIG = (
+    "# make run: two partitions at once (docs/CONFIG.md cpus, docs/GUEST.md)\n"
+    "[guest demo_a]\nimage = \\guests\\demo.bin\nmemory = 16M\ncpus = 1\ndevice = 00:01.0\nconsole = yes\n"
+    "[guest demo_b]\nimage = \\guests\\demo.bin\nmemory = 16M\ncpus = 2\ndevice = 00:06.0\n")
+DEMO = {arch: {"config": DEMO_PARTITIONS_CONFIG, "guests": ["demo"],
+               "qemu_args": ["-smp", "3"] + SMP_ARGS + EDU2} for arch in ("x86_64", "arm64")}
+
+
+def demo_overlap(lines):
+    """Both demos narrated at the same time: each one's first line comes before the other's last."""
+    def where(g):
+        return [i for i, l in enumerate(lines) if l.startswith(f"[INF] [guest {g}] ")]
+    a, b = where("demo_a"), where("demo_b")
+    if not a or not b:
+        return ["demo: a guest printed nothing"]
+    if not (a[0] < b[-1] and b[0] < a[-1]):
+        return ["demo: the two guests did not run at the same time"]
+    return []
+
+
+CASES += [{"name": f"{arch}-run-demo", "arch": arch, "cmdline": "", "config": DEMO[arch]["config"],
+           "guests": DEMO[arch]["guests"], "qemu_args": DEMO[arch]["qemu_args"], "exit": HV_EXIT_OK,
+           "expect": [r"^\[INF\] smp: 3 of 3 CPUs online$",
+                      r"^\[INF\] hv: starting 2 partition\(s\) on their own CPUs$"]
+           + [r"^\[INF\] \[guest %s\] Done: everything behaved as described$" % g for g in ("demo_a", "demo_b")]
+           + [r"hv: 2 guest\(s\) ran: 2 exited \(0 with a non-zero status\), 0 stopped"],
+           "forbid": NO_TROUBLE + [r"stopped", r"unexpected!"], "check": demo_overlap}
+          for arch in ("x86_64", "arm64")]
 
 
 def run_interactive(args):
@@ -1337,7 +1367,7 @@ def run_interactive(args):
     demo = DEMO.get(args.arch, {}) if args.demo else {}
     esp = prepare_esp(work, "run", args.arch, image, args.cmdline, config=demo.get("config"),
                       guests=demo.get("guests", ()), guest_dir=os.path.join(build, "guests"))
-    cmd = qemu_command(args.arch, work, "run", esp)
+    cmd = qemu_command(args.arch, work, "run", esp, demo.get("qemu_args", ()))
     print("+ " + " ".join(cmd), flush=True)
     rc = subprocess.call(cmd)
     code = MACHINES[args.arch]["decode_exit"](rc)
