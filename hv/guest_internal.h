@@ -43,7 +43,7 @@ struct guest {
 	void *ram[CFG_MAX_MEM];
 	unsigned ram_order[CFG_MAX_MEM];
 	struct guest_boot_info boot;
-	unsigned nr_assigned; /* cfg->devs[0..nr_assigned) were handed to the core (in order) */
+	unsigned nr_assigned;	 /* cfg->devs[0..nr_assigned) were handed to the core (in order) */
 	struct vcpu_setup setup; /* vCPU 0's entry; the nested table and boot tables of every vCPU */
 	unsigned nr_vcpus;
 	struct guest_vcpu vcpus[GUEST_MAX_VCPUS];

@@ -164,8 +164,7 @@ static long guest_exit_call(struct guest *gu, gpa_t req, bool *stop)
  * Make vCPU `k` pending start at entry with the given stack and argument. 0, or: -ENOENT (no
  * such vCPU), -EBUSY (not off), -EFAULT (entry or stack outside RAM), -EINVAL (alignment).
  */
-static int guest_vcpu_start(struct guest *gu, uint32_t k, uint64_t entry, uint64_t stack, uint64_t arg,
-			    bool need_stack)
+static int guest_vcpu_start(struct guest *gu, uint32_t k, uint64_t entry, uint64_t stack, uint64_t arg, bool need_stack)
 {
 	struct guest_vcpu *gv;
 	int ret = 0;
@@ -255,8 +254,9 @@ static long guest_psci(struct guest_vcpu *gv, const struct vcpu_exit *e, bool *w
 				       ? PSCI_ON_PENDING
 				       : PSCI_ALREADY_ON;
 		}
-		return ret == 0 ? PSCI_SUCCESS : ret == -EFAULT || ret == -EINVAL ? PSCI_INVALID_ADDRESS
-										    : PSCI_INVALID_PARAMETERS;
+		return ret == 0				  ? PSCI_SUCCESS
+		       : ret == -EFAULT || ret == -EINVAL ? PSCI_INVALID_ADDRESS
+							  : PSCI_INVALID_PARAMETERS;
 	case PSCI_CPU_OFF:
 		/* Success is never seen by the guest: the vCPU is off until CPU_ON. */
 		if (guest_vcpu_off(gv) != 0) {

@@ -105,6 +105,11 @@ unsigned smp_init(const struct acpi_info *acpi)
 		if (ret == 0) {
 			ret = poll_until(__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CPU_ONLINE,
 					 SMP_START_TIMEOUT_US);
+		} else {
+			/* Refused before it could run: the stack was never used. (After a time-out it
+			 * may still be: a late CPU runs on it until it sees CPU_FAILED.) */
+			page_free(stack, SMP_STACK_ORDER);
+			c->stack_top = 0;
 		}
 		if (ret == -EOPNOTSUPP) {
 			/* No way to start CPUs here (arm64: no PSCI conduit): a property, not an error. */

@@ -32,4 +32,11 @@ void host_mm_set_total(uint64_t pages);
 typedef void (*host_clean_fn)(const void *p, size_t len);
 void host_mm_set_clean_hook(host_clean_fn fn);
 
+/*
+ * arch/host/smp.c: CPUs are threads. A CPU with this hardware ID is refused by the "firmware"
+ * (arch_cpu_start fails) / is sent its start but never checks in.
+ */
+void host_smp_refuse(uint64_t hw_id);
+void host_smp_never_start(uint64_t hw_id);
+
 #endif /* ARCH_HOST_HOST_H */

@@ -29,12 +29,12 @@ static volatile uint8_t *edu;
 static uint32_t dev, paging;
 
 /* EXPECT, and leave the test at the first failure (later steps depend on it). */
-#define REQUIRE(cond)                      \
-	do {                               \
-		if (!(cond)) {             \
-			EXPECT_TRUE(cond); \
-			return;            \
-		}                          \
+#define REQUIRE(cond)                                                                                                  \
+	do {                                                                                                           \
+		if (!(cond)) {                                                                                         \
+			EXPECT_TRUE(cond);                                                                             \
+			return;                                                                                        \
+		}                                                                                                      \
 	} while (0)
 
 static uint8_t pattern(unsigned round, unsigned i)

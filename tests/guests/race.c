@@ -31,10 +31,21 @@ static long first_bad[2];
 
 static bool documented(long r)
 {
-	static const long codes[] = { 0,		-IOASID_EPERM,	-IOASID_ENOENT, -IOASID_E2BIG,
-				      -IOASID_EAGAIN,	-IOASID_ENOMEM, -IOASID_EFAULT, -IOASID_EBUSY,
-				      -IOASID_EEXIST,	-IOASID_ENODEV, -IOASID_EINVAL, -IOASID_ENOSPC,
-				      -IOASID_ERANGE,	-IOASID_EOPNOTSUPP, -IOASID_EDQUOT };
+	static const long codes[] = { 0,
+				      -IOASID_EPERM,
+				      -IOASID_ENOENT,
+				      -IOASID_E2BIG,
+				      -IOASID_EAGAIN,
+				      -IOASID_ENOMEM,
+				      -IOASID_EFAULT,
+				      -IOASID_EBUSY,
+				      -IOASID_EEXIST,
+				      -IOASID_ENODEV,
+				      -IOASID_EINVAL,
+				      -IOASID_ENOSPC,
+				      -IOASID_ERANGE,
+				      -IOASID_EOPNOTSUPP,
+				      -IOASID_EDQUOT };
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		if (codes[i] == r) {
@@ -73,8 +84,9 @@ static long alloc_paging(uint32_t *out)
 
 static long map1(uint32_t io, uint64_t iova, const void *p)
 {
-	struct ioasid_map_entry e = { .iova = iova, .gpa = gpa_of(p), .length = 4096,
-				      .prot = IOASID_PROT_READ | IOASID_PROT_WRITE };
+	struct ioasid_map_entry e = {
+		.iova = iova, .gpa = gpa_of(p), .length = 4096, .prot = IOASID_PROT_READ | IOASID_PROT_WRITE
+	};
 	struct ioasid_map mp = { .ioasid = io, .num_entries = 1, .entries_gpa = gpa_of(&e) };
 
 	return ioasid_map(&mp);
@@ -175,7 +187,9 @@ TEST(race)
 			}
 			break;
 		default: {
-			struct ioasid_inv_entry e = { .type = IOASID_INV_RANGE, .addr = IOVA_BASE, .length = 16 * 4096 };
+			struct ioasid_inv_entry e = { .type = IOASID_INV_RANGE,
+						      .addr = IOVA_BASE,
+						      .length = 16 * 4096 };
 			struct ioasid_invalidate inv = { .ioasid = io, .num_entries = 1, .entries_gpa = gpa_of(&e) };
 
 			note(0, ioasid_invalidate(&inv));
@@ -191,8 +205,8 @@ TEST(race)
 	}
 	EXPECT_EQ(__atomic_load_n(&done1, __ATOMIC_ACQUIRE), 1);
 	for (unsigned k = 0; k < 2; k++) {
-		guest_printf("race: vCPU %u: %u calls, %u succeeded, %u undocumented results (first %ld)\n", k, calls[k],
-			     ok[k], undocumented[k], first_bad[k]);
+		guest_printf("race: vCPU %u: %u calls, %u succeeded, %u undocumented results (first %ld)\n", k,
+			     calls[k], ok[k], undocumented[k], first_bad[k]);
 		EXPECT_EQ(undocumented[k], 0);
 		EXPECT_EQ(calls[k], RACE_CALLS);
 		EXPECT_TRUE(ok[k] > 0);

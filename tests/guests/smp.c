@@ -20,15 +20,15 @@
 #include "guest/edu.h"
 #include "guest/test.h"
 
-#define SMP_MAX	      4U
-#define SMP_ITER      1500U
-#define SMP_SLOTS     16U
-#define SMP_DMA	      12U /* DMA round trips vCPU 0 makes while the others churn */
-#define XFER	      256U
-#define IOVA_BASE     0x40000000ULL
-#define IOVA_STRIDE   0x01000000ULL /* each vCPU's range */
-#define IOVA_SCRATCH  0x7f000000ULL /* vCPU 0's write-back page */
-#define PAGE	      4096U
+#define SMP_MAX	     4U
+#define SMP_ITER     1500U
+#define SMP_SLOTS    16U
+#define SMP_DMA	     12U /* DMA round trips vCPU 0 makes while the others churn */
+#define XFER	     256U
+#define IOVA_BASE    0x40000000ULL
+#define IOVA_STRIDE  0x01000000ULL /* each vCPU's range */
+#define IOVA_SCRATCH 0x7f000000ULL /* vCPU 0's write-back page */
+#define PAGE	     4096U
 
 static uint8_t pages[SMP_MAX][SMP_SLOTS][PAGE] __attribute__((aligned(4096)));
 static uint8_t scratch[PAGE] __attribute__((aligned(4096)));
@@ -172,8 +172,9 @@ TEST(start_vcpus)
 	EXPECT_TRUE(guest_vcpu_start(1, worker, (void *)1) != 0); /* already on (or pending) */
 #if defined(__x86_64__)
 	{
-		struct ioasid_vcpu_start r = { .size = sizeof(r), .vcpu = nr, .entry_gpa = gpa_of(worker),
-					       .stack_gpa = gpa_of(scratch) };
+		struct ioasid_vcpu_start r = {
+			.size = sizeof(r), .vcpu = nr, .entry_gpa = gpa_of(worker), .stack_gpa = gpa_of(scratch)
+		};
 
 		EXPECT_EQ(hv_call(IOASID_CALL_VCPU_START, gpa_of(&r)), -IOASID_ENOENT);
 	}
@@ -216,8 +217,8 @@ TEST(all_vcpus_at_once)
 	EXPECT_EQ(__atomic_load_n(&done, __ATOMIC_ACQUIRE), nr - 1);
 	EXPECT_EQ(bad_dma, 0);
 	for (unsigned k = 0; k < nr; k++) {
-		guest_printf("smp: vCPU %u (ran as vCPU %u): %u calls, %u failed\n", k, k == 0 ? guest_vcpu_id() : ran_on[k],
-			     calls[k], failures[k]);
+		guest_printf("smp: vCPU %u (ran as vCPU %u): %u calls, %u failed\n", k,
+			     k == 0 ? guest_vcpu_id() : ran_on[k], calls[k], failures[k]);
 		EXPECT_EQ(failures[k], 0);
 		EXPECT_EQ(ran_on[k], k);
 	}
