@@ -100,8 +100,8 @@ int vcpu_arch_cpu_init(void)
 	/* The CPU's own HCR_EL2 (IMO set by arch_init / the secondary entry) is set back after every exit. */
 	c->arch.host_hcr = hcr;
 	c->arch.vcpu_ctx = 0;
-	pr_info("arm64: CPU %u: guests at EL1 under EL2 (HCR_EL2 0x%llx, stage 2 PT_FMT_ARM_S2 %u-bit, 8-bit VMIDs)",
-		c->id, (unsigned long long)HCR_EL2_GUEST, ARM64_VCPU_IA_BITS);
+	pr_info("arm64: guests at EL1 under EL2 (HCR_EL2 0x%llx, stage 2 PT_FMT_ARM_S2 %u-bit, 8-bit VMIDs) on CPU %u",
+		(unsigned long long)HCR_EL2_GUEST, ARM64_VCPU_IA_BITS, c->id);
 	return 0;
 }
 
