@@ -43,17 +43,17 @@ _Static_assert(offsetof(struct percpu_arch, exc_stack_top) == ARM64_PCA_EXC_SP, 
 _Static_assert(offsetof(struct percpu_arch, boot_self) == ARM64_PCA_SELF, "smp_entry.S");
 
 /* PSCI (DEN0022 5.1.4 CPU_ON, 5.2.2 return codes) */
-#define PSCI_CPU_ON_64 0xc4000003u
-#define PSCI_SUCCESS 0
-#define PSCI_NOT_SUPPORTED (-1)
+#define PSCI_CPU_ON_64		0xc4000003u
+#define PSCI_SUCCESS		0
+#define PSCI_NOT_SUPPORTED	(-1)
 #define PSCI_INVALID_PARAMETERS (-2)
-#define PSCI_DENIED (-3)
-#define PSCI_ALREADY_ON (-4)
-#define PSCI_ON_PENDING (-5)
-#define PSCI_INTERNAL_FAILURE (-6)
-#define PSCI_NOT_PRESENT (-7)
-#define PSCI_DISABLED (-8)
-#define PSCI_INVALID_ADDRESS (-9)
+#define PSCI_DENIED		(-3)
+#define PSCI_ALREADY_ON		(-4)
+#define PSCI_ON_PENDING		(-5)
+#define PSCI_INTERNAL_FAILURE	(-6)
+#define PSCI_NOT_PRESENT	(-7)
+#define PSCI_DISABLED		(-8)
+#define PSCI_INVALID_ADDRESS	(-9)
 
 #define EXC_STACK_ORDER 2 /* 16 KiB, as the boot CPU's */
 _Static_assert((HV_PAGE_SIZE << EXC_STACK_ORDER) == ARM64_EXC_STACK_SIZE, "exception stack");
@@ -104,8 +104,8 @@ void arm64_gic_cpu_init(struct percpu *c)
 	ret = gicv3_cpu_init(c->hw_id, gicc_gicr(c->hw_id), &rd);
 	if (ret != 0) {
 		/* Logged from the CPU itself: the boot CPU's later "online" line tells the rest. */
-		pr_err("gicv3: CPU %u (MPIDR 0x%llx): no usable redistributor (%d %s); it polls instead of sleeping", c->id,
-		       (unsigned long long)c->hw_id, ret, hv_strerror(ret));
+		pr_err("gicv3: CPU %u (MPIDR 0x%llx): no usable redistributor (%d %s); it polls instead of sleeping",
+		       c->id, (unsigned long long)c->hw_id, ret, hv_strerror(ret));
 		return;
 	}
 	__atomic_store_n(&c->arch.gicr, rd, __ATOMIC_RELEASE);

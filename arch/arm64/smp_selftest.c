@@ -26,7 +26,7 @@
 #include "arm64.h"
 
 #define SMP_LOCK_ROUNDS 5000
-#define SMP_WAIT_US 2000000
+#define SMP_WAIT_US	2000000
 
 struct smp_probe {
 	uint64_t tpidr, id, mpidr, sp;
@@ -83,11 +83,12 @@ static bool smp_check_probe(unsigned cpu)
 	ok &= ST_CHECK(p->sp >= stack_lo && p->sp < c->stack_top,
 		       "smp: CPU %u: runs on its own stack (SP 0x%llx in [0x%llx, 0x%llx))", cpu,
 		       (unsigned long long)p->sp, (unsigned long long)stack_lo, (unsigned long long)c->stack_top);
-	ok &= ST_CHECK(p->brks == 1 && p->brk_frame >= exc_lo && p->brk_frame < exc_hi && exc_hi != arm64_boot_exc_stack_top,
-		       "smp: CPU %u: BRK taken through its vectors on its own exception stack (%llu, frame 0x%llx in [0x%llx, "
-		       "0x%llx))",
-		       cpu, (unsigned long long)p->brks, (unsigned long long)p->brk_frame, (unsigned long long)exc_lo,
-		       (unsigned long long)exc_hi);
+	ok &= ST_CHECK(
+		p->brks == 1 && p->brk_frame >= exc_lo && p->brk_frame < exc_hi && exc_hi != arm64_boot_exc_stack_top,
+		"smp: CPU %u: BRK taken through its vectors on its own exception stack (%llu, frame 0x%llx in [0x%llx, "
+		"0x%llx))",
+		cpu, (unsigned long long)p->brks, (unsigned long long)p->brk_frame, (unsigned long long)exc_lo,
+		(unsigned long long)exc_hi);
 	ok &= ST_CHECK(regime && (p->daif & (BIT(7) | BIT(6))) == (BIT(7) | BIT(6)),
 		       "smp: CPU %u: the boot CPU's EL2 regime (VBAR 0x%llx TTBR0 0x%llx SCTLR 0x%llx HCR 0x%llx), "
 		       "IRQ/FIQ masked (DAIF 0x%llx)",
@@ -158,7 +159,8 @@ static bool smp_kick_test(unsigned cpu)
 	return ST_CHECK(ret == 0 && w1 == w0 && k2 == k0 + 1 && w2 == w1 + 1,
 			"smp: CPU %u asleep in WFI (%llu wakeups in 50 ms), smp_kick woke it: %llu kick SGI(s), %llu "
 			"wakeup(s)",
-			cpu, (unsigned long long)(w1 - w0), (unsigned long long)(k2 - k0), (unsigned long long)(w2 - w1));
+			cpu, (unsigned long long)(w1 - w0), (unsigned long long)(k2 - k0),
+			(unsigned long long)(w2 - w1));
 }
 
 static int selftest_smp(const struct bootinfo *bi)
@@ -173,7 +175,8 @@ static int selftest_smp(const struct bootinfo *bi)
 	/* All secondary CPUs probe themselves at the same time. */
 	for (unsigned cpu = 1; cpu < HV_MAX_CPUS; cpu++) {
 		if (smp_cpu_online(cpu)) {
-			ok &= ST_CHECK(smp_call_on(cpu, smp_probe_fn, &probes[cpu]) == 0, "smp: CPU %u takes work", cpu);
+			ok &= ST_CHECK(smp_call_on(cpu, smp_probe_fn, &probes[cpu]) == 0, "smp: CPU %u takes work",
+				       cpu);
 			asked++;
 		}
 	}

@@ -279,10 +279,12 @@ static bool vst_kick(struct vst *t)
 	}
 	(void)poll_until(!smp_cpu_busy(1), 1000000);
 	c = arm64_vcpu_ctx(&v);
-	ok &= ST_CHECK(r.ret == 0 && r.e.kind == VCPU_EXIT_KICK && c->elr >= spin && c->elr < spin + 8 && c->x[1] != 0,
-		       "vcpu: kick: VCPU_EXIT_KICK (kind %d), guest PC 0x%llx in its loop after %llu rounds, %llu kick SGI(s) on CPU 1",
-		       (int)r.e.kind, (unsigned long long)c->elr, (unsigned long long)c->x[1],
-		       (unsigned long long)(__atomic_load_n(&percpu_of(1)->arch.nr_kick_sgis, __ATOMIC_RELAXED) - sgis0));
+	ok &= ST_CHECK(
+		r.ret == 0 && r.e.kind == VCPU_EXIT_KICK && c->elr >= spin && c->elr < spin + 8 && c->x[1] != 0,
+		"vcpu: kick: VCPU_EXIT_KICK (kind %d), guest PC 0x%llx in its loop after %llu rounds, %llu kick SGI(s) "
+		"on CPU 1",
+		(int)r.e.kind, (unsigned long long)c->elr, (unsigned long long)c->x[1],
+		(unsigned long long)(__atomic_load_n(&percpu_of(1)->arch.nr_kick_sgis, __ATOMIC_RELAXED) - sgis0));
 	vcpu_arch_destroy(&v);
 	return ok;
 }

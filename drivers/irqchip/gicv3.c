@@ -28,50 +28,50 @@
 #include "drivers/irqchip/gicv3.h"
 
 /* Distributor (IHI 0069 12.9) */
-#define GICD_SIZE 0x10000
-#define GICD_CTLR 0x0000
+#define GICD_SIZE	    0x10000
+#define GICD_CTLR	    0x0000
 #define GICD_CTLR_ENABLE_G1 BIT(1) /* EnableGrp1 (DS = 1) / EnableGrp1NS (Non-secure view) */
-#define GICD_CTLR_ARE BIT(4)	   /* ARE (DS = 1) / ARE_NS (Non-secure view) */
-#define GICD_CTLR_DS BIT(6)
-#define GICD_CTLR_RWP BIT(31)
+#define GICD_CTLR_ARE	    BIT(4) /* ARE (DS = 1) / ARE_NS (Non-secure view) */
+#define GICD_CTLR_DS	    BIT(6)
+#define GICD_CTLR_RWP	    BIT(31)
 
 /* Redistributor: RD_base frame then SGI_base frame, 64 KiB each (IHI 0069 12.10, 12.11) */
-#define GICR_FRAME 0x10000
-#define GICR_CTLR 0x0000
-#define GICR_CTLR_RWP BIT(3)
-#define GICR_TYPER 0x0008
-#define GICR_TYPER_VLPIS BIT(1) /* GICv4: two more frames (VLPI_base, reserved) follow */
-#define GICR_TYPER_LAST BIT(4)	/* the last redistributor of its region */
-#define GICR_TYPER_AFF GENMASK(63, 32)
-#define GICR_WAKER 0x0014
+#define GICR_FRAME		   0x10000
+#define GICR_CTLR		   0x0000
+#define GICR_CTLR_RWP		   BIT(3)
+#define GICR_TYPER		   0x0008
+#define GICR_TYPER_VLPIS	   BIT(1) /* GICv4: two more frames (VLPI_base, reserved) follow */
+#define GICR_TYPER_LAST		   BIT(4) /* the last redistributor of its region */
+#define GICR_TYPER_AFF		   GENMASK(63, 32)
+#define GICR_WAKER		   0x0014
 #define GICR_WAKER_PROCESSOR_SLEEP BIT(1)
 #define GICR_WAKER_CHILDREN_ASLEEP BIT(2)
-#define GICR_SGI_BASE GICR_FRAME
-#define GICR_IGROUPR0 0x0080
-#define GICR_ISENABLER0 0x0100
-#define GICR_IPRIORITYR 0x0400
-#define GICR_IGRPMODR0 0x0d00
-#define GICR_MAP_SIZE (2 * GICR_FRAME)
+#define GICR_SGI_BASE		   GICR_FRAME
+#define GICR_IGROUPR0		   0x0080
+#define GICR_ISENABLER0		   0x0100
+#define GICR_IPRIORITYR		   0x0400
+#define GICR_IGRPMODR0		   0x0d00
+#define GICR_MAP_SIZE		   (2 * GICR_FRAME)
 
 /* ICC_SRE_EL2 */
-#define ICC_SRE_SRE BIT(0)    /* system-register interface at EL2 */
+#define ICC_SRE_SRE    BIT(0) /* system-register interface at EL2 */
 #define ICC_SRE_ENABLE BIT(3) /* EL1 may use ICC_SRE_EL1 (the guests' view stays virtual: IMO) */
 /* ICC_CTLR_EL1 */
 #define ICC_CTLR_EOIMODE BIT(1)
 /* ICC_SGI1R_EL1 (IHI 0069 12.2.22) */
 #define ICC_SGI1R_TARGETS GENMASK(15, 0)
-#define ICC_SGI1R_AFF1 GENMASK(23, 16)
-#define ICC_SGI1R_INTID GENMASK(27, 24)
-#define ICC_SGI1R_AFF2 GENMASK(39, 32)
-#define ICC_SGI1R_RS GENMASK(47, 44)
-#define ICC_SGI1R_AFF3 GENMASK(55, 48)
+#define ICC_SGI1R_AFF1	  GENMASK(23, 16)
+#define ICC_SGI1R_INTID	  GENMASK(27, 24)
+#define ICC_SGI1R_AFF2	  GENMASK(39, 32)
+#define ICC_SGI1R_RS	  GENMASK(47, 44)
+#define ICC_SGI1R_AFF3	  GENMASK(55, 48)
 
 /*
  * Priorities: lower is more urgent; implementations may keep as few as 4 of the 8 bits (IHI
  * 0069 4.8), so both values below use only the top nibble. The mask lets the kick through.
  */
 #define GICV3_PRIO_KICK 0xa0
-#define GICV3_PMR 0xf0
+#define GICV3_PMR	0xf0
 
 /* RWP and ChildrenAsleep: bounded (IHI 0069 gives no figure; a register write's propagation). */
 #define GICV3_WAIT_US 100000
@@ -83,7 +83,7 @@
 		v_;                                                                                                    \
 	})
 #define icc_write(r, v) __asm__ __volatile__("msr " #r ", %0" ::"r"((uint64_t)(v)) : "memory")
-#define icc_isb() __asm__ __volatile__("isb" ::: "memory")
+#define icc_isb()	__asm__ __volatile__("isb" ::: "memory")
 
 static uintptr_t gicd;
 static const struct acpi_madt *gic_madt;
@@ -142,9 +142,9 @@ int gicv3_init(const struct acpi_madt *madt)
 	}
 	gicd = (uintptr_t)hpa_val(madt->gicd_base);
 	gic_madt = madt;
-	pr_info("gicv3: distributor at 0x%llx (GICD_CTLR 0x%x%s), %u redistributor region(s); kick SGI %u", (unsigned long long)gicd,
-		mmio_read32(gicd + GICD_CTLR), (ctlr & GICD_CTLR_DS) ? ", one Security state" : "", madt->nr_gicr,
-		GICV3_SGI_KICK);
+	pr_info("gicv3: distributor at 0x%llx (GICD_CTLR 0x%x%s), %u redistributor region(s); kick SGI %u",
+		(unsigned long long)gicd, mmio_read32(gicd + GICD_CTLR),
+		(ctlr & GICD_CTLR_DS) ? ", one Security state" : "", madt->nr_gicr, GICV3_SGI_KICK);
 	return 0;
 }
 
@@ -226,10 +226,10 @@ int gicv3_cpu_init(uint64_t mpidr, hpa_t gicr_hint, uint64_t *rd_out)
 	if (!(icc_read(S3_4_C12_C9_5) & ICC_SRE_SRE)) {
 		return -EOPNOTSUPP;
 	}
-	icc_write(S3_0_C4_C6_0, GICV3_PMR);						 /* ICC_PMR_EL1 */
-	icc_write(S3_0_C12_C12_3, 0);							 /* ICC_BPR1_EL1 */
+	icc_write(S3_0_C4_C6_0, GICV3_PMR);						   /* ICC_PMR_EL1 */
+	icc_write(S3_0_C12_C12_3, 0);							   /* ICC_BPR1_EL1 */
 	icc_write(S3_0_C12_C12_4, icc_read(S3_0_C12_C12_4) & ~(uint64_t)ICC_CTLR_EOIMODE); /* ICC_CTLR_EL1 */
-	icc_write(S3_0_C12_C12_7, 1);							 /* ICC_IGRPEN1_EL1 */
+	icc_write(S3_0_C12_C12_7, 1);							   /* ICC_IGRPEN1_EL1 */
 	icc_isb();
 	*rd_out = rd;
 	return 0;
@@ -239,7 +239,8 @@ void gicv3_send_sgi(uint64_t mpidr, unsigned sgi)
 {
 	unsigned aff0 = (unsigned)(mpidr & 0xff);
 	uint64_t v = FIELD_PREP(ICC_SGI1R_TARGETS, 1u << (aff0 & 15)) | FIELD_PREP(ICC_SGI1R_RS, aff0 >> 4) |
-		     FIELD_PREP(ICC_SGI1R_AFF1, (mpidr >> 8) & 0xff) | FIELD_PREP(ICC_SGI1R_AFF2, (mpidr >> 16) & 0xff) |
+		     FIELD_PREP(ICC_SGI1R_AFF1, (mpidr >> 8) & 0xff) |
+		     FIELD_PREP(ICC_SGI1R_AFF2, (mpidr >> 16) & 0xff) |
 		     FIELD_PREP(ICC_SGI1R_AFF3, (mpidr >> 32) & 0xff) | FIELD_PREP(ICC_SGI1R_INTID, sgi & 15);
 
 	/*
