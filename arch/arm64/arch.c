@@ -23,9 +23,11 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
+#include <hv/percpu.h>
 #include <hv/smp.h>
 
 #include "arm64.h"
+#include "drivers/irqchip/gicv3.h"
 #include "drivers/uart/pl011.h"
 
 /* PSCI (Arm DEN 0022, "Function prototypes"): function IDs, SMC32 calling convention. */
@@ -39,9 +41,8 @@
  */
 #define EXIT_STATUS_OK 0x10
 
-#define EXC_STACK_SIZE (16 * 1024)
-
-static uint8_t exc_stack[EXC_STACK_SIZE] __aligned(16);
+static uint8_t exc_stack[ARM64_EXC_STACK_SIZE] __aligned(16);
+uint64_t arm64_boot_exc_stack_top;
 static struct pl011 uart;
 static const struct console_dev uart_console = {
 	.name = "pl011",
@@ -68,18 +69,23 @@ uint64_t arm64_console_base(void)
 	return uart.base;
 }
 
+/*
+ * Called once on the boot CPU before smp_init(): the arm64 hook sets up the GIC for the
+ * hypervisor's own CPU kicks (drivers/irqchip/gicv3.c: distributor checked, this CPU's
+ * redistributor awake, the kick SGI enabled). No legacy source to silence, and no SPI, LPI or ITS
+ * is touched: guests' devices stay as firmware left them. Without a usable GICv3 CPUs poll.
+ */
 void arch_irq_mask_legacy(const struct acpi_info *acpi)
 {
-	/*
-	 * Nothing legacy to silence: EL2 runs with PSTATE.I/F set and guests get no physical
-	 * interrupt; the GIC is left as firmware set it until the hypervisor drives it itself.
-	 */
-	(void)acpi;
-}
+	int ret = gicv3_init(&acpi->madt);
 
-uint64_t arch_stray_irq_count(void)
-{
-	return 0; /* EL2 runs with interrupts masked and routes none to itself yet */
+	if (ret != 0) {
+		pr_warn("arm64: no GICv3 for CPU kicks (%d %s): idle CPUs poll", ret, hv_strerror(ret));
+		return;
+	}
+	arm64_gic_cpu_init(this_cpu());
+	pr_info("arm64: CPU 0 redistributor at 0x%llx, kicks by SGI %u, HCR_EL2 0x%llx on the host",
+		(unsigned long long)this_cpu()->arch.gicr, GICV3_SGI_KICK, (unsigned long long)read_sysreg(hcr_el2));
 }
 
 int arch_irq_request_msi(void (*fn)(void *), void *arg, uint64_t *addr, uint32_t *data)
@@ -88,22 +94,13 @@ int arch_irq_request_msi(void (*fn)(void *), void *arg, uint64_t *addr, uint32_t
 	(void)arg;
 	(void)addr;
 	(void)data;
-	return -EOPNOTSUPP; /* the GIC and ITS are not driven yet: the SMMU's events are polled */
+	return -EOPNOTSUPP; /* only SGIs are routed to us: the SMMU's events are polled */
 }
 
 uint64_t arch_irq_count(int vector)
 {
 	(void)vector;
 	return 0;
-}
-
-unsigned arch_stray_irq_last_vector(void)
-{
-	return 0;
-}
-
-void arch_irq_window(void)
-{
 }
 
 uint64_t arch_nmi_count(void)
@@ -119,6 +116,9 @@ uint64_t arch_nmi_count(void)
 static void traps_install(void)
 {
 	uint64_t top = (uint64_t)(uintptr_t)(exc_stack + sizeof(exc_stack));
+
+	arm64_boot_exc_stack_top = top;
+	this_cpu()->arch.exc_stack_top = top;
 
 	write_sysreg(vbar_el2, (uint64_t)(uintptr_t)arm64_vectors);
 	isb();
@@ -187,9 +187,16 @@ void arch_init(struct bootinfo *bi)
 
 	traps_install();
 	/*
+	 * IRQs to EL2 from now on (HCR_EL2.IMO, arm64.h): still masked by PSTATE.I except in
+	 * arch_cpu_idle and while a guest runs. Every CPU keeps this value while no guest runs.
+	 */
+	write_sysreg(hcr_el2, read_sysreg(hcr_el2) | HCR_EL2_HOST_IMO);
+	isb();
+	this_cpu()->arch.host_hcr = read_sysreg(hcr_el2);
+	/*
 	 * SError (asynchronous external abort, e.g. a write to a device that does not answer) is
 	 * reported through our vectors from now on instead of staying pending unseen. IRQ and FIQ
-	 * stay masked: nothing routes interrupts to us yet.
+	 * stay masked (see above).
 	 */
 	__asm__ __volatile__("msr daifclr, #4" ::: "memory");
 	pr_info("arm64: own vectors at VBAR_EL2=0x%llx (firmware's were at 0x%llx)",
@@ -215,14 +222,7 @@ void arch_init(struct bootinfo *bi)
 
 static void psci_call(uint32_t fn)
 {
-	register uint64_t x0 __asm__("x0") = fn;
-
-	/* SMC Calling Convention (Arm DEN 0028): x0-x17 may be clobbered. */
-	__asm__ __volatile__("smc #0"
-			     : "+r"(x0)
-			     :
-			     : "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
-			       "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+	(void)arm64_psci_call(fn, 0, 0, 0);
 }
 
 /*

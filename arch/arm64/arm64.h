@@ -32,6 +32,22 @@
 /* BRK immediate of the boot self-test's deliberate breakpoint ("HV"); __builtin_trap is 0x3e8. */
 #define ARM64_BRK_SELFTEST 0x4856
 
+/*
+ * struct percpu (include/hv/percpu.h) as assembly reads it: arch.vcpu_ctx from the CPU's
+ * struct percpu (TPIDR_EL2), and the start block from its struct percpu_arch (the PSCI context
+ * id). Checked against the C layout in smp.c.
+ */
+#define ARM64_PERCPU_VCPU_CTX 72
+#define ARM64_PCA_MAIR 8
+#define ARM64_PCA_TCR 16
+#define ARM64_PCA_TTBR0 24
+#define ARM64_PCA_SCTLR 32
+#define ARM64_PCA_VBAR 40
+#define ARM64_PCA_HCR 48
+#define ARM64_PCA_SP 56
+#define ARM64_PCA_EXC_SP 64
+#define ARM64_PCA_SELF 72
+
 #ifndef __ASSEMBLY__
 
 #include <hv/bits.h>
@@ -55,8 +71,17 @@
 /* CurrentEL */
 #define ARM64_CURRENTEL_EL GENMASK(3, 2)
 
-/* HCR_EL2 */
+/* HCR_EL2 (the bits a guest uses are in vcpu.h) */
 #define HCR_EL2_E2H BIT(34)
+/*
+ * IMO: physical IRQs are taken to EL2. Without it (and TGE = 0) they target EL1 and are never
+ * taken while EL2 runs (Arm ARM D1, "Asynchronous exception routing"), so the hypervisor keeps
+ * it set at all times: its own kick SGIs need it.
+ */
+#define HCR_EL2_HOST_IMO BIT(4)
+
+/* MPIDR_EL1 affinity fields Aff3 (39:32) and Aff2..Aff0 (23:0), as the MADT's GICC spells them. */
+#define MPIDR_AFFINITY 0xff00ffffffULL
 
 /* SCTLR_EL2, non-VHE layout */
 #define SCTLR_EL2_M BIT(0)      /* stage-1 MMU enable */
@@ -167,10 +192,29 @@ void arm64_mmu_switch(uint64_t mair, uint64_t tcr, uint64_t ttbr0, uint64_t sctl
 /* SYS_EXIT_EXTENDED through the semihosting HLT; returns only if semihosting is absent. */
 void arm64_semihost_exit(uint64_t status);
 
+/* smp_entry.S: a secondary CPU's first instruction (PSCI CPU_ON), and PSCI over SMC. */
+extern char arm64_secondary_entry[], arm64_secondary_entry_end[];
+extern char arm64_psci_insn[];
+int64_t arm64_psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/*
+ * smp.c: the GIC on this CPU (arch_init for the boot CPU, the secondary entry for the others),
+ * the IRQ handler entry.S reaches through arm64_exception(), and a moment with IRQs unmasked
+ * (PSTATE.I) in which a pending one is taken through our vectors.
+ */
+struct percpu;
+void arm64_gic_cpu_init(struct percpu *c);
+void arm64_irq(void);
+void arm64_irq_window(void);
+__noreturn void arm64_secondary_main(struct percpu *c);
+
 /* traps.c */
 void arm64_exception(struct arm64_frame *f, uint64_t slot);
 void arm64_traps_init(hpa_t image_base);
 extern volatile uint64_t arm64_breakpoints_taken;
+/* The boot CPU's exception stack top (SP_EL2), for selftest=smp. */
+extern uint64_t arm64_boot_exc_stack_top;
+#define ARM64_EXC_STACK_SIZE (16 * 1024)
 /*
  * arch.c: what arch_init found, for the log and the arch self-test (arch_selftest.c): the
  * firmware's TTBR0_EL2 and VBAR_EL2, a device page from the UEFI memory map that is not mapped

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: MIT
-# arm64: EL2 start-up, vectors, stage-1 identity map, PSCI/semihosting exit. The console UART
+# arm64: EL2 start-up, vectors, stage-1 identity map, PSCI/semihosting exit, secondary CPUs
+# (smp.c, smp_entry.S; the GICv3 for kicks is drivers/irqchip). The console UART
 # comes from ACPI SPCR (drivers/acpi); the PL011 driver is in drivers/uart, SMMUv3 in
 # drivers/iommu/smmuv3.
 HV_SRCS_arm64 += arch/arm64/arch.c arch/arm64/entry.S arch/arm64/mmu.c arch/arm64/pgtable.c \
-	arch/arm64/traps.c arch/arm64/smp.c
+	arch/arm64/traps.c arch/arm64/smp.c arch/arm64/smp_entry.S
 # Guest vCPUs at EL2 (include/hv/vcpu.h): vcpu.c, entry/exit in vcpu_entry.S, the pure exit
 # decoder vcpu_decode.c.
 HV_SRCS_arm64 += arch/arm64/vcpu.c arch/arm64/vcpu_decode.c arch/arm64/vcpu_entry.S
-# Test image only: the arch half of selftest=boot and selftest=fault_wx (arch_selftest.c), and
-# selftest=vcpu with its EL1 programs.
+# Test image only: the arch half of selftest=boot and selftest=fault_wx (arch_selftest.c),
+# selftest=vcpu with its EL1 programs, and selftest=smp (smp_selftest.c).
 HV_TEST_SRCS_arm64 += arch/arm64/arch_selftest.c arch/arm64/vcpu_selftest.c \
-	arch/arm64/vcpu_selftest_guest.S
+	arch/arm64/vcpu_selftest_guest.S arch/arm64/smp_selftest.c

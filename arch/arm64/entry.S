@@ -4,7 +4,7 @@
  * translation tables to ours, and the two ways out (semihosting exit, PSCI over SMC).
  *
  * Stacks: arch_init() moves the hypervisor onto SP_EL0 (PSTATE.SP = 0) and points SP_EL2 at a
- * dedicated exception stack. An exception taken to EL2 always selects SP_EL2 (Arm ARM D1,
+ * dedicated exception stack; each secondary CPU does the same with its own two (smp_entry.S). An exception taken to EL2 always selects SP_EL2 (Arm ARM D1,
  * "Stack pointer selection"), so a fault caused by a broken hypervisor stack still gets a
  * working stack for its register dump. Exceptions from the hypervisor arrive at the "current
  * EL with SP_EL0" slots; one raised inside a handler arrives at the "current EL with SP_ELx"
@@ -29,15 +29,18 @@
 .endm
 
 /*
- * A lower-EL slot: an exception from a guest. TPIDR_EL2 holds the running guest's context
- * (vcpu_entry.S) and is 0 otherwise; with a guest, its x0/x1 are pushed on SP_EL2 and
- * arm64_vcpu_exit saves the rest. Without one (cannot happen unless the hypervisor itself
- * ERETs to a lower EL by mistake) the slot is reported like any other exception.
+ * A lower-EL slot: an exception from a guest. TPIDR_EL2 is this CPU's struct percpu, whose
+ * arch.vcpu_ctx names the running guest's context (vcpu_entry.S) and is 0 otherwise; with a
+ * guest, its x0/x1 are pushed on SP_EL2 and arm64_vcpu_exit saves the rest. Without one (cannot
+ * happen unless the hypervisor itself ERETs to a lower EL by mistake) the slot is reported like
+ * any other exception.
  */
 .macro VENTRY_LOWER slot
 	.balign 0x80
 	stp	x0, x1, [sp, #-16]!
 	mrs	x0, tpidr_el2
+	cbz	x0, 1f
+	ldr	x0, [x0, #ARM64_PERCPU_VCPU_CTX]
 	cbz	x0, 1f
 	mov	x1, #\slot
 	b	arm64_vcpu_exit

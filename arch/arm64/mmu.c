@@ -15,13 +15,19 @@
  *
  * Live updates only turn invalid entries into valid ones (arm64_pt_map never changes a live
  * entry), so a DSB ISHST + ISB publishes them: translation faults are never cached in TLBs,
- * and no break-before-make sequence is ever needed.
+ * and no break-before-make sequence is ever needed. The DSB ISH(ST) makes the new entries
+ * visible to every CPU's table walker, which is what another CPU needs: it has no stale TLB
+ * entry for an address that was unmapped.
+ *
+ * Several CPUs: arch_map_mmio() is serialised by mmu_lock (a leaf lock: only the page
+ * allocator is called under it), so two CPUs never fill the same table slot at once.
  */
 #include <hv/arch.h>
 #include <hv/bits.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/spinlock.h>
 
 #include "arm64.h"
 
@@ -30,6 +36,7 @@ extern char __hv_text_start[], __hv_text_end[];
 
 static uint64_t *root;
 static bool mmu_live;
+static hv_spinlock_t mmu_lock = HV_SPINLOCK_INIT;
 
 int arch_map_mmio(hpa_t base, uint64_t size)
 {
@@ -38,12 +45,14 @@ int arch_map_mmio(hpa_t base, uint64_t size)
 	if (root == NULL) {
 		return -ENODEV;
 	}
+	hv_spin_lock(&mmu_lock);
 	ret = arm64_pt_map(root, hpa_val(base), size, PT_ATTR_DEVICE, false);
 	if (mmu_live) {
 		/* Also on failure: whatever part was mapped must be visible consistently. */
 		dsb(ishst);
 		isb();
 	}
+	hv_spin_unlock(&mmu_lock);
 	return ret;
 }
 

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * EL2 exception handling: every exception that reaches our vectors (entry.S) lands in
- * arm64_exception(). Two are expected and resumed:
- *   - BRK #ARM64_BRK_SELFTEST, the boot self-test's proof that our vectors are live;
+ * arm64_exception(), on the CPU's own exception stack (SP_EL2). Expected and resumed:
+ *   - an IRQ (slot 1): the GIC's kick SGI, taken in arm64_irq_window() (smp.c);
+ *   - BRK #ARM64_BRK_SELFTEST, the self-tests' proof that our vectors are live (per CPU);
  *   - the semihosting HLT in arm64_semihost_exit() when no debugger/-semihosting answers it
- *     (an undefined instruction, EC 0), so arch_exit() can fall back to PSCI.
- * Anything else is a hypervisor bug: a readable register dump (ESR_EL2 decoded, ELR_EL2,
- * FAR_EL2, SPSR_EL2, x0-x30, SP) and arch_exit(HV_EXIT_EXCEPTION). No guest runs yet, so the
- * lower-EL slots are treated the same way.
+ *     (an undefined instruction, EC 0), so arch_exit() can fall back to PSCI;
+ *   - the SMC in arm64_psci_call() where no EL3 implements it (undefined too): the call
+ *     returns PSCI NOT_SUPPORTED.
+ * Anything else is a hypervisor bug: a readable register dump naming the CPU (ESR_EL2 decoded,
+ * ELR_EL2, FAR_EL2, SPSR_EL2, x0-x30, SP) and arch_exit(HV_EXIT_EXCEPTION). A guest's exits
+ * never come here (entry.S sends them to vcpu_entry.S while the CPU runs one).
  *
  * Field meanings: Arm ARM register descriptions ESR_EL2, SPSR_EL2 and FAR_EL2.
  */
@@ -18,11 +21,11 @@
 #include <hv/image.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/percpu.h>
 
 #include "arm64.h"
 
 volatile uint64_t arm64_breakpoints_taken;
-static unsigned exception_depth;
 static uint64_t image_base;
 
 static const char *const slot_name[16] = {
@@ -37,11 +40,8 @@ static const char *const slot_name[16] = {
 void arm64_traps_init(hpa_t base)
 {
 	image_base = hpa_val(base);
-	/*
-	 * TPIDR_EL2 names the running guest's context (vcpu_entry.S) and must be 0 while none
-	 * runs: the lower-EL vector slots test it. The firmware may have left anything there.
-	 */
-	write_sysreg(tpidr_el2, 0);
+	/* TPIDR_EL2 is this_cpu() already (smp_boot_cpu_init); no guest runs on it yet. */
+	this_cpu()->arch.vcpu_ctx = 0;
 }
 
 static const char *ec_name(unsigned ec)
@@ -161,7 +161,8 @@ static void dump_frame(const struct arm64_frame *f, uint64_t slot)
 		sp = read_sysreg(sp_el1);
 	}
 
-	pr_err("EXCEPTION %s", slot_name[slot & 15]);
+	pr_err("EXCEPTION %s on CPU %u (MPIDR 0x%llx)", slot_name[slot & 15], this_cpu()->id,
+	       (unsigned long long)read_sysreg(mpidr_el1));
 	dump_syndrome(f);
 	pr_err("  ELR_EL2=%016llx (%s+0x%llx) SPSR_EL2=%016llx (M=0x%llx DAIF=%llx)", (unsigned long long)f->elr,
 	       hv_image.elf, (unsigned long long)(f->elr - image_base), (unsigned long long)f->spsr,
@@ -185,11 +186,18 @@ static void dump_frame(const struct arm64_frame *f, uint64_t slot)
 void arm64_exception(struct arm64_frame *f, uint64_t slot)
 {
 	unsigned ec = (unsigned)FIELD_GET(ESR_EC, f->esr);
+	struct percpu *c = this_cpu();
 
+	if (slot == ARM64_VEC_CUR_SP0 + 1) {
+		arm64_irq(); /* IRQ while the hypervisor ran: only in arm64_irq_window() */
+		return;
+	}
 	if (slot == ARM64_VEC_CUR_SP0 && ec == ESR_EC_BRK64 &&
 	    FIELD_GET(ESR_ISS_BRK_IMM, f->esr) == ARM64_BRK_SELFTEST) {
 		/* ELR_EL2 points at the BRK itself (preferred return address): skip it. */
-		arm64_breakpoints_taken++;
+		__atomic_fetch_add(&arm64_breakpoints_taken, 1, __ATOMIC_RELAXED);
+		c->arch.nr_brk++;
+		c->arch.last_brk_frame = (uint64_t)(uintptr_t)f;
 		f->elr += 4;
 		return;
 	}
@@ -198,11 +206,17 @@ void arm64_exception(struct arm64_frame *f, uint64_t slot)
 		f->elr += 4;
 		return;
 	}
-	if (exception_depth++ > 0) {
-		pr_err("EXCEPTION %s inside the exception handler: ESR_EL2=%016llx ELR_EL2=%016llx "
+	if (ec == ESR_EC_UNKNOWN && f->elr == (uint64_t)(uintptr_t)arm64_psci_insn) {
+		/* No EL3: SMC is undefined at EL2 (Arm ARM "SMC"). PSCI is then not supported. */
+		f->x[0] = (uint64_t)-1;
+		f->elr += 4;
+		return;
+	}
+	if (c->exception_depth++ > 0) {
+		pr_err("EXCEPTION %s inside the exception handler on CPU %u: ESR_EL2=%016llx ELR_EL2=%016llx "
 		       "FAR_EL2=%016llx",
-		       slot_name[slot & 15], (unsigned long long)f->esr,
-		       (unsigned long long)f->elr, (unsigned long long)f->far);
+		       slot_name[slot & 15], c->id, (unsigned long long)f->esr, (unsigned long long)f->elr,
+		       (unsigned long long)f->far);
 		arch_exit(HV_EXIT_EXCEPTION);
 	}
 	dump_frame(f, slot);

@@ -2,7 +2,9 @@
 /*
  * arm64 guest CPUs at EL2: include/hv/vcpu.h on the Arm virtualisation extensions.
  *
- * One guest vCPU runs at EL1 (AArch64) at a time on this CPU. Per vCPU we keep the guest's
+ * One guest vCPU runs at EL1 (AArch64) at a time on each CPU; a vCPU runs on one CPU at a time
+ * (the one it is pinned to), and everything per CPU (the host HCR_EL2, the running context) is
+ * in the CPU's struct percpu. Per vCPU we keep the guest's
  * general registers, PC/PSTATE and FP/SIMD state (struct arm64_vcpu_ctx, switched by
  * vcpu_entry.S) and the EL1 system registers the guest can change (switched here, around each
  * entry). The EL2 controls (HCR_EL2, VTCR_EL2, VTTBR_EL2, CPTR_EL2, MDCR_EL2, CNTHCTL_EL2,
@@ -18,7 +20,13 @@
  * same way, since pt_map never fills root entries beyond the table's input width. The GPA
  * table does not change while the guest runs (GET_INFO: the guest cannot change it), so no
  * stage-2 TLB maintenance is needed between entries; vcpu_arch_destroy() invalidates the
- * VMID's entries so a later guest with the same VMID cannot hit them.
+ * VMID's entries on every CPU (a broadcast TLBI) so a later guest with the same VMID cannot hit
+ * them wherever it runs.
+ *
+ * Stopping: vcpu.stop_request is read before every entry; another CPU sets it and kicks this
+ * one (smp_kick: an SGI), whose IRQ exits the guest (HCR_EL2.IMO), is taken and acknowledged
+ * in arm64_irq_window(), and the loop returns VCPU_EXIT_KICK with the guest's state intact
+ * (its PC is where the IRQ interrupted it).
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +34,7 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/percpu.h>
 #include <hv/vcpu.h>
 
 #include "arm64.h"
@@ -66,23 +75,33 @@ _Static_assert(sizeof(struct vcpu_arch) <= HV_PAGE_SIZE, "one page per vCPU");
 #define VCPU_SCTLR_EL1_INIT 0x30d00800ULL
 /* CPACR_EL1.FPEN = 0b11: FP/SIMD usable at EL1 and EL0 from the first instruction. */
 #define VCPU_CPACR_EL1_INIT (3ULL << 20)
-/* VMPIDR_EL2: bit 31 RES1, U (bit 30) = 1 uniprocessor, affinity 0. */
-#define VCPU_VMPIDR_INIT (BIT(31) | BIT(30))
+/*
+ * VMPIDR_EL2 (what the guest reads as MPIDR_EL1): bit 31 RES1, U (bit 30) = 0 (part of a
+ * multiprocessor system, also for a one-vCPU guest, so the value never depends on the guest's
+ * size), MT = 0, Aff0 = the vCPU's index (Aff1 = index / 256): a stable MPIDR per vCPU, the
+ * one PSCI CPU_ON and AFFINITY_INFO name it by (docs/ARM64.md, "Guests with several vCPUs").
+ */
+#define VCPU_VMPIDR_RES1 BIT(31)
 
-static uint64_t host_hcr;
+static uint64_t vcpu_vmpidr(unsigned index)
+{
+	return VCPU_VMPIDR_RES1 | (index & 0xff) | (uint64_t)((index >> 8) & 0xff) << 8;
+}
 
 int vcpu_arch_cpu_init(void)
 {
+	struct percpu *c = this_cpu();
 	uint64_t hcr = read_sysreg(hcr_el2);
 
 	/* Non-VHE EL2 is checked by arch_init(); the guest formats here depend on it. */
 	if (hcr & HCR_EL2_E2H) {
 		return -EOPNOTSUPP;
 	}
-	host_hcr = hcr;
-	write_sysreg(tpidr_el2, 0);
-	pr_info("arm64: guests at EL1 under EL2 (HCR_EL2 0x%llx, stage 2 PT_FMT_ARM_S2 %u-bit, 8-bit VMIDs)",
-		(unsigned long long)HCR_EL2_GUEST, ARM64_VCPU_IA_BITS);
+	/* The CPU's own HCR_EL2 (IMO set by arch_init / the secondary entry) is set back after every exit. */
+	c->arch.host_hcr = hcr;
+	c->arch.vcpu_ctx = 0;
+	pr_info("arm64: guests at EL1 under EL2 (HCR_EL2 0x%llx, stage 2 PT_FMT_ARM_S2 %u-bit, 8-bit VMIDs) on CPU %u",
+		(unsigned long long)HCR_EL2_GUEST, ARM64_VCPU_IA_BITS, c->id);
 	return 0;
 }
 
@@ -118,32 +137,20 @@ static void el1_save(uint64_t *r)
 #undef VCPU_EL1_SAVE
 }
 
-int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
+static int setup_check(const struct vcpu_setup *s)
 {
-	unsigned parange = (unsigned)FIELD_GET(ID_AA64MMFR0_PARANGE, read_sysreg(id_aa64mmfr0_el1));
-	struct vcpu_arch *a;
-
-	/* VTTBR_EL2.VMID is 8 bits wide (VTCR_EL2.VS = 0); VMID 0 is left unused. */
-	if (v->asid == 0 || v->asid > 0xff) {
-		return -ERANGE;
-	}
 	if ((hpa_val(s->nested_root) & (HV_PAGE_SIZE - 1)) != 0 || hpa_val(s->nested_root) == 0 ||
 	    (gpa_val(s->entry) & 3) != 0 || (gpa_val(s->stack_top) & 15) != 0) {
 		return -EINVAL;
 	}
-	a = page_alloc(0);
-	if (a == NULL) {
-		return -ENOMEM;
-	}
-	/*
-	 * The guest's image was just written through the data cache (hv/guest.c cleans it):
-	 * discard instructions the I-cache may hold for those addresses (Arm ARM D7/B2,
-	 * "Instruction cache maintenance": DC CVAU/clean, then IC IALLU, DSB, ISB).
-	 */
-	__asm__ __volatile__("ic iallu\n\tdsb nsh\n\tisb" ::: "memory");
-	a->vtcr = arm64_vtcr(ARM64_VCPU_IA_BITS, parange);
-	a->vttbr = arm64_vttbr(s->nested_root, (uint8_t)v->asid);
-	/* Entry state (docs/ARM64.md, "Guests"): EL1h, DAIF masked, MMU off, x0 = arg0. */
+	return 0;
+}
+
+/* The architectural entry state (docs/ARM64.md, "Guests"): EL1h, DAIF masked, MMU off, x0 = arg0. */
+static void initial_state(struct vcpu_arch *a, const struct vcpu_setup *s)
+{
+	memset(&a->ctx, 0, sizeof(a->ctx));
+	memset(a->el1, 0, sizeof(a->el1));
 	a->ctx.elr = gpa_val(s->entry);
 	a->ctx.spsr = VCPU_SPSR_INIT;
 	a->ctx.x[0] = s->arg0;
@@ -151,12 +158,63 @@ int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
 	a->el1[EL1_sp_el1] = gpa_val(s->stack_top);
 	a->el1[EL1_sctlr_el1] = VCPU_SCTLR_EL1_INIT;
 	a->el1[EL1_cpacr_el1] = VCPU_CPACR_EL1_INIT;
+	/*
+	 * The guest's image (or the code a CPU_ON points at) was written through the data cache
+	 * and cleaned (hv/guest.c); the vCPU may run on any CPU: discard instructions every CPU's
+	 * I-cache may hold for those addresses (IC IALLUIS, broadcast to the inner shareable
+	 * domain; Arm ARM D7/B2, "Instruction cache maintenance").
+	 */
+	__asm__ __volatile__("dsb ish\n\tic ialluis\n\tdsb ish\n\tisb" ::: "memory");
+}
+
+int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
+{
+	unsigned parange = (unsigned)FIELD_GET(ID_AA64MMFR0_PARANGE, read_sysreg(id_aa64mmfr0_el1));
+	struct vcpu_arch *a;
+	int ret;
+
+	/* VTTBR_EL2.VMID is 8 bits wide (VTCR_EL2.VS = 0); VMID 0 is left unused. */
+	if (v->asid == 0 || v->asid > 0xff) {
+		return -ERANGE;
+	}
+	ret = setup_check(s);
+	if (ret != 0) {
+		return ret;
+	}
+	a = page_alloc(0);
+	if (a == NULL) {
+		return -ENOMEM;
+	}
+	a->vtcr = arm64_vtcr(ARM64_VCPU_IA_BITS, parange);
+	a->vttbr = arm64_vttbr(s->nested_root, (uint8_t)v->asid);
+	a->stops = 0;
+	initial_state(a, s);
 	v->arch = a;
 	return 0;
 }
 
+int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
+{
+	struct vcpu_arch *a = v->arch;
+	int ret;
+
+	if (a == NULL) {
+		return -EINVAL;
+	}
+	ret = setup_check(s);
+	if (ret != 0) {
+		return ret;
+	}
+	/* Same stage-2 table and VMID (vcpu.h): only the CPU state starts over. */
+	if (arm64_vttbr(s->nested_root, (uint8_t)v->asid) != a->vttbr) {
+		return -EINVAL;
+	}
+	initial_state(a, s);
+	return 0;
+}
+
 /* Program the EL2 controls for this guest and load its EL1 state. */
-static void guest_load(struct vcpu_arch *a)
+static void guest_load(const struct vcpu *v, struct vcpu_arch *a)
 {
 	uint64_t mdcr = read_sysreg(mdcr_el2);
 
@@ -167,7 +225,7 @@ static void guest_load(struct vcpu_arch *a)
 	write_sysreg(cnthctl_el2, (read_sysreg(cnthctl_el2) | CNTHCTL_EL1PCTEN) & ~CNTHCTL_EL1PCEN);
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
-	write_sysreg(vmpidr_el2, VCPU_VMPIDR_INIT);
+	write_sysreg(vmpidr_el2, vcpu_vmpidr(v->index));
 	write_sysreg(vtcr_el2, a->vtcr);
 	write_sysreg(vttbr_el2, a->vttbr);
 	el1_load(a->el1);
@@ -182,7 +240,7 @@ static void guest_save(struct vcpu_arch *a)
 	el1_save(a->el1);
 	/* A virtual timer the guest left running must not fire into the hypervisor. */
 	write_sysreg(cntv_ctl_el0, 0);
-	write_sysreg(hcr_el2, host_hcr);
+	write_sysreg(hcr_el2, this_cpu()->arch.host_hcr);
 	isb();
 }
 
@@ -207,6 +265,23 @@ static void note_el1_exception(const struct vcpu_arch *a, char *reason, size_t s
 		 (unsigned long long)esr);
 }
 
+static bool stop_requested(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->stop_request, __ATOMIC_ACQUIRE) != 0;
+}
+
+/*
+ * A PSCI call about vCPUs for hv/guest.c: x1..x3, as 32-bit values for the SMC32 function IDs
+ * (SMCCC: the upper halves of the registers are not arguments then).
+ */
+static void psci_exit(const struct vcpu_arch *a, uint64_t fn, struct vcpu_exit *e)
+{
+	*e = (struct vcpu_exit){ .kind = VCPU_EXIT_PSCI, .call = fn };
+	for (unsigned i = 0; i < 3; i++) {
+		e->args[i] = (fn & SMCCC_SMC64) ? a->ctx.x[i + 1] : (uint32_t)a->ctx.x[i + 1];
+	}
+}
+
 int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 {
 	struct vcpu_arch *a = v->arch;
@@ -218,9 +293,18 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		return -EINVAL;
 	}
 	for (;;) {
-		guest_load(a);
+		if (stop_requested(v)) {
+			*e = (struct vcpu_exit){ .kind = VCPU_EXIT_KICK };
+			snprintf(e->reason, sizeof(e->reason), "stop requested");
+			return 0;
+		}
+		guest_load(v, a);
 		slot = arm64_vcpu_enter(&a->ctx);
 		guest_save(a);
+		if (slot == ARM64_VEC_LOWER64 + 1) {
+			/* The IRQ that ended the run is still pending: take it (a kick SGI) now. */
+			arm64_irq_window();
+		}
 		arm64_vcpu_decode((unsigned)slot, a->ctx.esr, a->ctx.far, a->ctx.hpfar, a->ctx.x[0], a->ctx.x[1], &d);
 		switch (d.action) {
 		case ARM64_EXIT_RESUME:
@@ -230,7 +314,7 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 			if (d.skip) {
 				a->ctx.elr += 4;
 			}
-			if (!d.set_x0 && !d.skip && ++irq_exits > ARM64_VCPU_MAX_IRQ_EXITS) {
+			if (!d.set_x0 && !d.skip && !stop_requested(v) && ++irq_exits > ARM64_VCPU_MAX_IRQ_EXITS) {
 				*e = (struct vcpu_exit){ .kind = VCPU_EXIT_STOP };
 				snprintf(e->reason, sizeof(e->reason),
 					 "%u interrupts in a row with nothing to handle them", irq_exits);
@@ -240,6 +324,9 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 			continue;
 		case ARM64_EXIT_HYPERCALL:
 			*e = (struct vcpu_exit){ .kind = VCPU_EXIT_HYPERCALL, .call = d.call, .arg = d.arg };
+			return 0;
+		case ARM64_EXIT_PSCI:
+			psci_exit(a, d.call, e);
 			return 0;
 		case ARM64_EXIT_OFF:
 			*e = (struct vcpu_exit){ .kind = VCPU_EXIT_OFF };
@@ -301,9 +388,12 @@ void vcpu_arch_destroy(struct vcpu *v)
 	}
 	/*
 	 * TLBI VMALLS12E1IS acts on the VMID in VTTBR_EL2: drop every stage-1+2 entry tagged
-	 * with this guest's VMID (D8, "TLB maintenance instructions"), then leave VTTBR_EL2 at
-	 * VMID 0 with no table.
+	 * with this guest's VMID on every CPU of the inner shareable domain, whichever CPUs ran
+	 * its vCPUs (D8, "TLB maintenance instructions"; the DSB ISH waits until all have done
+	 * it), then leave VTTBR_EL2 at VMID 0 with no table. No other vCPU may be running on
+	 * this CPU now (the caller's rule), so borrowing VTTBR_EL2 is safe.
 	 */
+	dsb(ishst);
 	write_sysreg(vttbr_el2, a->vttbr);
 	isb();
 	__asm__ __volatile__("tlbi vmalls12e1is" ::: "memory");

@@ -148,6 +148,13 @@
 #define SMCCC_VERSION 0x80000000U
 #define SMCCC_ARCH_FEATURES 0x80000001U
 #define PSCI_0_2_VERSION 0x84000000U
+#define PSCI_0_2_CPU_OFF 0x84000002U
+#define PSCI_0_2_CPU_ON_32 0x84000003U
+#define PSCI_0_2_CPU_ON_64 0xC4000003U
+#define PSCI_0_2_AFFINITY_INFO_32 0x84000004U
+#define PSCI_0_2_AFFINITY_INFO_64 0xC4000004U
+/* SMCCC: bit 30 of a function ID selects the SMC64 convention (64-bit arguments). */
+#define SMCCC_SMC64 BIT(30)
 #define PSCI_0_2_SYSTEM_OFF 0x84000008U
 #define PSCI_0_2_SYSTEM_RESET 0x84000009U
 #define PSCI_1_0_FEATURES 0x8400000AU
@@ -190,6 +197,7 @@ enum arm64_exit_action {
 	ARM64_EXIT_RESUME = 1, /* run the guest again (x0 = result if set_x0; PC += 4 if skip) */
 	ARM64_EXIT_HYPERCALL,  /* IOASID call: call/arg valid; x0 = result later */
 	ARM64_EXIT_OFF,	       /* PSCI SYSTEM_OFF: the guest ended, status 0 */
+	ARM64_EXIT_PSCI,       /* PSCI CPU_ON/CPU_OFF/AFFINITY_INFO: call = function ID; x0 = result later */
 	ARM64_EXIT_STOP,       /* stop the guest: reason */
 };
 

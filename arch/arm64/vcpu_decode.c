@@ -7,6 +7,9 @@
  *   HVC64 #0, w0 = IOASID_SMCCC_FN(call)   -> hypercall (call, x1); the result goes to x0
  *   HVC64 #0, SMCCC/PSCI VERSION, FEATURES -> answered here, the guest continues
  *   HVC64 #0, PSCI SYSTEM_OFF              -> the guest ended with status 0
+ *   HVC64 #0, PSCI CPU_ON, CPU_OFF,        -> VCPU_EXIT_PSCI (call = function ID, SMC32 and
+ *             AFFINITY_INFO                   SMC64): the generic code (hv/guest.c) owns the
+ *                                             guest's vCPUs and answers; the result goes to x0
  *   HVC64 #0, any other function ID        -> x0 = NOT_SUPPORTED (-1), as SMCCC requires
  *   HVC #0xe1 (ARM64_HVC_GUEST_FAULT)      -> stop: the guest SDK's EL1 vectors report an
  *                                             exception the guest could not handle
@@ -44,6 +47,25 @@ static void resume_x0(struct arm64_exit_decision *d, uint64_t x0)
 	d->x0 = x0;
 }
 
+/* The functions PSCI_FEATURES reports as implemented. */
+static bool psci_implemented(uint32_t fn)
+{
+	switch (fn) {
+	case PSCI_0_2_VERSION:
+	case PSCI_0_2_SYSTEM_OFF:
+	case PSCI_1_0_FEATURES:
+	case SMCCC_VERSION:
+	case PSCI_0_2_CPU_ON_32:
+	case PSCI_0_2_CPU_ON_64:
+	case PSCI_0_2_CPU_OFF:
+	case PSCI_0_2_AFFINITY_INFO_32:
+	case PSCI_0_2_AFFINITY_INFO_64:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void decode_hvc(uint64_t esr, uint64_t x0, uint64_t x1, struct arm64_exit_decision *d)
 {
 	/* SMCCC: the function ID is w0; the upper half of x0 is ignored. */
@@ -71,13 +93,16 @@ static void decode_hvc(uint64_t esr, uint64_t x0, uint64_t x1, struct arm64_exit
 		resume_x0(d, PSCI_VERSION_1_0);
 		return;
 	case PSCI_1_0_FEATURES:
-		/* x1 = the function asked about: 0 = implemented, without feature flags. */
-		if ((uint32_t)x1 == PSCI_0_2_VERSION || (uint32_t)x1 == PSCI_0_2_SYSTEM_OFF ||
-		    (uint32_t)x1 == PSCI_1_0_FEATURES || (uint32_t)x1 == SMCCC_VERSION) {
-			resume_x0(d, 0);
-		} else {
-			resume_x0(d, (uint64_t)SMCCC_RET_NOT_SUPPORTED);
-		}
+		/* x1 = the function asked about: 0 = implemented, without feature flags (DEN0022 5.1.14). */
+		resume_x0(d, psci_implemented((uint32_t)x1) ? 0 : (uint64_t)SMCCC_RET_NOT_SUPPORTED);
+		return;
+	case PSCI_0_2_CPU_ON_32:
+	case PSCI_0_2_CPU_ON_64:
+	case PSCI_0_2_CPU_OFF:
+	case PSCI_0_2_AFFINITY_INFO_32:
+	case PSCI_0_2_AFFINITY_INFO_64:
+		d->action = ARM64_EXIT_PSCI;
+		d->call = fn;
 		return;
 	case PSCI_0_2_SYSTEM_OFF:
 		d->action = ARM64_EXIT_OFF;

@@ -4,12 +4,13 @@
  *
  * arm64_vcpu_enter(ctx) saves the hypervisor's callee-saved registers and DAIF on its own stack
  * (SP_EL0, PSTATE.SP = 0: see entry.S), records that SP in ctx->host_sp, publishes ctx in
- * TPIDR_EL2 (an EL2-only register the guest cannot reach), loads the guest's FP/SIMD state,
+ * this CPU's percpu.arch.vcpu_ctx (reached through TPIDR_EL2, an EL2-only register the guest
+ * cannot reach), loads the guest's FP/SIMD state,
  * SP_EL0, ELR_EL2/SPSR_EL2 and x0-x30, and ERETs into the guest.
  *
  * An exception from the guest (lower EL) lands in entry.S's lower-EL slots on SP_EL2 with the
  * guest's x0/x1 pushed; they branch to arm64_vcpu_exit with x0 = ctx, x1 = slot. We store the
- * guest's registers and syndrome into ctx, clear TPIDR_EL2, switch back to SP_EL0 = host_sp and
+ * guest's registers and syndrome into ctx, clear percpu.arch.vcpu_ctx, switch back to SP_EL0 = host_sp and
  * return from arm64_vcpu_enter with the slot number.
  *
  * The EL1 system registers are switched in C (vcpu.c) around this call: none of them affects
@@ -39,7 +40,8 @@ arm64_vcpu_enter:
 	str	x1, [sp, #96]
 	mov	x1, sp
 	str	x1, [x0, #VCPU_CTX_HOST_SP]
-	msr	tpidr_el2, x0
+	mrs	x1, tpidr_el2
+	str	x0, [x1, #ARM64_PERCPU_VCPU_CTX]
 
 	add	x1, x0, #VCPU_CTX_V
 	ldp	q0, q1, [x1, #0]
@@ -127,7 +129,8 @@ arm64_vcpu_exit:
 	stp	q28, q29, [x2, #448]
 	stp	q30, q31, [x2, #480]
 
-	msr	tpidr_el2, xzr
+	mrs	x2, tpidr_el2
+	str	xzr, [x2, #ARM64_PERCPU_VCPU_CTX]
 	/* Back onto the hypervisor's stack: SP_EL0 = host_sp, then select SP_EL0. */
 	ldr	x2, [x0, #VCPU_CTX_HOST_SP]
 	msr	sp_el0, x2

@@ -120,6 +120,55 @@ arm64_vst_off:
 	hvc	#0
 2:	udf	#5
 
+/*
+ * "psci": the vCPU calls of a multi-vCPU guest. FEATURES(CPU_ON SMC64) must be 0, then
+ * CPU_ON(target 1, entry arm64_vst_mpidr, context 0x77) and AFFINITY_INFO(1, level 0) reach the
+ * hypervisor as VCPU_EXIT_PSCI; the results land in x0. Then CPU_OFF (SMC32), which must not
+ * return (udf).
+ */
+	.global arm64_vst_psci
+arm64_vst_psci:
+	movz	w0, #0x8400, lsl #16
+	movk	w0, #0xa			/* PSCI_FEATURES */
+	movz	w1, #0xc400, lsl #16
+	movk	w1, #0x3			/* of CPU_ON (SMC64) */
+	hvc	#0
+	mov	x19, x0
+	movz	w0, #0xc400, lsl #16
+	movk	w0, #0x3			/* CPU_ON (SMC64) */
+	mov	x1, #1
+	adr	x2, arm64_vst_mpidr
+	mov	x3, #0x77
+	hvc	#0
+	mov	x20, x0
+	movz	w0, #0xc400, lsl #16
+	movk	w0, #0x4			/* AFFINITY_INFO (SMC64) */
+	mov	x1, #1
+	mov	x2, #0
+	hvc	#0
+	mov	x21, x0
+	movz	w0, #0x8400, lsl #16
+	movk	w0, #0x2			/* CPU_OFF */
+	hvc	#0
+	udf	#6
+
+/* "mpidr": a secondary vCPU's entry: x5 = the context id, x6 = its MPIDR_EL1, then EXIT. */
+	.global arm64_vst_mpidr
+arm64_vst_mpidr:
+	mov	x5, x0
+	mrs	x6, mpidr_el1
+	movz	w0, #0xc600, lsl #16
+	movk	w0, #33				/* IOASID_SMCCC_FN(EXIT) */
+	mov	x1, #0
+	hvc	#0
+	udf	#7
+
+/* "spin": never exits by itself; only an interrupt (a kick) takes the CPU back. */
+	.global arm64_vst_spin
+arm64_vst_spin:
+	add	x1, x1, #1
+	b	arm64_vst_spin
+
 	.balign 16
 	.global arm64_vst_blob_end
 arm64_vst_blob_end:

@@ -27,7 +27,8 @@ Modes:
   run.py --list                                    list the cases
 
 Adding a case: append a dict to CASES ("during": an action run beside the machine over a
-qtest socket, tests/qemu/harness.py). Adding an arch: add a MACHINES entry (qemu binary,
+qtest socket, tests/qemu/harness.py; "qemu_args": a list of extra QEMU arguments appended after
+the machine's own, e.g. ["-smp", "4", "-accel", "tcg,thread=multi"] for several CPUs). Adding an arch: add a MACHINES entry (qemu binary,
 firmware, arguments, removable-media boot file name, exit-status decoder).
 
 Images (README "Images"): a case boots the release image (<build-dir>/ioasid-hv.efi) unless it
@@ -1120,6 +1121,67 @@ CASES += [
                             + "\n" + guest_config("hello", memory="8M").replace("console = yes\n", "")),
                     arch="arm64"),
          guests=["its_attack", "hello"]),
+]
+
+
+# arm64 with several CPUs (docs/ARM64.md "CPUs"): PSCI CPU_ON for every GICC of the MADT, each CPU
+# on the hypervisor's own tables with its own stacks and vectors, GICv3 SGI kicks. Multi-threaded
+# TCG, so the CPUs really run at the same time.
+ARM64_SMP_ARGS = ["-smp", "4", "-accel", "tcg,thread=multi"]
+CASES += [
+    {
+        "name": "arm64-smp-boot",
+        "arch": "arm64",
+        "cmdline": "selftest=boot",
+        "qemu_args": ARM64_SMP_ARGS,
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] gicv3: distributor at 0x[0-9a-f]+ .*kick SGI 1$",
+                   r"^\[INF\] arm64: CPU 0 redistributor at 0x[0-9a-f]+, kicks by SGI 1",
+                   r"^\[INF\] smp: CPU 1 \(hw id 0x1\) online$",
+                   r"^\[INF\] smp: CPU 3 \(hw id 0x3\) online$",
+                   r"^\[INF\] smp: 4 of 4 CPUs online$",
+                   r"^\[INF\] selftest boot: PASS",
+                   r"^\[INF\] HV-EXIT: 0$"],
+        "forbid": NO_TROUBLE,
+    },
+    {
+        # arch/arm64/smp_selftest.c: work on every secondary CPU at once (this_cpu, MPIDR, own
+        # stacks, own vectors), a ticket lock under contention, WFI idle and SGI kicks.
+        "name": "arm64-smp",
+        "arch": "arm64",
+        "cmdline": "selftest=smp",
+        "qemu_args": ARM64_SMP_ARGS,
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] smp: 4 of 4 CPUs online$"]
+        + [r"smp: CPU %d: this_cpu\(\) = TPIDR_EL2 = its percpu \(id %d\), MPIDR 0x%d as the MADT's 0x%d: ok$"
+           % (i, i, i, i) for i in (1, 2, 3)]
+        + [r"smp: CPU %d: runs on its own stack .*: ok$" % i for i in (1, 2, 3)]
+        + [r"smp: CPU %d: BRK taken through its vectors on its own exception stack \(1, .*: ok$" % i
+           for i in (1, 2, 3)]
+        + [r"smp: CPU %d: the boot CPU's EL2 regime .*: ok$" % i for i in (1, 2, 3)]
+        + [r"smp: 4 CPUs x 5000 increments under one spinlock: counter 20000: ok$"]
+        + [r"smp: CPU %d asleep in WFI \(0 wakeups in 50 ms\), smp_kick woke it: 1 kick SGI\(s\), 1 wakeup\(s\): ok$"
+           % i for i in (1, 2, 3)]
+        + [r"^\[INF\] selftest smp: PASS", r"^\[INF\] HV-EXIT: 0$"],
+        "forbid": NO_TROUBLE,
+    },
+    {
+        # selftest=vcpu on two CPUs: its "kick" part runs a spinning vCPU on CPU 1 and stops it
+        # from CPU 0 (stop_request + smp_kick -> VCPU_EXIT_KICK); PSCI vCPU calls, VMPIDR.
+        "name": "arm64-vcpu-smp",
+        "arch": "arm64",
+        "cmdline": "selftest=vcpu",
+        "qemu_args": ["-smp", "2", "-accel", "tcg,thread=multi"],
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] smp: 2 of 2 CPUs online$",
+                   r"vcpu: PSCI 0xc4000003 exits as VCPU_EXIT_PSCI .*: ok$",
+                   r"vcpu: vCPU 1 started with x0 = 0x77, MPIDR_EL1 0x80000001 .*: ok$",
+                   r"vcpu: kick: stop_request \+ smp_kick ends the run on CPU 1: ok$",
+                   r"vcpu: kick: VCPU_EXIT_KICK \(kind 4\), guest PC 0x[0-9a-f]+ in its loop after \d+ rounds, "
+                   r"1 kick SGI\(s\) on CPU 1: ok$",
+                   r"^\[INF\] selftest vcpu: PASS"],
+        "forbid": [r"FAILED", r"EXCEPTION", r"^\[PANIC\]"],
+    },
 ]
 
 

@@ -82,6 +82,40 @@ TEST(arm64_vcpu_smccc_and_psci)
 	EXPECT_EQ(d.action, ARM64_EXIT_STOP);
 }
 
+/* Multi-vCPU PSCI (DEN0022 5.1.4-5.1.5, 5.1.14): the vCPU calls go to hv/guest.c, FEATURES says so. */
+TEST(arm64_vcpu_psci_vcpu_calls)
+{
+	static const uint32_t calls[] = { PSCI_0_2_CPU_ON_64, PSCI_0_2_CPU_ON_32, PSCI_0_2_CPU_OFF,
+					  PSCI_0_2_AFFINITY_INFO_64, PSCI_0_2_AFFINITY_INFO_32 };
+	struct arm64_exit_decision d;
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		d = run(LOWER_SYNC, ESR(ESR_EC_HVC64, 0), calls[i], 1);
+		EXPECT_EQ(d.action, ARM64_EXIT_PSCI);
+		EXPECT_EQ(d.call, calls[i]);
+		EXPECT_TRUE(!d.set_x0 && !d.skip);
+		/* The upper half of x0 is not part of the function ID. */
+		d = run(LOWER_SYNC, ESR(ESR_EC_HVC64, 0), 0xffffffffULL << 32 | calls[i], 1);
+		EXPECT_TRUE(d.action == ARM64_EXIT_PSCI && d.call == calls[i]);
+		d = run(LOWER_SYNC, ESR(ESR_EC_HVC64, 0), PSCI_1_0_FEATURES, calls[i]);
+		EXPECT_TRUE(d.action == ARM64_EXIT_RESUME && d.set_x0 && d.x0 == 0);
+		/* HVC #imm != 0 is not the conduit: NOT_SUPPORTED, no exit. */
+		d = run(LOWER_SYNC, ESR(ESR_EC_HVC64, 1), calls[i], 1);
+		EXPECT_TRUE(d.action == ARM64_EXIT_RESUME && d.x0 == (uint64_t)SMCCC_RET_NOT_SUPPORTED);
+	}
+	/* Neighbours that stay unimplemented: CPU_SUSPEND, MIGRATE, MIGRATE_INFO_TYPE, SYSTEM_RESET2. */
+	static const uint32_t not_impl[] = { 0x84000001, 0xc4000001, 0x84000005, 0x84000006, 0xc4000012 };
+	for (size_t i = 0; i < sizeof(not_impl) / sizeof(not_impl[0]); i++) {
+		d = run(LOWER_SYNC, ESR(ESR_EC_HVC64, 0), not_impl[i], 1);
+		EXPECT_TRUE(d.action == ARM64_EXIT_RESUME && d.x0 == (uint64_t)SMCCC_RET_NOT_SUPPORTED);
+		d = run(LOWER_SYNC, ESR(ESR_EC_HVC64, 0), PSCI_1_0_FEATURES, not_impl[i]);
+		EXPECT_TRUE(d.action == ARM64_EXIT_RESUME && d.x0 == (uint64_t)SMCCC_RET_NOT_SUPPORTED);
+	}
+	/* Over SMC the guest gets no PSCI: it is stopped (HCR_EL2.TSC). */
+	d = run(LOWER_SYNC, ESR(ESR_EC_SMC64, 0), PSCI_0_2_CPU_ON_64, 1);
+	EXPECT_EQ(d.action, ARM64_EXIT_STOP);
+}
+
 TEST(arm64_vcpu_stops)
 {
 	struct arm64_exit_decision d = run(LOWER_SYNC, ESR(ESR_EC_UNKNOWN, 0), 0, 0);
