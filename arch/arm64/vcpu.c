@@ -403,10 +403,3 @@ void vcpu_arch_destroy(struct vcpu *v)
 	page_free(a, 0);
 	v->arch = NULL;
 }
-
-/* Back to the initial state with a new entry: a fresh vCPU in place of the old one. */
-int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
-{
-	vcpu_arch_destroy(v);
-	return vcpu_arch_create(v, s);
-}
