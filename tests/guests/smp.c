@@ -21,7 +21,7 @@
 #include "guest/test.h"
 
 #define SMP_MAX	     4U
-#define SMP_ITER     1500U
+#define SMP_ITER     300U
 #define SMP_SLOTS    16U
 #define SMP_DMA	     12U /* DMA round trips vCPU 0 makes while the others churn */
 #define XFER	     256U
