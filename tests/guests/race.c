@@ -2,8 +2,8 @@
 /*
  * Test guest "race" (<arch>-guest-race): a hostile guest on two vCPUs racing the calls that
  * change the same objects, while a second guest runs its DMA rounds on its own CPU:
- *   vCPU 1: FREE the current PAGING IOASID and ALLOC a new one (publishing its id), DETACH the
- *           device, ATTACH it to the current IOASID, UNMAP a range of it, in turn;
+ *   vCPU 1: DETACH the device, FREE the current PAGING IOASID, ALLOC a new one (publishing its
+ *           id), ATTACH the device to the current IOASID, UNMAP a range of it, in turn;
  *   vCPU 0: MAP pages into whatever IOASID is current (often one being freed), ATTACH the device
  *           to it, FREE it, INVALIDATE and GET_INFO on it.
  * RACE_CALLS calls per vCPU. Every result must be one of the documented codes (docs/ABI.md);
@@ -127,17 +127,17 @@ static void churner(void *arg)
 
 		switch (i % 5) {
 		case 0:
-			note(1, ioasid_free(io));
+			note(1, detach());
 			break;
 		case 1:
+			note(1, ioasid_free(io)); /* -EBUSY if vCPU 0 attached it again meanwhile */
+			break;
+		case 2:
 			note(1, alloc_paging(&fresh));
 			if (fresh != 0) {
 				allocated[nr_allocated++] = fresh;
 				__atomic_store_n(&current_io, fresh, __ATOMIC_RELEASE);
 			}
-			break;
-		case 2:
-			note(1, detach());
 			break;
 		case 3:
 			note(1, attach(io));
