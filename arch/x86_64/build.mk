@@ -8,3 +8,5 @@ HV_SRCS_x86_64 += arch/x86_64/svm.c arch/x86_64/svm_entry.S
 # Test image only: the arch half of selftest=boot and selftest=fault_wx; selftest=smp,
 # smp_fault and smp_absent (every CPU's per-CPU state, the kick, a CPU that never answers).
 HV_TEST_SRCS_x86_64 += arch/x86_64/arch_selftest.c arch/x86_64/smp_selftest.c
+# selftest=smp_vcpu: a vCPU run on secondary CPUs, stopped with stop_request and smp_kick.
+HV_TEST_SRCS_x86_64 += arch/x86_64/smp_vcpu_selftest.c

@@ -234,6 +234,18 @@ CASES += [
      "qemu_args": SMP4, "exit": HV_EXIT_OK,
      "expect": [r"^\[INF\] smp: 4 of 4 CPUs online$", r"^\[INF\] selftest boot: PASS$"],
      "forbid": NO_TROUBLE},
+    # The vCPU interface on secondary CPUs (arch/x86_64/smp_vcpu_selftest.c): a guest that never
+    # exits is stopped with stop_request + smp_kick, resumes on another CPU, is reset.
+    {"name": "x86_64-smp-vcpu", "arch": "x86_64", "cmdline": "selftest=smp_vcpu", "qemu_args": SMP4,
+     "exit": HV_EXIT_OK,
+     "expect": [r"1: VCPU_EXIT_KICK before any VMRUN \(ret 0, kind 4, count 0\): ok$",
+                r"^\[INF\] svm: enabled \(revision \d+, \d+ ASIDs, nested paging.*\) on CPU 1$",
+                r"^\[INF\] svm: enabled \(revision \d+, \d+ ASIDs, nested paging.*\) on CPU 2$",
+                r"2: stop_request \+ smp_kick end the run: ok$",
+                r"3: the guest's count went on from \d+ to \d+ on CPU 2 \(state kept\): ok$",
+                r"4: the reset vCPU started at the new entry \(marker 0x5e7\): ok$",
+                r"^\[INF\] selftest smp_vcpu: PASS$"],
+     "forbid": NO_TROUBLE},
     # An exception on a secondary CPU: the dump names it, and the run ends from there.
     {"name": "x86_64-smp-fault", "arch": "x86_64", "cmdline": "selftest=smp_fault", "exit": HV_EXIT_EXCEPTION,
      "expect": [r"^\[ERR\] EXCEPTION #UD invalid opcode \(vector 6\)", r"^\[ERR\]   on CPU 1 \(APIC ID 0x1\)$",
