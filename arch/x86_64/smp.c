@@ -58,8 +58,8 @@ _Static_assert(__builtin_offsetof(struct x86_ap_boot, percpu) == X86_AP_BOOT_PER
 
 /* Read by x86_ap_entry64 (trampoline.S). */
 struct x86_ap_boot x86_ap_boot[X86_AP_BOOT_ENTRIES];
-static hpa_t tramp;		   /* 0: none, no CPU can be started */
-static uint64_t ap_cr0, ap_cr4;	   /* the boot CPU's, for the others (x86_ap_main) */
+static hpa_t tramp;		/* 0: none, no CPU can be started */
+static uint64_t ap_cr0, ap_cr4; /* the boot CPU's, for the others (x86_ap_main) */
 static bool tramp_missing_told;
 
 __noreturn void x86_ap_main(struct percpu *c);

@@ -131,8 +131,8 @@ static bool check_probe(unsigned i)
 			       c->arch.tss.ist[0] == c->arch.ist_top && c->arch.ist_top != percpu_of(0)->arch.ist_top,
 		       "CPU %u: own GDT 0x%llx, TR 0x%x, own IST1 stack", i, (unsigned long long)p->gdtr.base, p->tr);
 	ok &= ST_CHECK(p->idtr.base == x86_cpu_tables_idt_base() && p->breakpoints == 1,
-		       "CPU %u: shared IDT 0x%llx, int3 handled there %llu time(s)", i, (unsigned long long)p->idtr.base,
-		       (unsigned long long)p->breakpoints);
+		       "CPU %u: shared IDT 0x%llx, int3 handled there %llu time(s)", i,
+		       (unsigned long long)p->idtr.base, (unsigned long long)p->breakpoints);
 	return ok;
 }
 
@@ -146,7 +146,8 @@ static int selftest_smp(const struct bootinfo *bi)
 	ok &= ST_CHECK(n >= 2 && n == smp_cpus_listed(), "%u of %u CPUs online (at least 2 to test)", n,
 		       smp_cpus_listed());
 	ok &= ST_CHECK(smp_call_on(0, probe_cpu, &probes[0]) == -ENODEV, "smp_call_on refuses the calling CPU");
-	ok &= ST_CHECK(smp_call_on(HV_MAX_CPUS, probe_cpu, NULL) == -ENODEV, "smp_call_on refuses a CPU number past the end");
+	ok &= ST_CHECK(smp_call_on(HV_MAX_CPUS, probe_cpu, NULL) == -ENODEV,
+		       "smp_call_on refuses a CPU number past the end");
 	if (!ok) {
 		return -EIO;
 	}
@@ -192,7 +193,8 @@ static int selftest_smp(const struct bootinfo *bi)
 		if (smp_cpu_online(i)) {
 			struct percpu *c = percpu_of(i);
 
-			ok &= ST_CHECK(poll_until(!smp_cpu_busy(i), SMP_WAIT_US) == 0, "CPU %u woke up after smp_kick", i);
+			ok &= ST_CHECK(poll_until(!smp_cpu_busy(i), SMP_WAIT_US) == 0, "CPU %u woke up after smp_kick",
+				       i);
 			ok &= ST_CHECK(__atomic_load_n(&c->arch.kicks_taken, __ATOMIC_RELAXED) > kicks[i] &&
 					       __atomic_load_n(&c->nr_kicks, __ATOMIC_RELAXED) == sent[i] + 1,
 				       "CPU %u took the kick IPI (vector 0x%x)", i, X86_VEC_KICK);
@@ -238,8 +240,11 @@ static int selftest_smp_absent(const struct bootinfo *bi)
 	fake.madt.present = true;
 	fake.madt.nr_cpus = 2;
 	fake.madt.nr_enabled = 2;
-	fake.madt.cpus[0] = (struct acpi_cpu){ .kind = ACPI_CPU_LAPIC, .hwid = percpu_of(0)->hw_id, .flags = ACPI_CPU_ENABLED };
-	fake.madt.cpus[1] = (struct acpi_cpu){ .kind = ACPI_CPU_LAPIC, .uid = 1, .hwid = SMP_ABSENT_APIC_ID, .flags = ACPI_CPU_ENABLED };
+	fake.madt.cpus[0] =
+		(struct acpi_cpu){ .kind = ACPI_CPU_LAPIC, .hwid = percpu_of(0)->hw_id, .flags = ACPI_CPU_ENABLED };
+	fake.madt.cpus[1] = (struct acpi_cpu){
+		.kind = ACPI_CPU_LAPIC, .uid = 1, .hwid = SMP_ABSENT_APIC_ID, .flags = ACPI_CPU_ENABLED
+	};
 	pr_info("smp: starting a CPU with APIC ID 0x%x that does not exist", SMP_ABSENT_APIC_ID);
 	online = smp_init(&fake);
 	return ST_CHECK(online == 1 && !smp_cpu_online(1) && percpu_of(1)->state == CPU_FAILED,

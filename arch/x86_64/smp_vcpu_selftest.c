@@ -44,7 +44,9 @@
 
 /* loop: inc %rax; mov %rax, 0x1800; jmp loop.  At 0x40: movq $0x5e7, 0x1808; jmp loop. */
 static const uint8_t vst_loop[] = { 0x48, 0xff, 0xc0, 0x48, 0x89, 0x04, 0x25, 0x00, 0x18, 0x00, 0x00, 0xeb, 0xf3 };
-static const uint8_t vst_entry2[] = { 0x48, 0xc7, 0x04, 0x25, 0x08, 0x18, 0x00, 0x00, 0xe7, 0x05, 0x00, 0x00, 0xeb, 0xb2 };
+static const uint8_t vst_entry2[] = {
+	0x48, 0xc7, 0x04, 0x25, 0x08, 0x18, 0x00, 0x00, 0xe7, 0x05, 0x00, 0x00, 0xeb, 0xb2
+};
 
 static struct {
 	struct vcpu v;
@@ -137,11 +139,12 @@ static bool vst_run_and_kick(unsigned cpu, uint64_t above, const char *what)
 	__atomic_store_n(&vst.v.stop_request, 0, __ATOMIC_RELEASE);
 	ok &= ST_CHECK(smp_call_on(cpu, vst_run, NULL) == 0, "%s: vCPU given to CPU %u", what, cpu);
 	ok &= ST_CHECK(poll_until(*vst_count() > above + 1000, VST_WAIT_US) == 0 && smp_cpu_busy(cpu),
-		       "%s: the guest runs on CPU %u (count %llu, was %llu)", what, cpu, (unsigned long long)*vst_count(),
-		       (unsigned long long)above);
+		       "%s: the guest runs on CPU %u (count %llu, was %llu)", what, cpu,
+		       (unsigned long long)*vst_count(), (unsigned long long)above);
 	__atomic_store_n(&vst.v.stop_request, 1, __ATOMIC_RELEASE);
 	smp_kick(cpu);
-	ok &= ST_CHECK(poll_until(!smp_cpu_busy(cpu), VST_WAIT_US) == 0, "%s: stop_request + smp_kick end the run", what);
+	ok &= ST_CHECK(poll_until(!smp_cpu_busy(cpu), VST_WAIT_US) == 0, "%s: stop_request + smp_kick end the run",
+		       what);
 	ok &= ST_CHECK(!smp_cpu_busy(cpu) && vst.ret == 0 && vst.exit.kind == VCPU_EXIT_KICK,
 		       "%s: vcpu_arch_run returned %d, exit kind %d (VCPU_EXIT_KICK %d)", what, vst.ret, vst.exit.kind,
 		       VCPU_EXIT_KICK);

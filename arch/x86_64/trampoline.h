@@ -31,10 +31,10 @@
  * x86_ap_boot[]: one entry per CPU number, found by the starting CPU from its own APIC ID
  * (CPUID), so a CPU that answers late never takes another CPU's stack.
  */
-#define X86_AP_BOOT_ENTRIES  16 /* HV_MAX_CPUS, checked in smp.c */
-#define X86_AP_BOOT_HW_ID    0x00
-#define X86_AP_BOOT_STACK    0x08 /* 0: entry not in use */
-#define X86_AP_BOOT_PERCPU   0x10
-#define X86_AP_BOOT_SIZE     0x18
+#define X86_AP_BOOT_ENTRIES 16 /* HV_MAX_CPUS, checked in smp.c */
+#define X86_AP_BOOT_HW_ID   0x00
+#define X86_AP_BOOT_STACK   0x08 /* 0: entry not in use */
+#define X86_AP_BOOT_PERCPU  0x10
+#define X86_AP_BOOT_SIZE    0x18
 
 #endif /* ARCH_X86_64_TRAMPOLINE_H */

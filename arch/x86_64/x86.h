@@ -175,7 +175,7 @@ void x86_irq_set_handler(unsigned vector, void (*fn)(void *), void *arg);
  * (xAPIC, or x2APIC with the x86.x2apic switch or when firmware left it so).
  */
 void x86_lapic_boot_init(bool want_x2apic); /* boot CPU: mode, LVT masks (from arch_irq_mask_legacy) */
-int x86_lapic_cpu_init(void);		     /* secondary CPU: same mode, software enable, LVTs masked */
+int x86_lapic_cpu_init(void);		    /* secondary CPU: same mode, software enable, LVTs masked */
 bool x86_lapic_up(void);
 bool x86_lapic_x2apic(void);
 uint32_t x86_lapic_boot_id(void); /* the boot CPU's (x2)APIC ID: hypervisor MSIs go there */
@@ -188,12 +188,12 @@ void x86_lapic_eoi(void);
  * cannot address), -ENODEV (no usable local APIC).
  */
 int x86_lapic_send_ipi(uint64_t dest, uint32_t icr_low);
-#define X86_ICR_FIXED	  (0U << 8)
-#define X86_ICR_INIT	  (5U << 8)
-#define X86_ICR_STARTUP	  (6U << 8)
-#define X86_ICR_BUSY	  BIT(12) /* delivery status, xAPIC only */
-#define X86_ICR_ASSERT	  BIT(14)
-#define X86_ICR_LEVEL	  BIT(15)
+#define X86_ICR_FIXED	(0U << 8)
+#define X86_ICR_INIT	(5U << 8)
+#define X86_ICR_STARTUP (6U << 8)
+#define X86_ICR_BUSY	BIT(12) /* delivery status, xAPIC only */
+#define X86_ICR_ASSERT	BIT(14)
+#define X86_ICR_LEVEL	BIT(15)
 
 /* arch/x86_64/smp.c and trampoline.S: secondary CPU start-up. */
 void x86_smp_init(void);
