@@ -184,5 +184,5 @@ void arch_irq_mask_legacy(const struct acpi_info *acpi)
 	}
 	pr_info("irq: 8259 PICs masked; %u IOAPIC(s); the host takes no legacy interrupt",
 		acpi != NULL ? acpi->madt.nr_ioapics : 0U);
-	x86_lapic_boot_init(x86_want_x2apic);
+	x86_lapic_boot_init(x86_want_x2apic, acpi != NULL && acpi->madt.present ? hpa_val(acpi->madt.lapic_base) : 0);
 }

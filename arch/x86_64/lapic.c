@@ -126,7 +126,7 @@ void x86_lapic_eoi(void)
 	}
 }
 
-void x86_lapic_boot_init(bool want_x2apic)
+void x86_lapic_boot_init(bool want_x2apic, uint64_t madt_base)
 {
 	uint64_t base = x86_rdmsr(MSR_APIC_BASE);
 	uint32_t r[4];
@@ -146,6 +146,11 @@ void x86_lapic_boot_init(bool want_x2apic)
 		}
 	}
 	lapic_x2apic = (base & APIC_BASE_EXTD) != 0;
+	if (!lapic_x2apic && madt_base != 0 && madt_base != (base & APIC_BASE_ADDR)) {
+		/* IA32_APIC_BASE is what the CPU decodes; the MADT's field is only a hint (ACPI 5.2.12). */
+		pr_warn("irq: the MADT says the local APIC is at %#llx, IA32_APIC_BASE %#llx: using the latter",
+			(unsigned long long)madt_base, (unsigned long long)(base & APIC_BASE_ADDR));
+	}
 	if (!lapic_x2apic && arch_map_mmio(hpa(base & APIC_BASE_ADDR), HV_PAGE_SIZE) == 0) {
 		lapic_mmio = (uintptr_t)(base & APIC_BASE_ADDR);
 	}

@@ -174,7 +174,8 @@ void x86_irq_set_handler(unsigned vector, void (*fn)(void *), void *arg);
  * arch/x86_64/lapic.c: the local APIC of the calling CPU, in the mode the boot CPU chose
  * (xAPIC, or x2APIC with the x86.x2apic switch or when firmware left it so).
  */
-void x86_lapic_boot_init(bool want_x2apic); /* boot CPU: mode, LVT masks (from arch_irq_mask_legacy) */
+/* boot CPU: mode, LVT masks (from arch_irq_mask_legacy); madt_base 0 if no MADT */
+void x86_lapic_boot_init(bool want_x2apic, uint64_t madt_base);
 int x86_lapic_cpu_init(void);		    /* secondary CPU: same mode, software enable, LVTs masked */
 bool x86_lapic_up(void);
 bool x86_lapic_x2apic(void);

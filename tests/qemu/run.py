@@ -213,7 +213,7 @@ SMP_SELFTEST = [r"^\[INF\] smp: CPU 3 \(hw id 0x3\) online$",
                 r"CPU 2: runs on its own stack .*: ok$",
                 r"CPU 1: own GDT 0x[0-9a-f]+, TR 0x18, own IST1 stack: ok$",
                 r"CPU 3: shared IDT 0x[0-9a-f]+, int3 handled there 1 time\(s\): ok$",
-                r"ticket lock: 60000 increments by 3 CPUs: ok$",
+                r"ticket lock: 15000 increments by 3 CPUs: ok$",
                 r"CPU 3 took the kick IPI \(vector 0xdf\): ok$",
                 r"^\[INF\] selftest smp: PASS$"]
 CASES += [
