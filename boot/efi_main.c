@@ -8,7 +8,8 @@
  *      file is a partition configuration (docs/CONFIG.md), it and every guest image it names
  *      are loaded whole into bootinfo.files (the config under the name "\ioasid-hv.cfg").
  *   2. Find the ACPI 2.0 RSDP in the configuration table (sec. 4.6).
- *   3. Allocate the hypervisor's pool (the heap) as EfiLoaderData pages (sec. 7.2).
+ *   3. Allocate the hypervisor's pool (the heap) as EfiLoaderData pages (sec. 7.2), and the
+ *      CPU start-up trampoline below 1 MiB (boot_alloc_trampoline).
  *   4. ExitBootServices (sec. 7.4). The map key goes stale whenever the memory map changes, and
  *      the spec lets the firmware change it even inside a failed ExitBootServices; on
  *      EFI_INVALID_PARAMETER we fetch the map again and retry, a bounded number of times.
@@ -249,6 +250,35 @@ out:
 	uefi_call_wrapper(root->Close, 1, root);
 }
 
+/*
+ * The x86 CPU start-up trampoline (include/hv/bootinfo.h BOOTINFO_SMP_TRAMPOLINE_SIZE): pages
+ * below 1 MiB, because a startup IPI's vector names the page an AP starts in, real mode, at
+ * vector << 12 (Intel SDM vol. 3, 10.4.4.1). AllocateMaxAddress (UEFI 2.10 sec. 7.2) with the
+ * last byte below 1 MiB; EfiLoaderData, so the map reports it as loader data (MEM_FIRMWARE:
+ * mapped, never allocated), and bi_from_map carves it once more to be sure. Page 0 is refused
+ * (our page tables leave it unmapped to catch NULL): if the firmware hands it out, a second
+ * range is taken before the first is given back. On arm64 no RAM lies below 1 MiB and the
+ * call simply fails: 0, nothing to start there this way.
+ */
+static hpa_t boot_alloc_trampoline(void)
+{
+	EFI_BOOT_SERVICES *bs = sys->BootServices;
+	UINTN pages = EFI_SIZE_TO_PAGES(BOOTINFO_SMP_TRAMPOLINE_SIZE);
+	EFI_PHYSICAL_ADDRESS a = 0xfffff, b = 0xfffff;
+
+	if (EFI_ERROR(uefi_call_wrapper(bs->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData, pages, &a))) {
+		return hpa(0);
+	}
+	if (a != 0) {
+		return hpa(a);
+	}
+	if (EFI_ERROR(uefi_call_wrapper(bs->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData, pages, &b))) {
+		b = 0;
+	}
+	uefi_call_wrapper(bs->FreePages, 2, a, pages);
+	return hpa(b);
+}
+
 static hpa_t boot_find_rsdp(void)
 {
 	EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
@@ -319,6 +349,10 @@ static int bi_from_map(struct bootinfo *bi, const void *map, UINTN map_size, UIN
 				 MEM_LOADED_FILE) != 0) {
 			ret = -1;
 		}
+	}
+	if (hpa_val(bi->smp_trampoline) != 0 &&
+	    memmap_carve(bi, hpa_val(bi->smp_trampoline), BOOTINFO_SMP_TRAMPOLINE_SIZE, MEM_FIRMWARE) != 0) {
+		ret = -1;
 	}
 	memmap_normalise(bi);
 	return ret;
@@ -399,6 +433,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		pool = 0;
 		goto fail;
 	}
+	bi->smp_trampoline = boot_alloc_trampoline();
 	boot_print("ioasid-hv: exiting boot services\n");
 
 	for (attempt = 1; attempt <= BOOT_EBS_TRIES; attempt++) {
@@ -437,6 +472,10 @@ fail:
 	}
 	if (pool != 0) {
 		uefi_call_wrapper(st->BootServices->FreePages, 2, pool, BOOT_POOL_PAGES);
+	}
+	if (hpa_val(bi->smp_trampoline) != 0) {
+		uefi_call_wrapper(st->BootServices->FreePages, 2, hpa_val(bi->smp_trampoline),
+				  EFI_SIZE_TO_PAGES(BOOTINFO_SMP_TRAMPOLINE_SIZE));
 	}
 	return s;
 }

@@ -10,6 +10,7 @@
  */
 #include <hv/arch.h>
 #include <hv/check.h>
+#include <hv/cmdline.h>
 #include <hv/errno.h>
 #include <hv/console.h>
 #include <hv/exit.h>
@@ -17,6 +18,7 @@
 #include <hv/mm.h>
 #include <hv/mmio.h>
 #include <hv/palloc.h>
+#include <hv/percpu.h>
 #include <hv/smp.h>
 
 #include "x86.h"
@@ -35,6 +37,7 @@
 hpa_t x86_image_base;
 uint64_t x86_image_size;
 uint64_t x86_firmware_cr3, x86_firmware_idt;
+bool x86_want_x2apic;
 static uint64_t tsc_hz = 1000000000ULL;
 
 static uint8_t pio_read8(uintptr_t port)
@@ -81,8 +84,11 @@ void arch_init(struct bootinfo *bi)
 	if (ns16550_init(&com1, COM1_BAUD, COM1_CLOCK_HZ) == 0) {
 		console_register(&com1_console);
 	}
-	x86_cpu_tables_init();
-	arch_percpu_set(&hv_percpu[0]); /* loading GS (null) there cleared IA32_GS_BASE */
+	this_cpu()->arch.ist_top = x86_boot_ist_top();
+	x86_idt_init();
+	x86_cpu_tables_load(this_cpu());
+	x86_smp_init();
+	x86_want_x2apic = cmdline_get(bi->cmdline, "x86.x2apic", NULL, 0);
 	pr_info("x86: own GDT at 0x%llx, IDT at 0x%llx (firmware IDT was 0x%llx)",
 		(unsigned long long)x86_cpu_tables_gdt_base(), (unsigned long long)x86_cpu_tables_idt_base(),
 		(unsigned long long)x86_firmware_idt);

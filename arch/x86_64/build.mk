@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: MIT
 # x86_64: start-up, GDT/IDT/exceptions, 4-level paging, TSC. VT-d lives in drivers/iommu/vtd.
 HV_SRCS_x86_64 += arch/x86_64/arch.c arch/x86_64/cpu.c arch/x86_64/entry.S \
-	arch/x86_64/paging.c arch/x86_64/tsc.c arch/x86_64/irq.c arch/x86_64/smp.c
+	arch/x86_64/paging.c arch/x86_64/tsc.c arch/x86_64/irq.c arch/x86_64/lapic.c \
+	arch/x86_64/smp.c arch/x86_64/trampoline.S
 # SVM vCPU backend (include/hv/vcpu.h)
 HV_SRCS_x86_64 += arch/x86_64/svm.c arch/x86_64/svm_entry.S
-# Test image only: the arch half of selftest=boot and selftest=fault_wx.
-HV_TEST_SRCS_x86_64 += arch/x86_64/arch_selftest.c
+# Test image only: the arch half of selftest=boot and selftest=fault_wx; selftest=smp,
+# smp_fault and smp_absent (every CPU's per-CPU state, the kick, a CPU that never answers).
+HV_TEST_SRCS_x86_64 += arch/x86_64/arch_selftest.c arch/x86_64/smp_selftest.c
+# selftest=smp_vcpu: a vCPU run on secondary CPUs, stopped with stop_request and smp_kick.
+HV_TEST_SRCS_x86_64 += arch/x86_64/smp_vcpu_selftest.c

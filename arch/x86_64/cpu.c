@@ -2,6 +2,10 @@
 /*
  * The hypervisor's own GDT, TSS and IDT, and the exception handler with its register dump.
  *
+ * Per CPU (struct percpu_arch, arch/x86_64/include/arch/percpu.h): the GDT and the TSS, each
+ * TSS with its own IST1 stack, so two CPUs taking an NMI at once never share a stack. The IDT
+ * is one table, written once by the boot CPU and loaded by every CPU (x86_cpu_tables_load).
+ *
  * GDT (SDM vol. 3, 3.4.5): null, 64-bit code (0x08), data (0x10), and the 16-byte TSS
  * descriptor (0x18, SDM 8.2.3). The TSS exists only for its IST1 stack (SDM 6.14.5): #DF, NMI
  * and #MC switch to it, so a stack overflow (a #PF that cannot push its frame) still reaches a
@@ -9,16 +13,20 @@
  *
  * IDT (SDM 6.14.1): 256 interrupt gates (IF cleared on entry) to the stubs in entry.S.
  * Every vector is "unexpected" and ends in a dump and arch_exit(HV_EXIT_EXCEPTION), except:
- *  - #BP, which the boot self-test raises on purpose to prove the IDT is live and returns from;
+ *  - #BP, which the self-tests raise on purpose to prove the IDT is live (on every CPU:
+ *    selftest=smp) and returns from;
  *  - NMI (vector 2), which is counted and returned from. An NMI is not always ours to refuse:
  *    a device can send one as a compatibility-format MSI where the interrupt-remapping hardware
  *    does not block that format (QEMU 10's VT-d model passes it even with CFIS=0, docs/VTD.md),
  *    and watchdogs or the platform send them too. It runs on IST1 and touches nothing but a
  *    counter, so it is safe at any instruction; IRET re-enables NMI delivery (SDM 6.7.1);
- *  - external interrupts (vectors 32-255): nothing is routed to the host yet, so whatever
- *    arrives is counted and acknowledged (arch/x86_64/irq.c x86_irq_dispatch). Vectors 16-31
- *    sent as interrupts are indistinguishable from exceptions here; interrupt remapping with
- *    compatibility format off is what keeps devices from sending them (docs/VTD.md).
+ *  - external interrupts (vectors 32-255): the kick IPI and the hypervisor's own device
+ *    vectors have handlers, anything else is counted and acknowledged (arch/x86_64/irq.c
+ *    x86_irq_dispatch). Vectors 16-31 sent as interrupts are indistinguishable from
+ *    exceptions here; interrupt remapping with compatibility format off is what keeps devices
+ *    from sending them (docs/VTD.md).
+ * The dump names the CPU it happened on; the exception depth is per CPU, so a fault on one
+ * CPU is not taken for a nested one because another CPU is dumping.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -29,6 +37,7 @@
 #include <hv/image.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/percpu.h>
 
 #include "x86.h"
 
@@ -47,27 +56,16 @@ _Static_assert(sizeof(struct x86_idt_gate) == 16, "IDT gate is 16 bytes (SDM fig
 
 #define X86_GATE_INTR 0x8e /* present, DPL 0, 64-bit interrupt gate */
 
-struct x86_tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
 _Static_assert(sizeof(struct x86_tss) == 104, "64-bit TSS is 104 bytes (SDM fig. 8-11)");
 _Static_assert(offsetof(struct x86_tss, ist) == 0x24, "IST1 at offset 0x24");
 _Static_assert(sizeof(struct x86_frame) == 22 * 8, "frame layout matches entry.S");
 
 static struct x86_idt_gate idt[256] __aligned(16);
-static uint64_t gdt[5] __aligned(16);
-static struct x86_tss tss __aligned(16);
-static uint8_t ist_stack[X86_IST_STACK_SIZE] __aligned(16);
+/* The boot CPU's IST1 stack: its tables are loaded before the page allocator exists. */
+static uint8_t boot_ist_stack[X86_IST_STACK_SIZE] __aligned(16);
 
-volatile uint64_t x86_breakpoints_taken;
+volatile uint64_t x86_breakpoints_taken; /* all CPUs (atomic); per CPU in percpu_arch */
 static volatile uint64_t x86_nmis_taken;
-static int exception_depth;
 
 void x86_load_segments(void);
 
@@ -82,24 +80,10 @@ static const char *const exc_name[32] = {
 	"#SX security", "reserved 31",
 };
 
-void x86_cpu_tables_init(void)
+/* The shared IDT: 256 gates to the entry.S stubs, NMI/#DF/#MC on IST1. Boot CPU, once. */
+void x86_idt_init(void)
 {
-	struct x86_desc_ptr gp, ip;
-	uint64_t tss_base = (uint64_t)(uintptr_t)&tss;
-	uint64_t tss_limit = sizeof(tss) - 1;
 	uint64_t stubs = (uint64_t)(uintptr_t)x86_vectors;
-
-	/* Flat descriptors: base 0, limit 4 GiB, L=1 for code (SDM 3.4.5, 5.2.1). */
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffULL; /* code: P, DPL0, S, type 0xa (exec/read), L, G */
-	gdt[2] = 0x00cf92000000ffffULL; /* data: P, DPL0, S, type 0x2 (read/write), D/B, G */
-	gdt[3] = (tss_limit & 0xffff) | ((tss_base & 0xffffff) << 16) | (0x89ULL << 40) |
-		 (((tss_limit >> 16) & 0xf) << 48) | (((tss_base >> 24) & 0xff) << 56);
-	gdt[4] = tss_base >> 32;
-
-	memset(&tss, 0, sizeof(tss));
-	tss.ist[0] = (uint64_t)(uintptr_t)(ist_stack + sizeof(ist_stack));
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
 
 	for (unsigned v = 0; v < 256; v++) {
 		uint64_t off = stubs + v * X86_VECTOR_STUB_SIZE;
@@ -113,13 +97,43 @@ void x86_cpu_tables_init(void)
 		g->off_hi = off >> 32;
 		g->reserved = 0;
 	}
+}
 
-	gp.limit = sizeof(gdt) - 1;
-	gp.base = (uint64_t)(uintptr_t)gdt;
+uintptr_t x86_boot_ist_top(void)
+{
+	return (uintptr_t)(boot_ist_stack + sizeof(boot_ist_stack));
+}
+
+/*
+ * Build c's GDT and TSS (IST1 = c->arch.ist_top) and load them with the shared IDT. Runs on
+ * the CPU c describes: LTR marks the TSS descriptor busy in that CPU's own GDT.
+ */
+void x86_cpu_tables_load(struct percpu *c)
+{
+	struct percpu_arch *a = &c->arch;
+	struct x86_desc_ptr gp, ip;
+	uint64_t tss_base = (uint64_t)(uintptr_t)&a->tss;
+	uint64_t tss_limit = sizeof(a->tss) - 1;
+
+	/* Flat descriptors: base 0, limit 4 GiB, L=1 for code (SDM 3.4.5, 5.2.1). */
+	a->gdt[0] = 0;
+	a->gdt[1] = 0x00af9a000000ffffULL; /* code: P, DPL0, S, type 0xa (exec/read), L, G */
+	a->gdt[2] = 0x00cf92000000ffffULL; /* data: P, DPL0, S, type 0x2 (read/write), D/B, G */
+	a->gdt[3] = (tss_limit & 0xffff) | ((tss_base & 0xffffff) << 16) | (0x89ULL << 40) |
+		    (((tss_limit >> 16) & 0xf) << 48) | (((tss_base >> 24) & 0xff) << 56);
+	a->gdt[4] = tss_base >> 32;
+
+	memset(&a->tss, 0, sizeof(a->tss));
+	a->tss.ist[0] = a->ist_top;
+	a->tss.iomap_base = sizeof(a->tss); /* no I/O permission bitmap */
+
+	gp.limit = sizeof(a->gdt) - 1;
+	gp.base = (uint64_t)(uintptr_t)a->gdt;
 	ip.limit = sizeof(idt) - 1;
 	ip.base = (uint64_t)(uintptr_t)idt;
 	__asm__ __volatile__("lgdt %0" ::"m"(gp));
 	x86_load_segments();
+	arch_percpu_set(c); /* loading GS (null) above may have cleared the GS base (SDM 3.4.4.1) */
 	__asm__ __volatile__("ltr %w0" ::"r"((uint16_t)X86_SEL_TSS));
 	__asm__ __volatile__("lidt %0" ::"m"(ip));
 }
@@ -131,7 +145,7 @@ uint64_t x86_cpu_tables_idt_base(void)
 
 uint64_t x86_cpu_tables_gdt_base(void)
 {
-	return (uint64_t)(uintptr_t)gdt;
+	return (uint64_t)(uintptr_t)this_cpu()->arch.gdt;
 }
 
 uint64_t arch_nmi_count(void)
@@ -194,26 +208,32 @@ void x86_exception(struct x86_frame *f)
 {
 	uint64_t base = hpa_val(x86_image_base);
 	const char *name = f->vector < 32 ? exc_name[f->vector] : "external interrupt";
+	struct percpu *c;
 
 	if (f->vector == 2) {
-		x86_nmis_taken++; /* reported by arch_nmi_count(), never fatal (see the top) */
+		/* reported by arch_nmi_count(), never fatal (see the top) */
+		__atomic_fetch_add(&x86_nmis_taken, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	if (f->vector >= 32) {
 		x86_irq_dispatch((unsigned)f->vector); /* a handler of ours, else counted as stray */
 		return;
 	}
-	if (f->vector == 3 && exception_depth == 0) {
-		x86_breakpoints_taken++; /* the boot self-test's deliberate int3 */
+	c = this_cpu();
+	if (f->vector == 3 && c->exception_depth == 0) {
+		/* the self-tests' deliberate int3 */
+		__atomic_fetch_add(&x86_breakpoints_taken, 1, __ATOMIC_RELAXED);
+		c->arch.breakpoints++;
 		return;
 	}
-	if (exception_depth++ > 0) {
-		pr_err("EXCEPTION vector %llu inside the exception handler at RIP=%016llx",
-		       (unsigned long long)f->vector, (unsigned long long)f->rip);
+	if (c->exception_depth++ > 0) {
+		pr_err("EXCEPTION vector %llu inside the exception handler at RIP=%016llx on CPU %u",
+		       (unsigned long long)f->vector, (unsigned long long)f->rip, c->id);
 		arch_exit(HV_EXIT_EXCEPTION);
 	}
 	pr_err("EXCEPTION %s (vector %llu) error code 0x%llx", name, (unsigned long long)f->vector,
 	       (unsigned long long)f->error);
+	pr_err("  on CPU %u (APIC ID 0x%llx)", c->id, (unsigned long long)c->hw_id);
 	pr_err("  RIP=%016llx (%s+0x%llx) CS=%04llx RFLAGS=%016llx", (unsigned long long)f->rip, hv_image.elf,
 	       (unsigned long long)(f->rip - base), (unsigned long long)f->cs, (unsigned long long)f->rflags);
 	pr_err("  RSP=%016llx SS=%04llx", (unsigned long long)f->rsp, (unsigned long long)f->ss);

@@ -17,11 +17,12 @@
  * while a guest runs they cause #VMEXIT(INTR) and the host takes them at STGI (svm_entry.S);
  * the handler (x86_irq_dispatch) counts them and
  * writes EOI, so the vector does not stay in service and no later guest sees an endless
- * stream of INTR exits. The local APIC is found in IA32_APIC_BASE (SDM 10.4.4): x2APIC mode
- * (EXTD) uses the EOI MSR 0x80b, xAPIC mode the EOI register at base + 0xb0.
+ * stream of INTR exits. The local APIC itself (mode, EOI, IPIs) is arch/x86_64/lapic.c.
  *
  * Devices the hypervisor drives itself (the IOMMUs' fault events) get a vector of their own
- * and a handler (arch_irq_request_msi), run from the same entry, then EOI'd.
+ * and a handler (arch_irq_request_msi), run from the same entry, then EOI'd; so does the kick
+ * IPI (X86_VEC_KICK, arch/x86_64/smp.c). Handlers run on whichever CPU took the interrupt:
+ * the counters are atomic, the handler table is written before anything can send the vector.
  */
 #include <hv/acpi.h>
 #include <hv/arch.h>
@@ -30,6 +31,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/mmio.h>
+#include <hv/spinlock.h>
 
 #include "x86.h"
 
@@ -40,19 +42,6 @@
 #define IOAPIC_REDTBL(n)  (0x10 + 2 * (n))
 #define IOAPIC_RTE_MASKED BIT(16)
 #define IOAPIC_MMIO_SIZE  0x1000
-
-#define MSR_APIC_BASE	  0x1b
-#define APIC_BASE_EXTD	  BIT(10)
-#define APIC_BASE_EN	  BIT(11)
-#define APIC_BASE_ADDR	  GENMASK(51, 12)
-#define XAPIC_EOI	  0xb0
-#define X2APIC_MSR_EOI	  0x80b
-#define APIC_SPURIOUS_VEC 0xff /* the vector firmware and we leave in SVR: no EOI for it */
-
-static uintptr_t lapic_mmio; /* xAPIC registers, 0 when in x2APIC mode or disabled */
-static bool lapic_x2apic;
-static bool lapic_up;
-static uint32_t lapic_id; /* the boot CPU's: every hypervisor MSI is aimed at it for now */
 
 /*
  * Vectors for devices the hypervisor drives itself (arch_irq_request_msi): 0xe0-0xfe, above
@@ -66,87 +55,59 @@ static struct {
 	void *arg;
 	uint64_t count;
 } irq_handlers[256];
+static hv_spinlock_t irq_handlers_lock = HV_SPINLOCK_INIT; /* arch_irq_request_msi's slot search */
 static volatile uint64_t x86_irqs_taken;
 static volatile unsigned x86_irq_last_vector;
+_Static_assert(X86_VEC_KICK < HV_VEC_FIRST, "the kick vector is outside the MSI range");
 
-/*
- * Local vector table entries masked at boot (SDM 10.5.1): timer, LINT0 (ExtINT from the 8259)
- * and error, the ones every local APIC has (thermal and performance-counter entries may not
- * exist, and an x2APIC access to a missing register faults). LINT1 (usually NMI) is left as
- * firmware set it: NMIs are counted, not fatal. xAPIC offsets; x2APIC MSR = 0x800 + offset/16.
- */
-static const uint16_t lapic_lvt_masked[] = { 0x320, 0x350, 0x370 };
-#define APIC_LVT_MASKED BIT(16)
-
-static void lapic_init(void)
-{
-	uint64_t base = x86_rdmsr(MSR_APIC_BASE);
-
-	if (!(base & APIC_BASE_EN)) {
-		pr_info("irq: local APIC disabled by firmware");
-		return;
-	}
-	lapic_x2apic = (base & APIC_BASE_EXTD) != 0;
-	if (!lapic_x2apic && arch_map_mmio(hpa(base & APIC_BASE_ADDR), HV_PAGE_SIZE) == 0) {
-		lapic_mmio = (uintptr_t)(base & APIC_BASE_ADDR);
-	}
-	lapic_up = lapic_x2apic || lapic_mmio != 0;
-	if (lapic_x2apic) {
-		lapic_id = (uint32_t)x86_rdmsr(0x802); /* x2APIC ID register: all 32 bits (SDM 10.12.5.1) */
-	} else if (lapic_mmio != 0) {
-		lapic_id = mmio_read32(lapic_mmio + 0x20) >> 24; /* xAPIC ID register bits 31:24 */
-	}
-	for (unsigned i = 0; i < ARRAY_SIZE(lapic_lvt_masked); i++) {
-		unsigned off = lapic_lvt_masked[i];
-
-		if (lapic_x2apic) {
-			x86_wrmsr(0x800 + off / 16, x86_rdmsr(0x800 + off / 16) | APIC_LVT_MASKED);
-		} else if (lapic_mmio != 0) {
-			mmio_write32(lapic_mmio + off, mmio_read32(lapic_mmio + off) | (uint32_t)APIC_LVT_MASKED);
-		}
-	}
-	pr_info("irq: local APIC in %s mode%s", lapic_x2apic ? "x2APIC" : "xAPIC",
-		lapic_x2apic || lapic_mmio ? "" : " (registers not mapped: no EOI possible)");
-}
+#define APIC_SPURIOUS_VEC 0xffU /* lapic.c puts it in SVR: never EOI'd */
 
 void x86_irq_dispatch(unsigned vector)
 {
-	if (vector < 256 && irq_handlers[vector].fn != NULL) {
-		/* One of ours (arch_irq_request_msi): the device's handler, then EOI. */
-		irq_handlers[vector].count++;
-		irq_handlers[vector].fn(irq_handlers[vector].arg);
+	void (*fn)(void *) = vector < 256 ? __atomic_load_n(&irq_handlers[vector].fn, __ATOMIC_ACQUIRE) : NULL;
+
+	if (fn != NULL) {
+		/* One of ours (arch_irq_request_msi, the kick): its handler, then EOI. */
+		__atomic_fetch_add(&irq_handlers[vector].count, 1, __ATOMIC_RELAXED);
+		fn(irq_handlers[vector].arg);
 	} else {
-		x86_irqs_taken++;
+		__atomic_fetch_add(&x86_irqs_taken, 1, __ATOMIC_RELAXED);
 		x86_irq_last_vector = vector;
 	}
 	if (vector == APIC_SPURIOUS_VEC) {
 		return; /* spurious: not in service, must not be EOI'd (SDM 10.9) */
 	}
-	if (lapic_x2apic) {
-		x86_wrmsr(X2APIC_MSR_EOI, 0);
-	} else if (lapic_mmio != 0) {
-		mmio_write32(lapic_mmio + XAPIC_EOI, 0);
-	}
+	x86_lapic_eoi();
+}
+
+void x86_irq_set_handler(unsigned vector, void (*fn)(void *), void *arg)
+{
+	irq_handlers[vector].arg = arg;
+	__atomic_store_n(&irq_handlers[vector].fn, fn, __ATOMIC_RELEASE);
 }
 
 int arch_irq_request_msi(void (*fn)(void *), void *arg, uint64_t *addr, uint32_t *data)
 {
-	if (!lapic_up) {
+	uint32_t dest = x86_lapic_boot_id(); /* the boot CPU, in xAPIC and x2APIC mode alike */
+
+	if (!x86_lapic_up()) {
 		return -EOPNOTSUPP; /* no EOI possible: the line would stay in service */
 	}
-	if (lapic_id > 0xff) {
+	if (dest > 0xff) {
 		return -EOPNOTSUPP; /* needs an extended destination; not on machines we run on yet */
 	}
+	hv_spin_lock(&irq_handlers_lock);
 	for (unsigned v = HV_VEC_FIRST; v <= HV_VEC_LAST; v++) {
 		if (irq_handlers[v].fn == NULL) {
-			irq_handlers[v].arg = arg;
-			irq_handlers[v].fn = fn;
+			x86_irq_set_handler(v, fn, arg);
+			hv_spin_unlock(&irq_handlers_lock);
 			/* SDM 10.11.1/10.11.2: physical destination, fixed delivery, edge. */
-			*addr = 0xfee00000ULL | ((uint64_t)lapic_id << 12);
+			*addr = 0xfee00000ULL | ((uint64_t)dest << 12);
 			*data = v;
 			return (int)v;
 		}
 	}
+	hv_spin_unlock(&irq_handlers_lock);
 	return -ENOSPC;
 }
 
@@ -223,5 +184,5 @@ void arch_irq_mask_legacy(const struct acpi_info *acpi)
 	}
 	pr_info("irq: 8259 PICs masked; %u IOAPIC(s); the host takes no legacy interrupt",
 		acpi != NULL ? acpi->madt.nr_ioapics : 0U);
-	lapic_init();
+	x86_lapic_boot_init(x86_want_x2apic, acpi != NULL && acpi->madt.present ? hpa_val(acpi->madt.lapic_base) : 0);
 }

@@ -14,6 +14,17 @@
  *    is UC in the power-on PAT and we program the PAT to be sure; SDM 11.12.2) and no-execute.
  *  - Anything else is unmapped, so a stray pointer faults (the "fault" self-test relies on it),
  *    and so is page 0, so that a NULL dereference faults too.
+ *  - The CPU start-up trampoline page below 1 MiB (boot/, arch/x86_64/smp.c) is the one other
+ *    executable page, read-only like our code: the other CPUs run it in long mode before they
+ *    reach the image. It is written (copied and filled in) before we switch to these tables.
+ *
+ * Every CPU runs on these same tables. arch_map_mmio may be called from any CPU: a lock keeps
+ * two from building the same branch at once. Other CPUs need no TLB shootdown for what it
+ * adds, since it only makes not-present entries present and the CPU caches no translation or
+ * paging-structure entry from a not-present one (SDM vol. 3, 4.10.4.3). A large page it
+ * splits keeps its attributes for the rest of the range (descend()), so a stale large-page
+ * entry on another CPU still gives the right answer for every page but the new MMIO pages,
+ * which were not RAM (MEM_RESERVED / MEM_MMIO are never mapped as RAM).
  *
  *   63  62..52 51.........12 11..9  8  7   6  5  4   3   2   1  0
  *  [NX][avail][ address     ][avl][G][PS][D][A][PCD][PWT][US][RW][P]
@@ -27,6 +38,7 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/spinlock.h>
 
 #include "x86.h"
 
@@ -48,6 +60,7 @@
 extern char __hv_text_start[], __hv_text_end[];
 
 static uint64_t *pml4;
+static hv_spinlock_t paging_lock = HV_SPINLOCK_INIT; /* changes after boot: arch_map_mmio */
 static bool have_1g;
 static bool have_nx;
 
@@ -84,7 +97,8 @@ static uint64_t *descend(uint64_t *pte, unsigned level)
 			t[i] = (base + ((uint64_t)i << level_shift(level - 1))) | attrs;
 		}
 	}
-	*pte = hpa_val(ptr_to_hpa(t)) | PTE_P | PTE_RW;
+	/* The filled table before the entry that links it: another CPU may walk it at once. */
+	__atomic_store_n(pte, hpa_val(ptr_to_hpa(t)) | PTE_P | PTE_RW, __ATOMIC_RELEASE);
 	return t;
 }
 
@@ -213,9 +227,22 @@ int x86_paging_init(const struct bootinfo *bi)
 	if (ret != 0) {
 		return ret;
 	}
+	if (hpa_val(bi->smp_trampoline) >= HV_PAGE_SIZE) {
+		ret = map_range(hpa_val(bi->smp_trampoline), HV_PAGE_SIZE, PTE_CODE);
+		if (ret != 0) {
+			return ret;
+		}
+	}
+	/* Still on the firmware's tables, which let us write the trampoline page. */
+	x86_smp_trampoline_setup(bi->smp_trampoline, hpa_val(ptr_to_hpa(pml4)));
 	x86_write_cr3(hpa_val(ptr_to_hpa(pml4)));
 	x86_write_cr0(x86_read_cr0() | X86_CR0_WP);
 	return 0;
+}
+
+void x86_paging_cpu_init(void)
+{
+	x86_wrmsr(X86_MSR_PAT, X86_PAT_DEFAULT);
 }
 
 int x86_paging_lookup(uint64_t addr, uint64_t *pte_out, unsigned *level_out)
@@ -257,10 +284,13 @@ int arch_map_mmio(hpa_t base, uint64_t size)
 	if (size == 0 || ADD_OVERFLOWS(hpa_val(base), size, &end) || end > (1ULL << 48)) {
 		return -EINVAL;
 	}
+	hv_spin_lock(&paging_lock);
 	if (range_mapped_as(hpa_val(base), size, attrs)) {
+		hv_spin_unlock(&paging_lock);
 		return 0;
 	}
 	ret = map_range(hpa_val(base), size, attrs);
 	x86_write_cr3(x86_read_cr3()); /* flush, also after a partial failure */
+	hv_spin_unlock(&paging_lock);
 	return ret;
 }

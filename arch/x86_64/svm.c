@@ -4,10 +4,18 @@
  * behind the vcpu_arch_* hooks of include/hv/vcpu.h.
  *
  * Assumptions and choices:
- *  - One physical CPU runs guests (the boot CPU); one VM_HSAVE_PA page and one host VMSAVE
- *    area. V_INTR_MASKING=1: the guest's IF cannot mask physical interrupts (15.21.1); the
- *    host sets IF only across VMRUN (svm_entry.S), so a physical interrupt ends the guest's
- *    run and is taken by the host's IDT at STGI.
+ *  - Every physical CPU may run vCPUs, one at a time: each has its own VM_HSAVE_PA page and
+ *    host VMSAVE area (struct percpu_arch), set up by vcpu_arch_cpu_init() on that CPU
+ *    (idempotent; EFER.SVME and VM_HSAVE_PA are per-CPU MSRs, 15.30.4). The IOPM and MSRPM
+ *    (all ones) and the ASID count are shared, set up once under svm_lock. A vCPU may be
+ *    created on one CPU and run on another, never on two at once (the caller's rule).
+ *    V_INTR_MASKING=1: the guest's IF cannot mask physical interrupts (15.21.1); the host
+ *    sets IF only across VMRUN (svm_entry.S), so a physical interrupt (a device's, or the
+ *    kick IPI another CPU sends with smp_kick) ends the guest's run and is taken by the
+ *    host's IDT at STGI.
+ *  - Stopping: vcpu.stop_request is read before every VMRUN, so once it is set and the CPU
+ *    kicked, vcpu_arch_run returns VCPU_EXIT_KICK at the latest after the INTR exit the kick
+ *    causes, with the guest's state intact (it resumes where it was if run again).
  *  - Every exception vector is intercepted: guests get no IDT and any exception stops the
  *    guest (the hypervisor's policy: docs/GUEST.md). Also intercepted: INTR/NMI/SMI/INIT,
  *    CPUID (emulated), HLT, INVD, INVLPGA, task switches, SHUTDOWN, every I/O port (IOPM all
@@ -17,13 +25,18 @@
  *    paging format (PT_FMT_VTD_FL, U=1 everywhere as 15.25.5 requires for nested tables; the
  *    walk runs in the host's 4-level mode). The guest's own CR3 points to identity tables the
  *    hypervisor puts in guest RAM (vcpu_arch_boot_tables).
- *  - ASIDs (15.16): each guest has its own non-zero ASID. The first VMRUN of a vCPU sets
- *    TLB_CONTROL=1 (flush every ASID), because the ASID may have belonged to a destroyed guest
- *    whose translations could still be cached; later runs use 0. Nested tables never change
- *    while a guest runs (GPA IOASIDs are immutable), so no further flushes are needed. TCG
- *    reloads CR3 on every world switch and would hide a missing flush; this follows the manual.
+ *  - ASIDs (15.16): each guest has its own non-zero ASID, shared by its vCPUs. TLB entries
+ *    are per physical CPU and tagged with the ASID only, so a VMRUN sets TLB_CONTROL=1 (flush
+ *    every ASID on this CPU) whenever the vCPU did not run last on this CPU, or another vCPU
+ *    ran here since: the ASID may have been used here by a destroyed guest, or by a sibling
+ *    vCPU with other guest page tables. A vCPU that keeps its CPU (pinned) flushes once.
+ *    Nested tables never change while a guest runs (GPA IOASIDs are immutable), so no further
+ *    flushes are needed. TCG reloads CR3 on every world switch and would hide a missing flush;
+ *    this follows the manual.
  *  - No NRIP save under TCG: instruction lengths are known constants (VMMCALL 3, CPUID 2).
  *  - VMCB clean bits are 0 (every field reloaded: 15.15.3), always correct.
+ *  - HLT is intercepted and stops the guest ("HLT with interrupts disabled"): guests get no
+ *    interrupts yet, so nothing could wake a halted vCPU (docs/GUEST.md).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +46,8 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/percpu.h>
+#include <hv/spinlock.h>
 #include <hv/vcpu.h>
 
 #include "arch/x86_64/svm.h"
@@ -59,60 +74,96 @@ struct vcpu_arch {
 	struct svm_vmcb *vmcb;
 	struct svm_gprs gprs;
 	bool ran;
+	int last_cpu; /* the physical CPU it last ran on, -1: none since create/reset */
 	uint64_t last_exit;
 };
 
+/* Shared by every CPU; written once under svm_lock, then read only. */
 static struct {
 	bool up;
 	uint32_t nr_asids;
-	void *hsave;	 /* VM_HSAVE_PA: VMRUN's host save area (15.30.4) */
-	void *host_save; /* our VMSAVE area for the host's FS/GS/TR/LDTR/... */
-	void *iopm;	 /* 12 KiB, all ones */
-	void *msrpm;	 /* 8 KiB, all ones */
+	void *iopm;  /* 12 KiB, all ones */
+	void *msrpm; /* 8 KiB, all ones */
 } svm;
+static hv_spinlock_t svm_lock = HV_SPINLOCK_INIT;
 
 static uint64_t pa_of(const void *p)
 {
 	return hpa_val(ptr_to_hpa(p));
 }
 
-int vcpu_arch_cpu_init(void)
+/* The shared part, once: the permission maps. Caller holds svm_lock. */
+static int svm_shared_init(uint32_t nr_asids)
 {
-	uint32_t r[4];
-
 	if (svm.up) {
 		return 0;
 	}
-	x86_cpuid(X86_CPUID_EXT_FEATURES, 0, r);
-	if (!(r[2] & SVM_CPUID_EXT_ECX_SVM)) {
-		pr_err("svm: the CPU has no SVM (CPUID 8000_0001 ECX bit 2); use -cpu max");
-		return -ENODEV;
-	}
-	x86_cpuid(SVM_CPUID_FEATURES, 0, r);
-	if (!(r[3] & SVM_CPUID_EDX_NP)) {
-		pr_err("svm: no nested paging (CPUID 8000_000A EDX bit 0)");
-		return -ENODEV;
-	}
-	svm.nr_asids = r[1];
-	/* 15.30.1: VM_CR.SVMDIS set by firmware makes EFER.SVME writes fault. */
-	if (x86_rdmsr(SVM_MSR_VM_CR) & SVM_VM_CR_SVMDIS) {
-		pr_err("svm: disabled by firmware (VM_CR.SVMDIS)");
-		return -EPERM;
-	}
-	svm.hsave = page_alloc(0);
-	svm.host_save = page_alloc(0);
 	svm.iopm = page_alloc(2);
 	svm.msrpm = page_alloc(1);
-	if (svm.hsave == NULL || svm.host_save == NULL || svm.iopm == NULL || svm.msrpm == NULL) {
+	if (svm.iopm == NULL || svm.msrpm == NULL) {
+		if (svm.iopm != NULL) {
+			page_free(svm.iopm, 2);
+		}
+		if (svm.msrpm != NULL) {
+			page_free(svm.msrpm, 1);
+		}
+		svm.iopm = svm.msrpm = NULL;
 		return -ENOMEM;
 	}
 	memset(svm.iopm, 0xff, 4 * HV_PAGE_SIZE);
 	memset(svm.msrpm, 0xff, 2 * HV_PAGE_SIZE);
+	svm.nr_asids = nr_asids;
+	__atomic_store_n(&svm.up, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int vcpu_arch_cpu_init(void)
+{
+	struct percpu *c = this_cpu();
+	struct percpu_arch *pa = &c->arch;
+	uint32_t r[4];
+	int ret;
+
+	if (pa->svm_up) {
+		return 0;
+	}
+	x86_cpuid(X86_CPUID_EXT_FEATURES, 0, r);
+	if (!(r[2] & SVM_CPUID_EXT_ECX_SVM)) {
+		pr_err("svm: CPU %u has no SVM (CPUID 8000_0001 ECX bit 2); use -cpu max", c->id);
+		return -ENODEV;
+	}
+	x86_cpuid(SVM_CPUID_FEATURES, 0, r);
+	if (!(r[3] & SVM_CPUID_EDX_NP)) {
+		pr_err("svm: CPU %u: no nested paging (CPUID 8000_000A EDX bit 0)", c->id);
+		return -ENODEV;
+	}
+	/* 15.30.1: VM_CR.SVMDIS set by firmware makes EFER.SVME writes fault. */
+	if (x86_rdmsr(SVM_MSR_VM_CR) & SVM_VM_CR_SVMDIS) {
+		pr_err("svm: CPU %u: disabled by firmware (VM_CR.SVMDIS)", c->id);
+		return -EPERM;
+	}
+	hv_spin_lock(&svm_lock);
+	ret = svm_shared_init(r[1]);
+	hv_spin_unlock(&svm_lock);
+	if (ret != 0) {
+		return ret;
+	}
+	/* This CPU's own pages; kept if a later step fails, so a retry does not leak. */
+	if (pa->svm_hsave == NULL) {
+		pa->svm_hsave = page_alloc(0);
+	}
+	if (pa->svm_host_save == NULL) {
+		pa->svm_host_save = page_alloc(0);
+	}
+	if (pa->svm_hsave == NULL || pa->svm_host_save == NULL) {
+		return -ENOMEM;
+	}
 	x86_wrmsr(X86_MSR_EFER, x86_rdmsr(X86_MSR_EFER) | X86_EFER_SVME);
-	x86_wrmsr(SVM_MSR_VM_HSAVE_PA, pa_of(svm.hsave));
-	svm.up = true;
-	pr_info("svm: enabled (revision %u, %u ASIDs, nested paging%s)", r[0] & 0xff, svm.nr_asids,
-		(r[3] & SVM_CPUID_EDX_NRIPS) ? ", NRIP save" : ", no NRIP save");
+	x86_wrmsr(SVM_MSR_VM_HSAVE_PA, pa_of(pa->svm_hsave));
+	pa->svm_last_vcpu = NULL;
+	pa->svm_up = true;
+	pr_info("svm: enabled (revision %u, %u ASIDs, nested paging%s) on CPU %u", r[0] & 0xff, r[1],
+		(r[3] & SVM_CPUID_EDX_NRIPS) ? ", NRIP save" : ", no NRIP save", c->id);
 	return 0;
 }
 
@@ -147,29 +198,14 @@ static void seg_set(struct svm_seg *s, uint16_t sel, uint16_t attrib, uint32_t l
 	*s = (struct svm_seg){ .selector = sel, .attrib = attrib, .limit = limit, .base = 0 };
 }
 
-int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
+/* The VMCB and registers of a vCPU at its entry (docs/GUEST.md, "Initial state"). */
+static void svm_vmcb_setup(struct vcpu_arch *a, const struct vcpu *v, const struct vcpu_setup *s)
 {
-	struct vcpu_arch *a;
-	struct svm_vmcb *c;
+	struct svm_vmcb *c = a->vmcb;
 	uint16_t data = SVM_SEG_ATTR_TYPE(0x3) | SVM_SEG_ATTR_S | SVM_SEG_ATTR_P | SVM_SEG_ATTR_DB | SVM_SEG_ATTR_G;
 
-	if (!svm.up) {
-		return -ENODEV;
-	}
-	/* 15.5.1: ASID 0 is the host's and makes VMRUN fail. */
-	if (v->asid == 0 || v->asid >= svm.nr_asids) {
-		return -ENOSPC;
-	}
-	a = calloc(1, sizeof(*a));
-	if (a == NULL) {
-		return -ENOMEM;
-	}
-	c = page_alloc(0);
-	if (c == NULL) {
-		free(a);
-		return -ENOMEM;
-	}
-	a->vmcb = c;
+	memset(c, 0, sizeof(*c));
+	memset(&a->gprs, 0, sizeof(a->gprs));
 	c->intercept_exc = 0xffffffffU;
 	c->intercept3 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI | SVM_INTERCEPT_INIT |
 			SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD | SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVLPGA |
@@ -214,18 +250,63 @@ int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
 	c->g_pat = GUEST_PAT;
 	a->gprs.rdi = s->arg0;
 	a->gprs.rsi = s->arg1;
+	a->ran = false;
+	a->last_cpu = -1; /* the first run flushes, wherever it is */
+	a->last_exit = 0;
+}
+
+int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
+{
+	struct vcpu_arch *a;
+
+	if (!__atomic_load_n(&svm.up, __ATOMIC_ACQUIRE)) {
+		return -ENODEV;
+	}
+	/* 15.5.1: ASID 0 is the host's and makes VMRUN fail. */
+	if (v->asid == 0 || v->asid >= svm.nr_asids) {
+		return -ENOSPC;
+	}
+	a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		return -ENOMEM;
+	}
+	a->vmcb = page_alloc(0);
+	if (a->vmcb == NULL) {
+		free(a);
+		return -ENOMEM;
+	}
+	svm_vmcb_setup(a, v, s);
 	v->arch = a;
 	return 0;
 }
 
-/* CPUID as the host reports it, minus SVM, plus the hypervisor-present bit (ECX[31] of 1). */
-static void svm_emulate_cpuid(struct vcpu_arch *a)
+int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
+{
+	if (v->arch == NULL) {
+		return -EINVAL;
+	}
+	if (v->asid == 0 || v->asid >= svm.nr_asids) {
+		return -ENOSPC;
+	}
+	svm_vmcb_setup(v->arch, v, s);
+	return 0;
+}
+
+/*
+ * CPUID as the host reports it, minus SVM, plus the hypervisor-present bit (ECX[31] of 1), and
+ * with the vCPU's number as its APIC ID: the initial APIC ID of leaf 1 (EBX[31:24]) and the
+ * x2APIC ID of leaf 0xB (EDX), so a guest with several vCPUs tells them apart (docs/GUEST.md).
+ */
+static void svm_emulate_cpuid(const struct vcpu *v, struct vcpu_arch *a)
 {
 	uint32_t leaf = (uint32_t)a->vmcb->rax, sub = (uint32_t)a->gprs.rcx, r[4];
 
 	x86_cpuid(leaf, sub, r);
 	if (leaf == 1) {
 		r[2] |= BIT(31);
+		r[1] = (r[1] & 0x00ffffffU) | ((v->index & 0xffU) << 24);
+	} else if (leaf == 0xb) {
+		r[3] = v->index;
 	} else if (leaf == X86_CPUID_EXT_FEATURES) {
 		r[2] &= ~(uint32_t)SVM_CPUID_EXT_ECX_SVM;
 	} else if (leaf == SVM_CPUID_FEATURES) {
@@ -258,15 +339,33 @@ static void svm_stop(struct vcpu_exit *e, const char *fmt, ...)
 int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 {
 	struct vcpu_arch *a = v->arch;
+	struct percpu *cpu = this_cpu();
 	struct svm_vmcb *c;
 
 	if (a == NULL) {
 		return -EINVAL;
 	}
+	if (!cpu->arch.svm_up) {
+		return -ENODEV; /* vcpu_arch_cpu_init() was not run on this CPU */
+	}
 	c = a->vmcb;
 	memset(e, 0, sizeof(*e));
 	for (uint64_t n = 0; n < SVM_MAX_SILENT_EXITS; n++) {
-		svm_vmrun(pa_of(c), &a->gprs, pa_of(svm.host_save));
+		if (__atomic_load_n(&v->stop_request, __ATOMIC_ACQUIRE) != 0) {
+			e->kind = VCPU_EXIT_KICK;
+			return 0;
+		}
+		/*
+		 * 15.16.1: a flush when the TLB may hold this ASID's entries from someone else. A new or
+		 * reset vCPU has last_cpu -1, so a vcpu_arch that reuses a freed one's address still
+		 * flushes.
+		 */
+		if (a->last_cpu != (int)cpu->id || cpu->arch.svm_last_vcpu != a) {
+			c->tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
+		}
+		a->last_cpu = (int)cpu->id;
+		cpu->arch.svm_last_vcpu = a;
+		svm_vmrun(pa_of(c), &a->gprs, pa_of(cpu->arch.svm_host_save));
 		a->ran = true;
 		c->tlb_control = SVM_TLB_CONTROL_NOTHING;
 		a->last_exit = c->exit_code;
@@ -277,14 +376,15 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 			e->arg = a->gprs.rdi;
 			return 0;
 		case SVM_EXIT_CPUID:
-			svm_emulate_cpuid(a);
+			svm_emulate_cpuid(v, a);
 			continue;
 		case SVM_EXIT_INTR:
 		case SVM_EXIT_NMI:
 		case SVM_EXIT_SMI:
 			/*
 			 * Physical events, taken by the host at STGI in svm_vmrun: interrupts and NMIs
-			 * are counted and acknowledged (cpu.c, irq.c), SMIs are firmware's.
+			 * are counted and acknowledged (cpu.c, irq.c), SMIs are firmware's. A kick is
+			 * one of these: the stop_request check at the loop's top sees why.
 			 */
 			continue;
 		case SVM_EXIT_NPF:
@@ -366,11 +466,4 @@ void vcpu_arch_destroy(struct vcpu *v)
 		free(v->arch);
 		v->arch = NULL;
 	}
-}
-
-/* Back to the initial state with a new entry: a fresh vCPU in place of the old one. */
-int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
-{
-	vcpu_arch_destroy(v);
-	return vcpu_arch_create(v, s);
 }

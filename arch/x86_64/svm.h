@@ -20,8 +20,6 @@
 #define SVM_MSR_VM_CR	    0xc0010114
 #define SVM_VM_CR_SVMDIS    BIT(4)
 #define SVM_MSR_VM_HSAVE_PA 0xc0010117
-#define X86_EFER_LME	    BIT(8)
-#define X86_EFER_LMA	    BIT(10)
 #define X86_EFER_SVME	    BIT(12)
 
 /* Intercept vector 3 (offset 0x00c), APM table B-1 */

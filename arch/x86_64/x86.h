@@ -14,6 +14,8 @@
 #define X86_CR0_WP BIT(16)
 
 #define X86_MSR_EFER 0xc0000080
+# define X86_EFER_LME BIT(8)
+# define X86_EFER_LMA BIT(10)
 # define X86_EFER_NXE BIT(11)
 #define X86_MSR_PAT 0x277
 
@@ -65,6 +67,11 @@ static inline uint64_t x86_read_cr4(void)
 
 	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
 	return v;
+}
+
+static inline void x86_write_cr4(uint64_t v)
+{
+	__asm__ __volatile__("mov %0, %%cr4" ::"r"(v) : "memory");
 }
 
 static inline uint64_t x86_rdmsr(uint32_t msr)
@@ -138,10 +145,14 @@ struct x86_frame {
 };
 
 /* arch/x86_64 internal interfaces */
-void x86_cpu_tables_init(void);
+struct percpu;
+void x86_idt_init(void);
+void x86_cpu_tables_load(struct percpu *c);
+uintptr_t x86_boot_ist_top(void);
 uint64_t x86_cpu_tables_idt_base(void);
 uint64_t x86_cpu_tables_gdt_base(void);
 int x86_paging_init(const struct bootinfo *bi);
+void x86_paging_cpu_init(void); /* a secondary CPU: PAT as the boot CPU programmed it */
 uint64_t x86_paging_root(void);
 bool x86_paging_have_nx(void); /* EFER.NXE set: data and MMIO are mapped no-execute */
 /* The leaf entry mapping addr in our tables and its level (1 = 4K, 2 = 2M, 3 = 1G). */
@@ -154,8 +165,45 @@ uint64_t x86_tsc_calibrate(void);
 void x86_exception(struct x86_frame *f);
 /* arch/x86_64/irq.c: an external interrupt: its handler (arch_irq_request_msi) or counted as stray; then EOI. */
 void x86_irq_dispatch(unsigned vector);
+/* A vector of ours with a fixed handler, outside arch_irq_request_msi's range (the kick). */
+void x86_irq_set_handler(unsigned vector, void (*fn)(void *), void *arg);
+/* The kick IPI's vector (arch/x86_64/smp.c): below arch_irq_request_msi's 0xe0-0xfe. */
+#define X86_VEC_KICK 0xdf
+
+/*
+ * arch/x86_64/lapic.c: the local APIC of the calling CPU, in the mode the boot CPU chose
+ * (xAPIC, or x2APIC with the x86.x2apic switch or when firmware left it so).
+ */
+/* boot CPU: mode, LVT masks (from arch_irq_mask_legacy); madt_base 0 if no MADT */
+void x86_lapic_boot_init(bool want_x2apic, uint64_t madt_base);
+int x86_lapic_cpu_init(void);		    /* secondary CPU: same mode, software enable, LVTs masked */
+bool x86_lapic_up(void);
+bool x86_lapic_x2apic(void);
+uint32_t x86_lapic_boot_id(void); /* the boot CPU's (x2)APIC ID: hypervisor MSIs go there */
+uint32_t x86_lapic_id(void);	  /* the calling CPU's (x2)APIC ID from its APIC */
+void x86_lapic_eoi(void);
+/*
+ * Send one IPI: ICR low dword (vector, delivery mode, level, trigger; SDM 10.6.1) to the
+ * physical destination dest ((x2)APIC ID). xAPIC waits, bounded, for the ICR to be idle before
+ * and after; x2APIC has no delivery status (SDM 10.12.9). 0, -ETIMEDOUT, -ERANGE (an ID xAPIC
+ * cannot address), -ENODEV (no usable local APIC).
+ */
+int x86_lapic_send_ipi(uint64_t dest, uint32_t icr_low);
+#define X86_ICR_FIXED	(0U << 8)
+#define X86_ICR_INIT	(5U << 8)
+#define X86_ICR_STARTUP (6U << 8)
+#define X86_ICR_BUSY	BIT(12) /* delivery status, xAPIC only */
+#define X86_ICR_ASSERT	BIT(14)
+#define X86_ICR_LEVEL	BIT(15)
+
+/* arch/x86_64/smp.c and trampoline.S: secondary CPU start-up. */
+void x86_smp_init(void);
+void x86_smp_trampoline_setup(hpa_t tramp, uint64_t cr3);
+uint64_t x86_cpu_hw_id(void);
+extern char x86_trampoline_start[], x86_trampoline_end[];
 
 extern volatile uint64_t x86_breakpoints_taken;
+extern bool x86_want_x2apic; /* the x86.x2apic switch (arch_init) */
 extern hpa_t x86_image_base;
 extern uint64_t x86_image_size;
 /* CR3 and IDTR base as the firmware left them (arch_init), for the log and arch_selftest.c. */

@@ -25,6 +25,12 @@ enum mem_type {
 #define BOOTINFO_MAX_MEM 256
 #define BOOTINFO_MAX_FILES 16
 #define BOOTINFO_CMDLINE 256
+/*
+ * x86: the CPU start-up trampoline boot/ reserves below 1 MiB (a SIPI vector names a page
+ * there; SDM vol. 3, 10.4.4.1): page 0 holds the real-mode code, page 1 a PML4 below 4 GiB
+ * (32-bit code loads CR3 with 32 bits). The region stays MEM_FIRMWARE, never allocated.
+ */
+#define BOOTINFO_SMP_TRAMPOLINE_SIZE 0x2000
 
 struct mem_region {
 	hpa_t base;
@@ -48,6 +54,7 @@ struct bootinfo {
 	hpa_t image_base;      /* the loaded .efi image */
 	uint64_t image_size;
 	uint64_t efi_retries;  /* ExitBootServices attempts beyond the first (stale map key) */
+	hpa_t smp_trampoline;  /* x86: BOOTINFO_SMP_TRAMPOLINE_SIZE bytes below 1 MiB, 0 if none */
 	char cmdline[BOOTINFO_CMDLINE]; /* UEFI load options, ASCII */
 };
 

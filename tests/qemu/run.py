@@ -27,8 +27,8 @@ Modes:
   run.py --list                                    list the cases
 
 Adding a case: append a dict to CASES ("during": an action run beside the machine over a
-qtest socket, tests/qemu/harness.py; "qemu_args": a list of extra QEMU arguments appended after
-the machine's own, e.g. ["-smp", "4", "-accel", "tcg,thread=multi"] for several CPUs). Adding an arch: add a MACHINES entry (qemu binary,
+qtest socket, tests/qemu/harness.py; "qemu_args": QEMU arguments appended after the machine's,
+so a later option such as "-smp 4" replaces the machine's "-smp 2"). Adding an arch: add a MACHINES entry (qemu binary,
 firmware, arguments, removable-media boot file name, exit-status decoder).
 
 Images (README "Images"): a case boots the release image (<build-dir>/ioasid-hv.efi) unless it
@@ -148,6 +148,7 @@ CASES = [
                    r"x86: the stack \(RAM\) at 0x[0-9a-f]+: level-\d entry 0x8[0-9a-f]{15} \(WB RW NX\)$",
                    r"^  printf through newlib stdout: 42$",
                    r"^\[INF\] madt: 2 cpus",
+                   r"^\[INF\] smp: 2 of 2 CPUs online$",
                    r"^\[INF\] dmar: drhd0 base 0xfed90000 .* cap 0x[0-9a-f]+ ecap 0x[0-9a-f]+$",
                    r"^\[INF\] pci 0000:00:[0-9a-f]{2}\.0 1234:11e8 ",
                    r"CPUs found in the MADT \(2\): ok",
@@ -201,6 +202,69 @@ CASES = [
                    r"CR3=[0-9a-f]{16}"],
         "forbid": [r"selftest fault_ud: PASS", r"inside the exception handler"],
     },
+]
+
+# x86_64 CPU bring-up (arch/x86_64/smp.c, docs/X86.md "CPUs"): four CPUs on multi-threaded TCG
+# (each vCPU a host thread, so the CPUs really run at once), in xAPIC mode and switched to
+# x2APIC mode (x86.x2apic; -cpu max offers x2APIC). selftest=smp gives every secondary CPU
+# work (per-CPU this_cpu, stack, GDT/TSS, IDT with an int3, a shared ticket lock) and wakes
+# each from HLT with smp_kick. A later "-smp" replaces the machine's "-smp 2".
+SMP4 = ["-smp", "4", "-accel", "tcg,thread=multi"]
+SMP_SELFTEST = [r"^\[INF\] smp: CPU 3 \(hw id 0x3\) online$",
+                r"^\[INF\] smp: 4 of 4 CPUs online$",
+                r"CPU 3: this_cpu\(\) through its own GS base: id 3, hw id 0x3: ok$",
+                r"CPU 2: runs on its own stack .*: ok$",
+                r"CPU 1: own GDT 0x[0-9a-f]+, TR 0x18, own IST1 stack: ok$",
+                r"CPU 3: shared IDT 0x[0-9a-f]+, int3 handled there 1 time\(s\): ok$",
+                r"ticket lock: 15000 increments by 3 CPUs: ok$",
+                r"CPU 3 took the kick IPI \(vector 0xdf\): ok$",
+                r"^\[INF\] selftest smp: PASS$"]
+CASES += [
+    {"name": "x86_64-smp-boot", "arch": "x86_64", "cmdline": "selftest=smp", "qemu_args": SMP4,
+     "exit": HV_EXIT_OK,
+     "expect": [r"^\[INF\] x86: CPU start-up trampoline at 0x[0-9a-f]+ \(STARTUP vector 0x[0-9a-f]{2}\)$",
+                r"^\[INF\] irq: local APIC in xAPIC mode, ID 0x0$",
+                r"smp: 3 secondary CPU\(s\) checked in xAPIC mode"] + SMP_SELFTEST,
+     "forbid": NO_TROUBLE},
+    {"name": "x86_64-smp-x2apic", "arch": "x86_64", "cmdline": "selftest=smp x86.x2apic", "qemu_args": SMP4,
+     "exit": HV_EXIT_OK,
+     "expect": [r"^\[INF\] irq: local APIC switched to x2APIC mode \(x86\.x2apic\)$",
+                r"^\[INF\] irq: local APIC in x2APIC mode, ID 0x0$",
+                r"smp: 3 secondary CPU\(s\) checked in x2APIC mode"] + SMP_SELFTEST,
+     "forbid": NO_TROUBLE},
+    # The boot self-test with every CPU up, in x2APIC mode (the VT-d fault MSI still aims at CPU 0).
+    {"name": "x86_64-smp-x2apic-boot", "arch": "x86_64", "cmdline": "selftest=boot x86.x2apic",
+     "qemu_args": SMP4, "exit": HV_EXIT_OK,
+     "expect": [r"^\[INF\] smp: 4 of 4 CPUs online$", r"^\[INF\] selftest boot: PASS$"],
+     "forbid": NO_TROUBLE},
+    # The vCPU interface on secondary CPUs (arch/x86_64/smp_vcpu_selftest.c): a guest that never
+    # exits is stopped with stop_request + smp_kick, resumes on another CPU, is reset.
+    {"name": "x86_64-smp-vcpu", "arch": "x86_64", "cmdline": "selftest=smp_vcpu", "qemu_args": SMP4,
+     "exit": HV_EXIT_OK,
+     "expect": [r"1: VCPU_EXIT_KICK before any VMRUN \(ret 0, kind 4, count 0\): ok$",
+                r"^\[INF\] svm: enabled \(revision \d+, \d+ ASIDs, nested paging.*\) on CPU 1$",
+                r"^\[INF\] svm: enabled \(revision \d+, \d+ ASIDs, nested paging.*\) on CPU 2$",
+                r"2: stop_request \+ smp_kick end the run: ok$",
+                r"3: the guest's count went on from \d+ to \d+ on CPU 2 \(state kept\): ok$",
+                r"4: the reset vCPU started at the new entry \(marker 0x5e7\): ok$",
+                r"^\[INF\] selftest smp_vcpu: PASS$"],
+     "forbid": NO_TROUBLE},
+    # An exception on a secondary CPU: the dump names it, and the run ends from there.
+    {"name": "x86_64-smp-fault", "arch": "x86_64", "cmdline": "selftest=smp_fault", "exit": HV_EXIT_EXCEPTION,
+     "expect": [r"^\[ERR\] EXCEPTION #UD invalid opcode \(vector 6\)", r"^\[ERR\]   on CPU 1 \(APIC ID 0x1\)$",
+                r"RIP=[0-9a-f]{16}"],
+     "forbid": [r"selftest smp_fault: PASS", r"did not end the run", r"inside the exception handler"]},
+    # A CPU the MADT lists that never answers (QEMU cannot mute one of its own, so the self-test
+    # runs smp_init on a made-up MADT naming an APIC ID nobody has): reported, left out, and the
+    # boot goes on.
+    {"name": "x86_64-smp-absent", "arch": "x86_64", "cmdline": "selftest=smp_absent",
+     "qemu_args": ["-smp", "1"], "exit": HV_EXIT_OK,
+     "expect": [r"^\[INF\] smp: 1 of 1 CPUs online$",
+                r"^\[ERR\] smp: CPU 1 \(hw id 0x7e\) did not come up \(-\d+ .*\); left out$",
+                r"^\[INF\] smp: 1 of 2 CPUs online$",
+                r"the absent CPU is left out: 1 CPU\(s\) online, CPU 1 state 3: ok$",
+                r"^\[INF\] selftest smp_absent: PASS$"],
+     "forbid": [r"EXCEPTION", r"^\[PANIC\]", r"selftest smp_absent: FAIL"]},
 ]
 
 # A plain boot (no self-test, no configuration) still takes every IOMMU over (hv/main.c), so
@@ -386,6 +450,13 @@ CASES += [
     vtd_ir_case("x86_64-vtd-ir", [], "xAPIC"),
     vtd_ir_case("x86_64-vtd-ir-eim", ["-global", "intel-iommu.eim=on"], r"x2APIC \(EIME\)"),
 ]
+# The same with the CPUs in x2APIC mode (x86.x2apic) and four of them up: remapped MSIs and the
+# unit's fault event still reach CPU 0, with either destination format.
+for _name, _args, _dest in (("x86_64-vtd-ir-x2apic", [], "xAPIC"),
+                            ("x86_64-vtd-ir-x2apic-eim", ["-global", "intel-iommu.eim=on"], r"x2APIC \(EIME\)")):
+    CASES.append(vtd_ir_case(_name, _args + SMP4, _dest))
+    CASES[-1]["cmdline"] += " x86.x2apic"
+    CASES[-1]["expect"] += [r"^\[INF\] irq: local APIC in x2APIC mode, ID 0x0$", r"^\[INF\] smp: 4 of 4 CPUs online$"]
 # RMRRs (drivers/iommu/vtd/vtd_rmrr.c): the self-test adds one for edu (and a malformed one) to
 # the parsed DMAR before the take-over, in legacy and in scalable first-level mode.
 def vtd_rmrr_case(name, qemu_args, mode_line):

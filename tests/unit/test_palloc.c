@@ -12,6 +12,7 @@
 #include <hv/bits.h>
 #include <hv/check.h>
 #include <hv/errno.h>
+#include <hv/memmap.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
 
@@ -222,6 +223,39 @@ TEST(palloc_init_trims_reserved_and_image)
 	bi.nr_mem = 2;
 	bi.mem[0].type = MEM_ACPI_RECLAIM;
 	EXPECT_EQ(palloc_init(&bi), -ENOMEM);
+}
+
+/*
+ * The x86 CPU start-up trampoline (boot/efi_main.c boot_alloc_trampoline): carved out of
+ * usable RAM as MEM_FIRMWARE, as boot/ does, it is never handed out, even when every other
+ * page is allocated.
+ */
+TEST(palloc_never_hands_out_the_smp_trampoline)
+{
+	uint8_t *ram = fresh_ram();
+	static struct bootinfo bi;
+	uint64_t base = (uint64_t)(uintptr_t)ram, tramp = base + (1ULL << 20);
+	uint64_t n = 0;
+	void *p;
+
+	memset(&bi, 0, sizeof(bi));
+	ASSERT_EQ(memmap_append(&bi, base, RAM_SIZE, MEM_USABLE), 0);
+	ASSERT_EQ(memmap_carve(&bi, tramp, BOOTINFO_SMP_TRAMPOLINE_SIZE, MEM_FIRMWARE), 0);
+	memmap_normalise(&bi);
+	bi.smp_trampoline = hpa(tramp);
+	ASSERT_EQ(palloc_init(&bi), 0);
+	while ((p = page_alloc(0)) != NULL) {
+		uintptr_t a = (uintptr_t)p;
+
+		n++;
+		if (a + HV_PAGE_SIZE > tramp && a < tramp + BOOTINFO_SMP_TRAMPOLINE_SIZE) {
+			EXPECT_TRUE(!"the trampoline was handed out");
+			break;
+		}
+	}
+	/* Every managed page was handed out; only the trampoline and the two ranges' bitmaps were not. */
+	EXPECT_EQ(n, page_total_count());
+	EXPECT_EQ(n + BOOTINFO_SMP_TRAMPOLINE_SIZE / HV_PAGE_SIZE + 2, RAM_PAGES);
 }
 
 /* palloc_claim (RMRRs): free pages taken for good; in-use, partly managed or foreign ranges not. */
