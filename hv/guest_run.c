@@ -172,7 +172,7 @@ static int guest_vcpu_start(struct guest *gu, uint32_t k, uint64_t entry, uint64
 	if (k >= gu->nr_vcpus) {
 		return -ENOENT;
 	}
-	if ((entry & 3) != 0 || (stack & 15) != 0) {
+	if (!vcpu_arch_entry_ok(gpa(entry)) || (stack & 15) != 0) {
 		return -EINVAL;
 	}
 	if (!guest_range_in_ram(&gu->g, gpa(entry), 4) ||

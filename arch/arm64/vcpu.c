@@ -193,6 +193,12 @@ int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
 	return 0;
 }
 
+/* A64 instructions are 4-byte aligned (a misaligned PC faults: Arm ARM D1.3.4). */
+bool vcpu_arch_entry_ok(gpa_t entry)
+{
+	return (gpa_val(entry) & 3) == 0;
+}
+
 int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
 {
 	struct vcpu_arch *a = v->arch;

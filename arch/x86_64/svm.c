@@ -280,6 +280,13 @@ int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
 	return 0;
 }
 
+/* x86 instructions have no alignment. */
+bool vcpu_arch_entry_ok(gpa_t entry)
+{
+	(void)entry;
+	return true;
+}
+
 int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
 {
 	if (v->arch == NULL) {

@@ -77,6 +77,8 @@ long vcpu_arch_boot_tables(gpa_t at, void *buf, size_t max);
  */
 void vcpu_arch_nested_format(unsigned *fmt, unsigned *ia_bits);
 int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s);
+/* Can a vCPU start at this guest-physical address (arm64: 4-byte aligned; x86: anywhere)? */
+bool vcpu_arch_entry_ok(gpa_t entry);
 /*
  * Put a created vCPU back to its initial state with a new entry (a secondary vCPU started by
  * the guest: x86 IOASID_CALL_VCPU_START, arm64 PSCI CPU_ON). Same nested table and ASID. Must
