@@ -36,10 +36,15 @@ static inline void hv_spin_lock(hv_spinlock_t *l)
 	}
 }
 
-/* Take the lock only if nobody holds or waits for it. */
+/*
+ * Take the lock only if nobody holds or waits for it. The load of owner is the acquire: it is
+ * what pairs with the previous holder's release in hv_spin_unlock (the compare-exchange is on
+ * next, which unlock never writes). Found by make tsan (tests/unit/test_tsan_lib.c) when it was
+ * relaxed: the previous holder's writes were not ordered before ours.
+ */
 static inline bool hv_spin_trylock(hv_spinlock_t *l)
 {
-	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE);
 	uint32_t expect = owner;
 
 	return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
