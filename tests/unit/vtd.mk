@@ -42,4 +42,4 @@ test_vtd_alias_SRCS := tests/unit/test_vtd_alias.c drivers/iommu/vtd/vtd_tables.
 # (tests/unit/test_vtd_qi_threads.c): each waits for its own batch, the small queue wraps and fills.
 UNIT_TESTS += test_vtd_qi_threads
 test_vtd_qi_threads_SRCS := tests/unit/test_vtd_qi_threads.c $(filter-out tests/unit/test_vtd_qi.c,$(test_vtd_qi_SRCS))
-test_vtd_qi_threads_CFLAGS := -pthread
+test_vtd_qi_threads_CFLAGS := -pthread -Wl,--wrap=arch_cpu_relax
