@@ -36,7 +36,7 @@ unit: unit-build
 # ThreadSanitizer: gcc's libtsan (libtsan2, which gcc-12 pulls in; clang works too). -O1 keeps the
 # races in the code as written, and TSan's exit status (66) or a failing TAP line fails the suite.
 HOST_TSAN := -fsanitize=thread
-TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+TSAN_ENV := TSAN_OPTIONS='halt_on_error=1 second_deadlock_stack=1'
 
 define tsan_rule
 $(HOSTBUILD)/tsan/$(1): $$($(1)_SRCS) $$(ALL_HEADERS) mk/host.mk
