@@ -28,7 +28,7 @@
 #define NR_CPUS	    4
 #define QUEUE_SLOTS 8 /* a small queue, so it wraps and fills all the time */
 #define BATCHES	    3000
-#define BAD_BATCH   100 /* the IQE test: CPU 0's batch that carries a bad descriptor */
+#define BAD_BATCH   100	   /* the IQE test: CPU 0's batch that carries a bad descriptor */
 #define BAD_DESC    0xfULL /* a descriptor type the "hardware" rejects (IQE) */
 
 struct hw {
@@ -36,11 +36,11 @@ struct hw {
 	uint8_t *regs;
 	int stop;
 	uint64_t fetched;
-	unsigned max_pending; /* the fullest the queue was seen */
-	bool plant_bad;	      /* CPU 0's batch BAD_BATCH ends with a BAD_DESC */
-	uint64_t bad;			  /* out-of-order, duplicate or foreign descriptors */
-	uint64_t done_batch[NR_CPUS];	  /* per CPU: last batch whose wait was performed (atomic) */
-	uint64_t next_tag[NR_CPUS];	  /* per CPU: the tag expected next */
+	unsigned max_pending;		       /* the fullest the queue was seen */
+	bool plant_bad;			       /* CPU 0's batch BAD_BATCH ends with a BAD_DESC */
+	uint64_t bad;			       /* out-of-order, duplicate or foreign descriptors */
+	uint64_t done_batch[NR_CPUS];	       /* per CPU: last batch whose wait was performed (atomic) */
+	uint64_t next_tag[NR_CPUS];	       /* per CPU: the tag expected next */
 	volatile uint32_t *status_of[NR_CPUS]; /* the status word a CPU's waits must name */
 };
 
@@ -95,10 +95,12 @@ static void *hw_run(void *arg)
 		}
 		while (head != tail && budget-- > 0) {
 			const uint64_t *d = (const uint64_t *)((const uint8_t *)u->iq + (size_t)head * u->iq_dw);
-			uint64_t q0 = __atomic_load_n(&d[0], __ATOMIC_ACQUIRE), q1 = __atomic_load_n(&d[1], __ATOMIC_ACQUIRE);
+			uint64_t q0 = __atomic_load_n(&d[0], __ATOMIC_ACQUIRE),
+				 q1 = __atomic_load_n(&d[1], __ATOMIC_ACQUIRE);
 
 			if ((q0 & VTD_DESC_TYPE) == BAD_DESC) {
-				__atomic_store_n((uint32_t *)(h->regs + VTD_FSTS_REG), (uint32_t)VTD_FSTS_IQE, __ATOMIC_RELEASE);
+				__atomic_store_n((uint32_t *)(h->regs + VTD_FSTS_REG), (uint32_t)VTD_FSTS_IQE,
+						 __ATOMIC_RELEASE);
 				break; /* IQH stays at the bad descriptor */
 			}
 			if ((q0 & VTD_DESC_TYPE) == VTD_DESC_WAIT) {
@@ -227,15 +229,15 @@ TEST(qi_four_cpus_each_waits_for_its_own_batch)
 		EXPECT_EQ(c[i].ok, BATCHES);
 		EXPECT_EQ(c[i].early, 0);
 		if (c[i].first_err != 0) {
-			fprintf(stderr, "    cpu %u: batch %llu returned %d\n", i, (unsigned long long)c[i].first_err_batch,
-				c[i].first_err);
+			fprintf(stderr, "    cpu %u: batch %llu returned %d\n", i,
+				(unsigned long long)c[i].first_err_batch, c[i].first_err);
 		}
 	}
 	__atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(hw, NULL);
 	EXPECT_EQ(h.bad, 0);
 	EXPECT_TRUE(!u.qi_dead);
-	EXPECT_EQ(u.iq_prod, h.fetched); /* everything queued was fetched, nothing twice */
+	EXPECT_EQ(u.iq_prod, h.fetched);	       /* everything queued was fetched, nothing twice */
 	EXPECT_TRUE(h.max_pending >= QUEUE_SLOTS - 2); /* (nearly) full: submitters had to wait for room */
 }
 
