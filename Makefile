@@ -10,7 +10,7 @@
 #   make test                     every test: host unit tests, fuzz smoke, QEMU boots, both arches
 #                                 (self-tests on the test image, everything else on the release
 #                                 image, and a check that the release image has no test code)
-#   make unit | fuzz | bench      host-only parts
+#   make unit | tsan | fuzz | bench   host-only parts (tsan: the ThreadSanitizer tests)
 #   make CC_KIND=clang            build the hypervisor with clang instead of gcc
 #
 # Each directory contributes sources through its own build.mk; host unit tests through
@@ -38,7 +38,7 @@ BUILD := $(if $(filter y,$(SELFTEST)),$(TEST_BUILD),$(RELEASE_BUILD))
 HOSTBUILD := build/host
 Q := $(if $(V),,@)
 
-.PHONY: all run debug test unit fuzz fuzz-smoke bench clean format format-check
+.PHONY: all run debug test unit tsan fuzz fuzz-smoke bench clean format format-check
 all: efi
 
 # Every header, as a coarse dependency for the host and target builds.

@@ -5,19 +5,48 @@
  * request validation in validate.c, guest-memory access in guestmem.c, NESTED shadowing in
  * nested.c. docs/CORE.md describes the model.
  *
- * Lock order (outermost first). Take them only in this order; never call out of the core
- * with a lock held except into backend ops, which never call back except
- * ioasid_report_fault():
- *   1. hv_guest.lock       every hypercall of a guest (ioasid_dispatch), device assignment and
- *                          guest teardown. Guards the guest's IOASIDs, devices, tables, quota.
- *   2. hv_registry_lock    the global (IOMMU unit, RID) -> device map; taken by device
- *                          assignment/removal (under 1) and by fault reports (without 1).
- *   3. hv_fault_queue.lock a guest's fault ring: pushed by fault reports (under 2), drained by
- *                          FAULT_READ (under 1).
- *   4. ioasid_domain_lock  the global domain-ID bitmap (ioasid_obj.c); a leaf, held for a
- *                          bitmap scan only.
- * A driver's fault handler therefore never takes a guest lock, so it cannot deadlock against a
- * hypercall that is waiting on that driver's invalidation.
+ * Lock order: every lock in the hypervisor, outermost first. A CPU holding one of them takes
+ * only locks further down this list, never one above it. All are include/hv/spinlock.h locks
+ * (ticket locks; "recursive" = hv_rspinlock_t, re-entrant on the same CPU). None is held across
+ * a guest's run, and none is taken in an interrupt handler: the hypervisor takes interrupts only
+ * when a guest's run ends (x86 IF=0 except across VMRUN; arm64 at EL2 with DAIF masked), i.e.
+ * with no lock held. Never call out of the core with a core lock held except into backend ops,
+ * which never call back except ioasid_report_fault().
+ *
+ *   0. hv_guests_lock        hv/guest.c: the list of running guests; taken without any other
+ *                            lock held.
+ *   1. hv_guest.lock         every hypercall of a guest (ioasid_dispatch), device assignment and
+ *                            guest teardown. Guards the guest's IOASIDs, devices, tables, quota.
+ *                            Two guests' locks are never held together.
+ *   2. smmuv3 evtq_lock      a unit's event queue, drained by one CPU at a time; delivers with
+ *                            ioasid_report_fault() (3, 4) while held. Taken without 1 (the poll
+ *                            after a guest's run, FAULT_READ's collection before the dispatch).
+ *   3. hv_registry_lock      the global (IOMMU unit, RID) -> device map; taken by device
+ *                            assignment/removal (under 1) and by fault reports (without 1).
+ *   4. hv_fault_queue.lock   a guest's fault ring: pushed by fault reports (under 3), drained by
+ *                            FAULT_READ (under 1) and guest teardown.
+ *   5. ioasid_domain_lock    the global domain-ID bitmap (ioasid_obj.c); held for a bitmap scan.
+ *   6. vtd_unit.qi_lock      a unit's invalidation queue / command queue, shared by every CPU:
+ *      smmuv3 cmdq_lock      held only to make room, insert and move the tail; the submitter then
+ *                            waits for its own completion without it (drivers/iommu/vtd/vtd.c,
+ *                            smmuv3.c). Taken by backend ops (under 1) and the drivers' own
+ *                            bring-up; under it only 10.
+ *   7. arch_map_mmio's lock  the arch's map of device registers (arch/<arch>); may allocate page
+ *                            table pages (8) while held.
+ *   8. palloc_lock           lib/palloc.c: the page allocator's ranges and counters. Nothing under
+ *                            it but a bitmap scan; zeroing and the CHECK of a bad free happen
+ *                            after it is dropped.
+ *   9. heap_lock             lib/syscalls.c (newlib's __malloc_lock, recursive): malloc, free,
+ *                            realloc, calloc and sbrk. Nothing under it.
+ *      guest.console_lock    hv/guest.c, per guest: the guest's console line buffer. A leaf but
+ *                            for 10 (a finished line is logged).
+ *  10. console_lock          lib/console.c, recursive: one whole console_write() (one log line).
+ *                            Innermost: any lock holder may log. hv_panic() takes it with a bound
+ *                            and writes without it if another CPU never lets go.
+ * So a driver's fault handler never takes a guest lock and cannot deadlock against a hypercall
+ * that waits on that driver's queue, and a queue waiter holds no queue lock while it waits.
+ * docs/ARCHITECTURE.md "Locks" describes each lock in prose; make tsan (tests/unit/tsan.mk) runs
+ * the core, the page allocator, the locks and the console under ThreadSanitizer.
  */
 #include <string.h>
 

@@ -10,11 +10,11 @@
 #ifndef IOASID_CORE_H
 #define IOASID_CORE_H
 
+#include <hv/spinlock.h>
 #include <hv/types.h>
 #include <ioasid/abi.h>
 
 #include "ioasid/backend.h"
-#include "ioasid/lock.h"
 #include "ioasid/pt.h"
 
 #define HV_GUEST_MAX_MEM     8

@@ -10,7 +10,13 @@
  * Each range keeps its bitmap in its own first pages, so nothing is needed before the
  * allocator exists. Bit set = page in use. A naturally aligned block of 2^order pages is
  * searched at block-aligned physical addresses only, so the result is aligned as <hv/mm.h>
- * promises. Single CPU for now: there is no lock (the hypervisor does not start APs yet).
+ * promises.
+ *
+ * Every CPU allocates (page tables, IOMMU tables, guest memory), so one lock, palloc_lock,
+ * guards the ranges and the counters. It is a leaf in the lock order (ioasid/core.c): nothing
+ * under it allocates, logs (except a CHECK's panic) or takes another lock, so any caller may
+ * hold its own locks while it allocates. Zeroing a block happens after the lock is dropped: the
+ * block is the caller's by then, and a 1 GiB memset must not stall the other CPUs.
  *
  * The address 0 page is never handed out, so page_alloc() can use NULL for "none left".
  */
@@ -21,18 +27,20 @@
 #include <hv/errno.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
+#include <hv/spinlock.h>
 
 #define PALLOC_MAX_RANGES 64
-#define PALLOC_MAX_ORDER 18 /* 1 GiB blocks, more than anyone needs */
+#define PALLOC_MAX_ORDER  18 /* 1 GiB blocks, more than anyone needs */
 
 struct palloc_range {
-	uint64_t base;  /* first managed page (after the bitmap) */
+	uint64_t base;	/* first managed page (after the bitmap) */
 	uint64_t pages; /* managed pages */
 	uint64_t free;
-	uint64_t hint;  /* word index where the last order-0 search succeeded */
+	uint64_t hint; /* word index where the last order-0 search succeeded */
 	uint64_t *bitmap;
 };
 
+static hv_spinlock_t palloc_lock; /* guards everything below */
 static struct palloc_range ranges[PALLOC_MAX_RANGES];
 static unsigned nr_ranges;
 static uint64_t total_pages;
@@ -101,9 +109,6 @@ int palloc_add_range(hpa_t base_hpa, uint64_t size)
 	if (end <= start) {
 		return -EINVAL;
 	}
-	if (nr_ranges == PALLOC_MAX_RANGES) {
-		return -ENOSPC;
-	}
 	pages = (end - start) >> HV_PAGE_SHIFT;
 	bm_bytes = ALIGN_UP(pages, 64) / 8;
 	bm_pages = ALIGN_UP(bm_bytes, HV_PAGE_SIZE) >> HV_PAGE_SHIFT;
@@ -111,6 +116,11 @@ int palloc_add_range(hpa_t base_hpa, uint64_t size)
 		return -EINVAL; /* too small to be worth a bitmap */
 	}
 
+	hv_spin_lock(&palloc_lock);
+	if (nr_ranges == PALLOC_MAX_RANGES) {
+		hv_spin_unlock(&palloc_lock);
+		return -ENOSPC;
+	}
 	r = &ranges[nr_ranges];
 	r->bitmap = hpa_to_ptr(hpa(start));
 	memset(r->bitmap, 0, bm_bytes);
@@ -123,6 +133,7 @@ int palloc_add_range(hpa_t base_hpa, uint64_t size)
 	nr_ranges++;
 	total_pages += r->pages;
 	free_pages += r->pages;
+	hv_spin_unlock(&palloc_lock);
 	return 0;
 }
 
@@ -174,6 +185,7 @@ int palloc_init(const struct bootinfo *bi)
 	return ret;
 }
 
+/* Under palloc_lock. */
 static void *range_alloc(struct palloc_range *r, unsigned order)
 {
 	uint64_t n = 1ULL << order;
@@ -217,9 +229,11 @@ void *page_alloc(unsigned order)
 	if (order > PALLOC_MAX_ORDER) {
 		return NULL;
 	}
+	hv_spin_lock(&palloc_lock);
 	for (unsigned k = 0; k < nr_ranges && p == NULL; k++) {
 		p = range_alloc(&ranges[k], order);
 	}
+	hv_spin_unlock(&palloc_lock);
 	if (p != NULL) {
 		memset(p, 0, HV_PAGE_SIZE << order);
 	}
@@ -230,11 +244,13 @@ void page_free(void *p, unsigned order)
 {
 	uint64_t a = hpa_val(ptr_to_hpa(p));
 	uint64_t n = 1ULL << order;
+	bool ok;
 
 	if (p == NULL) {
 		return;
 	}
 	CHECK(order <= PALLOC_MAX_ORDER && IS_ALIGNED(a, n << HV_PAGE_SHIFT));
+	hv_spin_lock(&palloc_lock);
 	for (unsigned k = 0; k < nr_ranges; k++) {
 		struct palloc_range *r = &ranges[k];
 		uint64_t i;
@@ -244,22 +260,22 @@ void page_free(void *p, unsigned order)
 		}
 		i = (a - r->base) >> HV_PAGE_SHIFT;
 		/* A double free or a free of memory never allocated is a hypervisor bug. */
-		CHECK(i + n <= r->pages && bits_all_set(r->bitmap, i, n));
-		bits_set(r->bitmap, i, n, false);
-		r->free += n;
-		free_pages += n;
+		ok = i + n <= r->pages && bits_all_set(r->bitmap, i, n);
+		if (ok) {
+			bits_set(r->bitmap, i, n, false);
+			r->free += n;
+			free_pages += n;
+		}
+		hv_spin_unlock(&palloc_lock);
+		CHECK(ok); /* after the unlock: a panic must not leave the allocator locked */
 		return;
 	}
+	hv_spin_unlock(&palloc_lock);
 	CHECK(!"page_free: address not managed by the page allocator");
 }
 
-int palloc_claim(hpa_t base_hpa, uint64_t size)
+static int palloc_claim_locked(uint64_t b, uint64_t e, uint64_t size)
 {
-	uint64_t b = hpa_val(base_hpa), e = b + size;
-
-	if (size == 0 || e < b || !IS_ALIGNED(b | size, HV_PAGE_SIZE)) {
-		return -EINVAL;
-	}
 	for (unsigned k = 0; k < nr_ranges; k++) {
 		struct palloc_range *r = &ranges[k];
 		uint64_t re = r->base + (r->pages << HV_PAGE_SHIFT);
@@ -284,34 +300,68 @@ int palloc_claim(hpa_t base_hpa, uint64_t size)
 	return -ENOENT;
 }
 
+int palloc_claim(hpa_t base_hpa, uint64_t size)
+{
+	uint64_t b = hpa_val(base_hpa), e = b + size;
+	int ret;
+
+	if (size == 0 || e < b || !IS_ALIGNED(b | size, HV_PAGE_SIZE)) {
+		return -EINVAL;
+	}
+	hv_spin_lock(&palloc_lock);
+	ret = palloc_claim_locked(b, e, size);
+	hv_spin_unlock(&palloc_lock);
+	return ret;
+}
+
 void palloc_reset(void)
 {
+	hv_spin_lock(&palloc_lock);
 	nr_ranges = 0;
 	total_pages = 0;
 	free_pages = 0;
+	hv_spin_unlock(&palloc_lock);
 }
 
+/* The counters are read under the lock too: a torn or stale count would mislead the books. */
 uint64_t page_free_count(void)
 {
-	return free_pages;
+	uint64_t n;
+
+	hv_spin_lock(&palloc_lock);
+	n = free_pages;
+	hv_spin_unlock(&palloc_lock);
+	return n;
 }
 
 uint64_t page_total_count(void)
 {
-	return total_pages;
+	uint64_t n;
+
+	hv_spin_lock(&palloc_lock);
+	n = total_pages;
+	hv_spin_unlock(&palloc_lock);
+	return n;
 }
 
 unsigned palloc_nr_ranges(void)
 {
-	return nr_ranges;
+	unsigned n;
+
+	hv_spin_lock(&palloc_lock);
+	n = nr_ranges;
+	hv_spin_unlock(&palloc_lock);
+	return n;
 }
 
 void palloc_range(unsigned i, hpa_t *base, uint64_t *pages, uint64_t *free)
 {
-	CHECK(i < nr_ranges);
+	CHECK(i < palloc_nr_ranges()); /* ranges are only ever added, never removed, while live */
+	hv_spin_lock(&palloc_lock);
 	*base = hpa(ranges[i].base);
 	*pages = ranges[i].pages;
 	*free = ranges[i].free;
+	hv_spin_unlock(&palloc_lock);
 }
 
 int palloc_claim_device_memory(hpa_t base, uint64_t size)

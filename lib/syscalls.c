@@ -4,6 +4,7 @@
  * --disable-newlib-supplied-syscalls, so these names are ours to provide):
  *   write  -> the console (fd 1 and 2; anything else fails)
  *   sbrk   -> a bump pointer over the MEM_HV_POOL region boot/ allocated (heap_init())
+ *   __malloc_lock / __malloc_unlock -> heap_lock, so malloc & co. are safe on every CPU
  *   _exit / abort / __assert_func -> arch_exit() with a failing code
  * and stubs for the calls newlib's stdio references but the hypervisor never uses (no files).
  *
@@ -22,15 +23,52 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/palloc.h>
+#include <hv/spinlock.h>
 
 /*
  * Named without the leading underscore: newlib was built with MISSING_SYSCALL_NAMES, so its
  * reentrant wrappers (_write_r, _sbrk_r, ...) call write(), sbrk(), ... <unistd.h> gives the
  * exact prototypes (return types matter: write returns a 64-bit ssize_t).
  */
+struct _reent;
+void __malloc_lock(struct _reent *r);
+void __malloc_unlock(struct _reent *r);
 int kill(pid_t pid, int sig);
 __noreturn void abort(void);
 __noreturn void __assert_func(const char *file, int line, const char *func, const char *expr);
+
+/*
+ * The heap's lock (ioasid/core.c, lock order: a leaf). Why newlib's own hook and not a link-time
+ * wrap of malloc: newlib's nano malloc (nano-mallocr.c, 3.3.0) calls __malloc_lock() and
+ * __malloc_unlock() around every free-list change even when built with
+ * --disable-newlib-multithread; that option only compiles newlib's own definitions (mlock.c) to
+ * empty functions. Defining the two here makes the linker take ours and never pull mlock.o, so
+ * malloc, free, realloc, calloc, memalign and the allocations stdio makes internally
+ * (_malloc_r) are all covered, newlib is not rebuilt, and nothing depends on -Wl,--wrap lists
+ * staying complete. sbrk() is only called from nano malloc with the lock held, so heap_cur
+ * needs no lock of its own.
+ *
+ * Recursive (hv_rspinlock_t): newlib's contract (mlock.c) says a malloc call may take the lock
+ * recursively; nano malloc happens not to, but a recursive lock costs nothing here. The _reent argument is ignored: the hypervisor has one _REENT, whose
+ * only shared write from malloc is errno (ENOMEM), which no hypervisor code reads.
+ *
+ * Not covered: newlib's FILE objects (stdout) have no lock in this build; only the boot CPU's
+ * self-tests use printf. Everything else writes through hv_log() or console_write(), which are
+ * safe, and snprintf() formats into the caller's buffer with no shared state.
+ */
+static hv_rspinlock_t heap_lock = HV_RSPINLOCK_INIT;
+
+void __malloc_lock(struct _reent *r)
+{
+	(void)r;
+	hv_rspin_lock(&heap_lock);
+}
+
+void __malloc_unlock(struct _reent *r)
+{
+	(void)r;
+	hv_rspin_unlock(&heap_lock);
+}
 
 static uint64_t heap_start, heap_cur, heap_end;
 
@@ -49,7 +87,12 @@ int heap_init(const struct bootinfo *bi)
 
 uint64_t heap_used(void)
 {
-	return heap_cur - heap_start;
+	uint64_t n;
+
+	hv_rspin_lock(&heap_lock);
+	n = heap_cur - heap_start;
+	hv_rspin_unlock(&heap_lock);
+	return n;
 }
 
 uint64_t heap_size(void)
@@ -61,7 +104,7 @@ void *sbrk(ptrdiff_t incr)
 {
 	uint64_t old = heap_cur;
 
-	/* Only growth within the pool; newlib's nano malloc never shrinks below its start. */
+	/* Called by nano malloc under heap_lock. Only growth within the pool; it never shrinks. */
 	if (heap_start == 0 || incr < 0 || (uint64_t)incr > heap_end - heap_cur) {
 		return (void *)-1;
 	}

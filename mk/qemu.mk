@@ -9,7 +9,8 @@
 #   make qemu-test [ARCH=..]                         the QEMU boot cases for one arch (TAP), each
 #                                                    on its image (run.py: self-tests on the test
 #                                                    image, everything else on the release image)
-#   make test                                        everything: unit tests, both arches' images
+#   make test                                        everything: unit tests, the TSan tests
+#                                                    (make tsan), both arches' images
 #                                                    and boot cases, clang builds + boots, the
 #                                                    no-FP/SIMD disassembly check and the
 #                                                    no-test-code check of the release images,
@@ -42,7 +43,7 @@ HAVE_FUZZ := $(wildcard mk/fuzz.mk)
 
 # The clang images boot the test image's selftest=boot and the release image's plain boot (which
 # takes every IOMMU over).
-TEST_SUITES := $(UNIT_BINS) "python3 tests/qemu/test_runner.py" \
+TEST_SUITES := $(UNIT_BINS) $(TSAN_SUITES) "python3 tests/qemu/test_runner.py" \
 	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a)") \
 	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a) --build-dir build/$(a)-clang \
 		--case $(a)-boot --case $(a)-boot-plain --name-suffix=-clang") \
@@ -57,7 +58,7 @@ TEST_SUITES := $(UNIT_BINS) "python3 tests/qemu/test_runner.py" \
 
 # Building is not a test: a build failure stops `make test` before any suite runs. `images`
 # builds the release and the test image (mk/efi.mk).
-test-build: unit-build
+test-build: unit-build tsan-build
 	$(foreach a,$(TEST_ARCHES),$(MAKE) --no-print-directory ARCH=$(a) images qemu-prereqs &&) true
 	$(foreach a,$(TEST_ARCHES),$(MAKE) --no-print-directory ARCH=$(a) CC_KIND=clang images &&) true
 

@@ -18,9 +18,22 @@ struct console_dev {
 
 void console_register(const struct console_dev *dev);
 bool console_present(void);
-/* Writes len bytes, turning "\n" into "\r\n" for terminals. */
+/*
+ * Writes len bytes, turning "\n" into "\r\n" for terminals, as one unit: another CPU's write
+ * never lands in the middle (console_lock, lib/console.c).
+ */
 void console_write(const char *s, size_t len);
 void console_puts(const char *s);
+/*
+ * The console lock, recursive per CPU, for output that must stay together across several
+ * writes (an exception dump): console_lock(); pr_err(...); ...; console_unlock();
+ * console_lock_bounded() waits a bounded time and returns false if another CPU still holds it
+ * (hv_panic then writes without it); release it with console_unlock() only if it returned true.
+ */
+void console_lock(void);
+void console_unlock(void);
+bool console_lock_bounded(void);
+void console_write_unlocked(const char *s, size_t len);
 
 /*
  * 16550-compatible UART (drivers/uart/ns16550.c). Registers are reached through reg_read/

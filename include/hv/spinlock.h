@@ -36,10 +36,15 @@ static inline void hv_spin_lock(hv_spinlock_t *l)
 	}
 }
 
-/* Take the lock only if nobody holds or waits for it. */
+/*
+ * Take the lock only if nobody holds or waits for it. The load of owner is the acquire: it is
+ * what pairs with the previous holder's release in hv_spin_unlock (the compare-exchange is on
+ * next, which unlock never writes). Found by make tsan (tests/unit/test_tsan_lib.c) when it was
+ * relaxed: the previous holder's writes were not ordered before ours.
+ */
 static inline bool hv_spin_trylock(hv_spinlock_t *l)
 {
-	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE);
 	uint32_t expect = owner;
 
 	return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
@@ -47,8 +52,8 @@ static inline bool hv_spin_trylock(hv_spinlock_t *l)
 
 static inline void hv_spin_unlock(hv_spinlock_t *l)
 {
-	/* Only the holder writes owner, so a plain read of it is exact. */
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	/* Only the holder writes owner, so a relaxed read of it is exact. */
+	__atomic_store_n(&l->owner, __atomic_load_n(&l->owner, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
 }
 
 static inline bool hv_spin_is_locked(hv_spinlock_t *l)
@@ -79,6 +84,29 @@ static inline void hv_rspin_lock(hv_rspinlock_t *l)
 	hv_spin_lock(&l->lock);
 	__atomic_store_n(&l->holder, me, __ATOMIC_RELAXED);
 	l->depth = 1;
+}
+
+/* Take it only if free or already ours (the bounded panic path of lib/log.c spins on this). */
+static inline bool hv_rspin_trylock(hv_rspinlock_t *l)
+{
+	int me = (int)arch_cpu_id();
+
+	if (__atomic_load_n(&l->holder, __ATOMIC_RELAXED) == me) {
+		l->depth++;
+		return true;
+	}
+	if (!hv_spin_trylock(&l->lock)) {
+		return false;
+	}
+	__atomic_store_n(&l->holder, me, __ATOMIC_RELAXED);
+	l->depth = 1;
+	return true;
+}
+
+/* True if the calling CPU holds it (for CHECKs of "caller holds the lock"). */
+static inline bool hv_rspin_held(hv_rspinlock_t *l)
+{
+	return __atomic_load_n(&l->holder, __ATOMIC_RELAXED) == (int)arch_cpu_id();
 }
 
 static inline void hv_rspin_unlock(hv_rspinlock_t *l)

@@ -37,3 +37,9 @@ UNIT_TESTS += test_vtd_alias
 test_vtd_alias_SRCS := tests/unit/test_vtd_alias.c drivers/iommu/vtd/vtd_tables.c drivers/iommu/vtd/vtd_debug.c $(VTD_TEST_PCI) \
 	drivers/iommu/vtd/vtd_desc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c arch/host/arch.c \
 	lib/strerror.c
+
+# The same submitter with four threads submitting at once against a "hardware" thread
+# (tests/unit/test_vtd_qi_threads.c): each waits for its own batch, the small queue wraps and fills.
+UNIT_TESTS += test_vtd_qi_threads
+test_vtd_qi_threads_SRCS := tests/unit/test_vtd_qi_threads.c $(filter-out tests/unit/test_vtd_qi.c,$(test_vtd_qi_SRCS))
+test_vtd_qi_threads_CFLAGS := -pthread -Wl,--wrap=arch_cpu_relax

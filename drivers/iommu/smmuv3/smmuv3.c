@@ -12,7 +12,9 @@
  *    arch_map_mmio(). 32-bit registers get 32-bit accesses, 64-bit ones 64-bit accesses.
  *  - Non-secure programming interface only (SMMU_S_* is firmware's). No MSIs, no PRI, no ATS.
  *  - AArch64 translation tables, little-endian, 4 KiB granule (what ioasid/pt.c builds).
- *  - One CPU drives the queues at a time (cmdq_lock / evtq_lock).
+ *  - Every CPU may submit commands at once: inserts are serialised by cmdq_lock, and each
+ *    submitter waits for its own CMD_SYNC without the lock ("command queue" below). The event
+ *    queue is drained by one CPU at a time (evtq_lock).
  *
  * Take-over (spec 6.3.9 CR0, 6.3.14 GBPA, 3.21 reconfiguration): whatever firmware left
  * (disabled with GBPA bypass, which is QEMU's reset state, or live), the SMMU must never pass
@@ -190,12 +192,48 @@ uint32_t smmuv3_check_gerror(struct smmuv3_unit *u)
 
 /* ---- command queue (spec 3.5, 4) ---- */
 
-/* The consumer's position as an entry count, from CMDQ_CONS (index + wrap bit). */
+/*
+ * Every CPU submits to the same queue, and each waits for its own CMD_SYNC only:
+ *  - cmdq_lock is held to make room, write the commands and the CMD_SYNC and move PROD; never
+ *    while waiting for the sync, so one CPU's wait does not hold up another's inserts.
+ *  - At most 2^lg - 1 entries are ever outstanding (one slot stays free). That bounds where
+ *    the consumer can be relative to a waiter's sync without the lock (cmdq_passed), so the
+ *    wrap bit is never ambiguous however late the waiter looks.
+ *  - XSA-373: a waiter decides from the consumer position alone, never from a shared "done"
+ *    flag, so another CPU's late completion cannot be taken for its own. A sync that is not
+ *    consumed in time kills the queue (cmdq_dead): later and still-waiting submissions get -EIO.
+ *  - CMDQ_ERR (spec 7.1) stops the consumer at the bad command. Whoever sees it takes the lock
+ *    and fixes it (cmdq_fix_error), recording the bad command's position; a submission returns
+ *    -EIO when one of its own commands failed, 0 when only another CPU's did.
+ */
+
+/* Under cmdq_lock: the consumer's position as an entry count, from CMDQ_CONS (index + wrap). */
 static uint64_t cmdq_cons_pos(const struct smmuv3_unit *u, uint32_t cons)
 {
 	uint64_t span = 2ULL << u->cmdq_lg;
 
 	return u->cmdq_prod - ((u->cmdq_prod - SMMU_Q_IDXWRP(u->cmdq_lg, cons)) & (span - 1));
+}
+
+/*
+ * Without the lock: has the consumer passed position end (the entry after our CMD_SYNC)?
+ * An entry at position q is only written once the consumer is at q + 2 - 2^lg or later. So if
+ * entries up to end + 2^lg - 2 were produced, it has passed end; otherwise it is within
+ * [end + 1 - 2^lg, end + 2^lg - 2] (our sync was written under that same rule, and the consumer
+ * never passes what was produced), and index + wrap bit (2^(lg+1) values) tell it apart.
+ */
+static bool cmdq_passed(const struct smmuv3_unit *u, uint64_t end)
+{
+	uint64_t nr = 1ULL << u->cmdq_lg, span = 2ULL << u->cmdq_lg;
+	uint32_t cons = rd32(u, SMMU_CMDQ_CONS);
+	uint64_t prod;
+
+	smmu_rmb(); /* CONS is read before cmdq_prod: what it shows was produced by then */
+	prod = __atomic_load_n(&u->cmdq_prod, __ATOMIC_ACQUIRE);
+	if (prod - end >= nr - 1) {
+		return true;
+	}
+	return ((SMMU_Q_IDXWRP(u->cmdq_lg, cons) - end) & (span - 1)) < nr;
 }
 
 static void cmdq_publish(struct smmuv3_unit *u)
@@ -205,18 +243,21 @@ static void cmdq_publish(struct smmuv3_unit *u)
 }
 
 /*
- * CMDQ_ERR (spec 7.1): CONS points at the command that failed. Replace it by a CMD_SYNC (a
- * no-op here) and acknowledge, so the SMMU resumes with the commands after it.
+ * Under cmdq_lock. CMDQ_ERR (spec 7.1): CONS points at the command that failed. Record its
+ * position for its submitter, replace it by a CMD_SYNC (a no-op here) and acknowledge, so the
+ * SMMU resumes with the commands after it.
  */
 static void cmdq_fix_error(struct smmuv3_unit *u)
 {
 	uint32_t cons = rd32(u, SMMU_CMDQ_CONS);
 	struct smmu_cmd *bad = &u->cmdq[SMMU_Q_IDX(u->cmdq_lg, cons)];
+	uint64_t k = u->nr_cmd_errors;
 
 	pr_err("smmuv3: %s: command error %u on opcode %#llx (%#llx %#llx)", u->name,
 	       (unsigned)FIELD_GET(SMMU_CMDQ_CONS_ERR, cons), (unsigned long long)FIELD_GET(CMD_0_OP, bad->d[0]),
 	       (unsigned long long)bad->d[0], (unsigned long long)bad->d[1]);
-	u->nr_cmd_errors++;
+	u->cmd_error_pos[k % SMMU_CMD_ERROR_LOG] = cmdq_cons_pos(u, cons);
+	__atomic_store_n(&u->nr_cmd_errors, k + 1, __ATOMIC_RELEASE);
 	*bad = smmu_cmd_sync();
 	smmuv3_sync_to_device(u, bad, sizeof(*bad));
 	gerror_ack(u, SMMU_GERROR_CMDQ_ERR);
@@ -227,61 +268,108 @@ static bool cmdq_error(const struct smmuv3_unit *u)
 	return ((rd32(u, SMMU_GERROR) ^ rd32(u, SMMU_GERRORN)) & SMMU_GERROR_CMDQ_ERR) != 0;
 }
 
-/* Wait until the consumer has passed position pos; -EIO if a command failed meanwhile. */
-static int cmdq_wait(struct smmuv3_unit *u, uint64_t pos)
+static bool cmdq_is_dead(const struct smmuv3_unit *u)
 {
-	bool failed = false;
+	return __atomic_load_n(&u->cmdq_dead, __ATOMIC_ACQUIRE);
+}
+
+/* Under cmdq_lock: a wait for position pos timed out; the queue is dead from now on. */
+static int cmdq_timed_out(struct smmuv3_unit *u, uint64_t pos)
+{
+	if (cmdq_is_dead(u)) {
+		return -EIO; /* another CPU's wait already failed and said so */
+	}
+	__atomic_store_n(&u->cmdq_dead, true, __ATOMIC_RELEASE);
+	pr_err("smmuv3: %s: CMD_SYNC at %llu not consumed (CONS %#x); queue disabled", u->name, (unsigned long long)pos,
+	       rd32(u, SMMU_CMDQ_CONS));
+	return -ETIMEDOUT;
+}
+
+/* Under cmdq_lock: wait (bounded) until one more entry fits, fixing command errors on the way. */
+static int cmdq_wait_room(struct smmuv3_unit *u)
+{
+	uint64_t nr = 1ULL << u->cmdq_lg;
 
 	for (;;) {
-		int ret = poll_until(cmdq_cons_pos(u, rd32(u, SMMU_CMDQ_CONS)) >= pos || cmdq_error(u),
+		int ret = poll_until(u->cmdq_prod - cmdq_cons_pos(u, rd32(u, SMMU_CMDQ_CONS)) < nr - 1 || cmdq_error(u),
 				     SMMU_SYNC_TIMEOUT_US);
 
 		if (ret) {
-			u->cmdq_dead = true;
-			pr_err("smmuv3: %s: CMD_SYNC at %llu not consumed (CONS %#x); queue disabled", u->name,
-			       (unsigned long long)pos, rd32(u, SMMU_CMDQ_CONS));
-			return ret;
+			return cmdq_timed_out(u, u->cmdq_prod - nr + 2);
 		}
 		if (!cmdq_error(u)) {
-			return failed ? -EIO : 0;
+			return 0;
 		}
 		cmdq_fix_error(u);
-		failed = true;
 	}
+}
+
+/* After our sync was consumed: did one of our own commands, [start, end), fail? */
+static bool cmdq_failed(struct smmuv3_unit *u, uint64_t errors0, uint64_t start, uint64_t end)
+{
+	bool failed = false;
+
+	if (__atomic_load_n(&u->nr_cmd_errors, __ATOMIC_ACQUIRE) == errors0) {
+		return false; /* the common case: no error anywhere since we queued */
+	}
+	hv_spin_lock(&u->cmdq_lock);
+	for (uint64_t k = errors0; k < u->nr_cmd_errors && !failed; k++) {
+		uint64_t pos = u->cmd_error_pos[k % SMMU_CMD_ERROR_LOG];
+
+		/* Forgotten records: assume the worst. */
+		failed = u->nr_cmd_errors - k > SMMU_CMD_ERROR_LOG || (pos >= start && pos < end);
+	}
+	hv_spin_unlock(&u->cmdq_lock);
+	return failed;
 }
 
 int smmuv3_cmds(struct smmuv3_unit *u, const struct smmu_cmd *c, unsigned n)
 {
 	uint64_t nr = 1ULL << u->cmdq_lg;
+	uint64_t start, end, errors0;
 	int ret = 0;
 
 	hv_spin_lock(&u->cmdq_lock);
-	if (u->cmdq_dead) {
+	if (cmdq_is_dead(u)) {
 		ret = -EIO;
-		goto out;
+		goto unlock;
 	}
+	start = u->cmdq_prod;
+	errors0 = u->nr_cmd_errors;
 	for (unsigned i = 0; i <= n; i++) {
 		struct smmu_cmd cmd = i < n ? c[i] : smmu_cmd_sync();
 
-		if (u->cmdq_prod - cmdq_cons_pos(u, rd32(u, SMMU_CMDQ_CONS)) >= nr) {
-			/* Full: let the SMMU run, then wait for one free slot (bounded). */
+		if (u->cmdq_prod - cmdq_cons_pos(u, rd32(u, SMMU_CMDQ_CONS)) >= nr - 1) {
+			/* Full: let the SMMU run what we wrote so far, then wait for a free slot. */
 			cmdq_publish(u);
-			ret = cmdq_wait(u, u->cmdq_prod - nr + 1);
-			if (ret == -ETIMEDOUT) {
-				goto out;
+			ret = cmdq_wait_room(u);
+			if (ret) {
+				goto unlock;
 			}
 		}
 		u->cmdq[SMMU_Q_IDX(u->cmdq_lg, (uint32_t)u->cmdq_prod)] = cmd;
-		u->cmdq_prod++;
+		__atomic_store_n(&u->cmdq_prod, u->cmdq_prod + 1, __ATOMIC_RELEASE);
 	}
 	cmdq_publish(u);
-	/* The sync is the last entry: done when the consumer is at cmdq_prod. */
-	{
-		int r = cmdq_wait(u, u->cmdq_prod);
+	end = u->cmdq_prod; /* the sync is the last entry: done when the consumer is here */
+	hv_spin_unlock(&u->cmdq_lock);
 
-		ret = ret ? ret : r;
+	for (;;) {
+		ret = poll_until(cmdq_passed(u, end) || cmdq_error(u) || cmdq_is_dead(u), SMMU_SYNC_TIMEOUT_US);
+		if (cmdq_passed(u, end)) {
+			return cmdq_failed(u, errors0, start, end) ? -EIO : 0;
+		}
+		hv_spin_lock(&u->cmdq_lock);
+		if (ret || cmdq_is_dead(u)) {
+			ret = ret ? cmdq_timed_out(u, end) : -EIO;
+			goto unlock;
+		}
+		if (cmdq_error(u)) {
+			cmdq_fix_error(u); /* whoever's command it was; it is recorded for them */
+		}
+		hv_spin_unlock(&u->cmdq_lock);
 	}
-out:
+unlock:
 	hv_spin_unlock(&u->cmdq_lock);
 	return ret;
 }
@@ -572,7 +660,7 @@ int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc, const struct
 		     FIELD_PREP(SMMU_Q_BASE_LOG2SIZE, u->cmdq_lg));
 	wr32(u, SMMU_CMDQ_PROD, 0);
 	wr32(u, SMMU_CMDQ_CONS, 0);
-	u->cmdq_prod = 0;
+	__atomic_store_n(&u->cmdq_prod, 0, __ATOMIC_RELEASE);
 	wr64(u, SMMU_EVTQ_BASE,
 	     (u->coherent ? SMMU_Q_BASE_RWA : 0) | (hpa_val(ptr_to_hpa(u->evtq)) & SMMU_Q_BASE_ADDR) |
 		     FIELD_PREP(SMMU_Q_BASE_LOG2SIZE, u->evtq_lg));

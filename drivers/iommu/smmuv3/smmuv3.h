@@ -8,11 +8,11 @@
 #define SMMUV3_H
 
 #include <hv/acpi.h>
+#include <hv/spinlock.h>
 #include <hv/types.h>
 
 #include "drivers/iommu/smmuv3/smmuv3_enc.h"
 #include "ioasid/backend.h"
-#include "ioasid/lock.h"
 
 #define SMMUV3_MAX_UNITS      2
 #define SMMUV3_MAX_ROUTES     32  /* StreamIDs with a non-default STE we remember */
@@ -27,9 +27,9 @@
  */
 #define SMMUV3_BLOCKED_VMID(u) ((1U << (u)->vmid_bits) - 1U)
 #define SMMUV3_BLOCKED_ASID(u) ((1U << (u)->asid_bits) - 1U)
-#define SMMUV3_MAX_SSID_BITS  15	  /* PASIDs we offer: an L1 CD table of 512 entries is one page */
-#define SMMUV3_CD_L2_BITS     6	  /* a CD table page holds 64 CDs: linear up to 6 bits, then 2-level */
-#define SMMUV3_ROUTE_CDS      16  /* valid CDs per stream: the RID's + the core's PASID attachments */
+#define SMMUV3_MAX_SSID_BITS   15 /* PASIDs we offer: an L1 CD table of 512 entries is one page */
+#define SMMUV3_CD_L2_BITS      6  /* a CD table page holds 64 CDs: linear up to 6 bits, then 2-level */
+#define SMMUV3_ROUTE_CDS       16 /* valid CDs per stream: the RID's + the core's PASID attachments */
 
 /* Which translation stage single-stage tables use ("smmuv3.stage=1|2" on the command line). */
 enum smmuv3_stage_pref {
@@ -85,6 +85,8 @@ struct smmuv3_route {
 	} cd_used[SMMUV3_ROUTE_CDS];
 };
 
+#define SMMU_CMD_ERROR_LOG 8 /* command errors remembered for their submitters */
+
 struct smmuv3_unit {
 	struct hv_iommu iommu; /* what the IOASID core holds; iommu.priv = this */
 	char name[16];
@@ -111,11 +113,18 @@ struct smmuv3_unit {
 	struct smmu_ste **l2;	 /* 2-level: L2 tables by L1 index (NULL: SPAN=0, aborts) */
 	unsigned l1_nr;
 	/* command queue (spec 3.5) */
-	hv_spinlock_t cmdq_lock; /* innermost driver lock: one submitter at a time */
+	/*
+	 * cmdq_lock guards the inserts (the queue, cmdq_prod) and the error records; submitters
+	 * wait for their CMD_SYNC without it (smmuv3.c, "command queue"). A driver lock: taken
+	 * under the core's locks, never the reverse.
+	 */
+	hv_spinlock_t cmdq_lock;
 	struct smmu_cmd *cmdq;
 	unsigned cmdq_lg;
-	uint64_t cmdq_prod; /* entries ever produced (the hardware index is its low bits) */
-	bool cmdq_dead;	    /* a sync timed out: refuse more work */
+	uint64_t cmdq_prod; /* entries ever produced (the hardware index is its low bits); atomic */
+	bool cmdq_dead;	    /* atomic: a sync timed out: refuse more work */
+	/* positions of the last command errors, [nr_cmd_errors % LOG], for their submitters */
+	uint64_t cmd_error_pos[SMMU_CMD_ERROR_LOG];
 	/* event queue (spec 3.5, 7) */
 	hv_spinlock_t evtq_lock;
 	struct smmu_evt *evtq;

@@ -34,6 +34,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/mmio.h>
+#include <hv/percpu.h>
 #include <hv/wait.h>
 #include <ioasid/abi.h>
 
@@ -85,6 +86,28 @@ int vtd_gcmd(struct vtd_unit *u, uint32_t bit, bool set)
 
 /* ---- queued invalidation (spec 6.5.2) ----------------------------------------------------- */
 
+/*
+ * Every CPU submits invalidations to the same queue, and each waits for its own batch only.
+ *
+ *  - qi_lock is held to check for room, copy the descriptors in and move IQT: never while
+ *    waiting for a completion, so one CPU's slow flush does not hold up the others' inserts.
+ *  - Each batch ends with an invalidation wait descriptor whose status write (spec 6.5.2.8,
+ *    SW=1) goes to the submitting CPU's own word of the status page (wait_status[cpu]) and
+ *    carries a sequence number that is unique for the unit's life. A CPU has one batch in
+ *    flight at a time, so its word is written only by its own waits; the hardware completes
+ *    descriptors in queue order, so when the word holds our number, our batch is done.
+ *  - XSA-373: a wait that completes late, after its submitter gave up, writes an older number
+ *    to that CPU's word and can never be taken for a later batch's. After a timeout or a queue
+ *    error the unit is dead (qi_dead): every later and every still-waiting submission returns
+ *    -EIO, and the core treats a failed flush by leaking the affected table pages.
+ *  - Room: descriptors the hardware has not fetched yet must not be overwritten. iq_done is a
+ *    lower bound of what it has fetched (every completed batch raises it to its own end); only
+ *    when that bound says the queue is too full is IQH read (the exact head) and, if need be,
+ *    waited on (bounded, with the lock held: nobody else can insert meanwhile anyway).
+ */
+#define VTD_QI_SLOTS (HV_PAGE_SIZE / sizeof(uint32_t)) /* status words in the status page */
+_Static_assert(HV_MAX_CPUS <= VTD_QI_SLOTS, "one status word per CPU");
+
 static void vtd_iq_put(struct vtd_unit *u, const struct vtd_inv_desc *d)
 {
 	uint64_t *slot = (uint64_t *)((uintptr_t)u->iq + (uintptr_t)u->iq_tail * u->iq_dw);
@@ -95,30 +118,95 @@ static void vtd_iq_put(struct vtd_unit *u, const struct vtd_inv_desc *d)
 	/* Cleaned whatever ECAP.C says: C describes page walks, and a clean is cheap. */
 	arch_dcache_clean(slot, u->iq_dw);
 	u->iq_tail = (u->iq_tail + 1) % u->iq_nr;
+	u->iq_prod++;
+}
+
+static bool vtd_qi_error(const struct vtd_unit *u)
+{
+	return (rd32(u, VTD_FSTS_REG) & (VTD_FSTS_IQE | VTD_FSTS_ITE)) != 0;
+}
+
+static bool vtd_qi_is_dead(const struct vtd_unit *u)
+{
+	return __atomic_load_n(&u->qi_dead, __ATOMIC_ACQUIRE);
+}
+
+/* A batch ending at descriptor count end completed: the hardware has fetched that far. */
+static void vtd_qi_retire(struct vtd_unit *u, uint64_t end)
+{
+	uint64_t cur = __atomic_load_n(&u->iq_done, __ATOMIC_RELAXED);
+
+	while (cur < end &&
+	       !__atomic_compare_exchange_n(&u->iq_done, &cur, end, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+	}
+}
+
+/* Under qi_lock: descriptors queued but maybe not fetched yet, exactly (from IQH) if refresh. */
+static uint64_t vtd_qi_pending(struct vtd_unit *u, bool refresh)
+{
+	if (refresh) {
+		unsigned head = (unsigned)(rd64(u, VTD_IQH_REG) / u->iq_dw) % u->iq_nr;
+
+		vtd_qi_retire(u, u->iq_prod - (u->iq_tail + u->iq_nr - head) % u->iq_nr);
+	}
+	return u->iq_prod - __atomic_load_n(&u->iq_done, __ATOMIC_ACQUIRE);
 }
 
 /*
- * Queue n descriptors plus one invalidation wait and wait for the wait's status write.
- *
- * Every wait writes a fresh sequence number (never reused while the unit lives), and we wait
- * for exactly that number: a completion that arrives late, after we gave up, writes an older
- * number and can never be taken for a later batch's (Xen XSA-373). After a timeout or a queue
- * error the unit refuses further work (-EIO): the hardware state is unknown, and the core treats
- * a failed flush by leaking the affected table pages instead of reusing them.
+ * Under qi_lock: the unit failed (a queue error, or our wait with number seq timed out). The
+ * first CPU to get here reports and marks the unit dead; the others only see it dead.
  */
+static int vtd_qi_fail_locked(struct vtd_unit *u, uint32_t seq, const volatile uint32_t *status)
+{
+	uint32_t fsts = rd32(u, VTD_FSTS_REG);
+
+	if (fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE)) {
+		__atomic_store_n(&u->qi_dead, true, __ATOMIC_RELEASE);
+		pr_err("vtd: %s: invalidation queue error (FSTS %#x, IQH %#llx, IQERCD %#llx)", u->name, fsts,
+		       (unsigned long long)rd64(u, VTD_IQH_REG), (unsigned long long)rd64(u, VTD_IQERCD_REG));
+		wr32(u, VTD_FSTS_REG, fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE));
+		return -EIO;
+	}
+	if (vtd_qi_is_dead(u)) {
+		return -EIO;
+	}
+	__atomic_store_n(&u->qi_dead, true, __ATOMIC_RELEASE);
+	if (status != NULL) {
+		pr_err("vtd: %s: invalidation wait %u timed out (status %u)", u->name, seq,
+		       __atomic_load_n(status, __ATOMIC_ACQUIRE));
+	} else {
+		pr_err("vtd: %s: invalidation queue full: the hardware fetches nothing (IQH %#llx)", u->name,
+		       (unsigned long long)rd64(u, VTD_IQH_REG));
+	}
+	return -ETIMEDOUT;
+}
+
+/* Queue n descriptors plus one invalidation wait; wait (bounded) for that wait's status write. */
 int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n)
 {
+	volatile uint32_t *status = &u->wait_status[arch_cpu_id() % VTD_QI_SLOTS];
 	struct vtd_inv_desc wait;
+	uint64_t end;
 	uint32_t seq;
-	int ret = 0;
+	int ret;
 
 	if (n + 1 >= u->iq_nr) {
 		return -E2BIG;
 	}
 	hv_spin_lock(&u->qi_lock);
-	if (u->qi_dead) {
+	if (vtd_qi_is_dead(u)) {
 		ret = -EIO;
-		goto out;
+		goto unlock;
+	}
+	/* One slot stays free: head == tail means empty (spec 6.5.2). */
+	if (vtd_qi_pending(u, false) + n + 1 > u->iq_nr - 1 &&
+	    poll_until(vtd_qi_pending(u, true) + n + 1 <= u->iq_nr - 1 || vtd_qi_error(u), VTD_QI_TIMEOUT_US) != 0) {
+		ret = vtd_qi_fail_locked(u, 0, NULL);
+		goto unlock;
+	}
+	if (vtd_qi_error(u)) {
+		ret = vtd_qi_fail_locked(u, 0, NULL);
+		goto unlock;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		vtd_iq_put(u, &d[i]);
@@ -127,28 +215,23 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n)
 	if (seq == 0) {
 		seq = ++u->wait_seq; /* 0 is the status page's initial value */
 	}
-	wait = vtd_desc_wait(hpa_val(ptr_to_hpa((const void *)u->wait_status)), seq);
+	wait = vtd_desc_wait(hpa_val(ptr_to_hpa((const void *)status)), seq);
 	vtd_iq_put(u, &wait);
+	end = u->iq_prod;
 	/* IQT holds a byte offset (bits 18:4); hardware fetches up to it. */
 	wr64(u, VTD_IQT_REG, (uint64_t)u->iq_tail * u->iq_dw);
-	ret = poll_until(READ_ONCE(*u->wait_status) == seq || (rd32(u, VTD_FSTS_REG) & (VTD_FSTS_IQE | VTD_FSTS_ITE)),
-			 VTD_QI_TIMEOUT_US);
-	if (READ_ONCE(*u->wait_status) == seq) {
-		ret = 0;
-		goto out;
-	}
-	u->qi_dead = true;
-	if (ret == 0) {
-		uint32_t fsts = rd32(u, VTD_FSTS_REG);
+	hv_spin_unlock(&u->qi_lock);
 
-		pr_err("vtd: %s: invalidation queue error (FSTS %#x, IQH %#llx, IQERCD %#llx)", u->name, fsts,
-		       (unsigned long long)rd64(u, VTD_IQH_REG), (unsigned long long)rd64(u, VTD_IQERCD_REG));
-		wr32(u, VTD_FSTS_REG, fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE));
-		ret = -EIO;
-	} else {
-		pr_err("vtd: %s: invalidation wait %u timed out (status %u)", u->name, seq, READ_ONCE(*u->wait_status));
+	/* Our own status word, without the lock; another CPU's failure ends the wait early. */
+	ret = poll_until(__atomic_load_n(status, __ATOMIC_ACQUIRE) == seq || vtd_qi_error(u) || vtd_qi_is_dead(u),
+			 VTD_QI_TIMEOUT_US);
+	if (__atomic_load_n(status, __ATOMIC_ACQUIRE) == seq) {
+		vtd_qi_retire(u, end);
+		return 0;
 	}
-out:
+	hv_spin_lock(&u->qi_lock);
+	ret = vtd_qi_fail_locked(u, seq, ret == -ETIMEDOUT ? status : NULL);
+unlock:
 	hv_spin_unlock(&u->qi_lock);
 	return ret;
 }
@@ -171,6 +254,8 @@ static int vtd_qi_enable(struct vtd_unit *u)
 	u->iq_dw = u->scalable ? 32 : 16;
 	u->iq_nr = (unsigned)(HV_PAGE_SIZE / u->iq_dw);
 	u->iq_tail = 0;
+	u->iq_prod = 0;
+	__atomic_store_n(&u->iq_done, 0, __ATOMIC_RELEASE);
 	/* IQH is reset to 0 by hardware when QI is enabled; IQT must match (spec 6.5.2). */
 	wr64(u, VTD_IQT_REG, 0);
 	wr64(u, VTD_IQA_REG,
@@ -232,7 +317,7 @@ static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 	 * routes have a DID but no table of ours to look the address up in).
 	 */
 	reason = (r != NULL && r->did == 0) ? IOASID_FAULT_REASON_BLOCKED
-						 : vtd_fault_to_ioasid_reason(f->reason, mapped);
+					    : vtd_fault_to_ioasid_reason(f->reason, mapped);
 	ioasid_report_fault(&u->iommu, f->sid, has_pasid, f->pasid, f->addr,
 			    f->write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ, reason);
 }

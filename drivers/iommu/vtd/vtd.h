@@ -7,11 +7,11 @@
 #ifndef VTD_H
 #define VTD_H
 
+#include <hv/spinlock.h>
 #include <hv/types.h>
 
 #include "drivers/iommu/vtd/vtd_desc.h"
 #include "ioasid/backend.h"
-#include "ioasid/lock.h"
 
 #define VTD_MAX_UNITS  4
 #define VTD_MAX_ROUTES 64 /* (SID, PASID) routes per unit */
@@ -63,14 +63,21 @@ struct vtd_unit {
 	struct vtd_root_entry *root;
 	void *ctx[256]; /* legacy: one page per bus; scalable: two (order-1) per bus */
 	/* queued invalidation (spec 6.5.2) */
-	hv_spinlock_t qi_lock;	 /* innermost driver lock: one submitter at a time */
+	/*
+	 * qi_lock guards the inserts (iq_tail, iq_prod, wait_seq); waits run without it (vtd.c,
+	 * "queued invalidation"). A driver lock: taken under the core's locks, never the reverse.
+	 */
+	hv_spinlock_t qi_lock;
 	struct vtd_inv_desc *iq; /* one page */
 	unsigned iq_dw;		 /* descriptor size: 16 or 32 bytes */
 	unsigned iq_nr;		 /* descriptors in the queue */
 	unsigned iq_tail;	 /* next free index */
+	uint64_t iq_prod;	 /* descriptors ever queued (since QI was enabled) */
+	uint64_t iq_done;	 /* atomic: of those, a lower bound of what the hardware fetched */
+	/* The status page: one 32-bit word per CPU (index arch_cpu_id()), for that CPU's waits. */
 	volatile uint32_t *wait_status;
 	uint32_t wait_seq; /* status value of the last wait issued; unique per wait */
-	bool qi_dead;	   /* a wait timed out or the queue errored: refuse more work */
+	bool qi_dead;	   /* atomic: a wait timed out or the queue errored: refuse more work */
 	/* faults (spec 7.1.3) */
 	unsigned fro, nfr;
 	uint64_t nr_faults, nr_overflows;
