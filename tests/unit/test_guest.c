@@ -18,6 +18,7 @@
 #include <hv/guest.h>
 #include <hv/mm.h>
 #include <hv/pci.h>
+#include <hv/smp.h>
 #include <hv/vcpu.h>
 #include <ioasid/abi.h>
 
@@ -132,8 +133,27 @@ static struct {
 	uint32_t fault_records; /* STEP_FAULT_READ: out_num_records */
 } fv;
 
+/* The guests run on the boot CPU here (no `cpus`): this thread is CPU 0. */
+__attribute__((constructor)) static void boot_cpu(void)
+{
+	smp_boot_cpu_init(0);
+}
+
 int vcpu_arch_cpu_init(void)
 {
+	return 0;
+}
+
+bool vcpu_arch_entry_ok(gpa_t entry)
+{
+	(void)entry;
+	return true;
+}
+
+int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
+{
+	(void)v;
+	fv.setup = *s;
 	return 0;
 }
 
