@@ -153,10 +153,11 @@ static uint64_t vtd_qi_pending(struct vtd_unit *u, bool refresh)
 }
 
 /*
- * Under qi_lock: the unit failed (a queue error, or our wait with number seq timed out). The
- * first CPU to get here reports and marks the unit dead; the others only see it dead.
+ * Under qi_lock: the unit failed: a queue error, or (timed_out) our wait with number seq, or,
+ * without status, the wait for room. The first CPU to get here reports and marks the unit
+ * dead; the others only see it dead.
  */
-static int vtd_qi_fail_locked(struct vtd_unit *u, uint32_t seq, const volatile uint32_t *status)
+static int vtd_qi_fail_locked(struct vtd_unit *u, bool timed_out, uint32_t seq, const volatile uint32_t *status)
 {
 	uint32_t fsts = rd32(u, VTD_FSTS_REG);
 
@@ -167,8 +168,9 @@ static int vtd_qi_fail_locked(struct vtd_unit *u, uint32_t seq, const volatile u
 		wr32(u, VTD_FSTS_REG, fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE));
 		return -EIO;
 	}
-	if (vtd_qi_is_dead(u)) {
-		return -EIO;
+	if (vtd_qi_is_dead(u) || !timed_out) {
+		__atomic_store_n(&u->qi_dead, true, __ATOMIC_RELEASE);
+		return -EIO; /* another CPU saw the failure first and reported it */
 	}
 	__atomic_store_n(&u->qi_dead, true, __ATOMIC_RELEASE);
 	if (status != NULL) {
@@ -201,11 +203,11 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n)
 	/* One slot stays free: head == tail means empty (spec 6.5.2). */
 	if (vtd_qi_pending(u, false) + n + 1 > u->iq_nr - 1 &&
 	    poll_until(vtd_qi_pending(u, true) + n + 1 <= u->iq_nr - 1 || vtd_qi_error(u), VTD_QI_TIMEOUT_US) != 0) {
-		ret = vtd_qi_fail_locked(u, 0, NULL);
+		ret = vtd_qi_fail_locked(u, true, 0, NULL);
 		goto unlock;
 	}
 	if (vtd_qi_error(u)) {
-		ret = vtd_qi_fail_locked(u, 0, NULL);
+		ret = vtd_qi_fail_locked(u, false, 0, NULL);
 		goto unlock;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -230,7 +232,7 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, unsigned n)
 		return 0;
 	}
 	hv_spin_lock(&u->qi_lock);
-	ret = vtd_qi_fail_locked(u, seq, ret == -ETIMEDOUT ? status : NULL);
+	ret = vtd_qi_fail_locked(u, ret == -ETIMEDOUT, seq, status);
 unlock:
 	hv_spin_unlock(&u->qi_lock);
 	return ret;
