@@ -41,7 +41,7 @@ static void block_known_streams(void)
 		dev.bdf = (uint16_t)(p->bus << 8 | p->devfn);
 		dev.rid = sid;
 		dev.iommu = &s->iommu;
-		if (s->iommu.ops->install(&s->iommu, &dev, false, 0, &blocked) == 0) {
+		if (ioasid_hw_install(&s->iommu, &dev, false, 0, &blocked) == 0) {
 			n++;
 		} else {
 			failed++; /* stays on the abort STE: still blocked, just not recorded */

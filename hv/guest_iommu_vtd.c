@@ -86,7 +86,13 @@ void guest_iommu_poll(void)
 	(void)vtd_poll_faults();
 }
 
+/*
+ * Every unit, also those with a fault interrupt: that interrupt goes to CPU 0, and a guest on
+ * another CPU may read its queue before CPU 0 has taken it. A fault of a DMA the guest saw
+ * complete is already recorded (the unit records before it answers the request), so this
+ * drain makes FAULT_READ see it whichever CPU the guest runs on.
+ */
 void guest_iommu_collect_faults(void)
 {
-	(void)vtd_poll_faults_unnotified();
+	(void)vtd_poll_faults();
 }

@@ -305,7 +305,7 @@ static long guest_hypercall(struct guest_vcpu *gv, const struct vcpu_exit *e, bo
 		*off = true;
 		return 0;
 	case IOASID_CALL_FAULT_READ:
-		guest_iommu_collect_faults(); /* units without a fault interrupt */
+		guest_iommu_collect_faults(); /* see hv/guest_iommu_<iommu>.c */
 		return ioasid_dispatch(&gu->g, e->call, gpa(e->arg));
 	default:
 		return ioasid_dispatch(&gu->g, e->call, gpa(e->arg));

@@ -600,7 +600,7 @@ static int selftest_vtd_pt(const struct bootinfo *bi)
 		       "DMA with host-physical addresses %#llx -> %#llx, no fault (%d, %u)", (unsigned long long)base,
 		       (unsigned long long)base + 0x1000, ret, n);
 
-	ret = unit->iommu.ops->install(&unit->iommu, &dev, false, 0, &blocked);
+	ret = ioasid_hw_install(&unit->iommu, &dev, false, 0, &blocked);
 	ok &= ST_CHECK(ret == 0, "the core's BLOCKED replaces it (%d)", ret);
 	memset(buf + 0x1000, 0xee, ST_XFER);
 	ret = edu_dma(&edu, base + 0x1000, 0, ST_XFER, true);

@@ -15,6 +15,7 @@
 #ifndef IOASID_BACKEND_H
 #define IOASID_BACKEND_H
 
+#include <hv/spinlock.h>
 #include <hv/types.h>
 
 #include "ioasid/pt.h"
@@ -83,7 +84,28 @@ struct hv_iommu {
 	const struct ioasid_backend_ops *ops;
 	void *priv;
 	const char *name;
+	/*
+	 * The unit's configuration (VT-d root/context/PASID tables and route records, SMMUv3
+	 * stream table, CD pools and tags): guests on several CPUs attach devices of one unit at
+	 * once, so every install is serialised here (ioasid_hw_install). Flushes need no such lock:
+	 * they only use the unit's command queue, which has its own.
+	 */
+	hv_spinlock_t lock;
 };
+
+
+
+/* ops->install under u->lock: the only way the core, hv/ and drivers change a unit's routes. */
+static inline int ioasid_hw_install(struct hv_iommu *u, const struct hv_device *d, bool has_pasid, uint32_t pasid,
+				    const struct ioasid_hw_config *cfg)
+{
+	int ret;
+
+	hv_spin_lock(&u->lock);
+	ret = u->ops->install(u, d, has_pasid, pasid, cfg);
+	hv_spin_unlock(&u->lock);
+	return ret;
+}
 
 /*
  * Fault delivery from a driver into the core: the core finds the device by (unit, rid) and

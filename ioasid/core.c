@@ -8,39 +8,45 @@
  * Lock order: every lock in the hypervisor, outermost first. A CPU holding one of them takes
  * only locks further down this list, never one above it. All are include/hv/spinlock.h locks
  * (ticket locks; "recursive" = hv_rspinlock_t, re-entrant on the same CPU). None is held across
- * a guest's run, and none is taken in an interrupt handler: the hypervisor takes interrupts only
- * when a guest's run ends (x86 IF=0 except across VMRUN; arm64 at EL2 with DAIF masked), i.e.
- * with no lock held. Never call out of the core with a core lock held except into backend ops,
- * which never call back except ioasid_report_fault().
+ * a guest's run. The hypervisor takes interrupts only with no lock held (x86: IF=0 except
+ * across VMRUN and in the idle wait; arm64: DAIF masked except in the idle wait), so a handler
+ * may take a lock: the VT-d fault event's handler takes 2, 3, 4 and 11. Never call out of the
+ * core with a core lock held except into backend ops, which never call back except
+ * ioasid_report_fault().
  *
- *   0. hv_guests_lock        hv/guest.c: the list of running guests; taken without any other
- *                            lock held.
  *   1. hv_guest.lock         every hypercall of a guest (ioasid_dispatch), device assignment and
  *                            guest teardown. Guards the guest's IOASIDs, devices, tables, quota.
  *                            Two guests' locks are never held together.
- *   2. smmuv3 evtq_lock      a unit's event queue, drained by one CPU at a time; delivers with
- *                            ioasid_report_fault() (3, 4) while held. Taken without 1 (the poll
- *                            after a guest's run, FAULT_READ's collection before the dispatch).
+ *   1a. hv_iommu.lock        a unit's configuration (backend.h ioasid_hw_install): every install
+ *                            of a route, under 1 or at boot. Under it: 6, 8, 11.
+ *   2. vtd_unit.fault_lock   a unit's fault records / event queue, drained by one CPU at a time;
+ *      smmuv3 evtq_lock      delivers with ioasid_report_fault() (3, 4) while held. Taken under 1
+ *                            (FAULT_READ's collection), without it (teardown, the fault event's
+ *                            interrupt handler on CPU 0).
  *   3. hv_registry_lock      the global (IOMMU unit, RID) -> device map; taken by device
- *                            assignment/removal (under 1) and by fault reports (without 1).
+ *                            assignment/removal (under 1) and by fault reports (under 2).
  *   4. hv_fault_queue.lock   a guest's fault ring: pushed by fault reports (under 3), drained by
  *                            FAULT_READ (under 1) and guest teardown.
  *   5. ioasid_domain_lock    the global domain-ID bitmap (ioasid_obj.c); held for a bitmap scan.
  *   6. vtd_unit.qi_lock      a unit's invalidation queue / command queue, shared by every CPU:
  *      smmuv3 cmdq_lock      held only to make room, insert and move the tail; the submitter then
  *                            waits for its own completion without it (drivers/iommu/vtd/vtd.c,
- *                            smmuv3.c). Taken by backend ops (under 1) and the drivers' own
- *                            bring-up; under it only 10.
- *   7. arch_map_mmio's lock  the arch's map of device registers (arch/<arch>); may allocate page
- *                            table pages (8) while held.
+ *                            smmuv3.c). Taken by backend ops (under 1, 1a) and the drivers' own
+ *                            bring-up; under it only 11.
+ *   7. arch/x86_64 paging_lock, arch/arm64 mmu_lock: arch_map_mmio's changes to the hypervisor's
+ *                            own tables; may allocate table pages (8) while held.
  *   8. palloc_lock           lib/palloc.c: the page allocator's ranges and counters. Nothing under
  *                            it but a bitmap scan; zeroing and the CHECK of a bad free happen
  *                            after it is dropped.
  *   9. heap_lock             lib/syscalls.c (newlib's __malloc_lock, recursive): malloc, free,
  *                            realloc, calloc and sbrk. Nothing under it.
- *      guest.console_lock    hv/guest.c, per guest: the guest's console line buffer. A leaf but
- *                            for 10 (a finished line is logged).
- *  10. console_lock          lib/console.c, recursive: one whole console_write() (one log line).
+ *  10. leaves but for 11 (each taken with nothing above it held, or only to log):
+ *      guest.lock            hv/guest_internal.h, per guest: its console line, its vCPUs' start
+ *                            parameters and its outcome (a finished line is logged under it);
+ *      guests_kept_lock      hv/guest.c: guests whose teardown failed (RAM kept for good);
+ *      svm_lock              arch/x86_64/svm.c: the shared permission maps, set up once;
+ *      irq_handlers_lock     arch/x86_64/irq.c: arch_irq_request_msi's vector slots.
+ *  11. console_lock          lib/console.c, recursive: one whole console_write() (one log line).
  *                            Innermost: any lock holder may log. hv_panic() takes it with a bound
  *                            and writes without it if another CPU never lets go.
  * So a driver's fault handler never takes a guest lock and cannot deadlock against a hypercall

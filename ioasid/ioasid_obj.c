@@ -414,7 +414,7 @@ int ioasid_do_attach(struct hv_guest *g, struct hv_device *d, bool has_pasid, ui
 			return -ENOSPC;
 		}
 	}
-	ret = d->iommu->ops->install(d->iommu, d, has_pasid, pasid, &cfg);
+	ret = ioasid_hw_install(d->iommu, d, has_pasid, pasid, &cfg);
 	if (ret) {
 		return ret;
 	}
@@ -457,7 +457,7 @@ int ioasid_do_detach(struct hv_guest *g, struct hv_device *d, bool has_pasid, ui
 			return -ENOENT;
 		}
 	}
-	ret = d->iommu->ops->install(d->iommu, d, has_pasid, pasid, &blocked);
+	ret = ioasid_hw_install(d->iommu, d, has_pasid, pasid, &blocked);
 	if (ret) {
 		return ret;
 	}

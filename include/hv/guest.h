@@ -77,9 +77,8 @@ int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_
 /* Drain every unit's fault records into the guests' queues (teardown, tests). */
 void guest_iommu_poll(void);
 /*
- * Before FAULT_READ: drain only units whose faults raise no interrupt (SMMUv3 until the GIC is
- * driven; VT-d where the arch gave no vector). The others were drained by their interrupt,
- * which the host takes at the end of the guest's run, before the hypercall is handled.
+ * Before FAULT_READ: drain every unit's records, so a guest reads every fault of a DMA it saw
+ * complete, whichever CPU it runs on (a unit's fault interrupt goes to CPU 0 only).
  */
 void guest_iommu_collect_faults(void);
 #endif /* GUEST_SDK */

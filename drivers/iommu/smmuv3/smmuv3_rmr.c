@@ -189,7 +189,7 @@ int smmuv3_rmr_setup(const struct acpi_info *acpi)
 		struct rmr_table *t = &rmr_tables[rmr_streams[i].ui];
 		const struct hv_device dev = { .rid = rmr_streams[i].sid, .iommu = &u->iommu };
 		const struct ioasid_hw_config cfg = { .mode = IOASID_HW_TABLE, .domain = t->domain, .table = &t->pt };
-		int ret = u->iommu.ops->install(&u->iommu, &dev, false, 0, &cfg);
+		int ret = ioasid_hw_install(&u->iommu, &dev, false, 0, &cfg);
 
 		if (ret) {
 			pr_err("smmuv3: RMR stream %#x on %s: install failed (%d %s); it stays blocked", dev.rid, u->name,

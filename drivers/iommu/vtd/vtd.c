@@ -324,7 +324,7 @@ static void vtd_fault_deliver(struct vtd_unit *u, const struct vtd_fault *f)
 			    f->write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ, reason);
 }
 
-static unsigned vtd_unit_poll_faults(struct vtd_unit *u)
+static unsigned vtd_unit_poll_faults_locked(struct vtd_unit *u)
 {
 	uint32_t fsts = rd32(u, VTD_FSTS_REG);
 	unsigned handled = 0;
@@ -364,6 +364,16 @@ static unsigned vtd_unit_poll_faults(struct vtd_unit *u)
 	return handled;
 }
 
+static unsigned vtd_unit_poll_faults(struct vtd_unit *u)
+{
+	unsigned n;
+
+	hv_spin_lock(&u->fault_lock);
+	n = vtd_unit_poll_faults_locked(u);
+	hv_spin_unlock(&u->fault_lock);
+	return n;
+}
+
 /* The fault event interrupt (spec 7.3): drain this unit's records into the guests' queues. */
 static void vtd_fault_irq(void *arg)
 {
@@ -380,23 +390,11 @@ unsigned vtd_poll_faults(void)
 	return n;
 }
 
-unsigned vtd_poll_faults_unnotified(void)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < vtd_nr; i++) {
-		if (vtd_units[i].fault_vector <= 0) {
-			n += vtd_unit_poll_faults(&vtd_units[i]);
-		}
-	}
-	return n;
-}
-
 /*
  * Fault events (spec 7.3, 11.4.9.2-5): an MSI from FEDATA/FEADDR to a host vector whose
  * handler drains the records. The unit generates it itself, so it is not subject to interrupt
  * remapping (spec 5.1). Where the arch gives no vector, the mask stays set and faults are
- * polled when a guest reads its queue (vtd_poll_faults_unnotified).
+ * polled when a guest reads its queue (hv/guest_iommu_vtd.c guest_iommu_collect_faults).
  */
 static void vtd_fault_event_init(struct vtd_unit *u)
 {

@@ -68,6 +68,11 @@ struct vtd_unit {
 	 * "queued invalidation"). A driver lock: taken under the core's locks, never the reverse.
 	 */
 	hv_spinlock_t qi_lock;
+	/*
+	 * The fault-recording registers are drained by one CPU at a time: the fault event's
+	 * handler on CPU 0 and FAULT_READ's collection on any CPU (ioasid/core.c lock order).
+	 */
+	hv_spinlock_t fault_lock;
 	struct vtd_inv_desc *iq; /* one page */
 	unsigned iq_dw;		 /* descriptor size: 16 or 32 bytes */
 	unsigned iq_nr;		 /* descriptors in the queue */
@@ -132,7 +137,6 @@ unsigned vtd_poll_faults(void);
  * The same for units whose fault events do not raise an interrupt (FAULT_READ's path: units
  * with one were drained by their interrupt, taken when the guest's run ended).
  */
-unsigned vtd_poll_faults_unnotified(void);
 
 struct vtd_route *vtd_route_find(struct vtd_unit *u, uint16_t sid, uint32_t pasid);
 

@@ -201,7 +201,7 @@ int vtd_rmrr_setup(const struct acpi_dmar *d)
 					       .bdf = rmrr_devs[i].bdf,
 					       .rid = rmrr_devs[i].bdf };
 		const struct ioasid_hw_config cfg = { .mode = IOASID_HW_TABLE, .domain = t->domain, .table = &t->pt };
-		int ret = u->iommu.ops->install(&u->iommu, &dev, false, 0, &cfg);
+		int ret = ioasid_hw_install(&u->iommu, &dev, false, 0, &cfg);
 
 		if (ret) {
 			pr_err("vtd: RMRR device %02x:%02x.%x: install failed (%d %s); it stays blocked", dev.bdf >> 8,
