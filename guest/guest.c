@@ -162,3 +162,8 @@ const char *ioasid_errname(long ret)
 	}
 	return "(unknown)";
 }
+
+bool ioasid_result_documented(long ret)
+{
+	return strcmp(ioasid_errname(ret), "(unknown)") != 0;
+}

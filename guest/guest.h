@@ -47,8 +47,10 @@ long ioasid_attach(struct ioasid_attach *r);
 long ioasid_detach(struct ioasid_detach *r);
 long ioasid_invalidate(struct ioasid_invalidate *r);
 long ioasid_fault_read(struct ioasid_fault_read *r);
-/* Name of a result code ("0", "-EINVAL", ...). */
+/* Name of a result code ("0", "-EINVAL", ...); "(unknown)" for anything docs/ABI.md does not list. */
 const char *ioasid_errname(long ret);
+/* Is ret 0 or one of the error codes docs/ABI.md lists? */
+bool ioasid_result_documented(long ret);
 
 /*
  * Several vCPUs (docs/GUEST.md "Several vCPUs"). A guest whose configuration gives it `cpus`

@@ -35,35 +35,6 @@ static uint64_t rnd(void)
 	return rng_state * 0x2545f4914f6cdd1dULL;
 }
 
-static bool documented(long r)
-{
-	static const long codes[] = { 0,
-				      -IOASID_EPERM,
-				      -IOASID_ENOENT,
-				      -IOASID_E2BIG,
-				      -IOASID_EAGAIN,
-				      -IOASID_ENOMEM,
-				      -IOASID_EFAULT,
-				      -IOASID_EBUSY,
-				      -IOASID_EEXIST,
-				      -IOASID_ENODEV,
-				      -IOASID_EINVAL,
-				      -IOASID_ENOSPC,
-				      -IOASID_ERANGE,
-				      -IOASID_ENOSYS,
-				      -IOASID_EOVERFLOW,
-				      -IOASID_EOPNOTSUPP,
-				      -IOASID_ETIMEDOUT,
-				      -IOASID_EDQUOT };
-
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		if (codes[i] == r) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static uint8_t page[8192] __attribute__((aligned(4096)));
 
 TEST(unknown_calls)
@@ -335,7 +306,7 @@ TEST(random_bytes)
 			break;
 		}
 		r = hv_call(call, gpa_of(page));
-		EXPECT_TRUE(documented(r));
+		EXPECT_TRUE(ioasid_result_documented(r));
 		EXPECT_TRUE(r != 0 || call == IOASID_CALL_DEVICE_LIST || call == IOASID_CALL_FAULT_READ);
 		if (r != -IOASID_EINVAL && r != -IOASID_E2BIG) {
 			beyond++;

@@ -32,37 +32,11 @@ static uint32_t allocated[RACE_CALLS / 5 + 1];
 static unsigned nr_allocated;
 static long first_bad[2];
 
-static bool documented(long r)
-{
-	static const long codes[] = { 0,
-				      -IOASID_EPERM,
-				      -IOASID_ENOENT,
-				      -IOASID_E2BIG,
-				      -IOASID_EAGAIN,
-				      -IOASID_ENOMEM,
-				      -IOASID_EFAULT,
-				      -IOASID_EBUSY,
-				      -IOASID_EEXIST,
-				      -IOASID_ENODEV,
-				      -IOASID_EINVAL,
-				      -IOASID_ENOSPC,
-				      -IOASID_ERANGE,
-				      -IOASID_EOPNOTSUPP,
-				      -IOASID_EDQUOT };
-
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		if (codes[i] == r) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static void note(unsigned k, long r)
 {
 	calls[k]++;
 	ok[k] += r == 0;
-	if (!documented(r) && undocumented[k]++ == 0) {
+	if (!ioasid_result_documented(r) && undocumented[k]++ == 0) {
 		first_bad[k] = r;
 	}
 }
