@@ -128,7 +128,15 @@ TEST(unmapped_iova_blocked)
 	for (unsigned i = 0; i < fr.out_num_records && i < 4; i++) {
 		hits += rec[i].dev_id == dev && rec[i].addr == iova;
 	}
-	EXPECT_TRUE(hits >= 1);
+	/*
+	 * Reported, or reported lost: the other partition's device may fault on the same unit at the
+	 * same moment and fill its fault-recording registers (QEMU's VT-d has one); the hypervisor
+	 * then counts the loss for every guest on the unit (out_lost), never hides it.
+	 */
+	if (hits == 0 && fr.out_lost != 0) {
+		guest_printf("partition: the fault record was lost (%llu), reported as lost\n", (unsigned long long)fr.out_lost);
+	}
+	EXPECT_TRUE(hits >= 1 || fr.out_lost != 0);
 	guest_printf("partition: all rounds done\n");
 }
 
