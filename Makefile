@@ -50,6 +50,7 @@ include mk/host.mk
 -include mk/qemu.mk
 -include mk/bench.mk
 -include mk/fuzz.mk
+-include mk/tools.mk
 
 clean:
 	rm -rf build
