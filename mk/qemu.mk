@@ -69,6 +69,7 @@ TEST_SUITES := $(UNIT_BINS) $(TSAN_SUITES) "python3 tests/qemu/test_runner.py" \
 	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a) --build-dir build/$(a)-clang \
 		--case $(a)-boot --case $(a)-boot-plain --name-suffix=-clang") \
 	"python3 tests/qemu/debug_check.py --arch x86_64" \
+	"python3 tests/qemu/test_tools.py $(foreach a,$(TEST_ARCHES),--arch $(a))" \
 	"python3 tests/qemu/check_no_fp.py $(foreach a,$(TEST_ARCHES),$(a) build/$(a)/ioasid-hv.so \
 		$(a) build/$(a)-test/ioasid-hv-test.so $(a) build/$(a)-clang/ioasid-hv.so \
 		$(a) build/$(a)-clang-test/ioasid-hv-test.so)" \
