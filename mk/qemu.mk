@@ -17,6 +17,8 @@
 #                                                    and boot cases, clang builds + boots, the
 #                                                    no-FP/SIMD disassembly check and the
 #                                                    no-test-code check of the release images,
+#                                                    the users' commands (tests/qemu/test_tools.py:
+#                                                    cfgcheck, make run CONFIG=, make esp, make sdk),
 #                                                    fuzz smoke when mk/fuzz.mk exists
 
 # QEMU_JOBS: boot cases run side by side per arch (make test QEMU_JOBS=2 on a machine with cores
