@@ -71,8 +71,7 @@ static bool parse_bdf(const char *s, struct mdev *d)
 	unsigned a, b, c, e;
 	char tail;
 
-	if (sscanf(s, "%x:%x:%x.%x%c", &a, &b, &c, &e, &tail) == 4 && a <= 0xffff && b <= 0xff && c <= 31 &&
-	    e <= 7) {
+	if (sscanf(s, "%x:%x:%x.%x%c", &a, &b, &c, &e, &tail) == 4 && a <= 0xffff && b <= 0xff && c <= 31 && e <= 7) {
 		*d = (struct mdev){ (uint16_t)a, (uint8_t)b, (uint8_t)(c << 3 | e) };
 		return true;
 	}
@@ -176,7 +175,8 @@ static void machine_apply_qemu_lines(struct machine *m, const char *text, size_t
 				tok++;
 			}
 			if (strncmp(tok, "qemu:", 5) == 0) {
-				for (tok = strtok_r(tok + 5, " \t\r", &save); tok; prev = tok, tok = strtok_r(NULL, " \t\r", &save)) {
+				for (tok = strtok_r(tok + 5, " \t\r", &save); tok;
+				     prev = tok, tok = strtok_r(NULL, " \t\r", &save)) {
 					uint64_t v;
 					const char *addr = strstr(tok, "addr=");
 
@@ -184,7 +184,8 @@ static void machine_apply_qemu_lines(struct machine *m, const char *text, size_t
 						m->nr_cpus = (unsigned)strtoul(tok, NULL, 10);
 					} else if (prev && strcmp(prev, "-m") == 0 && parse_size(tok, &v)) {
 						m->ram_bytes = v > m->overhead ? v - m->overhead : 0;
-					} else if (prev && strcmp(prev, "-device") == 0 && addr && !strstr(tok, "bus=")) {
+					} else if (prev && strcmp(prev, "-device") == 0 && addr &&
+						   !strstr(tok, "bus=")) {
 						char bdf[16];
 						unsigned slot = (unsigned)strtoul(addr + 5, NULL, 0);
 
@@ -350,9 +351,10 @@ static void report(const char *path, const struct cfg_error *err)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s FILE [--machine q35|virt|MACHINE_FILE] [--cpus N] [--ram SIZE] [--device BDF]...\n"
-			"  checks a partition configuration with the hypervisor's parser and validator\n"
-			"  (docs/CONFIG.md \"Checking a configuration\"); exit status 0 clean, 1 errors, 2 usage\n",
+	fprintf(stderr,
+		"usage: %s FILE [--machine q35|virt|MACHINE_FILE] [--cpus N] [--ram SIZE] [--device BDF]...\n"
+		"  checks a partition configuration with the hypervisor's parser and validator\n"
+		"  (docs/CONFIG.md \"Checking a configuration\"); exit status 0 clean, 1 errors, 2 usage\n",
 		prog);
 }
 
@@ -473,8 +475,8 @@ int main(int argc, char **argv)
 	}
 	printf("%s: ok: %u guest(s)", path, cfg.nr_guests);
 	if (machine != NULL) {
-		printf("; fits machine %s (%u CPU(s), %llu MiB for guests, %u PCI function(s))", mach.name, mach.nr_cpus,
-		       (unsigned long long)(mach.ram_bytes >> 20), mach.nr_devs);
+		printf("; fits machine %s (%u CPU(s), %llu MiB for guests, %u PCI function(s))", mach.name,
+		       mach.nr_cpus, (unsigned long long)(mach.ram_bytes >> 20), mach.nr_devs);
 	} else {
 		printf(" (no --machine: devices, CPU numbers and memory not checked)");
 	}

@@ -23,12 +23,18 @@ Output is TAP ("ok N - name"), read by tests/run_all.py.
 Modes:
   run.py --arch x86_64 [--case NAME ...]          run the test cases (TAP)
   run.py --arch x86_64 --run [--cmdline "..."]     boot once, serial on this terminal (make run)
+  run.py --arch x86_64 --run --config F [--guest G ...] [--qemu-extra "..."]
+                                                   boot a user's configuration (make run CONFIG=)
+  run.py --arch x86_64 --run --esp IMG             boot a disk image (make run ESP=)
+  run.py --arch x86_64 --make-esp IMG [--config F --guest G ...]   write one (make esp)
   run.py --arch x86_64 --debug [--cmdline "..."]   boot halted with a gdb stub (make debug)
   run.py --list                                    list the cases
 
 Adding a case: append a dict to CASES ("during": an action run beside the machine over a
 qtest socket, tests/qemu/harness.py; "qemu_args": QEMU arguments appended after the machine's,
-so a later option such as "-smp 4" replaces the machine's "-smp 2"). Adding an arch: add a MACHINES entry (qemu binary,
+so a later option such as "-smp 4" replaces the machine's "-smp 2"; "config_file": a user's
+configuration such as examples/NAME.cfg, its ESP and "# qemu:" arguments taken as `make run
+CONFIG=` takes them). Adding an arch: add a MACHINES entry (qemu binary,
 firmware, arguments, removable-media boot file name, exit-status decoder).
 
 Images (README "Images"): a case boots the release image (<build-dir>/ioasid-hv.efi) unless it
@@ -1671,7 +1677,9 @@ def user_esp(args, build, image):
             text = f.read()
         guests = args.guest or []
     elif args.demo:
-        text, guests = DEMO[args.arch]["config"], DEMO[args.arch]["guests"] + (args.guest or [])
+        # The demo's machine as a "# qemu:" line, so that an ESP image of it boots the same way.
+        text = f"# qemu: {shlex.join(DEMO[args.arch]['qemu_args'])}\n" + DEMO[args.arch]["config"]
+        guests = DEMO[args.arch]["guests"] + (args.guest or [])
     else:
         text, guests = args.cmdline + "\n", args.guest or []
     files, warnings = esp_files(args.arch, image, text, guests, guest_dir)
@@ -1704,10 +1712,8 @@ def run_interactive(args):
                            capture_output=True, text=True, errors="replace",
                            env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
         extra = config_qemu_args(r.stdout) if r.returncode == 0 else []
-    elif args.config:
-        extra = config_qemu_args(text)
     else:
-        extra = list(DEMO[args.arch]["qemu_args"]) if args.demo else []
+        extra = config_qemu_args(text)
     extra += shlex.split(args.qemu_extra)
     cmd = qemu_command(args.arch, work, "run", esp, extra)
     print("+ " + " ".join(cmd), flush=True)
