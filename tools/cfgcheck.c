@@ -5,19 +5,24 @@
  * config_validate, linked unchanged), before a firmware boot finds the same mistake.
  *
  *   cfgcheck FILE [--machine q35|virt|MACHINE_FILE] [--cpus N] [--ram SIZE] [--device BDF]...
+ *                 [--images DIR] [--guest IMAGE]...
  *
  * Without --machine only what needs no machine is checked: the syntax and every per-line check
  * of config_parse, then config_validate against a machine with every CPU and device and
  * unbounded memory (two console owners, a device or CPU given to two guests). With a machine
  * description, config_validate also checks that each device exists, that each CPU exists and
  * the total memory (docs/CONFIG.md "Machine descriptions" has the file format and what q35 and
- * virt stand for). The pre-flight (hv/config_check.c config_preflight) is not run: it needs what
- * the firmware loaded and what the hypervisor found (images, IOMMU widths, BARs, the allocator).
+ * virt stand for). Given the guest images (--images DIR, --guest FILE), the pre-flight
+ * (hv/config_check.c config_preflight, linked unchanged) runs too, against stand-ins for what
+ * the firmware loaded and the hypervisor found (tools/cfgcheck_host.c): the images, the IOMMU
+ * width of the machine, an approximate dry run of the page allocator; not BARs, not RMRRs.
  *
- * Both steps stop at their first error. To report more than one, cfgcheck takes the erring part
+ * Each step stops at its first error. To report more than one, cfgcheck takes the erring part
  * out and runs the step again: a parse error's line is blanked (unless it is a [guest] header,
  * whose removal would merge two guests: then it stops), a validation error's device, cpus or
  * console setting is dropped (an error about a whole guest, such as total memory, stops it).
+ * A pre-flight error takes its guest out (the guest whose section holds the line) and the
+ * pre-flight runs again.
  * Errors after the first can therefore be consequences of it; the first is always exact.
  * Output: FILE:LINE: error: MESSAGE (as compilers print, so editors jump to it); exit status 0
  * when the file is clean, 1 when it has errors, 2 on a usage or I/O problem.
@@ -30,16 +35,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/bootinfo.h>
 #include <hv/config.h>
+#include <hv/mm.h>
+
+#include "ioasid/pt.h"
+#include "tools/cfgcheck.h"
 
 #define MAX_ROUNDS  64
 #define MAX_MDEVS   256
 #define MACHINE_MAX 4096
-
-struct mdev {
-	uint16_t segment;
-	uint8_t bus, devfn;
-};
 
 struct machine {
 	const char *name;
@@ -47,7 +52,8 @@ struct machine {
 	uint64_t ram_bytes;
 	/* the memory -m gives and what the hypervisor keeps of it (from a boot log, see below) */
 	uint64_t qemu_mem, overhead;
-	struct mdev devs[MAX_MDEVS];
+	unsigned iommu_bits, iommu_fmt;
+	struct cfgcheck_dev devs[MAX_MDEVS];
 	unsigned nr_devs;
 };
 
@@ -66,17 +72,17 @@ static bool machine_device_exists(void *ctx, uint16_t segment, uint8_t bus, uint
 }
 
 /* [segment:]bus:device.function in hex, as in the configuration. */
-static bool parse_bdf(const char *s, struct mdev *d)
+static bool parse_bdf(const char *s, struct cfgcheck_dev *d)
 {
 	unsigned a, b, c, e;
 	char tail;
 
 	if (sscanf(s, "%x:%x:%x.%x%c", &a, &b, &c, &e, &tail) == 4 && a <= 0xffff && b <= 0xff && c <= 31 && e <= 7) {
-		*d = (struct mdev){ (uint16_t)a, (uint8_t)b, (uint8_t)(c << 3 | e) };
+		*d = (struct cfgcheck_dev){ (uint16_t)a, (uint8_t)b, (uint8_t)(c << 3 | e) };
 		return true;
 	}
 	if (sscanf(s, "%x:%x.%x%c", &b, &c, &e, &tail) == 3 && b <= 0xff && c <= 31 && e <= 7) {
-		*d = (struct mdev){ 0, (uint8_t)b, (uint8_t)(c << 3 | e) };
+		*d = (struct cfgcheck_dev){ 0, (uint8_t)b, (uint8_t)(c << 3 | e) };
 		return true;
 	}
 	return false;
@@ -115,7 +121,7 @@ static bool parse_size(const char *s, uint64_t *out)
 
 static int add_device(struct machine *m, const char *bdf)
 {
-	struct mdev d;
+	struct cfgcheck_dev d;
 
 	if (!parse_bdf(bdf, &d)) {
 		fprintf(stderr, "%s: bad PCI address '%s' (want [segment:]bus:device.function in hex)\n", prog, bdf);
@@ -152,6 +158,9 @@ static void machine_builtin(struct machine *m, const char *name)
 	m->qemu_mem = q35 ? 512ULL << 20 : 1ULL << 30;
 	m->ram_bytes = q35 ? 115933ULL << 12 : 250078ULL << 12;
 	m->overhead = m->qemu_mem - m->ram_bytes;
+	/* "vtd: dmar0 ...: legacy mode, 4-level 48-bit tables"; "smmuv3: ... stage-2 44-bit" */
+	m->iommu_bits = q35 ? 48 : 44;
+	m->iommu_fmt = q35 ? PT_FMT_VTD_SL : PT_FMT_ARM_S2;
 	for (unsigned i = 0; i < n; i++) {
 		add_device(m, devs[i]);
 	}
@@ -213,6 +222,8 @@ static int machine_load(struct machine *m, const char *path)
 	}
 	memset(m, 0, sizeof(*m));
 	m->name = path;
+	m->iommu_bits = 48;
+	m->iommu_fmt = PT_FMT_VTD_SL; /* one unit: its format matters to no check, its width does */
 	while (fgets(line, sizeof(line), f)) {
 		char *k = line, *v, *e;
 		uint64_t val;
@@ -245,6 +256,8 @@ static int machine_load(struct machine *m, const char *path)
 			m->nr_cpus = (unsigned)val, have_cpus = true;
 		} else if (strcmp(k, "ram") == 0 && parse_size(v, &val)) {
 			m->ram_bytes = val, have_ram = true;
+		} else if (strcmp(k, "iommu_bits") == 0 && parse_size(v, &val) && val >= 32 && val <= 64) {
+			m->iommu_bits = (unsigned)val;
 		} else if (strcmp(k, "device") == 0) {
 			if (add_device(m, v) != 0) {
 				goto bad;
@@ -260,7 +273,8 @@ static int machine_load(struct machine *m, const char *path)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "%s: %s:%u: want 'cpus = N', 'ram = SIZE' or 'device = BDF'\n", prog, path, n);
+	fprintf(stderr, "%s: %s:%u: want 'cpus = N', 'ram = SIZE', 'device = BDF' or 'iommu_bits = N'\n", prog, path,
+		n);
 	fclose(f);
 	return -1;
 }
@@ -340,6 +354,20 @@ static bool drop_setting(struct hv_config *cfg, unsigned line)
 	return false;
 }
 
+/* Take out the guest whose section holds `line` (a pre-flight error); false if none. */
+static bool drop_guest(struct hv_config *cfg, unsigned line)
+{
+	for (unsigned i = cfg->nr_guests; line != 0 && i-- > 0;) {
+		if (cfg->guests[i].line <= line) {
+			memmove(&cfg->guests[i], &cfg->guests[i + 1],
+				(cfg->nr_guests - i - 1) * sizeof(cfg->guests[0]));
+			cfg->nr_guests--;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void report(const char *path, const struct cfg_error *err)
 {
 	if (err->line != 0) {
@@ -353,55 +381,170 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: %s FILE [--machine q35|virt|MACHINE_FILE] [--cpus N] [--ram SIZE] [--device BDF]...\n"
-		"  checks a partition configuration with the hypervisor's parser and validator\n"
-		"  (docs/CONFIG.md \"Checking a configuration\"); exit status 0 clean, 1 errors, 2 usage\n",
+		"                [--images DIR] [--guest IMAGE]...\n"
+		"  checks a partition configuration with the hypervisor's parser and validator and, given\n"
+		"  the guest images, its pre-flight (docs/CONFIG.md \"Checking a configuration\");\n"
+		"  exit status 0 clean, 1 errors, 2 usage\n",
 		prog);
+}
+
+struct opts {
+	const char *path, *machine, *cpus, *ram, *images;
+	const char *devs[MAX_MDEVS], *guests[BOOTINFO_MAX_FILES];
+	unsigned nr_devs, nr_guests;
+};
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const char *const with_value[] = { "--machine", "--cpus", "--ram", "--device", "--images", "--guest" };
+
+	memset(o, 0, sizeof(*o));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		unsigned k = 0;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage();
+			exit(0);
+		}
+		if (a[0] != '-' && o->path == NULL) {
+			o->path = a;
+			continue;
+		}
+		while (k < 6 && strcmp(a, with_value[k]) != 0) {
+			k++;
+		}
+		if (k == 6 || i + 1 == argc) {
+			return -1;
+		}
+		v = argv[++i];
+		if (k == 0) {
+			o->machine = v;
+		} else if (k == 1) {
+			o->cpus = v;
+		} else if (k == 2) {
+			o->ram = v;
+		} else if (k == 3 && o->nr_devs < MAX_MDEVS) {
+			o->devs[o->nr_devs++] = v;
+		} else if (k == 4) {
+			o->images = v;
+		} else if (k == 5 && o->nr_guests < BOOTINFO_MAX_FILES) {
+			o->guests[o->nr_guests++] = v;
+		} else {
+			return -1;
+		}
+	}
+	if (o->path == NULL || ((o->cpus || o->ram || o->nr_devs) && o->machine == NULL)) {
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_machine(struct machine *mach, const struct opts *o, const char *text, size_t len)
+{
+	uint64_t v = 0;
+
+	if (strcmp(o->machine, "q35") == 0 || strcmp(o->machine, "virt") == 0) {
+		machine_builtin(mach, o->machine);
+		machine_apply_qemu_lines(mach, text, len);
+	} else if (machine_load(mach, o->machine) != 0) {
+		return -1;
+	}
+	if (o->cpus && (!parse_size(o->cpus, &v) || v < 1 || v > CFG_MAX_CPU_NUM + 1)) {
+		fprintf(stderr, "%s: bad --cpus '%s'\n", prog, o->cpus);
+		return -1;
+	}
+	mach->nr_cpus = o->cpus ? (unsigned)v : mach->nr_cpus;
+	if (o->ram && !parse_size(o->ram, &mach->ram_bytes)) {
+		fprintf(stderr, "%s: bad --ram '%s'\n", prog, o->ram);
+		return -1;
+	}
+	for (unsigned i = 0; i < o->nr_devs; i++) {
+		if (add_device(mach, o->devs[i]) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *b = p;
+
+	for (; *p; p++) {
+		if (*p == '/' || *p == '\\') {
+			b = p + 1;
+		}
+	}
+	return b;
+}
+
+/*
+ * The files boot/ would have loaded: for each image the configuration names, the --guest file
+ * of the same file name (case ignored, as on FAT), else DIR/NAME from --images, as `make run`
+ * places them on the ESP. A file not found is not loaded, and the pre-flight says so.
+ */
+static int load_images(const struct hv_config *cfg, const struct opts *o, struct bootinfo *bi)
+{
+	memset(bi, 0, sizeof(*bi));
+	for (unsigned k = 0; k < cfg->nr_guests; k++) {
+		const char *img = cfg->guests[k].image, *file = NULL;
+		char buf[4096];
+		FILE *f;
+		long size;
+		void *data;
+		bool dup = false;
+
+		for (uint32_t i = 0; i < bi->nr_files; i++) {
+			dup |= strcmp(bi->files[i].name, img) == 0;
+		}
+		for (unsigned i = 0; i < o->nr_guests && file == NULL; i++) {
+			if (strcasecmp(base_name(o->guests[i]), base_name(img)) == 0) {
+				file = o->guests[i];
+			}
+		}
+		if (file == NULL && o->images != NULL) {
+			snprintf(buf, sizeof(buf), "%s/%s", o->images, base_name(img));
+			file = buf;
+		}
+		if (dup || file == NULL || bi->nr_files == BOOTINFO_MAX_FILES || (f = fopen(file, "rb")) == NULL) {
+			continue;
+		}
+		if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0 ||
+		    (data = malloc((size_t)size)) == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
+			fclose(f);
+			fprintf(stderr, "%s: cannot read %s\n", prog, file);
+			return -1;
+		}
+		fclose(f);
+		snprintf(bi->files[bi->nr_files].name, sizeof(bi->files[0].name), "%s", img);
+		bi->files[bi->nr_files].base = ptr_to_hpa(data);
+		bi->files[bi->nr_files].size = (uint64_t)size;
+		bi->nr_files++;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static struct hv_config cfg;
 	static struct machine mach;
-	const char *path = NULL, *machine = NULL, *cpus = NULL, *ram = NULL, *devs[MAX_MDEVS];
-	unsigned nr_devs = 0, errors = 0;
-	struct cfg_machine cm = { 0 };
+	static struct bootinfo bi;
+	struct opts o;
+	unsigned errors = 0;
+	struct cfg_machine cm;
 	struct cfg_error err;
+	bool preflight;
 	char *text;
 	size_t len;
-	int ret;
+	int ret = 0;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if ((strcmp(a, "--machine") == 0 || strcmp(a, "--cpus") == 0 || strcmp(a, "--ram") == 0 ||
-		     strcmp(a, "--device") == 0) &&
-		    i + 1 < argc) {
-			const char *v = argv[++i];
-
-			if (a[2] == 'm') {
-				machine = v;
-			} else if (a[2] == 'c') {
-				cpus = v;
-			} else if (a[2] == 'r') {
-				ram = v;
-			} else if (nr_devs < MAX_MDEVS) {
-				devs[nr_devs++] = v;
-			}
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage();
-			return 0;
-		} else if (a[0] != '-' && path == NULL) {
-			path = a;
-		} else {
-			usage();
-			return 2;
-		}
-	}
-	if (path == NULL || ((cpus || ram || nr_devs) && machine == NULL)) {
+	if (parse_args(argc, argv, &o) != 0) {
 		usage();
 		return 2;
 	}
-	if (read_file(path, &text, &len) != 0) {
+	preflight = o.images != NULL || o.nr_guests != 0;
+	if (read_file(o.path, &text, &len) != 0) {
 		return 2;
 	}
 
@@ -411,44 +554,22 @@ int main(int argc, char **argv)
 		if (ret == 0) {
 			break;
 		}
-		report(path, &err);
+		report(o.path, &err);
 		errors++;
 		if (err.line == 0 || !blank_line(text, len, err.line)) {
 			break;
 		}
 	}
 	if (ret != 0) {
-		printf("%s: %u error(s) (parse; the checks against a machine were not run)\n", path, errors);
+		printf("%s: %u error(s) (parse; the checks against a machine were not run)\n", o.path, errors);
 		free(text);
 		return 1;
 	}
 
-	if (machine != NULL) {
-		uint64_t v;
-
-		if (strcmp(machine, "q35") == 0 || strcmp(machine, "virt") == 0) {
-			machine_builtin(&mach, machine);
-			machine_apply_qemu_lines(&mach, text, len);
-		} else if (machine_load(&mach, machine) != 0) {
+	if (o.machine != NULL) {
+		if (setup_machine(&mach, &o, text, len) != 0) {
 			free(text);
 			return 2;
-		}
-		if (cpus && (!parse_size(cpus, &v) || v < 1 || v > CFG_MAX_CPU_NUM + 1)) {
-			fprintf(stderr, "%s: bad --cpus '%s'\n", prog, cpus);
-			free(text);
-			return 2;
-		}
-		mach.nr_cpus = cpus ? (unsigned)v : mach.nr_cpus;
-		if (ram && !parse_size(ram, &mach.ram_bytes)) {
-			fprintf(stderr, "%s: bad --ram '%s'\n", prog, ram);
-			free(text);
-			return 2;
-		}
-		for (unsigned i = 0; i < nr_devs; i++) {
-			if (add_device(&mach, devs[i]) != 0) {
-				free(text);
-				return 2;
-			}
 		}
 		cm = (struct cfg_machine){ .device_exists = machine_device_exists,
 					   .ctx = &mach,
@@ -456,30 +577,63 @@ int main(int argc, char **argv)
 					   .nr_cpus = mach.nr_cpus };
 	} else {
 		/* No machine: every CPU a list may name, every device, unbounded memory. */
+		memset(&mach, 0, sizeof(mach));
+		mach.iommu_bits = 48;
+		mach.iommu_fmt = PT_FMT_VTD_SL;
+		mach.ram_bytes = 1ULL << 46; /* the dry run's range: no limit worth the name */
 		cm = (struct cfg_machine){ .ram_bytes = UINT64_MAX, .nr_cpus = CFG_MAX_CPU_NUM + 1 };
 	}
+	free(text);
 	for (unsigned round = 0; round < MAX_ROUNDS; round++) {
 		if (config_validate(&cfg, &cm, &err) == 0) {
 			break;
 		}
-		report(path, &err);
+		report(o.path, &err);
 		errors++;
 		if (err.line == 0 || !drop_setting(&cfg, err.line)) {
 			break;
 		}
 	}
-	free(text);
+
+	/* The pre-flight, on a file that passed the steps before it (as at boot). */
+	if (preflight && errors == 0) {
+		const struct cfgcheck_platform plat = { .devs = mach.devs,
+							.nr_devs = mach.nr_devs,
+							.ram_bytes = mach.ram_bytes,
+							.iommu_bits = mach.iommu_bits,
+							.iommu_fmt = mach.iommu_fmt };
+
+		if (load_images(&cfg, &o, &bi) != 0) {
+			return 2;
+		}
+		for (unsigned round = 0; round < MAX_ROUNDS; round++) {
+			cfgcheck_host_setup(&plat);
+			if (config_preflight(&cfg, &bi, &err) == 0) {
+				break;
+			}
+			report(o.path, &err);
+			errors++;
+			if (!drop_guest(&cfg, err.line)) {
+				break;
+			}
+		}
+	}
 	if (errors != 0) {
-		printf("%s: %u error(s)\n", path, errors);
+		printf("%s: %u error(s)\n", o.path, errors);
 		return 1;
 	}
-	printf("%s: ok: %u guest(s)", path, cfg.nr_guests);
-	if (machine != NULL) {
+	printf("%s: ok: %u guest(s)", o.path, cfg.nr_guests);
+	if (o.machine != NULL) {
 		printf("; fits machine %s (%u CPU(s), %llu MiB for guests, %u PCI function(s))", mach.name,
 		       mach.nr_cpus, (unsigned long long)(mach.ram_bytes >> 20), mach.nr_devs);
 	} else {
 		printf(" (no --machine: devices, CPU numbers and memory not checked)");
 	}
-	printf("; not checked here: images, IOMMUs, BARs (the hypervisor's pre-flight at boot)\n");
+	if (preflight) {
+		printf("; pre-flight passed (images; IOMMU %u-bit; memory dry run; BARs not checked)\n",
+		       mach.iommu_bits);
+	} else {
+		printf("; pre-flight not run (give the images: --images DIR or --guest FILE)\n");
+	}
 	return 0;
 }

@@ -5,7 +5,7 @@ tests/run_all.py:
 
   cfgcheck-*              tools/cfgcheck on the examples (clean on q35 and virt) and on bad files
                           (tests/data/cfgcheck/): the errors with their line numbers, exit status
-                          0/1/2
+                          0/1/2; with the built guest images, the pre-flight
   x86_64-make-run-example `make run CONFIG=examples/two-partitions.cfg`: the example's guests,
                           found among the built test guests, and its "# qemu:" machine
   x86_64-make-run-config  `make run CONFIG= GUESTS= QEMU_EXTRA=`: a configuration in a temporary
@@ -132,6 +132,40 @@ def t_cfgcheck_bad_machine(_):
     return why
 
 
+def t_cfgcheck_preflight(_, tmp):
+    """The pre-flight given the images (--images DIR, --guest FILE): the built x86_64 guests."""
+    guests = os.path.join(ROOT, "build", "x86_64", "guests")
+    why = []
+    st, out = run([CFGCHECK, "examples/two-partitions.cfg", "--machine", "q35", "--images", guests], timeout=120)
+    why += want_status(st, 0, "cfgcheck two-partitions --images")
+    why += want(out, [r"^examples/two-partitions\.cfg: ok: 2 guest\(s\); fits machine q35 .*; pre-flight passed"])
+    f = "tests/data/cfgcheck/preflight.cfg"
+    for m, bits in (("q35", False), ("virt", True)):
+        st, out = run([CFGCHECK, f, "--machine", m, "--images", guests], timeout=120)
+        why += want_status(st, 1, f"cfgcheck preflight.cfg --machine {m}")
+        why += want(out, [r"^%s:7: error: guest 'a': memory at guest-physical 0 is 1024 KiB; its \d+-byte image "
+                          r"at 0x100000 and a page of stack need \d+ KiB$" % f])
+        wide = [l for l in out if "beyond the 44-bit input range" in l]
+        if bits and not wide:
+            why.append(f"--machine {m}: no error for the memory beyond 44 bits (line 13)")
+        if not bits and wide:
+            why.append(f"--machine {m}: {wide[0]}")
+    f = "tests/data/cfgcheck/dry-run.cfg"
+    st, out = run([CFGCHECK, f, "--machine", "q35", "--images", guests], timeout=120)
+    why += want_status(st, 1, "cfgcheck dry-run.cfg")
+    why += want(out, [r"^%s:9: error: guest 'b': no free 262144 KiB block for this memory" % f])
+    # An ELF file where a flat binary belongs, given by path; a missing image.
+    shutil.copyfile(os.path.join(guests, "demo.elf"), os.path.join(tmp, "demo.bin"))
+    st, out = run([CFGCHECK, "examples/single-guest.cfg", "--guest", os.path.join(tmp, "demo.bin")], timeout=120)
+    why += want_status(st, 1, "cfgcheck with an ELF image")
+    why += want(out, [r"^examples/single-guest\.cfg:\d+: error: guest 'demo': image \\guests\\demo\.bin is an ELF file"])
+    st, out = run([CFGCHECK, "examples/two-partitions.cfg", "--images", tmp], timeout=120)
+    why += want_status(st, 1, "cfgcheck with a missing image")
+    why += want(out, [r"^examples/two-partitions\.cfg:\d+: error: guest 'worker': image \\guests\\dma\.bin was "
+                      r"not loaded from the ESP"])
+    return why
+
+
 # ---- make run CONFIG= ----
 
 def t_make_run_example(arch):
@@ -215,7 +249,8 @@ def main():
     arches = args.arch or ["x86_64", "arm64"]
     tests = [("cfgcheck-examples", t_cfgcheck_examples, None),
              ("cfgcheck-bad-parse", t_cfgcheck_bad_parse, None),
-             ("cfgcheck-bad-machine", t_cfgcheck_bad_machine, None)]
+             ("cfgcheck-bad-machine", t_cfgcheck_bad_machine, None),
+             ("cfgcheck-preflight", t_cfgcheck_preflight, None)]
     if "x86_64" in arches:
         tests += [("x86_64-make-run-example", t_make_run_example, "x86_64"),
                   ("x86_64-make-run-config", t_make_run_config, "x86_64")]
