@@ -6,6 +6,10 @@
 #                                 (the release image plus self-tests and test hooks)
 #   make images [ARCH=...]        build both
 #   make run [ARCH=...]           boot the release image in QEMU (demo); SELFTEST=y: the test image
+#   make run CONFIG=my.cfg [GUESTS="a.bin b"] [QEMU_EXTRA=...]   boot your own partitions
+#   make esp [CONFIG=.. GUESTS=..]  build/<arch>/esp.img, a bootable disk image; make run ESP=IMG
+#   make sdk [ARCH=...]           the guest SDK in build/<arch>/sdk (guests built out of tree)
+#   make cfgcheck                 build/host/cfgcheck (tools/cfgcheck: check a configuration)
 #   make debug [ARCH=...]         QEMU halted with a gdb stub; prints the gdb command
 #   make test                     every test: host unit tests, fuzz smoke, QEMU boots, both arches
 #                                 (self-tests on the test image, everything else on the release
@@ -50,6 +54,7 @@ include mk/host.mk
 -include mk/qemu.mk
 -include mk/bench.mk
 -include mk/fuzz.mk
+-include mk/tools.mk
 
 clean:
 	rm -rf build

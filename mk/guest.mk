@@ -55,4 +55,29 @@ $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/obj/tests/guests/%.c.o $(GUEST_SDK_OBJS) gu
 $(GUEST_BUILD)/%.bin: $(GUEST_BUILD)/%.elf
 	@echo "  OBJCOPY $@"
 	$(Q)$(TARGET_OBJCOPY) -O binary -R .bss $< $@
+
+# `make sdk [ARCH=..] [SDK_DIR=..]`: the guest SDK for guests built outside this repository
+# (docs/GUEST.md "Building a guest outside this repository"), installed into SDK_DIR
+# (build/<arch>/sdk): headers, crt0.o (start-up code), libioasid-guest.a (the rest of guest/),
+# the newlib it uses, the linker script and sdk.mk (from tools/sdk.mk.in), the Makefile fragment
+# a guest's three-line Makefile includes. The SDK's flags are the test guests' (gcc; -Werror
+# and the tree's include paths left to the user).
+SDK_DIR ?= $(RELEASE_BUILD)/sdk
+SDK_CFLAGS := $(filter-out -Werror -nostdinc -isystem $(NEWLIB_INC) $(CC_INC) -Iguest/$(ARCH) -Iinclude -I.,$(GUEST_CFLAGS))
+SDK_HEADERS := include/ioasid/abi.h include/hv/guest.h guest/guest.h guest/test.h guest/edu.h guest/$(ARCH)/guest_arch.h
+.PHONY: sdk
+.SECONDARY: $(GUEST_SDK_OBJS)
+sdk: $(GUEST_SDK_OBJS) $(SDK_HEADERS) guest/guest.lds tools/sdk.mk.in $(NEWLIB_LIBC)
+	@echo "  SDK     $(SDK_DIR)"
+	$(Q)rm -rf $(SDK_DIR) && mkdir -p $(SDK_DIR)/include/ioasid $(SDK_DIR)/include/hv \
+		$(SDK_DIR)/include/guest $(SDK_DIR)/lib $(SDK_DIR)/newlib/lib
+	$(Q)cp include/ioasid/abi.h $(SDK_DIR)/include/ioasid/ && cp include/hv/guest.h $(SDK_DIR)/include/hv/ \
+		&& cp guest/guest.h guest/test.h guest/edu.h $(SDK_DIR)/include/guest/ \
+		&& cp guest/$(ARCH)/guest_arch.h $(SDK_DIR)/include/
+	$(Q)cp -r $(NEWLIB_INC) $(SDK_DIR)/newlib/include && cp $(NEWLIB_LIBC) $(SDK_DIR)/newlib/lib/
+	$(Q)cp $(filter %start.S.o,$(GUEST_SDK_OBJS)) $(SDK_DIR)/lib/crt0.o
+	$(Q)$(CROSS)ar rcs $(SDK_DIR)/lib/libioasid-guest.a $(filter-out %start.S.o,$(GUEST_SDK_OBJS))
+	$(Q)cp guest/guest.lds $(SDK_DIR)/
+	$(Q)sed -e 's|@ARCH@|$(ARCH)|g' -e 's|@CROSS@|$(CROSS)|' -e 's|@CFLAGS@|$(SDK_CFLAGS)|' \
+		tools/sdk.mk.in > $(SDK_DIR)/sdk.mk
 endif

@@ -5,6 +5,9 @@
 #                                                    CMDLINE: the demo guest); the release image,
 #                                                    or with SELFTEST=y the test image (needed
 #                                                    for CMDLINE="selftest=boot")
+#   make run   CONFIG=my.cfg [GUESTS="a.bin b"] [QEMU_EXTRA="-smp 4"]   your partitions
+#   make esp   [CONFIG=my.cfg GUESTS=...]            build/<arch>/esp.img, a bootable disk image
+#   make run   ESP=build/<arch>/esp.img              boot that image
 #   make debug [ARCH=..] [SELFTEST=y] [CMDLINE=...]  boot halted (-s -S), print the gdb command
 #   make qemu-test [ARCH=..]                         the QEMU boot cases for one arch (TAP), each
 #                                                    on its image (run.py: self-tests on the test
@@ -14,6 +17,8 @@
 #                                                    and boot cases, clang builds + boots, the
 #                                                    no-FP/SIMD disassembly check and the
 #                                                    no-test-code check of the release images,
+#                                                    the users' commands (tests/qemu/test_tools.py:
+#                                                    cfgcheck, make run CONFIG=, make esp, make sdk),
 #                                                    fuzz smoke when mk/fuzz.mk exists
 
 # QEMU_JOBS: boot cases run side by side per arch (make test QEMU_JOBS=2 on a machine with cores
@@ -28,8 +33,26 @@ qemu-prereqs: $(QEMU_FW_FILES)
 # run.py finds the test image next to the release one (RELEASE_BUILD-test = TEST_BUILD) and the
 # guests with the release image; --image picks the one SELFTEST built.
 QEMU_IMAGE := --build-dir $(RELEASE_BUILD) --image $(if $(filter y,$(SELFTEST)),test,release)
-run: efi $(QEMU_FW_FILES)
-	$(QEMU_RUNNER) --arch $(ARCH) $(QEMU_IMAGE) --run $(if $(CMDLINE),--cmdline "$(CMDLINE)",--demo)
+# Your own partitions (README "Your own partitions"): CONFIG= a configuration file, GUESTS= the
+# guest images for its ESP (.bin files anywhere, or names of built test guests), QEMU_EXTRA=
+# appended to the QEMU command line (passed through the environment: no shell quoting to break),
+# ESP= a disk image from `make esp`, booted instead of an ESP directory. `make esp` writes
+# ESP_IMG (build/<arch>/esp.img) with the same CONFIG and GUESTS (or the demo).
+CONFIG ?=
+GUESTS ?=
+QEMU_EXTRA ?=
+ESP ?=
+ESP_IMG ?= $(RELEASE_BUILD)/esp.img
+export QEMU_EXTRA
+USER_ESP_ARGS = $(if $(CONFIG),--config $(CONFIG),$(if $(CMDLINE),--cmdline "$(CMDLINE)",--demo)) \
+	$(foreach g,$(GUESTS),--guest $(g))
+.PHONY: esp
+run: $(if $(ESP),,efi) $(QEMU_FW_FILES)
+	$(QEMU_RUNNER) --arch $(ARCH) $(QEMU_IMAGE) --run --qemu-extra "$$QEMU_EXTRA" \
+		$(if $(ESP),--esp $(ESP),$(USER_ESP_ARGS))
+
+esp: efi
+	$(QEMU_RUNNER) --arch $(ARCH) $(QEMU_IMAGE) --make-esp $(ESP_IMG) $(USER_ESP_ARGS)
 
 debug: efi $(QEMU_FW_FILES)
 	$(QEMU_RUNNER) --arch $(ARCH) $(QEMU_IMAGE) --debug --cmdline "$(CMDLINE)"
@@ -48,6 +71,7 @@ TEST_SUITES := $(UNIT_BINS) $(TSAN_SUITES) "python3 tests/qemu/test_runner.py" \
 	$(foreach a,$(TEST_ARCHES),"$(QEMU_RUNNER) --arch $(a) --build-dir build/$(a)-clang \
 		--case $(a)-boot --case $(a)-boot-plain --name-suffix=-clang") \
 	"python3 tests/qemu/debug_check.py --arch x86_64" \
+	"python3 tests/qemu/test_tools.py $(foreach a,$(TEST_ARCHES),--arch $(a))" \
 	"python3 tests/qemu/check_no_fp.py $(foreach a,$(TEST_ARCHES),$(a) build/$(a)/ioasid-hv.so \
 		$(a) build/$(a)-test/ioasid-hv-test.so $(a) build/$(a)-clang/ioasid-hv.so \
 		$(a) build/$(a)-clang-test/ioasid-hv-test.so)" \

@@ -23,12 +23,18 @@ Output is TAP ("ok N - name"), read by tests/run_all.py.
 Modes:
   run.py --arch x86_64 [--case NAME ...]          run the test cases (TAP)
   run.py --arch x86_64 --run [--cmdline "..."]     boot once, serial on this terminal (make run)
+  run.py --arch x86_64 --run --config F [--guest G ...] [--qemu-extra "..."]
+                                                   boot a user's configuration (make run CONFIG=)
+  run.py --arch x86_64 --run --esp IMG             boot a disk image (make run ESP=)
+  run.py --arch x86_64 --make-esp IMG [--config F --guest G ...]   write one (make esp)
   run.py --arch x86_64 --debug [--cmdline "..."]   boot halted with a gdb stub (make debug)
   run.py --list                                    list the cases
 
 Adding a case: append a dict to CASES ("during": an action run beside the machine over a
 qtest socket, tests/qemu/harness.py; "qemu_args": QEMU arguments appended after the machine's,
-so a later option such as "-smp 4" replaces the machine's "-smp 2"). Adding an arch: add a MACHINES entry (qemu binary,
+so a later option such as "-smp 4" replaces the machine's "-smp 2"; "config_file": a user's
+configuration such as examples/NAME.cfg, its ESP and "# qemu:" arguments taken as `make run
+CONFIG=` takes them). Adding an arch: add a MACHINES entry (qemu binary,
 firmware, arguments, removable-media boot file name, exit-status decoder).
 
 Images (README "Images"): a case boots the release image (<build-dir>/ioasid-hv.efi) unless it
@@ -41,6 +47,7 @@ import argparse
 import concurrent.futures
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -1298,19 +1305,154 @@ def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=Non
     return esp
 
 
+# ---- Users' own configurations (make run CONFIG=... GUESTS=..., make esp; README "Your own
+# partitions") ----
+
+def config_images(text):
+    """The guest image paths a configuration names: [(line number, path as written)]. Only the
+    `image =` lines are read here; the hypervisor's parser (and tools/cfgcheck) judge the rest."""
+    found = []
+    for n, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"^\s*image\s*=\s*([^#\s]+)", line)
+        if m:
+            found.append((n, m.group(1)))
+    return found
+
+
+def config_qemu_args(text):
+    """QEMU arguments a configuration asks for in `# qemu: ARGS` comment lines (the examples
+    say so what machine they need: CPUs, a second edu); the hypervisor ignores comments."""
+    args = []
+    for line in text.splitlines():
+        m = re.match(r"^#\s*qemu:\s*(.*)$", line)
+        if m:
+            args += shlex.split(m.group(1))
+    return args
+
+
+def resolve_guest(g, guest_dir):
+    """A GUESTS word: a file (any path), else the name of a built test guest
+    (<guest_dir>/NAME.bin, NAME with or without .bin)."""
+    if os.path.isfile(g):
+        return os.path.abspath(g)
+    name = g[:-4] if g.endswith(".bin") else g
+    cand = os.path.join(guest_dir, name + ".bin")
+    if "/" not in g and os.path.isfile(cand):
+        return cand
+    raise FileNotFoundError(f"guest '{g}' is neither a file nor a built test guest "
+                            f"({os.path.relpath(cand, ROOT)})")
+
+
+def esp_files(arch, image, config_text, guests, guest_dir):
+    """What a user's ESP holds: ([(path on the ESP with '/' separators, host file)], warnings).
+
+    The image on the removable-media boot path, then each guest: a GUESTS file goes where the
+    configuration names an image of the same file name (any directory, matched without regard
+    to case as FAT does), else to guests/NAME; an image the configuration names that GUESTS did
+    not give is taken from the built test guests when one has its file name. The configuration
+    itself is written as \\ioasid-hv.cfg by the caller."""
+    files = {("efi/boot/" + MACHINES[arch]["boot_file"]).lower():
+             ("EFI/BOOT/" + MACHINES[arch]["boot_file"], image)}
+    named = [(line, p.lstrip("\\").replace("\\", "/")) for line, p in config_images(config_text)]
+    by_base = {os.path.basename(rel).lower(): rel for _, rel in named}
+    for g in guests:
+        src = resolve_guest(g, guest_dir)
+        base = os.path.basename(src)
+        dest = by_base.get(base.lower(), "guests/" + base)
+        files[dest.lower()] = (dest, src)
+    warnings = []
+    for line, rel in named:
+        if rel.lower() in files:
+            continue
+        cand = os.path.join(guest_dir, os.path.basename(rel))
+        if os.path.isfile(cand):
+            files[rel.lower()] = (rel, cand)
+        else:
+            warnings.append(f"config line {line}: image \\{rel.replace('/', chr(92))} is not on the "
+                            f"ESP (no GUESTS file and no built guest {os.path.basename(rel)}); the "
+                            f"hypervisor will refuse the configuration")
+    return list(files.values()), warnings
+
+
+def write_esp_dir(esp, files, config_text):
+    """The ESP as a directory (QEMU serves it with fat:rw:)."""
+    shutil.rmtree(esp, ignore_errors=True)
+    os.makedirs(esp)
+    for dest, src in files:
+        os.makedirs(os.path.join(esp, os.path.dirname(dest)), exist_ok=True)
+        shutil.copyfile(src, os.path.join(esp, dest))
+    with open(os.path.join(esp, "ioasid-hv.cfg"), "w", encoding="utf-8") as f:
+        f.write(config_text)
+    return esp
+
+
+# The disk image `make esp` writes: an MBR with one partition of type 0xEF (EFI system
+# partition, UEFI 2.10 5.2.1 "Legacy MBR") starting at 1 MiB, holding a FAT file system made by
+# mtools (no root, no loop device). Ready for dd to a USB stick; `make run ESP=` boots it.
+ESP_PART_START = 1 << 20
+
+
+def write_esp_image(out, files, config_text):
+    payload = sum(os.path.getsize(src) for _, src in files) + len(config_text)
+    # FAT16 from 16 MiB on; room for the FATs and directories, rounded up to whole MiB.
+    part = max(64 << 20, (payload * 5 // 4 + (16 << 20) + (1 << 20) - 1) & ~((1 << 20) - 1))
+    if part > (2 << 30):
+        raise ValueError("the ESP contents are over 2 GiB")
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as f:
+        f.truncate(ESP_PART_START + part)
+        sectors = part // 512
+        entry = bytes([0x00, 0xfe, 0xff, 0xff, 0xef, 0xfe, 0xff, 0xff]) + \
+            (ESP_PART_START // 512).to_bytes(4, "little") + sectors.to_bytes(4, "little")
+        f.seek(446)
+        f.write(entry)
+        f.seek(510)
+        f.write(b"\x55\xaa")
+    img = f"{tmp}@@{ESP_PART_START}"
+
+    def mtool(*argv):
+        subprocess.run(list(argv), check=True, env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    mtool("mformat", "-i", img, "-T", str(part // 512), "-h", "64", "-s", "32",
+          "-H", str(ESP_PART_START // 512), "-v", "IOASIDHV", "::")
+    dirs = sorted({os.path.dirname(d) for d, _ in files} - {""})
+    made = set()
+    for d in dirs:
+        parts = d.split("/")
+        for i in range(1, len(parts) + 1):
+            sub = "/".join(parts[:i])
+            if sub.lower() not in made:
+                mtool("mmd", "-i", img, "::/" + sub)
+                made.add(sub.lower())
+    for dest, src in files:
+        mtool("mcopy", "-i", img, src, "::/" + dest)
+    cfg = tmp + ".cfg"
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write(config_text)
+    mtool("mcopy", "-i", img, cfg, "::/ioasid-hv.cfg")
+    os.remove(cfg)
+    os.replace(tmp, out)
+    return out
+
+
 def qemu_command(arch, workdir, case, esp, extra=()):
     m = MACHINES[arch]
+    # esp: a directory (served as a FAT disk by QEMU's vvfat) or a disk image file (make esp).
+    drive = f"format=raw,file={esp}" if os.path.isfile(esp) else f"format=raw,file=fat:rw:{esp}"
     return ([m["qemu"], "-nodefaults", "-display", "none", "-no-reboot"] + m["firmware"](workdir, case)
-            + m["args"] + ["-drive", f"format=raw,file=fat:rw:{esp}", "-serial", "stdio"]
+            + m["args"] + ["-drive", drive, "-serial", "stdio"]
             + list(extra))
 
 
 def boot(arch, workdir, case, image, cmdline, timeout, log_path, extra=(), via="removable",
-         config=None, guests=(), during=None, guest_dir=None):
+         config=None, guests=(), during=None, guest_dir=None, user_files=None):
     """Boot once, serial into log_path. Returns (qemu status or None on timeout, seconds).
     during: an action (tests/qemu/harness.py) run beside the machine through a qtest socket;
-    the lines it returns are appended to the log."""
-    esp = prepare_esp(workdir, case, arch, image, cmdline, via, config, guests, guest_dir)
+    the lines it returns are appended to the log. user_files: the ESP as `make run CONFIG=`
+    lays it out (esp_files()), with config as its configuration."""
+    if user_files is not None:
+        esp = write_esp_dir(os.path.join(workdir, f"esp-{case}"), user_files, config)
+    else:
+        esp = prepare_esp(workdir, case, arch, image, cmdline, via, config, guests, guest_dir)
     qtest_path = None
     if during is not None:
         qtest_path, qargs = harness.qtest_args(workdir, case)
@@ -1414,11 +1556,20 @@ def run_one(case, args, image, logs):
     if os.path.exists(trace_path):
         os.remove(trace_path)  # a stale trace must not satisfy trace_expect
     extra = list(case.get("qemu_args", ())) + trace_args(case, trace_path)
+    guest_dir = os.path.join(os.path.dirname(logs), "guests")
+    config, user_files = case.get("config"), None
+    if case.get("config_file"):
+        # A user's configuration (examples/): the ESP, guests and QEMU arguments exactly as
+        # `make run CONFIG=FILE` takes them (user_esp, run_interactive).
+        with open(os.path.join(ROOT, case["config_file"]), encoding="utf-8") as f:
+            config = f.read()
+        user_files, _ = esp_files(case["arch"], image, config, case.get("guests", ()), guest_dir)
+        extra = config_qemu_args(config) + extra
     rc, secs = boot(case["arch"], logs, case["name"], image, case["cmdline"],
                     max(args.timeout, case.get("timeout", 0)),
                     log_path, extra=extra, via=case.get("via", "removable"),
-                    config=case.get("config"), guests=case.get("guests", ()), during=case.get("during"),
-                    guest_dir=os.path.join(os.path.dirname(logs), "guests"))
+                    config=config, guests=case.get("guests", ()), during=case.get("during"),
+                    guest_dir=guest_dir, user_files=user_files)
     lines = read_log(log_path)
     trace_lines = read_log(trace_path) if case.get("trace") and os.path.exists(trace_path) else []
     return secs, judge(case, rc, lines, trace_lines, case_image(case)), lines, log_path
@@ -1497,21 +1648,99 @@ CASES += [{"name": f"{arch}-run-demo", "arch": arch, "cmdline": "", "config": DE
           for arch in ("x86_64", "arm64")]
 
 
+# examples/ (README "Your own partitions"): each example booted exactly as `make run
+# CONFIG=examples/NAME.cfg` boots it (its ESP from esp_files, its "# qemu:" arguments);
+# tests/qemu/test_tools.py runs the make command itself for one of them.
+EXAMPLES = {
+    "single-guest": {"expect": [r"^\[INF\] \[guest demo\] Done: everything behaved as described$",
+                                r"^\[INF\] guest demo: exited with status 0"]},
+    "two-partitions": {"expect": [r"^\[INF\] smp: 3 of 3 CPUs online$",
+                                  r"^\[INF\] hv: starting 2 partition\(s\) on their own CPUs$",
+                                  r"^\[INF\] \[guest demo\] Done: everything behaved as described$"]
+                       + [r"^\[INF\] \[guest worker\] TESTS: 6 passed, 0 failed$",
+                          r"^\[INF\] guest worker: exited with status 0"]
+                       + [r"hv: 2 guest\(s\) ran: 2 exited \(0 with a non-zero status\), 0 stopped"],
+                       "timeout": 600},
+}
+CASES += [{"name": f"{arch}-example-{name}", "arch": arch, "cmdline": "",
+           "config_file": f"examples/{name}.cfg", "exit": HV_EXIT_OK, "expect": ex["expect"],
+           "timeout": ex.get("timeout", 0), "forbid": NO_TROUBLE + [r"stopped:", r"unexpected!"]}
+          for name, ex in EXAMPLES.items() for arch in ("x86_64", "arm64")]
+
+
+def user_esp(args, build, image):
+    """The ESP of `make run` / `make esp`: ([(ESP path, host file)], configuration text).
+    --config: the user's file and --guest images; --demo: the demo; else the command line."""
+    guest_dir = os.path.join(build, "guests")
+    if args.config:
+        with open(args.config, encoding="utf-8", errors="surrogateescape") as f:
+            text = f.read()
+        guests = args.guest or []
+    elif args.demo:
+        # The demo's machine as a "# qemu:" line, so that an ESP image of it boots the same way.
+        text = f"# qemu: {shlex.join(DEMO[args.arch]['qemu_args'])}\n" + DEMO[args.arch]["config"]
+        guests = DEMO[args.arch]["guests"] + (args.guest or [])
+    else:
+        text, guests = args.cmdline + "\n", args.guest or []
+    files, warnings = esp_files(args.arch, image, text, guests, guest_dir)
+    for w in warnings:
+        print(f"run.py: warning: {w}", file=sys.stderr)
+    return files, text
+
+
 def run_interactive(args):
     build = args.build_dir or default_build_dir(args.arch)
     image = image_path(args, args.arch, args.image)
     work = os.path.join(build, "run")
     os.makedirs(work, exist_ok=True)
-    demo = DEMO.get(args.arch, {}) if args.demo else {}
-    esp = prepare_esp(work, "run", args.arch, image, args.cmdline, config=demo.get("config"),
-                      guests=demo.get("guests", ()), guest_dir=os.path.join(build, "guests"))
-    cmd = qemu_command(args.arch, work, "run", esp, demo.get("qemu_args", ()))
+    if args.esp:
+        # A disk image from `make esp`: booted as it is (the image inside it, not ours).
+        esp = os.path.abspath(args.esp)
+        if not os.path.isfile(esp):
+            print(f"run.py: no disk image {args.esp} (make esp)", file=sys.stderr)
+            return 2
+    else:
+        try:
+            files, text = user_esp(args, build, image)
+        except (OSError, ValueError) as e:
+            print(f"run.py: {e}", file=sys.stderr)
+            return 2
+        esp = write_esp_dir(os.path.join(work, "esp-run"), files, text)
+    if args.esp:
+        # The configuration inside the image may ask for QEMU arguments too (# qemu: lines).
+        r = subprocess.run(["mtype", "-i", f"{esp}@@{ESP_PART_START}", "::/ioasid-hv.cfg"],
+                           capture_output=True, text=True, errors="replace",
+                           env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+        extra = config_qemu_args(r.stdout) if r.returncode == 0 else []
+    else:
+        extra = config_qemu_args(text)
+    extra += shlex.split(args.qemu_extra)
+    cmd = qemu_command(args.arch, work, "run", esp, extra)
     print("+ " + " ".join(cmd), flush=True)
     rc = subprocess.call(cmd)
     code = MACHINES[args.arch]["decode_exit"](rc)
     print(f"\nQEMU status {rc}: hypervisor exit "
           f"{EXIT_NAMES.get(code, 'none reported') if code is not None else 'none reported'}")
     return 0 if code == HV_EXIT_OK else 1
+
+
+def make_esp(args):
+    """`make esp`: the disk image build/<arch>/esp.img (or --make-esp PATH)."""
+    build = args.build_dir or default_build_dir(args.arch)
+    image = image_path(args, args.arch, args.image)
+    try:
+        files, text = user_esp(args, build, image)
+        out = write_esp_image(args.make_esp, files, text)
+    except (OSError, ValueError, subprocess.CalledProcessError) as e:
+        print(f"run.py: {e}", file=sys.stderr)
+        return 2
+    print(f"{os.path.relpath(out)}: {os.path.getsize(out) >> 20} MiB disk image, one EFI system "
+          f"partition at 1 MiB holding:")
+    for dest, src in files + [("ioasid-hv.cfg", None)]:
+        print(f"  \\{dest.replace('/', chr(92))}" + (f"  <- {os.path.relpath(src)}" if src else ""))
+    print(f"boot it: make run ARCH={args.arch} ESP={os.path.relpath(out)}; "
+          f"write it: dd if={os.path.relpath(out)} of=/dev/sdX bs=4M conv=fsync")
+    return 0
 
 
 def run_debug(args):
@@ -1564,6 +1793,15 @@ def main():
     ap.add_argument("--demo", action="store_true", help="--run: boot the demo guest (x86_64)")
     ap.add_argument("--gdb-port", type=int, default=1234)
     ap.add_argument("--cmdline", default="", help="hypervisor command line for --run/--debug")
+    ap.add_argument("--config", help="--run/--make-esp: this partition configuration as "
+                    "\\ioasid-hv.cfg (make run CONFIG=)")
+    ap.add_argument("--guest", action="append", help="--run/--make-esp: a guest image for the ESP: "
+                    "a .bin file, or the name of a built test guest (repeatable; make run GUESTS=)")
+    ap.add_argument("--qemu-extra", default="", help="--run: appended to the QEMU command line "
+                    "(make run QEMU_EXTRA=)")
+    ap.add_argument("--esp", help="--run: boot this disk image (make esp) instead of an ESP "
+                    "directory")
+    ap.add_argument("--make-esp", metavar="IMG", help="write a bootable FAT disk image (make esp)")
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
     if args.list:
@@ -1572,6 +1810,8 @@ def main():
         return 0
     if args.run:
         return run_interactive(args)
+    if args.make_esp:
+        return make_esp(args)
     if args.debug:
         return run_debug(args)
     return run_cases(args)
