@@ -593,7 +593,13 @@ unsigned config_region_order(uint64_t size)
 
 unsigned config_guest_vcpus(const struct cfg_guest *g)
 {
-	return g->cpus != 0 ? (unsigned)__builtin_popcountll(g->cpus) : 1;
+	unsigned n = 0;
+
+	/* Not __builtin_popcountll: on arm64 it calls libgcc's __popcountdi2, which uses SIMD. */
+	for (uint64_t set = g->cpus; set != 0; set &= set - 1) {
+		n++;
+	}
+	return g->cpus != 0 ? n : 1;
 }
 
 unsigned config_vcpu_cpu(const struct cfg_guest *g, unsigned k)
