@@ -17,7 +17,9 @@
 #include "guest/edu.h"
 #include "guest/test.h"
 
+#ifndef PARTITION_ROUNDS
 #define PARTITION_ROUNDS 1000U
+#endif
 #define PARTITION_REPORT 100U
 #define XFER		 256U
 #define IOVA_BASE	 0x20000000ULL

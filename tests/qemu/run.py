@@ -1004,8 +1004,8 @@ def smp_case(arch):
 
 def race_case(arch):
     cfg = ("# written by tests/qemu/run.py\n" + partition_config("race", "1-2", "00:01.0", console=True, image="race")
-           + partition_config("part_b", "3", "00:06.0"))
-    return {"name": f"{arch}-guest-race", "arch": arch, "cmdline": "", "guests": ["race", "partition"],
+           + partition_config("part_b", "3", "00:06.0", image="partition_short"))
+    return {"name": f"{arch}-guest-race", "arch": arch, "cmdline": "", "guests": ["race", "partition_short"],
             "config": cfg, "exit": HV_EXIT_OK, "timeout": 600,
             "qemu_args": ["-smp", "4"] + SMP_ARGS + EDU2,
             "expect": [r"^\[INF\] \[guest race\] race: vCPU 0: 6000 calls, [1-9]\d* succeeded, 0 undocumented",
@@ -1020,8 +1020,8 @@ def race_case(arch):
 
 def crash_case(arch):
     cfg = ("# written by tests/qemu/run.py\n" + partition_config("crash", "2-3", "00:01.0", image="crash")
-           + partition_config("part_a", "1", "00:06.0", console=True))
-    return {"name": f"{arch}-guest-crash-isolation", "arch": arch, "cmdline": "", "guests": ["crash", "partition"],
+           + partition_config("part_a", "1", "00:06.0", console=True, image="partition_short"))
+    return {"name": f"{arch}-guest-crash-isolation", "arch": arch, "cmdline": "", "guests": ["crash", "partition_short"],
             "config": cfg, "exit": HV_EXIT_OK, "timeout": 600,
             "qemu_args": ["-smp", "4"] + SMP_ARGS + EDU2,
             "expect": [r"^\[INF\] \[guest crash\] crash: vCPU 1 spins; edu DMA to 0xbad0000 started",
