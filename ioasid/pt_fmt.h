@@ -96,6 +96,27 @@ _Static_assert(PT_ENTRIES * sizeof(uint64_t) == HV_PAGE_SIZE, "a table is one pa
 
 enum pte_kind { PTE_NONE, PTE_TABLE, PTE_LEAF };
 
+/*
+ * Live-entry count of a table page, kept in bits its parent's table entry has for software, so
+ * an unmap learns that a table became empty without scanning its 512 slots. The root has no
+ * parent and no count (it is never freed before pt_destroy()). 10 bits hold 0..512.
+ *   Arm: table descriptor bits 11:2 are IGNORED (Arm ARM D8.3.1, VMSAv8-64 table descriptor;
+ *        bit 10 only becomes AF with FEAT_HAFT enabled in TCR2/VTCR, which we never set).
+ *   VT-d SL and FL, x86 NPT: bits 61:52 are ignored in non-leaf entries (VT-d spec 9.7 and 9.8;
+ *        Intel SDM vol. 3 table 4-15..4-17; AMD APM vol. 2 5.3.3 "available").
+ * The engine only ever reads the field back through pt_table_count(); pt_table_addr() and
+ * pt_pte_kind() never look at these bits.
+ */
+#define PT_CNT_MASK 0x3ffULL
+static inline unsigned pt_cnt_shift(enum pt_format fmt)
+{
+	return (fmt == PT_FMT_ARM_S1 || fmt == PT_FMT_ARM_S2) ? 2 : 52;
+}
+static inline unsigned pt_table_count(enum pt_format fmt, uint64_t pte)
+{
+	return (unsigned)((pte >> pt_cnt_shift(fmt)) & PT_CNT_MASK);
+}
+
 static inline bool pt_fmt_is_arm(enum pt_format fmt)
 {
 	return fmt == PT_FMT_ARM_S1 || fmt == PT_FMT_ARM_S2;

@@ -12,6 +12,7 @@
 #include <hv/mm.h>
 
 #include "ioasid/pt.h"
+#include "ioasid/pt_fmt.h"
 #include "tests/unit/test_pt_util.h"
 
 #define ALL_SIZES (SZ_4K | SZ_2M | SZ_1G)
@@ -179,8 +180,14 @@ TEST(pt_encodings)
 		pte = raw_entry(&t, 0x400000, &lvl);
 		EXPECT_EQ(lvl, 1);
 		EXPECT_EQ(pte, 0x7f800000 | e->rw2m);
-		/* the root's first entry is a table entry: only the table bits besides the address */
+		/*
+		 * The root's first entry is a table entry: only the table bits besides the address,
+		 * and the live-entry count of the table it points to (one entry: the table for
+		 * [0, 1G)) in the software bits pt_fmt.h names.
+		 */
 		pte = ((uint64_t *)hpa_to_ptr(t.root))[0];
+		EXPECT_EQ(pt_table_count(e->fmt, pte), 1);
+		pte &= ~(PT_CNT_MASK << pt_cnt_shift(e->fmt));
 		EXPECT_EQ(pte & 0xfff, e->table_low);
 		EXPECT_EQ(pte >> 48, 0);
 		pt_destroy(&t);
