@@ -275,14 +275,14 @@ static bool pt_map_leaf_fits(const struct pt_map_ctx *c, unsigned lvl, uint64_t 
  */
 static inline bool pt_run_busy(const uint64_t *slot, unsigned n)
 {
+	const uint64_t *end = slot + n;
 	uint64_t acc = 0;
-	unsigned i = 0;
 
-	for (; i + 4 <= n; i += 4) {
-		acc |= slot[i] | slot[i + 1] | slot[i + 2] | slot[i + 3];
+	for (; end - slot >= 4; slot += 4) {
+		acc |= slot[0] | slot[1] | slot[2] | slot[3];
 	}
-	for (; i < n; i++) {
-		acc |= slot[i];
+	for (; slot < end; slot++) {
+		acc |= *slot;
 	}
 	return acc != 0;
 }
@@ -290,17 +290,17 @@ static inline bool pt_run_busy(const uint64_t *slot, unsigned n)
 /* n leaves, consecutive output addresses: each entry is the previous one plus size. */
 static inline void pt_run_write(uint64_t *slot, unsigned n, uint64_t pte, uint64_t size)
 {
-	unsigned i = 0;
+	uint64_t *end = slot + n;
 
-	for (; i + 4 <= n; i += 4) {
-		WRITE_ONCE(slot[i], pte);
-		WRITE_ONCE(slot[i + 1], pte + size);
-		WRITE_ONCE(slot[i + 2], pte + 2 * size);
-		WRITE_ONCE(slot[i + 3], pte + 3 * size);
+	for (; end - slot >= 4; slot += 4) {
+		WRITE_ONCE(slot[0], pte);
+		WRITE_ONCE(slot[1], pte + size);
+		WRITE_ONCE(slot[2], pte + 2 * size);
+		WRITE_ONCE(slot[3], pte + 3 * size);
 		pte += 4 * size;
 	}
-	for (; i < n; i++, pte += size) {
-		WRITE_ONCE(slot[i], pte);
+	for (; slot < end; slot++, pte += size) {
+		WRITE_ONCE(*slot, pte);
 	}
 }
 
@@ -545,7 +545,7 @@ static void pt_gather_add(struct pt_gather *g, uint64_t start, uint64_t end)
 			r->start = MIN(r->start, start);
 			r->end = MAX(r->end, end);
 			/* The grown range may now touch another one: fold those in. */
-			for (j = 0; j < g->nr_ranges;) {
+			for (j = 0; g->nr_ranges > 1 && j < g->nr_ranges;) {
 				struct pt_range *o = &g->ranges[j];
 
 				if (j != i && o->start <= r->end && o->end >= r->start) {
@@ -632,8 +632,19 @@ static void pt_unmap_note(struct pt_unmap_ctx *c, uint64_t start, uint64_t end, 
  */
 static unsigned pt_unmap_ptes(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia)
 {
-	unsigned first = 0, end = n, i, cnt = 0;
+	unsigned first = 0, end = n, cnt = 0;
+	uint64_t *p, *e;
 
+	if (n == 1) {
+		/* the single page of a DMA-API style unmap */
+		if (READ_ONCE(slot[0]) == 0) {
+			return 0;
+		}
+		WRITE_ONCE(slot[0], 0);
+		pt_clean(c->t, slot, sizeof(*slot));
+		pt_unmap_note(c, ia, ia + HV_PAGE_SIZE, HV_PAGE_SIZE);
+		return 1;
+	}
 	while (first < n && READ_ONCE(slot[first]) == 0) {
 		first++;
 	}
@@ -643,19 +654,19 @@ static unsigned pt_unmap_ptes(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n
 	while (READ_ONCE(slot[end - 1]) == 0) {
 		end--;
 	}
-	for (i = first; i + 4 <= end; i += 4) {
-		uint64_t a = READ_ONCE(slot[i]), b = READ_ONCE(slot[i + 1]);
-		uint64_t x = READ_ONCE(slot[i + 2]), y = READ_ONCE(slot[i + 3]);
+	for (p = &slot[first], e = &slot[end]; e - p >= 4; p += 4) {
+		uint64_t a = READ_ONCE(p[0]), b = READ_ONCE(p[1]);
+		uint64_t x = READ_ONCE(p[2]), y = READ_ONCE(p[3]);
 
-		WRITE_ONCE(slot[i], 0);
-		WRITE_ONCE(slot[i + 1], 0);
-		WRITE_ONCE(slot[i + 2], 0);
-		WRITE_ONCE(slot[i + 3], 0);
+		WRITE_ONCE(p[0], 0);
+		WRITE_ONCE(p[1], 0);
+		WRITE_ONCE(p[2], 0);
+		WRITE_ONCE(p[3], 0);
 		cnt += (a != 0) + (b != 0) + (x != 0) + (y != 0);
 	}
-	for (; i < end; i++) {
-		cnt += READ_ONCE(slot[i]) != 0;
-		WRITE_ONCE(slot[i], 0);
+	for (; p < e; p++) {
+		cnt += READ_ONCE(*p) != 0;
+		WRITE_ONCE(*p, 0);
 	}
 	pt_clean(c->t, &slot[first], (end - first) * sizeof(*slot));
 	pt_unmap_note(c, ia + ((uint64_t)first << HV_PAGE_SHIFT), ia + ((uint64_t)end << HV_PAGE_SHIFT),
@@ -663,37 +674,65 @@ static unsigned pt_unmap_ptes(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n
 	return cnt;
 }
 
-/*
- * Pass 2 at lvl > 0: clear the present leaves among n fully covered slots from ia, stopping
- * before the first table entry (which needs the recursive path). Returns the slots consumed;
- * *cleared the entries written.
- */
-static unsigned pt_unmap_run(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia,
-			     unsigned lvl, unsigned *cleared)
+/* A present entry at lvl > 0 that points to a table (holes are 0, see pt_run_busy()). */
+static __attribute__((always_inline)) inline bool pt_is_table(const enum pt_format fmt, uint64_t pte)
 {
-	enum pt_format fmt = c->t->fmt;
-	uint64_t size = PT_LVL_SIZE(lvl);
-	unsigned i, first = n, last = 0, count = 0;
+	switch (fmt) {
+	case PT_FMT_VTD_SL:
+		return pte != 0 && !(pte & VTD_SLPTE_PS);
+	case PT_FMT_VTD_FL:
+		return pte != 0 && !(pte & VTD_FLPTE_PS);
+	default:
+		return (pte & ARM_PTE_TYPE_MASK) == ARM_PTE_TYPE_TABLE;
+	}
+}
 
-	for (i = 0; i < n; i++) {
+/*
+ * Pass 2 at lvl > 0: clear the leaves among n fully covered slots from ia, stopping before the
+ * first table entry (which needs the recursive path). Holes get a 0 stored over their 0.
+ * Returns the slots consumed; *cleared the entries that were present.
+ */
+static __attribute__((always_inline)) inline unsigned
+pt_unmap_run_fmt(struct pt_unmap_ctx *c, const enum pt_format fmt, uint64_t *slot, unsigned n,
+		 uint64_t ia, unsigned lvl, unsigned *cleared)
+{
+	uint64_t size = PT_LVL_SIZE(lvl);
+	unsigned i = 0, first, last = 0, count = 0;
+
+	while (i < n && READ_ONCE(slot[i]) == 0) {
+		i++;
+	}
+	first = i;
+	for (; i < n; i++) {
 		uint64_t pte = READ_ONCE(slot[i]);
 
-		if (pte == 0) {
-			continue;
-		}
-		if (pt_pte_kind(fmt, lvl, pte) == PTE_TABLE) {
+		if (pt_is_table(fmt, pte)) {
 			break;
 		}
 		WRITE_ONCE(slot[i], 0);
-		first = MIN(first, i);
-		last = i;
-		count++;
+		count += pte != 0;
+		last = pte != 0 ? i : last;
 	}
 	if (count) {
 		pt_unmap_note(c, ia + first * size, ia + (last + 1) * size, count * size);
 	}
 	*cleared = count;
 	return i;
+}
+
+static unsigned pt_unmap_run(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia,
+			     unsigned lvl, unsigned *cleared)
+{
+	switch (c->t->fmt) {
+	case PT_FMT_VTD_SL:
+		return pt_unmap_run_fmt(c, PT_FMT_VTD_SL, slot, n, ia, lvl, cleared);
+	case PT_FMT_VTD_FL:
+		return pt_unmap_run_fmt(c, PT_FMT_VTD_FL, slot, n, ia, lvl, cleared);
+	case PT_FMT_ARM_S1:
+		return pt_unmap_run_fmt(c, PT_FMT_ARM_S1, slot, n, ia, lvl, cleared);
+	default:
+		return pt_unmap_run_fmt(c, PT_FMT_ARM_S2, slot, n, ia, lvl, cleared);
+	}
 }
 
 /* Pass 2: a table at lvl - 1 carrying the same translation as the leaf pte at lvl. */
@@ -848,18 +887,18 @@ static __attribute__((always_inline)) inline int pt_unmap_fast(struct pt_unmap_c
 
 	for (;; lvl--) {
 		unsigned shift = PT_LVL_SHIFT(lvl);
+		bool partial = ((ia | end) & ((1ULL << shift) - 1)) != 0;
 		uint64_t pte;
 
 		tables[lvl] = table;
 		pslots[lvl] = pslot;
-		if (lvl == 0 || (ia >> shift) != ((end - 1) >> shift) ||
-		    (IS_ALIGNED(ia, 1ULL << shift) && end - ia == 1ULL << shift)) {
-			/* whole slots from here, or a partial one at each end */
-			if (!IS_ALIGNED(ia | end, 1ULL << shift)) {
-				return PT_SLOW;
-			}
-			break;
+		if (!partial) {
+			break; /* whole slots from here (lvl 0 always) */
 		}
+		if (((ia ^ (end - 1)) >> shift) != 0) {
+			return PT_SLOW; /* several slots, a partial one at an end */
+		}
+		/* inside one slot, partly */
 		pte = READ_ONCE(table[PT_INDEX(ia, lvl)]);
 		switch (pt_pte_kind(fmt, lvl, pte)) {
 		case PTE_NONE:
