@@ -510,7 +510,12 @@ TEST(pt_random_vs_model)
 				}
 			}
 			EXPECT_EQ(q.used_pages, t.nr_table_pages);
+			if (op % 8 == 0 && !pt_counts_consistent(&t)) {
+				bad++;
+				fprintf(stderr, "    op %u: live-entry counts or empty tables wrong\n", op);
+			}
 		}
+		EXPECT_TRUE(pt_counts_consistent(&t));
 		EXPECT_EQ(bad, 0);
 		EXPECT_TRUE(maps > 100 && unmaps > 100 && eexist > 100);
 		/* full final comparison */

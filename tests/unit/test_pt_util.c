@@ -108,6 +108,39 @@ uint64_t raw_entry(const struct pt_table *t, uint64_t ia, unsigned *lvl_out)
 	}
 }
 
+static bool counts_walk(const struct pt_table *t, const uint64_t *table, unsigned lvl,
+			unsigned *pages)
+{
+	(*pages)++;
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		uint64_t pte = table[i];
+		const uint64_t *child;
+		unsigned live = 0;
+
+		if (pt_pte_kind(t->fmt, lvl, pte) == PTE_NONE && pte != 0) {
+			return false; /* a hole must be 0 (the engine's runs rely on it) */
+		}
+		if (lvl == 0 || pt_pte_kind(t->fmt, lvl, pte) != PTE_TABLE) {
+			continue;
+		}
+		child = hpa_to_ptr(hpa(pt_table_addr(t->fmt, pte)));
+		for (unsigned k = 0; k < PT_ENTRIES; k++) {
+			live += child[k] != 0;
+		}
+		if (live == 0 || pt_table_count(t->fmt, pte) != live || !counts_walk(t, child, lvl - 1, pages)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool pt_counts_consistent(const struct pt_table *t)
+{
+	unsigned pages = 0;
+
+	return counts_walk(t, hpa_to_ptr(t->root), t->levels - 1, &pages) && pages == t->nr_table_pages;
+}
+
 #define CLEAN_REC_MAX 65536
 static struct {
 	uintptr_t start, end;
