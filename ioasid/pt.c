@@ -911,7 +911,23 @@ static __attribute__((always_inline)) inline int pt_unmap_fast(struct pt_unmap_c
 			break;
 		}
 	}
-	pt_unmap_level(c, table, pslot, lvl, ia, end, &emptied);
+	if (lvl == 0) {
+		/* the usual end of the walk: pt_unmap_level()'s lvl-0 case, without the call */
+		unsigned removed = pt_unmap_ptes(c, &table[PT_INDEX(ia, 0)],
+						 (unsigned)((end - ia) >> HV_PAGE_SHIFT), ia);
+
+		if (removed != 0 && pslot != NULL) {
+			unsigned cnt = pt_table_count(fmt, *pslot);
+
+			CHECK(cnt >= removed);
+			emptied = cnt == removed;
+			if (!emptied) {
+				pt_cnt_add(t, fmt, pslot, -(uint64_t)removed);
+			}
+		}
+	} else {
+		pt_unmap_level(c, table, pslot, lvl, ia, end, &emptied);
+	}
 	while (emptied) {
 		/* tables[lvl] is empty: unlink it from tables[lvl + 1] (pslots[lvl] points there) */
 		WRITE_ONCE(*pslots[lvl], 0);
