@@ -3,7 +3,12 @@
  * The page-table engine: map, unmap, lookup over our own tables in any of the four formats
  * (ioasid/pt_fmt.h has the bits). The foreign walker is in pt_foreign.c.
  *
- * Every update is two passes over the same range with the same recursive walker:
+ * The common calls take one walk (pt_map_fast(), pt_unmap_fast(), inlined once per format so
+ * the entry encoding is fixed at compile time): a map whose range is one run of leaves in one
+ * table that exists, an unmap whose range ends on slot boundaries (no split). They need no
+ * memory, and a map checks its whole run before writing any of it, so they cannot leave a
+ * half-done change behind. Everything else (tables to create, a run across tables, a split)
+ * goes through the general path, two passes over the same range with one recursive walker:
  *
  *   1. check/prepare: read-only. Finds overlaps (-EEXIST) and counts the table pages the update
  *      will need (new tables for a map, split tables for an unmap). Then that many pages are
@@ -25,6 +30,12 @@
  *    sees the old or the new entry, never a torn one (Xen XSA-347). A new table is zero and
  *    cleaned before it is linked; a split table is filled and cleaned before the block entry it
  *    replaces is overwritten, so both describe the same translation at every instant.
+ *  - Holes are 0: we only ever store 0 or a valid entry, so "present" is "non-zero" in the
+ *    run loops.
+ *  - Every table below the root has a live-entry count (present entries, leaves and tables) in
+ *    software bits of the parent entry that points to it (pt_fmt.h). Each call adds what it
+ *    wrote and subtracts what it cleared, once per table; a count that reaches 0 is an empty
+ *    table, unlinked at once, so no unmap scans 512 slots to find out.
  *  - t->nr_table_pages counts pages linked in the tree (root included). Quota is charged when a
  *    page is allocated and returned when it is freed: pages waiting on a gather stay charged.
  *
@@ -167,8 +178,8 @@ unsigned pt_levels_for(enum pt_format fmt, unsigned ia_bits)
 	return 0;
 }
 
-int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap,
-	    bool coherent, struct pt_quota *quota)
+int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap, bool coherent,
+	    struct pt_quota *quota)
 {
 	unsigned levels = pt_levels_for(fmt, ia_bits);
 	uint64_t *root;
@@ -245,8 +256,7 @@ static int pt_check_range(const struct pt_table *t, uint64_t ia, uint64_t len, u
  * parent entry *pslot keeps for its table. The bits are ignored by the hardware, but every
  * written entry is cleaned all the same, so "every change was cleaned" stays a plain rule.
  */
-static inline void pt_cnt_add(const struct pt_table *t, enum pt_format fmt, uint64_t *pslot,
-			      uint64_t delta)
+static inline void pt_cnt_add(const struct pt_table *t, enum pt_format fmt, uint64_t *pslot, uint64_t delta)
 {
 	WRITE_ONCE(*pslot, *pslot + (delta << pt_cnt_shift(fmt)));
 	pt_clean(t, pslot, sizeof(*pslot));
@@ -265,8 +275,8 @@ static bool pt_map_leaf_fits(const struct pt_map_ctx *c, unsigned lvl, uint64_t 
 {
 	uint64_t size = PT_LVL_SIZE(lvl);
 
-	return lvl <= PT_MAX_LEAF_LVL && (c->t->pgsize_bitmap & size) &&
-	       IS_ALIGNED(ia | (ia + c->delta), size) && end - ia >= size;
+	return lvl <= PT_MAX_LEAF_LVL && (c->t->pgsize_bitmap & size) && IS_ALIGNED(ia | (ia + c->delta), size) &&
+	       end - ia >= size;
 }
 
 /*
@@ -304,16 +314,16 @@ static inline void pt_run_write(uint64_t *slot, unsigned n, uint64_t pte, uint64
 	}
 }
 
-static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, uint64_t *pslot, unsigned lvl,
-			uint64_t ia, uint64_t end);
+static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, uint64_t *pslot, unsigned lvl, uint64_t ia,
+			uint64_t end);
 
 /*
  * The slot at table[idx] (lvl > 0) must lead to a table for [ia, stop): use the one there,
  * count a new one (pass 1), or link one from the pool (pass 2). Returns true in *linked if
  * table[idx] was written.
  */
-static int pt_map_descend(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, unsigned idx,
-			  uint64_t ia, uint64_t stop, bool *linked)
+static int pt_map_descend(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, unsigned idx, uint64_t ia, uint64_t stop,
+			  bool *linked)
 {
 	struct pt_table *t = c->t;
 	uint64_t pte = table ? READ_ONCE(table[idx]) : 0, *child;
@@ -348,8 +358,7 @@ static int pt_map_descend(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, u
  * for a table that does not exist yet: all its slots are empty. pslot is the parent entry that
  * keeps table's live-entry count (NULL for the root).
  */
-static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, uint64_t *pslot, unsigned lvl,
-			uint64_t ia, uint64_t end)
+static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, uint64_t *pslot, unsigned lvl, uint64_t ia, uint64_t end)
 {
 	struct pt_table *t = c->t;
 	unsigned idx = PT_INDEX(ia, lvl), first = idx, last = idx, added = 0;
@@ -420,9 +429,8 @@ out:
  * Anything else (tables to create, a run across tables) returns PT_SLOW having written nothing.
  * Inlined once per format (pt_map()), so the entry encoding is decided at compile time.
  */
-static __attribute__((always_inline)) inline int pt_map_fast(struct pt_table *t,
-							       const enum pt_format fmt, uint64_t ia,
-							       uint64_t oa, uint64_t len, unsigned prot)
+static __attribute__((always_inline)) inline int pt_map_fast(struct pt_table *t, const enum pt_format fmt, uint64_t ia,
+							     uint64_t oa, uint64_t len, unsigned prot)
 {
 	uint64_t *table = hpa_to_ptr(t->root), *pslot = NULL, last = ia + len - 1;
 
@@ -430,8 +438,7 @@ static __attribute__((always_inline)) inline int pt_map_fast(struct pt_table *t,
 		unsigned shift = PT_LVL_SHIFT(lvl), idx = PT_INDEX(ia, lvl);
 		uint64_t size = 1ULL << shift, pte;
 
-		if (lvl <= PT_MAX_LEAF_LVL && (t->pgsize_bitmap & size) &&
-		    IS_ALIGNED(ia | oa | len, size)) {
+		if (lvl <= PT_MAX_LEAF_LVL && (t->pgsize_bitmap & size) && IS_ALIGNED(ia | oa | len, size)) {
 			/* the same superpage choice as pt_map_level(): the largest that fits */
 			uint64_t n = len >> shift;
 
@@ -605,7 +612,7 @@ struct pt_unmap_ctx {
 	uint64_t need; /* pass 1: split tables */
 	struct pt_pool pool;
 	uint64_t unmapped;
-	bool run;              /* something was unmapped: [run_start, run_end) */
+	bool run; /* something was unmapped: [run_start, run_end) */
 	uint64_t run_start, run_end;
 };
 
@@ -692,9 +699,9 @@ static __attribute__((always_inline)) inline bool pt_is_table(const enum pt_form
  * first table entry (which needs the recursive path). Holes get a 0 stored over their 0.
  * Returns the slots consumed; *cleared the entries that were present.
  */
-static __attribute__((always_inline)) inline unsigned
-pt_unmap_run_fmt(struct pt_unmap_ctx *c, const enum pt_format fmt, uint64_t *slot, unsigned n,
-		 uint64_t ia, unsigned lvl, unsigned *cleared)
+static __attribute__((always_inline)) inline unsigned pt_unmap_run_fmt(struct pt_unmap_ctx *c, const enum pt_format fmt,
+								       uint64_t *slot, unsigned n, uint64_t ia,
+								       unsigned lvl, unsigned *cleared)
 {
 	uint64_t size = PT_LVL_SIZE(lvl);
 	unsigned i = 0, first, last = 0, count = 0;
@@ -720,8 +727,8 @@ pt_unmap_run_fmt(struct pt_unmap_ctx *c, const enum pt_format fmt, uint64_t *slo
 	return i;
 }
 
-static unsigned pt_unmap_run(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia,
-			     unsigned lvl, unsigned *cleared)
+static unsigned pt_unmap_run(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n, uint64_t ia, unsigned lvl,
+			     unsigned *cleared)
 {
 	switch (c->t->fmt) {
 	case PT_FMT_VTD_SL:
@@ -752,8 +759,8 @@ static uint64_t *pt_split_fill(struct pt_unmap_ctx *c, unsigned lvl, uint64_t pt
  * will create: every slot is a leaf. pslot is the parent entry keeping table's live-entry count
  * (NULL for the root). *emptied (pass 2): the count reached 0; the parent unlinks this table.
  */
-static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, uint64_t *pslot, unsigned lvl,
-			   uint64_t ia, uint64_t end, bool *emptied)
+static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, uint64_t *pslot, unsigned lvl, uint64_t ia,
+			   uint64_t end, bool *emptied)
 {
 	struct pt_table *t = c->t;
 	unsigned idx = PT_INDEX(ia, lvl), first = idx, last = idx, removed = 0;
@@ -849,7 +856,7 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, uint64_t *ps
 			}
 			break;
 		}
-next:
+	next:
 		ia = stop;
 		idx++;
 	}
@@ -875,9 +882,8 @@ count:
  * range that starts or ends inside a superpage returns PT_SLOW having written nothing.
  * Emptied tables are unlinked on the way back up, each one's parent losing one entry.
  */
-static __attribute__((always_inline)) inline int pt_unmap_fast(struct pt_unmap_ctx *c,
-								 const enum pt_format fmt, uint64_t ia,
-								 uint64_t end)
+static __attribute__((always_inline)) inline int pt_unmap_fast(struct pt_unmap_ctx *c, const enum pt_format fmt,
+							       uint64_t ia, uint64_t end)
 {
 	struct pt_table *t = c->t;
 	uint64_t *tables[PT_MAX_LEVELS], *pslots[PT_MAX_LEVELS];
@@ -913,8 +919,8 @@ static __attribute__((always_inline)) inline int pt_unmap_fast(struct pt_unmap_c
 	}
 	if (lvl == 0) {
 		/* the usual end of the walk: pt_unmap_level()'s lvl-0 case, without the call */
-		unsigned removed = pt_unmap_ptes(c, &table[PT_INDEX(ia, 0)],
-						 (unsigned)((end - ia) >> HV_PAGE_SHIFT), ia);
+		unsigned removed =
+			pt_unmap_ptes(c, &table[PT_INDEX(ia, 0)], (unsigned)((end - ia) >> HV_PAGE_SHIFT), ia);
 
 		if (removed != 0 && pslot != NULL) {
 			unsigned cnt = pt_table_count(fmt, *pslot);
@@ -990,38 +996,4 @@ int pt_unmap(struct pt_table *t, uint64_t ia, uint64_t len, struct pt_gather *g,
 		*unmapped = c.unmapped;
 	}
 	return 0;
-}
-
-/* ---- lookup ----------------------------------------------------------------------------- */
-
-int pt_lookup(const struct pt_table *t, uint64_t ia, hpa_t *oa, unsigned *prot, uint64_t *pgsize)
-{
-	const uint64_t *table = hpa_to_ptr(t->root);
-
-	if (ia >= (1ULL << t->ia_bits)) {
-		return -ERANGE;
-	}
-	for (unsigned lvl = t->levels - 1;; lvl--) {
-		uint64_t pte = READ_ONCE(table[PT_INDEX(ia, lvl)]);
-
-		switch (pt_pte_kind(t->fmt, lvl, pte)) {
-		case PTE_NONE:
-			return -ENOENT;
-		case PTE_LEAF:
-			if (oa != NULL) {
-				*oa = hpa(pt_pte_addr(t->fmt, lvl, pte) | (ia & (PT_LVL_SIZE(lvl) - 1)));
-			}
-			if (prot != NULL) {
-				*prot = pt_leaf_prot(t->fmt, pte);
-			}
-			if (pgsize != NULL) {
-				*pgsize = PT_LVL_SIZE(lvl);
-			}
-			return 0;
-		case PTE_TABLE:
-			CHECK(lvl > 0);
-			table = pt_table_ptr(pt_table_addr(t->fmt, pte));
-			break;
-		}
-	}
 }

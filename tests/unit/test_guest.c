@@ -470,10 +470,10 @@ TEST(guest_teardown_quiesces_before_detach_and_frees_ram)
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
 #define lsan_disable() __lsan_disable()
-#define lsan_enable() __lsan_enable()
+#define lsan_enable()  __lsan_enable()
 #else
 #define lsan_disable() ((void)0)
-#define lsan_enable() ((void)0)
+#define lsan_enable()  ((void)0)
 #endif
 
 /*

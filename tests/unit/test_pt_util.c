@@ -86,8 +86,7 @@ bool state_same_and_free(const struct pt_table *t, struct pt_state *st)
 
 	snap_take(t, &now);
 	same = snap_equal(&st->snap, &now) && st->nr_table_pages == t->nr_table_pages &&
-	       st->quota_used == (t->quota ? t->quota->used_pages : 0) &&
-	       st->free_pages == page_free_count();
+	       st->quota_used == (t->quota ? t->quota->used_pages : 0) && st->free_pages == page_free_count();
 	snap_free(&now);
 	snap_free(&st->snap);
 	return same;
@@ -108,8 +107,7 @@ uint64_t raw_entry(const struct pt_table *t, uint64_t ia, unsigned *lvl_out)
 	}
 }
 
-static bool counts_walk(const struct pt_table *t, const uint64_t *table, unsigned lvl,
-			unsigned *pages)
+static bool counts_walk(const struct pt_table *t, const uint64_t *table, unsigned lvl, unsigned *pages)
 {
 	(*pages)++;
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {

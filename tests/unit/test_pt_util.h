@@ -19,7 +19,7 @@ struct pt_snap_page {
 struct pt_snap {
 	unsigned nr;
 	struct pt_snap_page *pages; /* heap, SNAP_MAX_PAGES */
-	uint64_t hash;              /* FNV-1a over (address, contents) of every page, in walk order */
+	uint64_t hash;		    /* FNV-1a over (address, contents) of every page, in walk order */
 };
 
 /* Copy every table page reachable from t's root (tree order). */
