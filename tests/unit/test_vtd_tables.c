@@ -319,6 +319,27 @@ TEST(flush_range_psi_and_dsi)
 	EXPECT_TRUE(desc_eq(subs[0].d[1], vtd_desc_iotlb_page(5, 0x2000, 1, true, true)));
 	EXPECT_TRUE(desc_eq(subs[0].d[2], vtd_desc_iotlb_page(5, 0x4000, 2, true, true)));
 	EXPECT_TRUE(desc_eq(subs[0].d[3], vtd_desc_iotlb_page(5, 0x8000, 0, true, true)));
+	/* several ranges: one submission (one wait), the ranges' descriptors in order */
+	{
+		const struct pt_range rg[3] = { { 0x1000, 0x2000 }, { 0x10000, 0x10000 }, { 0x20000, 0x24000 } };
+
+		nsubs = 0;
+		ASSERT_EQ(vtd_backend_ops.flush_ranges(&f.u.iommu, 5, rg, 3, true), 0);
+		ASSERT_EQ(nsubs, 1);
+		ASSERT_EQ(subs[0].n, 2);
+		EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_iotlb_page(5, 0x1000, 0, true, true)));
+		EXPECT_TRUE(desc_eq(subs[0].d[1], vtd_desc_iotlb_page(5, 0x20000, 2, true, true)));
+	}
+	/* ranges that need more than 16 descriptors together: one domain-selective flush */
+	{
+		const struct pt_range rg[2] = { { 0x1000, 0x9000 }, { 0x101000, 0x101000 + 0x1000 * 0x7fffULL } };
+
+		nsubs = 0;
+		ASSERT_EQ(vtd_backend_ops.flush_ranges(&f.u.iommu, 5, rg, 2, false), 0);
+		ASSERT_EQ(nsubs, 1);
+		ASSERT_EQ(subs[0].n, 1);
+		EXPECT_TRUE(desc_eq(subs[0].d[0], vtd_desc_iotlb_domain(5, true)));
+	}
 	/* a range needing more than 16 descriptors becomes one domain-selective flush */
 	nsubs = 0;
 	ASSERT_EQ(vtd_backend_ops.flush_range(&f.u.iommu, 5, 0x1000, 0x1000 + 0x1000 * 0x1ffffULL, false), 0);
