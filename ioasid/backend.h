@@ -60,6 +60,12 @@ struct ioasid_backend_ops {
 		       const struct ioasid_hw_config *cfg);
 	/* Invalidate [start, end) of one domain (leaf: only leaf entries changed). */
 	int (*flush_range)(struct hv_iommu *u, uint32_t domain, uint64_t start, uint64_t end, bool leaf);
+	/*
+	 * Optional (NULL: flush_range per range). Invalidate every one of the nr ranges of one
+	 * domain with a single queue submission ending in a single wait (VT-d wait descriptor,
+	 * SMMU CMD_SYNC), so an UNMAP or INVALIDATE of several ranges costs one round trip.
+	 */
+	int (*flush_ranges)(struct hv_iommu *u, uint32_t domain, const struct pt_range *r, unsigned nr, bool leaf);
 	/* Invalidate everything tagged with one domain (gather overflow, INV_ALL on hw nesting). */
 	int (*flush_domain)(struct hv_iommu *u, uint32_t domain);
 	/*
@@ -92,8 +98,6 @@ struct hv_iommu {
 	 */
 	hv_spinlock_t lock;
 };
-
-
 
 /* ops->install under u->lock: the only way the core, hv/ and drivers change a unit's routes. */
 static inline int ioasid_hw_install(struct hv_iommu *u, const struct hv_device *d, bool has_pasid, uint32_t pasid,

@@ -210,9 +210,10 @@ int ioasid_flush_after_map(struct ioasid *io, uint32_t domain, uint64_t start, u
 }
 
 /*
- * One invalidation per gathered range per unit, or one whole-domain invalidation if the gather
- * overflowed. Freed table pages go back to the quota only once every flush completed: until then
- * an IOMMU may still walk them. If a flush failed they are leaked (logged), never reused.
+ * Per unit: all gathered ranges in one submission (flush_ranges, where the backend has it; else
+ * one flush_range per range), or one whole-domain invalidation if the gather overflowed. Freed
+ * table pages go back to the quota only once every flush completed: until then an IOMMU may
+ * still walk them. If a flush failed they are leaked (logged), never reused.
  */
 int ioasid_flush_gather(struct ioasid *io, struct ioasid_hwt *h, struct pt_gather *gat)
 {
@@ -229,8 +230,10 @@ int ioasid_flush_gather(struct ioasid *io, struct ioasid_hwt *h, struct pt_gathe
 
 		if (gat->overflow) {
 			r = ops->flush_domain(units[i], h->domain);
+		} else if (ops->flush_ranges != NULL) {
+			r = ops->flush_ranges(units[i], h->domain, gat->ranges, gat->nr_ranges, gat->leaf_only);
 		}
-		for (unsigned k = 0; !gat->overflow && k < gat->nr_ranges && r == 0; k++) {
+		for (unsigned k = 0; !gat->overflow && ops->flush_ranges == NULL && k < gat->nr_ranges && r == 0; k++) {
 			r = ops->flush_range(units[i], h->domain, gat->ranges[k].start, gat->ranges[k].end,
 					     gat->leaf_only);
 		}

@@ -24,6 +24,9 @@
  *    IOMMU may still walk them until the invalidation completes.
  *  - Entries are written with single 64-bit stores (atomic per entry), and cleaned from CPU
  *    caches when t->coherent is false.
+ *  - A table entry (one pointing to a lower table) also carries that table's live-entry count
+ *    in bits the hardware ignores (ioasid/pt_fmt.h): anything else that reads our entries must
+ *    take the address with pt_table_addr() / the format's address mask, never "pte & ~0xfff".
  */
 #ifndef IOASID_PT_H
 #define IOASID_PT_H

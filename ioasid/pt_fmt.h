@@ -40,7 +40,7 @@
 /* Every table of every format here is one 4 KiB page of 64-bit entries. */
 _Static_assert(PT_ENTRIES * sizeof(uint64_t) == HV_PAGE_SIZE, "a table is one page");
 #define PT_LVL_SHIFT(lvl) (HV_PAGE_SHIFT + 9 * (lvl))
-#define PT_LVL_SIZE(lvl) (1ULL << PT_LVL_SHIFT(lvl))
+#define PT_LVL_SIZE(lvl)  (1ULL << PT_LVL_SHIFT(lvl))
 #define PT_INDEX(ia, lvl) ((unsigned)(((ia) >> PT_LVL_SHIFT(lvl)) & (PT_ENTRIES - 1)))
 /* Largest leaf level of every format here (1 GiB); lvl 3 never holds a leaf. */
 #define PT_MAX_LEAF_LVL 2
@@ -48,53 +48,74 @@ _Static_assert(PT_ENTRIES * sizeof(uint64_t) == HV_PAGE_SIZE, "a table is one pa
 #define PT_OA_BITS 48
 
 /* VT-d second-level */
-#define VTD_SLPTE_R BIT(0)
-#define VTD_SLPTE_W BIT(1)
-#define VTD_SLPTE_PS BIT(7)
-#define VTD_SLPTE_SNP BIT(11)
+#define VTD_SLPTE_R    BIT(0)
+#define VTD_SLPTE_W    BIT(1)
+#define VTD_SLPTE_PS   BIT(7)
+#define VTD_SLPTE_SNP  BIT(11)
 #define VTD_SLPTE_ADDR GENMASK(51, 12)
-#define VTD_SLPTE_TM BIT(62)
+#define VTD_SLPTE_TM   BIT(62)
 
 /* VT-d first-level (x86-64 paging) */
-#define VTD_FLPTE_P BIT(0)
-#define VTD_FLPTE_RW BIT(1)
-#define VTD_FLPTE_US BIT(2)
-#define VTD_FLPTE_PWT BIT(3)
-#define VTD_FLPTE_PCD BIT(4)
-#define VTD_FLPTE_A BIT(5)
-#define VTD_FLPTE_D BIT(6)
-#define VTD_FLPTE_PS BIT(7)
-#define VTD_FLPTE_PAT_LARGE BIT(12)
-#define VTD_FLPTE_ADDR GENMASK(51, 12)
+#define VTD_FLPTE_P	     BIT(0)
+#define VTD_FLPTE_RW	     BIT(1)
+#define VTD_FLPTE_US	     BIT(2)
+#define VTD_FLPTE_PWT	     BIT(3)
+#define VTD_FLPTE_PCD	     BIT(4)
+#define VTD_FLPTE_A	     BIT(5)
+#define VTD_FLPTE_D	     BIT(6)
+#define VTD_FLPTE_PS	     BIT(7)
+#define VTD_FLPTE_PAT_LARGE  BIT(12)
+#define VTD_FLPTE_ADDR	     GENMASK(51, 12)
 #define VTD_FLPTE_IGNORED_HI GENMASK(63, 52)
 
 /* Arm VMSAv8-64, both stages */
-#define ARM_PTE_VALID BIT(0)
-#define ARM_PTE_TYPE_MASK GENMASK(1, 0)
+#define ARM_PTE_VALID	   BIT(0)
+#define ARM_PTE_TYPE_MASK  GENMASK(1, 0)
 #define ARM_PTE_TYPE_BLOCK 0x1ULL
 #define ARM_PTE_TYPE_TABLE 0x3ULL /* also "page" at lvl 0 */
-#define ARM_PTE_SH GENMASK(9, 8)
-#define  ARM_PTE_SH_INNER 0x3ULL
-#define ARM_PTE_AF BIT(10)
-#define ARM_PTE_ADDR GENMASK(47, 12)
-#define ARM_PTE_RES0_OA GENMASK(51, 48)
-#define ARM_PTE_NT BIT(16) /* FEAT_BBM hint in block entries: not an address bit */
+#define ARM_PTE_SH	   GENMASK(9, 8)
+#define ARM_PTE_SH_INNER   0x3ULL
+#define ARM_PTE_AF	   BIT(10)
+#define ARM_PTE_ADDR	   GENMASK(47, 12)
+#define ARM_PTE_RES0_OA	   GENMASK(51, 48)
+#define ARM_PTE_NT	   BIT(16) /* FEAT_BBM hint in block entries: not an address bit */
 /* stage 1 */
-#define ARM_S1_ATTRIDX GENMASK(4, 2)
-#define ARM_S1_AP_UNPRIV BIT(6)
-#define ARM_S1_AP_RDONLY BIT(7)
-#define ARM_S1_NG BIT(11)
+#define ARM_S1_ATTRIDX	      GENMASK(4, 2)
+#define ARM_S1_AP_UNPRIV      BIT(6)
+#define ARM_S1_AP_RDONLY      BIT(7)
+#define ARM_S1_NG	      BIT(11)
 #define ARM_S1_APTABLE_RDONLY BIT(62)
 /* stage 2 */
-#define ARM_S2_MEMATTR GENMASK(5, 2)
-#define  ARM_S2_MEMATTR_NORMAL_WB 0xfULL /* outer and inner write-back (FWB=0) */
-#define  ARM_S2_MEMATTR_DEVICE_nGnRE 0x1ULL
-#define ARM_S2_XN GENMASK(54, 53)
-#define  ARM_S2_XN_ALL 0x2ULL /* not executable at EL1 or EL0 */
-#define ARM_S2_S2AP_R BIT(6)
-#define ARM_S2_S2AP_W BIT(7)
+#define ARM_S2_MEMATTR		    GENMASK(5, 2)
+#define ARM_S2_MEMATTR_NORMAL_WB    0xfULL /* outer and inner write-back (FWB=0) */
+#define ARM_S2_MEMATTR_DEVICE_nGnRE 0x1ULL
+#define ARM_S2_XN		    GENMASK(54, 53)
+#define ARM_S2_XN_ALL		    0x2ULL /* not executable at EL1 or EL0 */
+#define ARM_S2_S2AP_R		    BIT(6)
+#define ARM_S2_S2AP_W		    BIT(7)
 
 enum pte_kind { PTE_NONE, PTE_TABLE, PTE_LEAF };
+
+/*
+ * Live-entry count of a table page, kept in bits its parent's table entry has for software, so
+ * an unmap learns that a table became empty without scanning its 512 slots. The root has no
+ * parent and no count (it is never freed before pt_destroy()). 10 bits hold 0..512.
+ *   Arm: table descriptor bits 11:2 are IGNORED (Arm ARM D8.3.1, VMSAv8-64 table descriptor;
+ *        bit 10 only becomes AF with FEAT_HAFT enabled in TCR2/VTCR, which we never set).
+ *   VT-d SL and FL, x86 NPT: bits 61:52 are ignored in non-leaf entries (VT-d spec 9.7 and 9.8;
+ *        Intel SDM vol. 3 table 4-15..4-17; AMD APM vol. 2 5.3.3 "available").
+ * The engine only ever reads the field back through pt_table_count(); pt_table_addr() and
+ * pt_pte_kind() never look at these bits.
+ */
+#define PT_CNT_MASK 0x3ffULL
+static inline unsigned pt_cnt_shift(enum pt_format fmt)
+{
+	return (fmt == PT_FMT_ARM_S1 || fmt == PT_FMT_ARM_S2) ? 2 : 52;
+}
+static inline unsigned pt_table_count(enum pt_format fmt, uint64_t pte)
+{
+	return (unsigned)((pte >> pt_cnt_shift(fmt)) & PT_CNT_MASK);
+}
 
 static inline bool pt_fmt_is_arm(enum pt_format fmt)
 {
@@ -189,14 +210,14 @@ static inline uint64_t pt_leaf_attrs(enum pt_format fmt, unsigned lvl, unsigned 
 		 * usable whatever privilege the SMMU gives a transaction (STE.PRIVCFG). nG=1: TLB
 		 * entries are tagged with the context's ASID, so per-ASID invalidation reaches them.
 		 */
-		v = FIELD_PREP(ARM_S1_ATTRIDX, 0) | FIELD_PREP(ARM_PTE_SH, ARM_PTE_SH_INNER) |
-		    ARM_PTE_AF | ARM_S1_NG | ARM_S1_AP_UNPRIV;
+		v = FIELD_PREP(ARM_S1_ATTRIDX, 0) | FIELD_PREP(ARM_PTE_SH, ARM_PTE_SH_INNER) | ARM_PTE_AF | ARM_S1_NG |
+		    ARM_S1_AP_UNPRIV;
 		v |= (prot & PT_PROT_WRITE) ? 0 : ARM_S1_AP_RDONLY;
 		break;
 	default:
 		/* Device: SH is ignored for Device memory (Arm ARM D8.6.2), kept as for RAM. */
 		v = ((prot & PT_PROT_DEVICE) ? FIELD_PREP(ARM_S2_MEMATTR, ARM_S2_MEMATTR_DEVICE_nGnRE) |
-							FIELD_PREP(ARM_S2_XN, ARM_S2_XN_ALL)
+						       FIELD_PREP(ARM_S2_XN, ARM_S2_XN_ALL)
 					     : FIELD_PREP(ARM_S2_MEMATTR, ARM_S2_MEMATTR_NORMAL_WB)) |
 		    FIELD_PREP(ARM_PTE_SH, ARM_PTE_SH_INNER) | ARM_PTE_AF;
 		v |= (prot & PT_PROT_READ) ? ARM_S2_S2AP_R : 0;

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pt_walk_foreign(): translate one address through a page table we did not build (a guest's
- * stage-1 for a NESTED IOASID, when the hypervisor must shadow it or check it).
+ * The software walkers: pt_lookup() over our own tables (well formed by construction, so it
+ * only classifies), and pt_walk_foreign(), which translates one address through a page table
+ * we did not build (a guest's stage-1 for a NESTED IOASID, when the hypervisor must shadow it
+ * or check it).
+ *
+ * pt_walk_foreign():
  *
  * Everything read is untrusted. Table pointers are handed to the caller's read_entry(), which
  * translates and bounds-checks them (through the guest's GPA table) before touching memory; the
@@ -15,7 +19,10 @@
  * AF=0 with no hardware access-flag update, no permission) give -ENOENT.
  */
 #include <hv/bits.h>
+#include <hv/check.h>
+#include <hv/compiler.h>
 #include <hv/errno.h>
+#include <hv/mm.h>
 
 #include "ioasid/pt.h"
 #include "ioasid/pt_fmt.h"
@@ -128,8 +135,7 @@ static int pt_decode_arm(enum pt_format fmt, unsigned lvl, uint64_t pte, struct 
 	return 0;
 }
 
-static int pt_decode_foreign(enum pt_format fmt, unsigned levels, unsigned lvl, uint64_t pte,
-			     struct pt_fdesc *d)
+static int pt_decode_foreign(enum pt_format fmt, unsigned levels, unsigned lvl, uint64_t pte, struct pt_fdesc *d)
 {
 	switch (fmt) {
 	case PT_FMT_VTD_SL:
@@ -143,8 +149,8 @@ static int pt_decode_foreign(enum pt_format fmt, unsigned levels, unsigned lvl, 
 	return -EINVAL;
 }
 
-int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia,
-		    pt_read_fn read_entry, void *ctx, uint64_t *oa, unsigned *prot, uint64_t *pgsize)
+int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia, pt_read_fn read_entry, void *ctx,
+		    uint64_t *oa, unsigned *prot, uint64_t *pgsize)
 {
 	const unsigned ia_bits = pt_fmt_ia_bits(fmt, levels);
 	uint64_t table = root;
@@ -152,8 +158,7 @@ int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t
 	unsigned lvl;
 
 	/* Depths the format has, and its space: the table pt_init() uses (pt_fmt_ia_bits(), pt.h). */
-	if (ia_bits == 0 || read_entry == NULL || !IS_ALIGNED(root, HV_PAGE_SIZE) ||
-	    root >= (1ULL << PT_OA_BITS)) {
+	if (ia_bits == 0 || read_entry == NULL || !IS_ALIGNED(root, HV_PAGE_SIZE) || root >= (1ULL << PT_OA_BITS)) {
 		return -EINVAL;
 	}
 	if (ia >= (1ULL << ia_bits)) {
@@ -193,4 +198,37 @@ int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t
 		return 0;
 	}
 	return -EINVAL; /* unreachable: level 0 entries are always leaves */
+}
+
+/* Our own tables: every entry is one of ours, so the walk only classifies. */
+int pt_lookup(const struct pt_table *t, uint64_t ia, hpa_t *oa, unsigned *prot, uint64_t *pgsize)
+{
+	const uint64_t *table = hpa_to_ptr(t->root);
+
+	if (ia >= (1ULL << t->ia_bits)) {
+		return -ERANGE;
+	}
+	for (unsigned lvl = t->levels - 1;; lvl--) {
+		uint64_t pte = READ_ONCE(table[PT_INDEX(ia, lvl)]);
+
+		switch (pt_pte_kind(t->fmt, lvl, pte)) {
+		case PTE_NONE:
+			return -ENOENT;
+		case PTE_LEAF:
+			if (oa != NULL) {
+				*oa = hpa(pt_pte_addr(t->fmt, lvl, pte) | (ia & (PT_LVL_SIZE(lvl) - 1)));
+			}
+			if (prot != NULL) {
+				*prot = pt_leaf_prot(t->fmt, pte);
+			}
+			if (pgsize != NULL) {
+				*pgsize = PT_LVL_SIZE(lvl);
+			}
+			return 0;
+		case PTE_TABLE:
+			CHECK(lvl > 0);
+			table = hpa_to_ptr(hpa(pt_table_addr(t->fmt, pte)));
+			break;
+		}
+	}
 }

@@ -96,6 +96,20 @@ static int mock_flush_range(struct hv_iommu *u, uint32_t domain, uint64_t start,
 	return 0;
 }
 
+/* A real backend submits the ranges as one batch; the mock counts the batch, logs each range. */
+static int mock_flush_ranges(struct hv_iommu *u, uint32_t domain, const struct pt_range *r, unsigned nr, bool leaf)
+{
+	mock_of(u)->nr_flush_batches++;
+	for (unsigned k = 0; k < nr; k++) {
+		int ret = mock_flush_range(u, domain, r[k].start, r[k].end, leaf);
+
+		if (ret) {
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int mock_flush_domain(struct hv_iommu *u, uint32_t domain)
 {
 	struct mock_iommu *m = mock_of(u);
@@ -121,6 +135,7 @@ static const struct ioasid_backend_ops mock_ops = {
 	.get_caps = mock_get_caps,
 	.install = mock_install,
 	.flush_range = mock_flush_range,
+	.flush_ranges = mock_flush_ranges,
 	.flush_domain = mock_flush_domain,
 	.flush_after_map = mock_flush_after_map,
 };

@@ -44,6 +44,7 @@ struct mock_iommu {
 	struct mock_route routes[MOCK_MAX_ROUTES];
 	uint64_t nr_install_calls;
 	uint64_t nr_flush_calls;		     /* flush_range + flush_domain */
+	uint64_t nr_flush_batches;		     /* flush_ranges calls (one per gather) */
 	struct mock_flush flushes[MOCK_MAX_FLUSHES]; /* the last ones, ring */
 	/* failure injection: fail the Nth next call (1 = next), with this error */
 	uint64_t fail_install_after;

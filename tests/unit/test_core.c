@@ -193,6 +193,33 @@ TEST(core_unmap_gathers_one_flush)
 	core_env_fini(&env);
 }
 
+/* One UNMAP call of disjoint entries: every range in one flush_ranges batch per unit. */
+TEST(core_unmap_disjoint_ranges_one_batch)
+{
+	CORE_ENV(env, 1);
+	struct ioasid_unmap_entry e[4];
+	struct ioasid_unmap r = { .size = sizeof(r), .num_entries = 4, .entries_gpa = H_ARRAY_GPA };
+	uint64_t before, batches;
+	uint32_t io;
+
+	ASSERT_EQ(h_alloc_paging(&env.a, 0, &io), 0);
+	ASSERT_EQ(h_attach(&env.a, 0, false, 0, io), 0);
+	ASSERT_EQ(h_map(&env.a, io, 0x100000ULL, H_DATA_GPA, 0x10000, IOASID_PROT_READ), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		e[i] = (struct ioasid_unmap_entry){ .iova = 0x100000ULL + i * 0x4000ULL, .length = 0x1000 };
+	}
+	h_put_array(&env.a, e, sizeof(e));
+	r.ioasid = io;
+	before = env.mock.nr_flush_calls;
+	batches = env.mock.nr_flush_batches;
+	ASSERT_EQ(h_call(&env.a, IOASID_CALL_UNMAP, &r, sizeof(r)), 0);
+	EXPECT_EQ(r.out_done, 4);
+	EXPECT_EQ(env.mock.nr_flush_batches - batches, 1);
+	EXPECT_EQ(env.mock.nr_flush_calls - before, 4); /* the four ranges, in that one batch */
+	EXPECT_EQ(h_check_invariants(&env.a), 0);
+	core_env_fini(&env);
+}
+
 /* More disjoint ranges than a gather holds: one whole-domain flush instead. */
 TEST(core_unmap_gather_overflow_full_flush)
 {

@@ -12,11 +12,12 @@
 #include <hv/mm.h>
 
 #include "ioasid/pt.h"
+#include "ioasid/pt_fmt.h"
 #include "tests/unit/test_pt_util.h"
 
 #define ALL_SIZES (SZ_4K | SZ_2M | SZ_1G)
-#define RW (PT_PROT_READ | PT_PROT_WRITE)
-#define RO PT_PROT_READ
+#define RW	  (PT_PROT_READ | PT_PROT_WRITE)
+#define RO	  PT_PROT_READ
 
 struct fmt_case {
 	enum pt_format fmt;
@@ -139,7 +140,7 @@ struct enc_case {
 	enum pt_format fmt;
 	unsigned ia_bits;
 	uint64_t rw4k, ro4k, rw2m, wo4k, table_low; /* expected attribute bits (low 12 + top) */
-	unsigned wo_prot;                           /* what lookup reports for a write-only map */
+	unsigned wo_prot;			    /* what lookup reports for a write-only map */
 };
 
 /*
@@ -179,8 +180,14 @@ TEST(pt_encodings)
 		pte = raw_entry(&t, 0x400000, &lvl);
 		EXPECT_EQ(lvl, 1);
 		EXPECT_EQ(pte, 0x7f800000 | e->rw2m);
-		/* the root's first entry is a table entry: only the table bits besides the address */
+		/*
+		 * The root's first entry is a table entry: only the table bits besides the address,
+		 * and the live-entry count of the table it points to (one entry: the table for
+		 * [0, 1G)) in the software bits pt_fmt.h names.
+		 */
 		pte = ((uint64_t *)hpa_to_ptr(t.root))[0];
+		EXPECT_EQ(pt_table_count(e->fmt, pte), 1);
+		pte &= ~(PT_CNT_MASK << pt_cnt_shift(e->fmt));
 		EXPECT_EQ(pte & 0xfff, e->table_low);
 		EXPECT_EQ(pte >> 48, 0);
 		pt_destroy(&t);
@@ -474,8 +481,7 @@ TEST(pt_noncoherent_clean)
  */
 TEST(pt_split_preserves_attributes)
 {
-	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1,
-					       PT_FMT_ARM_S2 };
+	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1, PT_FMT_ARM_S2 };
 	static const unsigned prots[] = { RO, RW, PT_PROT_WRITE };
 
 	for (unsigned f = 0; f < ARRAY_SIZE(fmts); f++) {
@@ -492,18 +498,15 @@ TEST(pt_split_preserves_attributes)
 			ASSERT_EQ(pt_unmap(&t, SZ_1G + SZ_2M, 0x1000, &g, &un), 0);
 			pt_gather_release(&t, &g);
 			/* the same translations, mapped directly at 4K and 2M */
-			ASSERT_EQ(pt_map(&ref, SZ_1G + SZ_2M + 0x1000, hpa(8 * SZ_1G + SZ_2M + 0x1000),
-					 0x1000, prots[p]),
-				  0);
-			ASSERT_EQ(pt_map(&ref, SZ_1G + 4 * SZ_2M, hpa(8 * SZ_1G + 4 * SZ_2M), SZ_2M,
-					 prots[p]),
-				  0);
+			ASSERT_EQ(
+				pt_map(&ref, SZ_1G + SZ_2M + 0x1000, hpa(8 * SZ_1G + SZ_2M + 0x1000), 0x1000, prots[p]),
+				0);
+			ASSERT_EQ(pt_map(&ref, SZ_1G + 4 * SZ_2M, hpa(8 * SZ_1G + 4 * SZ_2M), SZ_2M, prots[p]), 0);
 			EXPECT_EQ(raw_entry(&t, SZ_1G + SZ_2M + 0x1000, &lvl),
 				  raw_entry(&ref, SZ_1G + SZ_2M + 0x1000, &rlvl));
 			EXPECT_EQ(lvl, 0);
 			EXPECT_EQ(rlvl, 0);
-			EXPECT_EQ(raw_entry(&t, SZ_1G + 4 * SZ_2M, &lvl),
-				  raw_entry(&ref, SZ_1G + 4 * SZ_2M, &rlvl));
+			EXPECT_EQ(raw_entry(&t, SZ_1G + 4 * SZ_2M, &lvl), raw_entry(&ref, SZ_1G + 4 * SZ_2M, &rlvl));
 			EXPECT_EQ(lvl, 1);
 			EXPECT_EQ(rlvl, 1);
 			pt_destroy(&t);

@@ -16,7 +16,7 @@
 #include "tests/unit/test_pt_util.h"
 
 #define ALL_SIZES (SZ_4K | SZ_2M | SZ_1G)
-#define RW (PT_PROT_READ | PT_PROT_WRITE)
+#define RW	  (PT_PROT_READ | PT_PROT_WRITE)
 
 TEST(pt_eexist_leaves_table_unchanged)
 {
@@ -54,10 +54,10 @@ TEST(pt_eexist_leaves_table_unchanged)
  * the path already exists. It needs 15 new table pages: below 512G the existing level-2 and
  * level-1 tables plus 6 new leaf tables; above, a new level-2, level-1 and 7 leaf tables.
  */
-#define BIG_IA ((512ULL << 30) - 6 * SZ_2M + 0x1000)
-#define BIG_OA 0x123402000ULL
+#define BIG_IA	 ((512ULL << 30) - 6 * SZ_2M + 0x1000)
+#define BIG_OA	 0x123402000ULL
 #define BIG_NEED 15
-#define BIG_LEN (12 * SZ_2M)
+#define BIG_LEN	 (12 * SZ_2M)
 
 static void big_setup(struct pt_table *t, struct pt_quota *q, enum pt_format fmt)
 {
@@ -431,8 +431,7 @@ static bool model_check_page(const struct pt_table *t, const struct model_page *
 
 TEST(pt_random_vs_model)
 {
-	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1,
-					       PT_FMT_ARM_S2 };
+	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1, PT_FMT_ARM_S2 };
 
 	for (unsigned f = 0; f < ARRAY_SIZE(fmts); f++) {
 		struct model_page *m = calloc(MODEL_PAGES, sizeof(*m));
@@ -510,7 +509,12 @@ TEST(pt_random_vs_model)
 				}
 			}
 			EXPECT_EQ(q.used_pages, t.nr_table_pages);
+			if (op % 8 == 0 && !pt_counts_consistent(&t)) {
+				bad++;
+				fprintf(stderr, "    op %u: live-entry counts or empty tables wrong\n", op);
+			}
 		}
+		EXPECT_TRUE(pt_counts_consistent(&t));
 		EXPECT_EQ(bad, 0);
 		EXPECT_TRUE(maps > 100 && unmaps > 100 && eexist > 100);
 		/* full final comparison */

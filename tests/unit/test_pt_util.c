@@ -86,8 +86,7 @@ bool state_same_and_free(const struct pt_table *t, struct pt_state *st)
 
 	snap_take(t, &now);
 	same = snap_equal(&st->snap, &now) && st->nr_table_pages == t->nr_table_pages &&
-	       st->quota_used == (t->quota ? t->quota->used_pages : 0) &&
-	       st->free_pages == page_free_count();
+	       st->quota_used == (t->quota ? t->quota->used_pages : 0) && st->free_pages == page_free_count();
 	snap_free(&now);
 	snap_free(&st->snap);
 	return same;
@@ -106,6 +105,38 @@ uint64_t raw_entry(const struct pt_table *t, uint64_t ia, unsigned *lvl_out)
 		}
 		table = hpa_to_ptr(hpa(pt_table_addr(t->fmt, pte)));
 	}
+}
+
+static bool counts_walk(const struct pt_table *t, const uint64_t *table, unsigned lvl, unsigned *pages)
+{
+	(*pages)++;
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		uint64_t pte = table[i];
+		const uint64_t *child;
+		unsigned live = 0;
+
+		if (pt_pte_kind(t->fmt, lvl, pte) == PTE_NONE && pte != 0) {
+			return false; /* a hole must be 0 (the engine's runs rely on it) */
+		}
+		if (lvl == 0 || pt_pte_kind(t->fmt, lvl, pte) != PTE_TABLE) {
+			continue;
+		}
+		child = hpa_to_ptr(hpa(pt_table_addr(t->fmt, pte)));
+		for (unsigned k = 0; k < PT_ENTRIES; k++) {
+			live += child[k] != 0;
+		}
+		if (live == 0 || pt_table_count(t->fmt, pte) != live || !counts_walk(t, child, lvl - 1, pages)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool pt_counts_consistent(const struct pt_table *t)
+{
+	unsigned pages = 0;
+
+	return counts_walk(t, hpa_to_ptr(t->root), t->levels - 1, &pages) && pages == t->nr_table_pages;
 }
 
 #define CLEAN_REC_MAX 65536

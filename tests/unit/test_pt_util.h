@@ -19,7 +19,7 @@ struct pt_snap_page {
 struct pt_snap {
 	unsigned nr;
 	struct pt_snap_page *pages; /* heap, SNAP_MAX_PAGES */
-	uint64_t hash;              /* FNV-1a over (address, contents) of every page, in walk order */
+	uint64_t hash;		    /* FNV-1a over (address, contents) of every page, in walk order */
 };
 
 /* Copy every table page reachable from t's root (tree order). */
@@ -41,6 +41,13 @@ bool state_same_and_free(const struct pt_table *t, struct pt_state *st);
 
 /* Raw entry for ia at the level where the walk ends (leaf or non-present); *lvl_out = level. */
 uint64_t raw_entry(const struct pt_table *t, uint64_t ia, unsigned *lvl_out);
+
+/*
+ * The engine's bookkeeping, recomputed by brute force: every linked table below the root holds
+ * at least one entry and its parent entry's live-entry count (pt_fmt.h) equals the entries
+ * present in it, every hole is 0, and nr_table_pages is the number of pages reachable.
+ */
+bool pt_counts_consistent(const struct pt_table *t);
 
 /* arch_dcache_clean() recorder */
 void clean_rec_start(void);

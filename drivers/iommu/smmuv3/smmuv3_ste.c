@@ -618,18 +618,29 @@ static int smmuv3_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 	return smmuv3_cmds(u, &c, 1);
 }
 
-static int smmuv3_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end, bool leaf)
+/*
+ * TLBI commands for every range of r[], then one CMD_SYNC (smmuv3_cmds()): one submission, one
+ * wait, whatever the number of ranges. More than SMMUV3_TLBI_MAX_CMDS: the whole tag instead.
+ */
+static int smmuv3_flush_ranges(struct hv_iommu *iommu, uint32_t domain, const struct pt_range *r, unsigned nr,
+			       bool leaf)
 {
 	struct smmuv3_unit *u = unit_of(iommu);
 	struct smmuv3_tag *t = tag_find(u, domain);
 	struct smmu_tlbi_range rg[SMMUV3_TLBI_MAX_CMDS];
 	struct smmu_cmd c[SMMUV3_TLBI_MAX_CMDS + 1];
-	unsigned n, k = 0;
+	unsigned n = 0, k = 0;
 
-	if (t == NULL || end <= start) {
+	if (t == NULL) {
 		return 0;
 	}
-	n = smmu_tlbi_chunks(start, end, u->ril, rg, SMMUV3_TLBI_MAX_CMDS);
+	for (unsigned i = 0; i < nr && n <= SMMUV3_TLBI_MAX_CMDS; i++) {
+		/* more than the room left comes back as room + 1: n then exceeds the maximum */
+		n += smmu_tlbi_chunks(r[i].start, r[i].end, u->ril, &rg[n], SMMUV3_TLBI_MAX_CMDS - n);
+	}
+	if (n == 0) {
+		return 0;
+	}
 	if (n > SMMUV3_TLBI_MAX_CMDS) {
 		return smmuv3_flush_domain(iommu, domain);
 	}
@@ -643,9 +654,17 @@ static int smmuv3_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t 
 	return smmuv3_cmds(u, c, k);
 }
 
+static int smmuv3_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end, bool leaf)
+{
+	struct pt_range r = { start, end };
+
+	return smmuv3_flush_ranges(iommu, domain, &r, 1, leaf);
+}
+
 const struct ioasid_backend_ops smmuv3_backend_ops = {
 	.get_caps = smmuv3_get_caps,
 	.install = smmuv3_install,
 	.flush_range = smmuv3_flush_range,
+	.flush_ranges = smmuv3_flush_ranges,
 	.flush_domain = smmuv3_flush_domain,
 };

@@ -449,8 +449,8 @@ static int vtd_install(struct hv_iommu *iommu, const struct hv_device *d, bool h
 		break;
 	case IOASID_HW_NESTED:
 		/* the stage 2 is our second-level GPA table; the guest's stage 1 is 4-level (FLPM=0) */
-		if (!vtd_hw_nesting(u) || cfg->s1_fmt != PT_FMT_VTD_FL || cfg->s1_levels != 4 ||
-		    cfg->s2_domain == 0 || cfg->s2_domain >= u->nr_domains) {
+		if (!vtd_hw_nesting(u) || cfg->s1_fmt != PT_FMT_VTD_FL || cfg->s1_levels != 4 || cfg->s2_domain == 0 ||
+		    cfg->s2_domain >= u->nr_domains) {
 			return -EOPNOTSUPP;
 		}
 		ret = vtd_table_ok(u, cfg);
@@ -568,8 +568,9 @@ static int vtd_flush_devtlb(struct vtd_unit *u, uint16_t did, const struct vtd_p
 			unsigned am = c != NULL ? c[k].am : VTD_DEVTLB_ALL;
 
 			/* PFSID = SID: a physical function (no SR-IOV virtual functions are assigned). */
-			d[n++] = r->pasid == VTD_RID_PASID ? vtd_desc_devtlb(r->sid, r->sid, r->ats_qdep, addr, am)
-							   : vtd_desc_pdevtlb(r->sid, r->sid, r->ats_qdep, r->pasid, addr, am);
+			d[n++] = r->pasid == VTD_RID_PASID
+					 ? vtd_desc_devtlb(r->sid, r->sid, r->ats_qdep, addr, am)
+					 : vtd_desc_pdevtlb(r->sid, r->sid, r->ats_qdep, r->pasid, addr, am);
 		}
 	}
 	return vtd_qi_submit(u, d, n);
@@ -629,20 +630,36 @@ static int vtd_flush_domain(struct hv_iommu *iommu, uint32_t domain)
 	return ret ? ret : vtd_flush_devtlb(u, (uint16_t)domain, NULL, 0);
 }
 
-static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end, bool leaf)
+/*
+ * Page-selective invalidations of every range of rg[] (for each PASID the domain is tagged
+ * with), all in one vtd_qi_submit(): one batch ending in one wait descriptor. More than
+ * VTD_PSI_MAX_CHUNKS descriptors: one domain-selective invalidation instead. Nested
+ * translations over the domain and ATS device TLBs, where there are any, take a batch each.
+ */
+static int vtd_flush_ranges(struct hv_iommu *iommu, uint32_t domain, const struct pt_range *rg, unsigned nr, bool leaf)
 {
 	struct vtd_unit *u = unit_of(iommu);
 	struct vtd_psi_chunk c[VTD_PSI_MAX_CHUNKS];
 	struct vtd_inv_desc d[VTD_PSI_MAX_CHUNKS];
 	uint32_t pasids[VTD_MAX_ROUTES];
-	unsigned n, np = 1;
+	unsigned n = 0, np = 1;
 	bool tagged;
 	int ret;
 
-	if (domain == 0 || domain >= u->nr_domains || end <= start) {
+	if (domain == 0 || domain >= u->nr_domains) {
 		return 0;
 	}
-	n = vtd_psi_chunks(start, end, (unsigned)FIELD_GET(VTD_CAP_MAMV, u->cap), c, VTD_PSI_MAX_CHUNKS);
+	for (unsigned i = 0; i < nr && n <= VTD_PSI_MAX_CHUNKS; i++) {
+		/* more than the room left comes back as room + 1: n then exceeds the maximum */
+		if (rg[i].end <= rg[i].start) {
+			continue;
+		}
+		n += vtd_psi_chunks(rg[i].start, rg[i].end, (unsigned)FIELD_GET(VTD_CAP_MAMV, u->cap), &c[n],
+				    VTD_PSI_MAX_CHUNKS - n);
+	}
+	if (n == 0) {
+		return 0;
+	}
 	tagged = vtd_did_pasid_tagged(u, (uint16_t)domain);
 	if (tagged) {
 		np = vtd_domain_pasids(u, (uint16_t)domain, pasids);
@@ -658,12 +675,19 @@ static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t sta
 			/* IH (leaf only) lets the hardware keep cached non-leaf entries (6.5.2.2). */
 			d[k * n + i] =
 				tagged ? vtd_desc_piotlb_page((uint16_t)domain, pasids[k], c[i].addr, c[i].am, leaf)
-					: vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am, leaf, vtd_drain(u));
+				       : vtd_desc_iotlb_page((uint16_t)domain, c[i].addr, c[i].am, leaf, vtd_drain(u));
 		}
 	}
 	ret = vtd_qi_submit(u, d, n * np);
 	ret = ret ? ret : vtd_flush_nested_over(u, (uint16_t)domain);
 	return ret ? ret : vtd_flush_devtlb(u, (uint16_t)domain, c, n);
+}
+
+static int vtd_flush_range(struct hv_iommu *iommu, uint32_t domain, uint64_t start, uint64_t end, bool leaf)
+{
+	struct pt_range r = { start, end };
+
+	return vtd_flush_ranges(iommu, domain, &r, 1, leaf);
 }
 
 /*
@@ -691,6 +715,7 @@ const struct ioasid_backend_ops vtd_backend_ops = {
 	.get_caps = vtd_get_caps,
 	.install = vtd_install,
 	.flush_range = vtd_flush_range,
+	.flush_ranges = vtd_flush_ranges,
 	.flush_domain = vtd_flush_domain,
 	.flush_after_map = vtd_flush_after_map,
 	.rid_aliases = vtd_rid_aliases,
