@@ -88,30 +88,7 @@ struct fixture {
 	void *page1, *page2;
 };
 
-/*
- * Fixture tables live until the process exits: destroy them then, so LeakSanitizer sees their
- * pages freed. (A VT-d table entry keeps its child's live-entry count in bits 61:52, see
- * ioasid/pt_fmt.h, so LSan no longer reads the entry as a pointer to the child page.)
- */
-static struct pt_table *live_tables[64];
-static unsigned nr_live_tables;
-
-static void destroy_live_tables(void)
-{
-	while (nr_live_tables > 0) {
-		pt_destroy(live_tables[--nr_live_tables]);
-	}
-}
-
-static void destroy_at_exit(struct pt_table *t)
-{
-	if (nr_live_tables == 0) {
-		atexit(destroy_live_tables);
-	}
-	if (nr_live_tables < ARRAY_SIZE(live_tables)) {
-		live_tables[nr_live_tables++] = t;
-	}
-}
+#include "pt_exit.h"
 
 static void setup(struct fixture *f, bool scalable, bool first_level)
 {
