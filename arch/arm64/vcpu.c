@@ -68,6 +68,7 @@ struct vcpu_arch {
 	uint64_t vtcr;
 	uint64_t vttbr;
 	uint64_t stops;
+	unsigned last_cpu; /* the CPU that ran it last, for the dump */
 };
 _Static_assert(sizeof(struct vcpu_arch) <= HV_PAGE_SIZE, "one page per vCPU");
 
@@ -305,6 +306,7 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 			return 0;
 		}
 		guest_load(v, a);
+		a->last_cpu = this_cpu()->id;
 		slot = arm64_vcpu_enter(&a->ctx);
 		guest_save(a);
 		if (slot == ARM64_VEC_LOWER64 + 1) {
@@ -367,8 +369,9 @@ void vcpu_arch_dump(const struct vcpu *v)
 	const struct vcpu_arch *a = v->arch;
 	const struct arm64_vcpu_ctx *c = &a->ctx;
 
-	pr_err("[guest %s]   ESR_EL2=%016llx FAR_EL2=%016llx HPFAR_EL2=%016llx VMID %u", v->name,
-	       (unsigned long long)c->esr, (unsigned long long)c->far, (unsigned long long)c->hpfar, (unsigned)v->asid);
+	pr_err("[guest %s]   ESR_EL2=%016llx FAR_EL2=%016llx HPFAR_EL2=%016llx vCPU %u (last on CPU %u) VMID %u", v->name,
+	       (unsigned long long)c->esr, (unsigned long long)c->far, (unsigned long long)c->hpfar, v->index,
+	       a->last_cpu, (unsigned)v->asid);
 	pr_err("[guest %s]   PC=%016llx SP_EL1=%016llx SPSR=%016llx (M=0x%llx DAIF=%llx)", v->name,
 	       (unsigned long long)c->elr, (unsigned long long)a->el1[EL1_sp_el1], (unsigned long long)c->spsr,
 	       (unsigned long long)FIELD_GET(SPSR_M, c->spsr), (unsigned long long)FIELD_GET(SPSR_DAIF, c->spsr));
