@@ -14,8 +14,8 @@ HV_SRCS += hv/guest_groups.c
 HV_TEST_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.c
 # Guests from the partition configuration (hv/guest.c) on both vCPU backends, with the glue to
 # each arch's IOMMU driver for assigned devices (hv/guest_iommu_*.c).
-HV_SRCS_x86_64 += hv/guest.c hv/guest_run.c hv/guest_iommu_vtd.c
-HV_SRCS_arm64 += hv/guest.c hv/guest_run.c hv/guest_iommu_smmuv3.c
+HV_SRCS_x86_64 += hv/guest.c hv/guest_run.c hv/guest_irq.c hv/virq.c hv/guest_iommu_vtd.c
+HV_SRCS_arm64 += hv/guest.c hv/guest_run.c hv/guest_irq.c hv/virq.c hv/guest_iommu_smmuv3.c
 # Pre-flight checks of the partition configuration against boot files, IOMMUs and the allocator.
 HV_SRCS_x86_64 += hv/config_check.c
 HV_SRCS_arm64 += hv/config_check.c

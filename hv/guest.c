@@ -258,7 +258,7 @@ static void guest_discard_faults(struct guest *gu)
 }
 
 /*
- * Teardown (docs/GUEST.md "Teardown"): the vCPU, then the devices are quiesced, their recorded
+ * Teardown (docs/GUEST.md "Teardown"): the interrupt routes, the vCPUs, then the devices are quiesced, their recorded
  * faults discarded, then hv_guest_destroy() blocks them and frees every IOASID and table (faults
  * recorded while blocking are collected once more; their devices are no longer registered, so
  * the core drops them, counted and logged). The RAM is freed only if that succeeded: if a device
@@ -269,11 +269,16 @@ void guest_destroy(struct guest *gu)
 {
 	int ret = 0;
 
+	guest_irq_teardown(gu); /* no device message reaches a vCPU from here on */
 	for (unsigned k = 0; k < gu->nr_vcpus; k++) {
 		if (gu->vcpus[k].created) {
 			vcpu_arch_destroy(&gu->vcpus[k].v);
 			gu->vcpus[k].created = false;
 		}
+	}
+	if (gu->group_created) {
+		vcpu_arch_group_destroy(&gu->group);
+		gu->group_created = false;
 	}
 	if (gu->g.live) {
 		guest_quiesce_devices(gu);
@@ -417,15 +422,26 @@ int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, unsigned 
 	/*
 	 * Every vCPU exists from the start, all on the same nested table and ASID; vCPU 0 enters
 	 * the image, the others wait (off) until the guest starts them with their own entry.
+	 * The group (their shared interrupt state) exists before any of them.
 	 */
+	gu->group.nr = gu->nr_vcpus;
+	for (unsigned k = 0; k < gu->nr_vcpus; k++) {
+		gu->group.vcpu[k] = &gu->vcpus[k].v;
+		gu->vcpus[k].v.group = &gu->group;
+		gu->vcpus[k].v.index = k;
+		gu->vcpus[k].v.cpu = config_vcpu_cpu(c, k);
+	}
+	ret = vcpu_arch_group_create(&gu->group);
+	if (ret) {
+		goto fail;
+	}
+	gu->group_created = true;
 	for (unsigned k = 0; k < gu->nr_vcpus; k++) {
 		struct guest_vcpu *gv = &gu->vcpus[k];
 
 		gv->gu = gu;
-		gv->cpu = config_vcpu_cpu(c, k);
 		gv->v.name = c->name;
 		gv->v.asid = id;
-		gv->v.index = k;
 		gv->state = k == 0 ? GVCPU_ON : GVCPU_OFF;
 		ret = vcpu_arch_create(&gv->v, &setup);
 		if (ret) {

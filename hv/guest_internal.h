@@ -14,7 +14,7 @@
 #include "ioasid/core.h"
 
 #define GUEST_LINE_MAX	160
-#define GUEST_MAX_VCPUS 16
+#define GUEST_MAX_VCPUS VCPU_GROUP_MAX
 
 /* A vCPU's life (hv/guest_run.c). */
 enum guest_vcpu_state {
@@ -28,7 +28,6 @@ struct guest;
 struct guest_vcpu {
 	struct vcpu v;
 	struct guest *gu;
-	unsigned cpu;		 /* the physical CPU it is pinned to (0: the boot CPU) */
 	uint32_t state;		 /* enum guest_vcpu_state; atomic */
 	bool created;		 /* vcpu_arch_create succeeded */
 	struct vcpu_setup start; /* the entry for GVCPU_PENDING (under guest.lock) */
@@ -47,6 +46,9 @@ struct guest {
 	struct vcpu_setup setup; /* vCPU 0's entry; the nested table and boot tables of every vCPU */
 	unsigned nr_vcpus;
 	struct guest_vcpu vcpus[GUEST_MAX_VCPUS];
+	struct vcpu_group group; /* the vCPUs, for the virtual interrupt controller */
+	bool group_created;	 /* vcpu_arch_group_create succeeded */
+	struct guest_irq *irq;	 /* its interrupt routes (hv/guest_irq.c), NULL: none yet */
 	/*
 	 * Lock order: after nothing (a leaf but for the log's lock). Guards the console line, the
 	 * vCPUs' start parameters and the outcome.
@@ -64,5 +66,10 @@ struct guest {
 /* hv/guest.c */
 int guest_create(const struct cfg_guest *c, const struct bootinfo *bi, unsigned cfg_index, struct guest **out);
 void guest_destroy(struct guest *gu);
+
+/* hv/guest_irq.c: IOASID_CALL_IRQ_ROUTE (docs/ABI.md), and every route removed at teardown. */
+struct guest_irq;
+long guest_irq_route_call(struct guest *gu, gpa_t req);
+void guest_irq_teardown(struct guest *gu);
 
 #endif /* HV_GUEST_INTERNAL_H */

@@ -140,7 +140,7 @@ static void guest_end(struct guest *gu, enum guest_outcome outcome, uint32_t sta
 		struct guest_vcpu *gv = &gu->vcpus[k];
 
 		__atomic_store_n(&gv->v.stop_request, 1, __ATOMIC_RELEASE);
-		smp_kick(gv->cpu); /* not the caller's CPU; wakes an idle vCPU loop or ends a run */
+		smp_kick(gv->v.cpu); /* not the caller's CPU; wakes an idle vCPU loop or ends a run */
 	}
 }
 
@@ -193,7 +193,7 @@ static int guest_vcpu_start(struct guest *gu, uint32_t k, uint64_t entry, uint64
 	}
 	hv_spin_unlock(&gu->lock);
 	if (ret == 0) {
-		smp_kick(gv->cpu);
+		smp_kick(gv->v.cpu);
 	}
 	return ret;
 }
@@ -304,6 +304,8 @@ static long guest_hypercall(struct guest_vcpu *gv, const struct vcpu_exit *e, bo
 		}
 		*off = true;
 		return 0;
+	case IOASID_CALL_IRQ_ROUTE:
+		return guest_irq_route_call(gu, gpa(e->arg));
 	case IOASID_CALL_FAULT_READ:
 		guest_iommu_collect_faults(); /* see hv/guest_iommu_<iommu>.c */
 		return ioasid_dispatch(&gu->g, e->call, gpa(e->arg));
@@ -357,6 +359,20 @@ static void guest_vcpu_stopped(struct guest_vcpu *gv, const char *reason)
 }
 
 /*
+ * The vCPU waits for an interrupt (HLT/WFI): sleep this CPU until it has one to take, the guest
+ * ends, or a kick (virq_send from another CPU, a stop). arch_cpu_idle() returns on any
+ * interrupt of this CPU, and the arch armed its timer for the vCPU's next timer event in
+ * vcpu_arch_wake_pending(), so every wait is bounded by an event that is looked at again.
+ */
+static void guest_vcpu_sleep(struct guest_vcpu *gv)
+{
+	while (!__atomic_load_n(&gv->v.stop_request, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&gv->gu->ending, __ATOMIC_ACQUIRE) && !vcpu_arch_wake_pending(&gv->v)) {
+		arch_cpu_idle();
+	}
+}
+
+/*
  * The loop of one vCPU, on its CPU (smp_call_on, or called on the boot CPU). Returns when the
  * guest has ended; the last loop out tears it down.
  */
@@ -403,6 +419,9 @@ static void guest_vcpu_loop(void *arg)
 		switch (e.kind) {
 		case VCPU_EXIT_KICK:
 			continue; /* the loop condition looks at why */
+		case VCPU_EXIT_HALT:
+			guest_vcpu_sleep(gv);
+			continue;
 		case VCPU_EXIT_OFF:
 			/* As an EXIT hypercall with code 0 (docs/ARM64.md, "Hypercalls"). */
 			guest_end(gu, GUEST_EXITED, 0, NULL);
@@ -440,11 +459,11 @@ static int guest_start_partition(struct guest *gu)
 {
 	__atomic_store_n(&gu->nr_loops, gu->nr_vcpus, __ATOMIC_RELEASE);
 	for (unsigned k = 0; k < gu->nr_vcpus; k++) {
-		int ret = smp_call_on(gu->vcpus[k].cpu, guest_vcpu_loop, &gu->vcpus[k]);
+		int ret = smp_call_on(gu->vcpus[k].v.cpu, guest_vcpu_loop, &gu->vcpus[k]);
 
 		if (ret) {
 			/* config_validate checked the CPU is up and given once: a bug, but stay safe. */
-			pr_err("guest %s: CPU %u refused vCPU %u (%d %s)", gu->cfg->name, gu->vcpus[k].cpu, k, ret,
+			pr_err("guest %s: CPU %u refused vCPU %u (%d %s)", gu->cfg->name, gu->vcpus[k].v.cpu, k, ret,
 			       hv_strerror(ret));
 			guest_end(gu, GUEST_STOPPED, 0, "a CPU refused its vCPU");
 			/* The loops never started count themselves out here. */

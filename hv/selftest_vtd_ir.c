@@ -29,13 +29,6 @@
 
 #define ST_VECTOR     0x50
 #define ST_IRQ_BIT    0x1U
-#define MSI_CTL	      0x2 /* message control: bit 0 enable, bit 7 64-bit address */
-#define MSI_CTL_EN    0x1U
-#define MSI_CTL_64    0x80U
-#define MSI_ADDR_LO   0x4
-#define MSI_ADDR_HI   0x8
-#define MSI_DATA_32   0x8
-#define MSI_DATA_64   0xc
 #define ST_WAIT_TURNS 1000
 
 static struct vtd_unit *unit;
@@ -44,20 +37,10 @@ static const struct pci_dev *pd;
 
 static void msi_program(uint64_t addr, uint32_t data, bool enable)
 {
-	uint16_t ctl = (uint16_t)pci_cfg_read(&hv_acpi, 0, pd->bus, pd->devfn, (uint16_t)(pd->cap_msi + MSI_CTL), 2);
-	bool is64 = (ctl & MSI_CTL_64) != 0;
-
-	(void)pci_cfg_write(&hv_acpi, 0, pd->bus, pd->devfn, (uint16_t)(pd->cap_msi + MSI_CTL), 2, ctl & ~MSI_CTL_EN);
-	(void)pci_cfg_write(&hv_acpi, 0, pd->bus, pd->devfn, (uint16_t)(pd->cap_msi + MSI_ADDR_LO), 4, (uint32_t)addr);
-	if (is64) {
-		(void)pci_cfg_write(&hv_acpi, 0, pd->bus, pd->devfn, (uint16_t)(pd->cap_msi + MSI_ADDR_HI), 4,
-				    (uint32_t)(addr >> 32));
-	}
-	(void)pci_cfg_write(&hv_acpi, 0, pd->bus, pd->devfn, (uint16_t)(pd->cap_msi + (is64 ? MSI_DATA_64 : MSI_DATA_32)),
-			    2, data);
 	if (enable) {
-		(void)pci_cfg_write(&hv_acpi, 0, pd->bus, pd->devfn, (uint16_t)(pd->cap_msi + MSI_CTL), 2,
-				    ctl | MSI_CTL_EN);
+		(void)pci_msi_program(pd, 0, addr, data);
+	} else {
+		pci_msi_disable(pd);
 	}
 }
 

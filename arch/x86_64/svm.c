@@ -474,3 +474,28 @@ void vcpu_arch_destroy(struct vcpu *v)
 		v->arch = NULL;
 	}
 }
+
+/* Virtual interrupts (include/hv/vcpu.h): none yet (issue 12); HLT/WFI still stop the guest. */
+int vcpu_arch_group_create(struct vcpu_group *g)
+{
+	(void)g;
+	return 0;
+}
+
+void vcpu_arch_group_destroy(struct vcpu_group *g)
+{
+	(void)g;
+}
+
+int vcpu_arch_virq_raise(struct vcpu *v, uint32_t virq)
+{
+	(void)v;
+	(void)virq;
+	return -EOPNOTSUPP;
+}
+
+bool vcpu_arch_wake_pending(struct vcpu *v)
+{
+	(void)v;
+	return true;
+}

@@ -20,6 +20,11 @@
  */
 #define GUEST_ARM64_CALL_UNKNOWN 0xffffU
 
+/* Interrupt numbers the SDK uses: GIC INTIDs: the EL1 virtual timer's PPI (CNTV, Arm ARM D11.2.4 / SBSA), SGIs 0-7 for IPIs, SPIs 48-79 for devices (guest/irq.h). */
+#define GUEST_IRQ_TIMER	   27U
+#define GUEST_IRQ_IPI_BASE 0U
+#define GUEST_IRQ_DEV_BASE 48U
+
 static inline long hv_call(uint64_t call, uint64_t req_gpa)
 {
 	register uint64_t x0 __asm__("x0") = IOASID_SMCCC_FN(call <= 0xffffU ? call : GUEST_ARM64_CALL_UNKNOWN);

@@ -11,6 +11,11 @@
 
 #include <ioasid/abi.h>
 
+/* Interrupt numbers the SDK uses: vectors: the LAPIC timer's LVT vector, 8 IPI vectors, 32 device vectors (guest/irq.h). */
+#define GUEST_IRQ_TIMER	   0xECU
+#define GUEST_IRQ_IPI_BASE 0xF0U
+#define GUEST_IRQ_DEV_BASE 0x40U
+
 static inline long hv_call(uint64_t call, uint64_t req_gpa)
 {
 	long ret;

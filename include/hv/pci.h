@@ -265,4 +265,14 @@ int hv_discover(hpa_t rsdp);
  */
 int pci_quiesce(const struct acpi_info *acpi, const struct pci_dev *pd);
 
+/*
+ * The MSI capability (drivers/pci/msi.c), programmed by the hypervisor only. pci_msi_count: the
+ * vectors it offers to route (0: no MSI). pci_msi_program: message (addr, data) for vector
+ * source, then MSI enabled; 0, -EOPNOTSUPP (no capability), -EINVAL (source, or a 64-bit
+ * address for a 32-bit capability). pci_msi_disable: MSI enable off.
+ */
+unsigned pci_msi_count(const struct pci_dev *p);
+int pci_msi_program(const struct pci_dev *p, unsigned source, uint64_t addr, uint32_t data);
+void pci_msi_disable(const struct pci_dev *p);
+
 #endif /* HV_PCI_H */

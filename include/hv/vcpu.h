@@ -12,6 +12,10 @@
 #include <hv/types.h>
 
 struct vcpu_arch;
+struct vcpu_group;
+
+/* The most vCPUs one guest has. */
+#define VCPU_GROUP_MAX 16
 
 struct vcpu {
 	const char *name; /* the guest's name, for logs */
@@ -23,7 +27,21 @@ struct vcpu {
 	 * (smp_kick) so a guest that never exits is interrupted.
 	 */
 	uint32_t stop_request;
+	unsigned cpu;		   /* the physical CPU it runs on (pinned; 0 = the boot CPU) */
+	struct vcpu_group *group;  /* the guest's vCPUs (virtual interrupt controller) */
+	uint64_t nr_virqs;	   /* interrupts raised for it through virq_send (atomic) */
 	struct vcpu_arch *arch;
+};
+
+/*
+ * The vCPUs of one guest, made before any of them (hv/guest.c): what a virtual interrupt
+ * controller needs to reach a sibling (arm64: the vGIC's distributor routes an SPI to any vCPU;
+ * x86: an IPI names a destination APIC ID). vcpu[k]->index == k.
+ */
+struct vcpu_group {
+	unsigned nr;
+	struct vcpu *vcpu[VCPU_GROUP_MAX];
+	void *arch; /* per-guest arch state (arm64: the vGIC distributor), vcpu_arch_group_create */
 };
 
 /* Where and how the guest starts (docs/GUEST.md, "Initial state"). */
@@ -47,6 +65,12 @@ enum vcpu_exit_kind {
 	 * CPU_OFF the vCPU must not run again until it is restarted with vcpu_arch_reset().
 	 */
 	VCPU_EXIT_PSCI,
+	/*
+	 * The guest waits for an interrupt (x86 HLT, arm64 WFI) and none is pending for it: the
+	 * generic loop sleeps the CPU until vcpu_arch_wake_pending() or stop_request, then runs
+	 * the vCPU again (past the instruction: the arch already advanced it).
+	 */
+	VCPU_EXIT_HALT,
 };
 
 struct vcpu_exit {
@@ -92,5 +116,28 @@ void vcpu_arch_hypercall_done(struct vcpu *v, long result);
 /* Log the guest's registers (after a stop). */
 void vcpu_arch_dump(const struct vcpu *v);
 void vcpu_arch_destroy(struct vcpu *v);
+
+/*
+ * Virtual interrupts (include/hv/virq.h; x86_64: arch/x86_64 virtual local APIC, arm64:
+ * arch/arm64 virtual GICv3).
+ *
+ * The guest's shared interrupt state, before its first vcpu_arch_create (g->nr and g->vcpu[]
+ * set, the vCPUs not created yet), and after the last vcpu_arch_destroy.
+ */
+int vcpu_arch_group_create(struct vcpu_group *g);
+void vcpu_arch_group_destroy(struct vcpu_group *g);
+/*
+ * Make virq pending for v (x86: a vector of v's local APIC; arm64: an INTID, an SPI going to
+ * the vCPU the guest's GICD_IROUTER names, v being any vCPU of the guest) and vcpu_kick() the
+ * vCPU that must take it. Any CPU, any context (interrupt handlers too); never sleeps.
+ * 0, -EINVAL (a number the controller does not have), or -EOPNOTSUPP.
+ */
+int vcpu_arch_virq_raise(struct vcpu *v, uint32_t virq);
+/*
+ * On v's CPU with interrupts masked, while v sleeps after VCPU_EXIT_HALT: true when v has an
+ * interrupt to take now (its timer expired included). When false, the arch has armed whatever
+ * wakes this CPU at v's next timer event, so arch_cpu_idle() returns then at the latest.
+ */
+bool vcpu_arch_wake_pending(struct vcpu *v);
 
 #endif /* HV_VCPU_H */

@@ -107,6 +107,8 @@
 /* vCPUs of a guest with several (docs/ABI.md "VCPU_START"; arm64 guests may use PSCI instead). */
 #define IOASID_CALL_VCPU_START 34U
 #define IOASID_CALL_VCPU_OFF   35U
+/* Interrupts to the guest: a device MSI or the fault notification (docs/ABI.md "IRQ_ROUTE"). */
+#define IOASID_CALL_IRQ_ROUTE 36U
 
 /* arm64: SMCCC function ID, fast call (bit 31), SMC64 (bit 30), owner 6 = vendor hypervisor. */
 #define IOASID_SMCCC_FN(call) (0xC6000000U | ((uint32_t)(call)&0xFFFFU))
@@ -339,6 +341,35 @@ struct ioasid_vcpu_start {
 	uint64_t arg;
 };
 
+/*
+ * ---- IRQ_ROUTE: where an interrupt source of the guest's is delivered ----
+ * kind IOASID_IRQ_MSI: MSI vector `source` of device dev_id (one of the caller's, as
+ * DEVICE_LIST reports it); the hypervisor programs the device's MSI capability itself (the
+ * guest has no access to configuration space) with a message only the hypervisor's interrupt
+ * path accepts (x86: a remapped entry that verifies the requester ID; arm64: an ITS event of
+ * the device's own), and delivers each message as virtual interrupt virq.
+ * kind IOASID_IRQ_FAULT: virq is raised whenever a fault record for the caller is queued
+ * (FAULT_READ then reads it); dev_id and source must be 0.
+ * virq: x86_64 a vector 32..255 of the target vCPU's virtual local APIC, delivered to vCPU
+ * `vcpu` (fixed delivery, edge); arm64 an SPI INTID (32..) of the guest's virtual GICv3, whose
+ * target is the vGIC's GICD_IROUTER<n> for it (the guest's own routing): `vcpu` must be 0.
+ * flags: IOASID_IRQ_ENABLE installs or replaces the route; 0 removes it (the device's MSI is
+ * disabled). Routes end with the guest.
+ */
+#define IOASID_IRQ_MSI	 1U
+#define IOASID_IRQ_FAULT 2U
+#define IOASID_IRQ_ENABLE (1U << 0)
+struct ioasid_irq_route {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t kind;
+	uint32_t dev_id;
+	uint32_t source; /* IOASID_IRQ_MSI: the device's MSI vector number (0 .. count-1) */
+	uint32_t vcpu;
+	uint32_t virq;
+	uint32_t __reserved; /* 0 */
+};
+
 /* The layout is the ABI: any change here is a new version. */
 #define IOASID_ABI_ASSERT_(cond) _Static_assert(cond, #cond)
 IOASID_ABI_ASSERT_(sizeof(struct ioasid_get_info) == 72);
@@ -367,5 +398,6 @@ IOASID_ABI_ASSERT_(__builtin_offsetof(struct ioasid_fault_read, out_lost) == 24)
 IOASID_ABI_ASSERT_(sizeof(struct ioasid_console_write) == 24);
 IOASID_ABI_ASSERT_(sizeof(struct ioasid_exit) == 16);
 IOASID_ABI_ASSERT_(sizeof(struct ioasid_vcpu_start) == 40);
+IOASID_ABI_ASSERT_(sizeof(struct ioasid_irq_route) == 32);
 
 #endif /* IOASID_ABI_H */

@@ -114,7 +114,7 @@ void guest_iommu_collect_faults(void)
 
 static uint8_t image[256]; /* the guest image boot/ would have loaded */
 
-enum step_kind { STEP_CONSOLE, STEP_EXIT, STEP_STOP, STEP_INSPECT, STEP_FAULT_READ };
+enum step_kind { STEP_CONSOLE, STEP_EXIT, STEP_STOP, STEP_INSPECT, STEP_FAULT_READ, STEP_HALT };
 static struct {
 	struct vcpu_setup setup;
 	unsigned created, destroyed, dumps, runs, nsteps;
@@ -131,6 +131,8 @@ static struct {
 	/* teardown scripting: make the first detach fail / leave a fault recorded at exit */
 	bool fail_detach, fault_at_exit;
 	uint32_t fault_records; /* STEP_FAULT_READ: out_num_records */
+	/* STEP_HALT: vcpu_arch_wake_pending says "nothing" wake_after times, then "something" */
+	unsigned wake_after, wake_polls, groups_made, groups_freed;
 } fv;
 
 /* The guests run on the boot CPU here (no `cpus`): this thread is CPU 0. */
@@ -289,8 +291,36 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		e->kind = VCPU_EXIT_STOP;
 		snprintf(e->reason, sizeof(e->reason), "scripted stop");
 		return 0;
+	case STEP_HALT:
+		e->kind = VCPU_EXIT_HALT;
+		return 0;
 	}
 	return -EINVAL;
+}
+
+int vcpu_arch_group_create(struct vcpu_group *g)
+{
+	fv.groups_made += g->nr == 1 && g->vcpu[0] != NULL && g->vcpu[0]->group == g;
+	return 0;
+}
+
+void vcpu_arch_group_destroy(struct vcpu_group *g)
+{
+	(void)g;
+	fv.groups_freed++;
+}
+
+int vcpu_arch_virq_raise(struct vcpu *v, uint32_t virq)
+{
+	(void)v;
+	(void)virq;
+	return -EOPNOTSUPP;
+}
+
+bool vcpu_arch_wake_pending(struct vcpu *v)
+{
+	(void)v;
+	return ++fv.wake_polls > fv.wake_after;
 }
 
 void vcpu_arch_hypercall_done(struct vcpu *v, long result)
@@ -383,6 +413,24 @@ TEST(guest_runs_console_and_exit)
 	EXPECT_EQ(fv.setup.arg0, 2ULL << 20);
 	EXPECT_EQ(fv.setup.arg1, GUEST_BOOT_INFO);
 	EXPECT_EQ(gpa_val(fv.setup.page_tables), GUEST_BOOT_TABLES);
+}
+
+/*
+ * HLT/WFI (VCPU_EXIT_HALT): the loop sleeps the CPU until the arch says an interrupt is pending,
+ * asking again after each wake-up, then runs the vCPU on; the vCPU group exists around it.
+ */
+TEST(guest_halt_sleeps_until_an_interrupt_is_pending)
+{
+	setup(false, 0);
+	fv.steps[0] = STEP_HALT;
+	fv.steps[1] = STEP_EXIT;
+	fv.nsteps = 2;
+	fv.wake_after = 3;
+	ASSERT_EQ(guests_run_all(&cfg, &bi), 0);
+	EXPECT_EQ(fv.runs, 2);
+	EXPECT_EQ(fv.wake_polls, 4); /* three "nothing" answers, each followed by a sleep, then "pending" */
+	EXPECT_EQ(fv.groups_made, 1);
+	EXPECT_EQ(fv.groups_freed, 1);
 }
 
 /*
