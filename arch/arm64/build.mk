@@ -9,7 +9,7 @@ HV_SRCS_arm64 += arch/arm64/arch.c arch/arm64/entry.S arch/arm64/mmu.c arch/arm6
 # decoder vcpu_decode.c.
 HV_SRCS_arm64 += arch/arm64/vcpu.c arch/arm64/vcpu_decode.c arch/arm64/vcpu_entry.S
 # Device MSIs routed to guests (include/hv/irq_route.h)
-HV_SRCS_arm64 += arch/arm64/irq_route.c
+HV_SRCS_arm64 += arch/arm64/irq_route.c arch/arm64/irq.c
 # Test image only: the arch half of selftest=boot and selftest=fault_wx (arch_selftest.c),
 # selftest=vcpu with its EL1 programs, and selftest=smp (smp_selftest.c).
 HV_TEST_SRCS_arm64 += arch/arm64/arch_selftest.c arch/arm64/vcpu_selftest.c \

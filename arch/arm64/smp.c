@@ -58,8 +58,6 @@ _Static_assert(offsetof(struct percpu_arch, boot_self) == ARM64_PCA_SELF, "smp_e
 #define EXC_STACK_ORDER 2 /* 16 KiB, as the boot CPU's */
 _Static_assert((HV_PAGE_SIZE << EXC_STACK_ORDER) == ARM64_EXC_STACK_SIZE, "exception stack");
 
-static uint64_t stray_irqs;
-static unsigned stray_last;
 
 struct percpu *this_cpu(void)
 {
@@ -211,35 +209,3 @@ void arch_irq_window(void)
 	arm64_irq_window();
 }
 
-/* An IRQ taken at EL2 (entry.S slot 1, arm64_exception): acknowledge, count, end, until none. */
-void arm64_irq(void)
-{
-	struct percpu *c = this_cpu();
-
-	/* Bounded: a source that re-asserts at once must not keep us here. */
-	for (unsigned n = 0; n < 16; n++) {
-		unsigned intid = gicv3_ack();
-
-		if (intid >= GICV3_INTID_SPECIAL) {
-			break;
-		}
-		c->arch.nr_irqs++;
-		if (intid == GICV3_SGI_KICK) {
-			c->arch.nr_kick_sgis++;
-		} else {
-			__atomic_fetch_add(&stray_irqs, 1, __ATOMIC_RELAXED);
-			__atomic_store_n(&stray_last, intid, __ATOMIC_RELAXED);
-		}
-		gicv3_eoi(intid);
-	}
-}
-
-uint64_t arch_stray_irq_count(void)
-{
-	return __atomic_load_n(&stray_irqs, __ATOMIC_RELAXED);
-}
-
-unsigned arch_stray_irq_last_vector(void)
-{
-	return __atomic_load_n(&stray_last, __ATOMIC_RELAXED);
-}
