@@ -82,6 +82,16 @@ static void guest_console_put(struct guest *gu, const char *s, size_t n)
 	}
 }
 
+/* A half line the guest left is printed before anything the hypervisor says about it. */
+static void guest_console_flush(struct guest *gu)
+{
+	hv_spin_lock(&gu->lock);
+	if (gu->line_len) {
+		guest_console_put(gu, "\n", 1);
+	}
+	hv_spin_unlock(&gu->lock);
+}
+
 static long guest_console_write(struct guest *gu, gpa_t req)
 {
 	struct ioasid_console_write r;
@@ -236,15 +246,12 @@ static int guest_vcpu_off(struct guest_vcpu *gv)
 static long guest_psci(struct guest_vcpu *gv, const struct vcpu_exit *e, bool *went_off)
 {
 	struct guest *gu = gv->gu;
-	uint64_t target = e->args[0];
+	uint64_t target = e->args[0]; /* SMC32 calls: the arch passed 32-bit arguments (vcpu.h) */
 	int ret;
 
 	switch ((uint32_t)e->call) {
 	case PSCI_CPU_ON_32:
 	case PSCI_CPU_ON_64:
-		if ((uint32_t)e->call == PSCI_CPU_ON_32) {
-			target = (uint32_t)target;
-		}
 		if ((target & ~0xffULL) != 0 || target >= gu->nr_vcpus) {
 			return PSCI_INVALID_PARAMETERS;
 		}
@@ -266,9 +273,6 @@ static long guest_psci(struct guest_vcpu *gv, const struct vcpu_exit *e, bool *w
 		return PSCI_SUCCESS;
 	case PSCI_AFFINITY_INFO_32:
 	case PSCI_AFFINITY_INFO_64:
-		if ((uint32_t)e->call == PSCI_AFFINITY_INFO_32) {
-			target = (uint32_t)target;
-		}
 		if ((target & ~0xffULL) != 0 || target >= gu->nr_vcpus || e->args[1] != 0) {
 			return PSCI_INVALID_PARAMETERS;
 		}
@@ -323,11 +327,7 @@ static void guest_finish(struct guest *gu)
 	for (unsigned k = 0; k < gu->nr_vcpus; k++) {
 		calls += gu->vcpus[k].nr_hypercalls;
 	}
-	hv_spin_lock(&gu->lock);
-	if (gu->line_len) {
-		guest_console_put(gu, "\n", 1);
-	}
-	hv_spin_unlock(&gu->lock);
+	guest_console_flush(gu);
 	if (gu->outcome == GUEST_EXITED) {
 		pr_info("guest %s: exited with status %u after %llu hypercalls", gu->cfg->name, gu->status,
 			(unsigned long long)calls);
@@ -344,11 +344,7 @@ static void guest_vcpu_stopped(struct guest_vcpu *gv, const char *reason)
 {
 	struct guest *gu = gv->gu;
 
-	hv_spin_lock(&gu->lock);
-	if (gu->line_len) {
-		guest_console_put(gu, "\n", 1);
-	}
-	hv_spin_unlock(&gu->lock);
+	guest_console_flush(gu);
 	if (gu->nr_vcpus > 1) {
 		pr_err("guest %s: vCPU %u stopped: %s", gu->cfg->name, gv->v.index, reason);
 	} else {

@@ -7,7 +7,7 @@
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wno-missing-field-initializers -Iinclude -Iarch/host/include -I. -DHV_HOST=1
 BENCH_PT_SRCS := tests/bench/bench_pt.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c \
-	arch/host/arch.c lib/strerror.c
+	arch/host/arch.c arch/host/cpu.c lib/strerror.c
 BENCH_PT := $(HOSTBUILD)/bench/bench_pt
 
 $(BENCH_PT): $(BENCH_PT_SRCS) $(ALL_HEADERS) mk/bench.mk

@@ -32,7 +32,7 @@ FUZZ_SMOKE ?= fuzz_dispatch:40:2000 fuzz_config:10:5000 fuzz_acpi:10:5000 fuzz_d
 
 fuzz_dispatch_SRCS := tests/fuzz/fuzz_dispatch.c tests/fuzz/fuzz_stats.c $(CORE_TEST_LIBS)
 fuzz_config_SRCS := tests/fuzz/fuzz_config.c hv/config.c
-fuzz_acpi_SRCS := tests/fuzz/fuzz_acpi.c $(wildcard drivers/acpi/*.c) drivers/pci/pci.c drivers/pci/groups.c arch/host/arch.c \
+fuzz_acpi_SRCS := tests/fuzz/fuzz_acpi.c $(wildcard drivers/acpi/*.c) drivers/pci/pci.c drivers/pci/groups.c arch/host/arch.c arch/host/cpu.c \
 	lib/strerror.c
 fuzz_decode_SRCS := tests/fuzz/fuzz_decode.c drivers/iommu/vtd/vtd_desc.c drivers/iommu/smmuv3/smmuv3_enc.c
 

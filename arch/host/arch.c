@@ -53,29 +53,6 @@ __noreturn void arch_halt(void)
 	abort();
 }
 
-/* Nanoseconds of CLOCK_MONOTONIC: the counter runs at 1 GHz. */
-uint64_t arch_counter(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t arch_counter_hz(void)
-{
-	return 1000000000ULL;
-}
-
-void arch_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#else
-	barrier();
-#endif
-}
-
 static const char *const host_log_tag[] = { "ERR", "WRN", "INF", "DBG" };
 
 void hv_log(enum log_level lvl, const char *fmt, ...)
@@ -112,19 +89,4 @@ int arch_irq_request_msi(void (*fn)(void *), void *arg, uint64_t *addr, uint32_t
 	(void)addr;
 	(void)data;
 	return -EOPNOTSUPP; /* host tests poll */
-}
-
-/*
- * A CPU number per thread (the host stand-in for this_cpu()->id), handed out on first use, so
- * recursive locks (include/hv/spinlock.h) tell threads apart under make tsan.
- */
-static unsigned host_next_cpu;
-static __thread int host_cpu = -1;
-
-unsigned arch_cpu_id(void)
-{
-	if (host_cpu < 0) {
-		host_cpu = (int)__atomic_fetch_add(&host_next_cpu, 1, __ATOMIC_RELAXED);
-	}
-	return (unsigned)host_cpu;
 }

@@ -61,7 +61,8 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_KICK,		 /* stop_request was set; nothing of the guest's state changed */
 	/*
 	 * arm64: a PSCI call about vCPUs (CPU_ON, CPU_OFF, AFFINITY_INFO): call is the function
-	 * ID, args[0..2] are x1..x3. Finish with vcpu_arch_hypercall_done() (result to x0); for
+	 * ID, args[0..2] are x1..x3 (an SMC32 function's arguments already cut to 32 bits).
+	 * Finish with vcpu_arch_hypercall_done() (result to x0); for
 	 * CPU_OFF the vCPU must not run again until it is restarted with vcpu_arch_reset().
 	 */
 	VCPU_EXIT_PSCI,

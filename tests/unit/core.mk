@@ -2,7 +2,7 @@
 #
 # Host unit tests of the IOASID core (ioasid/*.c) against the mock IOMMU in tests/host/.
 CORE_TEST_LIBS := $(filter-out ioasid/pt_%.c,$(wildcard ioasid/*.c)) $(wildcard ioasid/pt_*.c) \
-	tests/host/mock_iommu.c tests/host/harness.c arch/host/mm.c arch/host/arch.c lib/strerror.c
+	tests/host/mock_iommu.c tests/host/harness.c arch/host/mm.c arch/host/arch.c arch/host/cpu.c lib/strerror.c
 
 UNIT_TESTS += test_core
 test_core_SRCS := $(sort $(wildcard tests/unit/test_core*.c)) $(CORE_TEST_LIBS)

@@ -10,4 +10,4 @@ UNIT_TESTS += test_smmuv3_ste
 test_smmuv3_ste_SRCS := tests/unit/test_smmuv3_ste.c drivers/iommu/smmuv3/smmuv3_ste.c \
 	drivers/iommu/smmuv3/smmuv3_cd.c drivers/iommu/smmuv3/smmuv3_debug.c \
 	drivers/iommu/smmuv3/smmuv3_enc.c ioasid/pt.c ioasid/pt_foreign.c arch/host/mm.c \
-	arch/host/arch.c lib/strerror.c
+	arch/host/arch.c arch/host/cpu.c lib/strerror.c

@@ -9,5 +9,5 @@ tsan_core_SRCS = tests/unit/test_tsan_core.c $(CORE_TEST_LIBS)
 tsan_core_CFLAGS := -pthread -Wl,--wrap=arch_cpu_relax
 
 TSAN_TESTS += tsan_lib
-tsan_lib_SRCS := tests/unit/test_tsan_lib.c lib/palloc.c lib/log.c lib/console.c tests/unit/cpu_stubs.c
+tsan_lib_SRCS := tests/unit/test_tsan_lib.c lib/palloc.c lib/log.c lib/console.c arch/host/cpu.c
 tsan_lib_CFLAGS := -pthread -Wl,--wrap=arch_cpu_relax
