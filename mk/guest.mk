@@ -23,7 +23,7 @@ GUEST_EXCLUDE_x86_64 := its_attack
 
 ifneq ($(GUEST_START_$(ARCH)),)
 GUEST_BUILD := $(RELEASE_BUILD)/guests
-GUEST_SDK_SRCS := $(GUEST_START_$(ARCH)) guest/guest.c guest/test.c guest/syscalls.c guest/irq_route.c \
+GUEST_SDK_SRCS := $(GUEST_START_$(ARCH)) guest/guest.c guest/test.c guest/syscalls.c guest/irq_route.c guest/s1.c \
 	guest/$(ARCH)/irq.c
 GUEST_SDK_OBJS := $(patsubst %,$(GUEST_BUILD)/sdk/%.o,$(GUEST_SDK_SRCS))
 GUEST_NAMES := $(filter-out $(GUEST_EXCLUDE_$(ARCH)),$(basename $(notdir $(wildcard tests/guests/*.c))))
@@ -65,7 +65,7 @@ $(GUEST_BUILD)/%.bin: $(GUEST_BUILD)/%.elf
 # and the tree's include paths left to the user).
 SDK_DIR ?= $(RELEASE_BUILD)/sdk
 SDK_CFLAGS := $(filter-out -Werror -nostdinc -isystem $(NEWLIB_INC) $(CC_INC) -Iguest/$(ARCH) -Iinclude -I.,$(GUEST_CFLAGS))
-SDK_HEADERS := include/ioasid/abi.h include/hv/guest.h guest/guest.h guest/test.h guest/edu.h guest/irq.h \
+SDK_HEADERS := include/ioasid/abi.h include/hv/guest.h guest/guest.h guest/test.h guest/edu.h guest/irq.h guest/s1.h \
 	guest/$(ARCH)/guest_arch.h
 .PHONY: sdk
 .SECONDARY: $(GUEST_SDK_OBJS)
@@ -74,7 +74,7 @@ sdk: $(GUEST_SDK_OBJS) $(SDK_HEADERS) guest/guest.lds tools/sdk.mk.in $(NEWLIB_L
 	$(Q)rm -rf $(SDK_DIR) && mkdir -p $(SDK_DIR)/include/ioasid $(SDK_DIR)/include/hv \
 		$(SDK_DIR)/include/guest $(SDK_DIR)/lib $(SDK_DIR)/newlib/lib
 	$(Q)cp include/ioasid/abi.h $(SDK_DIR)/include/ioasid/ && cp include/hv/guest.h $(SDK_DIR)/include/hv/ \
-		&& cp guest/guest.h guest/test.h guest/edu.h guest/irq.h $(SDK_DIR)/include/guest/ \
+		&& cp guest/guest.h guest/test.h guest/edu.h guest/irq.h guest/s1.h $(SDK_DIR)/include/guest/ \
 		&& cp guest/$(ARCH)/guest_arch.h $(SDK_DIR)/include/
 	$(Q)cp -r $(NEWLIB_INC) $(SDK_DIR)/newlib/include && cp $(NEWLIB_LIBC) $(SDK_DIR)/newlib/lib/
 	$(Q)cp $(filter %start.S.o,$(GUEST_SDK_OBJS)) $(SDK_DIR)/lib/crt0.o

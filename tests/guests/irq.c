@@ -15,6 +15,7 @@
  * 4. fault: the fault notification routed to GUEST_IRQ_DEV_BASE + 1, then an edu DMA to a GPA
  *    outside the guest's RAM: the interrupt comes, and FAULT_READ then has the record.
  */
+#define GUEST_SDK
 #include <hv/guest.h>
 #include <string.h>
 

@@ -1072,6 +1072,37 @@ def flr_case(arch):
 
 CASES += [flr_case("x86_64"), flr_case("arm64")]
 
+
+# A stage-1 table of the guest's own (issue 18; tests/guests/nested.c, guest/s1.h): NESTED over
+# the GPA IOASID, every edit of the table proven by DMA after its INVALIDATE. SMMUv3 on virt
+# nests in hardware, on virt-9.1 (stage 1 only) and on VT-d the hypervisor shadows the table.
+NESTED_TESTS = ["setup", "build_alloc_attach", "dma_through_own_table", "remove_leaf", "take_write_away",
+                "remap_page", "replace_subtree", "invalidate_all", "back_to_gpa_and_free"]
+
+
+def nested_case(arch, name, how, qemu_args=()):
+    c = guest_case(name, "nested", HV_EXIT_OK,
+                   [r"^\[INF\] \[guest nested\] nested: format %s, %s$"
+                    % ("Arm stage 1" if arch == "arm64" else "VT-d first-level", how)]
+                   + [r"^\[INF\] \[guest nested\] TEST %s: PASS$" % t for t in NESTED_TESTS]
+                   + [r"^\[INF\] \[guest nested\] TESTS: %d passed, 0 failed$" % len(NESTED_TESTS),
+                      r"^\[INF\] guest nested: exited with status 0"],
+                   NO_TROUBLE + [r"stopped:"],
+                   config=guest_config("nested", extra="device = 00:01.0\n"), arch=arch)
+    if qemu_args:
+        c["qemu_args"] = list(qemu_args)
+    return c
+
+
+CASES += [
+    nested_case("x86_64", "x86_64-guest-nested", "shadowed"),
+    nested_case("x86_64", "x86_64-guest-nested-sm-fl", "shadowed",
+                ["-global", "intel-iommu.x-scalable-mode=on", "-global", "intel-iommu.x-flts=on"]),
+    nested_case("arm64", "arm64-guest-nested", "hardware nesting"),
+    nested_case("arm64", "arm64-guest-nested-virt91", "shadowed",
+                ["-M", "virt-9.1,virtualization=on,gic-version=3,iommu=smmuv3"]),
+]
+
 # Configuration pre-flight (hv/config_check.c, docs/CONFIG.md "Errors"): what guest creation would
 # refuse is refused before any guest runs, with its line, and the boot stops with HV_EXIT_BOOT.
 # The first guest (the console owner, created first) is fine; the second names an image that is
