@@ -1103,6 +1103,36 @@ CASES += [
                 ["-M", "virt-9.1,virtualization=on,gic-version=3,iommu=smmuv3"]),
 ]
 
+# A hostile stage-1 table (tests/guests/nested_hostile.c) on CPUs 1-2 while the dma guest drives
+# its own edu on CPU 0: every bad table gets a documented result or a fault record, DMA never
+# leaves the guest's RAM, the walk budget bounds loops and fan-out, a second vCPU rewriting the
+# table during INVALIDATEs changes nothing of that; the dma guest passes all of its tests.
+NESTED_HOSTILE_TESTS = ["setup", "loop", "table_outside_ram", "leaf_outside_ram", "leaf_at_mmio", "reserved_bits",
+                        "fan_out", "race", "free"]
+
+
+def nested_hostile_case(arch, name, how, machine=()):
+    g = "nested_hostile"
+    cfg = ("# written by tests/qemu/run.py\n" + partition_config(g, "1-2", "00:01.0", console=True, image=g)
+           + "\n[guest dma]\nimage = \\guests\\dma.bin\nmemory = 16M\ndevice = 00:06.0\n")
+    return {"name": name, "arch": arch, "cmdline": "", "guests": [g, "dma"], "config": cfg,
+            "exit": HV_EXIT_OK, "timeout": 600,
+            "qemu_args": list(machine) + ["-smp", "3"] + SMP_ARGS + EDU2,
+            "expect": [r"^\[INF\] \[guest %s\] nested_hostile: %s$" % (g, how)]
+            + [r"^\[INF\] \[guest %s\] TEST %s: PASS$" % (g, t) for t in NESTED_HOSTILE_TESTS]
+            + [r"^\[INF\] \[guest %s\] TESTS: %d passed, 0 failed$" % (g, len(NESTED_HOSTILE_TESTS)),
+               r"^\[INF\] guest %s: exited with status 0" % g,
+               r"^\[INF\] guest dma: exited with status 0"],  # the number of failed tests
+            "forbid": NO_TROUBLE + [r"stopped:", r"fault from unassigned rid"]}
+
+
+CASES += [
+    nested_hostile_case("x86_64", "x86_64-guest-nested-hostile", "shadowed"),
+    nested_hostile_case("arm64", "arm64-guest-nested-hostile", "hardware nesting"),
+    nested_hostile_case("arm64", "arm64-guest-nested-hostile-virt91", "shadowed",
+                        ["-M", "virt-9.1,virtualization=on,gic-version=3,iommu=smmuv3"]),
+]
+
 # Configuration pre-flight (hv/config_check.c, docs/CONFIG.md "Errors"): what guest creation would
 # refuse is refused before any guest runs, with its line, and the boot stops with HV_EXIT_BOOT.
 # The first guest (the console owner, created first) is fine; the second names an image that is
