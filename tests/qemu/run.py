@@ -1133,6 +1133,37 @@ CASES += [
                         ["-M", "virt-9.1,virtualization=on,gic-version=3,iommu=smmuv3"]),
 ]
 
+# GET_INFO against what the calls accept and refuse, and a MAP batch's partial progress
+# (tests/guests/abi_truth.c), on every IOMMU shape: VT-d legacy, scalable second-level with
+# PASIDs, scalable first-level, aw-bits=39; SMMUv3 nested/virt-9.1.
+ABI_TRUTH_TESTS = ["setup", "widths", "page_sizes", "formats", "pasid", "batches", "partial_progress"]
+
+
+def abi_truth_case(arch, name, qemu_args=()):
+    c = guest_case(name, "abi_truth", HV_EXIT_OK,
+                   [r"^\[INF\] \[guest abi_truth\] get_info: caps 0x[0-9a-f]+, "]
+                   + [r"^\[INF\] \[guest abi_truth\] TEST %s: PASS$" % t for t in ABI_TRUTH_TESTS]
+                   + [r"^\[INF\] \[guest abi_truth\] TESTS: %d passed, 0 failed$" % len(ABI_TRUTH_TESTS),
+                      r"^\[INF\] guest abi_truth: exited with status 0"],
+                   NO_TROUBLE + [r"stopped:"],
+                   config=guest_config("abi_truth", extra="device = 00:01.0\n"), arch=arch)
+    if qemu_args:
+        c["qemu_args"] = list(qemu_args)
+    return c
+
+
+CASES += [
+    abi_truth_case("x86_64", "x86_64-guest-abi-truth"),
+    abi_truth_case("x86_64", "x86_64-guest-abi-truth-sm-sl-pasid",
+                   ["-global", "intel-iommu.x-scalable-mode=on", "-global", "intel-iommu.x-pasid-mode=on"]),
+    abi_truth_case("x86_64", "x86_64-guest-abi-truth-sm-fl",
+                   ["-global", "intel-iommu.x-scalable-mode=on", "-global", "intel-iommu.x-flts=on"]),
+    abi_truth_case("x86_64", "x86_64-guest-abi-truth-aw39", ["-global", "intel-iommu.aw-bits=39"]),
+    abi_truth_case("arm64", "arm64-guest-abi-truth"),
+    abi_truth_case("arm64", "arm64-guest-abi-truth-virt91",
+                   ["-M", "virt-9.1,virtualization=on,gic-version=3,iommu=smmuv3"]),
+]
+
 # Configuration pre-flight (hv/config_check.c, docs/CONFIG.md "Errors"): what guest creation would
 # refuse is refused before any guest runs, with its line, and the boot stops with HV_EXIT_BOOT.
 # The first guest (the console owner, created first) is fine; the second names an image that is
