@@ -120,8 +120,10 @@ struct acpi_dmar;
 int vtd_rmrr_setup(const struct acpi_dmar *d);
 /* Check each RMRR and claim its memory; vtd_init calls it before any unit allocates. */
 void vtd_rmrr_claim(const struct acpi_dmar *d);
-/* Test hook: forget the RMRR devices and tables (leaked: a unit may still walk them). */
+#ifdef HV_HOST
+/* Host-test hook: forget the RMRR devices and tables (leaked: a unit may still walk them). */
 void vtd_rmrr_forget(void);
+#endif
 /* True if an RMRR of this device was honoured: it must not be assigned to a guest. */
 bool vtd_rmrr_device(uint16_t segment, uint16_t bdf);
 /* The unit translating seg:bdf, or NULL. */

@@ -46,6 +46,8 @@ static struct {
 } rmrr_devs[VTD_RMRR_MAX_DEVS];
 static unsigned nr_rmrr_devs;
 
+#ifdef HV_HOST
+/* Host tests only (tests/unit/test_vtd_rmrr.c): never in a hypervisor image. */
 void vtd_rmrr_forget(void)
 {
 	for (unsigned i = 0; i < VTD_MAX_UNITS; i++) {
@@ -53,6 +55,7 @@ void vtd_rmrr_forget(void)
 	}
 	nr_rmrr_devs = 0;
 }
+#endif
 
 bool vtd_rmrr_device(uint16_t segment, uint16_t bdf)
 {
