@@ -55,6 +55,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_guest  # noqa: E402
 import harness  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -1164,6 +1165,26 @@ CASES += [
                    ["-M", "virt-9.1,virtualization=on,gic-version=3,iommu=smmuv3"]),
 ]
 
+# In-guest cost of the calls (issue 15; tests/guests/bench.c, tests/qemu/bench_guest.py): QEMU
+# with -icount shift=0 makes the guest's counter an instruction count; the invalidation commands
+# per call come from QEMU's trace between the guest's fault markers. `make bench-guest` prints
+# the table; the case fails when a count regresses by more than 10% against
+# tests/qemu/bench_guest_ref.json.
+def bench_case(arch):
+    c = guest_case(f"{arch}-bench-guest", "bench", HV_EXIT_OK,
+                   [r"^\[INF\] \[guest bench\] TEST costs: PASS$",
+                    r"^\[INF\] guest bench: exited with status 0"],
+                   NO_TROUBLE + [r"stopped:"],
+                   config=guest_config("bench", extra="device = 00:01.0\n"), arch=arch)
+    c["qemu_args"] = ["-icount", "shift=0,sleep=off"]
+    c["trace"] = bench_guest.TRACE_EVENTS[arch]
+    c["trace_check"] = lambda lines, trace, a=arch: bench_guest.check(a, lines, trace)
+    c["timeout"] = 300
+    return c
+
+
+CASES += [bench_case("x86_64"), bench_case("arm64")]
+
 # Configuration pre-flight (hv/config_check.c, docs/CONFIG.md "Errors"): what guest creation would
 # refuse is refused before any guest runs, with its line, and the boot stops with HV_EXIT_BOOT.
 # The first guest (the console owner, created first) is fine; the second names an image that is
@@ -1626,6 +1647,8 @@ def judge(case, rc, lines, trace_lines=(), kind=None):
             why.append(f"missing expected QEMU trace line /{pat}/")
     if case.get("check"):
         why += case["check"](lines)
+    if case.get("trace_check"):
+        why += case["trace_check"](lines, trace_lines)
     return why
 
 
