@@ -63,7 +63,7 @@ struct guest_irq {
 	struct guest_irq_msi msi[GUEST_IRQ_MAX_MSI];
 	/* 0: no fault notification; else FAULT_ROUTE_ON | vcpu << 32 | virq. Atomic. */
 	uint64_t fault_route;
-	uint64_t nr_fault_sent;	  /* notifications raised (atomic) */
+	uint64_t nr_fault_notes;  /* notifications made: virq_send called (atomic) */
 	uint64_t nr_fault_failed; /* virq_send refused them (atomic) */
 };
 
@@ -78,9 +78,9 @@ static void guest_irq_fault_notify(struct hv_guest *g)
 	if (!(fr & FAULT_ROUTE_ON) || k >= gu->nr_vcpus) {
 		return;
 	}
-	if (virq_send(&gu->vcpus[k].v, (uint32_t)fr) == 0) {
-		__atomic_add_fetch(&gi->nr_fault_sent, 1, __ATOMIC_RELAXED);
-	} else if (__atomic_add_fetch(&gi->nr_fault_failed, 1, __ATOMIC_RELAXED) == 1) {
+	__atomic_add_fetch(&gi->nr_fault_notes, 1, __ATOMIC_RELAXED);
+	if (virq_send(&gu->vcpus[k].v, (uint32_t)fr) != 0 &&
+	    __atomic_add_fetch(&gi->nr_fault_failed, 1, __ATOMIC_RELAXED) == 1) {
 		pr_warn("guest %s: fault notification (virq %u on vCPU %u) not raised: the vCPU refused it",
 			gu->cfg->name, (unsigned)(uint32_t)fr, k);
 	}
@@ -300,7 +300,7 @@ void guest_irq_teardown(struct guest *gu)
 	}
 	hv_spin_unlock(&gi->lock);
 	pr_info("guest %s: interrupt routes removed: %u MSI route(s) (%llu messages), %llu fault notification(s)",
-		gu->cfg->name, n, (unsigned long long)delivered, (unsigned long long)gi->nr_fault_sent);
+		gu->cfg->name, n, (unsigned long long)delivered, (unsigned long long)gi->nr_fault_notes);
 	gu->irq = NULL;
 	free(gi);
 }

@@ -4,12 +4,14 @@
  * validation seen from a guest (docs/ABI.md "IRQ_ROUTE"). Configured with two edu devices,
  * one vCPU and `irq_routes = 1`. Every malformed request gets its documented error and changes
  * nothing; a good route, its replacement, its removal and the fault notification answer 0.
- * Then edu raises its interrupt once through a route that is left in place: the hypervisor
- * counts the message and removes the route at teardown (its log says how many).
+ * Then a DMA fault with the fault notification on, and edu raising its interrupt once through a
+ * route that is left in place: the hypervisor counts both and removes the routes at teardown
+ * (its log says how many).
  */
 #include <hv/guest.h>
 #include <string.h>
 
+#include "guest/edu.h"
 #include "guest/irq.h"
 #include "guest/test.h"
 
@@ -125,6 +127,27 @@ TEST(route_replace_remove_and_quota)
 	EXPECT_EQ(guest_irq_route_fault(0, VIRQ_LOW + 3), 0); /* replace */
 	EXPECT_EQ(guest_irq_unroute(IOASID_IRQ_FAULT, 0, 0), 0);
 	EXPECT_EQ(guest_irq_unroute(IOASID_IRQ_FAULT, 0, 0), -IOASID_ENOENT);
+}
+
+/*
+ * The fault notification left in place: a DMA outside the guest's RAM records a fault, which
+ * the hypervisor turns into a notification (its teardown line counts them); FAULT_READ has it.
+ */
+TEST(fault_notification)
+{
+	const uint64_t outside = guest_ram_size + (64ULL << 20);
+	struct ioasid_fault_record rec[8];
+	struct ioasid_fault_read fr = { .num_records = 8, .records_gpa = gpa_of(rec) };
+	bool seen = false;
+
+	memset(rec, 0, sizeof(rec));
+	EXPECT_EQ(guest_irq_route_fault(0, VIRQ_LOW + 5), 0);
+	(void)guest_edu_dma(edu0, outside, 64, true);
+	EXPECT_EQ(ioasid_fault_read(&fr), 0);
+	for (unsigned i = 0; i < fr.out_num_records; i++) {
+		seen |= rec[i].dev_id == dev0 && (rec[i].addr & ~0xfffULL) == outside;
+	}
+	EXPECT_TRUE(seen);
 }
 
 /* One message through a route the guest leaves in place: teardown removes it. */

@@ -1305,14 +1305,21 @@ CASES += [
                     [r"^\[INF\] \[guest irq_route\] TEST malformed_requests: PASS$",
                      r"^\[INF\] \[guest irq_route\] TEST devices_and_ranges: PASS$",
                      r"^\[INF\] \[guest irq_route\] TEST route_replace_remove_and_quota: PASS$",
+                     r"^\[INF\] \[guest irq_route\] TEST fault_notification: PASS$",
                      r"^\[INF\] \[guest irq_route\] TEST left_for_teardown: PASS$",
-                     r"^\[INF\] \[guest irq_route\] TESTS: 5 passed, 0 failed$",
+                     r"^\[INF\] \[guest irq_route\] TESTS: 6 passed, 0 failed$",
                      r"^\[INF\] guest irq_route: interrupt routes removed: 1 MSI route\(s\) \(1 messages\), "
-                     r"0 fault notification\(s\)$",
+                     r"[1-9]\d* fault notification\(s\)$",
                      r"^\[INF\] guest irq_route: exited with status 0"],
                     [r"^\[PANIC\]", r"EXCEPTION", r"FAIL", r"stopped:"], config=IRQ_ROUTE_CFG),
          qemu_args=EDU2),
 ]
+# The same guest as a partition on CPU 1: its routes target CPU 1's vectors, and the fault
+# notification comes from the unit's fault event on CPU 0.
+CASES.append(dict(CASES[-1], name="x86_64-guest-irq-route-cpu1", qemu_args=["-smp", "2"] + SMP_ARGS + EDU2,
+                  config=IRQ_ROUTE_CFG + "cpus = 1\n"))
+CASES[-1]["expect"] = CASES[-1]["expect"] + [
+    r"^\[INF\] irq: 00:01\.0 MSI 0 -> dmar0 entry 1 \(sid 0x8\) -> CPU 1 vector 0x[4-9a-b][0-9a-f] -> guest irq_route vCPU 0 virq 36$"]
 
 
 def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=None, guests=(),
