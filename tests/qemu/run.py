@@ -1320,6 +1320,13 @@ CASES.append(dict(CASES[-1], name="x86_64-guest-irq-route-cpu1", qemu_args=["-sm
                   config=IRQ_ROUTE_CFG + "cpus = 1\n"))
 CASES[-1]["expect"] = CASES[-1]["expect"] + [
     r"^\[INF\] irq: 00:01\.0 MSI 0 -> dmar0 entry 1 \(sid 0x8\) -> CPU 1 vector 0x[4-9a-b][0-9a-f] -> guest irq_route vCPU 0 virq 36$"]
+# The first edu behind a PCIe-to-PCI bridge (BRIDGE: 01:01.0, alias 01:00.0): its entries check
+# the bridge's bus range (SVT=10b, buses 1-1) and its MSI, carrying the alias, is delivered.
+CASES.append(dict(CASES[-2], name="x86_64-guest-irq-route-bridge", qemu_args=BRIDGE,
+                  config=guest_config("irq_route", extra="device = 01:01.0\ndevice = 00:01.0\nirq_routes = 1\n")))
+CASES[-1]["expect"] = CASES[-1]["expect"] + [
+    r"^\[INF\] irq: 01:01\.0 MSI 0 -> dmar0 entry 1 \(buses 0x101\) -> CPU 0 vector 0x[4-9a-b][0-9a-f] -> "
+    r"guest irq_route vCPU 0 virq 36$"]
 
 
 def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=None, guests=(),
