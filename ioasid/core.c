@@ -10,7 +10,9 @@
  * (ticket locks; "recursive" = hv_rspinlock_t, re-entrant on the same CPU). None is held across
  * a guest's run. The hypervisor takes interrupts only with no lock held (x86: IF=0 except
  * across VMRUN and in the idle wait; arm64: DAIF masked except in the idle wait), so a handler
- * may take a lock: the VT-d fault event's handler takes 2, 3, 4 and 11. Never call out of the
+ * may take a lock: the VT-d fault event's handler takes 2, 3, 4 and 11, and through a guest's
+ * fault notification virq_send's (the virtual interrupt controller's, in 10); a routed MSI's
+ * handler (arch/x86_64/irq_route.c) only virq_send's and 11. Never call out of the
  * core with a core lock held except into backend ops, which never call back except
  * ioasid_report_fault().
  *
