@@ -25,13 +25,13 @@ struct hv_iommu;
  * SPIs is its own check when the interrupt is raised.
  */
 #if defined(__aarch64__)
-#define IRQ_ROUTE_VIRQ_MIN  32U
-#define IRQ_ROUTE_VIRQ_MAX  1019U
-#define IRQ_ROUTE_PER_VCPU  0
+#define IRQ_ROUTE_VIRQ_MIN 32U
+#define IRQ_ROUTE_VIRQ_MAX 1019U
+#define IRQ_ROUTE_PER_VCPU 0
 #else
-#define IRQ_ROUTE_VIRQ_MIN  32U
-#define IRQ_ROUTE_VIRQ_MAX  255U
-#define IRQ_ROUTE_PER_VCPU  1
+#define IRQ_ROUTE_VIRQ_MIN 32U
+#define IRQ_ROUTE_VIRQ_MAX 255U
+#define IRQ_ROUTE_PER_VCPU 1
 #endif
 
 struct msi_route {
