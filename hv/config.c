@@ -422,8 +422,8 @@ static int parse_guest_key(struct cfg_guest *g, const char *k, const char *ke, c
 	if (word_is(k, ke, "irq_routes")) {
 		uint64_t n;
 
-		if (!parse_u64(v, ve, 10, &n) || n > CFG_MAX_IRQ_ROUTES) {
-			return fail(err, line, "irq_routes must be between 0 and %d", CFG_MAX_IRQ_ROUTES);
+		if (!parse_u64(v, ve, 10, &n) || n == 0 || n > CFG_MAX_IRQ_ROUTES) {
+			return fail(err, line, "irq_routes must be between 1 and %d", CFG_MAX_IRQ_ROUTES);
 		}
 		g->irq_routes = (unsigned)n;
 		return 0;

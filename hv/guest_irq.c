@@ -44,7 +44,8 @@
 
 /*
  * MSI routes one guest may hold (docs/ABI.md "IRQ_ROUTE"): its configuration's `irq_routes`
- * (default and most CFG_MAX_IRQ_ROUTES = 8), since the host's vectors and remapping entries
+ * (1..8; 0 in struct cfg_guest, as a configuration built without the parser has it, is the
+ * default, CFG_MAX_IRQ_ROUTES = 8), since the host's vectors and remapping entries
  * are shared by every guest.
  */
 #define GUEST_IRQ_MAX_MSI CFG_MAX_IRQ_ROUTES
@@ -222,7 +223,7 @@ static int guest_irq_msi(struct guest *gu, struct guest_irq *gi, const struct io
 		}
 		return ret;
 	}
-	if (free_slot == NULL || used >= gu->cfg->irq_routes) {
+	if (free_slot == NULL || used >= (gu->cfg->irq_routes != 0 ? gu->cfg->irq_routes : GUEST_IRQ_MAX_MSI)) {
 		return -ENOSPC; /* the guest's quota */
 	}
 	m = free_slot;

@@ -67,7 +67,7 @@ struct cfg_guest {
 	struct cfg_pci devs[CFG_MAX_DEVS];
 	unsigned nr_devs;
 	uint64_t pt_quota_pages;
-	unsigned irq_routes; /* `irq_routes = N`: MSI routes IRQ_ROUTE may hold (hv/guest_irq.c) */
+	unsigned irq_routes; /* `irq_routes = N` (1..8): MSI routes IRQ_ROUTE may hold; 0: the default, 8 */
 	bool console;
 	/*
 	 * `cpus = LIST`: bit n = physical CPU n (hv/smp.c numbering). vCPU k runs on the k-th

@@ -432,7 +432,6 @@ static void setup(bool with_device, uint64_t bar_base)
 	cfg.guests[0].mem[0] = (struct cfg_mem){ .base = gpa(0), .size = 2ULL << 20 };
 	cfg.guests[0].nr_mem = 1;
 	cfg.guests[0].pt_quota_pages = 64;
-	cfg.guests[0].irq_routes = CFG_MAX_IRQ_ROUTES;
 	cfg.guests[0].console = true;
 	if (with_device) {
 		hv_pci.nr_devs = 1;
@@ -750,12 +749,29 @@ TEST(irq_route_validation)
 /* Quota (`irq_routes`), a refused arch, and teardown clearing what the guest left. */
 TEST(irq_route_quota_and_teardown)
 {
+	struct ioasid_irq_route q = MSI_ROUTE;
+
+	/* a second device (00:02.0, slot 1) with an MSI capability; irq_routes = 1 */
 	irq_setup();
-	cfg.guests[0].irq_routes = 0;
-	irq_step(MSI_ROUTE, 0); /* 0: quota 0 */
+	hv_pci.nr_devs = 2;
+	hv_pci.devs[1] = hv_pci.devs[0];
+	hv_pci.devs[1].devfn = 2 << 3;
+	hv_pci.devs[1].bars[0].base = BAR_HPA + 0x1000;
+	cfg.guests[0].devs[1] = (struct cfg_pci){ .bus = 0, .devfn = 2 << 3 };
+	cfg.guests[0].nr_devs = 2;
+	cfg.guests[0].irq_routes = 1;
+	q.dev_id = DEV_ID | 1;
+	irq_step(MSI_ROUTE, 0); /* 0: the first route */
+	irq_step(q, 0);		/* 1: over the quota */
+	irq_step(MSI_REMOVE, 0);
+	irq_step(q, 0); /* 3: room again */
 	irq_run();
-	EXPECT_EQ(fv.results[0], -IOASID_ENOSPC);
-	EXPECT_EQ(fv.routes_set, 0);
+	EXPECT_EQ(fv.results[0], 0);
+	EXPECT_EQ(fv.results[1], -IOASID_ENOSPC);
+	EXPECT_EQ(fv.results[2], 0);
+	EXPECT_EQ(fv.results[3], 0);
+	EXPECT_EQ(fv.routes_set, 2);
+	EXPECT_EQ(fv.routes_cleared, 2); /* the remove, then teardown */
 
 	irq_setup();
 	fv.route_set_err = -ENOSPC; /* the host's vectors are gone */
