@@ -13,7 +13,9 @@
  *      each completion is now taken on that CPU's vector, the old vector sees nothing;
  *   3. the entry rewritten for another requester ID: edu's message is blocked with fault 0x26
  *      naming edu's source-id and the entry, nothing is delivered;
- *   4. cleared: MSI disabled, entry freed, vector released; completions deliver nothing.
+ *   4. cleared: MSI disabled, entry freed, vector released; completions deliver nothing;
+ *   5. every routed vector of the target CPU taken: a route is refused with -ENOSPC and leaves
+ *      nothing behind (MSI off, no entry).
  * The DMAs read bus address 0, which no table maps here: each also records a DMA fault
  * (reported as a fault of an unassigned requester). Only the interrupt matters.
  */
@@ -55,6 +57,11 @@ static const struct pci_dev *pd;
 static struct vtd_unit *unit;
 static struct vcpu stand_in = { .name = "msi_route" };
 static struct msi_route r;
+
+static void count_only(void *arg)
+{
+	(void)arg;
+}
 
 /* One DMA (device <- bus address 0) with its completion interrupt; waits for the engine. */
 static int dma_with_irq(void)
@@ -216,6 +223,26 @@ static int selftest_msi_route(const struct bootinfo *bi)
 			       arch_stray_irq_count() == stray,
 		       "4: %u more completions after clear: %llu messages in all, no stray interrupt", ST_ROUNDS,
 		       (unsigned long long)r.nr_delivered);
+	/* 5: host vectors are bounded: with every one of the target CPU's taken, -ENOSPC, nothing left set */
+	{
+		unsigned n = 0;
+		int v;
+
+		while ((v = x86_route_vec_alloc(last, count_only, NULL)) >= 0) {
+			n++;
+		}
+		stand_in.cpu = last;
+		r = (struct msi_route){ .pdev = pd, .iommu = &unit->iommu, .target = &stand_in, .virq = ST_VIRQ };
+		ret = arch_msi_route_set(&r);
+		ctl = pci_cfg_read(&hv_acpi, 0, pd->bus, pd->devfn, (uint16_t)(pd->cap_msi + MSI_CTL), 2);
+		for (unsigned k = 0; k < X86_ROUTE_VECS; k++) {
+			x86_route_vec_free(last, X86_ROUTE_VEC_FIRST + k);
+		}
+		ok &= ST_CHECK(n == X86_ROUTE_VECS && v == -ENOSPC && ret == -ENOSPC && r.arch[0] == 0 &&
+				       r.arch[1] == 0 && !(ctl & 1) && unit->irt[idx].lo == 0,
+			       "5: CPU %u's %u routed vectors all taken: route set %d, MSI off, no entry", last, n,
+			       ret);
+	}
 	pr_info("msi_route selftest: %llu messages delivered through entry %u of %s",
 		(unsigned long long)r.nr_delivered, idx, unit->name);
 	return ok ? 0 : -EIO;
