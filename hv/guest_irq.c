@@ -101,8 +101,9 @@ static struct guest_irq *guest_irq_get(struct guest *gu)
 	}
 	if (!__atomic_compare_exchange_n(&gu->irq, &expected, mine, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		free(mine);
-		return expected;
+		mine = expected;
 	}
+	/* Both racers install it (the same function), so neither returns before it is in place. */
 	hv_guest_set_fault_notify(&gu->g, guest_irq_fault_notify);
 	return mine;
 }
