@@ -259,6 +259,7 @@ static int parse_header(struct hv_config *cfg, const char *s, const char *e, uns
 	copy_str(g->name, sizeof(g->name), s, e);
 	g->line = line;
 	g->pt_quota_pages = CFG_DEFAULT_QUOTA_PAGES;
+	g->irq_routes = CFG_MAX_IRQ_ROUTES;
 	return 0;
 }
 
@@ -416,6 +417,15 @@ static int parse_guest_key(struct cfg_guest *g, const char *k, const char *ke, c
 			return fail(err, line, "pt_quota must be between 16K and 1G");
 		}
 		g->pt_quota_pages = ALIGN_UP(bytes, SZ_4K) / SZ_4K;
+		return 0;
+	}
+	if (word_is(k, ke, "irq_routes")) {
+		uint64_t n;
+
+		if (!parse_u64(v, ve, 10, &n) || n == 0 || n > CFG_MAX_IRQ_ROUTES) {
+			return fail(err, line, "irq_routes must be between 1 and %d", CFG_MAX_IRQ_ROUTES);
+		}
+		g->irq_routes = (unsigned)n;
 		return 0;
 	}
 	if (word_is(k, ke, "cpus")) {

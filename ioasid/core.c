@@ -10,7 +10,9 @@
  * (ticket locks; "recursive" = hv_rspinlock_t, re-entrant on the same CPU). None is held across
  * a guest's run. The hypervisor takes interrupts only with no lock held (x86: IF=0 except
  * across VMRUN and in the idle wait; arm64: DAIF masked except in the idle wait), so a handler
- * may take a lock: the VT-d fault event's handler takes 2, 3, 4 and 11. Never call out of the
+ * may take a lock: the VT-d fault event's handler takes 2, 3, 4 and 11, and through a guest's
+ * fault notification virq_send's (the virtual interrupt controller's, in 10); a routed MSI's
+ * handler (arch/x86_64/irq_route.c) only virq_send's and 11. Never call out of the
  * core with a core lock held except into backend ops, which never call back except
  * ioasid_report_fault().
  *
@@ -24,7 +26,16 @@
  *                            (FAULT_READ's collection), without it (teardown, the fault event's
  *                            interrupt handler on CPU 0).
  *   3. hv_registry_lock      the global (IOMMU unit, RID) -> device map; taken by device
- *                            assignment/removal (under 1) and by fault reports (under 2).
+ *                            assignment/removal (under 1) and by fault reports (under 2). A
+ *                            guest's fault notification (hv_guest.fault_notify, hv/guest_irq.c)
+ *                            runs under it and takes no lock of its own: it reads the guest's
+ *                            fault route atomically and calls virq_send (the virtual interrupt
+ *                            controller's lock, 10, under 3).
+ *   3a. guest_irq.lock       a guest's MSI routes (hv/guest_irq.c): IRQ_ROUTE and teardown,
+ *                            taken with nothing above it held. Under it: the arch's route set
+ *                            and clear, which take 6 (the IEC flush), vtd_unit.ir_lock and
+ *                            irq_handlers_lock (10) and wait, bounded, for a host vector's
+ *                            handler to finish on another CPU (handlers take no lock but 10/11).
  *   4. hv_fault_queue.lock   a guest's fault ring: pushed by fault reports (under 3), drained by
  *                            FAULT_READ (under 1) and guest teardown.
  *   5. ioasid_domain_lock    the global domain-ID bitmap (ioasid_obj.c); held for a bitmap scan.
@@ -45,7 +56,10 @@
  *                            parameters and its outcome (a finished line is logged under it);
  *      guests_kept_lock      hv/guest.c: guests whose teardown failed (RAM kept for good);
  *      svm_lock              arch/x86_64/svm.c: the shared permission maps, set up once;
- *      irq_handlers_lock     arch/x86_64/irq.c: arch_irq_request_msi's vector slots.
+ *      irq_handlers_lock     arch/x86_64/irq.c: arch_irq_request_msi's vector slots and every
+ *                            CPU's routed-MSI vectors (x86_route_vec_alloc/free);
+ *      vtd_unit.ir_lock      drivers/iommu/vtd/vtd_ir.c: which remapping entries are taken
+ *                            (held for the bitmap only; entries are written and flushed after);
  *  11. console_lock          lib/console.c, recursive: one whole console_write() (one log line).
  *                            Innermost: any lock holder may log. hv_panic() takes it with a bound
  *                            and writes without it if another CPU never lets go.
@@ -202,6 +216,16 @@ void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint3
 		return;
 	}
 	fault_queue_push(&d->guest->fq, d->id, has_pasid, pasid, addr, access, reason);
+	if (d->guest->fault_notify != NULL) {
+		d->guest->fault_notify(d->guest); /* the queue lock is dropped; 3 keeps the guest alive */
+	}
+	hv_spin_unlock(&hv_registry_lock);
+}
+
+void hv_guest_set_fault_notify(struct hv_guest *g, void (*fn)(struct hv_guest *g))
+{
+	hv_spin_lock(&hv_registry_lock);
+	g->fault_notify = fn;
 	hv_spin_unlock(&hv_registry_lock);
 }
 
@@ -224,6 +248,9 @@ void ioasid_report_lost(struct hv_iommu *u, uint64_t n)
 		if (!seen) {
 			told[nt++] = d->guest; /* once per guest, however many of its devices are there */
 			fault_queue_add_lost(&d->guest->fq, n);
+			if (d->guest->fault_notify != NULL) {
+				d->guest->fault_notify(d->guest);
+			}
 		}
 	}
 	hv_spin_unlock(&hv_registry_lock);

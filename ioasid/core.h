@@ -108,7 +108,21 @@ struct hv_guest {
 	struct hv_fault_queue fq;
 	void *scratch;	      /* one page: the batch being processed, copied in */
 	uint64_t walk_budget; /* guest table entries NESTED shadowing may still walk */
+	/*
+	 * Called whenever a fault record for g was queued (or counted lost) by ioasid_report_fault
+	 * / ioasid_report_lost: the guest's fault interrupt (hv/guest_irq.c, docs/ABI.md
+	 * "IRQ_ROUTE"). Called under hv_registry_lock (lock 3), after the queue's lock is dropped;
+	 * it may take only locks below 3 (virq_send's). NULL: nobody listens. Set with
+	 * hv_guest_set_fault_notify().
+	 */
+	void (*fault_notify)(struct hv_guest *g);
 };
+
+/*
+ * Install (fn) or remove (NULL) g's fault notification. Taken under hv_registry_lock, so once it
+ * returns with NULL no call of the old function is running or will start.
+ */
+void hv_guest_set_fault_notify(struct hv_guest *g, void (*fn)(struct hv_guest *g));
 
 /*
  * Work bound for shadowing: one hypercall walks at most this many guest stage-1 translations

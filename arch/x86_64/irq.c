@@ -23,6 +23,17 @@
  * and a handler (arch_irq_request_msi), run from the same entry, then EOI'd; so does the kick
  * IPI (X86_VEC_KICK, arch/x86_64/smp.c). Handlers run on whichever CPU took the interrupt:
  * the counters are atomic, the handler table is written before anything can send the vector.
+ *
+ * Device MSIs routed to guests (arch/x86_64/irq_route.c) use vectors 0x40-0xbf of each CPU's
+ * own table (percpu_arch.route_vec): a route's remapping entry names the target vCPU's CPU and
+ * a vector free there. Priority class 4-0xb (SDM 10.8.3.1): below the kick and the
+ * hypervisor's own MSIs. The handler runs with the slot's busy count raised; freeing clears
+ * the handler, then waits (bounded) for busy to drop, both sequentially consistent, so after
+ * x86_route_vec_free() no CPU is inside or will enter the old handler. A message the CPU had
+ * already accepted (in its IRR) and takes later finds no handler: counted as stray, EOI'd.
+ * Allocation is next-fit from the last vector handed out, so a freed number comes back only
+ * after the CPU's other 127 were used: a stale message then reaching a new owner would need
+ * that many route changes on one CPU while the CPU kept interrupts masked.
  */
 #include <hv/acpi.h>
 #include <hv/arch.h>
@@ -31,7 +42,9 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/mmio.h>
+#include <hv/percpu.h>
 #include <hv/spinlock.h>
+#include <hv/wait.h>
 
 #include "x86.h"
 
@@ -61,12 +74,37 @@ static volatile unsigned x86_irq_last_vector;
 _Static_assert(X86_VEC_KICK < HV_VEC_FIRST, "the kick vector is outside the MSI range");
 
 #define APIC_SPURIOUS_VEC 0xffU /* lapic.c puts it in SVR: never EOI'd */
+_Static_assert(X86_ROUTE_VEC_FIRST + X86_ROUTE_VECS <= X86_VEC_KICK, "routed vectors below the kick");
+_Static_assert(X86_ROUTE_VEC_FIRST >= 0x20, "routed vectors above the exceptions");
+/* A handler finishes in microseconds; 100 ms covers a loaded TCG host. */
+#define ROUTE_VEC_DRAIN_US 100000
+
+/* A routed vector of this CPU: its handler inside the busy count, or nothing (stray). */
+static bool route_vec_dispatch(unsigned vector)
+{
+	struct x86_route_vec *rv = &this_cpu()->arch.route_vec[vector - X86_ROUTE_VEC_FIRST];
+	void (*fn)(void *);
+
+	__atomic_add_fetch(&rv->busy, 1, __ATOMIC_SEQ_CST);
+	fn = __atomic_load_n(&rv->fn, __ATOMIC_SEQ_CST);
+	if (fn != NULL) {
+		__atomic_add_fetch(&rv->count, 1, __ATOMIC_RELAXED);
+		fn(rv->arg);
+	}
+	__atomic_sub_fetch(&rv->busy, 1, __ATOMIC_RELEASE);
+	return fn != NULL;
+}
 
 void x86_irq_dispatch(unsigned vector)
 {
 	void (*fn)(void *) = vector < 256 ? __atomic_load_n(&irq_handlers[vector].fn, __ATOMIC_ACQUIRE) : NULL;
 
-	if (fn != NULL) {
+	if (vector >= X86_ROUTE_VEC_FIRST && vector < X86_ROUTE_VEC_FIRST + X86_ROUTE_VECS) {
+		if (!route_vec_dispatch(vector)) {
+			__atomic_fetch_add(&x86_irqs_taken, 1, __ATOMIC_RELAXED);
+			x86_irq_last_vector = vector;
+		}
+	} else if (fn != NULL) {
 		/* One of ours (arch_irq_request_msi, the kick): its handler, then EOI. */
 		__atomic_fetch_add(&irq_handlers[vector].count, 1, __ATOMIC_RELAXED);
 		fn(irq_handlers[vector].arg);
@@ -109,6 +147,72 @@ int arch_irq_request_msi(void (*fn)(void *), void *arg, uint64_t *addr, uint32_t
 	}
 	hv_spin_unlock(&irq_handlers_lock);
 	return -ENOSPC;
+}
+
+int x86_route_vec_alloc(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	struct percpu *c = percpu_of(cpu);
+	int ret = -ENOSPC;
+
+	if (c == NULL || __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_ONLINE || fn == NULL) {
+		return -EINVAL;
+	}
+	if (!x86_lapic_up()) {
+		return -EOPNOTSUPP; /* no EOI possible */
+	}
+	hv_spin_lock(&irq_handlers_lock);
+	for (unsigned k = 0; k < X86_ROUTE_VECS; k++) {
+		unsigned i = (c->arch.route_vec_next + k) % X86_ROUTE_VECS;
+		struct x86_route_vec *rv = &c->arch.route_vec[i];
+
+		if (!rv->taken) {
+			rv->taken = true;
+			rv->arg = arg;
+			__atomic_store_n(&rv->count, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&rv->fn, fn, __ATOMIC_SEQ_CST);
+			c->arch.route_vec_next = (i + 1) % X86_ROUTE_VECS;
+			ret = (int)(X86_ROUTE_VEC_FIRST + i);
+			break;
+		}
+	}
+	hv_spin_unlock(&irq_handlers_lock);
+	return ret;
+}
+
+void x86_route_vec_free(unsigned cpu, unsigned vector)
+{
+	struct percpu *c = percpu_of(cpu);
+	struct x86_route_vec *rv;
+
+	if (c == NULL || vector < X86_ROUTE_VEC_FIRST || vector >= X86_ROUTE_VEC_FIRST + X86_ROUTE_VECS) {
+		return;
+	}
+	rv = &c->arch.route_vec[vector - X86_ROUTE_VEC_FIRST];
+	__atomic_store_n(&rv->fn, NULL, __ATOMIC_SEQ_CST);
+	/*
+	 * On the CPU itself nobody can be inside (we run with IF=0, and no interrupt window is
+	 * opened with a lock held). Elsewhere: wait for a running handler to return.
+	 */
+	if (cpu != arch_cpu_id() &&
+	    poll_until(__atomic_load_n(&rv->busy, __ATOMIC_SEQ_CST) == 0, ROUTE_VEC_DRAIN_US) != 0) {
+		/* A handler that never returns: keep the vector taken rather than reuse it. */
+		pr_err("irq: CPU %u vector %#x: its handler did not finish; the vector stays reserved", cpu, vector);
+		return;
+	}
+	hv_spin_lock(&irq_handlers_lock);
+	rv->taken = false;
+	rv->arg = NULL;
+	hv_spin_unlock(&irq_handlers_lock);
+}
+
+uint64_t x86_route_vec_count(unsigned cpu, unsigned vector)
+{
+	struct percpu *c = percpu_of(cpu);
+
+	if (c == NULL || vector < X86_ROUTE_VEC_FIRST || vector >= X86_ROUTE_VEC_FIRST + X86_ROUTE_VECS) {
+		return 0;
+	}
+	return __atomic_load_n(&c->arch.route_vec[vector - X86_ROUTE_VEC_FIRST].count, __ATOMIC_RELAXED);
 }
 
 uint64_t arch_irq_count(int vector)

@@ -167,6 +167,17 @@ void x86_exception(struct x86_frame *f);
 void x86_irq_dispatch(unsigned vector);
 /* A vector of ours with a fixed handler, outside arch_irq_request_msi's range (the kick). */
 void x86_irq_set_handler(unsigned vector, void (*fn)(void *), void *arg);
+/*
+ * Routed-MSI vectors (X86_ROUTE_VEC_FIRST.., per CPU, arch/x86_64/include/arch/percpu.h):
+ * x86_route_vec_alloc takes a free one of `cpu` with handler fn(arg): the vector, -ENOSPC when
+ * all are taken, -EINVAL for a CPU that is not online. x86_route_vec_free releases it once no
+ * handler runs there any more (bounded wait); a message the CPU takes later finds no handler
+ * and is counted as stray and EOI'd (irq.c says why a later owner of the number is unlikely
+ * to see it).
+ */
+int x86_route_vec_alloc(unsigned cpu, void (*fn)(void *), void *arg);
+void x86_route_vec_free(unsigned cpu, unsigned vector);
+uint64_t x86_route_vec_count(unsigned cpu, unsigned vector);
 /* The kick IPI's vector (arch/x86_64/smp.c): below arch_irq_request_msi's 0xe0-0xfe. */
 #define X86_VEC_KICK 0xdf
 

@@ -28,6 +28,8 @@
 #define CFG_PATH_LEN		64
 #define CFG_CMDLINE_LEN 256
 #define CFG_DEFAULT_QUOTA_PAGES 256 /* 1 MiB of page tables */
+/* MSI routes a guest may hold through IRQ_ROUTE (`irq_routes`, docs/CONFIG.md): the default and most. */
+#define CFG_MAX_IRQ_ROUTES 8
 /* Physical CPU numbers a `cpus` list may name (0..63; the machine check narrows it). */
 #define CFG_MAX_CPU_NUM 63
 
@@ -65,6 +67,7 @@ struct cfg_guest {
 	struct cfg_pci devs[CFG_MAX_DEVS];
 	unsigned nr_devs;
 	uint64_t pt_quota_pages;
+	unsigned irq_routes; /* `irq_routes = N` (1..8): MSI routes IRQ_ROUTE may hold; 0: the default, 8 */
 	bool console;
 	/*
 	 * `cpus = LIST`: bit n = physical CPU n (hv/smp.c numbering). vCPU k runs on the k-th

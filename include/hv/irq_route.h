@@ -16,6 +16,24 @@
 
 struct hv_iommu;
 
+/*
+ * The virq numbers IRQ_ROUTE accepts (docs/ABI.md "IRQ_ROUTE"; checked by hv/guest_irq.c
+ * before any arch hook runs). x86_64: a vector of the target vCPU's virtual local APIC; 0-31
+ * are exceptions (SDM 6.2), not deliverable by a fixed message (SDM 10.5.2). arm64: a GICv3
+ * SPI (IHI0069 2.2.1: INTIDs 32-1019); the guest routes it to a vCPU through the vGIC's
+ * GICD_IROUTER, so the request's vcpu must be 0; whether the vGIC implements that many
+ * SPIs is its own check when the interrupt is raised.
+ */
+#if defined(__aarch64__)
+#define IRQ_ROUTE_VIRQ_MIN 32U
+#define IRQ_ROUTE_VIRQ_MAX 1019U
+#define IRQ_ROUTE_PER_VCPU 0
+#else
+#define IRQ_ROUTE_VIRQ_MIN 32U
+#define IRQ_ROUTE_VIRQ_MAX 255U
+#define IRQ_ROUTE_PER_VCPU 1
+#endif
+
 struct msi_route {
 	const struct pci_dev *pdev;
 	struct hv_iommu *iommu; /* the unit translating the device's DMA (and remapping its MSIs) */

@@ -1381,6 +1381,68 @@ CASES += [
 ]
 
 
+# ---- Device MSIs routed to guests, x86_64 (issue 12: hv/guest_irq.c, arch/x86_64/irq_route.c) ----
+# selftest=msi_route (hv/selftest_msi_route.c): edu's DMA-completion MSI through a route to a
+# stand-in vCPU on CPU 0, moved to CPU 3, blocked when its entry verifies another requester ID
+# (0x26), silent after clear; xAPIC, and x2APIC with EIME.
+def msi_route_case(name, qemu_args, cmdline_extra=""):
+    return {
+        "name": name, "arch": "x86_64", "cmdline": "selftest=msi_route" + cmdline_extra,
+        "qemu_args": SMP4 + qemu_args, "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] smp: 4 of 4 CPUs online$",
+                   r"^\[INF\] irq: 00:0[0-9a-f]\.0 MSI 0 -> dmar0 entry 1 \(sid 0x[0-9a-f]+\) -> CPU 0 vector 0x40 -> "
+                   r"guest msi_route vCPU 0 virq 64$",
+                   r"1: route set \(0\): entry 1, CPU 0 vector 0x40, MSI enabled with remappable address 0xfee00030: ok$",
+                   r"1: 5 DMA completions -> 5 messages, CPU 0 vector 0x40 taken 5 times: ok$",
+                   r"2: replaced \(0\): same entry 1 and message, now CPU 3 vector 0x40: ok$",
+                   r"2: 5 more completions: CPU 3 vector 0x40 taken 5 times, the old vector 0 more: ok$",
+                   r"3: entry 1 rewritten for requester 0x[0-9a-f]+: nothing delivered \(10 messages\): ok$",
+                   r"^\[INF\] vtd: dmar0: interrupt blocked: sid 00:0[0-9a-f]\.0 index 1 reason 0x26 ",
+                   r"3: fault 0x26 sid 0x[0-9a-f]+ index 1: ok$",
+                   r"3: the device's own entry again: delivered: ok$",
+                   r"4: cleared: MSI off \(control 0x[0-9a-f]+\), entry 1 not present: ok$",
+                   r"4: 5 more completions after clear: 11 messages in all, no stray interrupt: ok$",
+                   r"5: CPU 3's 128 routed vectors all taken: route set -28, MSI off, no entry: ok$",
+                   r"^\[INF\] selftest msi_route: PASS"],
+        "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"FAIL", r"refused"],
+    }
+
+
+IRQ_ROUTE_CFG = guest_config("irq_route", extra="device = 00:01.0\ndevice = 00:06.0\nirq_routes = 1\n")
+CASES += [
+    msi_route_case("x86_64-msi-route", []),
+    msi_route_case("x86_64-msi-route-eim", ["-global", "intel-iommu.eim=on"], " x86.x2apic"),
+    # tests/guests/irq_route.c: every malformed IRQ_ROUTE gets its documented error; routes,
+    # replace, remove, quota (irq_routes = 1, two edus), the fault notification; one message
+    # through a route left for teardown, which removes it.
+    dict(guest_case("x86_64-guest-irq-route", "irq_route", HV_EXIT_OK,
+                    [r"^\[INF\] \[guest irq_route\] TEST malformed_requests: PASS$",
+                     r"^\[INF\] \[guest irq_route\] TEST devices_and_ranges: PASS$",
+                     r"^\[INF\] \[guest irq_route\] TEST route_replace_remove_and_quota: PASS$",
+                     r"^\[INF\] \[guest irq_route\] TEST fault_notification: PASS$",
+                     r"^\[INF\] \[guest irq_route\] TEST left_for_teardown: PASS$",
+                     r"^\[INF\] \[guest irq_route\] TESTS: 6 passed, 0 failed$",
+                     r"^\[INF\] guest irq_route: interrupt routes removed: 1 MSI route\(s\) \(1 messages\), "
+                     r"[1-9]\d* fault notification\(s\)$",
+                     r"^\[INF\] guest irq_route: exited with status 0"],
+                    [r"^\[PANIC\]", r"EXCEPTION", r"FAIL", r"stopped:"], config=IRQ_ROUTE_CFG),
+         qemu_args=EDU2),
+]
+# The same guest as a partition on CPU 1: its routes target CPU 1's vectors, and the fault
+# notification comes from the unit's fault event on CPU 0.
+CASES.append(dict(CASES[-1], name="x86_64-guest-irq-route-cpu1", qemu_args=["-smp", "2"] + SMP_ARGS + EDU2,
+                  config=IRQ_ROUTE_CFG + "cpus = 1\n"))
+CASES[-1]["expect"] = CASES[-1]["expect"] + [
+    r"^\[INF\] irq: 00:01\.0 MSI 0 -> dmar0 entry 1 \(sid 0x8\) -> CPU 1 vector 0x[4-9a-b][0-9a-f] -> guest irq_route vCPU 0 virq 36$"]
+# The first edu behind a PCIe-to-PCI bridge (BRIDGE: 01:01.0, alias 01:00.0): its entries check
+# the bridge's bus range (SVT=10b, buses 1-1) and its MSI, carrying the alias, is delivered.
+CASES.append(dict(CASES[-2], name="x86_64-guest-irq-route-bridge", qemu_args=BRIDGE,
+                  config=guest_config("irq_route", extra="device = 01:01.0\ndevice = 00:01.0\nirq_routes = 1\n")))
+CASES[-1]["expect"] = CASES[-1]["expect"] + [
+    r"^\[INF\] irq: 01:01\.0 MSI 0 -> dmar0 entry 1 \(buses 0x101\) -> CPU 0 vector 0x[4-9a-b][0-9a-f] -> "
+    r"guest irq_route vCPU 0 virq 36$"]
+
+
 def prepare_esp(workdir, case, arch, image, cmdline, via="removable", config=None, guests=(),
                 guest_dir=None):
     """Lay out the FAT directory QEMU serves as the boot disk.

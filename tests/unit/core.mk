@@ -14,5 +14,5 @@ test_core_CFLAGS := -pthread
 # The guest lifecycle (hv/guest.c) over a scripted fake vCPU and the real core.
 UNIT_TESTS += test_guest
 test_guest_SRCS := tests/unit/test_guest.c hv/guest.c hv/guest_run.c hv/guest_irq.c hv/virq.c hv/smp.c arch/host/smp.c hv/config.c \
-	drivers/pci/pci_quiesce.c $(CORE_TEST_LIBS)
+	drivers/pci/pci_quiesce.c drivers/pci/msi.c $(CORE_TEST_LIBS)
 test_guest_CFLAGS := -pthread

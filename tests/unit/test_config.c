@@ -37,7 +37,8 @@ static const char good[] = "# two partitions\n"
 			   "console = yes\n"
 			   "[guest second]\r\n"
 			   "image = b.bin\r\n"
-			   "memory = 0x200000\r\n";
+			   "memory = 0x200000\r\n"
+			   "irq_routes = 3\r\n";
 
 TEST(config_parses_full_example)
 {
@@ -63,6 +64,8 @@ TEST(config_parses_full_example)
 	EXPECT_EQ(config_guest_mem(g), 80ULL << 20);
 	EXPECT_TRUE(strcmp(cfg.guests[1].image, "b.bin") == 0);
 	EXPECT_EQ(cfg.guests[1].pt_quota_pages, CFG_DEFAULT_QUOTA_PAGES);
+	EXPECT_EQ(g->irq_routes, CFG_MAX_IRQ_ROUTES);
+	EXPECT_EQ(cfg.guests[1].irq_routes, 3);
 	EXPECT_TRUE(!cfg.guests[1].console);
 }
 
@@ -106,6 +109,8 @@ TEST(config_rejects_bad_numbers)
 	EXPECT_PARSE_ERR("[guest a]\nmemory = 8K @ 0xfffffffff000\n", 2, "48-bit");
 	EXPECT_PARSE_ERR("[guest a]\npt_quota = 4K\n", 2, "pt_quota");
 	EXPECT_PARSE_ERR("[guest a]\npt_quota = 2G\n", 2, "pt_quota");
+	EXPECT_PARSE_ERR("[guest a]\nirq_routes = 0\n", 2, "irq_routes");
+	EXPECT_PARSE_ERR("[guest a]\nirq_routes = 9\n", 2, "irq_routes");
 }
 
 TEST(config_rejects_overlapping_memory_in_a_guest)
@@ -204,7 +209,7 @@ TEST(config_truncations_never_misbehave)
 
 		EXPECT_TRUE(r == 0 || r == -22);
 		if (r != 0) {
-			EXPECT_TRUE(err.line >= 1 && err.line <= 14);
+			EXPECT_TRUE(err.line >= 1 && err.line <= 15);
 			EXPECT_TRUE(err.msg[0] != '\0');
 		}
 	}

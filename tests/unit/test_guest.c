@@ -16,6 +16,7 @@
 #include <hv/config.h>
 #include <hv/errno.h>
 #include <hv/guest.h>
+#include <hv/irq_route.h>
 #include <hv/mm.h>
 #include <hv/pci.h>
 #include <hv/smp.h>
@@ -114,13 +115,24 @@ void guest_iommu_collect_faults(void)
 
 static uint8_t image[256]; /* the guest image boot/ would have loaded */
 
-enum step_kind { STEP_CONSOLE, STEP_EXIT, STEP_STOP, STEP_INSPECT, STEP_FAULT_READ, STEP_HALT };
+enum step_kind { STEP_CONSOLE, STEP_EXIT, STEP_STOP, STEP_INSPECT, STEP_FAULT_READ, STEP_HALT, STEP_IRQ_ROUTE };
+#define MAX_STEPS 32
 static struct {
 	struct vcpu_setup setup;
 	unsigned created, destroyed, dumps, runs, nsteps;
-	enum step_kind steps[8];
+	enum step_kind steps[MAX_STEPS];
 	uint32_t exit_code;
-	long results[8];
+	long results[MAX_STEPS];
+	/* STEP_IRQ_ROUTE: the request of step k (irq_size[k]: its size field; 0 = sizeof) */
+	struct ioasid_irq_route irq[MAX_STEPS];
+	uint32_t irq_size[MAX_STEPS];
+	bool fault_before[MAX_STEPS]; /* STEP_FAULT_READ: the device faults first */
+	/* the fake arch's MSI routes and raised virqs */
+	unsigned routes_set, routes_cleared, routes_live, raised;
+	int route_set_err;
+	uint32_t raised_virq;
+	unsigned raised_on; /* the vCPU's index */
+	struct msi_route *live[8];
 	/* STEP_INSPECT: what the guest would see, read through the nested table */
 	bool image_ok, tables_ok;
 	struct guest_boot_info info;
@@ -275,12 +287,27 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		e->kind = VCPU_EXIT_OFF; /* arm64 PSCI SYSTEM_OFF: status 0 */
 		return 0;
 	}
+	case STEP_IRQ_ROUTE: {
+		struct ioasid_irq_route *q = nested_ptr(REQ_GPA, NULL);
+		unsigned k = fv.runs - 1;
+
+		if (q == NULL) {
+			return -EFAULT;
+		}
+		*q = fv.irq[k];
+		q->size = fv.irq_size[k] ? fv.irq_size[k] : (uint32_t)sizeof(*q);
+		e->kind = VCPU_EXIT_HYPERCALL;
+		e->call = IOASID_CALL_IRQ_ROUTE;
+		e->arg = REQ_GPA;
+		return 0;
+	}
 	case STEP_FAULT_READ: {
 		struct ioasid_fault_read *r = nested_ptr(REQ_GPA, NULL);
 
 		if (r == NULL) {
 			return -EFAULT;
 		}
+		fault_recorded |= fv.fault_before[fv.runs - 1];
 		*r = (struct ioasid_fault_read){ .size = sizeof(*r), .num_records = 4, .records_gpa = BUF_GPA };
 		e->kind = VCPU_EXIT_HYPERCALL;
 		e->call = IOASID_CALL_FAULT_READ;
@@ -312,9 +339,31 @@ void vcpu_arch_group_destroy(struct vcpu_group *g)
 
 int vcpu_arch_virq_raise(struct vcpu *v, uint32_t virq)
 {
-	(void)v;
-	(void)virq;
-	return -EOPNOTSUPP;
+	fv.raised++;
+	fv.raised_virq = virq;
+	fv.raised_on = v->index;
+	return 0;
+}
+
+/* The fake arch's MSI routes: counted, each live one remembered (include/hv/irq_route.h). */
+int arch_msi_route_set(struct msi_route *r)
+{
+	if (fv.route_set_err) {
+		return fv.route_set_err;
+	}
+	fv.routes_set++;
+	if (r->arch[0] == 0) {
+		r->arch[0] = 1;
+		fv.live[fv.routes_live++ % 8] = r;
+	}
+	return 0;
+}
+
+void arch_msi_route_clear(struct msi_route *r)
+{
+	fv.routes_cleared++;
+	fv.routes_live--;
+	r->arch[0] = 0;
 }
 
 bool vcpu_arch_wake_pending(struct vcpu *v)
@@ -326,7 +375,7 @@ bool vcpu_arch_wake_pending(struct vcpu *v)
 void vcpu_arch_hypercall_done(struct vcpu *v, long result)
 {
 	(void)v;
-	if (fv.runs >= 1 && fv.runs <= 8) {
+	if (fv.runs >= 1 && fv.runs <= MAX_STEPS) {
 		fv.results[fv.runs - 1] = result;
 		if (fv.steps[fv.runs - 1] == STEP_FAULT_READ) {
 			const struct ioasid_fault_read *r = nested_ptr(REQ_GPA, NULL);
@@ -579,4 +628,182 @@ TEST(guest_teardown_discards_faults_of_its_devices)
 	EXPECT_EQ(fv.fault_records, 0);
 	EXPECT_TRUE(!fault_recorded);
 	EXPECT_EQ(quiesce.bm_off, 2);
+}
+
+/* ---- IRQ_ROUTE (hv/guest_irq.c) over the fake arch's routes ---- */
+
+#define DEV_ID	((1u << 16) | 0x8000u) /* guest 1, slot 0: the configured device */
+#define VIRQ_OK 0x41u
+#define MSI_ROUTE                                                                                                      \
+	(struct ioasid_irq_route)                                                                                      \
+	{                                                                                                              \
+		.flags = IOASID_IRQ_ENABLE, .kind = IOASID_IRQ_MSI, .dev_id = DEV_ID, .virq = VIRQ_OK                  \
+	}
+#define MSI_REMOVE                                                                                                     \
+	(struct ioasid_irq_route)                                                                                      \
+	{                                                                                                              \
+		.kind = IOASID_IRQ_MSI, .dev_id = DEV_ID                                                               \
+	}
+#define FAULT_ROUTE                                                                                                    \
+	(struct ioasid_irq_route)                                                                                      \
+	{                                                                                                              \
+		.flags = IOASID_IRQ_ENABLE, .kind = IOASID_IRQ_FAULT, .virq = 0x42                                     \
+	}
+
+static unsigned nsteps_irq;
+
+static void irq_step(struct ioasid_irq_route q, uint32_t size)
+{
+	fv.steps[nsteps_irq] = STEP_IRQ_ROUTE;
+	fv.irq[nsteps_irq] = q;
+	fv.irq_size[nsteps_irq] = size;
+	nsteps_irq++;
+}
+
+static void irq_setup(void)
+{
+	setup(true, BAR_HPA);
+	hv_pci.devs[0].cap_msi = 0x50; /* one MSI vector (drivers/pci/msi.c) */
+	nsteps_irq = 0;
+}
+
+static void irq_run(void)
+{
+	fv.steps[nsteps_irq++] = STEP_EXIT;
+	fv.nsteps = nsteps_irq;
+	ASSERT_EQ(guests_run_all(&cfg, &bi), 0);
+	EXPECT_EQ(fv.runs, nsteps_irq);
+}
+
+/*
+ * Every malformed request gets its documented error (docs/ABI.md "IRQ_ROUTE") and reaches no
+ * arch hook; then a good route, a replace, a remove, a second remove.
+ */
+TEST(irq_route_validation)
+{
+	struct ioasid_irq_route q;
+	unsigned k = 0;
+
+	irq_setup();
+	irq_step(MSI_ROUTE, 8);	    /* 0: size below version 1 */
+	irq_step(MSI_ROUTE, 40);    /* 1: larger, extra bytes zero: accepted like size 32 */
+	q = MSI_ROUTE, q.flags = 2; /* 2: unknown flag */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.__reserved = 1; /* 3 */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.kind = 3; /* 4: unknown kind */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.kind = 0; /* 5 */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.dev_id = (2u << 16) | 0x8000u; /* 6: another guest's device */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.dev_id = 0x12345; /* 7: no such device */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.source = 1; /* 8: the device has one MSI vector */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.vcpu = 1; /* 9: the guest has one vCPU */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.virq = 31; /* 10: an exception vector */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.virq = 256; /* 11 */
+	irq_step(q, 0);
+	irq_step(MSI_REMOVE, 0);	    /* 12: remove what does not exist */
+	q = FAULT_ROUTE, q.dev_id = DEV_ID; /* 13: FAULT takes no device */
+	irq_step(q, 0);
+	q = MSI_REMOVE, q.virq = VIRQ_OK; /* 14: remove with a virq */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.virq = 32; /* 15: good, lowest vector */
+	irq_step(q, 0);
+	q = MSI_ROUTE, q.virq = 255; /* 16: replace, highest vector */
+	irq_step(q, 0);
+	irq_step(MSI_REMOVE, 0);					    /* 17 */
+	irq_step(MSI_REMOVE, 0);					    /* 18: gone */
+	irq_step((struct ioasid_irq_route){ .kind = IOASID_IRQ_FAULT }, 0); /* 19: no fault route */
+	irq_run();
+	EXPECT_EQ(fv.results[k++], -IOASID_EINVAL);
+	EXPECT_EQ(fv.results[k++], 0); /* routed (then replaced by 15's request: same device/source) */
+	EXPECT_EQ(fv.results[k++], -IOASID_EINVAL);
+	EXPECT_EQ(fv.results[k++], -IOASID_EINVAL);
+	EXPECT_EQ(fv.results[k++], -IOASID_EINVAL);
+	EXPECT_EQ(fv.results[k++], -IOASID_EINVAL);
+	EXPECT_EQ(fv.results[k++], -IOASID_ENOENT);
+	EXPECT_EQ(fv.results[k++], -IOASID_ENOENT);
+	EXPECT_EQ(fv.results[k++], -IOASID_ERANGE);
+	EXPECT_EQ(fv.results[k++], -IOASID_ERANGE);
+	EXPECT_EQ(fv.results[k++], -IOASID_ERANGE);
+	EXPECT_EQ(fv.results[k++], -IOASID_ERANGE);
+	EXPECT_EQ(fv.results[k++], 0); /* 12: step 1 left a route: this removes it */
+	EXPECT_EQ(fv.results[k++], -IOASID_EINVAL);
+	EXPECT_EQ(fv.results[k++], -IOASID_EINVAL);
+	EXPECT_EQ(fv.results[k++], 0);
+	EXPECT_EQ(fv.results[k++], 0);
+	EXPECT_EQ(fv.results[k++], 0);
+	EXPECT_EQ(fv.results[k++], -IOASID_ENOENT);
+	EXPECT_EQ(fv.results[k++], -IOASID_ENOENT);
+	/* set: step 1, step 15 (new), step 16 (replace); cleared by 12 and 17; none left */
+	EXPECT_EQ(fv.routes_set, 3);
+	EXPECT_EQ(fv.routes_cleared, 2);
+	EXPECT_EQ(fv.routes_live, 0);
+}
+
+/* Quota (`irq_routes`), a refused arch, and teardown clearing what the guest left. */
+TEST(irq_route_quota_and_teardown)
+{
+	struct ioasid_irq_route q = MSI_ROUTE;
+
+	/* a second device (00:02.0, slot 1) with an MSI capability; irq_routes = 1 */
+	irq_setup();
+	hv_pci.nr_devs = 2;
+	hv_pci.devs[1] = hv_pci.devs[0];
+	hv_pci.devs[1].devfn = 2 << 3;
+	hv_pci.devs[1].bars[0].base = BAR_HPA + 0x1000;
+	cfg.guests[0].devs[1] = (struct cfg_pci){ .bus = 0, .devfn = 2 << 3 };
+	cfg.guests[0].nr_devs = 2;
+	cfg.guests[0].irq_routes = 1;
+	q.dev_id = DEV_ID | 1;
+	irq_step(MSI_ROUTE, 0); /* 0: the first route */
+	irq_step(q, 0);		/* 1: over the quota */
+	irq_step(MSI_REMOVE, 0);
+	irq_step(q, 0); /* 3: room again */
+	irq_run();
+	EXPECT_EQ(fv.results[0], 0);
+	EXPECT_EQ(fv.results[1], -IOASID_ENOSPC);
+	EXPECT_EQ(fv.results[2], 0);
+	EXPECT_EQ(fv.results[3], 0);
+	EXPECT_EQ(fv.routes_set, 2);
+	EXPECT_EQ(fv.routes_cleared, 2); /* the remove, then teardown */
+
+	irq_setup();
+	fv.route_set_err = -ENOSPC; /* the host's vectors are gone */
+	irq_step(MSI_ROUTE, 0);
+	irq_run();
+	EXPECT_EQ(fv.results[0], -IOASID_ENOSPC);
+
+	irq_setup();
+	irq_step(MSI_ROUTE, 0); /* left in place at exit */
+	irq_run();
+	EXPECT_EQ(fv.results[0], 0);
+	EXPECT_EQ(fv.routes_set, 1);
+	EXPECT_EQ(fv.routes_cleared, 1); /* guest_irq_teardown */
+	EXPECT_EQ(fv.routes_live, 0);
+}
+
+/* The fault notification: a fault queued for the guest raises its virq on its vCPU, once. */
+TEST(irq_route_fault_notification)
+{
+	irq_setup();
+	irq_step(FAULT_ROUTE, 0);
+	fv.fault_before[nsteps_irq] = true; /* the device faults, FAULT_READ collects it */
+	fv.steps[nsteps_irq++] = STEP_FAULT_READ;
+	irq_step((struct ioasid_irq_route){ .kind = IOASID_IRQ_FAULT }, 0); /* removed */
+	fv.fault_before[nsteps_irq] = true;
+	fv.steps[nsteps_irq++] = STEP_FAULT_READ;
+	irq_run();
+	EXPECT_EQ(fv.results[0], 0);
+	EXPECT_EQ(fv.results[1], 0);
+	EXPECT_EQ(fv.results[2], 0);
+	EXPECT_EQ(fv.results[3], 0);
+	EXPECT_EQ(fv.raised, 1); /* the second fault came after the removal */
+	EXPECT_EQ(fv.raised_virq, 0x42);
+	EXPECT_EQ(fv.raised_on, 0);
 }

@@ -254,3 +254,78 @@ TEST(ir_alloc_fails_cleanly)
 	EXPECT_EQ(vtd_ir_alloc(&g.u, 8, 0x41, 0, &idx), -EIO);
 	EXPECT_EQ(g.u.irt[9].lo & 1, 0);
 }
+
+/* ---- guest MSI entries (arch/x86_64/irq_route.c): the source check, moving an entry ---- */
+
+TEST(irte_bus_range_bits)
+{
+	struct vtd_irte e =
+		vtd_irte_remapped_src(0x40, 2, false, (struct vtd_ir_source){ .svt = VTD_SVT_BUS, .sid = 0x0103 });
+
+	/* SID 15:0 = start bus 1 << 8 | end bus 3 | SQ 17:16 = 0 | SVT 19:18 = 10b */
+	EXPECT_EQ(e.hi, 0x0000000000080103ULL);
+	EXPECT_EQ(e.lo, 0x0000020000400001ULL);
+	/* an SVT other than 01b/10b is never written: 00b would let anybody raise the entry */
+	e = vtd_irte_remapped_src(0x40, 2, false, (struct vtd_ir_source){ .svt = 0, .sid = 0x0103 });
+	EXPECT_EQ(e.hi >> 18 & 3, 1);
+}
+
+TEST(ir_source_rule_from_the_aliases)
+{
+	struct vtd_ir_source s;
+
+	/* no alias: the device's own ID, all 16 bits */
+	s = vtd_ir_source_rule(0x0008, 1, 0x0008, false);
+	EXPECT_EQ(s.svt, VTD_SVT_RID);
+	EXPECT_EQ(s.sid, 0x0008);
+	/* edu 01:01.0 behind a PCIe-to-PCI bridge whose secondary bus is 1: alias 01:00.0; buses 1..1 */
+	s = vtd_ir_source_rule(0x0108, 2, 0x0100, true);
+	EXPECT_EQ(s.svt, VTD_SVT_BUS);
+	EXPECT_EQ(s.sid, 0x0101);
+	/* a device two buses below the bridge (secondary bus 2, device on bus 4): buses 2..4 */
+	s = vtd_ir_source_rule(0x0420, 3, 0x0200, true);
+	EXPECT_EQ(s.svt, VTD_SVT_BUS);
+	EXPECT_EQ(s.sid, 0x0204);
+	/* a bridge that forwards with its own ID (00:05.0): exactly that ID */
+	s = vtd_ir_source_rule(0x0108, 2, 0x0028, false);
+	EXPECT_EQ(s.svt, VTD_SVT_RID);
+	EXPECT_EQ(s.sid, 0x0028);
+}
+
+TEST(ir_alloc_src_modify_and_free_in_x2apic_format)
+{
+	static struct ir_fixture f;
+	struct vtd_ir_source src = { .svt = VTD_SVT_BUS, .sid = 0x0101 };
+	struct pci_dev p = { .bus = 0, .devfn = 0x08 };
+	uint16_t idx = 0;
+
+	ir_setup(&f, VTD_ECAP_QI | VTD_ECAP_IR | VTD_ECAP_EIM, GSTS_READY);
+	*f.u.wait_status = 1;
+	ASSERT_EQ(vtd_ir_enable(&f.u), 0);
+	*f.u.wait_status = 2;
+	ASSERT_EQ(vtd_ir_alloc_src(&f.u, src, 0x40, 0x100, &idx), 0);
+	EXPECT_EQ(idx, 1);
+	/* x2APIC destination 0x100 in 63:32 (needs EIME), vector 0x40, P */
+	EXPECT_EQ(f.u.irt[1].lo, 0x0000010000400001ULL);
+	EXPECT_EQ(f.u.irt[1].hi, 0x0000000000080101ULL);
+	EXPECT_EQ(slot(&f, 2)[0], 0x0000000100000014ULL);
+	/* moved to vector 0x41 on APIC ID 3: the low half only, the source check kept, flushed */
+	*f.u.wait_status = 3;
+	ASSERT_EQ(vtd_ir_modify(&f.u, 1, 0x41, 3), 0);
+	EXPECT_EQ(f.u.irt[1].lo, 0x0000000300410001ULL);
+	EXPECT_EQ(f.u.irt[1].hi, 0x0000000000080101ULL);
+	EXPECT_EQ(slot(&f, 4)[0], 0x0000000100000014ULL);
+	/* only entries handed out can be moved */
+	EXPECT_EQ(vtd_ir_modify(&f.u, 2, 0x41, 3), -ENOENT);
+	EXPECT_EQ(vtd_ir_modify(&f.u, 0, 0x41, 3), -ENOENT);
+	/* an entry anybody could raise is refused */
+	EXPECT_EQ(vtd_ir_alloc_src(&f.u, (struct vtd_ir_source){ .svt = 0 }, 0x40, 0, &idx), -EINVAL);
+	/* the device source of a function without aliases: its own ID */
+	ASSERT_EQ(vtd_ir_device_source(&p, &src), 0);
+	EXPECT_EQ(src.svt, VTD_SVT_RID);
+	EXPECT_EQ(src.sid, 0x0008);
+	*f.u.wait_status = 4;
+	ASSERT_EQ(vtd_ir_free(&f.u, 1), 0);
+	EXPECT_EQ(f.u.irt[1].lo, 0);
+	EXPECT_EQ(vtd_ir_modify(&f.u, 1, 0x41, 3), -ENOENT);
+}

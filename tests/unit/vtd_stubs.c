@@ -57,6 +57,17 @@ int pci_dma_aliases(const struct pci_dev *d, uint16_t *rids, unsigned max)
 	return -ENODEV;
 }
 
+/* vtd_ir.c's device source check: the device's own ID only (the rule has its own tests). */
+int pci_dma_aliases_via(const struct pci_dev *d, uint16_t *rids, const struct pci_dev **via, unsigned max)
+{
+	if (max == 0) {
+		return -EINVAL;
+	}
+	rids[0] = PCI_RID(d->bus, d->devfn);
+	via[0] = NULL;
+	return 1;
+}
+
 void ioasid_report_fault(struct hv_iommu *u, uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t addr,
 			 unsigned access, unsigned reason)
 {

@@ -95,6 +95,7 @@ struct vtd_unit {
 	bool ir;			       /* IRE on with our table, CFIS clear */
 	bool eime;			       /* x2APIC-format destinations (IRTA.EIME) */
 	uint8_t irt_used[VTD_IRT_ENTRIES / 8]; /* entries handed out by vtd_ir_alloc */
+	hv_spinlock_t ir_lock;		       /* irt_used only (a leaf, ioasid/core.c lock order) */
 	uint64_t nr_ir_faults;		       /* interrupt requests blocked (fault records) */
 	/* last decoded fault, for self-tests */
 	struct vtd_fault last_fault;
@@ -158,8 +159,30 @@ bool vtd_ir_enabled(const struct vtd_unit *u);
  * (vtd_msi_remappable).
  */
 int vtd_ir_alloc(struct vtd_unit *u, uint16_t sid, uint8_t vector, uint32_t dest, uint16_t *index);
+/* The same with any source check (struct vtd_ir_source: SVT=01b exact ID or SVT=10b bus range). */
+int vtd_ir_alloc_src(struct vtd_unit *u, struct vtd_ir_source src, uint8_t vector, uint32_t dest, uint16_t *index);
+/*
+ * Move a present entry to another vector/destination in place (one 64-bit store of the low
+ * half, which holds P, vector and destination; the source check in the high half is
+ * unchanged), then flush it. -ENOENT for an index not handed out.
+ */
+int vtd_ir_modify(struct vtd_unit *u, uint16_t index, uint8_t vector, uint32_t dest);
 /* Make the entry not present again (then flushed); unknown indices are ignored. */
 int vtd_ir_free(struct vtd_unit *u, uint16_t index);
+/*
+ * The source check for a PCI function's MSIs (docs/VTD.md "Guest MSIs"), from its DMA
+ * requester-ID aliases (pci_dma_aliases_via): its own ID when it has none; behind a
+ * PCIe-to-PCI bridge (which may forward with the device's ID or its own (secondary bus, 0))
+ * the bus range from the bridge's secondary bus to the device's; behind another aliasing
+ * bridge that bridge's ID. Every ID it admits belongs to the device's isolation group.
+ * -E2BIG/-EINVAL from the alias walk.
+ */
+struct pci_dev;
+int vtd_ir_device_source(const struct pci_dev *p, struct vtd_ir_source *src);
+/* The rule itself, for the host tests: dev_rid, the last alias and whether its bridge is type 7. */
+struct vtd_ir_source vtd_ir_source_rule(uint16_t dev_rid, unsigned nr_aliases, uint16_t top, bool top_is_pcie_pci);
+/* The unit behind an IOASID-core unit handle, or NULL if it is not a VT-d unit. */
+struct vtd_unit *vtd_unit_of(struct hv_iommu *iommu);
 
 /* internal, shared between vtd.c, vtd_ir.c and vtd_tables.c */
 int vtd_gcmd(struct vtd_unit *u, uint32_t bit, bool set);

@@ -166,11 +166,12 @@ struct vtd_context_entry vtd_ce_translate(hpa_t slpt, uint16_t did, unsigned aw)
 
 struct vtd_pasid_entry vtd_pe_nested(hpa_t slpt, uint64_t flpt_gpa, uint16_t did, unsigned aw)
 {
-	return (struct vtd_pasid_entry){ .val = { VTD_PE_P | FIELD_PREP(VTD_PE_AW, aw) |
-							  FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_NESTED) |
-							  (hpa_val(slpt) & VTD_PE_SLPTPTR),
-						  FIELD_PREP(VTD_PE_DID, did),
-						  FIELD_PREP(VTD_PE_FLPM, 0) | (flpt_gpa & VTD_PE_FLPTPTR), 0, 0, 0, 0, 0 } };
+	return (struct vtd_pasid_entry){
+		.val = { VTD_PE_P | FIELD_PREP(VTD_PE_AW, aw) | FIELD_PREP(VTD_PE_PGTT, VTD_PGTT_NESTED) |
+				 (hpa_val(slpt) & VTD_PE_SLPTPTR),
+			 FIELD_PREP(VTD_PE_DID, did), FIELD_PREP(VTD_PE_FLPM, 0) | (flpt_gpa & VTD_PE_FLPTPTR), 0, 0, 0,
+			 0, 0 }
+	};
 }
 
 struct vtd_sm_context_entry vtd_smce(hpa_t pasid_dir, uint32_t rid_pasid)
@@ -208,15 +209,20 @@ struct vtd_inv_desc vtd_desc_iec_index(uint16_t index, unsigned im)
 	return desc(VTD_DESC_IEC | VTD_IEC_G_INDEX | FIELD_PREP(VTD_IEC_IM, im) | FIELD_PREP(VTD_IEC_IIDX, index), 0);
 }
 
-struct vtd_irte vtd_irte_remapped(uint8_t vector, uint32_t dest, bool x2apic, uint16_t sid)
+struct vtd_irte vtd_irte_remapped_src(uint8_t vector, uint32_t dest, bool x2apic, struct vtd_ir_source src)
 {
 	uint64_t dst = x2apic ? FIELD_PREP(VTD_IRTE_DST, dest) : FIELD_PREP(VTD_IRTE_DST_XAPIC, dest & 0xff);
 
 	return (struct vtd_irte){
 		.lo = VTD_IRTE_P | FIELD_PREP(VTD_IRTE_DLM, VTD_IRTE_DLM_FIXED) | FIELD_PREP(VTD_IRTE_V, vector) | dst,
-		.hi = FIELD_PREP(VTD_IRTE_HI_SID, sid) | FIELD_PREP(VTD_IRTE_HI_SQ, 0) |
-		      FIELD_PREP(VTD_IRTE_HI_SVT, VTD_SVT_RID),
+		.hi = FIELD_PREP(VTD_IRTE_HI_SID, src.sid) | FIELD_PREP(VTD_IRTE_HI_SQ, 0) |
+		      FIELD_PREP(VTD_IRTE_HI_SVT, src.svt == VTD_SVT_BUS ? VTD_SVT_BUS : VTD_SVT_RID),
 	};
+}
+
+struct vtd_irte vtd_irte_remapped(uint8_t vector, uint32_t dest, bool x2apic, uint16_t sid)
+{
+	return vtd_irte_remapped_src(vector, dest, x2apic, (struct vtd_ir_source){ .svt = VTD_SVT_RID, .sid = sid });
 }
 
 void vtd_msi_remappable(uint16_t index, uint64_t *addr, uint32_t *data)

@@ -74,6 +74,16 @@ struct vtd_pasid_entry vtd_pe_nested(hpa_t slpt, uint64_t flpt_gpa, uint16_t did
  * recorded as faults.
  */
 struct vtd_irte vtd_irte_remapped(uint8_t vector, uint32_t dest, bool x2apic, uint16_t sid);
+/*
+ * Which requests may use an entry (spec 9.10, SVT/SQ/SID): svt VTD_SVT_RID with sid the exact
+ * requester ID (SQ=00b: all 16 bits compared), or VTD_SVT_BUS with sid = start bus << 8 | end
+ * bus (the request's bus must lie in [start, end]).
+ */
+struct vtd_ir_source {
+	unsigned svt;
+	uint16_t sid;
+};
+struct vtd_irte vtd_irte_remapped_src(uint8_t vector, uint32_t dest, bool x2apic, struct vtd_ir_source src);
 /* The remappable-format MSI address and data that select entry index (SHV=0, data 0). */
 void vtd_msi_remappable(uint16_t index, uint64_t *addr, uint32_t *data);
 /* True for the interrupt-remapping fault reasons (0x20-0x27). */

@@ -21,6 +21,12 @@
  *     the device (vtd.c vtd_fault_deliver, IOASID_FAULT_REASON_INTERRUPT).
  * Entries are written high half first and made present by the low half, then flushed from
  * the interrupt entry cache by index before anyone relies on them; removal clears P first.
+ * Guest MSI routes (arch/x86_64/irq_route.c) allocate entries through vtd_ir_alloc_src with
+ * the device's source check (vtd_ir_device_source: its own ID, or for a device behind an
+ * aliasing bridge the alias or the bridge's bus range, SVT=10b), move them to another vCPU's
+ * CPU with vtd_ir_modify (the low half only: one 64-bit store) and free them with vtd_ir_free.
+ * Which entries are taken is guarded by ir_lock (a leaf): the entry is reserved under it,
+ * written and flushed after, so no lock is held across the invalidation wait.
  *
  * Take-over order (5.1.?, 10.4 "Interrupt remapping table pointer"): IRTA, SIRTP (bounded wait
  * for IRTPS), IEC global invalidation (the unit may cache firmware's entries), CFI off, IRE on
@@ -41,6 +47,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/mmio.h>
+#include <hv/pci.h>
 
 #include "drivers/iommu/vtd/vtd.h"
 
@@ -130,11 +137,38 @@ bool vtd_ir_enabled(const struct vtd_unit *u)
 	return u != NULL && u->ir;
 }
 
-int vtd_ir_alloc(struct vtd_unit *u, uint16_t sid, uint8_t vector, uint32_t dest, uint16_t *index)
+/* Reserve a free entry (1..) under ir_lock; written and flushed after it is dropped. */
+static int irt_reserve(struct vtd_unit *u)
+{
+	int ret = -ENOSPC;
+
+	hv_spin_lock(&u->ir_lock);
+	for (unsigned i = 1; i < VTD_IRT_ENTRIES; i++) {
+		if (!irt_used(u, i)) {
+			irt_set_used(u, i, true);
+			ret = (int)i;
+			break;
+		}
+	}
+	hv_spin_unlock(&u->ir_lock);
+	return ret;
+}
+
+static bool irt_is_used(struct vtd_unit *u, unsigned i)
+{
+	bool used;
+
+	hv_spin_lock(&u->ir_lock);
+	used = irt_used(u, i);
+	hv_spin_unlock(&u->ir_lock);
+	return used;
+}
+
+int vtd_ir_alloc_src(struct vtd_unit *u, struct vtd_ir_source src, uint8_t vector, uint32_t dest, uint16_t *index)
 {
 	struct vtd_irte e;
 	struct vtd_irte *slot;
-	int ret;
+	int i, ret;
 
 	if (!vtd_ir_enabled(u)) {
 		return -EOPNOTSUPP;
@@ -142,29 +176,63 @@ int vtd_ir_alloc(struct vtd_unit *u, uint16_t sid, uint8_t vector, uint32_t dest
 	if (!u->eime && dest > 0xff) {
 		return -EINVAL; /* an xAPIC destination is 8 bits */
 	}
-	for (unsigned i = 1; i < VTD_IRT_ENTRIES; i++) {
-		if (irt_used(u, i)) {
-			continue;
-		}
-		e = vtd_irte_remapped(vector, dest, u->eime, sid);
-		slot = &u->irt[i];
-		/* High half first, P (in the low half) last: never a present half-written entry. */
-		WRITE_ONCE(slot->hi, e.hi);
-		WRITE_ONCE(slot->lo, e.lo);
-		if (!u->coherent) {
-			arch_dcache_clean(slot, sizeof(*slot));
-		}
-		irt_set_used(u, i, true);
-		ret = vtd_iec_flush(u, false, (uint16_t)i);
-		if (ret) {
-			/* The entry may or may not be visible: take it down again, keep it reserved. */
-			WRITE_ONCE(slot->lo, 0);
-			return ret;
-		}
-		*index = (uint16_t)i;
-		return 0;
+	if (src.svt != VTD_SVT_RID && src.svt != VTD_SVT_BUS) {
+		return -EINVAL; /* never an entry anybody may raise (SVT=00b) */
 	}
-	return -ENOSPC;
+	i = irt_reserve(u);
+	if (i < 0) {
+		return i;
+	}
+	e = vtd_irte_remapped_src(vector, dest, u->eime, src);
+	slot = &u->irt[i];
+	/* High half first, P (in the low half) last: never a present half-written entry. */
+	WRITE_ONCE(slot->hi, e.hi);
+	WRITE_ONCE(slot->lo, e.lo);
+	if (!u->coherent) {
+		arch_dcache_clean(slot, sizeof(*slot));
+	}
+	ret = vtd_iec_flush(u, false, (uint16_t)i);
+	if (ret) {
+		/* The entry may or may not be visible: take it down again, keep it reserved. */
+		WRITE_ONCE(slot->lo, 0);
+		return ret;
+	}
+	*index = (uint16_t)i;
+	return 0;
+}
+
+int vtd_ir_alloc(struct vtd_unit *u, uint16_t sid, uint8_t vector, uint32_t dest, uint16_t *index)
+{
+	return vtd_ir_alloc_src(u, (struct vtd_ir_source){ .svt = VTD_SVT_RID, .sid = sid }, vector, dest, index);
+}
+
+int vtd_ir_modify(struct vtd_unit *u, uint16_t index, uint8_t vector, uint32_t dest)
+{
+	struct vtd_irte *slot;
+	uint64_t lo;
+
+	if (!vtd_ir_enabled(u)) {
+		return -EOPNOTSUPP;
+	}
+	if (index == 0 || index >= VTD_IRT_ENTRIES || !irt_is_used(u, index)) {
+		return -ENOENT;
+	}
+	if (!u->eime && dest > 0xff) {
+		return -EINVAL;
+	}
+	slot = &u->irt[index];
+	/*
+	 * Spec 9.10: P, vector and destination all sit in bits 63:0, so one aligned 64-bit store
+	 * switches from the old to the new target: the unit reads either, never a mix. The entry
+	 * cache may still hold the old one until the flush completes; a message remapped with it
+	 * reaches the old vector, whose handler is released only after this returns.
+	 */
+	lo = vtd_irte_remapped_src(vector, dest, u->eime, (struct vtd_ir_source){ .svt = VTD_SVT_RID }).lo;
+	WRITE_ONCE(slot->lo, lo);
+	if (!u->coherent) {
+		arch_dcache_clean(slot, sizeof(*slot));
+	}
+	return vtd_iec_flush(u, false, index);
 }
 
 int vtd_ir_free(struct vtd_unit *u, uint16_t index)
@@ -183,7 +251,50 @@ int vtd_ir_free(struct vtd_unit *u, uint16_t index)
 	}
 	ret = vtd_iec_flush(u, false, index);
 	if (ret == 0) {
+		hv_spin_lock(&u->ir_lock);
 		irt_set_used(u, index, false); /* reusable only once no cache can hold it */
+		hv_spin_unlock(&u->ir_lock);
 	}
 	return ret;
+}
+
+struct vtd_ir_source vtd_ir_source_rule(uint16_t dev_rid, unsigned nr_aliases, uint16_t top, bool top_is_pcie_pci)
+{
+	/* nothing in between: the device's own requester ID, all 16 bits (SVT=01b, SQ=00b) */
+	if (nr_aliases <= 1) {
+		return (struct vtd_ir_source){ .svt = VTD_SVT_RID, .sid = dev_rid };
+	}
+	/*
+	 * A PCIe-to-PCI bridge (PCIe-to-PCI/PCI-X Bridge spec 1.0, 2.3) forwards with
+	 * (secondary bus, devfn 0) or, for some transactions, with the originator's ID: any bus
+	 * from its secondary bus down to the device's (SVT=10b, SID = start << 8 | end). Everything
+	 * there shares the alias, so it is one isolation group: the same guest.
+	 */
+	if (top_is_pcie_pci) {
+		return (struct vtd_ir_source){ .svt = VTD_SVT_BUS,
+					       .sid = (uint16_t)((top & 0xff00U) | (dev_rid >> 8)) };
+	}
+	/* a bridge that forwards with its own ID: exactly that ID */
+	return (struct vtd_ir_source){ .svt = VTD_SVT_RID, .sid = top };
+}
+
+int vtd_ir_device_source(const struct pci_dev *p, struct vtd_ir_source *src)
+{
+	uint16_t rids[PCI_MAX_DMA_ALIASES];
+	const struct pci_dev *via[PCI_MAX_DMA_ALIASES];
+	int n = pci_dma_aliases_via(p, rids, via, PCI_MAX_DMA_ALIASES);
+	bool type7;
+
+	if (n < 0) {
+		return n;
+	}
+	type7 = n > 1 && via[n - 1] != NULL && via[n - 1]->cap_exp != 0 &&
+		via[n - 1]->pcie_type == PCI_EXP_TYPE_PCI_BRIDGE;
+	*src = vtd_ir_source_rule(PCI_RID(p->bus, p->devfn), (unsigned)n, rids[n - 1], type7);
+	return 0;
+}
+
+struct vtd_unit *vtd_unit_of(struct hv_iommu *iommu)
+{
+	return iommu != NULL && iommu->ops == &vtd_backend_ops ? iommu->priv : NULL;
 }

@@ -20,6 +20,23 @@ struct x86_tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
+/*
+ * Host vectors X86_ROUTE_VEC_FIRST .. + X86_ROUTE_VECS - 1 carry device MSIs routed to guests
+ * (arch/x86_64/irq_route.c); each CPU has its own table, so the same vector number serves a
+ * different route on every CPU.
+ */
+#define X86_ROUTE_VEC_FIRST 0x40U
+#define X86_ROUTE_VECS	    128U
+
+/* One routed vector of one CPU (arch/x86_64/irq.c x86_route_vec_*). */
+struct x86_route_vec {
+	void (*fn)(void *arg); /* NULL: free (a late message is counted as stray); atomic */
+	void *arg;
+	uint32_t busy;	/* the CPU is inside fn (atomic): the free waits for 0 */
+	bool taken;	/* allocated, under irq_handlers_lock (fn may be NULL while it is set up) */
+	uint64_t count; /* interrupts taken (atomic) */
+};
+
 /* null, 64-bit code, data, and the 16-byte TSS descriptor (arch/x86_64/cpu.c). */
 #define X86_GDT_ENTRIES 5
 
@@ -37,6 +54,13 @@ struct percpu_arch {
 	void *svm_host_save;
 	/* The vCPU (its struct vcpu_arch) that last ran here: another one in between means a flush. */
 	const void *svm_last_vcpu;
+	/*
+	 * Routed-MSI vectors of this CPU: written by any CPU under irq_handlers_lock (alloc/free),
+	 * read by this CPU's interrupt entry; route_vec_next is the next-fit cursor, so a freed
+	 * vector is reused as late as possible.
+	 */
+	struct x86_route_vec route_vec[X86_ROUTE_VECS];
+	unsigned route_vec_next;
 };
 
 #endif /* ARCH_PERCPU_H */
