@@ -23,8 +23,10 @@ GUEST_EXCLUDE_x86_64 := its_attack
 
 ifneq ($(GUEST_START_$(ARCH)),)
 GUEST_BUILD := $(RELEASE_BUILD)/guests
+# The arch's interrupt entry stubs (the x86_64 IDT's, guest/x86_64/irq_entry.S).
+GUEST_IRQ_ENTRY_x86_64 := guest/x86_64/irq_entry.S
 GUEST_SDK_SRCS := $(GUEST_START_$(ARCH)) guest/guest.c guest/test.c guest/syscalls.c guest/irq_route.c \
-	guest/$(ARCH)/irq.c
+	guest/$(ARCH)/irq.c $(GUEST_IRQ_ENTRY_$(ARCH))
 GUEST_SDK_OBJS := $(patsubst %,$(GUEST_BUILD)/sdk/%.o,$(GUEST_SDK_SRCS))
 GUEST_NAMES := $(filter-out $(GUEST_EXCLUDE_$(ARCH)),$(basename $(notdir $(wildcard tests/guests/*.c))))
 GUEST_BINS := $(patsubst %,$(GUEST_BUILD)/%.bin,$(GUEST_NAMES))

@@ -37,6 +37,10 @@ struct percpu_arch {
 	void *svm_host_save;
 	/* The vCPU (its struct vcpu_arch) that last ran here: another one in between means a flush. */
 	const void *svm_last_vcpu;
+	/* The timer (arch/x86_64/lapic.c x86_timer_*): the TSC deadline armed (0: none), interrupts. */
+	bool timer_up;
+	uint64_t timer_deadline;
+	uint64_t timer_irqs;
 };
 
 #endif /* ARCH_PERCPU_H */
