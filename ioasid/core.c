@@ -45,7 +45,8 @@
  *                            parameters and its outcome (a finished line is logged under it);
  *      guests_kept_lock      hv/guest.c: guests whose teardown failed (RAM kept for good);
  *      svm_lock              arch/x86_64/svm.c: the shared permission maps, set up once;
- *      irq_handlers_lock     arch/x86_64/irq.c: arch_irq_request_msi's vector slots.
+ *      irq_handlers_lock     arch/x86_64/irq.c: arch_irq_request_msi's vector slots;
+ *      timer_lock            arch/x86_64/lapic.c: the LAPIC timer's one-time calibration.
  *  11. console_lock          lib/console.c, recursive: one whole console_write() (one log line).
  *                            Innermost: any lock holder may log. hv_panic() takes it with a bound
  *                            and writes without it if another CPU never lets go.

@@ -16,8 +16,9 @@
  *  - Stopping: vcpu.stop_request is read before every VMRUN, so once it is set and the CPU
  *    kicked, vcpu_arch_run returns VCPU_EXIT_KICK at the latest after the INTR exit the kick
  *    causes, with the guest's state intact (it resumes where it was if run again).
- *  - Every exception vector is intercepted: guests get no IDT and any exception stops the
- *    guest (the hypervisor's policy: docs/GUEST.md). Also intercepted: INTR/NMI/SMI/INIT,
+ *  - Every exception vector is intercepted: any exception the guest raises stops it (the
+ *    hypervisor's policy: docs/GUEST.md); a guest's IDT receives only the interrupts and the
+ *    #GP that svm_irq.c injects (EVENTINJ is not subject to intercepts). Also intercepted: INTR/NMI/SMI/INIT,
  *    CPUID (emulated), HLT, INVD, INVLPGA, task switches, SHUTDOWN, every I/O port (IOPM all
  *    ones, 15.10.1) and every MSR (MSRPM all ones, 15.11), VMRUN (required, 15.5.1), VMMCALL
  *    (the hypercall), VMLOAD/VMSAVE/STGI/CLGI/SKINIT, ICEBP, WBINVD, MONITOR/MWAIT, XSETBV.
@@ -35,8 +36,9 @@
  *    this follows the manual.
  *  - No NRIP save under TCG: instruction lengths are known constants (VMMCALL 3, CPUID 2).
  *  - VMCB clean bits are 0 (every field reloaded: 15.15.3), always correct.
- *  - HLT is intercepted and stops the guest ("HLT with interrupts disabled"): guests get no
- *    interrupts yet, so nothing could wake a halted vCPU (docs/GUEST.md).
+ *  - Interrupts (arch/x86_64/svm_irq.c): a virtual x2APIC per vCPU; its MSRs, HLT with IF=1
+ *    (VCPU_EXIT_HALT: the vCPU sleeps) and the interrupt window (VINTR) are handled there
+ *    before the exits below. HLT with IF=0 still stops the guest: nothing could wake it.
  */
 #include <stdarg.h>
 #include <stdio.h>
