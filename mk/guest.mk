@@ -18,7 +18,7 @@ GUEST_START_x86_64 := guest/start.S
 # LL/SC instructions, not libgcc's helpers that probe the CPU through getauxval().
 GUEST_ARCH_CFLAGS_arm64 := -mbranch-protection=none -mno-outline-atomics
 GUEST_START_arm64 := guest/arm64/start.S
-GUEST_EXCLUDE_arm64 := misbehave_io msi_attack
+GUEST_EXCLUDE_arm64 := misbehave_io msi_attack apic_misuse
 GUEST_EXCLUDE_x86_64 := its_attack
 
 ifneq ($(GUEST_START_$(ARCH)),)
