@@ -41,11 +41,12 @@
 #include "arch/x86_64/svm_vcpu.h"
 #include "arch/x86_64/x86.h"
 
-#define X86_VEC_GP	   13
-#define CPUID_1_ECX_X2APIC BIT(21)
-#define CPUID_1_ECX_TSC_DL BIT(24)
-#define CPUID_HV_BASE	   0x40000000U
-#define CPUID_HV_TIMING	   0x40000010U
+#define X86_VEC_GP	       13
+#define SVM_IRQ_MIN_PERIOD_DIV 100000 /* a periodic guest timer runs at 100 kHz at most */
+#define CPUID_1_ECX_X2APIC     BIT(21)
+#define CPUID_1_ECX_TSC_DL     BIT(24)
+#define CPUID_HV_BASE	       0x40000000U
+#define CPUID_HV_TIMING	       0x40000010U
 /* "ioasid-hv\0\0\0" in EBX, ECX, EDX, 4 bytes each, lowest byte first */
 #define CPUID_HV_SIG_EBX 0x73616f69U /* "ioas" */
 #define CPUID_HV_SIG_ECX 0x682d6469U /* "id-h" */
@@ -71,6 +72,7 @@ void svm_irq_reset(struct vcpu *v)
 	unsigned nr = v->group != NULL ? v->group->nr : 1;
 
 	vlapic_init(&v->arch->lapic, v->index, nr, svm_irq_send_ipi, v);
+	v->arch->lapic.min_period = arch_counter_hz() / SVM_IRQ_MIN_PERIOD_DIV;
 	v->arch->vmcb->event_inj = 0;
 }
 

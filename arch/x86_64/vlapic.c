@@ -22,7 +22,9 @@
  *    its input clock is the TSC (divide by DCR). A change of mode to or from TSC-deadline
  *    disarms it. Expiry is noticed when someone looks (vlapic_timer_update: before each entry,
  *    in the HLT sleep), which the host's timer makes happen on time; a periodic timer that
- *    missed several periods fires once and keeps its phase.
+ *    missed several periods fires once and keeps its phase. A period shorter than min_period
+ *    (set by the SVM side: 10 us) is lengthened to it, so a guest cannot turn its timer into
+ *    an exit storm.
  *  - Delivery (10.8): PPR = max(TPR, ISRV class); the highest IRR vector whose class is above
  *    PPR's is taken, moved to ISR; EOI clears the highest ISR bit. Software-disabled (SVR bit
  *    8 = 0): IRR is kept, nothing is delivered, LVTs stay masked (10.4.7.2).
@@ -243,10 +245,14 @@ static void timer_start(struct vlapic *l, uint64_t now)
 	if (l->timer_initial == 0 || APIC_LVT_TIMER_MODE(l->lvt_timer) == APIC_TIMER_DEADLINE) {
 		return; /* a count of 0 stops it (10.5.4) */
 	}
-	l->deadline = now + ticks;
 	if (APIC_LVT_TIMER_MODE(l->lvt_timer) == APIC_TIMER_PERIODIC) {
+		/* As KVM's min_timer_period_us: a tiny period would be an exit storm, not a timer. */
+		if (ticks < l->min_period) {
+			ticks = l->min_period;
+		}
 		l->period = ticks;
 	}
+	l->deadline = now + ticks;
 }
 
 static int write_lvt_timer(struct vlapic *l, uint32_t v, uint64_t now)
@@ -266,7 +272,9 @@ static int write_lvt_timer(struct vlapic *l, uint32_t v, uint64_t now)
 		l->timer_initial = 0;
 	} else if (mode != old_mode && mode != APIC_TIMER_DEADLINE && l->deadline != 0) {
 		/* one-shot <-> periodic while counting: the running count continues under the new mode */
-		l->period = mode == APIC_TIMER_PERIODIC ? (uint64_t)l->timer_initial * timer_divisor(l) : 0;
+		uint64_t ticks = (uint64_t)l->timer_initial * timer_divisor(l);
+
+		l->period = mode == APIC_TIMER_PERIODIC ? (ticks < l->min_period ? l->min_period : ticks) : 0;
 	}
 	(void)now;
 	return 0;

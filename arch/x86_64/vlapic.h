@@ -85,6 +85,8 @@ struct vlapic {
 	/* The timer: armed when deadline != 0 (TSC); periodic reloads with period TSC ticks. */
 	uint64_t deadline, period;
 	uint64_t tsc_deadline_msr;
+	/* The shortest period a periodic timer gets (TSC ticks; 0: none): the host's protection. */
+	uint64_t min_period;
 	/* counters (diagnostics, tests) */
 	uint64_t ipis_ignored; /* ICR writes that delivered nothing: mode, destination, vector */
 	uint64_t timer_fired;  /* timer expiries that set an IRR bit */

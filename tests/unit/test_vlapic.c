@@ -235,6 +235,14 @@ TEST(vlapic_timer_periodic_reload)
 	EXPECT_EQ(vlapic_msr_read(l, X2APIC_TIMER_CCR, 9750, &v), 0);
 	EXPECT_EQ(v, 250);
 	EXPECT_EQ(l->timer_fired, 6);
+	/* a period below min_period is lengthened to it */
+	l->min_period = 500;
+	wr(l, X2APIC_TIMER_ICR, 10, 20000);
+	EXPECT_EQ(vlapic_timer_next(l), 20500);
+	vlapic_timer_update(l, 20500);
+	EXPECT_EQ(vlapic_timer_next(l), 21000);
+	EXPECT_EQ(take(l), 0xec);
+	wr(l, X2APIC_EOI, 0, 0);
 	/* masked and stopped */
 	wr(l, X2APIC_LVT_TIMER, 0xec | APIC_LVT_MASKED, 0);
 	wr(l, X2APIC_TIMER_ICR, 0, 9800);
