@@ -60,6 +60,7 @@
  *                            CPU's routed-MSI vectors (x86_route_vec_alloc/free);
  *      vtd_unit.ir_lock      drivers/iommu/vtd/vtd_ir.c: which remapping entries are taken
  *                            (held for the bitmap only; entries are written and flushed after);
+ *      timer_lock            arch/x86_64/lapic.c: the LAPIC timer's one-time calibration.
  *  11. console_lock          lib/console.c, recursive: one whole console_write() (one log line).
  *                            Innermost: any lock holder may log. hv_panic() takes it with a bound
  *                            and writes without it if another CPU never lets go.

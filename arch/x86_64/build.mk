@@ -5,6 +5,8 @@ HV_SRCS_x86_64 += arch/x86_64/arch.c arch/x86_64/cpu.c arch/x86_64/entry.S \
 	arch/x86_64/smp.c arch/x86_64/trampoline.S
 # SVM vCPU backend (include/hv/vcpu.h)
 HV_SRCS_x86_64 += arch/x86_64/svm.c arch/x86_64/svm_entry.S
+# Virtual interrupts: the x2APIC model and its SVM side (injection, MSRs, HLT)
+HV_SRCS_x86_64 += arch/x86_64/vlapic.c arch/x86_64/svm_irq.c
 # Device MSIs routed to guests (include/hv/irq_route.h)
 HV_SRCS_x86_64 += arch/x86_64/irq_route.c
 # Test image only: the arch half of selftest=boot and selftest=fault_wx; selftest=smp,

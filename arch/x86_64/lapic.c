@@ -36,6 +36,8 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/mmio.h>
+#include <hv/percpu.h>
+#include <hv/spinlock.h>
 #include <hv/wait.h>
 
 #include "x86.h"
@@ -222,4 +224,110 @@ int x86_lapic_send_ipi(uint64_t dest, uint32_t icr_low)
 	mmio_write32(lapic_mmio + APIC_ICR_HI, (uint32_t)dest << 24);
 	mmio_write32(lapic_mmio + APIC_ICR_LO, icr_low);
 	return poll_until(!(mmio_read32(lapic_mmio + APIC_ICR_LO) & X86_ICR_BUSY), APIC_ICR_TIMEOUT_US);
+}
+
+/*
+ * The hypervisor's timer on each CPU (SDM 10.5.4): the local APIC timer in one-shot mode,
+ * divide by 1, vector X86_VEC_TIMER, in either APIC mode. Its rate is measured once against
+ * the TSC (arch_counter_hz, arch/x86_64/tsc.c): a 1 ms window of TSC, the count it took.
+ * TSC-deadline mode would avoid the conversion, but not every CPU has it and one code path is
+ * simpler; an early expiry costs one more look, never a missed event (callers re-check time).
+ *
+ * x86_timer_arm(tsc) asks for an interrupt at or before TSC value tsc; this CPU's percpu_arch
+ * remembers what is armed so re-arming the same deadline (every guest entry) writes nothing.
+ * The interrupt ends a guest's run (#VMEXIT INTR) or wakes arch_cpu_idle(); its handler only
+ * counts and forgets the deadline: the vCPU loop looks at the guest's timer afterwards.
+ */
+#define APIC_TIMER_INITIAL  0x380
+#define APIC_TIMER_CURRENT  0x390
+#define APIC_TIMER_DIVIDE   0x3e0
+#define APIC_TIMER_DIV1	    0xbU	 /* SDM fig. 10-10: 1011b */
+#define TIMER_CALIBRATE_DIV 1000	 /* a window of 1/1000 s */
+#define TIMER_MAX_DELTA	    (1ULL << 31) /* TSC ticks; later deadlines are armed early */
+
+static hv_spinlock_t timer_lock = HV_SPINLOCK_INIT;
+static uint64_t timer_hz;   /* APIC timer counts per second at divide 1 */
+static uint64_t timer_mult; /* counts per TSC tick, 32.32 fixed point */
+
+static void lapic_timer_irq(void *arg)
+{
+	struct percpu_arch *pa = &this_cpu()->arch;
+
+	(void)arg;
+	pa->timer_irqs++;
+	pa->timer_deadline = 0;
+}
+
+static void lapic_timer_calibrate(void)
+{
+	uint64_t tsc_hz = arch_counter_hz(), t0, window = tsc_hz / TIMER_CALIBRATE_DIV;
+	uint32_t left;
+
+	lapic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | X86_VEC_TIMER);
+	lapic_write(APIC_TIMER_DIVIDE, APIC_TIMER_DIV1);
+	lapic_write(APIC_TIMER_INITIAL, 0xffffffffU);
+	t0 = x86_rdtsc();
+	while (x86_rdtsc() - t0 < window) {
+		__asm__ __volatile__("pause");
+	}
+	left = lapic_read(APIC_TIMER_CURRENT);
+	lapic_write(APIC_TIMER_INITIAL, 0);
+	timer_hz = (uint64_t)(0xffffffffU - left) * TIMER_CALIBRATE_DIV;
+	if (timer_hz == 0 || timer_hz >= (1ULL << 32)) {
+		timer_hz = tsc_hz < (1ULL << 32) ? tsc_hz : 1000000000ULL; /* implausible: a guess, early is fine */
+	}
+	timer_mult = (timer_hz << 32) / tsc_hz;
+	pr_info("timer: local APIC timer %llu kHz (against the TSC), vector 0x%x",
+		(unsigned long long)(timer_hz / 1000), X86_VEC_TIMER);
+}
+
+int x86_timer_cpu_init(void)
+{
+	struct percpu_arch *pa = &this_cpu()->arch;
+
+	if (!lapic_up) {
+		return -ENODEV;
+	}
+	if (pa->timer_up) {
+		return 0;
+	}
+	hv_spin_lock(&timer_lock);
+	if (timer_hz == 0) {
+		x86_irq_set_handler(X86_VEC_TIMER, lapic_timer_irq, NULL);
+		lapic_timer_calibrate();
+	}
+	hv_spin_unlock(&timer_lock);
+	lapic_write(APIC_TIMER_DIVIDE, APIC_TIMER_DIV1);
+	lapic_write(APIC_TIMER_INITIAL, 0);
+	lapic_write(APIC_LVT_TIMER, X86_VEC_TIMER); /* one-shot (mode 00), unmasked */
+	pa->timer_deadline = 0;
+	pa->timer_up = true;
+	return 0;
+}
+
+void x86_timer_arm(uint64_t tsc)
+{
+	struct percpu_arch *pa = &this_cpu()->arch;
+	uint64_t now = x86_rdtsc(), delta, count;
+
+	if (!pa->timer_up || tsc == 0 || tsc == pa->timer_deadline) {
+		return;
+	}
+	delta = tsc > now ? tsc - now : 1;
+	if (delta > TIMER_MAX_DELTA) {
+		delta = TIMER_MAX_DELTA;
+	}
+	count = (delta * timer_mult) >> 32;
+	if (count == 0) {
+		count = 1;
+	} else if (count > 0xffffffffULL) {
+		count = 0xffffffffULL;
+	}
+	pa->timer_deadline = tsc;
+	lapic_write(APIC_TIMER_INITIAL, (uint32_t)count);
+}
+
+uint64_t x86_timer_hz(void)
+{
+	return timer_hz;
 }

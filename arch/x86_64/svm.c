@@ -16,8 +16,9 @@
  *  - Stopping: vcpu.stop_request is read before every VMRUN, so once it is set and the CPU
  *    kicked, vcpu_arch_run returns VCPU_EXIT_KICK at the latest after the INTR exit the kick
  *    causes, with the guest's state intact (it resumes where it was if run again).
- *  - Every exception vector is intercepted: guests get no IDT and any exception stops the
- *    guest (the hypervisor's policy: docs/GUEST.md). Also intercepted: INTR/NMI/SMI/INIT,
+ *  - Every exception vector is intercepted: any exception the guest raises stops it (the
+ *    hypervisor's policy: docs/GUEST.md); a guest's IDT receives only the interrupts and the
+ *    #GP that svm_irq.c injects (EVENTINJ is not subject to intercepts). Also intercepted: INTR/NMI/SMI/INIT,
  *    CPUID (emulated), HLT, INVD, INVLPGA, task switches, SHUTDOWN, every I/O port (IOPM all
  *    ones, 15.10.1) and every MSR (MSRPM all ones, 15.11), VMRUN (required, 15.5.1), VMMCALL
  *    (the hypercall), VMLOAD/VMSAVE/STGI/CLGI/SKINIT, ICEBP, WBINVD, MONITOR/MWAIT, XSETBV.
@@ -35,8 +36,9 @@
  *    this follows the manual.
  *  - No NRIP save under TCG: instruction lengths are known constants (VMMCALL 3, CPUID 2).
  *  - VMCB clean bits are 0 (every field reloaded: 15.15.3), always correct.
- *  - HLT is intercepted and stops the guest ("HLT with interrupts disabled"): guests get no
- *    interrupts yet, so nothing could wake a halted vCPU (docs/GUEST.md).
+ *  - Interrupts (arch/x86_64/svm_irq.c): a virtual x2APIC per vCPU; its MSRs, HLT with IF=1
+ *    (VCPU_EXIT_HALT: the vCPU sleeps) and the interrupt window (VINTR) are handled there
+ *    before the exits below. HLT with IF=0 still stops the guest: nothing could wake it.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,6 +53,7 @@
 #include <hv/vcpu.h>
 
 #include "arch/x86_64/svm.h"
+#include "arch/x86_64/svm_vcpu.h"
 #include "arch/x86_64/x86.h"
 #include "ioasid/pt.h"
 
@@ -69,14 +72,6 @@
 #define PTE_A  BIT(5)
 #define PTE_D  BIT(6)
 #define PTE_PS BIT(7)
-
-struct vcpu_arch {
-	struct svm_vmcb *vmcb;
-	struct svm_gprs gprs;
-	bool ran;
-	int last_cpu; /* the physical CPU it last ran on, -1: none since create/reset */
-	uint64_t last_exit;
-};
 
 /* Shared by every CPU; written once under svm_lock, then read only. */
 static struct {
@@ -160,6 +155,11 @@ int vcpu_arch_cpu_init(void)
 	}
 	x86_wrmsr(X86_MSR_EFER, x86_rdmsr(X86_MSR_EFER) | X86_EFER_SVME);
 	x86_wrmsr(SVM_MSR_VM_HSAVE_PA, pa_of(pa->svm_hsave));
+	/* Guest timers need this CPU's own (arch/x86_64/lapic.c); without it they fire late. */
+	ret = x86_timer_cpu_init();
+	if (ret != 0) {
+		pr_warn("svm: CPU %u has no usable local APIC timer (%d): guest timers only fire at exits", c->id, ret);
+	}
 	pa->svm_last_vcpu = NULL;
 	pa->svm_up = true;
 	pr_info("svm: enabled (revision %u, %u ASIDs, nested paging%s) on CPU %u", r[0] & 0xff, r[1],
@@ -277,6 +277,7 @@ int vcpu_arch_create(struct vcpu *v, const struct vcpu_setup *s)
 	}
 	svm_vmcb_setup(a, v, s);
 	v->arch = a;
+	svm_irq_reset(v);
 	return 0;
 }
 
@@ -296,6 +297,7 @@ int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
 		return -ENOSPC;
 	}
 	svm_vmcb_setup(v->arch, v, s);
+	svm_irq_reset(v); /* a (re)started vCPU's APIC is at its reset state (SDM 10.4.7.1) */
 	return 0;
 }
 
@@ -309,6 +311,7 @@ static void svm_emulate_cpuid(const struct vcpu *v, struct vcpu_arch *a)
 	uint32_t leaf = (uint32_t)a->vmcb->rax, sub = (uint32_t)a->gprs.rcx, r[4];
 
 	x86_cpuid(leaf, sub, r);
+	svm_irq_cpuid(leaf, r);
 	if (leaf == 1) {
 		r[2] |= BIT(31);
 		r[1] = (r[1] & 0x00ffffffU) | ((v->index & 0xffU) << 24);
@@ -372,10 +375,20 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		}
 		a->last_cpu = (int)cpu->id;
 		cpu->arch.svm_last_vcpu = a;
+		svm_irq_before_run(v);
 		svm_vmrun(pa_of(c), &a->gprs, pa_of(cpu->arch.svm_host_save));
 		a->ran = true;
 		c->tlb_control = SVM_TLB_CONTROL_NOTHING;
 		a->last_exit = c->exit_code;
+		svm_irq_after_exit(v);
+		switch (svm_irq_exit(v, e)) {
+		case SVM_EXIT_RESUME:
+			continue;
+		case SVM_EXIT_RETURN:
+			return 0;
+		case SVM_EXIT_NOT_OURS:
+			break;
+		}
 		switch (c->exit_code) {
 		case SVM_EXIT_VMMCALL:
 			e->kind = VCPU_EXIT_HYPERCALL;
@@ -405,7 +418,7 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		case SVM_EXIT_SHUTDOWN:
 			svm_stop(e, "shutdown (triple fault)");
 			return 0;
-		case SVM_EXIT_HLT:
+		case SVM_EXIT_HLT: /* with RFLAGS.IF=1 it is svm_irq.c's */
 			svm_stop(e, "HLT with interrupts disabled: nothing can wake it");
 			return 0;
 		case SVM_EXIT_IOIO:
@@ -413,8 +426,8 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 				 (unsigned long long)(c->exit_info1 >> 16), (c->exit_info1 & 1) ? "read" : "write");
 			return 0;
 		case SVM_EXIT_MSR:
-			svm_stop(e, "MSR 0x%08llx %s: no MSRs are assigned", (unsigned long long)(uint32_t)a->gprs.rcx,
-				 c->exit_info1 ? "write" : "read");
+			svm_stop(e, "MSR 0x%08llx %s: not an APIC MSR, and no others are assigned",
+				 (unsigned long long)(uint32_t)a->gprs.rcx, c->exit_info1 ? "write" : "read");
 			return 0;
 		case SVM_EXIT_INVALID:
 			svm_stop(e, "VMRUN refused the guest state (VMEXIT_INVALID)");
@@ -473,29 +486,4 @@ void vcpu_arch_destroy(struct vcpu *v)
 		free(v->arch);
 		v->arch = NULL;
 	}
-}
-
-/* Virtual interrupts (include/hv/vcpu.h): none yet (issue 12); HLT/WFI still stop the guest. */
-int vcpu_arch_group_create(struct vcpu_group *g)
-{
-	(void)g;
-	return 0;
-}
-
-void vcpu_arch_group_destroy(struct vcpu_group *g)
-{
-	(void)g;
-}
-
-int vcpu_arch_virq_raise(struct vcpu *v, uint32_t virq)
-{
-	(void)v;
-	(void)virq;
-	return -EOPNOTSUPP;
-}
-
-bool vcpu_arch_wake_pending(struct vcpu *v)
-{
-	(void)v;
-	return true;
 }

@@ -25,6 +25,7 @@
 /* Intercept vector 3 (offset 0x00c), APM table B-1 */
 #define SVM_INTERCEPT_INTR	  BIT(0)
 #define SVM_INTERCEPT_NMI	  BIT(1)
+#define SVM_INTERCEPT_VINTR	  BIT(4)
 #define SVM_INTERCEPT_SMI	  BIT(2)
 #define SVM_INTERCEPT_INIT	  BIT(3)
 #define SVM_INTERCEPT_CPUID	  BIT(18)
@@ -49,8 +50,21 @@
 #define SVM_INTERCEPT_MWAIT   BIT(11)
 #define SVM_INTERCEPT_XSETBV  BIT(13)
 
-/* int_ctl (offset 0x060): V_INTR_MASKING, APM 15.21.1 */
+/* int_ctl (offset 0x060): virtual interrupt control, APM 15.21.1 and table B-1 */
+#define SVM_INT_CTL_V_TPR	   GENMASK(3, 0) /* the guest's CR8 (TPR bits 7:4) */
+#define SVM_INT_CTL_V_IRQ	   BIT(8)
+#define SVM_INT_CTL_V_INTR_PRIO	   GENMASK(19, 16)
+#define SVM_INT_CTL_V_IGN_TPR	   BIT(20)
 #define SVM_INT_CTL_V_INTR_MASKING BIT(24)
+/* int_state (offset 0x068): bit 0, the guest is in an interrupt shadow (STI, MOV SS) */
+#define SVM_INT_STATE_SHADOW BIT(0)
+/* event_inj / exit_int_info (offsets 0x0a8 / 0x088), APM 15.20 */
+#define SVM_EVENT_VECTOR	 GENMASK(7, 0)
+#define SVM_EVENT_TYPE_INTR	 (0ULL << 8)
+#define SVM_EVENT_TYPE_EXCEPTION (3ULL << 8)
+#define SVM_EVENT_EV		 BIT(11) /* an error code in bits 63:32 */
+#define SVM_EVENT_VALID		 BIT(31)
+#define X86_RFLAGS_IF		 BIT(9)
 /* nested_ctl (offset 0x090) */
 #define SVM_NESTED_CTL_NP_ENABLE BIT(0)
 /* tlb_control (offset 0x05c), APM 15.16.1 */
@@ -64,6 +78,7 @@
 #define SVM_EXIT_NMI	   0x061
 #define SVM_EXIT_SMI	   0x062
 #define SVM_EXIT_INIT	   0x063
+#define SVM_EXIT_VINTR	   0x064
 #define SVM_EXIT_CPUID	   0x072
 #define SVM_EXIT_HLT	   0x078
 #define SVM_EXIT_IOIO	   0x07b
@@ -77,6 +92,8 @@
 /* Instruction lengths: TCG has no NRIP save (qemu-10.0 notes, sec. 4), so we know them. */
 #define SVM_VMMCALL_LEN 3 /* 0f 01 d9 */
 #define SVM_CPUID_LEN	2 /* 0f a2 */
+#define SVM_HLT_LEN	1 /* f4 */
+#define SVM_MSR_LEN	2 /* 0f 32 rdmsr, 0f 30 wrmsr */
 
 /* Segment register in the save area: attrib packs descriptor bits 47:40 and 55:52 (B-2). */
 struct svm_seg {

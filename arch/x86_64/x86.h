@@ -180,6 +180,17 @@ void x86_route_vec_free(unsigned cpu, unsigned vector);
 uint64_t x86_route_vec_count(unsigned cpu, unsigned vector);
 /* The kick IPI's vector (arch/x86_64/smp.c): below arch_irq_request_msi's 0xe0-0xfe. */
 #define X86_VEC_KICK 0xdf
+/* The hypervisor's own timer (arch/x86_64/lapic.c), just below the kick. */
+#define X86_VEC_TIMER 0xde
+
+/*
+ * arch/x86_64/lapic.c: this CPU's one-shot timer. x86_timer_cpu_init() on each CPU before
+ * use (the first call measures its rate); x86_timer_arm(tsc): an X86_VEC_TIMER interrupt at
+ * or before TSC value tsc (never later; earlier when tsc is more than 2^31 ticks away).
+ */
+int x86_timer_cpu_init(void);
+void x86_timer_arm(uint64_t tsc);
+uint64_t x86_timer_hz(void);
 
 /*
  * arch/x86_64/lapic.c: the local APIC of the calling CPU, in the mode the boot CPU chose

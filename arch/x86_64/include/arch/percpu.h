@@ -61,6 +61,10 @@ struct percpu_arch {
 	 */
 	struct x86_route_vec route_vec[X86_ROUTE_VECS];
 	unsigned route_vec_next;
+	/* The timer (arch/x86_64/lapic.c x86_timer_*): the TSC deadline armed (0: none), interrupts. */
+	bool timer_up;
+	uint64_t timer_deadline;
+	uint64_t timer_irqs;
 };
 
 #endif /* ARCH_PERCPU_H */
