@@ -8,6 +8,6 @@
 # hv/selftest_iommu.c, listed here so hv/build.mk needs no arm64 line).
 HV_SRCS_arm64 += drivers/iommu/smmuv3/smmuv3.c drivers/iommu/smmuv3/smmuv3_ste.c \
 	drivers/iommu/smmuv3/smmuv3_cd.c \
-	drivers/iommu/smmuv3/smmuv3_enc.c drivers/iommu/smmuv3/smmuv3_rmr.c
+	drivers/iommu/smmuv3/smmuv3_enc.c drivers/iommu/smmuv3/smmuv3_rmr.c drivers/iommu/smmuv3/smmuv3_irq.c
 HV_TEST_SRCS_arm64 += drivers/iommu/smmuv3/smmuv3_debug.c drivers/iommu/smmuv3/smmuv3_debug_takeover.c \
 	hv/selftest_smmuv3.c hv/selftest_smmuv3_rmr.c hv/selftest_iommu.c
