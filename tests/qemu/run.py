@@ -1682,6 +1682,22 @@ CASES += [
                      r"^\[INF\] \[guest dma\] TESTS: 6 passed, 0 failed$"],
                     NO_TROUBLE + [r"stopped:", r"events drained \(", r"events are polled"],
                     config=guest_config("dma", extra="device = 00:01.0\n"), arch="arm64")),
+    {
+        "name": "arm64-its",
+        "arch": "arm64",
+        "cmdline": "selftest=its",
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] gicv3: LPIs on: configuration table 0x[0-9a-f]+ \(14 INTID bits",
+                   r"^\[INF\] gicv3-its: ITS 0 at 0x8080000 enabled .* doorbell GITS_TRANSLATER 0x8090040$",
+                   r"1: ITS up, edu 00:01\.0: StreamID 0x8, DeviceID 0x8 \(IORT\): ok$",
+                   r"2: edu's MSI .* LPI 8192's handler ran 3 times for 3 interrupts \(on CPU 0\), LPI 8193's 0, no SMMU event: ok$",
+                   r"3: EventID 0 of DeviceID 0x7f0 reaches LPI 8193 only .*: nothing: ok$",
+                   r"4: edu's MSI with a forged EventID 5 .*: nothing: ok$",
+                   r"5: after DISCARD and MAPD V=0 of DeviceID 0x8: edu's MSI and INT reach nothing: ok$",
+                   r"6: ITS alive after \d+ commands, every LPI freed: ok$",
+                   r"^\[INF\] selftest its: PASS"],
+        "forbid": NO_TROUBLE + [r"FAIL", r"marked dead"],
+    },
 ]
 
 
