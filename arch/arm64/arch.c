@@ -32,7 +32,7 @@
 #include "drivers/uart/pl011.h"
 
 /* PSCI (Arm DEN 0022, "Function prototypes"): function IDs, SMC32 calling convention. */
-#define PSCI_SYSTEM_OFF	  0x84000008u
+#define PSCI_SYSTEM_OFF 0x84000008u
 #define PSCI_SYSTEM_RESET 0x84000009u
 
 /*
@@ -180,7 +180,8 @@ void arch_init(struct bootinfo *bi)
 	if (pl011_probe(&uart) == 0) {
 		console_register(&uart_console);
 	}
-	pr_info("arm64: EL%u, console PL011 at 0x%llx (from ACPI SPCR)", el, (unsigned long long)uart.base);
+	pr_info("arm64: EL%u, console PL011 at 0x%llx (from ACPI SPCR)", el,
+		(unsigned long long)uart.base);
 	if (acpi_ret != 0) {
 		pr_warn("arm64: ACPI tables not usable (%d)", acpi_ret);
 	}
