@@ -19,15 +19,18 @@
 #include <hv/acpi.h>
 #include <hv/arch.h>
 #include <hv/edu.h>
+#include <hv/irq_route.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/pci.h>
 #include <hv/percpu.h>
 #include <hv/selftest.h>
+#include <hv/vcpu.h>
 
 #include <arch/irq.h>
 #include "drivers/iommu/smmuv3/smmuv3.h"
+#include "hv/selftest_iommu.h"
 #include "drivers/irqchip/gicv3_its.h"
 #include "ioasid/core.h"
 
@@ -196,3 +199,83 @@ static int selftest_its(const struct bootinfo *bi)
 	return ok ? 0 : -EIO;
 }
 HV_SELFTEST(its, selftest_its);
+
+/*
+ * Self-test "its_route" (selftest=its_route): arch_msi_route_set/clear on arm64 for a device of
+ * a real IOASID core guest (hv/selftest_iommu.c's test guest, edu attached to its GPA IOASID).
+ * The target is a vCPU outside any group (no vGIC here): the route's handler counts each
+ * delivery (nr_delivered) and drops it. Checks:
+ *   1. the route is set: the device's stream moves to the GPA table's second root with the
+ *      doorbell (arch/arm64/msi_doorbell.c), and the doorbell IOVA is NOT in the GPA table
+ *      (the guest's CPUs, which walk that table, cannot reach GITS_TRANSLATER);
+ *   2. DMA to guest RAM still works through the second root (its copied root entries);
+ *   3. each edu interrupt is delivered once (3 for 3), with no SMMU event;
+ *   4. after the route is cleared: no delivery, the LPI freed, DMA to guest RAM works (the
+ *      stream back on the GPA table).
+ */
+static uint64_t route_wait(struct msi_route *r, uint64_t before)
+{
+	for (unsigned i = 0; i < ST_WAIT_TURNS && __atomic_load_n(&r->nr_delivered, __ATOMIC_ACQUIRE) == before; i++) {
+		arch_irq_window();
+	}
+	return __atomic_load_n(&r->nr_delivered, __ATOMIC_ACQUIRE) - before;
+}
+
+static bool route_dma_ok(uint8_t seed)
+{
+	st_fill(ST_OFF_A, ST_XFER, seed);
+	memset(st_gptr(ST_OFF_B), 0, ST_XFER);
+	return st_dma_in(ST_G_BASE + ST_OFF_A) == 0 && st_dma_out(ST_G_BASE + ST_OFF_B) == 0 &&
+	       st_same(ST_OFF_B, ST_XFER, seed);
+}
+
+static int selftest_its_route(const struct bootinfo *bi)
+{
+	struct vcpu v = { .name = "its_route", .cpu = 0 };
+	struct msi_route r = { 0 };
+	const struct pci_dev *pd;
+	struct smmuv3_unit *u;
+	struct ioasid_hwt *hw;
+	uint64_t events0, n, used0, db_iova;
+	bool ok = true;
+	int ret = st_iommu_setup(st_smmuv3_ops(), bi, &ok);
+
+	if (ret) {
+		return ret;
+	}
+	pd = pci_find(&hv_pci, 0, (uint8_t)(st.dev.bdf >> 8), (uint8_t)st.dev.bdf);
+	u = st.dev.iommu->priv;
+	hw = &st.g.gpa_io->hw[u->paging_fmt];
+	used0 = gicv3_lpi_nr_used();
+	/* The doorbell's IOVA: the start of the GPA table's last root entry (msi_doorbell.c). */
+	db_iova = (((1ULL << hw->pt.ia_bits) - 1) >> (12 + 9 * (hw->pt.levels - 1))) << (12 + 9 * (hw->pt.levels - 1));
+	r = (struct msi_route){ .pdev = pd, .iommu = st.dev.iommu, .source = 0, .target = &v, .virq = 48 };
+	ret = pd != NULL ? arch_msi_route_set(&r) : -ENODEV;
+	ok &= ST_CHECK(ret == 0 && r.arch[0] >= ARM64_IRQ_LPI_BASE && gicv3_lpi_nr_used() == used0 + 1 &&
+			       pt_lookup(&hw->pt, db_iova, NULL, NULL, NULL) != 0,
+		       "1: route set (%d): LPI %lu, EventID %lu; the doorbell IOVA %#llx is not in the GPA table", ret,
+		       (unsigned long)r.arch[0], (unsigned long)r.arch[1] - 1, (unsigned long long)db_iova);
+	ok &= ST_CHECK(route_dma_ok(0x31), "2: DMA to guest RAM through the doorbell root");
+	(void)smmuv3_poll_events();
+	events0 = u->nr_events;
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t before = __atomic_load_n(&r.nr_delivered, __ATOMIC_ACQUIRE);
+
+		edu_raise_irq(&st.edu, ST_IRQ_BIT);
+		(void)route_wait(&r, before);
+		edu_ack_irq(&st.edu, ST_IRQ_BIT);
+	}
+	ok &= ST_CHECK(
+		r.nr_delivered == 3 && smmuv3_poll_events() == 0 && u->nr_events == events0,
+		"3: edu's MSIs through the doorbell root and the ITS: %llu deliveries for 3 interrupts, no SMMU event",
+		(unsigned long long)r.nr_delivered);
+	arch_msi_route_clear(&r);
+	edu_raise_irq(&st.edu, ST_IRQ_BIT);
+	n = route_wait(&r, r.nr_delivered);
+	edu_ack_irq(&st.edu, ST_IRQ_BIT);
+	ok &= ST_CHECK(n == 0 && r.arch[0] == 0 && gicv3_lpi_nr_used() == used0 && route_dma_ok(0x57),
+		       "4: route cleared: no delivery (%llu), LPI freed, DMA to guest RAM on the GPA table",
+		       (unsigned long long)n);
+	return ok ? 0 : -EIO;
+}
+HV_SELFTEST(its_route, selftest_its_route);

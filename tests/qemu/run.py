@@ -1698,6 +1698,20 @@ CASES += [
                    r"^\[INF\] selftest its: PASS"],
         "forbid": NO_TROUBLE + [r"FAIL", r"marked dead"],
     },
+    {
+        "name": "arm64-its-route",
+        "arch": "arm64",
+        "cmdline": "selftest=its_route",
+        "exit": HV_EXIT_OK,
+        "expect": [r"^\[INF\] irq_route: 0000:00:01\.0 MSI 0: DeviceID 0x8 EventID 0 -> LPI 8192 on CPU 0 -> guest its_route virq 48 \(doorbell IOVA 0xf8000000040\)$",
+                   r"1: route set \(0\): LPI 8192, EventID 0; the doorbell IOVA 0xf8000000000 is not in the GPA table: ok$",
+                   r"2: DMA to guest RAM through the doorbell root: ok$",
+                   r"^\[INF\] irq_route: LPI 8192 -> its_route virq 48: no vGIC for this vCPU, counted \(3\)$",
+                   r"3: edu's MSIs through the doorbell root and the ITS: 3 deliveries for 3 interrupts, no SMMU event: ok$",
+                   r"4: route cleared: no delivery \(0\), LPI freed, DMA to guest RAM on the GPA table: ok$",
+                   r"^\[INF\] selftest its_route: PASS"],
+        "forbid": NO_TROUBLE + [r"FAIL", r"marked dead"],
+    },
 ]
 
 
