@@ -97,8 +97,8 @@ void guest_iommu_collect_faults(void)
 {
 	/*
 	 * A unit with its event interrupt up is drained by the handler (drivers/iommu/smmuv3/
-	 * smmuv3_irq.c) when the boot CPU takes it; only a unit whose interrupt could not be set up
-	 * is drained here.
+	 * smmuv3_irq.c) when the boot CPU takes it; here only a unit whose interrupt could not be
+	 * set up, and events whose interrupt CPU 0 has not taken yet (a register read otherwise).
 	 */
-	(void)smmuv3_poll_unwired();
+	(void)smmuv3_collect_for_read();
 }

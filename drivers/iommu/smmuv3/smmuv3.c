@@ -400,7 +400,7 @@ static void evt_log(struct smmuv3_unit *u, const struct smmu_event *ev, unsigned
  * (same type, stream, direction and 4 KiB page) is counted as merged and not delivered again;
  * the guest sees one fault record per page and fault, the log a bounded number of lines.
  */
-unsigned smmuv3_evtq_drain(struct smmuv3_unit *u, bool from_irq)
+unsigned smmuv3_evtq_drain(struct smmuv3_unit *u, const char *via)
 {
 	unsigned lg = u->evtq_lg, handled = 0, logged = 0;
 	struct smmu_event prev = { 0 };
@@ -452,8 +452,8 @@ unsigned smmuv3_evtq_drain(struct smmuv3_unit *u, bool from_irq)
 		pr_info("smmuv3: %s: %u more distinct events not logged", u->name, logged - SMMU_LOG_EVENTS_PER_POLL);
 	}
 	if (handled != 0) {
-		pr_info("smmuv3: %s: %u events drained%s (%llu merged repeats in total)", u->name, handled,
-			from_irq ? " by the event interrupt" : "", (unsigned long long)u->nr_merged);
+		pr_info("smmuv3: %s: %u events drained%s (%llu merged repeats in total)", u->name, handled, via,
+			(unsigned long long)u->nr_merged);
 	}
 	u->evtq_cons = cons;
 	smmu_wmb();
@@ -468,7 +468,7 @@ unsigned smmuv3_poll_events(void)
 
 	for (unsigned i = 0; i < nr_units; i++) {
 		(void)smmuv3_check_gerror(&units[i]);
-		n += smmuv3_evtq_drain(&units[i], false);
+		n += smmuv3_evtq_drain(&units[i], "");
 		(void)smmuv3_check_gerror(&units[i]);
 	}
 	return n;

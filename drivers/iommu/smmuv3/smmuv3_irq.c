@@ -48,7 +48,7 @@ static void evtq_irq(unsigned intid, void *arg)
 {
 	struct smmuv3_unit *u = arg;
 	uint64_t n = __atomic_add_fetch(&u->nr_evtq_irqs, 1, __ATOMIC_RELAXED);
-	unsigned drained = smmuv3_evtq_drain(u, true);
+	unsigned drained = smmuv3_evtq_drain(u, " by the event interrupt");
 
 	if (n <= SMMU_IRQ_LOG_MAX) {
 		pr_info("smmuv3: %s: event queue interrupt (SPI %u, #%llu): %u event(s) taken by the handler", u->name,
@@ -135,7 +135,7 @@ int smmuv3_irq_setup(struct smmuv3_unit *u, const struct acpi_iort_smmu *node)
 		u->name, u->spi_event, u->spi_gerror, (unsigned long long)mpidr,
 		mmio_read32(u->regs + SMMU_IRQ_CTRLACK));
 	/* Anything queued before the enable raised no interrupt: take it now. */
-	(void)smmuv3_evtq_drain(u, false);
+	(void)smmuv3_evtq_drain(u, "");
 	(void)smmuv3_check_gerror(u);
 	return 0;
 fail:
@@ -144,7 +144,16 @@ fail:
 	return ret;
 }
 
-unsigned smmuv3_poll_unwired(void)
+/* Events the unit wrote that nobody consumed yet (index and wrap of PROD vs ours). */
+static bool evtq_pending(const struct smmuv3_unit *u)
+{
+	uint32_t prod = mmio_read32(u->regs + SMMU_EVTQ_PROD);
+
+	return SMMU_Q_IDXWRP(u->evtq_lg, prod) !=
+	       SMMU_Q_IDXWRP(u->evtq_lg, __atomic_load_n(&u->evtq_cons, __ATOMIC_RELAXED));
+}
+
+unsigned smmuv3_collect_for_read(void)
 {
 	unsigned n = 0;
 
@@ -153,8 +162,15 @@ unsigned smmuv3_poll_unwired(void)
 
 		if (!__atomic_load_n(&u->irq_on, __ATOMIC_ACQUIRE)) {
 			(void)smmuv3_check_gerror(u);
-			n += smmuv3_evtq_drain(u, false);
+			n += smmuv3_evtq_drain(u, "");
 			(void)smmuv3_check_gerror(u);
+		} else if (evtq_pending(u)) {
+			/*
+			 * The interrupt is on its way to CPU 0 but not taken yet (CPU 0 may be waking
+			 * from WFI on another host thread): the reader must not miss a record its
+			 * device's DMA already produced. One register read when nothing is queued.
+			 */
+			n += smmuv3_evtq_drain(u, " at FAULT_READ, before the interrupt was taken");
 		}
 	}
 	return n;
