@@ -95,5 +95,10 @@ void guest_iommu_poll(void)
 
 void guest_iommu_collect_faults(void)
 {
-	(void)smmuv3_poll_events(); /* no event interrupt until the hypervisor drives the GIC */
+	/*
+	 * A unit with its event interrupt up is drained by the handler (drivers/iommu/smmuv3/
+	 * smmuv3_irq.c) when the boot CPU takes it; here only a unit whose interrupt could not be
+	 * set up, and events whose interrupt CPU 0 has not taken yet (a register read otherwise).
+	 */
+	(void)smmuv3_collect_for_read();
 }

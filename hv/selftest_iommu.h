@@ -125,6 +125,9 @@ bool st_scenario_end(unsigned nr, const char *what, bool ok);
 
 /* The test guest with the device assigned (attached to its GPA IOASID); *ok: soft checks. */
 int st_iommu_setup(const struct st_iommu_ops *ops, const struct bootinfo *bi, bool *ok);
+/* arm64: the SMMUv3's ops (hv/selftest_smmuv3.c), for the ITS route self-test (selftest_its.c). */
+const struct st_iommu_ops *st_smmuv3_ops(void);
+
 /* Set-up, scenarios 0..8, then ops->extra. */
 int st_iommu_run(const struct st_iommu_ops *ops, const struct bootinfo *bi);
 

@@ -210,6 +210,11 @@ static const struct st_iommu_ops smmu_ops = {
 	.extra = smmu_extra,
 };
 
+const struct st_iommu_ops *st_smmuv3_ops(void)
+{
+	return &smmu_ops;
+}
+
 static int selftest_smmuv3(const struct bootinfo *bi)
 {
 	return st_iommu_run(&smmu_ops, bi);

@@ -38,12 +38,17 @@
  *                            handler to finish on another CPU (handlers take no lock but 10/11).
  *   4. hv_fault_queue.lock   a guest's fault ring: pushed by fault reports (under 3), drained by
  *                            FAULT_READ (under 1) and guest teardown.
+ *   1b. arm64 db_lock        arch/arm64/msi_doorbell.c: the ITS doorbell roots of guests' device
+ *                            streams; under 1 (IRQ_ROUTE), takes 1a, 6 and 8.
  *   5. ioasid_domain_lock    the global domain-ID bitmap (ioasid_obj.c); held for a bitmap scan.
  *   6. vtd_unit.qi_lock      a unit's invalidation queue / command queue, shared by every CPU:
  *      smmuv3 cmdq_lock      held only to make room, insert and move the tail; the submitter then
  *                            waits for its own completion without it (drivers/iommu/vtd/vtd.c,
  *                            smmuv3.c). Taken by backend ops (under 1, 1a) and the drivers' own
  *                            bring-up; under it only 11.
+ *      gicv3 its_lock        drivers/irqchip/gicv3_its.c: the ITS command queue and device list,
+ *                            held across its bounded wait for CREADR (the queue is empty again
+ *                            before it is dropped); ITT pages are allocated (8) under it.
  *   7. arch/x86_64 paging_lock, arch/arm64 mmu_lock: arch_map_mmio's changes to the hypervisor's
  *                            own tables; may allocate table pages (8) while held.
  *   8. palloc_lock           lib/palloc.c: the page allocator's ranges and counters. Nothing under
@@ -61,6 +66,8 @@
  *      vtd_unit.ir_lock      drivers/iommu/vtd/vtd_ir.c: which remapping entries are taken
  *                            (held for the bitmap only; entries are written and flushed after);
  *      timer_lock            arch/x86_64/lapic.c: the LAPIC timer's one-time calibration.
+ *      gicd_lock, lpi_lock   drivers/irqchip/gicv3_dist.c, gicv3_lpi.c: the distributor's shared
+ *                            SPI words; the LPI bitmap.
  *  11. console_lock          lib/console.c, recursive: one whole console_write() (one log line).
  *                            Innermost: any lock holder may log. hv_panic() takes it with a bound
  *                            and writes without it if another CPU never lets go.

@@ -28,6 +28,7 @@
 
 #include "arm64.h"
 #include "drivers/irqchip/gicv3.h"
+#include "drivers/irqchip/gicv3_its.h"
 #include "drivers/uart/pl011.h"
 
 /* PSCI (Arm DEN 0022, "Function prototypes"): function IDs, SMC32 calling convention. */
@@ -84,6 +85,11 @@ void arch_irq_mask_legacy(const struct acpi_info *acpi)
 		return;
 	}
 	arm64_gic_cpu_init(this_cpu());
+	/* The ITS (drivers/irqchip/gicv3_its.c): device MSIs become hypervisor LPIs, or none at all. */
+	ret = gicv3_its_init(acpi);
+	if (ret != 0) {
+		pr_warn("arm64: no ITS (%d %s): devices cannot raise MSIs", ret, hv_strerror(ret));
+	}
 	pr_info("arm64: CPU 0 redistributor at 0x%llx, kicks by SGI %u, HCR_EL2 0x%llx on the host",
 		(unsigned long long)this_cpu()->arch.gicr, GICV3_SGI_KICK, (unsigned long long)read_sysreg(hcr_el2));
 }

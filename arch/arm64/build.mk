@@ -8,8 +8,9 @@ HV_SRCS_arm64 += arch/arm64/arch.c arch/arm64/entry.S arch/arm64/mmu.c arch/arm6
 # Guest vCPUs at EL2 (include/hv/vcpu.h): vcpu.c, entry/exit in vcpu_entry.S, the pure exit
 # decoder vcpu_decode.c.
 HV_SRCS_arm64 += arch/arm64/vcpu.c arch/arm64/vcpu_decode.c arch/arm64/vcpu_entry.S
-# Device MSIs routed to guests (include/hv/irq_route.h)
-HV_SRCS_arm64 += arch/arm64/irq_route.c arch/arm64/irq.c
+# Device MSIs routed to guests (include/hv/irq_route.h): LPI + ITS event per route
+# (irq_route.c), the ITS doorbell in the device's stream (msi_doorbell.c).
+HV_SRCS_arm64 += arch/arm64/irq_route.c arch/arm64/irq.c arch/arm64/msi_doorbell.c
 # Test image only: the arch half of selftest=boot and selftest=fault_wx (arch_selftest.c),
 # selftest=vcpu with its EL1 programs, and selftest=smp (smp_selftest.c).
 HV_TEST_SRCS_arm64 += arch/arm64/arch_selftest.c arch/arm64/vcpu_selftest.c \

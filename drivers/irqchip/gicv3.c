@@ -26,6 +26,7 @@
 #include <hv/wait.h>
 
 #include "drivers/irqchip/gicv3.h"
+#include "drivers/irqchip/gicv3_its.h"
 
 /* Distributor (IHI 0069 12.9) */
 #define GICD_SIZE	    0x10000
@@ -231,6 +232,7 @@ int gicv3_cpu_init(uint64_t mpidr, hpa_t gicr_hint, uint64_t *rd_out)
 	icc_write(S3_0_C12_C12_4, icc_read(S3_0_C12_C12_4) & ~(uint64_t)ICC_CTLR_EOIMODE); /* ICC_CTLR_EL1 */
 	icc_write(S3_0_C12_C12_7, 1);							   /* ICC_IGRPEN1_EL1 */
 	icc_isb();
+	(void)gicv3_lpi_cpu_init(rd); /* LPIs (gicv3_lpi.c): this CPU takes device MSIs, or logs why not */
 	*rd_out = rd;
 	return 0;
 }

@@ -400,7 +400,7 @@ static void evt_log(struct smmuv3_unit *u, const struct smmu_event *ev, unsigned
  * (same type, stream, direction and 4 KiB page) is counted as merged and not delivered again;
  * the guest sees one fault record per page and fault, the log a bounded number of lines.
  */
-static unsigned evtq_drain(struct smmuv3_unit *u)
+unsigned smmuv3_evtq_drain(struct smmuv3_unit *u, const char *via)
 {
 	unsigned lg = u->evtq_lg, handled = 0, logged = 0;
 	struct smmu_event prev = { 0 };
@@ -452,7 +452,7 @@ static unsigned evtq_drain(struct smmuv3_unit *u)
 		pr_info("smmuv3: %s: %u more distinct events not logged", u->name, logged - SMMU_LOG_EVENTS_PER_POLL);
 	}
 	if (handled != 0) {
-		pr_info("smmuv3: %s: %u events drained (%llu merged repeats in total)", u->name, handled,
+		pr_info("smmuv3: %s: %u events drained%s (%llu merged repeats in total)", u->name, handled, via,
 			(unsigned long long)u->nr_merged);
 	}
 	u->evtq_cons = cons;
@@ -468,7 +468,7 @@ unsigned smmuv3_poll_events(void)
 
 	for (unsigned i = 0; i < nr_units; i++) {
 		(void)smmuv3_check_gerror(&units[i]);
-		n += evtq_drain(&units[i]);
+		n += smmuv3_evtq_drain(&units[i], "");
 		(void)smmuv3_check_gerror(&units[i]);
 	}
 	return n;
@@ -629,6 +629,7 @@ int smmuv3_probe(struct smmuv3_unit *u, hpa_t base, bool fw_cohacc, const struct
 		return ret;
 	}
 	wr32(u, SMMU_IRQ_CTRL, 0);
+	__atomic_store_n(&u->irq_on, false, __ATOMIC_RELEASE); /* polled until smmuv3_irq_setup */
 	ret = poll_until(rd32(u, SMMU_IRQ_CTRLACK) == 0, SMMU_ACK_TIMEOUT_US);
 	if (ret) {
 		pr_err("smmuv3: %s: IRQ_CTRLACK did not clear", u->name);
@@ -737,6 +738,7 @@ int smmuv3_init(const struct acpi_info *acpi, const struct smmuv3_opts *opts)
 			continue;
 		}
 		nr_units++;
+		(void)smmuv3_irq_setup(u, node); /* logs; without it the unit is drained by polling */
 	}
 	init_ret = nr_units ? (int)nr_units : -ENODEV;
 	if (nr_units != 0) {

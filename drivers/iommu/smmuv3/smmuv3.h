@@ -146,6 +146,14 @@ struct smmuv3_unit {
 	uint64_t nr_events, nr_delivered, nr_merged, nr_overflows, nr_gerrors, nr_cmd_errors;
 	struct smmu_event last_event;
 	uint64_t nr_last_merged;
+	/*
+	 * Wired interrupts (smmuv3_irq.c): the IORT's event-queue and global-error SPIs, taken by
+	 * the boot CPU. irq_on (atomic) once IRQ_CTRL acknowledged both enables; until then (or if
+	 * it never does) the event queue is drained by polling.
+	 */
+	bool irq_on;
+	unsigned spi_event, spi_gerror;
+	uint64_t nr_evtq_irqs, nr_gerror_irqs; /* interrupts taken (atomic) */
 };
 
 /*
@@ -180,6 +188,19 @@ void smmuv3_opts_from_cmdline(const char *cmdline, struct smmuv3_opts *o);
  * the same fault included). Called by tests and, later, by the event interrupt.
  */
 unsigned smmuv3_poll_events(void);
+/* Drain one unit's event queue (evtq_lock); via ("" when polled) is added to the log line. */
+unsigned smmuv3_evtq_drain(struct smmuv3_unit *u, const char *via);
+/*
+ * smmuv3_irq.c: wire the unit's event-queue and GERROR interrupts from its IORT node (GSIVs,
+ * SPIs on the GICv3 distributor, IRQ_CTRL with the IRQ_CTRLACK handshake). 0, or a negative
+ * error and the unit stays polled.
+ */
+int smmuv3_irq_setup(struct smmuv3_unit *u, const struct acpi_iort_smmu *node);
+/*
+ * FAULT_READ's collection: drain the units whose interrupts are not up, and on the others the
+ * events already queued whose interrupt CPU 0 has not taken yet; events consumed.
+ */
+unsigned smmuv3_collect_for_read(void);
 /* Report and acknowledge active global errors (toggle semantics, spec 7.5); count them. */
 uint32_t smmuv3_check_gerror(struct smmuv3_unit *u);
 

@@ -84,6 +84,9 @@
 # define SMMU_GBPA_UPDATE BIT(31)
 # define SMMU_GBPA_ABORT BIT(20)
 #define SMMU_IRQ_CTRL 0x50
+# define SMMU_IRQ_CTRL_GERROR_IRQEN BIT(0)
+# define SMMU_IRQ_CTRL_PRIQ_IRQEN BIT(1)
+# define SMMU_IRQ_CTRL_EVENTQ_IRQEN BIT(2)
 #define SMMU_IRQ_CTRLACK 0x54
 #define SMMU_GERROR 0x60
 # define SMMU_GERROR_CMDQ_ERR BIT(0)
@@ -93,6 +96,7 @@
 # define SMMU_GERROR_SFM_ERR BIT(8)
 # define SMMU_GERROR_ALL GENMASK(9, 0)
 #define SMMU_GERRORN 0x64
+#define SMMU_GERROR_IRQ_CFG0 0x68 /* MSI address: 0 = no MSI, the wired interrupt only */
 #define SMMU_STRTAB_BASE 0x80                 /* 64-bit */
 # define SMMU_STRTAB_BASE_RA BIT(62)
 # define SMMU_STRTAB_BASE_ADDR GENMASK(51, 6)
@@ -114,6 +118,7 @@
 #  define SMMU_CERROR_ABT 0x2U
 #  define SMMU_CERROR_ATC_INV_SYNC 0x3U
 #define SMMU_EVTQ_BASE 0xa0                   /* 64-bit */
+#define SMMU_EVENTQ_IRQ_CFG0 0xb0 /* 64-bit MSI address: 0 = no MSI, the wired interrupt only */
 /* EVENTQ_PROD/CONS live in page 1 (spec 6.3.27/28) */
 #define SMMU_EVTQ_PROD 0x100a8
 #define SMMU_EVTQ_CONS 0x100ac
