@@ -75,7 +75,7 @@ _Static_assert(IOASID_EDQUOT == EDQUOT, "errno");
 /* The ABI's format and protection numbers are the engine's, so no translation table is needed. */
 _Static_assert(IOASID_FMT_VTD_FL == PT_FMT_VTD_FL && IOASID_FMT_ARM_S1 == PT_FMT_ARM_S1, "fmt");
 _Static_assert(IOASID_PROT_READ == PT_PROT_READ && IOASID_PROT_WRITE == PT_PROT_WRITE, "prot");
-_Static_assert(HV_NR_FMT > PT_FMT_ARM_S2, "hw[] is indexed by enum pt_format");
+_Static_assert(HV_NR_FMT > PT_FMT_MAX, "hw[] is indexed by enum pt_format");
 
 /* ---- the device registry ----------------------------------------------------------------- */
 
