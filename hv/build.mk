@@ -11,7 +11,7 @@ HV_RELEASE_SRCS += hv/image_release.c
 HV_SRCS += hv/guest_groups.c
 # VT-d end-to-end self-tests (selftest=vtd, vtd_ir, ...), x86_64 test image only, over the
 # arch-neutral IOMMU self-test.
-HV_TEST_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.c
+HV_TEST_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.c hv/selftest_amdvi.c
 # Guests from the partition configuration (hv/guest.c) on both vCPU backends, with the glue to
 # each arch's IOMMU driver for assigned devices (hv/guest_iommu_*.c).
 HV_SRCS_x86_64 += hv/guest.c hv/guest_run.c hv/guest_irq.c hv/virq.c hv/guest_iommu_vtd.c

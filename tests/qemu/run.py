@@ -1438,7 +1438,7 @@ def machine_args(m, extra):
     """The machine's arguments; an IOMMU device among the case's own arguments (AMDVI_ARGS:
     -device amd-iommu) replaces the machine's default one (q35 takes one IOMMU)."""
     args = list(m["args"])
-    if "amd-iommu" in extra and "intel-iommu" in args:
+    if any(a.startswith("amd-iommu") for a in extra) and "intel-iommu" in args:
         i = args.index("intel-iommu")
         del args[i - 1:i + 1]
     return args
@@ -1680,7 +1680,7 @@ CASES += [{"name": f"{arch}-example-{name}", "arch": arch, "cmdline": "",
 # AMD-Vi (issue 13, docs/AMDVI.md): q35 with QEMU's AMD IOMMU model instead of intel-iommu
 # (AMDVI_ARGS replaces the machine's -device intel-iommu, machine_args()). The unit comes after
 # at 00:01.0, so edu moves to 00:02.0. The IVRS decides: the AMD-Vi driver takes the unit over.
-AMDVI_ARGS = ["-device", "amd-iommu"]
+AMDVI_ARGS = ["-device", "amd-iommu,pt=off"]
 CASES += [
     {
         "name": "x86_64-amdvi-boot",
@@ -1706,6 +1706,18 @@ CASES += [
                    r"^\[INF\] amdvi: amdvi0: translation enabled, \d+ device-table entries, all DMA blocked",
                    r"^\[INF\] hv: 1 IOMMU unit\(s\) taken over"],
         "forbid": NO_TROUBLE + [r"command buffer failed"],
+    },
+    {
+        # The shared IOMMU scenarios (hv/selftest_iommu.c) through edu DMA, as x86_64-vtd.
+        "name": "x86_64-amdvi",
+        "arch": "x86_64",
+        "cmdline": "selftest=amdvi",
+        "qemu_args": AMDVI_ARGS,
+        "exit": HV_EXIT_OK,
+        "timeout": 300,
+        "expect": [r"^\[INF\] amdvi selftest: amdvi0, v1 tables, 4-level",
+                   r"^\[INF\] selftest amdvi: PASS"],
+        "forbid": NO_TROUBLE,
     },
 ]
 

@@ -159,6 +159,12 @@ TEST(event_as_qemu10_writes_it)
 	EXPECT_EQ(e.code, 2);
 	EXPECT_TRUE(e.is_dma_fault); /* I is set on every QEMU page fault: not an interrupt */
 	EXPECT_EQ(e.addr, 0x20000000ULL);
+	EXPECT_TRUE(e.write); /* perms 2 (write) in flag bit 1 */
+	EXPECT_EQ(e.pasid, 0);
+	ev[0] = 0x0010ULL | ((uint64_t)((2U << 12) | (1U << 3) | 1U) << 48); /* a read */
+	amdvi_event_decode(ev, &e);
+	EXPECT_TRUE(!e.write);
+	EXPECT_EQ(e.pasid, 0); /* bit 0 is QEMU's "read", not GN */
 }
 
 TEST(event_unit_errors_are_not_device_faults)

@@ -172,8 +172,8 @@ static int amdvi_unit_add(const struct acpi_ivhd *h, unsigned ivhd)
 	}
 	u->efr = efr ? efr : h->efr;
 	pr_info("amdvi: %s: IVHD %u type %#x at %#llx, devid %02x:%02x.%u, EFR %#llx, device IDs up to %#x", u->name,
-		ivhd, h->type, (unsigned long long)hpa_val(h->base), h->devid >> 8, (h->devid >> 3) & 0x1f, h->devid & 7,
-		(unsigned long long)u->efr, h->max_devid);
+		ivhd, h->type, (unsigned long long)hpa_val(h->base), h->devid >> 8, (h->devid >> 3) & 0x1f,
+		h->devid & 7, (unsigned long long)u->efr, h->max_devid);
 	ret = amdvi_unit_up(u, h);
 	if (ret) {
 		pr_err("amdvi: %s: bring-up failed (%d %s)", u->name, ret, hv_strerror(ret));
@@ -206,12 +206,14 @@ static void amdvi_ivmd_setup(const struct acpi_ivrs *r)
 			unsigned nr = 0;
 
 			if (!(m->flags & ACPI_IVMD_EXCL)) {
-				prot = ((m->flags & ACPI_IVMD_IR) ? PT_PROT_READ : 0) | ((m->flags & ACPI_IVMD_IW) ? PT_PROT_WRITE : 0);
+				prot = ((m->flags & ACPI_IVMD_IR) ? PT_PROT_READ : 0) |
+				       ((m->flags & ACPI_IVMD_IW) ? PT_PROT_WRITE : 0);
 			}
 			if (prot == 0) {
 				continue; /* no access granted: the blocked entries already say so */
 			}
-			if (hpa_val(t->root) == 0 && pt_init(t, PT_FMT_AMD_V1, 48, SZ_4K | SZ_2M | SZ_1G, u->coherent, NULL) != 0) {
+			if (hpa_val(t->root) == 0 &&
+			    pt_init(t, PT_FMT_AMD_V1, 48, SZ_4K | SZ_2M | SZ_1G, u->coherent, NULL) != 0) {
 				continue;
 			}
 			ret = pt_map(t, m->base, hpa(m->base), size, prot);
@@ -222,7 +224,8 @@ static void amdvi_ivmd_setup(const struct acpi_ivrs *r)
 			for (uint32_t id = m->first; id <= m->last && id < u->nr_dte; id++) {
 				struct acpi_ivrs_dev_info di;
 
-				if (acpi_ivrs_lookup(amdvi_acpi, u->segment, (uint16_t)id, &di) != 0 || di.unit != u->ivhd) {
+				if (acpi_ivrs_lookup(amdvi_acpi, u->segment, (uint16_t)id, &di) != 0 ||
+				    di.unit != u->ivhd) {
 					continue;
 				}
 				u->devtab[di.rid] = amdvi_dte_table(t->root, t->levels, AMDVI_IVMD_DOMAIN);
@@ -311,10 +314,14 @@ bool amdvi_ivmd_device(uint16_t segment, uint16_t bdf)
 static const char *amdvi_event_name(unsigned code)
 {
 	static const char *const names[] = {
-		[AMDVI_EVT_ILLEGAL_DEV_TABLE] = "ILLEGAL_DEV_TABLE_ENTRY", [AMDVI_EVT_IO_PAGE_FAULT] = "IO_PAGE_FAULT",
-		[AMDVI_EVT_DEV_TAB_HW_ERROR] = "DEV_TAB_HARDWARE_ERROR",   [AMDVI_EVT_PAGE_TAB_HW_ERROR] = "PAGE_TAB_HARDWARE_ERROR",
-		[AMDVI_EVT_ILLEGAL_COMMAND] = "ILLEGAL_COMMAND_ERROR",	   [AMDVI_EVT_COMMAND_HW_ERROR] = "COMMAND_HARDWARE_ERROR",
-		[AMDVI_EVT_IOTLB_INV_TIMEOUT] = "IOTLB_INV_TIMEOUT",	   [AMDVI_EVT_INVALID_DEV_REQ] = "INVALID_DEVICE_REQUEST",
+		[AMDVI_EVT_ILLEGAL_DEV_TABLE] = "ILLEGAL_DEV_TABLE_ENTRY",
+		[AMDVI_EVT_IO_PAGE_FAULT] = "IO_PAGE_FAULT",
+		[AMDVI_EVT_DEV_TAB_HW_ERROR] = "DEV_TAB_HARDWARE_ERROR",
+		[AMDVI_EVT_PAGE_TAB_HW_ERROR] = "PAGE_TAB_HARDWARE_ERROR",
+		[AMDVI_EVT_ILLEGAL_COMMAND] = "ILLEGAL_COMMAND_ERROR",
+		[AMDVI_EVT_COMMAND_HW_ERROR] = "COMMAND_HARDWARE_ERROR",
+		[AMDVI_EVT_IOTLB_INV_TIMEOUT] = "IOTLB_INV_TIMEOUT",
+		[AMDVI_EVT_INVALID_DEV_REQ] = "INVALID_DEVICE_REQUEST",
 	};
 
 	return code < sizeof(names) / sizeof(names[0]) && names[code] != NULL ? names[code] : "unknown";
@@ -327,9 +334,10 @@ static void amdvi_event(struct amdvi_unit *u, const uint64_t ev[2])
 
 	amdvi_event_decode(ev, &e);
 	u->nr_events++;
-	pr_info("amdvi: %s: event %s devid %02x:%02x.%u domain %#x flags %#x addr %#llx", u->name,
-		amdvi_event_name(e.code), e.devid >> 8, (e.devid >> 3) & 0x1f, e.devid & 7, e.domain, e.flags,
-		(unsigned long long)e.addr);
+	u->last_event = e;
+	pr_debug("amdvi: %s: event %s devid %02x:%02x.%u domain %#x flags %#x addr %#llx", u->name,
+		 amdvi_event_name(e.code), e.devid >> 8, (e.devid >> 3) & 0x1f, e.devid & 7, e.domain, e.flags,
+		 (unsigned long long)e.addr);
 	if (!e.is_dma_fault) {
 		return;
 	}
@@ -339,6 +347,24 @@ static void amdvi_event(struct amdvi_unit *u, const uint64_t ev[2])
 			    e.write ? IOASID_FAULT_ACCESS_WRITE : IOASID_FAULT_ACCESS_READ, reason);
 }
 
+/*
+ * Entries the unit has written: up to EVTLOG_TAIL (3.4.6). QEMU 10 writes entries but never
+ * moves the tail register; until the register has been seen moving, a non-zero entry at the
+ * head counts as written (consumed entries are zeroed below, so a stale one never repeats).
+ */
+static bool amdvi_evt_ready(struct amdvi_unit *u, unsigned tail)
+{
+	const volatile uint64_t *slot = &u->evtlog[2 * u->evt_head];
+
+	if (tail != 0) {
+		u->tail_moves = true;
+	}
+	if (u->tail_moves) {
+		return u->evt_head != tail;
+	}
+	return slot[0] != 0;
+}
+
 static unsigned amdvi_drain(struct amdvi_unit *u)
 {
 	unsigned n = 0, tail;
@@ -346,16 +372,24 @@ static unsigned amdvi_drain(struct amdvi_unit *u)
 
 	hv_spin_lock(&u->evt_lock);
 	tail = (unsigned)(FIELD_GET(AMDVI_RING_PTR_MASK, rd64(u, AMDVI_EVTLOG_TAIL_REG)) % AMDVI_RING_ENTRIES);
-	while (u->evt_head != tail && n < AMDVI_RING_ENTRIES) {
+	while (amdvi_evt_ready(u, tail) && n < AMDVI_RING_ENTRIES) {
 		volatile uint64_t *slot = &u->evtlog[2 * u->evt_head];
 		uint64_t ev[2] = { slot[0], slot[1] };
 
+		slot[0] = 0;
+		slot[1] = 0;
 		amdvi_event(u, ev);
+		if (n == 0) {
+			u->first_event = u->last_event;
+		}
 		u->evt_head = (u->evt_head + 1) % AMDVI_RING_ENTRIES;
 		n++;
 	}
 	if (n) {
 		wr64(u, AMDVI_EVTLOG_HEAD_REG, (uint64_t)u->evt_head * AMDVI_EVT_SIZE);
+		pr_info("amdvi: %s: %u event(s), the first %s devid %#x addr %#llx flags %#x", u->name, n,
+			amdvi_event_name(u->first_event.code), u->first_event.devid,
+			(unsigned long long)u->first_event.addr, u->first_event.flags);
 	}
 	sts = rd64(u, AMDVI_STATUS_REG);
 	if (sts & AMDVI_STS_EVT_OVERFLOW) {

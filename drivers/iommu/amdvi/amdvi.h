@@ -16,8 +16,8 @@
 
 #define AMDVI_MAX_UNITS 4
 /* Command buffer and event log: one 4 KiB page each, 256 entries of 16 bytes (Len = 8, 3.4). */
-#define AMDVI_RING_LEN_LOG2 8
-#define AMDVI_RING_ENTRIES  (1U << AMDVI_RING_LEN_LOG2)
+#define AMDVI_RING_LEN_LOG2  8
+#define AMDVI_RING_ENTRIES   (1U << AMDVI_RING_LEN_LOG2)
 #define AMDVI_CMD_TIMEOUT_US 100000
 /* Page-table depth of every table we install (Mode 4: 48-bit input, pt_fmt_ia_bits()). */
 #define AMDVI_LEVELS 4
@@ -54,6 +54,9 @@ struct amdvi_unit {
 	uint64_t *evtlog;
 	unsigned evt_head;
 	uint64_t nr_events;
+	bool tail_moves; /* EVTLOG_TAIL was seen non-zero (QEMU 10 never updates it) */
+	/* For the self-tests: the first and last event of the latest drain that found any. */
+	struct amdvi_event first_event, last_event;
 };
 
 /*

@@ -78,12 +78,14 @@ static int amdvi_cmd_fail_locked(struct amdvi_unit *u, int why, uint64_t seq, co
 
 	__atomic_store_n(&u->dead, true, __ATOMIC_RELEASE);
 	if (first) {
-		pr_err("amdvi: %s: command buffer failed (%s): wait %llu, store %llu, head %#llx tail %#llx status %#llx; "
+		pr_err("amdvi: %s: command buffer failed (%s): wait %llu, store %llu, head %#llx tail %#llx status "
+		       "%#llx; "
 		       "the unit is dead",
 		       u->name, why == -ETIMEDOUT ? "timeout" : "halted", (unsigned long long)seq,
 		       status != NULL ? (unsigned long long)*status : 0ULL,
 		       (unsigned long long)rd64(u, AMDVI_CMDBUF_HEAD_REG),
-		       (unsigned long long)rd64(u, AMDVI_CMDBUF_TAIL_REG), (unsigned long long)rd64(u, AMDVI_STATUS_REG));
+		       (unsigned long long)rd64(u, AMDVI_CMDBUF_TAIL_REG),
+		       (unsigned long long)rd64(u, AMDVI_STATUS_REG));
 	}
 	return first ? why : -EIO;
 }

@@ -161,6 +161,18 @@ void amdvi_event_decode(const uint64_t ev[2], struct amdvi_event *out)
 		 * remapping on (IV=0: interrupts are not looked up), so every page fault is a DMA
 		 * one (QEMU 10 also sets I on every page fault, hw/i386/amd_iommu.c).
 		 */
+		if ((out->flags & AMDVI_EVTF_I) && !(out->flags & (AMDVI_EVTF_US | AMDVI_EVTF_PR | AMDVI_EVTF_RW |
+								   AMDVI_EVTF_PE | AMDVI_EVTF_RZ | AMDVI_EVTF_TR))) {
+			/*
+			 * QEMU 10's form (hw/i386/amd_iommu.c amdvi_page_fault()): the requested
+			 * permissions (1 read, 2 write) land in flag bits 0-1 (GN, NX) beside I. A real
+			 * unit sets I only for interrupt requests, which this driver never looks up.
+			 */
+			out->write = (out->flags & AMDVI_EVTF_NX) != 0;
+			out->is_dma_fault = true;
+			out->reason = IOASID_FAULT_REASON_NOT_PRESENT;
+			break;
+		}
 		if (out->flags & AMDVI_EVTF_GN) {
 			out->pasid = (uint32_t)FIELD_GET(AMDVI_EVT_PASID_LO, ev[0]) |
 				     ((uint32_t)(FIELD_GET(AMDVI_EVT_DOMAIN, ev[0]) & 0xf) << 16);

@@ -32,13 +32,18 @@ static void amdvi_store(struct amdvi_unit *u, uint64_t *p, uint64_t v)
 
 int amdvi_dte_set(struct amdvi_unit *u, uint16_t devid, const struct amdvi_dte *e)
 {
+	struct amdvi_cmd c[2];
+	uint16_t old_domain;
 	struct amdvi_dte *d;
-	struct amdvi_cmd c;
+	unsigned n = 0;
+	bool was_open;
 
 	if (devid >= u->nr_dte) {
 		return -ERANGE;
 	}
 	d = &u->devtab[devid];
+	old_domain = (uint16_t)FIELD_GET(AMDVI_DTE1_DOMAIN, d->qw[1]);
+	was_open = (d->qw[0] & (AMDVI_DTE_IR | AMDVI_DTE_IW)) != 0;
 	if (d->qw[1] != e->qw[1]) {
 		amdvi_store(u, &d->qw[0], d->qw[0] & ~(AMDVI_DTE_IR | AMDVI_DTE_IW));
 	}
@@ -46,8 +51,18 @@ int amdvi_dte_set(struct amdvi_unit *u, uint16_t devid, const struct amdvi_dte *
 	amdvi_store(u, &d->qw[2], e->qw[2]);
 	amdvi_store(u, &d->qw[1], e->qw[1]);
 	amdvi_store(u, &d->qw[0], e->qw[0]);
-	c = amdvi_cmd_inv_devtab_entry(devid);
-	return amdvi_cmd_submit(u, &c, 1);
+	c[n++] = amdvi_cmd_inv_devtab_entry(devid);
+	/*
+	 * The device left a domain: drop what the IOTLB holds under the old tag too. Hardware tags
+	 * IOTLB entries with the DomainID, so the new DTE would not hit them anyway, but QEMU 10
+	 * keys its IOTLB by DeviceID and only INVALIDATE_IOMMU_PAGES (by domain) empties it
+	 * (hw/i386/amd_iommu.c); the old domain's tables are still valid, so this only costs
+	 * refills.
+	 */
+	if (was_open && old_domain != FIELD_GET(AMDVI_DTE1_DOMAIN, e->qw[1])) {
+		c[n++] = amdvi_cmd_inv_domain(old_domain);
+	}
+	return amdvi_cmd_submit(u, c, n);
 }
 
 bool amdvi_dte_is_blocked(const struct amdvi_unit *u, uint16_t devid)
@@ -71,7 +86,8 @@ static int amdvi_get_caps(struct hv_iommu *iommu, const struct hv_device *d, str
 		.ia_bits = pt_fmt_ia_bits(PT_FMT_AMD_V1, AMDVI_LEVELS),
 		.pasid_bits = 0,
 		.paging_fmt = PT_FMT_AMD_V1,
-		.nested_fmts = 0,
+		/* Guest x86-64-format (VT-d first-level) tables are shadowed into v1 tables by the core. */
+		.nested_fmts = 1U << PT_FMT_VTD_FL,
 		.hw_nesting = false,
 		.coherent = u->coherent,
 	};
@@ -126,8 +142,7 @@ static int amdvi_install(struct hv_iommu *iommu, const struct hv_device *d, bool
 
 #define AMDVI_BATCH 32
 
-static int amdvi_flush_ranges(struct hv_iommu *iommu, uint32_t domain, const struct pt_range *r, unsigned nr,
-			      bool leaf)
+static int amdvi_flush_ranges(struct hv_iommu *iommu, uint32_t domain, const struct pt_range *r, unsigned nr, bool leaf)
 {
 	struct amdvi_unit *u = amdvi_of(iommu);
 	struct amdvi_cmd c[AMDVI_BATCH];
