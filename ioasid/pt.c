@@ -256,7 +256,8 @@ static int pt_check_range(const struct pt_table *t, uint64_t ia, uint64_t len, u
  * parent entry *pslot keeps for its table. The bits are ignored by the hardware, but every
  * written entry is cleaned all the same, so "every change was cleaned" stays a plain rule.
  */
-static inline void pt_cnt_add(const struct pt_table *t, enum pt_format fmt, uint64_t *pslot, uint64_t delta)
+static __attribute__((always_inline)) inline void pt_cnt_add(const struct pt_table *t, enum pt_format fmt,
+							     uint64_t *pslot, uint64_t delta)
 {
 	WRITE_ONCE(*pslot, pt_cnt_apply(fmt, *pslot, delta));
 	pt_clean(t, pslot, sizeof(*pslot));

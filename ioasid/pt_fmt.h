@@ -146,11 +146,11 @@ static inline unsigned pt_cnt_shift(enum pt_format fmt)
 	return (fmt == PT_FMT_ARM_S1 || fmt == PT_FMT_ARM_S2) ? 2 : 52;
 }
 /* The bits of a table entry that hold the count. */
-static inline uint64_t pt_cnt_bits(enum pt_format fmt)
+static __attribute__((always_inline)) inline uint64_t pt_cnt_bits(enum pt_format fmt)
 {
 	return fmt == PT_FMT_AMD_V1 ? (AMD_PTE_CNT_LO | AMD_PTE_CNT_HI) : PT_CNT_MASK << pt_cnt_shift(fmt);
 }
-static inline unsigned pt_table_count(enum pt_format fmt, uint64_t pte)
+static __attribute__((always_inline)) inline unsigned pt_table_count(enum pt_format fmt, uint64_t pte)
 {
 	if (fmt == PT_FMT_AMD_V1) {
 		unsigned c = (unsigned)(FIELD_GET(AMD_PTE_CNT_LO, pte) | (FIELD_GET(AMD_PTE_CNT_HI, pte) << 8));
@@ -160,7 +160,7 @@ static inline unsigned pt_table_count(enum pt_format fmt, uint64_t pte)
 	return (unsigned)((pte >> pt_cnt_shift(fmt)) & PT_CNT_MASK);
 }
 /* The count field holding n (0..512), to OR into a table entry without one. */
-static inline uint64_t pt_cnt_encode(enum pt_format fmt, unsigned n)
+static __attribute__((always_inline)) inline uint64_t pt_cnt_encode(enum pt_format fmt, unsigned n)
 {
 	if (fmt == PT_FMT_AMD_V1) {
 		n %= PT_ENTRIES;
@@ -169,7 +169,7 @@ static inline uint64_t pt_cnt_encode(enum pt_format fmt, unsigned n)
 	return (uint64_t)n << pt_cnt_shift(fmt);
 }
 /* pte with its count changed by delta (two's complement for a decrease). */
-static inline uint64_t pt_cnt_apply(enum pt_format fmt, uint64_t pte, uint64_t delta)
+static __attribute__((always_inline)) inline uint64_t pt_cnt_apply(enum pt_format fmt, uint64_t pte, uint64_t delta)
 {
 	if (fmt == PT_FMT_AMD_V1) {
 		unsigned c = (unsigned)(FIELD_GET(AMD_PTE_CNT_LO, pte) | (FIELD_GET(AMD_PTE_CNT_HI, pte) << 8));
@@ -179,7 +179,7 @@ static inline uint64_t pt_cnt_apply(enum pt_format fmt, uint64_t pte, uint64_t d
 	return pte + (delta << pt_cnt_shift(fmt));
 }
 /* Whether adding n live entries keeps the count in range (an invariant check). */
-static inline bool pt_cnt_room(enum pt_format fmt, uint64_t pte, unsigned n)
+static __attribute__((always_inline)) inline bool pt_cnt_room(enum pt_format fmt, uint64_t pte, unsigned n)
 {
 	return fmt == PT_FMT_AMD_V1 || pt_table_count(fmt, pte) + n <= PT_ENTRIES;
 }
