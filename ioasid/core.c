@@ -20,8 +20,8 @@
  *   1a. hv_iommu.lock        a unit's configuration (backend.h ioasid_hw_install): every install
  *                            of a route, under 1 or at boot. Under it: 6, 8, 11.
  *   2. vtd_unit.fault_lock   a unit's fault records / event queue, drained by one CPU at a time;
- *      smmuv3 evtq_lock      delivers with ioasid_report_fault() (3, 4) while held. Taken under 1
- *                            (FAULT_READ's collection), without it (teardown, the fault event's
+ *      smmuv3 evtq_lock,     delivers with ioasid_report_fault() (3, 4) while held. Taken under 1
+ *      amdvi_unit.evt_lock   (FAULT_READ's collection), without it (teardown, the fault event's
  *                            interrupt handler on CPU 0).
  *   3. hv_registry_lock      the global (IOMMU unit, RID) -> device map; taken by device
  *                            assignment/removal (under 1) and by fault reports (under 2).
@@ -29,9 +29,9 @@
  *                            FAULT_READ (under 1) and guest teardown.
  *   5. ioasid_domain_lock    the global domain-ID bitmap (ioasid_obj.c); held for a bitmap scan.
  *   6. vtd_unit.qi_lock      a unit's invalidation queue / command queue, shared by every CPU:
- *      smmuv3 cmdq_lock      held only to make room, insert and move the tail; the submitter then
+ *      smmuv3 cmdq_lock,     held only to make room, insert and move the tail; the submitter then
  *                            waits for its own completion without it (drivers/iommu/vtd/vtd.c,
- *                            smmuv3.c). Taken by backend ops (under 1, 1a) and the drivers' own
+ *      amdvi_unit.cmd_lock   smmuv3.c, amdvi_cmd.c). Taken by backend ops (under 1, 1a) and the drivers' own
  *                            bring-up; under it only 11.
  *   7. arch/x86_64 paging_lock, arch/arm64 mmu_lock: arch_map_mmio's changes to the hypervisor's
  *                            own tables; may allocate table pages (8) while held.
