@@ -233,6 +233,13 @@ DECODE_SEEDS = {
     "smmu_tlbi": bytes([3]) + le64(0x1000) + le64(0x7fff000) + bytes([1, 64])
     + bytes([3]) + le64(0x1000) + le64(0x9000) + bytes([0, 64])
     + bytes([3]) + le64(0) + le64(1 << 48) + bytes([0, 64]),
+    # AMD-Vi IO_PAGE_FAULT (PR|RW|PE, domain 5) and QEMU 10's form (perms in bits 48-49, I set)
+    "amdvi_evt": bytes([4]) + le64(0x10 | (5 << 32) | (0x70 << 48) | (2 << 60)) + le64(0x10100000)
+    + bytes([4]) + le64(0x08 | ((0x2000 | 0x8 | 0x2) << 48)) + le64(0x20000000),
+    # INVALIDATE_IOMMU_PAGES: one page, 8 KiB across nothing, 2 MiB + 4 KiB across a 2 MiB line
+    "amdvi_inv": bytes([5]) + le64(0x40005000) + le64(1) + bytes([9, 0])
+    + bytes([5]) + le64(0x10000) + le64(2) + bytes([1, 0])
+    + bytes([5]) + le64(0x1ff000) + le64(513) + bytes([3, 1]),
 }
 
 
