@@ -225,7 +225,7 @@ static void amdvi_ivmd_setup(const struct acpi_ivrs *r)
 				struct acpi_ivrs_dev_info di;
 
 				if (acpi_ivrs_lookup(amdvi_acpi, u->segment, (uint16_t)id, &di) != 0 ||
-				    di.unit != u->ivhd) {
+				    di.unit != u->ivhd || di.rid >= u->nr_dte) {
 					continue;
 				}
 				u->devtab[di.rid] = amdvi_dte_table(t->root, t->levels, AMDVI_IVMD_DOMAIN);
