@@ -9,12 +9,13 @@
  *
  *   acpi_init(info, rsdp)       RSDP -> XSDT -> every table we know (checksums validated)
  *   acpi_probe_hw(info)         map and read the IOMMU ID registers (target only)
- *   acpi_log(info)              the boot log lines (madt:, mcfg:, dmar:, iort:, spcr:, gtdt:)
+ *   acpi_log(info)              the boot log lines (madt:, mcfg:, dmar:, iort:, ivrs:, spcr:, gtdt:)
  *   pci_resolve_dmar_scopes()   (include/hv/pci.h) turns DMAR scope paths into BDFs once the
  *                               bridges' secondary bus numbers are known
  *
  * Specifications: ACPI 6.5 (5.2.5 RSDP, 5.2.6 header, 5.2.8 XSDT, 5.2.12 MADT, 5.2.25 GTDT),
- * PCI Firmware 3.3 4.1.2 (MCFG), Intel VT-d 4.1 chapter 8 (DMAR), Arm DEN0049E (IORT),
+ * PCI Firmware 3.3 4.1.2 (MCFG), Intel VT-d 4.1 chapter 8 (DMAR), Arm DEN0049E (IORT), AMD IOMMU
+ * spec 48882 5.2 (IVRS),
  * Microsoft SPCR (rev. 2-4).
  */
 #ifndef HV_ACPI_H
@@ -389,7 +390,7 @@ struct acpi_info {
 extern struct acpi_info hv_acpi;
 
 /*
- * Walk RSDP -> XSDT and parse every known table (MADT, MCFG, DMAR, IORT, SPCR, GTDT).
+ * Walk RSDP -> XSDT and parse every known table (MADT, MCFG, DMAR, IORT, IVRS, SPCR, GTDT).
  * -ENODEV if there is no valid RSDP/XSDT; a table that fails validation is logged, counted in
  * nr_bad and left out, and does not fail the walk. info is cleared first.
  */
