@@ -11,7 +11,7 @@ HV_RELEASE_SRCS += hv/image_release.c
 HV_SRCS += hv/guest_groups.c
 # VT-d end-to-end self-tests (selftest=vtd, vtd_ir, ...), x86_64 test image only, over the
 # arch-neutral IOMMU self-test.
-HV_TEST_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.c
+HV_TEST_SRCS_x86_64 += hv/selftest_vtd.c hv/selftest_vtd_ir.c hv/selftest_iommu.c hv/selftest_amdvi.c
 # selftest=msi_route: a device MSI through arch_msi_route_set/clear with a stand-in vCPU.
 HV_TEST_SRCS_x86_64 += hv/selftest_msi_route.c
 # Guests from the partition configuration (hv/guest.c) on both vCPU backends, with the glue to

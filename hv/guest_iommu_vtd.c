@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Guests' devices on x86_64: the VT-d unit that translates a PCI function (include/hv/guest.h,
- * guest_iommu_for, refusing a function whose requester-ID aliases have an RMRR or sit on another
- * unit) and fault collection before a guest reads its fault queue.
+ * Guests' devices on x86_64: the IOMMU unit that translates a PCI function (include/hv/guest.h,
+ * guest_iommu_for) and fault collection before a guest reads its fault queue. Both x86 drivers
+ * are built; the firmware's tables decide which units exist (a DMAR's DRHDs: VT-d; an IVRS's
+ * IVHDs: AMD-Vi), and each device is served by the driver whose unit lists it:
+ *   VT-d: refusing a function whose requester-ID aliases have an RMRR or sit on another unit,
+ *         or whose unit cannot remap interrupts;
+ *   AMD-Vi: always refused for guests until the driver remaps interrupts (docs/AMDVI.md); the
+ *         units are still taken over at boot, so every device's DMA is blocked.
  */
 #include <hv/acpi.h>
 #include <hv/errno.h>
@@ -10,13 +15,40 @@
 #include <hv/log.h>
 #include <hv/pci.h>
 
+#include "drivers/iommu/amdvi/amdvi.h"
 #include "drivers/iommu/vtd/vtd.h"
 
 int guest_iommu_takeover(void)
 {
-	int up = vtd_init(&hv_acpi); /* idempotent: takes every DMAR unit over once */
+	/* Both idempotent: every DMAR unit and every IVRS unit, taken over once. */
+	int vtd = hv_acpi.dmar.present ? vtd_init(&hv_acpi) : -ENODEV;
+	int amd = hv_acpi.ivrs.present ? amdvi_init(&hv_acpi) : -ENODEV;
+	int up = (vtd > 0 ? vtd : 0) + (amd > 0 ? amd : 0);
 
-	return up == 0 ? -ENODEV : up;
+	if (up > 0) {
+		return up;
+	}
+	if (!hv_acpi.dmar.present && !hv_acpi.ivrs.present) {
+		pr_err("guests: no DMAR or IVRS table: no IOMMU to take over");
+	}
+	return vtd < 0 ? vtd : (amd < 0 ? amd : -ENODEV);
+}
+
+/*
+ * A device behind an AMD-Vi unit: found, but not given to a guest. Without interrupt remapping
+ * (DTE IV=0: the unit forwards interrupt messages untranslated) the device's DMA to 0xFEExxxxx
+ * is an interrupt to any CPU, the rule VT-d units without IR follow too (docs/AMDVI.md).
+ */
+static int guest_iommu_amdvi(uint16_t segment, uint16_t bdf, struct amdvi_unit *a)
+{
+	if (amdvi_ivmd_device(segment, bdf)) {
+		pr_err("guests: %04x:%02x:%02x.%x has an IVMD; it cannot be assigned to a guest", segment, bdf >> 8,
+		       (bdf >> 3) & 0x1f, bdf & 7);
+		return -EBUSY;
+	}
+	pr_err("guests: %04x:%02x:%02x.%x: its unit %s has no interrupt remapping; not assigned", segment, bdf >> 8,
+	       (bdf >> 3) & 0x1f, bdf & 7, a->name);
+	return -EPERM;
 }
 
 /* seg:bdf cannot be given away: it or one of its DMA aliases has an RMRR, or the aliases are
@@ -59,7 +91,9 @@ int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_
 	}
 	v = vtd_unit_for(segment, bdf);
 	if (v == NULL) {
-		return -ENODEV;
+		struct amdvi_unit *a = amdvi_unit_for(segment, bdf, NULL);
+
+		return a != NULL ? guest_iommu_amdvi(segment, bdf, a) : -ENODEV;
 	}
 	if (!vtd_ir_enabled(v)) {
 		/*
@@ -84,6 +118,7 @@ int guest_iommu_for(uint16_t segment, uint16_t bdf, struct hv_iommu **u, uint32_
 void guest_iommu_poll(void)
 {
 	(void)vtd_poll_faults();
+	(void)amdvi_poll_events();
 }
 
 /*
@@ -95,4 +130,5 @@ void guest_iommu_poll(void)
 void guest_iommu_collect_faults(void)
 {
 	(void)vtd_poll_faults();
+	(void)amdvi_poll_events();
 }

@@ -28,11 +28,11 @@ int platform_init(const struct bootinfo *bi)
 	ret = hv_discover(bi->rsdp);
 	platform.acpi_ok = hv_acpi.rsdp_ok;
 	platform.nr_cpus = hv_acpi.madt.nr_enabled;
-	platform.nr_iommus = hv_acpi.dmar.nr_drhd + hv_acpi.iort.nr_smmus;
+	platform.nr_iommus = hv_acpi.dmar.nr_drhd + hv_acpi.ivrs.nr_ivhd + hv_acpi.iort.nr_smmus;
 	platform.nr_pci_devices = hv_pci.nr_devs;
-	pr_info("platform: %u CPU(s) enabled in the MADT, %u IOMMU unit(s) (%u DRHD, %u SMMUv3), "
+	pr_info("platform: %u CPU(s) enabled in the MADT, %u IOMMU unit(s) (%u DRHD, %u IVHD, %u SMMUv3), "
 		"%u PCI function(s)",
-		platform.nr_cpus, platform.nr_iommus, hv_acpi.dmar.nr_drhd, hv_acpi.iort.nr_smmus,
+		platform.nr_cpus, platform.nr_iommus, hv_acpi.dmar.nr_drhd, hv_acpi.ivrs.nr_ivhd, hv_acpi.iort.nr_smmus,
 		platform.nr_pci_devices);
 	if (ret != 0) {
 		pr_err("platform: discovery failed (%d %s)", ret, hv_strerror(ret));

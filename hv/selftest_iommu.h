@@ -74,6 +74,11 @@ struct st_iommu_ops {
 	/* The unit's last record matches (n = poll()'s count, >= 1); logs its checks. */
 	bool (*unit_fault_ok)(unsigned n, uint64_t addr, bool write, enum st_fault kind);
 	bool one_guest_record; /* the core merges repeats: exactly one record reaches the guest */
+	/*
+	 * The unit blocks faulting DMA but reports nothing (a model without fault events): a
+	 * fault check then only asserts that nothing was reported either way.
+	 */
+	bool silent_faults;
 	/* After DETACH: the unit's entry for the device blocks (one check). */
 	bool (*detached_entry)(void);
 	/* After a write while detached (the memory checked untouched): how the block shows. */

@@ -22,8 +22,8 @@
  *   1a. hv_iommu.lock        a unit's configuration (backend.h ioasid_hw_install): every install
  *                            of a route, under 1 or at boot. Under it: 6, 8, 11.
  *   2. vtd_unit.fault_lock   a unit's fault records / event queue, drained by one CPU at a time;
- *      smmuv3 evtq_lock      delivers with ioasid_report_fault() (3, 4) while held. Taken under 1
- *                            (FAULT_READ's collection), without it (teardown, the fault event's
+ *      smmuv3 evtq_lock,     delivers with ioasid_report_fault() (3, 4) while held. Taken under 1
+ *      amdvi_unit.evt_lock   (FAULT_READ's collection), without it (teardown, the fault event's
  *                            interrupt handler on CPU 0).
  *   3. hv_registry_lock      the global (IOMMU unit, RID) -> device map; taken by device
  *                            assignment/removal (under 1) and by fault reports (under 2). A
@@ -42,9 +42,9 @@
  *                            streams; under 1 (IRQ_ROUTE), takes 1a, 6 and 8.
  *   5. ioasid_domain_lock    the global domain-ID bitmap (ioasid_obj.c); held for a bitmap scan.
  *   6. vtd_unit.qi_lock      a unit's invalidation queue / command queue, shared by every CPU:
- *      smmuv3 cmdq_lock      held only to make room, insert and move the tail; the submitter then
+ *      smmuv3 cmdq_lock,     held only to make room, insert and move the tail; the submitter then
  *                            waits for its own completion without it (drivers/iommu/vtd/vtd.c,
- *                            smmuv3.c). Taken by backend ops (under 1, 1a) and the drivers' own
+ *      amdvi_unit.cmd_lock   smmuv3.c, amdvi_cmd.c). Taken by backend ops (under 1, 1a) and the drivers' own
  *                            bring-up; under it only 11.
  *      gicv3 its_lock        drivers/irqchip/gicv3_its.c: the ITS command queue and device list,
  *                            held across its bounded wait for CREADR (the queue is empty again
@@ -97,7 +97,7 @@ _Static_assert(IOASID_EDQUOT == EDQUOT, "errno");
 /* The ABI's format and protection numbers are the engine's, so no translation table is needed. */
 _Static_assert(IOASID_FMT_VTD_FL == PT_FMT_VTD_FL && IOASID_FMT_ARM_S1 == PT_FMT_ARM_S1, "fmt");
 _Static_assert(IOASID_PROT_READ == PT_PROT_READ && IOASID_PROT_WRITE == PT_PROT_WRITE, "prot");
-_Static_assert(HV_NR_FMT > PT_FMT_ARM_S2, "hw[] is indexed by enum pt_format");
+_Static_assert(HV_NR_FMT > PT_FMT_MAX, "hw[] is indexed by enum pt_format");
 
 /* ---- the device registry ----------------------------------------------------------------- */
 

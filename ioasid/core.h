@@ -24,7 +24,7 @@
 #define HV_DEV_MAX_ALIASES   7 /* PCI_MAX_DMA_ALIASES - 1 */
 #define HV_FAULT_QUEUE_LEN   64
 #define HV_MAX_GUESTS	     16
-#define HV_NR_FMT	     5 /* indexed by enum pt_format (1..4) */
+#define HV_NR_FMT	     6 /* indexed by enum pt_format (1..5) */
 
 struct hv_guest;
 struct ioasid;

@@ -256,9 +256,10 @@ static int pt_check_range(const struct pt_table *t, uint64_t ia, uint64_t len, u
  * parent entry *pslot keeps for its table. The bits are ignored by the hardware, but every
  * written entry is cleaned all the same, so "every change was cleaned" stays a plain rule.
  */
-static inline void pt_cnt_add(const struct pt_table *t, enum pt_format fmt, uint64_t *pslot, uint64_t delta)
+static __attribute__((always_inline)) inline void pt_cnt_add(const struct pt_table *t, enum pt_format fmt,
+							     uint64_t *pslot, uint64_t delta)
 {
-	WRITE_ONCE(*pslot, *pslot + (delta << pt_cnt_shift(fmt)));
+	WRITE_ONCE(*pslot, pt_cnt_apply(fmt, *pslot, delta));
 	pt_clean(t, pslot, sizeof(*pslot));
 }
 
@@ -345,7 +346,7 @@ static int pt_map_descend(struct pt_map_ctx *c, uint64_t *table, unsigned lvl, u
 		child = pt_pool_take(&c->pool);
 		pt_clean(t, child, HV_PAGE_SIZE);
 		/* linked with a count of 0; pt_map_level() below adds what it writes */
-		WRITE_ONCE(table[idx], pt_table_pte(t->fmt, ptr_to_hpa(child)));
+		WRITE_ONCE(table[idx], pt_table_pte(t->fmt, lvl, ptr_to_hpa(child)));
 		t->nr_table_pages++;
 		*linked = true;
 		break;
@@ -413,7 +414,7 @@ out:
 		pt_clean(t, &table[first], (last - first + 1) * sizeof(*table));
 	}
 	if (added != 0 && pslot != NULL) {
-		CHECK(pt_table_count(t->fmt, *pslot) + added <= PT_ENTRIES);
+		CHECK(pt_cnt_room(t->fmt, *pslot, added));
 		pt_cnt_add(t, t->fmt, pslot, added);
 	}
 	return ret;
@@ -451,7 +452,7 @@ static __attribute__((always_inline)) inline int pt_map_fast(struct pt_table *t,
 			pt_run_write(&table[idx], (unsigned)n, oa | pt_leaf_attrs(fmt, lvl, prot), size);
 			pt_clean(t, &table[idx], n * sizeof(*table));
 			if (pslot != NULL) {
-				CHECK(pt_table_count(fmt, *pslot) + n <= PT_ENTRIES);
+				CHECK(pt_cnt_room(fmt, *pslot, (unsigned)n));
 				pt_cnt_add(t, fmt, pslot, n);
 			}
 			return 0;
@@ -525,6 +526,9 @@ int pt_map(struct pt_table *t, uint64_t ia, hpa_t oa, uint64_t len, unsigned pro
 		break;
 	case PT_FMT_ARM_S1:
 		ret = pt_map_fast(t, PT_FMT_ARM_S1, ia, hpa_val(oa), len, prot);
+		break;
+	case PT_FMT_AMD_V1:
+		ret = pt_map_fast(t, PT_FMT_AMD_V1, ia, hpa_val(oa), len, prot);
 		break;
 	default:
 		ret = pt_map_fast(t, PT_FMT_ARM_S2, ia, hpa_val(oa), len, prot);
@@ -689,6 +693,8 @@ static __attribute__((always_inline)) inline bool pt_is_table(const enum pt_form
 		return pte != 0 && !(pte & VTD_SLPTE_PS);
 	case PT_FMT_VTD_FL:
 		return pte != 0 && !(pte & VTD_FLPTE_PS);
+	case PT_FMT_AMD_V1:
+		return pte != 0 && FIELD_GET(AMD_PTE_NEXT, pte) != 0;
 	default:
 		return (pte & ARM_PTE_TYPE_MASK) == ARM_PTE_TYPE_TABLE;
 	}
@@ -737,6 +743,8 @@ static unsigned pt_unmap_run(struct pt_unmap_ctx *c, uint64_t *slot, unsigned n,
 		return pt_unmap_run_fmt(c, PT_FMT_VTD_FL, slot, n, ia, lvl, cleared);
 	case PT_FMT_ARM_S1:
 		return pt_unmap_run_fmt(c, PT_FMT_ARM_S1, slot, n, ia, lvl, cleared);
+	case PT_FMT_AMD_V1:
+		return pt_unmap_run_fmt(c, PT_FMT_AMD_V1, slot, n, ia, lvl, cleared);
 	default:
 		return pt_unmap_run_fmt(c, PT_FMT_ARM_S2, slot, n, ia, lvl, cleared);
 	}
@@ -834,8 +842,8 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, uint64_t *ps
 				break;
 			}
 			child = pt_split_fill(c, lvl, pte);
-			WRITE_ONCE(table[idx], pt_table_pte(t->fmt, ptr_to_hpa(child)) |
-						       ((uint64_t)PT_ENTRIES << pt_cnt_shift(t->fmt)));
+			WRITE_ONCE(table[idx],
+				   pt_table_pte(t->fmt, lvl, ptr_to_hpa(child)) | pt_cnt_encode(t->fmt, PT_ENTRIES));
 			t->nr_table_pages++;
 			c->g->leaf_only = false;
 			last = idx;
@@ -972,6 +980,9 @@ int pt_unmap(struct pt_table *t, uint64_t ia, uint64_t len, struct pt_gather *g,
 		break;
 	case PT_FMT_ARM_S1:
 		ret = pt_unmap_fast(&c, PT_FMT_ARM_S1, ia, end);
+		break;
+	case PT_FMT_AMD_V1:
+		ret = pt_unmap_fast(&c, PT_FMT_AMD_V1, ia, end);
 		break;
 	default:
 		ret = pt_unmap_fast(&c, PT_FMT_ARM_S2, ia, end);

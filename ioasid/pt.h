@@ -8,6 +8,8 @@
  *                   (canonical lower half, see pt_fmt_ia_bits())
  *   PT_FMT_ARM_S1   Arm VMSAv8-64 stage 1, 4 KiB granule (Arm ARM D8), AF=1 (no HTTU)
  *   PT_FMT_ARM_S2   Arm VMSAv8-64 stage 2, 4 KiB granule, S2AP read/write, MemAttr normal
+ *   PT_FMT_AMD_V1   AMD-Vi host ("v1") I/O page table (AMD IOMMU spec 48882 2.2.3): 3 levels
+ *                   (39-bit, DTE Mode 3) or 4 (48-bit, Mode 4), no level skipping
  *
  * Rules every user relies on:
  *  - Superpages (2 MiB, 1 GiB) are used automatically where the input address, output address
@@ -38,9 +40,11 @@ enum pt_format {
 	PT_FMT_VTD_FL = 2,
 	PT_FMT_ARM_S1 = 3,
 	PT_FMT_ARM_S2 = 4,
+	PT_FMT_AMD_V1 = 5,
 };
+#define PT_FMT_MAX PT_FMT_AMD_V1
 
-#define PT_PROT_READ (1U << 0)
+#define PT_PROT_READ  (1U << 0)
 #define PT_PROT_WRITE (1U << 1)
 /*
  * Device memory (a passed-through BAR), with READ and/or WRITE. Defined for the CPU's
@@ -69,27 +73,27 @@ struct pt_quota {
 
 struct pt_table {
 	enum pt_format fmt;
-	unsigned levels;          /* 3 or 4 (5 if a format grows it) */
-	unsigned ia_bits;	  /* input address width (pt_fmt_ia_bits()): [0, 2^ia_bits) is mapped */
-	uint64_t pgsize_bitmap;   /* SZ_4K | SZ_2M | SZ_1G, as the IOMMU allows */
-	bool coherent;            /* false: clean CPU caches after table writes */
-	hpa_t root;               /* top-level table page */
+	unsigned levels;	/* 3 or 4 (5 if a format grows it) */
+	unsigned ia_bits;	/* input address width (pt_fmt_ia_bits()): [0, 2^ia_bits) is mapped */
+	uint64_t pgsize_bitmap; /* SZ_4K | SZ_2M | SZ_1G, as the IOMMU allows */
+	bool coherent;		/* false: clean CPU caches after table writes */
+	hpa_t root;		/* top-level table page */
 	struct pt_quota *quota;
-	uint64_t nr_table_pages;  /* pages linked in the tree, including root (not gathered ones) */
-	unsigned oa_bits;         /* output addresses must lie below 2^oa_bits (48, set by pt_init) */
+	uint64_t nr_table_pages; /* pages linked in the tree, including root (not gathered ones) */
+	unsigned oa_bits;	 /* output addresses must lie below 2^oa_bits (48, set by pt_init) */
 };
 
 /* Ranges to invalidate and table pages to free once the invalidation is done. */
 #define PT_GATHER_MAX_RANGES 8
 struct pt_range {
 	uint64_t start; /* input address, inclusive */
-	uint64_t end;   /* exclusive */
+	uint64_t end;	/* exclusive */
 };
 struct pt_gather {
 	struct pt_range ranges[PT_GATHER_MAX_RANGES];
 	unsigned nr_ranges;
-	bool overflow;  /* more disjoint ranges than fit: the caller flushes the whole table */
-	void *freed;    /* singly linked list of table pages to free after the flush */
+	bool overflow; /* more disjoint ranges than fit: the caller flushes the whole table */
+	void *freed;   /* singly linked list of table pages to free after the flush */
 	uint64_t nr_freed;
 	bool leaf_only; /* only leaf entries changed (VT-d IH / SMMU leaf hint may be used) */
 };
@@ -99,8 +103,8 @@ struct pt_gather {
  * SZ_2M and SZ_2M|SZ_1G (1G without 2M is -EINVAL: splits need the size below). Allocates the
  * root (charged to quota): -EDQUOT / -ENOMEM.
  */
-int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap,
-	    bool coherent, struct pt_quota *quota);
+int pt_init(struct pt_table *t, enum pt_format fmt, unsigned ia_bits, uint64_t pgsize_bitmap, bool coherent,
+	    struct pt_quota *quota);
 /* Free every table page and return it to the quota. The caller has detached and flushed. */
 void pt_destroy(struct pt_table *t);
 
@@ -149,8 +153,8 @@ void pt_gather_release(struct pt_table *t, struct pt_gather *g);
  * At most `levels` (3 or 4) entries are read.
  */
 typedef int (*pt_read_fn)(void *ctx, uint64_t table_addr, unsigned index, uint64_t *entry);
-int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia,
-		    pt_read_fn read_entry, void *ctx, uint64_t *oa, unsigned *prot, uint64_t *pgsize);
+int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t ia, pt_read_fn read_entry, void *ctx,
+		    uint64_t *oa, unsigned *prot, uint64_t *pgsize);
 
 /*
  * The input-address width of each format: the one place it is decided. The engine (pt_init and
@@ -167,6 +171,8 @@ int pt_walk_foreign(enum pt_format fmt, unsigned levels, uint64_t root, uint64_t
  *                  the space. 5-level (FLPM=1) is not supported (QEMU 10 rejects it too).
  *   PT_FMT_ARM_S1  4 KiB granule, TTBR0 (lower) range only: 32..39 bits in 3 levels, 40..48 in 4
  *   PT_FMT_ARM_S2  (start level 1 / 0, Arm ARM D8.2; T0SZ = 64 - bits).
+ *   PT_FMT_AMD_V1  3 levels: 39 bits, 4 levels: 48 bits (48882 2.2.3: DTE Mode = levels; the
+ *                  root table covers the whole space, so nothing in between is used).
  */
 #define PT_MIN_LEVELS 3
 #define PT_MAX_LEVELS 4
@@ -179,14 +185,15 @@ static inline unsigned pt_fmt_width(enum pt_format fmt, unsigned levels, unsigne
 {
 	static const struct {
 		unsigned char min, max;
-	} w[PT_FMT_ARM_S2 + 1][PT_MAX_LEVELS + 1] = {
+	} w[PT_FMT_MAX + 1][PT_MAX_LEVELS + 1] = {
 		[PT_FMT_VTD_SL] = { [3] = { 39, 39 }, [4] = { 48, 48 } },
 		[PT_FMT_VTD_FL] = { [4] = { 47, 47 } },
 		[PT_FMT_ARM_S1] = { [3] = { 32, 39 }, [4] = { 40, 48 } },
 		[PT_FMT_ARM_S2] = { [3] = { 32, 39 }, [4] = { 40, 48 } },
+		[PT_FMT_AMD_V1] = { [3] = { 39, 39 }, [4] = { 48, 48 } },
 	};
 
-	if ((unsigned)fmt > PT_FMT_ARM_S2 || levels > PT_MAX_LEVELS) {
+	if ((unsigned)fmt > PT_FMT_MAX || levels > PT_MAX_LEVELS) {
 		return 0;
 	}
 	if (min_bits != NULL) {

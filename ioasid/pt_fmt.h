@@ -27,6 +27,21 @@
  *   stage 2 leaf: 5:2 MemAttr, 6 S2AP[0] (read), 7 S2AP[1] (write), 9:8 SH, 10 AF
  *   47:12 output address (no 52-bit OA), 51:48 RES0; 62 APTable[1] in stage-1 table entries.
  *   AF must be 1: the SMMU model has no hardware access-flag update (HTTU) and faults on AF=0.
+ *
+ * AMD-Vi host I/O page table entry (AMD IOMMU spec 48882 2.2.3, "I/O Page Tables for Host
+ * Translations"; AMD calls our lvl 0 "level 1", the 4 KiB PTEs):
+ *
+ *   63  62 61 60 59 58   52 51                 12 11   9 8  7 6 5 4    1 0
+ *  +---+--+--+--+--+-------+---------------------+------+----+-+-+------+--+
+ *  |ign|IW|IR|FC|U | rsvd  | address             | Next | ign|D|A| ign  |PR|
+ *  +---+--+--+--+--+-------+---------------------+------+----+-+-+------+--+
+ *   PDE (a table entry): NextLevel = the AMD level of the table it points to (our lvl), so a
+ *   lvl-1 entry says 1, a lvl-3 entry says 3: no level is skipped. IR/IW are ANDed along the
+ *   walk, so tables grant both; FC/U are reserved in PDEs (bits 60:52 reserved).
+ *   PTE (a leaf): NextLevel = 0 at every level; at lvl 1 / 2 that makes a 2 MiB / 1 GiB page of
+ *   the level's default size (7, "next page size" encodings, is not used). A/D (bits 5/6) are
+ *   written by the IOMMU only when the DTE's HAD field enables it (48882 2.2.7.x); our DTEs keep
+ *   HAD = 0, so those bits are ignored like 4:1, 8:7 and 63.
  */
 #ifndef IOASID_PT_FMT_H
 #define IOASID_PT_FMT_H
@@ -94,6 +109,18 @@ _Static_assert(PT_ENTRIES * sizeof(uint64_t) == HV_PAGE_SIZE, "a table is one pa
 #define ARM_S2_S2AP_R		    BIT(6)
 #define ARM_S2_S2AP_W		    BIT(7)
 
+/* AMD-Vi v1 */
+#define AMD_PTE_PR	 BIT(0)
+#define AMD_PTE_NEXT	 GENMASK(11, 9)
+#define AMD_PTE_ADDR	 GENMASK(51, 12)
+#define AMD_PTE_FC	 BIT(60)
+#define AMD_PTE_IR	 BIT(61)
+#define AMD_PTE_IW	 BIT(62)
+#define AMD_PTE_RSVD_PDE GENMASK(60, 52)
+#define AMD_PTE_RSVD_PTE GENMASK(58, 52)
+#define AMD_PTE_CNT_LO	 GENMASK(8, 1) /* live-entry count bits 7:0 (see below) */
+#define AMD_PTE_CNT_HI	 BIT(63)       /* live-entry count bit 8 */
+
 enum pte_kind { PTE_NONE, PTE_TABLE, PTE_LEAF };
 
 /*
@@ -104,6 +131,12 @@ enum pte_kind { PTE_NONE, PTE_TABLE, PTE_LEAF };
  *        bit 10 only becomes AF with FEAT_HAFT enabled in TCR2/VTCR, which we never set).
  *   VT-d SL and FL, x86 NPT: bits 61:52 are ignored in non-leaf entries (VT-d spec 9.7 and 9.8;
  *        Intel SDM vol. 3 table 4-15..4-17; AMD APM vol. 2 5.3.3 "available").
+ *   AMD-Vi v1: a PDE has only 9 bits for software (8:1 and 63; 60:52 are reserved and fault if
+ *        set, 48882 2.2.3). A linked table always holds 1..512 live entries between engine
+ *        calls (an emptied one is unlinked at once), so the count is kept modulo 512 in those 9
+ *        bits and a stored 0 reads as 512. The one moment a linked table really has 0 entries
+ *        (pt_map_descend() just linked it, pt_map_level() adds its first entries next) never
+ *        reads the count: pt_cnt_room() is true for AMD_V1 instead of checking the sum.
  * The engine only ever reads the field back through pt_table_count(); pt_table_addr() and
  * pt_pte_kind() never look at these bits.
  */
@@ -112,9 +145,43 @@ static inline unsigned pt_cnt_shift(enum pt_format fmt)
 {
 	return (fmt == PT_FMT_ARM_S1 || fmt == PT_FMT_ARM_S2) ? 2 : 52;
 }
-static inline unsigned pt_table_count(enum pt_format fmt, uint64_t pte)
+/* The bits of a table entry that hold the count. */
+static __attribute__((always_inline)) inline uint64_t pt_cnt_bits(enum pt_format fmt)
 {
+	return fmt == PT_FMT_AMD_V1 ? (AMD_PTE_CNT_LO | AMD_PTE_CNT_HI) : PT_CNT_MASK << pt_cnt_shift(fmt);
+}
+static __attribute__((always_inline)) inline unsigned pt_table_count(enum pt_format fmt, uint64_t pte)
+{
+	if (fmt == PT_FMT_AMD_V1) {
+		unsigned c = (unsigned)(FIELD_GET(AMD_PTE_CNT_LO, pte) | (FIELD_GET(AMD_PTE_CNT_HI, pte) << 8));
+
+		return c == 0 ? PT_ENTRIES : c;
+	}
 	return (unsigned)((pte >> pt_cnt_shift(fmt)) & PT_CNT_MASK);
+}
+/* The count field holding n (0..512), to OR into a table entry without one. */
+static __attribute__((always_inline)) inline uint64_t pt_cnt_encode(enum pt_format fmt, unsigned n)
+{
+	if (fmt == PT_FMT_AMD_V1) {
+		n %= PT_ENTRIES;
+		return FIELD_PREP(AMD_PTE_CNT_LO, n & 0xff) | FIELD_PREP(AMD_PTE_CNT_HI, n >> 8);
+	}
+	return (uint64_t)n << pt_cnt_shift(fmt);
+}
+/* pte with its count changed by delta (two's complement for a decrease). */
+static __attribute__((always_inline)) inline uint64_t pt_cnt_apply(enum pt_format fmt, uint64_t pte, uint64_t delta)
+{
+	if (fmt == PT_FMT_AMD_V1) {
+		unsigned c = (unsigned)(FIELD_GET(AMD_PTE_CNT_LO, pte) | (FIELD_GET(AMD_PTE_CNT_HI, pte) << 8));
+
+		return (pte & ~pt_cnt_bits(fmt)) | pt_cnt_encode(fmt, (unsigned)((c + delta) % PT_ENTRIES));
+	}
+	return pte + (delta << pt_cnt_shift(fmt));
+}
+/* Whether adding n live entries keeps the count in range (an invariant check). */
+static __attribute__((always_inline)) inline bool pt_cnt_room(enum pt_format fmt, uint64_t pte, unsigned n)
+{
+	return fmt == PT_FMT_AMD_V1 || pt_table_count(fmt, pte) + n <= PT_ENTRIES;
 }
 
 static inline bool pt_fmt_is_arm(enum pt_format fmt)
@@ -122,7 +189,7 @@ static inline bool pt_fmt_is_arm(enum pt_format fmt)
 	return fmt == PT_FMT_ARM_S1 || fmt == PT_FMT_ARM_S2;
 }
 
-/* Bits of which any set means "present" (VT-d SL: R or W; the others: P / valid). */
+/* Bits of which any set means "present" (VT-d SL: R or W; the others: P / valid / PR). */
 static inline uint64_t pt_present_mask(enum pt_format fmt)
 {
 	return fmt == PT_FMT_VTD_SL ? (VTD_SLPTE_R | VTD_SLPTE_W) : BIT(0);
@@ -142,6 +209,11 @@ static inline enum pte_kind pt_pte_kind(enum pt_format fmt, unsigned lvl, uint64
 			return PTE_NONE;
 		}
 		return (lvl == 0 || (pte & VTD_FLPTE_PS)) ? PTE_LEAF : PTE_TABLE;
+	case PT_FMT_AMD_V1:
+		if ((pte & AMD_PTE_PR) == 0) {
+			return PTE_NONE;
+		}
+		return (lvl == 0 || FIELD_GET(AMD_PTE_NEXT, pte) == 0) ? PTE_LEAF : PTE_TABLE;
 	default:
 		if ((pte & ARM_PTE_VALID) == 0) {
 			return PTE_NONE;
@@ -167,11 +239,15 @@ static inline uint64_t pt_table_addr(enum pt_format fmt, uint64_t pte)
 	return pte & (pt_fmt_is_arm(fmt) ? ARM_PTE_ADDR : VTD_SLPTE_ADDR);
 }
 
-static inline uint64_t pt_table_pte(enum pt_format fmt, hpa_t next)
+/* The entry at lvl (> 0) linking the table at next. */
+static inline uint64_t pt_table_pte(enum pt_format fmt, unsigned lvl, hpa_t next)
 {
 	uint64_t a = hpa_val(next);
 
 	switch (fmt) {
+	case PT_FMT_AMD_V1:
+		/* NextLevel: the AMD level of the table below, which is our lvl (no skipping). */
+		return a | AMD_PTE_PR | FIELD_PREP(AMD_PTE_NEXT, lvl) | AMD_PTE_IR | AMD_PTE_IW;
 	case PT_FMT_VTD_SL:
 		/* Permissions are ANDed across levels: tables grant everything. */
 		return a | VTD_SLPTE_R | VTD_SLPTE_W;
@@ -203,6 +279,12 @@ static inline uint64_t pt_leaf_attrs(enum pt_format fmt, unsigned lvl, unsigned 
 		/* PAT index 3 (PAT bit clear at either position): UC, see PT_PROT_DEVICE */
 		v |= (prot & PT_PROT_DEVICE) ? (VTD_FLPTE_PCD | VTD_FLPTE_PWT) : 0;
 		v |= lvl ? VTD_FLPTE_PS : 0;
+		return v;
+	case PT_FMT_AMD_V1:
+		/* NextLevel 0 at every level: a page of the level's size (4K / 2M / 1G). */
+		v = AMD_PTE_PR;
+		v |= (prot & PT_PROT_READ) ? AMD_PTE_IR : 0;
+		v |= (prot & PT_PROT_WRITE) ? AMD_PTE_IW : 0;
 		return v;
 	case PT_FMT_ARM_S1:
 		/*
@@ -243,6 +325,10 @@ static inline unsigned pt_leaf_prot(enum pt_format fmt, uint64_t pte)
 		break;
 	case PT_FMT_ARM_S1:
 		prot = PT_PROT_READ | ((pte & ARM_S1_AP_RDONLY) ? 0 : PT_PROT_WRITE);
+		break;
+	case PT_FMT_AMD_V1:
+		prot |= (pte & AMD_PTE_IR) ? PT_PROT_READ : 0;
+		prot |= (pte & AMD_PTE_IW) ? PT_PROT_WRITE : 0;
 		break;
 	default:
 		prot |= (pte & ARM_S2_S2AP_R) ? PT_PROT_READ : 0;

@@ -135,6 +135,35 @@ static int pt_decode_arm(enum pt_format fmt, unsigned lvl, uint64_t pte, struct 
 	return 0;
 }
 
+/*
+ * AMD-Vi v1 (48882 2.2.3), as the IOMMU walks it: a PDE's NextLevel must name the level right
+ * below (we never build or accept level skipping, and 7 is only meaningful in PTEs); a PTE has
+ * NextLevel 0 (7, "next page size" encodings, is refused); bits 60:52 of a PDE and 58:52 of a
+ * PTE are reserved; a leaf above 1 GiB is refused. Bits 8:1 and 63 are ignored (they hold our
+ * live-entry counts, pt_fmt.h).
+ */
+static int pt_decode_amd_v1(unsigned lvl, uint64_t pte, struct pt_fdesc *d)
+{
+	unsigned next = (unsigned)FIELD_GET(AMD_PTE_NEXT, pte);
+	bool leaf = next == 0;
+	uint64_t rsvd = GENMASK(51, PT_OA_BITS);
+
+	if ((pte & AMD_PTE_PR) == 0) {
+		return -ENOENT;
+	}
+	if (leaf ? lvl > PT_MAX_LEAF_LVL : next != lvl) {
+		return -EINVAL;
+	}
+	rsvd |= leaf ? AMD_PTE_RSVD_PTE | pt_large_leaf_rsvd(lvl) : AMD_PTE_RSVD_PDE;
+	if (pte & rsvd) {
+		return -EINVAL;
+	}
+	d->kind = leaf ? PTE_LEAF : PTE_TABLE;
+	d->addr = pt_pte_addr(PT_FMT_AMD_V1, leaf ? lvl : 0, pte);
+	d->prot = pt_leaf_prot(PT_FMT_AMD_V1, pte); /* IR/IW are ANDed at every level */
+	return 0;
+}
+
 static int pt_decode_foreign(enum pt_format fmt, unsigned levels, unsigned lvl, uint64_t pte, struct pt_fdesc *d)
 {
 	switch (fmt) {
@@ -145,6 +174,8 @@ static int pt_decode_foreign(enum pt_format fmt, unsigned levels, unsigned lvl, 
 	case PT_FMT_ARM_S1:
 	case PT_FMT_ARM_S2:
 		return pt_decode_arm(fmt, lvl, pte, d);
+	case PT_FMT_AMD_V1:
+		return pt_decode_amd_v1(lvl, pte, d);
 	}
 	return -EINVAL;
 }

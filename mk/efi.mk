@@ -56,7 +56,7 @@ HV_TEST_SRCS_$(ARCH) :=
 HV_RELEASE_SRCS :=
 # Every directory's fragment, named (not found by wildcard): a missing one stops the build.
 HV_BUILD_MKS := boot/build.mk hv/build.mk lib/build.mk ioasid/build.mk drivers/acpi/build.mk \
-	drivers/pci/build.mk drivers/uart/build.mk drivers/misc/build.mk drivers/iommu/vtd/build.mk \
+	drivers/pci/build.mk drivers/uart/build.mk drivers/misc/build.mk drivers/iommu/vtd/build.mk drivers/iommu/amdvi/build.mk \
 	drivers/iommu/smmuv3/build.mk drivers/irqchip/build.mk arch/$(ARCH)/build.mk
 include $(HV_BUILD_MKS)
 

@@ -34,7 +34,8 @@ fuzz_dispatch_SRCS := tests/fuzz/fuzz_dispatch.c tests/fuzz/fuzz_stats.c $(CORE_
 fuzz_config_SRCS := tests/fuzz/fuzz_config.c hv/config.c
 fuzz_acpi_SRCS := tests/fuzz/fuzz_acpi.c $(wildcard drivers/acpi/*.c) drivers/pci/pci.c drivers/pci/groups.c arch/host/arch.c arch/host/cpu.c \
 	lib/strerror.c
-fuzz_decode_SRCS := tests/fuzz/fuzz_decode.c drivers/iommu/vtd/vtd_desc.c drivers/iommu/smmuv3/smmuv3_enc.c
+fuzz_decode_SRCS := tests/fuzz/fuzz_decode.c drivers/iommu/vtd/vtd_desc.c drivers/iommu/smmuv3/smmuv3_enc.c \
+	drivers/iommu/amdvi/amdvi_desc.c
 
 FUZZ_QUIET_SRCS := tests/host/harness.c tests/host/mock_iommu.c ioasid/pt_foreign.c
 FUZZ_CFLAGS := $(HOST_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all

@@ -121,6 +121,14 @@ static void iort_reset(struct acpi_info *info)
 {
 	memset(&info->iort, 0, sizeof(info->iort));
 }
+static bool ivrs_present(const struct acpi_info *info)
+{
+	return info->ivrs.present;
+}
+static void ivrs_reset(struct acpi_info *info)
+{
+	memset(&info->ivrs, 0, sizeof(info->ivrs));
+}
 static bool spcr_present(const struct acpi_info *info)
 {
 	return info->spcr.present;
@@ -141,7 +149,8 @@ static void gtdt_reset(struct acpi_info *info)
 static const struct acpi_parser acpi_parsers[] = {
 	{ "APIC", acpi_parse_madt, madt_present, madt_reset }, { "MCFG", acpi_parse_mcfg, mcfg_present, mcfg_reset },
 	{ "DMAR", acpi_parse_dmar, dmar_present, dmar_reset }, { "IORT", acpi_parse_iort, iort_present, iort_reset },
-	{ "SPCR", acpi_parse_spcr, spcr_present, spcr_reset }, { "GTDT", acpi_parse_gtdt, gtdt_present, gtdt_reset },
+	{ "IVRS", acpi_parse_ivrs, ivrs_present, ivrs_reset }, { "SPCR", acpi_parse_spcr, spcr_present, spcr_reset },
+	{ "GTDT", acpi_parse_gtdt, gtdt_present, gtdt_reset },
 };
 
 int acpi_parse_table(struct acpi_info *info, const void *table, size_t avail)
@@ -337,6 +346,7 @@ void acpi_log(const struct acpi_info *info)
 	}
 	acpi_log_dmar(info);
 	acpi_log_iort(info);
+	acpi_log_ivrs(info);
 	if (info->spcr.present) {
 		pr_info("spcr: type 0x%x %s 0x%llx baud %u gsiv %u", info->spcr.interface_type,
 			info->spcr.space_id == 1 ? "port" : "mmio", (unsigned long long)info->spcr.base,

@@ -56,8 +56,10 @@ int acpi_parse_spcr(struct acpi_info *info, const uint8_t *t, uint32_t len);
 int acpi_parse_gtdt(struct acpi_info *info, const uint8_t *t, uint32_t len);
 int acpi_parse_dmar(struct acpi_info *info, const uint8_t *t, uint32_t len);
 int acpi_parse_iort(struct acpi_info *info, const uint8_t *t, uint32_t len);
+int acpi_parse_ivrs(struct acpi_info *info, const uint8_t *t, uint32_t len);
 
 void acpi_log_dmar(const struct acpi_info *info);
 void acpi_log_iort(const struct acpi_info *info);
+void acpi_log_ivrs(const struct acpi_info *info);
 
 #endif /* DRIVERS_ACPI_INTERNAL_H */

@@ -9,12 +9,13 @@
  *
  *   acpi_init(info, rsdp)       RSDP -> XSDT -> every table we know (checksums validated)
  *   acpi_probe_hw(info)         map and read the IOMMU ID registers (target only)
- *   acpi_log(info)              the boot log lines (madt:, mcfg:, dmar:, iort:, spcr:, gtdt:)
+ *   acpi_log(info)              the boot log lines (madt:, mcfg:, dmar:, iort:, ivrs:, spcr:, gtdt:)
  *   pci_resolve_dmar_scopes()   (include/hv/pci.h) turns DMAR scope paths into BDFs once the
  *                               bridges' secondary bus numbers are known
  *
  * Specifications: ACPI 6.5 (5.2.5 RSDP, 5.2.6 header, 5.2.8 XSDT, 5.2.12 MADT, 5.2.25 GTDT),
- * PCI Firmware 3.3 4.1.2 (MCFG), Intel VT-d 4.1 chapter 8 (DMAR), Arm DEN0049E (IORT),
+ * PCI Firmware 3.3 4.1.2 (MCFG), Intel VT-d 4.1 chapter 8 (DMAR), Arm DEN0049E (IORT), AMD IOMMU
+ * spec 48882 5.2 (IVRS),
  * Microsoft SPCR (rev. 2-4).
  */
 #ifndef HV_ACPI_H
@@ -38,6 +39,10 @@
 #define ACPI_MAX_IORT_IDMAPS	 64
 #define ACPI_MAX_IORT_RMR	 8
 #define ACPI_MAX_IORT_RMR_RANGES 16
+#define ACPI_MAX_IVHD		 8
+#define ACPI_MAX_IVRS_DEVS	 128 /* IVHD device entries (selects and ranges), all units */
+#define ACPI_MAX_IVRS_SPECIAL	 16  /* IOAPIC / HPET special-device entries */
+#define ACPI_MAX_IVMD		 16
 #define ACPI_TABLE_MAX_LEN	 (1u << 20) /* sanity bound on any one table */
 #define ACPI_MAX_TABLES		 64	    /* XSDT entries followed */
 
@@ -288,6 +293,83 @@ struct acpi_gtdt {
 	uint32_t virt_el2_gsiv, virt_el2_flags; /* rev 3+, 0 if absent */
 };
 
+/*
+ * IVRS (AMD I/O Virtualization Technology spec 48882 rev 3.x, 5.2): IVHD blocks (types 10h,
+ * 11h, 40h) describe one IOMMU each and the device IDs (segment-relative BDFs) it translates;
+ * IVMD blocks (20h-22h) name memory that devices use on their own (the RMRR counterpart).
+ * Several IVHD types may describe the same IOMMU: only the highest type we decode is kept
+ * (5.2.2.1: software uses the newest block it understands).
+ */
+#define ACPI_IVHD_10 0x10
+#define ACPI_IVHD_11 0x11
+#define ACPI_IVHD_40 0x40
+
+#define ACPI_IVRS_DEV_ALIAS (1u << 0) /* requests carry alias, not the device's own ID */
+#define ACPI_IVRS_DEV_EXT   (1u << 1) /* extended entry: ext holds its setting */
+struct acpi_ivrs_devs {
+	uint16_t first; /* device ID range, inclusive; first == last for a select entry */
+	uint16_t last;
+	uint16_t alias; /* ACPI_IVRS_DEV_ALIAS: the requester ID the range's DMA carries */
+	uint8_t dte;	/* DTE setting byte (5.2.2.2: INITPass, EIntPass, NMIPass, SysMgt, Lint0/1) */
+	uint8_t flags;	/* ACPI_IVRS_DEV_* */
+	uint8_t unit;	/* index into ivrs.ivhd[] */
+	uint32_t ext;	/* extended setting (bit 31 ATS disabled) */
+};
+
+enum acpi_ivrs_special_kind { ACPI_IVRS_SPECIAL_IOAPIC = 1, ACPI_IVRS_SPECIAL_HPET = 2 };
+struct acpi_ivrs_special {
+	uint8_t variety; /* enum acpi_ivrs_special_kind */
+	uint8_t handle;	 /* IOAPIC ID / HPET number */
+	uint16_t devid;	 /* the requester ID its interrupts carry */
+	uint8_t dte;
+	uint8_t unit;
+};
+
+struct acpi_ivhd {
+	uint8_t type; /* ACPI_IVHD_* */
+	uint8_t flags;
+	uint16_t devid; /* the IOMMU's own PCI function */
+	uint16_t cap_off;
+	hpa_t base; /* MMIO registers */
+	uint16_t segment;
+	uint16_t info;	    /* MSI number, UnitID */
+	uint32_t attr;	    /* type 10h: feature reporting; 11h/40h: attributes */
+	uint64_t efr;	    /* 11h/40h: the EFR register image (0 for 10h) */
+	uint16_t max_devid; /* highest device ID named by its entries (sizes the device table) */
+	uint16_t first_dev, nr_devs;
+	uint16_t first_special, nr_special;
+};
+
+#define ACPI_IVMD_ALL	 0x20
+#define ACPI_IVMD_SELECT 0x21
+#define ACPI_IVMD_RANGE	 0x22
+#define ACPI_IVMD_UNITY	 (1u << 0)
+#define ACPI_IVMD_IR	 (1u << 1)
+#define ACPI_IVMD_IW	 (1u << 2)
+#define ACPI_IVMD_EXCL	 (1u << 3)
+struct acpi_ivmd {
+	uint8_t type; /* ACPI_IVMD_*: all devices, one, or a range */
+	uint8_t flags;
+	uint16_t first, last; /* device IDs (0-0xffff for ACPI_IVMD_ALL) */
+	uint64_t base;	      /* 4 KiB aligned */
+	uint64_t limit;	      /* inclusive last byte */
+};
+
+struct acpi_ivrs {
+	bool present;
+	uint32_t ivinfo; /* IVinfo: EFRSup, PA/VA/GVA sizes, HATDis */
+	unsigned nr_ivhd;
+	struct acpi_ivhd ivhd[ACPI_MAX_IVHD];
+	unsigned nr_devs;
+	struct acpi_ivrs_devs devs[ACPI_MAX_IVRS_DEVS];
+	unsigned nr_special;
+	struct acpi_ivrs_special special[ACPI_MAX_IVRS_SPECIAL];
+	unsigned nr_ivmd;
+	struct acpi_ivmd ivmd[ACPI_MAX_IVMD];
+	unsigned nr_shadowed; /* IVHD blocks superseded by a higher type for the same IOMMU */
+	unsigned nr_skipped;  /* ACPI HID device entries, unknown fixed-size entries and blocks */
+};
+
 struct acpi_info {
 	bool rsdp_ok; /* RSDP and XSDT found with valid checksums */
 	hpa_t xsdt;
@@ -299,6 +381,7 @@ struct acpi_info {
 	struct acpi_mcfg_seg mcfg[ACPI_MAX_MCFG];
 	struct acpi_dmar dmar;
 	struct acpi_iort iort;
+	struct acpi_ivrs ivrs;
 	struct acpi_spcr spcr;
 	struct acpi_gtdt gtdt;
 };
@@ -307,7 +390,7 @@ struct acpi_info {
 extern struct acpi_info hv_acpi;
 
 /*
- * Walk RSDP -> XSDT and parse every known table (MADT, MCFG, DMAR, IORT, SPCR, GTDT).
+ * Walk RSDP -> XSDT and parse every known table (MADT, MCFG, DMAR, IORT, IVRS, SPCR, GTDT).
  * -ENODEV if there is no valid RSDP/XSDT; a table that fails validation is logged, counted in
  * nr_bad and left out, and does not fail the walk. info is cleared first.
  */
@@ -373,5 +456,23 @@ int acpi_its_base(const struct acpi_info *info, uint32_t its_id, hpa_t *base);
  * ranges identity-mapped for that stream.
  */
 bool acpi_iort_rmr_covers(const struct acpi_info *info, unsigned rmr, unsigned smmu, uint32_t sid);
+
+/* How the IVRS says a device ID's DMA reaches an IOMMU. */
+struct acpi_ivrs_dev_info {
+	unsigned unit; /* index into ivrs.ivhd[] */
+	uint16_t rid;  /* the requester ID its DMA carries (the alias, or the device ID) */
+	uint8_t dte;   /* DTE setting byte */
+	uint32_t ext;  /* extended setting, 0 if none */
+};
+
+/*
+ * The IVHD unit translating device ID devid of segment, and the requester ID it uses: the
+ * last entry naming it wins (5.2.2.2: later entries override earlier ones). -ENOENT if no
+ * unit lists it.
+ */
+int acpi_ivrs_lookup(const struct acpi_info *info, uint16_t segment, uint16_t devid, struct acpi_ivrs_dev_info *out);
+
+/* True if IVMD ivmd applies to device ID devid of (the only, 0) segment. */
+bool acpi_ivmd_covers(const struct acpi_info *info, unsigned ivmd, uint16_t devid);
 
 #endif /* HV_ACPI_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer harness for the ACPI parsers (drivers/acpi: MADT, MCFG, DMAR, IORT, SPCR, GTDT).
+ * libFuzzer harness for the ACPI parsers (drivers/acpi: MADT, MCFG, DMAR, IORT, IVRS, SPCR, GTDT).
  *
  * Input: up to ACPI_FZ_TABLES records [flags:1][len:2, little endian][len bytes of a table,
  * header included] (tests/fuzz/mkseeds_acpi.py turns the captured QEMU tables into seeds). Each
@@ -14,7 +14,7 @@
  *   3. the result's invariants hold (counts within their arrays, every first/nr slice inside
  *      its array, RMRR base <= limit), and the lookups the drivers use answer within range
  *      (acpi_dmar_unit_for, acpi_iort_map_rid, acpi_mcfg_find, acpi_its_base,
- *      acpi_iort_rmr_covers).
+ *      acpi_iort_rmr_covers, acpi_ivrs_lookup, acpi_ivmd_covers).
  * Any violation abort()s.
  */
 #include <stdio.h>
@@ -65,6 +65,45 @@ static void check_slice(const char *what, unsigned first, unsigned n, unsigned t
 	}
 }
 
+static void check_ivrs(const struct acpi_ivrs *r)
+{
+	if (r->nr_ivhd > ACPI_MAX_IVHD || r->nr_devs > ACPI_MAX_IVRS_DEVS || r->nr_special > ACPI_MAX_IVRS_SPECIAL ||
+	    r->nr_ivmd > ACPI_MAX_IVMD) {
+		FAIL("IVRS counts out of range");
+	}
+	for (unsigned i = 0; i < r->nr_ivhd; i++) {
+		const struct acpi_ivhd *u = &r->ivhd[i];
+
+		check_slice("IVHD devices", u->first_dev, u->nr_devs, r->nr_devs);
+		check_slice("IVHD specials", u->first_special, u->nr_special, r->nr_special);
+		if (hpa_val(u->base) == 0 || (hpa_val(u->base) & 0xfff)) {
+			FAIL("IVHD %u base %#llx", i, (unsigned long long)hpa_val(u->base));
+		}
+		for (unsigned j = 0; j < u->nr_devs; j++) {
+			const struct acpi_ivrs_devs *d = &r->devs[u->first_dev + j];
+
+			/* The device table is sized from max_devid: every ID it serves must fit. */
+			if (d->unit != i || d->first > d->last || d->last > u->max_devid ||
+			    ((d->flags & ACPI_IVRS_DEV_ALIAS) && d->alias > u->max_devid)) {
+				FAIL("IVHD %u device entry %u [%#x, %#x] unit %u max %#x", i, j, d->first, d->last,
+				     d->unit, u->max_devid);
+			}
+		}
+		for (unsigned j = 0; j < u->nr_special; j++) {
+			if (r->special[u->first_special + j].devid > u->max_devid) {
+				FAIL("IVHD %u special beyond max devid", i);
+			}
+		}
+	}
+	for (unsigned i = 0; i < r->nr_ivmd; i++) {
+		const struct acpi_ivmd *m = &r->ivmd[i];
+
+		if (m->base > m->limit || (m->base & 0xfff) || ((m->limit + 1) & 0xfff) || m->first > m->last) {
+			FAIL("IVMD %u [%#llx, %#llx]", i, (unsigned long long)m->base, (unsigned long long)m->limit);
+		}
+	}
+}
+
 static void check_info(const struct acpi_info *a)
 {
 	const struct acpi_dmar *d = &a->dmar;
@@ -100,6 +139,7 @@ static void check_info(const struct acpi_info *a)
 			FAIL("scope %u path length %u", i, d->scopes[i].path_len);
 		}
 	}
+	check_ivrs(&a->ivrs);
 	if (io->nr_its_groups > ACPI_MAX_IORT_ITS || io->nr_smmus > ACPI_MAX_IORT_SMMU ||
 	    io->nr_rcs > ACPI_MAX_IORT_RC || io->nr_maps > ACPI_MAX_IORT_IDMAPS || io->nr_rmrs > ACPI_MAX_IORT_RMR ||
 	    io->nr_rmr_ranges > ACPI_MAX_IORT_RMR_RANGES) {
@@ -148,6 +188,20 @@ static void check_lookups(const struct acpi_info *a, uint32_t salt)
 			if (r == 0 && !(t.kind == ACPI_IORT_TARGET_SMMU && !to_its && t.index < a->iort.nr_smmus) &&
 			    !(t.kind == ACPI_IORT_TARGET_ITS && t.index < a->iort.nr_its_groups)) {
 				FAIL("acpi_iort_map_rid target kind %u index %u", t.kind, t.index);
+			}
+		}
+		{
+			struct acpi_ivrs_dev_info di;
+
+			r = acpi_ivrs_lookup(a, seg, rid, &di);
+			if (r != 0 && r != -ENOENT) {
+				FAIL("acpi_ivrs_lookup: %d", r);
+			}
+			if (r == 0 && (di.unit >= a->ivrs.nr_ivhd || di.rid > a->ivrs.ivhd[di.unit].max_devid)) {
+				FAIL("acpi_ivrs_lookup unit %u rid %#x", di.unit, di.rid);
+			}
+			for (unsigned i = 0; i <= a->ivrs.nr_ivmd; i++) {
+				(void)acpi_ivmd_covers(a, i, rid);
 			}
 		}
 		r = acpi_its_base(a, salt + k, &base);

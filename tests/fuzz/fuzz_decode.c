@@ -7,6 +7,8 @@
  *          vtd_fault_to_ioasid_reason; vtd_psi_chunks (page-selective invalidation, 6.5.2.3)
  *   SMMUv3 smmu_evt_decode (event record, SMMUv3 7.3), smmu_evt_reason, smmu_evt_name,
  *          smmu_evt_has_addr; smmu_tlbi_chunks (range TLBI, 4.4.1.1)
+ *   AMD-Vi amdvi_event_decode (event-log entry, 48882 2.5); amdvi_cmd_inv_pages (the S-bit
+ *          range encoding of INVALIDATE_IOMMU_PAGES, 2.4.3), read back as the hardware reads it
  * Input: records of one selector byte and a fixed-size payload. Expected field values are
  * computed here from the spec's bit positions, not from the drivers' own masks. The splitters
  * must cover exactly the requested pages with aligned, in-range chunks, and return quickly for
@@ -18,6 +20,7 @@
 
 #include <ioasid/abi.h>
 
+#include "drivers/iommu/amdvi/amdvi_desc.h"
 #include "drivers/iommu/smmuv3/smmuv3_enc.h"
 #include "drivers/iommu/smmuv3/smmuv3_regs.h"
 #include "drivers/iommu/vtd/vtd_desc.h"
@@ -191,6 +194,51 @@ static void smmu_tlbi(const uint8_t *p)
 	}
 }
 
+/* An event-log entry as a unit (or a hostile model) writes it: 16 bytes. */
+static void amdvi_evt(const uint8_t *p)
+{
+	uint64_t ev[2] = { get64(p), get64(p + 8) };
+	struct amdvi_event e;
+
+	amdvi_event_decode(ev, &e);
+	if (e.code != (ev[0] >> 60) || e.devid != (uint16_t)ev[0] || e.addr != ev[1] ||
+	    e.flags != ((ev[0] >> 48) & 0xfff)) {
+		FAIL("amdvi event %#llx %#llx: code %u devid %#x flags %#x", (unsigned long long)ev[0],
+		     (unsigned long long)ev[1], e.code, e.devid, e.flags);
+	}
+	if (e.reason < IOASID_FAULT_REASON_NOT_PRESENT || e.reason > IOASID_FAULT_REASON_OTHER ||
+	    (!e.is_dma_fault && e.reason != IOASID_FAULT_REASON_OTHER) || e.pasid >= (1U << 20)) {
+		FAIL("amdvi event %#llx: reason %u dma %d pasid %#x", (unsigned long long)ev[0], e.reason,
+		     e.is_dma_fault, e.pasid);
+	}
+}
+
+/* [start, start + pages * 4K) of a domain: the one command covers it with the smallest block. */
+static void amdvi_inv(const uint8_t *p)
+{
+	uint64_t start = get64(p) & 0x000ffffffffff000ULL, pages = get64(p + 8) & 0xfffffffffULL, end, s, e;
+	uint16_t dom = (uint16_t)(p[16] | p[17] << 8), d = 0;
+	struct amdvi_cmd c;
+
+	if (pages == 0) {
+		return;
+	}
+	end = start + pages * 4096;
+	c = amdvi_cmd_inv_pages(dom, start, end, p[16] & 1);
+	if (amdvi_cmd_inv_range(&c, &d, &s, &e) != 0 || d != dom || s > start || e < end) {
+		FAIL("amdvi inv [%#llx, %#llx) -> [%#llx, %#llx) dom %#x", (unsigned long long)start,
+		     (unsigned long long)end, (unsigned long long)s, (unsigned long long)e, d);
+	}
+	/* reserved: qw0 bits 31:20 and 59:48, qw1 bits 11:3 (QEMU refuses the command otherwise) */
+	if ((c.qw[0] & 0x0fff0000fff00000ULL) || (c.qw[1] & 0xff8ULL)) {
+		FAIL("amdvi inv: reserved bits %#llx %#llx", (unsigned long long)c.qw[0], (unsigned long long)c.qw[1]);
+	}
+	if (e != UINT64_MAX && e - s > 4096 && !(s + (e - s) / 2 > start && s + (e - s) / 2 < end)) {
+		FAIL("amdvi inv [%#llx, %#llx): block [%#llx, %#llx) is not the smallest", (unsigned long long)start,
+		     (unsigned long long)end, (unsigned long long)s, (unsigned long long)e);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -198,10 +246,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct {
 		void (*fn)(const uint8_t *p);
 		size_t len;
-	} ops[4] = { { vtd_fault, 16 }, { vtd_psi, 18 }, { smmu_event, 32 }, { smmu_tlbi, 18 } };
+	} ops[6] = { { vtd_fault, 16 }, { vtd_psi, 18 },   { smmu_event, 32 },
+		     { smmu_tlbi, 18 }, { amdvi_evt, 16 }, { amdvi_inv, 18 } };
 
 	while (size > 0) {
-		unsigned k = data[0] % 4;
+		unsigned k = data[0] % 6;
 		uint8_t buf[32];
 
 		data++;

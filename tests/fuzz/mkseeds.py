@@ -176,6 +176,25 @@ def synthetic_dmar():
     return hdr + body  # fuzz_acpi fixes the checksum
 
 
+def synthetic_ivrs():
+    """An IVRS with what QEMU never generates: a type-40h IVHD with ranges, alias, extended and
+    ACPI HID entries, and IVMDs of the three kinds (AMD IOMMU spec 48882 5.2)."""
+    import struct
+    e = struct.pack("<BHB", 2, 0x0008, 0) + struct.pack("<BHB", 3, 0x0100, 0) + struct.pack("<BHB", 4, 0x01ff, 0)
+    e += struct.pack("<BHBBHB", 0x42, 0x0208, 0, 0, 0x0200, 0) + struct.pack("<BHBBHB", 0x43, 0x0300, 0, 0, 0x0218, 0)
+    e += struct.pack("<BHB", 4, 0x03ff, 0) + struct.pack("<BHBI", 0x46, 0x0400, 0, 0x80000000)
+    e += struct.pack("<BHBI", 0x47, 0x0500, 0, 0) + struct.pack("<BHB", 4, 0x0507, 0)
+    e += struct.pack("<BHBBHB", 0x48, 0, 0, 0x21, 0x00a0, 1) + struct.pack("<BHBBHB", 0x48, 0, 0, 0, 0x00a8, 2)
+    e += struct.pack("<BHB", 0xf0, 0x00c0, 0) + b"AMDI0020" + bytes(8) + bytes([2, 2]) + b"AB"
+    ivhd = struct.pack("<BBHHHQHHIQQ", 0x40, 0xb0, 40 + len(e), 2, 0x40, 0xfeb80000, 0, 0, 0, 0, 0) + e
+    ivmd = struct.pack("<BBHHHQQQ", 0x21, 7, 32, 0x0008, 0, 0, 0x7f000000, 0x4000)
+    ivmd += struct.pack("<BBHHHQQQ", 0x22, 3, 32, 0x0100, 0x01ff, 0, 0x7f100000, 0x1000)
+    ivmd += struct.pack("<BBHHHQQQ", 0x20, 8, 32, 0, 0, 0, 0x7f200000, 0x1000)
+    body = struct.pack("<IQ", 0x00203040, 0) + ivhd + ivmd
+    hdr = b"IVRS" + struct.pack("<I", 36 + len(body)) + bytes([2, 0]) + b"FUZZ  " + b"SYNTH   " + bytes(12)
+    return hdr + body  # fuzz_acpi fixes the checksum
+
+
 def acpi_seeds():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "acpi")
     seeds = {}
@@ -192,6 +211,7 @@ def acpi_seeds():
             data += acpi_record(t)
         seeds[machine] = data
     seeds["dmar-rmrr-atsr"] = acpi_record(synthetic_dmar())
+    seeds["ivrs-ivhd40-ivmd"] = acpi_record(synthetic_ivrs())
     return seeds
 
 
@@ -213,6 +233,13 @@ DECODE_SEEDS = {
     "smmu_tlbi": bytes([3]) + le64(0x1000) + le64(0x7fff000) + bytes([1, 64])
     + bytes([3]) + le64(0x1000) + le64(0x9000) + bytes([0, 64])
     + bytes([3]) + le64(0) + le64(1 << 48) + bytes([0, 64]),
+    # AMD-Vi IO_PAGE_FAULT (PR|RW|PE, domain 5) and QEMU 10's form (perms in bits 48-49, I set)
+    "amdvi_evt": bytes([4]) + le64(0x10 | (5 << 32) | (0x70 << 48) | (2 << 60)) + le64(0x10100000)
+    + bytes([4]) + le64(0x08 | ((0x2000 | 0x8 | 0x2) << 48)) + le64(0x20000000),
+    # INVALIDATE_IOMMU_PAGES: one page, 8 KiB across nothing, 2 MiB + 4 KiB across a 2 MiB line
+    "amdvi_inv": bytes([5]) + le64(0x40005000) + le64(1) + bytes([9, 0])
+    + bytes([5]) + le64(0x10000) + le64(2) + bytes([1, 0])
+    + bytes([5]) + le64(0x1ff000) + le64(513) + bytes([3, 1]),
 }
 
 

@@ -28,6 +28,7 @@ struct fmt_case {
 static const struct fmt_case fmt_cases[] = {
 	{ PT_FMT_VTD_SL, 39, 3 }, { PT_FMT_VTD_SL, 48, 4 }, { PT_FMT_VTD_FL, 47, 4 }, { PT_FMT_ARM_S1, 39, 3 },
 	{ PT_FMT_ARM_S1, 48, 4 }, { PT_FMT_ARM_S2, 40, 4 }, { PT_FMT_ARM_S2, 48, 4 }, { PT_FMT_ARM_S2, 32, 3 },
+	{ PT_FMT_AMD_V1, 39, 3 }, { PT_FMT_AMD_V1, 48, 4 },
 };
 
 TEST(pt_levels_for)
@@ -141,6 +142,7 @@ struct enc_case {
 	unsigned ia_bits;
 	uint64_t rw4k, ro4k, rw2m, wo4k, table_low; /* expected attribute bits (low 12 + top) */
 	unsigned wo_prot;			    /* what lookup reports for a write-only map */
+	uint64_t table_top;			    /* a table entry's bits 63:48 */
 };
 
 /*
@@ -148,12 +150,16 @@ struct enc_case {
  *  VT-d SL: R=bit0 W=bit1 PS=bit7.   VT-d FL: P=0 RW=1 US=2 A=5 D=6 PS=7.
  *  Arm S1: type 11/01, AP[1]=6, AP[2]=7 (RO), SH=0b11 at 9:8, AF=10, nG=11, AttrIndx 0.
  *  Arm S2: type 11/01, MemAttr=0b1111 at 5:2, S2AP R=6 W=7, SH=0b11, AF=10.
+ *  AMD-Vi v1 (48882 2.2.3): PR=0, NextLevel 11:9 (0 in every leaf, 3 in a 4-level root's
+ *  PDE), IR=61, IW=62 (write-only is expressible).
  */
 static const struct enc_case enc_cases[] = {
 	{ PT_FMT_VTD_SL, 48, 0x003, 0x001, 0x083, 0x002, 0x003, PT_PROT_WRITE },
 	{ PT_FMT_VTD_FL, 47, 0x067, 0x025, 0x0e7, 0x067, 0x027, RW },
 	{ PT_FMT_ARM_S1, 48, 0xf43, 0xfc3, 0xf41, 0xf43, 0x003, RW },
 	{ PT_FMT_ARM_S2, 48, 0x7ff, 0x77f, 0x7fd, 0x7bf, 0x003, PT_PROT_WRITE },
+	{ PT_FMT_AMD_V1, 48, 0x6000000000000001ULL, 0x2000000000000001ULL, 0x6000000000000001ULL, 0x4000000000000001ULL,
+	  0x601, PT_PROT_WRITE, 0x6000000000000000ULL },
 };
 
 TEST(pt_encodings)
@@ -187,9 +193,9 @@ TEST(pt_encodings)
 		 */
 		pte = ((uint64_t *)hpa_to_ptr(t.root))[0];
 		EXPECT_EQ(pt_table_count(e->fmt, pte), 1);
-		pte &= ~(PT_CNT_MASK << pt_cnt_shift(e->fmt));
+		pte &= ~pt_cnt_bits(e->fmt);
 		EXPECT_EQ(pte & 0xfff, e->table_low);
-		EXPECT_EQ(pte >> 48, 0);
+		EXPECT_EQ(pte >> 48, e->table_top >> 48);
 		pt_destroy(&t);
 	}
 }
@@ -481,7 +487,8 @@ TEST(pt_noncoherent_clean)
  */
 TEST(pt_split_preserves_attributes)
 {
-	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1, PT_FMT_ARM_S2 };
+	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1, PT_FMT_ARM_S2,
+					       PT_FMT_AMD_V1 };
 	static const unsigned prots[] = { RO, RW, PT_PROT_WRITE };
 
 	for (unsigned f = 0; f < ARRAY_SIZE(fmts); f++) {
@@ -574,5 +581,50 @@ TEST(pt_device_memory)
 	/* the attribute alone grants nothing */
 	ASSERT_EQ(pt_init(&t, PT_FMT_ARM_S2, 48, ALL_SIZES, true, NULL), 0);
 	EXPECT_EQ(pt_map(&t, 0x1000, hpa(0xfe000000), 0x1000, PT_PROT_DEVICE), -EINVAL);
+	pt_destroy(&t);
+}
+
+/*
+ * AMD-Vi v1 keeps a table's live-entry count modulo 512 in the 9 software bits of its PDE
+ * (pt_fmt.h): a full table (512 entries, stored as 0) must read back as 512, survive unmaps one
+ * entry at a time, and be unlinked only when the last entry goes. The PDEs name the level below
+ * (NextLevel), which the hardware-faithful walker (pt_walk_foreign) checks on every walk.
+ */
+TEST(pt_amd_v1_full_table_count)
+{
+	struct pt_table t;
+	struct pt_gather g;
+	uint64_t un, pde, pages;
+	hpa_t oa;
+
+	ASSERT_EQ(pt_init(&t, PT_FMT_AMD_V1, 48, SZ_4K, true, NULL), 0);
+	ASSERT_EQ(pt_map(&t, SZ_1G, hpa(0x40000000), SZ_2M, RW), 0);
+	pages = t.nr_table_pages;
+	EXPECT_EQ(pages, 4);
+	/* root -> lvl 2 -> lvl 1: the lvl-1 entry points to the full PTE table */
+	{
+		const uint64_t *l3 = hpa_to_ptr(t.root);
+		const uint64_t *l2 = hpa_to_ptr(hpa(pt_table_addr(PT_FMT_AMD_V1, l3[0])));
+		const uint64_t *l1 = hpa_to_ptr(hpa(pt_table_addr(PT_FMT_AMD_V1, l2[1])));
+
+		EXPECT_EQ(FIELD_GET(AMD_PTE_NEXT, l3[0]), 3);
+		EXPECT_EQ(FIELD_GET(AMD_PTE_NEXT, l2[1]), 2);
+		pde = l1[0];
+		EXPECT_EQ(FIELD_GET(AMD_PTE_NEXT, pde), 1);
+		EXPECT_EQ(pde & pt_cnt_bits(PT_FMT_AMD_V1), 0); /* 512 is stored as 0 */
+		EXPECT_EQ(pt_table_count(PT_FMT_AMD_V1, pde), 512);
+		EXPECT_EQ(pde & AMD_PTE_RSVD_PDE, 0);
+	}
+	for (unsigned i = 0; i < 512; i++) {
+		pt_gather_init(&g);
+		ASSERT_EQ(pt_unmap(&t, SZ_1G + (uint64_t)i * SZ_4K, SZ_4K, &g, &un), 0);
+		EXPECT_EQ(un, SZ_4K);
+		pt_gather_release(&t, &g);
+		if (i < 511) {
+			EXPECT_EQ(t.nr_table_pages, pages);
+			EXPECT_EQ(pt_lookup(&t, SZ_1G + 511 * SZ_4K, &oa, NULL, NULL), 0);
+		}
+	}
+	EXPECT_EQ(t.nr_table_pages, 1); /* every table below the root went with its last entry */
 	pt_destroy(&t);
 }

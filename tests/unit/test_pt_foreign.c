@@ -12,7 +12,7 @@
 #include "ioasid/pt.h"
 
 #define ALL_SIZES (SZ_4K | SZ_2M | SZ_1G)
-#define RW (PT_PROT_READ | PT_PROT_WRITE)
+#define RW	  (PT_PROT_READ | PT_PROT_WRITE)
 
 struct host_reader {
 	unsigned reads;
@@ -37,8 +37,8 @@ TEST(pt_foreign_matches_lookup)
 		enum pt_format fmt;
 		unsigned ia_bits;
 	} cases[] = {
-		{ PT_FMT_VTD_SL, 39 }, { PT_FMT_VTD_SL, 48 }, { PT_FMT_VTD_FL, 47 },
-		{ PT_FMT_ARM_S1, 39 }, { PT_FMT_ARM_S1, 48 }, { PT_FMT_ARM_S2, 48 },
+		{ PT_FMT_VTD_SL, 39 }, { PT_FMT_VTD_SL, 48 }, { PT_FMT_VTD_FL, 47 }, { PT_FMT_ARM_S1, 39 },
+		{ PT_FMT_ARM_S1, 48 }, { PT_FMT_ARM_S2, 48 }, { PT_FMT_AMD_V1, 39 }, { PT_FMT_AMD_V1, 48 },
 	};
 
 	for (unsigned c = 0; c < ARRAY_SIZE(cases); c++) {
@@ -55,9 +55,22 @@ TEST(pt_foreign_matches_lookup)
 		pt_gather_release(&t, &g);
 
 		static const uint64_t probes[] = {
-			0, 0x1ff000, 0x1ffabc, 0x200000, 0x3fffff, 0x5ff008, 0x600000, 0x601000,
-			SZ_1G, SZ_1G + SZ_2M, SZ_1G + SZ_2M + 0x1000, SZ_1G + 0x12345678,
-			2 * SZ_1G - 1, 3 * SZ_1G + 0x5000, 3 * SZ_1G + 0x7fff, 3 * SZ_1G + 0x8000,
+			0,
+			0x1ff000,
+			0x1ffabc,
+			0x200000,
+			0x3fffff,
+			0x5ff008,
+			0x600000,
+			0x601000,
+			SZ_1G,
+			SZ_1G + SZ_2M,
+			SZ_1G + SZ_2M + 0x1000,
+			SZ_1G + 0x12345678,
+			2 * SZ_1G - 1,
+			3 * SZ_1G + 0x5000,
+			3 * SZ_1G + 0x7fff,
+			3 * SZ_1G + 0x8000,
 			(1ULL << 39) - 1,
 		};
 		for (unsigned i = 0; i < ARRAY_SIZE(probes); i++) {
@@ -66,8 +79,8 @@ TEST(pt_foreign_matches_lookup)
 			unsigned fprot = 0, lprot = 0;
 			hpa_t loa = hpa(0);
 			int lret = pt_lookup(&t, probes[i], &loa, &lprot, &lsz);
-			int fret = pt_walk_foreign(t.fmt, t.levels, hpa_val(t.root), probes[i], host_read,
-						   &r, &foa, &fprot, &fsz);
+			int fret = pt_walk_foreign(t.fmt, t.levels, hpa_val(t.root), probes[i], host_read, &r, &foa,
+						   &fprot, &fsz);
 
 			EXPECT_EQ(fret, lret);
 			EXPECT_TRUE(r.reads >= 1 && r.reads <= t.levels);
@@ -94,10 +107,9 @@ TEST(pt_width_is_what_the_engine_accepts)
 		enum pt_format fmt;
 		unsigned bits[5]; /* by levels; 0: no such depth */
 	} want[] = {
-		{ PT_FMT_VTD_SL, { [3] = 39, [4] = 48 } },
-		{ PT_FMT_VTD_FL, { [3] = 0, [4] = 47 } },
-		{ PT_FMT_ARM_S1, { [3] = 39, [4] = 48 } },
-		{ PT_FMT_ARM_S2, { [3] = 39, [4] = 48 } },
+		{ PT_FMT_VTD_SL, { [3] = 39, [4] = 48 } }, { PT_FMT_VTD_FL, { [3] = 0, [4] = 47 } },
+		{ PT_FMT_ARM_S1, { [3] = 39, [4] = 48 } }, { PT_FMT_ARM_S2, { [3] = 39, [4] = 48 } },
+		{ PT_FMT_AMD_V1, { [3] = 39, [4] = 48 } },
 	};
 
 	for (unsigned f = 0; f < ARRAY_SIZE(want); f++) {
@@ -149,7 +161,7 @@ TEST(pt_width_is_what_the_engine_accepts)
  * Guest memory: 8 pages at guest-physical GUEST_BASE. The reader translates a table address
  * the way the core would (through the guest's GPA map), and refuses anything outside.
  */
-#define GUEST_BASE 0x80000000ULL
+#define GUEST_BASE  0x80000000ULL
 #define GUEST_PAGES 8
 static uint64_t guest_mem[GUEST_PAGES][512] __attribute__((aligned(4096)));
 
@@ -166,8 +178,7 @@ static int guest_read(void *ctx, uint64_t table_addr, unsigned index, uint64_t *
 	if (r->fail_with) {
 		return r->fail_with;
 	}
-	if (table_addr < GUEST_BASE || table_addr >= GUEST_BASE + GUEST_PAGES * 4096ULL ||
-	    index >= 512) {
+	if (table_addr < GUEST_BASE || table_addr >= GUEST_BASE + GUEST_PAGES * 4096ULL || index >= 512) {
 		return -EFAULT;
 	}
 	*entry = guest_mem[(table_addr - GUEST_BASE) / 4096][index];
@@ -196,10 +207,10 @@ static struct walk_out walk(enum pt_format fmt, unsigned levels, uint64_t ia)
 }
 
 /* x86-64 paging bits, from the SDM: P=0 RW=1 US=2 A=5 PS=7 */
-#define X_P 0x1ULL
-#define X_RW 0x2ULL
-#define X_US 0x4ULL
-#define X_PS 0x80ULL
+#define X_P   0x1ULL
+#define X_RW  0x2ULL
+#define X_US  0x4ULL
+#define X_PS  0x80ULL
 #define X_TBL (X_P | X_RW | X_US)
 
 /* ia 0x40201000: PML4[0] -> PDPT (page 1)[1] -> PD (page 2)[1] -> PT (page 3)[1] */
@@ -283,20 +294,14 @@ TEST(pt_foreign_vtd_fl)
 		struct guest_reader r = { .fail_with = -EIO };
 		uint64_t oa;
 
-		EXPECT_EQ(pt_walk_foreign(PT_FMT_VTD_FL, 4, gpage(0), FL_IA, guest_read, &r, &oa,
-					  NULL, NULL),
-			  -EIO);
+		EXPECT_EQ(pt_walk_foreign(PT_FMT_VTD_FL, 4, gpage(0), FL_IA, guest_read, &r, &oa, NULL, NULL), -EIO);
 		EXPECT_EQ(r.reads, 1);
-		EXPECT_EQ(pt_walk_foreign(PT_FMT_VTD_FL, 4, gpage(0), FL_IA, NULL, &r, &oa, NULL,
-					  NULL),
-			  -EINVAL);
+		EXPECT_EQ(pt_walk_foreign(PT_FMT_VTD_FL, 4, gpage(0), FL_IA, NULL, &r, &oa, NULL, NULL), -EINVAL);
 	}
 	EXPECT_EQ(walk(PT_FMT_VTD_FL, 3, FL_IA).ret, -EINVAL);
 	EXPECT_EQ(walk(PT_FMT_VTD_FL, 5, FL_IA).ret, -EINVAL);
 	EXPECT_EQ(walk(PT_FMT_VTD_FL, 4, 1ULL << 47).ret, -ERANGE);
-	EXPECT_EQ(pt_walk_foreign(PT_FMT_VTD_FL, 4, gpage(0) + 8, FL_IA, guest_read, NULL, NULL,
-				  NULL, NULL),
-		  -EINVAL);
+	EXPECT_EQ(pt_walk_foreign(PT_FMT_VTD_FL, 4, gpage(0) + 8, FL_IA, guest_read, NULL, NULL, NULL, NULL), -EINVAL);
 	EXPECT_EQ(walk((enum pt_format)7, 4, FL_IA).ret, -EINVAL);
 }
 
@@ -335,7 +340,7 @@ TEST(pt_foreign_vtd_sl)
 
 /* Arm descriptor bits (Arm ARM D8.3): type 1:0, AP[2]=7, AF=10, S2AP 7:6, APTable[1]=62 */
 #define A_TBL 0x3ULL
-#define A_AF BIT(10)
+#define A_AF  BIT(10)
 
 static void arm_build(void)
 {
@@ -434,8 +439,7 @@ TEST(pt_foreign_arm_s2)
  */
 TEST(pt_foreign_random_garbage)
 {
-	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1,
-					       PT_FMT_ARM_S2 };
+	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1, PT_FMT_ARM_S2 };
 	uint64_t x = 0x243f6a8885a308d3ULL;
 	unsigned ok = 0, einval = 0, enoent = 0, efault = 0, other = 0;
 
@@ -460,8 +464,7 @@ TEST(pt_foreign_random_garbage)
 		for (unsigned f = 0; f < ARRAY_SIZE(fmts); f++) {
 			for (unsigned levels = 3; levels <= 4; levels++) {
 				for (unsigned k = 0; k < 16; k++) {
-					uint64_t ia = (x >> k) & ((1ULL << (levels == 3 ? 39 : 47)) - 1) &
-						      ~0xfffULL;
+					uint64_t ia = (x >> k) & ((1ULL << (levels == 3 ? 39 : 47)) - 1) & ~0xfffULL;
 					struct walk_out w = walk(fmts[f], levels, ia);
 
 					EXPECT_TRUE(w.reads <= levels);
@@ -498,6 +501,5 @@ TEST(pt_foreign_random_garbage)
 	EXPECT_EQ(other, 0);
 	/* the generator must reach every outcome, or the test proves little */
 	EXPECT_TRUE(ok > 50 && einval > 50 && enoent > 50 && efault > 50);
-	printf("# garbage walks: %u ok, %u EINVAL, %u ENOENT, %u EFAULT\n", ok, einval,
-		enoent, efault);
+	printf("# garbage walks: %u ok, %u EINVAL, %u ENOENT, %u EFAULT\n", ok, einval, enoent, efault);
 }

@@ -431,7 +431,8 @@ static bool model_check_page(const struct pt_table *t, const struct model_page *
 
 TEST(pt_random_vs_model)
 {
-	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1, PT_FMT_ARM_S2 };
+	static const enum pt_format fmts[] = { PT_FMT_VTD_SL, PT_FMT_VTD_FL, PT_FMT_ARM_S1, PT_FMT_ARM_S2,
+					       PT_FMT_AMD_V1 };
 
 	for (unsigned f = 0; f < ARRAY_SIZE(fmts); f++) {
 		struct model_page *m = calloc(MODEL_PAGES, sizeof(*m));
