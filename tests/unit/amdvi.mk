@@ -8,4 +8,4 @@ test_amdvi_SRCS := tests/unit/test_amdvi.c drivers/iommu/amdvi/amdvi_desc.c
 # the hardware by writing the store slot (or not).
 UNIT_TESTS += test_amdvi_cmd
 test_amdvi_cmd_SRCS := tests/unit/test_amdvi_cmd.c drivers/iommu/amdvi/amdvi_cmd.c drivers/iommu/amdvi/amdvi_desc.c \
-	arch/host/mm.c arch/host/arch.c lib/strerror.c
+	arch/host/mm.c arch/host/arch.c arch/host/cpu.c lib/strerror.c

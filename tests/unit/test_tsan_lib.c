@@ -26,7 +26,7 @@
 
 #define NR_THREADS 4
 
-/* The real hooks (tests/unit/cpu_stubs.c) spin; give the core away instead (see tsan.mk). */
+/* The real hooks (arch/host/cpu.c) spin; give the core away instead (see tsan.mk). */
 void __wrap_arch_cpu_relax(void);
 void __wrap_arch_cpu_relax(void)
 {
