@@ -18,13 +18,15 @@ GUEST_START_x86_64 := guest/start.S
 # LL/SC instructions, not libgcc's helpers that probe the CPU through getauxval().
 GUEST_ARCH_CFLAGS_arm64 := -mbranch-protection=none -mno-outline-atomics
 GUEST_START_arm64 := guest/arm64/start.S
+# The EL1 vector table with an IRQ entry (guest/irq.h, installed by guest_irq_init).
+GUEST_IRQ_SRCS_arm64 := guest/arm64/vectors.S
 GUEST_EXCLUDE_arm64 := misbehave_io msi_attack
 GUEST_EXCLUDE_x86_64 := its_attack
 
 ifneq ($(GUEST_START_$(ARCH)),)
 GUEST_BUILD := $(RELEASE_BUILD)/guests
 GUEST_SDK_SRCS := $(GUEST_START_$(ARCH)) guest/guest.c guest/test.c guest/syscalls.c guest/irq_route.c \
-	guest/$(ARCH)/irq.c
+	guest/$(ARCH)/irq.c $(GUEST_IRQ_SRCS_$(ARCH))
 GUEST_SDK_OBJS := $(patsubst %,$(GUEST_BUILD)/sdk/%.o,$(GUEST_SDK_SRCS))
 GUEST_NAMES := $(filter-out $(GUEST_EXCLUDE_$(ARCH)),$(basename $(notdir $(wildcard tests/guests/*.c))))
 GUEST_BINS := $(patsubst %,$(GUEST_BUILD)/%.bin,$(GUEST_NAMES))

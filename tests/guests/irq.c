@@ -205,8 +205,12 @@ TEST(ipi)
 TEST(msi)
 {
 	unsigned done = 0;
+	long routed = guest_irq_route_msi(dev, 0, 0, VIRQ_MSI);
 
-	EXPECT_EQ(guest_irq_route_msi(dev, 0, 0, VIRQ_MSI), 0);
+	EXPECT_EQ(routed, 0);
+	if (routed != 0) {
+		return; /* no interrupt can come: waiting in WFI would never end */
+	}
 	msi_hits = 0;
 	for (unsigned i = 0; i < MSI_ROUNDS; i++) {
 		volatile uint64_t *cmd = (volatile uint64_t *)(edu + EDU_REG_DMA_CMD);
@@ -237,9 +241,15 @@ TEST(fault)
 	struct ioasid_fault_record rec[8];
 	struct ioasid_fault_read fr = { .num_records = 8, .records_gpa = gpa_of(rec) };
 	bool seen = false;
+	long routed;
 
 	memset(rec, 0, sizeof(rec));
-	EXPECT_EQ(guest_irq_route_fault(0, VIRQ_FAULT), 0);
+	routed = guest_irq_route_fault(0, VIRQ_FAULT);
+
+	EXPECT_EQ(routed, 0);
+	if (routed != 0) {
+		return; /* as in msi */
+	}
 	(void)ioasid_fault_read(&fr); /* start from an empty queue */
 	fault_hits = 0;
 	(void)guest_edu_dma(edu, outside, 64, true);
