@@ -58,18 +58,17 @@
 
 /* The EL1 (and EL0) registers a guest may write, switched on every entry and exit. */
 /* clang-format off: one X() list, laid out by hand */
-#define VCPU_EL1_REGS(X)                                                                                               \
-	X(sctlr_el1)                                                                                                   \
-	X(cpacr_el1) X(ttbr0_el1) X(ttbr1_el1) X(tcr_el1) X(mair_el1) X(amair_el1) X(vbar_el1) X(esr_el1) X(far_el1)   \
-		X(afsr0_el1) X(afsr1_el1) X(contextidr_el1) X(tpidr_el0) X(tpidrro_el0) X(tpidr_el1) X(sp_el1)         \
-			X(elr_el1) X(spsr_el1) X(par_el1) X(cntkctl_el1) X(csselr_el1) X(mdscr_el1) X(cntv_cval_el0)   \
-				X(cntv_ctl_el0)
+#define VCPU_EL1_REGS(X)                                                                     \
+	X(sctlr_el1) X(cpacr_el1) X(ttbr0_el1) X(ttbr1_el1) X(tcr_el1) X(mair_el1) X(amair_el1) \
+	X(vbar_el1) X(esr_el1) X(far_el1) X(afsr0_el1) X(afsr1_el1) X(contextidr_el1)          \
+	X(tpidr_el0) X(tpidrro_el0) X(tpidr_el1) X(sp_el1) X(elr_el1) X(spsr_el1) X(par_el1)    \
+	X(cntkctl_el1) X(csselr_el1) X(mdscr_el1) X(cntv_cval_el0) X(cntv_ctl_el0)
 
 enum {
 #define VCPU_EL1_ENUM(r) EL1_##r,
 	VCPU_EL1_REGS(VCPU_EL1_ENUM)
 #undef VCPU_EL1_ENUM
-		EL1_NR
+	EL1_NR
 };
 /* clang-format on */
 

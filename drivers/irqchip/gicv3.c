@@ -53,7 +53,6 @@
 #define GICR_SGI_BASE		   GICR_FRAME
 #define GICR_IGROUPR0		   0x0080
 #define GICR_ISENABLER0		   0x0100
-#define GICR_ICACTIVER0		   0x0380
 #define GICR_IPRIORITYR		   0x0400
 #define GICR_IGRPMODR0		   0x0d00
 #define GICR_MAP_SIZE		   (2 * GICR_FRAME)
@@ -231,10 +230,10 @@ int gicv3_cpu_init(uint64_t mpidr, hpa_t gicr_hint, uint64_t *rd_out)
 	if (!(icc_read(S3_4_C12_C9_5) & ICC_SRE_SRE)) {
 		return -EOPNOTSUPP;
 	}
-	icc_write(S3_0_C4_C6_0, GICV3_PMR);					/* ICC_PMR_EL1 */
-	icc_write(S3_0_C12_C12_3, 0);						/* ICC_BPR1_EL1 */
-	icc_write(S3_0_C12_C12_4, icc_read(S3_0_C12_C12_4) | ICC_CTLR_EOIMODE); /* ICC_CTLR_EL1 */
-	icc_write(S3_0_C12_C12_7, 1);						/* ICC_IGRPEN1_EL1 */
+	icc_write(S3_0_C4_C6_0, GICV3_PMR);						   /* ICC_PMR_EL1 */
+	icc_write(S3_0_C12_C12_3, 0);							   /* ICC_BPR1_EL1 */
+	icc_write(S3_0_C12_C12_4, icc_read(S3_0_C12_C12_4) | ICC_CTLR_EOIMODE);		   /* ICC_CTLR_EL1 */
+	icc_write(S3_0_C12_C12_7, 1);							   /* ICC_IGRPEN1_EL1 */
 	icc_isb();
 	*rd_out = rd;
 	return 0;
@@ -269,7 +268,7 @@ unsigned gicv3_ack(void)
 
 void gicv3_drop(unsigned intid)
 {
-	icc_write(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1: priority drop (EOImode = 1) */
+	icc_write(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1: priority drop only (EOImode = 1) */
 	icc_isb();
 }
 
@@ -302,11 +301,4 @@ int gicv3_ppi_enable(uint64_t rd, unsigned intid, uint8_t prio)
 	mmio_write8(sgi + GICR_IPRIORITYR + intid, prio);
 	mmio_write32(sgi + GICR_ISENABLER0, (uint32_t)BIT(intid));
 	return poll_until(!(mmio_read32((uintptr_t)rd + GICR_CTLR) & GICR_CTLR_RWP), GICV3_WAIT_US);
-}
-
-void gicv3_ppi_clear_active(uint64_t rd, unsigned intid)
-{
-	if (rd != 0 && intid < 32) {
-		mmio_write32((uintptr_t)rd + GICR_SGI_BASE + GICR_ICACTIVER0, (uint32_t)BIT(intid));
-	}
 }

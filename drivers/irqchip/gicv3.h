@@ -48,7 +48,5 @@ void gicv3_drop(unsigned intid);
 void gicv3_deactivate(unsigned intid);
 /* Enable PPI intid (16..31) as Group 1 with priority prio in the redistributor rd (this CPU's). */
 int gicv3_ppi_enable(uint64_t rd, unsigned intid, uint8_t prio);
-/* Clear PPI intid's active state in redistributor rd (GICR_ICACTIVER0): any CPU may do it. */
-void gicv3_ppi_clear_active(uint64_t rd, unsigned intid);
 
 #endif /* DRIVERS_IRQCHIP_GICV3_H */
