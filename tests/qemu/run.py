@@ -360,7 +360,7 @@ CASES += [
     },
     {
         # The vCPU layer alone (arch/arm64/vcpu_selftest.c): entry/exit, register switching,
-        # PSCI, an IOASID hypercall, and stops on UDF, unmapped IPA, SMC and WFI.
+        # PSCI, an IOASID hypercall, stops on UDF, unmapped IPA and SMC, and WFI as a halt.
         "name": "arm64-vcpu",
         "arch": "arm64",
         "cmdline": "selftest=vcpu",
@@ -372,7 +372,8 @@ CASES += [
                    r"vcpu: vst-unmapped guest stopped: stage-2 translation fault \(level 1\) on read at "
                    r"IPA 0x80000000: ok$",
                    r"vcpu: vst-smc guest stopped: SMC #0.*: ok$",
-                   r"vcpu: vst-wfi guest stopped: WFI.*: ok$",
+                   r"vcpu: vst-wfi guest halted: WFI.*: ok$",
+                   r"vcpu: vst-wfi resumes after its WFI \(PC 0x[0-9a-f]+\): ok$",
                    r"vcpu: vst-off guest powered off: PSCI SYSTEM_OFF: ok$",
                    r"vcpu: back in the hypervisor: no guest context, stage 2 off: ok$",
                    r"selftest vcpu: PASS"],
