@@ -135,7 +135,10 @@ static bool vst_end(struct vst *t, const char *name, const char *label, enum vcp
 		return false;
 	}
 	ok = ST_CHECK(e.kind == kind && strstr(e.reason, want) != NULL, "vcpu: %s guest %s: %s", name,
-		      kind == VCPU_EXIT_OFF ? "powered off" : kind == VCPU_EXIT_HALT ? "halted" : "stopped", e.reason);
+		      kind == VCPU_EXIT_OFF    ? "powered off"
+		      : kind == VCPU_EXIT_HALT ? "halted"
+					       : "stopped",
+		      e.reason);
 	if (kind == VCPU_EXIT_HALT) {
 		ok &= ST_CHECK(arm64_vcpu_ctx(&v)->elr == gpa_val(vst_entry(label)) + 4,
 			       "vcpu: %s resumes after its WFI (PC 0x%llx)", name,

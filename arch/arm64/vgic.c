@@ -167,7 +167,8 @@ void vgic_sync(struct vgic *g, unsigned vcpu)
 			irq->hw = 0;
 			c->lr[n] = 0;
 		}
-		if (irq->repend && !irq->pending) {
+		if (irq->repend) {
+			/* Still pending in the LR: the two edges merge; else it is pending once more. */
 			irq->pending = 1;
 			irq->repend = 0;
 		}
