@@ -72,6 +72,12 @@
 
 #define VGIC_PRIO_MASK 0xf8U
 
+void guest_arch_gpa_hole(uint64_t *base, uint64_t *end)
+{
+	*base = GUEST_VGIC_BASE;
+	*end = GUEST_VGIC_END;
+}
+
 bool vgic_mmio_is_vgic(uint64_t ipa)
 {
 	return ipa >= GUEST_VGIC_BASE && ipa < GUEST_VGIC_END;

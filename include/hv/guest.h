@@ -61,6 +61,13 @@ _Static_assert(sizeof(struct guest_boot_info) <= 4096, "one page");
 
 #ifndef GUEST_SDK
 
+/*
+ * The guest-physical range the arch's own virtual hardware takes in every guest (arm64: the vGIC
+ * frames [GUEST_VGIC_BASE, GUEST_VGIC_END); x86_64: none, *base == *end). No RAM and no memory
+ * BAR of a guest may overlap it (hv/config_check.c refuses the configuration with the line).
+ */
+void guest_arch_gpa_hole(uint64_t *base, uint64_t *end);
+
 /* How one guest's run ended. */
 enum guest_outcome {
 	GUEST_EXITED = 1, /* EXIT hypercall; status in *status */
