@@ -45,7 +45,11 @@
  *                            parameters and its outcome (a finished line is logged under it);
  *      guests_kept_lock      hv/guest.c: guests whose teardown failed (RAM kept for good);
  *      svm_lock              arch/x86_64/svm.c: the shared permission maps, set up once;
- *      irq_handlers_lock     arch/x86_64/irq.c: arch_irq_request_msi's vector slots.
+ *      irq_handlers_lock     arch/x86_64/irq.c: arch_irq_request_msi's vector slots;
+ *      vgic.lock             arch/arm64/vgic.h, per guest: its virtual GICv3 (distributor,
+ *                            redistributors, saved list registers). The one leaf that may be
+ *                            taken under others: vcpu_arch_virq_raise() (virq_send) from any CPU,
+ *                            from a route or fault path holding 1..9; nothing is taken under it.
  *  11. console_lock          lib/console.c, recursive: one whole console_write() (one log line).
  *                            Innermost: any lock holder may log. hv_panic() takes it with a bound
  *                            and writes without it if another CPU never lets go.
