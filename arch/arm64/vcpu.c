@@ -262,15 +262,17 @@ static void guest_load(struct vcpu *v, struct vcpu_arch *a)
  * Save the guest's EL1 state and give EL2 back its own configuration. The interrupt that ended
  * the run (slot IRQ: a kick, a device, the maintenance interrupt) is taken here, and so is the
  * guest's virtual timer if it is due, while its CNTV registers are still live (vgic_hw.c).
- * Returns true when the virtual timer fired for it.
+ * Returns true when the exit brought the guest an interrupt (its timer fired, or one is pending):
+ * such IRQ exits are progress, not a storm.
  */
 static bool guest_save(struct vcpu *v, struct vcpu_arch *a, uint64_t slot)
 {
 	struct percpu *c = this_cpu();
 	uint64_t timer_irqs = c->arch.nr_vtimer_irqs;
+	bool pending;
 
 	el1_save(a->el1);
-	vgic_hw_save(v);
+	pending = vgic_hw_save(v);
 	write_sysreg(hcr_el2, c->arch.host_hcr);
 	isb();
 	if (slot == ARM64_VEC_LOWER64 + 1 || vgic_hw_timer_due(a->el1[EL1_cntv_ctl_el0], a->el1[EL1_cntv_cval_el0])) {
@@ -280,7 +282,7 @@ static bool guest_save(struct vcpu *v, struct vcpu_arch *a, uint64_t slot)
 	write_sysreg(cntv_ctl_el0, 0);
 	isb();
 	vgic_hw_run_end();
-	return c->arch.nr_vtimer_irqs != timer_irqs;
+	return pending || c->arch.nr_vtimer_irqs != timer_irqs;
 }
 
 /* A vGIC register access (ARM64_EXIT_MMIO): the written value from, or the read value to, x<reg>. */
@@ -362,7 +364,7 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		a->last_cpu = this_cpu()->id;
 		slot = arm64_vcpu_enter(&a->ctx);
 		if (guest_save(v, a, slot)) {
-			irq_exits = 0; /* its timer fired: the guest has work */
+			irq_exits = 0; /* an interrupt for the guest: it has work */
 		}
 		arm64_vcpu_decode((unsigned)slot, a->ctx.esr, a->ctx.far, a->ctx.hpfar, a->ctx.x[0], a->ctx.x[1], &d);
 		switch (d.action) {

@@ -305,15 +305,16 @@ void vgic_hw_load(struct vcpu *v)
 	c->arch.vgic_running = vc;
 }
 
-void vgic_hw_save(struct vcpu *v)
+bool vgic_hw_save(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
 	struct vgic *g = group_vgic(v);
 	struct vgic_cpu *vc;
 	unsigned napr;
+	bool pending;
 
 	if (g == NULL || c->arch.nr_lrs == 0) {
-		return;
+		return false;
 	}
 	vc = &g->cpu[v->index];
 	for (unsigned n = 0; n < vc->nr_lrs; n++) {
@@ -333,7 +334,9 @@ void vgic_hw_save(struct vcpu *v)
 	isb();
 	hv_spin_lock(&g->lock);
 	vgic_sync(g, v->index);
+	pending = vgic_has_pending(g, v->index);
 	hv_spin_unlock(&g->lock);
+	return pending;
 }
 
 /* The timer condition of saved CNTV_CTL/CVAL (Arm ARM D11.2.4): enabled, unmasked, expired. */

@@ -16,8 +16,11 @@ struct vgic_access;
 int vgic_hw_cpu_init(void);
 /* Before the run: list the vCPU's interrupts and load the virtual CPU interface. */
 void vgic_hw_load(struct vcpu *v);
-/* After the run: save the interface, turn it off, fold the list registers into the state. */
-void vgic_hw_save(struct vcpu *v);
+/*
+ * After the run: save the interface, turn it off, fold the list registers into the state. True
+ * when an interrupt is pending for the vCPU (the exit has work for the guest).
+ */
+bool vgic_hw_save(struct vcpu *v);
 /* After the exit's interrupts were taken and the guest's timer silenced: nothing is loaded. */
 void vgic_hw_run_end(void);
 /* The guest's write of ICC_SGI1R_EL1 (trapped: HCR_EL2.IMO). */
