@@ -11,6 +11,8 @@ HV_SRCS_arm64 += arch/arm64/vcpu.c arch/arm64/vcpu_decode.c arch/arm64/vcpu_entr
 # The virtual GICv3 (docs/ARM64.md, "Virtual interrupts"): state machine and registers (pure,
 # host-tested), and the hardware side (list registers, timers, the vcpu_arch_* interrupt hooks).
 HV_SRCS_arm64 += arch/arm64/vgic.c arch/arm64/vgic_mmio.c arch/arm64/vgic_hw.c
+# The hypervisor's own timer (CNTHP, PPI 26): a per-CPU deadline that ends the idle WFI.
+HV_SRCS_arm64 += arch/arm64/hyptimer.c
 # Device MSIs routed to guests (include/hv/irq_route.h)
 HV_SRCS_arm64 += arch/arm64/irq_route.c arch/arm64/irq.c
 # Test image only: the arch half of selftest=boot and selftest=fault_wx (arch_selftest.c),

@@ -26,13 +26,12 @@
 #include <hv/spinlock.h>
 #include <hv/vcpu.h>
 
-#define VGIC_NR_PRIV	  32U /* SGIs 0..15 and PPIs 16..31, per vCPU */
-#define VGIC_NR_SPIS	  64U /* SPIs 32..95, per guest */
-#define VGIC_NR_IRQS	  (VGIC_NR_PRIV + VGIC_NR_SPIS)
-#define VGIC_MAX_LRS	  16U /* ICH_VTR_EL2.ListRegs allows 1..16 */
-#define VGIC_PPI_MAINT	  25U /* the maintenance interrupt (SBSA / QEMU virt) */
-#define VGIC_PPI_HYPTIMER 26U /* CNTHP, the EL2 physical timer */
-#define VGIC_PPI_VTIMER	  27U /* CNTV, the EL1 virtual timer */
+#define VGIC_NR_PRIV	32U /* SGIs 0..15 and PPIs 16..31, per vCPU */
+#define VGIC_NR_SPIS	64U /* SPIs 32..95, per guest */
+#define VGIC_NR_IRQS	(VGIC_NR_PRIV + VGIC_NR_SPIS)
+#define VGIC_MAX_LRS	16U /* ICH_VTR_EL2.ListRegs allows 1..16 */
+#define VGIC_PPI_MAINT	25U /* the maintenance interrupt (SBSA / QEMU virt) */
+#define VGIC_PPI_VTIMER 27U /* CNTV, the EL1 virtual timer */
 
 /* Frame sizes (IHI 0069 12.9, 12.10): GICD 64 KiB; per vCPU an RD_base and an SGI_base frame. */
 #define VGIC_GICD_SIZE	   0x10000ULL

@@ -11,10 +11,10 @@
  *
  * Physical PPIs of every CPU that runs vCPUs (enabled in its redistributor, Group 1):
  *   25  maintenance (ICH_HCR_EL2.UIE/NPIE, vgic.c): it only ends the run; the next flush refills.
- *   26  CNTHP, the hypervisor's timer (Arm ARM D11.2 "The EL2 physical timer"): armed by
- *       vcpu_arch_wake_pending() for a sleeping vCPU's virtual-timer deadline, so the CPU's WFI in
- *       arch_cpu_idle() ends then; its handler disarms it. CNTVOFF_EL2 is 0 for every guest, so
- *       the guest's CNTV_CVAL_EL0 is a deadline in the physical count CNTHP compares against.
+ *   26  CNTHP, the hypervisor's timer (hyptimer.c): armed by vcpu_arch_wake_pending() for a
+ *       sleeping vCPU's virtual-timer deadline, so the CPU's WFI in arch_cpu_idle() ends then.
+ *       CNTVOFF_EL2 is 0 for every guest, so the guest's CNTV_CVAL_EL0 is a deadline in the
+ *       physical count CNTHP compares against.
  *   27  CNTV, the guest's virtual timer while its CNTV_* registers are loaded (the run, and the
  *       few instructions after it until vcpu.c clears CNTV_CTL_EL0): its handler marks the
  *       running vCPU's timer as fired and leaves the physical PPI active (arm64_irq_forwarded:
@@ -37,6 +37,7 @@
 #include <arch/irq.h>
 #include "arm64.h"
 #include "drivers/irqchip/gicv3.h"
+#include "hyptimer.h"
 #include "vgic.h"
 #include "vgic_hw.h"
 
@@ -48,8 +49,6 @@
 #define ICH_AP1R1_EL2	 S3_4_C12_C9_1
 #define ICH_AP1R2_EL2	 S3_4_C12_C9_2
 #define ICH_AP1R3_EL2	 S3_4_C12_C9_3
-#define CNTHP_CTL_EL2	 S3_4_C14_C2_1
-#define CNTHP_CVAL_EL2	 S3_4_C14_C2_2
 #define ICH_VTR_LISTREGS GENMASK(4, 0)
 #define ICH_VTR_PREBITS	 GENMASK(28, 26)
 #define CNT_CTL_ENABLE	 BIT(0)
@@ -58,13 +57,16 @@
 /* Physical priorities of the vGIC's PPIs: as urgent as the kick SGI (gicv3.c uses 0xa0). */
 #define VGIC_HW_PRIO 0xa0
 
-#define sysreg_rd(r)                                                                                                   \
+/* Two levels, so a register's S3_... name above is expanded before it is pasted into the asm. */
+#define sysreg_rd(r) sysreg_rd_(r)
+#define sysreg_rd_(r)                                                                                                  \
 	({                                                                                                             \
 		uint64_t v_;                                                                                           \
 		__asm__ __volatile__("mrs %0, " #r : "=r"(v_));                                                        \
 		v_;                                                                                                    \
 	})
-#define sysreg_wr(r, v) __asm__ __volatile__("msr " #r ", %0" ::"r"((uint64_t)(v)) : "memory")
+#define sysreg_wr(r, v)	 sysreg_wr_(r, v)
+#define sysreg_wr_(r, v) __asm__ __volatile__("msr " #r ", %0" ::"r"((uint64_t)(v)) : "memory")
 
 #define LR_CASE(n, crm, op2)                                                                                           \
 	case n:                                                                                                        \
@@ -132,13 +134,6 @@ static void vtimer_irq(unsigned intid, void *arg)
 	arm64_irq_forwarded();
 }
 
-static void hyptimer_irq(unsigned intid, void *arg)
-{
-	(void)intid;
-	(void)arg;
-	sysreg_wr(CNTHP_CTL_EL2, 0); /* disarmed; the sleeping loop looks at its vCPU again */
-}
-
 static void maint_irq(unsigned intid, void *arg)
 {
 	(void)intid;
@@ -159,13 +154,11 @@ int vgic_hw_cpu_init(void)
 	}
 	nr = (unsigned)FIELD_GET(ICH_VTR_LISTREGS, sysreg_rd(ICH_VTR_EL2)) + 1;
 	arm64_irq_set_handler(VGIC_PPI_MAINT, maint_irq, NULL);
-	arm64_irq_set_handler(VGIC_PPI_HYPTIMER, hyptimer_irq, NULL);
 	arm64_irq_set_handler(VGIC_PPI_VTIMER, vtimer_irq, NULL);
-	sysreg_wr(CNTHP_CTL_EL2, 0);
 	sysreg_wr(ICH_HCR_EL2, 0);
-	ret = gicv3_ppi_enable(c->arch.gicr, VGIC_PPI_MAINT, VGIC_HW_PRIO);
+	ret = arm64_hyptimer_cpu_init();
 	if (ret == 0) {
-		ret = gicv3_ppi_enable(c->arch.gicr, VGIC_PPI_HYPTIMER, VGIC_HW_PRIO);
+		ret = gicv3_ppi_enable(c->arch.gicr, VGIC_PPI_MAINT, VGIC_HW_PRIO);
 	}
 	if (ret == 0) {
 		ret = gicv3_ppi_enable(c->arch.gicr, VGIC_PPI_VTIMER, VGIC_HW_PRIO);
@@ -369,14 +362,12 @@ bool vgic_hw_wake_pending(struct vcpu *v, uint64_t ctl, uint64_t cval)
 		if (read_sysreg(cntvct_el0) >= cval) {
 			pending = true;
 		} else {
-			sysreg_wr(CNTHP_CVAL_EL2, cval);
-			sysreg_wr(CNTHP_CTL_EL2, CNT_CTL_ENABLE);
-			isb();
+			arm64_hyptimer_arm(cval);
 			return false;
 		}
 	}
 	if (pending) {
-		sysreg_wr(CNTHP_CTL_EL2, 0);
+		arm64_hyptimer_disarm();
 	}
 	return pending;
 }
