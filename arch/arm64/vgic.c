@@ -301,11 +301,21 @@ void vgic_flush(struct vgic *g, unsigned vcpu)
 	}
 }
 
-bool vgic_has_pending(const struct vgic *g, unsigned vcpu)
+/*
+ * Would the virtual CPU interface signal it (IHI 0069 6.1, 12.4.9 ICH_VMCR_EL2): Group 1 on at
+ * the vCPU (VENG1) and more urgent than its priority mask (VPMR). pmr_check false: any.
+ */
+static bool unmasked(const struct vgic_cpu *c, const struct vgic_irq *irq, bool pmr_check)
+{
+	return !pmr_check || ((c->vmcr & ICH_VMCR_VENG1) && irq->prio < FIELD_GET(ICH_VMCR_VPMR, c->vmcr));
+}
+
+static bool pending_for(const struct vgic *g, unsigned vcpu, bool pmr_check)
 {
 	const struct vgic_cpu *c = &g->cpu[vcpu];
 
-	if (c->vtimer_fired && c->priv[VGIC_PPI_VTIMER].enabled && (g->ctlr & BIT(1))) {
+	if (c->vtimer_fired && c->priv[VGIC_PPI_VTIMER].enabled && (g->ctlr & BIT(1)) &&
+	    unmasked(c, &c->priv[VGIC_PPI_VTIMER], pmr_check)) {
 		return true;
 	}
 	for (unsigned i = 0; i < VGIC_NR_IRQS; i++) {
@@ -314,9 +324,19 @@ bool vgic_has_pending(const struct vgic *g, unsigned vcpu)
 		if (i >= VGIC_NR_PRIV && vgic_spi_target(g, i) != (int)vcpu) {
 			continue;
 		}
-		if ((irq->pending || irq->repend) && deliverable(g, irq)) {
+		if ((irq->pending || irq->repend) && deliverable(g, irq) && unmasked(c, irq, pmr_check)) {
 			return true;
 		}
 	}
 	return false;
+}
+
+bool vgic_has_pending(const struct vgic *g, unsigned vcpu)
+{
+	return pending_for(g, vcpu, false);
+}
+
+bool vgic_can_wake(const struct vgic *g, unsigned vcpu)
+{
+	return pending_for(g, vcpu, true);
 }

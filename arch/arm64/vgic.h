@@ -52,6 +52,9 @@
 #define ICH_HCR_EN   BIT(0)
 #define ICH_HCR_UIE  BIT(1)
 #define ICH_HCR_NPIE BIT(3)
+/* ICH_VMCR_EL2 (12.4.9) */
+#define ICH_VMCR_VENG1 BIT(1)
+#define ICH_VMCR_VPMR  GENMASK(31, 24)
 
 /* ICC_SGI1R_EL1 (12.2.22), as a guest writes it */
 #define VGIC_SGI1R_TARGETS GENMASK(15, 0)
@@ -138,6 +141,11 @@ void vgic_sync(struct vgic *g, unsigned vcpu);
 void vgic_flush(struct vgic *g, unsigned vcpu);
 /* An interrupt of vcpu is pending and enabled (listed or not). */
 bool vgic_has_pending(const struct vgic *g, unsigned vcpu);
+/*
+ * ... and its virtual CPU interface would signal it (ICH_VMCR_EL2: VENG1 on, priority below
+ * VPMR): what ends the guest's WFI. A vCPU whose mask holds everything back keeps sleeping.
+ */
+bool vgic_can_wake(const struct vgic *g, unsigned vcpu);
 
 /* vgic_mmio.c: true when ipa lies in a frame of the vGIC (any vCPU count). */
 bool vgic_mmio_is_vgic(uint64_t ipa);

@@ -354,8 +354,9 @@ bool vgic_hw_wake_pending(struct vcpu *v, uint64_t ctl, uint64_t cval)
 	}
 	vc = &g->cpu[v->index];
 	hv_spin_lock(&g->lock);
-	pending = vgic_has_pending(g, v->index);
-	timer_on = vc->priv[VGIC_PPI_VTIMER].enabled && (g->ctlr & BIT(1));
+	pending = vgic_can_wake(g, v->index);
+	timer_on = vc->priv[VGIC_PPI_VTIMER].enabled && (g->ctlr & BIT(1)) && (vc->vmcr & ICH_VMCR_VENG1) &&
+		   vc->priv[VGIC_PPI_VTIMER].prio < FIELD_GET(ICH_VMCR_VPMR, vc->vmcr);
 	hv_spin_unlock(&g->lock);
 	if (!pending && timer_on && (ctl & CNT_CTL_ENABLE) && !(ctl & CNT_CTL_IMASK)) {
 		/* CNTVOFF_EL2 = 0: the virtual count is the physical one. */

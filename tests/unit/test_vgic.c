@@ -256,6 +256,24 @@ TEST(vgic_raise_while_listed_and_eoi)
 	EXPECT_EQ(vgic_raise(&g, 1, 3, &kick), -EINVAL);
 }
 
+TEST(vgic_wake_needs_the_interface_open)
+{
+	vgic_kick_t kick = 0;
+
+	setup(1);
+	enable(0, 40, 0x80, 0);
+	vgic_raise(&g, 0, 40, &kick);
+	EXPECT_TRUE(vgic_has_pending(&g, 0));
+	/* ICH_VMCR_EL2 out of reset: Group 1 off, PMR 0: WFI would not end. */
+	EXPECT_TRUE(!vgic_can_wake(&g, 0));
+	g.cpu[0].vmcr = ICH_VMCR_VENG1 | FIELD_PREP(ICH_VMCR_VPMR, 0x80);
+	EXPECT_TRUE(!vgic_can_wake(&g, 0)); /* priority 0x80 is not below a mask of 0x80 */
+	g.cpu[0].vmcr = ICH_VMCR_VENG1 | FIELD_PREP(ICH_VMCR_VPMR, 0xf0);
+	EXPECT_TRUE(vgic_can_wake(&g, 0));
+	g.cpu[0].vmcr = FIELD_PREP(ICH_VMCR_VPMR, 0xf0);
+	EXPECT_TRUE(!vgic_can_wake(&g, 0));
+}
+
 TEST(vgic_virtual_timer_is_listed_with_hw)
 {
 	setup(1);
