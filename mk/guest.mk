@@ -21,7 +21,7 @@ GUEST_START_arm64 := guest/arm64/start.S
 # The EL1 vector table with an IRQ entry (guest/irq.h, installed by guest_irq_init).
 GUEST_IRQ_SRCS_arm64 := guest/arm64/vectors.S
 GUEST_EXCLUDE_arm64 := misbehave_io msi_attack
-GUEST_EXCLUDE_x86_64 := its_attack
+GUEST_EXCLUDE_x86_64 := its_attack vgic
 
 ifneq ($(GUEST_START_$(ARCH)),)
 GUEST_BUILD := $(RELEASE_BUILD)/guests

@@ -16,6 +16,8 @@
  *   timer           CNTV (PPI 27): CNTV_CVAL_EL0 = now + ticks, CNTV_CTL_EL0.ENABLE; periodic
  *                   re-arms from its previous deadline in the dispatcher, before the handler
  *   IPI             ICC_SGI1R_EL1: INTID, Aff1 and the target list bit of Aff0 = the vCPU
+ * Register accesses go through guest_mmio_*() (guest_arch.h): single LDR/STR the hypervisor can
+ * decode.
  */
 #include <hv/guest.h>
 
@@ -70,11 +72,6 @@ static uint64_t period[MAX_VCPUS]; /* 0: one-shot or stopped */
 extern char guest_irq_vectors[];
 void guest_irq_dispatch(void);
 
-static volatile uint32_t *reg32(uint64_t addr)
-{
-	return (volatile uint32_t *)(uintptr_t)addr;
-}
-
 static uint64_t gicr(unsigned vcpu)
 {
 	return GUEST_GICR_BASE + (uint64_t)vcpu * GUEST_GICR_STRIDE;
@@ -96,13 +93,14 @@ int guest_irq_init(void)
 		return -IOASID_EOPNOTSUPP; /* no system-register interface */
 	}
 	/* Wake the redistributor (IHI 0069 11.1): ProcessorSleep = 0, then ChildrenAsleep = 0. */
-	*reg32(rd + GICR_WAKER) &= ~2U;
-	for (unsigned i = 0; (*reg32(rd + GICR_WAKER) & 4U) != 0; i++) {
+	guest_mmio_write32(rd + GICR_WAKER, guest_mmio_read32(rd + GICR_WAKER) & ~2U);
+	for (unsigned i = 0; (guest_mmio_read32(rd + GICR_WAKER) & 4U) != 0; i++) {
 		if (i > 1000000) {
 			return -IOASID_ETIMEDOUT;
 		}
 	}
-	*reg32(GUEST_GICD_BASE + GICD_CTLR) |= (1U << 4) | (1U << 1); /* ARE, EnableGrp1 */
+	guest_mmio_write32(GUEST_GICD_BASE + GICD_CTLR, guest_mmio_read32(GUEST_GICD_BASE + GICD_CTLR) | (1U << 4) |
+								(1U << 1)); /* ARE, EnableGrp1 */
 	sysreg_wr(ICC_PMR_EL1, PMR_OPEN);
 	sysreg_wr(ICC_BPR1_EL1, 0);
 	sysreg_wr(ICC_CTLR_EL1, sysreg_rd(ICC_CTLR_EL1) & ~2ULL); /* EOImode 0 */
@@ -131,15 +129,15 @@ int guest_irq_enable(unsigned virq, unsigned vcpu)
 		/* SGIs and PPIs: in the calling vCPU's own redistributor. */
 		uint64_t sgi = gicr(me()) + GICR_SGI;
 
-		*(volatile uint8_t *)(uintptr_t)(sgi + GICR_IPRIORITYR + virq) = IRQ_PRIO;
-		*reg32(sgi + GICR_ISENABLER0) = 1U << virq;
+		guest_mmio_write8(sgi + GICR_IPRIORITYR + virq, IRQ_PRIO);
+		guest_mmio_write32(sgi + GICR_ISENABLER0, 1U << virq);
 		return 0;
 	}
-	*(volatile uint8_t *)(uintptr_t)(GUEST_GICD_BASE + GICD_IPRIORITYR + virq) = IRQ_PRIO;
+	guest_mmio_write8(GUEST_GICD_BASE + GICD_IPRIORITYR + virq, IRQ_PRIO);
 	/* IROUTER: Aff0 = vcpu & 0xff, Aff1 = vcpu >> 8 (MPIDR_EL1 of vCPU k), as two 32-bit halves. */
-	*reg32(GUEST_GICD_BASE + GICD_IROUTER + 8 * virq) = (vcpu & 0xff) | ((vcpu >> 8) & 0xff) << 8;
-	*reg32(GUEST_GICD_BASE + GICD_IROUTER + 8 * virq + 4) = 0;
-	*reg32(GUEST_GICD_BASE + GICD_ISENABLER + 4 * (virq / 32)) = 1U << (virq % 32);
+	guest_mmio_write32(GUEST_GICD_BASE + GICD_IROUTER + 8 * virq, (vcpu & 0xff) | ((vcpu >> 8) & 0xff) << 8);
+	guest_mmio_write32(GUEST_GICD_BASE + GICD_IROUTER + 8 * virq + 4, 0);
+	guest_mmio_write32(GUEST_GICD_BASE + GICD_ISENABLER + 4 * (virq / 32), 1U << (virq % 32));
 	return 0;
 }
 

@@ -1688,6 +1688,16 @@ CASES += [{"name": "arm64-guest-irq", "arch": "arm64", "cmdline": "", "guests": 
            + [r"^\[INF\] \[guest irq\] irq: \d+ interrupts taken on vCPU 0$"],
            "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"stopped:"]
            + [r"^\[INF\] \[guest irq\] TEST %s: FAIL" % t for t in IRQ_TESTS_ARM64]}]
+# The vGIC as a driver sees it (tests/guests/vgic.c, one vCPU): registers, RAZ/WI of undefined
+# accesses, and 8 self-SGIs of 8 priorities with 4 list registers: the overflow waits in the
+# hypervisor's pending list and comes through the maintenance interrupt, most urgent first.
+CASES += [guest_case("arm64-guest-vgic", "vgic", HV_EXIT_OK,
+                     [r"^\[INF\] \[guest vgic\] TEST registers: PASS$",
+                      r"^\[INF\] \[guest vgic\] vgic: 8 SGIs taken in the order 7 6 5 4 3 2 1 0$",
+                      r"^\[INF\] \[guest vgic\] TEST lr_overflow: PASS$",
+                      r"^\[INF\] \[guest vgic\] TESTS: 2 passed, 0 failed$",
+                      r"^\[INF\] vgic: guest vgic vCPU 0: [1-9]\d* list-register overflow\(s\)"],
+                     NO_TROUBLE + [r"stopped:"], arch="arm64")]
 
 
 def user_esp(args, build, image):
