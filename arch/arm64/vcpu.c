@@ -468,7 +468,7 @@ void vcpu_arch_destroy(struct vcpu *v)
 	 * it), then leave VTTBR_EL2 at VMID 0 with no table. No other vCPU may be running on
 	 * this CPU now (the caller's rule), so borrowing VTTBR_EL2 is safe.
 	 */
-	vgic_hw_destroy(v, a->last_cpu);
+	vgic_hw_destroy(v, a->last_cpu, a->vgic_bad);
 	dsb(ishst);
 	write_sysreg(vttbr_el2, a->vttbr);
 	isb();

@@ -373,28 +373,23 @@ bool vgic_hw_wake_pending(struct vcpu *v, uint64_t ctl, uint64_t cval)
 	return pending;
 }
 
-void vgic_hw_destroy(struct vcpu *v, unsigned last_cpu)
+void vgic_hw_destroy(struct vcpu *v, unsigned last_cpu, uint64_t bad)
 {
 	struct vgic *g = group_vgic(v);
-	struct percpu *c;
+	struct percpu *c = percpu_of(last_cpu);
+	void *vc;
 
-	if (g == NULL) {
+	if (g == NULL || c == NULL) {
 		return;
 	}
+	vc = &g->cpu[v->index];
+	pr_info("vgic: guest %s vCPU %u: %llu list-register overflow(s), %llu access(es) emulated as RAZ/WI; CPU %u: "
+		"%llu timer interrupts forwarded, %llu idle wake-ups, %llu interrupts",
+		v->name, v->index, (unsigned long long)g->cpu[v->index].nr_overflows, (unsigned long long)bad, last_cpu,
+		(unsigned long long)c->arch.nr_vtimer_irqs, (unsigned long long)c->arch.nr_idle_wakeups,
+		(unsigned long long)c->arch.nr_irqs);
 	/* The CPU that ran it forgets it as the owner; its next load deactivates PPI 27. */
-	c = percpu_of(last_cpu);
-	if (c != NULL) {
-		pr_info("vgic: guest %s vCPU %u: %llu list-register overflow(s); CPU %u: %llu timer interrupts "
-			"forwarded, %llu idle wake-ups, %llu interrupts",
-			v->name, v->index, (unsigned long long)g->cpu[v->index].nr_overflows, last_cpu,
-			(unsigned long long)c->arch.nr_vtimer_irqs, (unsigned long long)c->arch.nr_idle_wakeups,
-			(unsigned long long)c->arch.nr_irqs);
-
-		void *vc = &g->cpu[v->index];
-
-		__atomic_compare_exchange_n(&c->arch.vtimer_owner, &vc, NULL, false, __ATOMIC_ACQ_REL,
-					    __ATOMIC_RELAXED);
-	}
+	__atomic_compare_exchange_n(&c->arch.vtimer_owner, &vc, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
 void vgic_hw_run_end(void)

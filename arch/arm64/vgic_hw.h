@@ -31,7 +31,7 @@ void vgic_hw_mmio(struct vcpu *v, struct vgic_access *acc, uint64_t *bad);
 bool vgic_hw_timer_due(uint64_t ctl, uint64_t cval);
 /* vcpu_arch_wake_pending() with the saved timer registers. */
 bool vgic_hw_wake_pending(struct vcpu *v, uint64_t ctl, uint64_t cval);
-/* vcpu_arch_destroy(): forget the vCPU on the CPU that ran it last. */
-void vgic_hw_destroy(struct vcpu *v, unsigned last_cpu);
+/* vcpu_arch_destroy(): forget the vCPU on the CPU that ran it last; log its counts (bad: RAZ/WI). */
+void vgic_hw_destroy(struct vcpu *v, unsigned last_cpu, uint64_t bad);
 
 #endif /* ARCH_ARM64_VGIC_HW_H */

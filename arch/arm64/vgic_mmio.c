@@ -100,6 +100,7 @@ static uint32_t bits_access(struct vgic *g, unsigned vcpu, unsigned base, enum b
 	for (unsigned i = 0; i < 32; i++) {
 		struct vgic_irq *irq = vgic_irq(g, vcpu, base + i);
 		uint8_t *f;
+		int owner;
 
 		if (irq == NULL) {
 			continue;
@@ -117,12 +118,9 @@ static uint32_t bits_access(struct vgic *g, unsigned vcpu, unsigned base, enum b
 			if (op == B_PEND && !set) {
 				irq->repend = 0;
 			}
-			{
-				int owner = base + i < VGIC_NR_PRIV ? (int)vcpu : vgic_spi_target(g, base + i);
-
-				if (owner >= 0) {
-					*kick |= 1U << owner; /* it re-lists at its next entry */
-				}
+			owner = base + i < VGIC_NR_PRIV ? (int)vcpu : vgic_spi_target(g, base + i);
+			if (owner >= 0) {
+				*kick |= 1U << owner; /* it re-lists at its next entry */
 			}
 		}
 		if (*f || (op == B_PEND && irq->repend)) {
