@@ -182,12 +182,21 @@ static int check_devices(const struct cfg_guest *g, struct cfg_error *err)
 		}
 		for (unsigned b = 0; pd != NULL && b < PCI_NR_BARS && b < GUEST_BOOT_BARS; b++) {
 			const struct pci_bar *bar = &pd->bars[b];
-			uint64_t lo = ALIGN_DOWN(bar->base, HV_PAGE_SIZE), hi;
+			uint64_t lo = ALIGN_DOWN(bar->base, HV_PAGE_SIZE), hi, hole_lo, hole_hi;
 
 			if (bar->size == 0 || (bar->flags & PCI_BAR_F_IO) || ADD_OVERFLOWS(bar->base, bar->size, &hi)) {
 				continue;
 			}
 			hi = ALIGN_UP(hi, HV_PAGE_SIZE);
+			guest_arch_gpa_hole(&hole_lo, &hole_hi);
+			if (lo < hole_hi && hole_lo < hi) {
+				return refuse(err, -EINVAL, p->line,
+					      "device %04x:%02x:%02x.%x: BAR%u [0x%llx-0x%llx] overlaps the guest's "
+					      "virtual interrupt controller [0x%llx-0x%llx] (include/hv/guest.h)",
+					      p->segment, p->bus, p->devfn >> 3, p->devfn & 7, b,
+					      (unsigned long long)lo, (unsigned long long)hi - 1,
+					      (unsigned long long)hole_lo, (unsigned long long)hole_hi - 1);
+			}
 			for (unsigned i = 0; i < g->nr_mem; i++) {
 				const struct cfg_mem *m = &g->mem[i];
 
@@ -257,6 +266,31 @@ static int check_allocation(const struct hv_config *cfg, struct cfg_error *err)
 	return failed ? -ENOMEM : 0;
 }
 
+/*
+ * No memory region over the GPAs the arch's virtual hardware takes (arm64: the vGIC frames, which
+ * the stage-2 table must leave unmapped so every access traps; guest_arch_gpa_hole).
+ */
+static int check_gpa_hole(const struct cfg_guest *g, struct cfg_error *err)
+{
+	uint64_t lo, hi;
+
+	guest_arch_gpa_hole(&lo, &hi);
+	for (unsigned i = 0; i < g->nr_mem && lo < hi; i++) {
+		const struct cfg_mem *m = &g->mem[i];
+
+		/* No overflow: config_parse keeps base + size within 48 bits. */
+		if (gpa_val(m->base) < hi && lo < gpa_val(m->base) + m->size) {
+			return refuse(err, -EINVAL, m->line,
+				      "guest '%s': memory [0x%llx-0x%llx] overlaps the virtual interrupt controller "
+				      "[0x%llx-0x%llx] every guest has there (include/hv/guest.h)",
+				      g->name, (unsigned long long)gpa_val(m->base),
+				      (unsigned long long)(gpa_val(m->base) + m->size - 1), (unsigned long long)lo,
+				      (unsigned long long)hi - 1);
+		}
+	}
+	return 0;
+}
+
 int config_preflight(const struct hv_config *cfg, const struct bootinfo *bi, struct cfg_error *err)
 {
 	int ret;
@@ -266,6 +300,10 @@ int config_preflight(const struct hv_config *cfg, const struct bootinfo *bi, str
 		const struct cfg_guest *g = &cfg->guests[k];
 
 		ret = check_image(g, bi, err);
+		if (ret) {
+			return ret;
+		}
+		ret = check_gpa_hole(g, err);
 		if (ret) {
 			return ret;
 		}

@@ -68,6 +68,10 @@
  *      timer_lock            arch/x86_64/lapic.c: the LAPIC timer's one-time calibration.
  *      gicd_lock, lpi_lock   drivers/irqchip/gicv3_dist.c, gicv3_lpi.c: the distributor's shared
  *                            SPI words; the LPI bitmap.
+ *      vgic.lock             arch/arm64/vgic.h, per guest: its virtual GICv3 (distributor,
+ *                            redistributors, saved list registers). The one leaf that may be
+ *                            taken under others: vcpu_arch_virq_raise() (virq_send) from any CPU,
+ *                            from a route or fault path holding 1..9; nothing is taken under it.
  *  11. console_lock          lib/console.c, recursive: one whole console_write() (one log line).
  *                            Innermost: any lock holder may log. hv_panic() takes it with a bound
  *                            and writes without it if another CPU never lets go.

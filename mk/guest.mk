@@ -18,15 +18,17 @@ GUEST_START_x86_64 := guest/start.S
 # LL/SC instructions, not libgcc's helpers that probe the CPU through getauxval().
 GUEST_ARCH_CFLAGS_arm64 := -mbranch-protection=none -mno-outline-atomics
 GUEST_START_arm64 := guest/arm64/start.S
+# The EL1 vector table with an IRQ entry (guest/irq.h, installed by guest_irq_init).
+GUEST_IRQ_SRCS_arm64 := guest/arm64/vectors.S
+# The arch's interrupt entry stubs (the x86_64 IDT's, guest/x86_64/irq_entry.S).
+GUEST_IRQ_SRCS_x86_64 := guest/x86_64/irq_entry.S
 GUEST_EXCLUDE_arm64 := misbehave_io msi_attack apic_misuse
-GUEST_EXCLUDE_x86_64 := its_attack
+GUEST_EXCLUDE_x86_64 := its_attack vgic
 
 ifneq ($(GUEST_START_$(ARCH)),)
 GUEST_BUILD := $(RELEASE_BUILD)/guests
-# The arch's interrupt entry stubs (the x86_64 IDT's, guest/x86_64/irq_entry.S).
-GUEST_IRQ_ENTRY_x86_64 := guest/x86_64/irq_entry.S
 GUEST_SDK_SRCS := $(GUEST_START_$(ARCH)) guest/guest.c guest/test.c guest/syscalls.c guest/irq_route.c guest/s1.c \
-	guest/$(ARCH)/irq.c $(GUEST_IRQ_ENTRY_$(ARCH))
+	guest/$(ARCH)/irq.c $(GUEST_IRQ_SRCS_$(ARCH))
 GUEST_SDK_OBJS := $(patsubst %,$(GUEST_BUILD)/sdk/%.o,$(GUEST_SDK_SRCS))
 GUEST_NAMES := $(filter-out $(GUEST_EXCLUDE_$(ARCH)),$(basename $(notdir $(wildcard tests/guests/*.c))))
 GUEST_BINS := $(patsubst %,$(GUEST_BUILD)/%.bin,$(GUEST_NAMES))

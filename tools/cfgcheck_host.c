@@ -11,6 +11,8 @@
  *   - the IOMMU: one unit that translates every function, with the input width and table format
  *     of the description (q35: VT-d second-level tables, 48 bits; virt: SMMUv3 stage 2, 44
  *     bits, as their boot logs say), no RMRRs;
+ *   - the GPAs of the guests' virtual hardware (guest_arch_gpa_hole): the arm64 vGIC frames on
+ *     virt (the description whose IOMMU builds PT_FMT_ARM_S2 tables), none on q35;
  *   - the page allocator: one contiguous range of the description's memory for guests, handing
  *     out naturally aligned blocks first-fit like lib/palloc.c. The real memory comes in several
  *     ranges with the hypervisor's own pages taken out of them, so the dry run here is
@@ -30,6 +32,13 @@
 #include "tools/cfgcheck.h"
 
 struct pci_info hv_pci;
+static bool arm64_vgic;
+
+void guest_arch_gpa_hole(uint64_t *base, uint64_t *end)
+{
+	*base = arm64_vgic ? GUEST_VGIC_BASE : 0;
+	*end = arm64_vgic ? GUEST_VGIC_END : 0;
+}
 
 const struct pci_dev *pci_find(const struct pci_info *pci, uint16_t segment, uint8_t bus, uint8_t devfn)
 {
@@ -136,4 +145,5 @@ void cfgcheck_host_setup(const struct cfgcheck_platform *p)
 					      .paging_fmt = p->iommu_fmt };
 	ram = p->ram_bytes & ~(uint64_t)(HV_PAGE_SIZE - 1);
 	nr_taken = 0;
+	arm64_vgic = p->iommu_fmt == PT_FMT_ARM_S2;
 }

@@ -144,7 +144,9 @@
 /* ISS of instruction/data aborts (ESR_EL2, "ISS encoding for an exception from a Data Abort") */
 #define ESR_ISS_ABT_ISV BIT(24)
 #define ESR_ISS_ABT_SAS GENMASK(23, 22)
+#define ESR_ISS_ABT_SSE BIT(21)
 #define ESR_ISS_ABT_SRT GENMASK(20, 16)
+#define ESR_ISS_ABT_SF BIT(15)
 #define ESR_ISS_ABT_FNV BIT(10)
 #define ESR_ISS_ABT_EA BIT(9)
 #define ESR_ISS_ABT_S1PTW BIT(7)

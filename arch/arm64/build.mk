@@ -8,6 +8,11 @@ HV_SRCS_arm64 += arch/arm64/arch.c arch/arm64/entry.S arch/arm64/mmu.c arch/arm6
 # Guest vCPUs at EL2 (include/hv/vcpu.h): vcpu.c, entry/exit in vcpu_entry.S, the pure exit
 # decoder vcpu_decode.c.
 HV_SRCS_arm64 += arch/arm64/vcpu.c arch/arm64/vcpu_decode.c arch/arm64/vcpu_entry.S
+# The virtual GICv3 (docs/ARM64.md, "Virtual interrupts"): state machine and registers (pure,
+# host-tested), and the hardware side (list registers, timers, the vcpu_arch_* interrupt hooks).
+HV_SRCS_arm64 += arch/arm64/vgic.c arch/arm64/vgic_mmio.c arch/arm64/vgic_hw.c
+# The hypervisor's own timer (CNTHP, PPI 26): a per-CPU deadline that ends the idle WFI.
+HV_SRCS_arm64 += arch/arm64/hyptimer.c
 # Device MSIs routed to guests (include/hv/irq_route.h): LPI + ITS event per route
 # (irq_route.c), the ITS doorbell in the device's stream (msi_doorbell.c).
 HV_SRCS_arm64 += arch/arm64/irq_route.c arch/arm64/irq.c arch/arm64/msi_doorbell.c

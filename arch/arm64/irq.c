@@ -8,6 +8,12 @@
  * INTIDs (GIC IHI 0069 2.2.1): SGIs 0-15 and PPIs 16-31 are per CPU (one handler for every
  * CPU), SPIs 32-1019 shared, 1020-1023 special, LPIs from 8192 (ITS-translated MSIs; the first
  * ARM64_IRQ_MAX_LPIS of them have handlers here).
+ *
+ * Ending: the CPU interface runs with EOImode = 1 (drivers/irqchip/gicv3.c), so gicv3_eoi()
+ * drops the priority and deactivates; a handler that hands the interrupt's active state to a
+ * guest (the vGIC's virtual timer, whose list register has the HW bit: GIC IHI 0069 4.1.1 and
+ * 12.4.6) calls arm64_irq_forwarded() and the interrupt is only dropped: the guest's
+ * deactivation of the virtual interrupt deactivates the physical one.
  */
 #include <hv/errno.h>
 #include <hv/arch.h>
@@ -25,6 +31,11 @@ struct irq_handler {
 static struct irq_handler handlers[GICV3_INTID_SPECIAL + ARM64_IRQ_MAX_LPIS];
 static uint64_t stray_irqs;
 static unsigned stray_last;
+
+void arm64_irq_forwarded(void)
+{
+	this_cpu()->arch.irq_forwarded = true;
+}
 
 static struct irq_handler *handler_slot(unsigned intid)
 {
@@ -66,6 +77,7 @@ void arm64_irq(void)
 		c->arch.nr_irqs++;
 		h = handler_slot(intid);
 		fn = h != NULL ? __atomic_load_n(&h->fn, __ATOMIC_ACQUIRE) : NULL;
+		c->arch.irq_forwarded = false;
 		if (intid == GICV3_SGI_KICK) {
 			c->arch.nr_kick_sgis++;
 		} else if (fn != NULL) {
@@ -74,7 +86,11 @@ void arm64_irq(void)
 			__atomic_fetch_add(&stray_irqs, 1, __ATOMIC_RELAXED);
 			__atomic_store_n(&stray_last, intid, __ATOMIC_RELAXED);
 		}
-		gicv3_eoi(intid);
+		if (c->arch.irq_forwarded) {
+			gicv3_drop(intid);
+		} else {
+			gicv3_eoi(intid);
+		}
 	}
 }
 

@@ -23,6 +23,14 @@
  * VMID's entries on every CPU (a broadcast TLBI) so a later guest with the same VMID cannot hit
  * them wherever it runs.
  *
+ * Interrupts (docs/ARM64.md, "Virtual interrupts"): the virtual GICv3 in vgic.c, vgic_mmio.c
+ * and vgic_hw.c. Around each run vgic_hw_load()/vgic_hw_save() switch the virtual CPU interface;
+ * the exits for it are the vGIC's MMIO (stage-2 data aborts in its frames), ICC_SGI1R_EL1 writes
+ * and WFI (VCPU_EXIT_HALT). The guest's CNTV_* registers are switched with its EL1 state
+ * (CNTVOFF_EL2 = 0); after an exit they stay live until the exit's interrupts were taken, so a
+ * timer that fired during the run is seen as the physical PPI 27 (vgic_hw.c), then CNTV_CTL_EL0
+ * is cleared so it cannot fire into the hypervisor.
+ *
  * Stopping: vcpu.stop_request is read before every entry; another CPU sets it and kicks this
  * one (smp_kick: an SGI), whose IRQ exits the guest (HCR_EL2.IMO), is taken and acknowledged
  * in arm64_irq_window(), and the loop returns VCPU_EXIT_KICK with the guest's state intact
@@ -40,6 +48,8 @@
 #include "arm64.h"
 #include "ioasid/pt.h"
 #include "vcpu.h"
+#include "vgic.h"
+#include "vgic_hw.h"
 
 /* IPA width the CPU walks the stage-2 table with (see above). */
 #define ARM64_VCPU_IA_BITS 48
@@ -68,6 +78,7 @@ struct vcpu_arch {
 	uint64_t vtcr;
 	uint64_t vttbr;
 	uint64_t stops;
+	uint64_t vgic_bad; /* vGIC accesses emulated as RAZ/WI (undefined size/offset) */
 	unsigned last_cpu; /* the CPU that ran it last, for the dump */
 };
 _Static_assert(sizeof(struct vcpu_arch) <= HV_PAGE_SIZE, "one page per vCPU");
@@ -93,6 +104,7 @@ int vcpu_arch_cpu_init(void)
 {
 	struct percpu *c = this_cpu();
 	uint64_t hcr = read_sysreg(hcr_el2);
+	int ret;
 
 	/* Non-VHE EL2 is checked by arch_init(); the guest formats here depend on it. */
 	if (hcr & HCR_EL2_E2H) {
@@ -101,6 +113,10 @@ int vcpu_arch_cpu_init(void)
 	/* The CPU's own HCR_EL2 (IMO set by arch_init / the secondary entry) is set back after every exit. */
 	c->arch.host_hcr = hcr;
 	c->arch.vcpu_ctx = 0;
+	ret = vgic_hw_cpu_init();
+	if (ret != 0 && ret != -ENODEV) {
+		return ret;
+	}
 	pr_info("arm64: guests at EL1 under EL2 (HCR_EL2 0x%llx, stage 2 PT_FMT_ARM_S2 %u-bit, 8-bit VMIDs) on CPU %u",
 		(unsigned long long)HCR_EL2_GUEST, ARM64_VCPU_IA_BITS, c->id);
 	return 0;
@@ -221,7 +237,7 @@ int vcpu_arch_reset(struct vcpu *v, const struct vcpu_setup *s)
 }
 
 /* Program the EL2 controls for this guest and load its EL1 state. */
-static void guest_load(const struct vcpu *v, struct vcpu_arch *a)
+static void guest_load(struct vcpu *v, struct vcpu_arch *a)
 {
 	uint64_t mdcr = read_sysreg(mdcr_el2);
 
@@ -236,19 +252,58 @@ static void guest_load(const struct vcpu *v, struct vcpu_arch *a)
 	write_sysreg(vtcr_el2, a->vtcr);
 	write_sysreg(vttbr_el2, a->vttbr);
 	el1_load(a->el1);
+	vgic_hw_load(v);
 	write_sysreg(hcr_el2, HCR_EL2_GUEST);
 	/* ERET synchronises these writes too; the ISB makes the order explicit (D1). */
 	isb();
 }
 
-/* Save the guest's EL1 state and give EL2 back its own configuration. */
-static void guest_save(struct vcpu_arch *a)
+/*
+ * Save the guest's EL1 state and give EL2 back its own configuration. The interrupt that ended
+ * the run (slot IRQ: a kick, a device, the maintenance interrupt) is taken here, and so is the
+ * guest's virtual timer if it is due, while its CNTV registers are still live (vgic_hw.c).
+ * Returns true when the exit brought the guest an interrupt (its timer fired, or one is pending):
+ * such IRQ exits are progress, not a storm.
+ */
+static bool guest_save(struct vcpu *v, struct vcpu_arch *a, uint64_t slot)
 {
+	struct percpu *c = this_cpu();
+	uint64_t timer_irqs = c->arch.nr_vtimer_irqs;
+	bool pending;
+
 	el1_save(a->el1);
+	pending = vgic_hw_save(v);
+	write_sysreg(hcr_el2, c->arch.host_hcr);
+	isb();
+	if (slot == ARM64_VEC_LOWER64 + 1 || vgic_hw_timer_due(a->el1[EL1_cntv_ctl_el0], a->el1[EL1_cntv_cval_el0])) {
+		arm64_irq_window();
+	}
 	/* A virtual timer the guest left running must not fire into the hypervisor. */
 	write_sysreg(cntv_ctl_el0, 0);
-	write_sysreg(hcr_el2, this_cpu()->arch.host_hcr);
 	isb();
+	vgic_hw_run_end();
+	return pending || c->arch.nr_vtimer_irqs != timer_irqs;
+}
+
+/* A vGIC register access (ARM64_EXIT_MMIO): the written value from, or the read value to, x<reg>. */
+static void vgic_access(struct vcpu *v, struct vcpu_arch *a, const struct arm64_exit_decision *d)
+{
+	struct vgic_access acc = { .ipa = d->ipa, .size = d->size, .write = d->write };
+	uint64_t mask = d->size >= 8 ? ~0ULL : (1ULL << (8 * d->size)) - 1;
+
+	if (d->write) {
+		acc.val = d->reg < 31 ? a->ctx.x[d->reg] & mask : 0;
+	}
+	vgic_hw_mmio(v, &acc, &a->vgic_bad);
+	if (!d->write && d->reg < 31) {
+		uint64_t val = acc.val & mask;
+
+		/* SSE: sign-extend to the register (SF: 64-bit, else 32-bit), Arm ARM ESR_EL2 ISS. */
+		if (d->sse && d->size < 8 && (val & (1ULL << (8 * d->size - 1)))) {
+			val |= ~mask;
+		}
+		a->ctx.x[d->reg] = d->sf ? val : (uint32_t)val;
+	}
 }
 
 /*
@@ -308,10 +363,8 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 		guest_load(v, a);
 		a->last_cpu = this_cpu()->id;
 		slot = arm64_vcpu_enter(&a->ctx);
-		guest_save(a);
-		if (slot == ARM64_VEC_LOWER64 + 1) {
-			/* The IRQ that ended the run is still pending: take it (a kick SGI) now. */
-			arm64_irq_window();
+		if (guest_save(v, a, slot)) {
+			irq_exits = 0; /* an interrupt for the guest: it has work */
 		}
 		arm64_vcpu_decode((unsigned)slot, a->ctx.esr, a->ctx.far, a->ctx.hpfar, a->ctx.x[0], a->ctx.x[1], &d);
 		switch (d.action) {
@@ -332,6 +385,19 @@ int vcpu_arch_run(struct vcpu *v, struct vcpu_exit *e)
 			continue;
 		case ARM64_EXIT_HYPERCALL:
 			*e = (struct vcpu_exit){ .kind = VCPU_EXIT_HYPERCALL, .call = d.call, .arg = d.arg };
+			return 0;
+		case ARM64_EXIT_MMIO:
+			vgic_access(v, a, &d);
+			a->ctx.elr += 4;
+			continue;
+		case ARM64_EXIT_SGI:
+			vgic_hw_sgi(v, d.reg < 31 ? a->ctx.x[d.reg] : 0);
+			a->ctx.elr += 4;
+			continue;
+		case ARM64_EXIT_HALT:
+			a->ctx.elr += 4;
+			*e = (struct vcpu_exit){ .kind = VCPU_EXIT_HALT };
+			snprintf(e->reason, sizeof(e->reason), "WFI");
 			return 0;
 		case ARM64_EXIT_PSCI:
 			psci_exit(a, d.call, e);
@@ -369,8 +435,8 @@ void vcpu_arch_dump(const struct vcpu *v)
 	const struct vcpu_arch *a = v->arch;
 	const struct arm64_vcpu_ctx *c = &a->ctx;
 
-	pr_err("[guest %s]   ESR_EL2=%016llx FAR_EL2=%016llx HPFAR_EL2=%016llx vCPU %u (last on CPU %u) VMID %u", v->name,
-	       (unsigned long long)c->esr, (unsigned long long)c->far, (unsigned long long)c->hpfar, v->index,
+	pr_err("[guest %s]   ESR_EL2=%016llx FAR_EL2=%016llx HPFAR_EL2=%016llx vCPU %u (last on CPU %u) VMID %u",
+	       v->name, (unsigned long long)c->esr, (unsigned long long)c->far, (unsigned long long)c->hpfar, v->index,
 	       a->last_cpu, (unsigned)v->asid);
 	pr_err("[guest %s]   PC=%016llx SP_EL1=%016llx SPSR=%016llx (M=0x%llx DAIF=%llx)", v->name,
 	       (unsigned long long)c->elr, (unsigned long long)a->el1[EL1_sp_el1], (unsigned long long)c->spsr,
@@ -402,6 +468,7 @@ void vcpu_arch_destroy(struct vcpu *v)
 	 * it), then leave VTTBR_EL2 at VMID 0 with no table. No other vCPU may be running on
 	 * this CPU now (the caller's rule), so borrowing VTTBR_EL2 is safe.
 	 */
+	vgic_hw_destroy(v, a->last_cpu, a->vgic_bad);
 	dsb(ishst);
 	write_sysreg(vttbr_el2, a->vttbr);
 	isb();
@@ -413,27 +480,10 @@ void vcpu_arch_destroy(struct vcpu *v)
 	v->arch = NULL;
 }
 
-/* Virtual interrupts (include/hv/vcpu.h): none yet (issue 12); HLT/WFI still stop the guest. */
-int vcpu_arch_group_create(struct vcpu_group *g)
-{
-	(void)g;
-	return 0;
-}
-
-void vcpu_arch_group_destroy(struct vcpu_group *g)
-{
-	(void)g;
-}
-
-int vcpu_arch_virq_raise(struct vcpu *v, uint32_t virq)
-{
-	(void)v;
-	(void)virq;
-	return -EOPNOTSUPP;
-}
-
+/* Virtual interrupts (include/hv/vcpu.h): the group's vGIC and raising are in vgic_hw.c. */
 bool vcpu_arch_wake_pending(struct vcpu *v)
 {
-	(void)v;
-	return true;
+	const struct vcpu_arch *a = v->arch;
+
+	return vgic_hw_wake_pending(v, a->el1[EL1_cntv_ctl_el0], a->el1[EL1_cntv_cval_el0]);
 }

@@ -37,14 +37,17 @@
  *   VM    stage-2 translation on (the guest's GPA IOASID table, D8 "Stage 2 translation").
  *   SWIO  set/way invalidate by the guest is done as clean+invalidate: it can never discard
  *         dirty lines holding the hypervisor's or another guest's data.
- *   FMO, IMO, AMO  physical FIQ/IRQ/SError go to EL2, never to the guest (no GIC
- *         virtualisation yet: the guest sees no interrupts at all).
+ *   FMO, IMO, AMO  physical FIQ/IRQ/SError go to EL2, never to the guest. IMO also makes
+ *         the guest's ICC_* accesses use the virtual CPU interface (list registers, vgic_hw.c)
+ *         and its ICC_SGI1R_EL1 writes trap (IHI 0069 12.2.22: SGI generation traps to EL2 when
+ *         HCR_EL2.IMO is 1), which the vGIC turns into SGIs to its sibling vCPUs.
  *   DC    "default cacheable": with its own stage 1 off, the guest's accesses are Normal
  *         write-back instead of Device-nGnRnE, so guest code may make unaligned accesses and
  *         stays coherent with the hypervisor's cacheable copies of guest memory (hypercall
  *         requests). Cost: the guest cannot turn on its own stage-1 MMU (SCTLR_EL1.M is
  *         ignored while DC = 1). Documented in docs/ARM64.md, "Guests".
- *   TWI   WFI traps: no virtual interrupt could ever wake the guest, so WFI stops it.
+ *   TWI   WFI traps (when it would sleep: nothing pending for the vCPU): the vCPU sleeps in
+ *         the generic loop (VCPU_EXIT_HALT) and its CPU may idle or wake it for an interrupt.
  *   TWE   WFE traps and is resumed at once (WFE may complete spuriously by definition).
  *   TSC   SMC traps: the guest gets no path to the firmware (PSCI is answered over HVC).
  *   TIDCP, TACR  implementation-defined registers and ACTLR_EL1 trap (and stop the guest).
@@ -199,6 +202,9 @@ enum arm64_exit_action {
 	ARM64_EXIT_OFF,	       /* PSCI SYSTEM_OFF: the guest ended, status 0 */
 	ARM64_EXIT_PSCI,       /* PSCI CPU_ON/CPU_OFF/AFFINITY_INFO: call = function ID; x0 = result later */
 	ARM64_EXIT_STOP,       /* stop the guest: reason */
+	ARM64_EXIT_HALT,       /* WFI: sleep until an interrupt is pending (PC += 4: skip) */
+	ARM64_EXIT_MMIO,       /* access to the vGIC's frames: ipa, size, write, reg, sse, sf (skip) */
+	ARM64_EXIT_SGI,	       /* write of ICC_SGI1R_EL1 from x<reg> (31: xzr) (skip) */
 };
 
 struct arm64_exit_decision {
@@ -208,6 +214,13 @@ struct arm64_exit_decision {
 	uint64_t x0;
 	uint64_t call;
 	uint64_t arg;
+	/* ARM64_EXIT_MMIO (ESR_EL2 ISS with ISV = 1: SAS, SSE, SRT, SF, WnR) and ARM64_EXIT_SGI */
+	uint64_t ipa;
+	unsigned size;
+	unsigned reg;
+	bool write;
+	bool sse;
+	bool sf;
 	char reason[96];
 };
 

@@ -15,6 +15,13 @@
  *                                             exception the guest could not handle
  *   HVC #imm, any other imm != 0           -> x0 = NOT_SUPPORTED (not the SMCCC conduit)
  *   WFE                                    -> resumed after it
+ *   WFI (trapped: nothing pending)         -> HALT: the vCPU sleeps until an interrupt is pending
+ *   stage-2 data abort in the vGIC frames  -> MMIO: emulated (vgic_mmio.c) when the syndrome is
+ *     (GUEST_VGIC_BASE..END)                  valid (ISV = 1: one LDR/STR of a general register);
+ *                                             without it (ISV = 0: pair, writeback, SIMD) the
+ *                                             guest is stopped: we do not decode instructions
+ *   MSR ICC_SGI1R_EL1 (trapped: IMO)       -> SGI to the vCPUs it names (vgic.c); ICC_ASGI1R_EL1
+ *                                             and ICC_SGI0R_EL1 (other groups) are ignored
  *   IRQ/FIQ while the guest ran            -> resumed (vcpu.c bounds how often in a row)
  *   everything else (undefined instruction, SMC, stage-2 aborts on unmapped IPAs, trapped
  *   system registers, WFI, SVE/SME/PAC, SError, AArch32) -> the guest is stopped.
@@ -23,6 +30,7 @@
  */
 #include <stdio.h>
 
+#include <hv/guest.h>
 #include <ioasid/abi.h>
 
 #include "arm64.h"
@@ -123,6 +131,26 @@ static void decode_abort(unsigned ec, uint64_t esr, uint64_t far, uint64_t hpfar
 	uint64_t ipa = (FIELD_GET(HPFAR_FIPA, hpfar) << 12) | (far & 0xfff);
 	const char *what = ec == ESR_EC_IABT_LOW ? "instruction fetch" : (iss & ESR_ISS_ABT_WNR) ? "write" : "read";
 
+	if (ec == ESR_EC_DABT_LOW && ipa >= GUEST_VGIC_BASE && ipa < GUEST_VGIC_END && (fsc & 0x3c) == 0x04 &&
+	    !(iss & ESR_ISS_ABT_S1PTW)) {
+		/* A translation fault in the vGIC's frames: emulated if the syndrome describes it. */
+		if (!(iss & ESR_ISS_ABT_ISV)) {
+			snprintf(d->reason, sizeof(d->reason),
+				 "%s of the virtual GIC at IPA 0x%llx without a valid syndrome (ISV = 0)", what,
+				 (unsigned long long)ipa);
+			d->action = ARM64_EXIT_STOP;
+			return;
+		}
+		d->action = ARM64_EXIT_MMIO;
+		d->skip = true;
+		d->ipa = ipa;
+		d->size = 1U << FIELD_GET(ESR_ISS_ABT_SAS, iss);
+		d->reg = (unsigned)FIELD_GET(ESR_ISS_ABT_SRT, iss);
+		d->write = (iss & ESR_ISS_ABT_WNR) != 0;
+		d->sse = (iss & ESR_ISS_ABT_SSE) != 0;
+		d->sf = (iss & ESR_ISS_ABT_SF) != 0;
+		return;
+	}
 	d->action = ARM64_EXIT_STOP;
 	if (fsc < 0x10) {
 		static const char *const kind[] = { "address size", "translation", "access flag", "permission" };
@@ -133,6 +161,22 @@ static void decode_abort(unsigned ec, uint64_t esr, uint64_t far, uint64_t hpfar
 		snprintf(d->reason, sizeof(d->reason), "abort (fault status 0x%02x) on %s at VA 0x%llx", fsc, what,
 			 (unsigned long long)far);
 	}
+}
+
+/* ICC_SGI1R_EL1 (S3_0_C12_C11_5), ICC_ASGI1R_EL1 (_6), ICC_SGI0R_EL1 (_7): writes only. */
+static bool decode_icc_sgi(uint64_t iss, struct arm64_exit_decision *d)
+{
+	unsigned op2 = (unsigned)FIELD_GET(ESR_ISS_SYS_OP2, iss);
+
+	if (FIELD_GET(ESR_ISS_SYS_OP0, iss) != 3 || FIELD_GET(ESR_ISS_SYS_OP1, iss) != 0 ||
+	    FIELD_GET(ESR_ISS_SYS_CRN, iss) != 12 || FIELD_GET(ESR_ISS_SYS_CRM, iss) != 11 || op2 < 5 ||
+	    (iss & ESR_ISS_SYS_READ)) {
+		return false;
+	}
+	d->skip = true;
+	d->reg = (unsigned)FIELD_GET(ESR_ISS_SYS_RT, iss);
+	d->action = op2 == 5 ? ARM64_EXIT_SGI : ARM64_EXIT_RESUME; /* Group 0 / alternate: ignored */
+	return true;
 }
 
 void arm64_vcpu_decode(unsigned slot, uint64_t esr, uint64_t far, uint64_t hpfar, uint64_t x0, uint64_t x1,
@@ -162,12 +206,8 @@ void arm64_vcpu_decode(unsigned slot, uint64_t esr, uint64_t far, uint64_t hpfar
 		decode_hvc(esr, x0, x1, d);
 		return;
 	case ESR_EC_WFX:
-		if (iss & ESR_ISS_WFX_TI) {
-			d->action = ARM64_EXIT_RESUME;
-			d->skip = true;
-		} else {
-			stop_msg(d, "WFI: no interrupt is virtualised, nothing could wake the guest");
-		}
+		d->action = (iss & ESR_ISS_WFX_TI) ? ARM64_EXIT_RESUME : ARM64_EXIT_HALT;
+		d->skip = true;
 		return;
 	case ESR_EC_DABT_LOW:
 	case ESR_EC_IABT_LOW:
@@ -182,6 +222,9 @@ void arm64_vcpu_decode(unsigned slot, uint64_t esr, uint64_t far, uint64_t hpfar
 			 (unsigned)FIELD_GET(ESR_ISS_HVC_IMM, esr));
 		return;
 	case ESR_EC_SYSREG:
+		if (decode_icc_sgi(iss, d)) {
+			return;
+		}
 		d->action = ARM64_EXIT_STOP;
 		snprintf(d->reason, sizeof(d->reason), "trapped %s S%u_%u_C%u_C%u_%u (x%u)",
 			 (iss & ESR_ISS_SYS_READ) ? "MRS" : "MSR", (unsigned)FIELD_GET(ESR_ISS_SYS_OP0, iss),

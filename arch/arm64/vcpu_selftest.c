@@ -11,7 +11,7 @@
  *   udf       undefined instruction -> stopped, PC at the instruction.
  *   unmapped  load from IPA 0x80000000 -> stopped, the reason names the IPA.
  *   smc       SMC -> stopped.
- *   wfi       WFI -> stopped.
+ *   wfi       WFI -> VCPU_EXIT_HALT (the generic loop would sleep the vCPU), PC past the WFI.
  *   off       WFE is resumed, PSCI FEATURES(SYSTEM_OFF) = 0, SYSTEM_OFF ends the guest
  *             (VCPU_EXIT_OFF).
  *   psci      FEATURES(CPU_ON) = 0; CPU_ON, AFFINITY_INFO and CPU_OFF arrive as VCPU_EXIT_PSCI
@@ -135,7 +135,15 @@ static bool vst_end(struct vst *t, const char *name, const char *label, enum vcp
 		return false;
 	}
 	ok = ST_CHECK(e.kind == kind && strstr(e.reason, want) != NULL, "vcpu: %s guest %s: %s", name,
-		      kind == VCPU_EXIT_OFF ? "powered off" : "stopped", e.reason);
+		      kind == VCPU_EXIT_OFF    ? "powered off"
+		      : kind == VCPU_EXIT_HALT ? "halted"
+					       : "stopped",
+		      e.reason);
+	if (kind == VCPU_EXIT_HALT) {
+		ok &= ST_CHECK(arm64_vcpu_ctx(&v)->elr == gpa_val(vst_entry(label)) + 4,
+			       "vcpu: %s resumes after its WFI (PC 0x%llx)", name,
+			       (unsigned long long)arm64_vcpu_ctx(&v)->elr);
+	}
 	if (pc_at_entry) {
 		ok &= ST_CHECK(arm64_vcpu_ctx(&v)->elr == gpa_val(vst_entry(label)),
 			       "vcpu: %s stopped at its first instruction (PC 0x%llx)", name,
@@ -331,7 +339,7 @@ static int selftest_vcpu(const struct bootinfo *bi)
 	ok &= vst_end(&t, "vst-unmapped", arm64_vst_unmapped, VCPU_EXIT_STOP,
 		      "stage-2 translation fault (level 1) on read at IPA 0x80000000", false);
 	ok &= vst_end(&t, "vst-smc", arm64_vst_smc, VCPU_EXIT_STOP, "SMC #0", true);
-	ok &= vst_end(&t, "vst-wfi", arm64_vst_wfi, VCPU_EXIT_STOP, "WFI", true);
+	ok &= vst_end(&t, "vst-wfi", arm64_vst_wfi, VCPU_EXIT_HALT, "WFI", false);
 	ok &= vst_end(&t, "vst-off", arm64_vst_off, VCPU_EXIT_OFF, "PSCI SYSTEM_OFF", false);
 	ok &= vst_psci(&t);
 	ok &= vst_kick(&t);

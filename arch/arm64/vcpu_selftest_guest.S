@@ -99,7 +99,7 @@ arm64_vst_smc:
 	smc	#0
 	udf	#3
 
-/* "wfi": waits for an interrupt that cannot come. */
+/* "wfi": waits for an interrupt (the vCPU halts: VCPU_EXIT_HALT). */
 	.global arm64_vst_wfi
 arm64_vst_wfi:
 	wfi

@@ -14,3 +14,5 @@ HV_SRCS_x86_64 += arch/x86_64/irq_route.c
 HV_TEST_SRCS_x86_64 += arch/x86_64/arch_selftest.c arch/x86_64/smp_selftest.c
 # selftest=smp_vcpu: a vCPU run on secondary CPUs, stopped with stop_request and smp_kick.
 HV_TEST_SRCS_x86_64 += arch/x86_64/smp_vcpu_selftest.c
+# No guest-physical range taken by virtual hardware (include/hv/guest.h guest_arch_gpa_hole).
+HV_SRCS_x86_64 += arch/x86_64/guest_gpa.c

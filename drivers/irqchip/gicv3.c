@@ -15,7 +15,11 @@
  *   - Nothing but the kick SGI is touched: no SPI, PPI, LPI or ITS state (IHI 0069 says SGI and
  *     PPI configuration lives in each CPU's own redistributor when ARE is set, so this never
  *     disturbs another CPU or a device).
- *   - EOImode = 0: one write to ICC_EOIR1_EL1 drops the priority and deactivates.
+ *   - EOImode = 1 (IHI 0069 4.1.1, ICC_CTLR_EL1.EOImode): ICC_EOIR1_EL1 only drops the running
+ *     priority and ICC_DIR_EL1 deactivates. gicv3_eoi() does both; the vGIC (arch/arm64/
+ *     vgic_hw.c) drops the virtual timer's PPI without deactivating it, so the physical PPI stays
+ *     active until the guest's EOI deactivates it through a list register with the HW bit.
+ *   - The vGIC's PPIs (maintenance 25, CNTHP 26, CNTV 27) are enabled by gicv3_ppi_enable().
  */
 #include <hv/acpi.h>
 #include <hv/arch.h>
@@ -229,7 +233,7 @@ int gicv3_cpu_init(uint64_t mpidr, hpa_t gicr_hint, uint64_t *rd_out)
 	}
 	icc_write(S3_0_C4_C6_0, GICV3_PMR);						   /* ICC_PMR_EL1 */
 	icc_write(S3_0_C12_C12_3, 0);							   /* ICC_BPR1_EL1 */
-	icc_write(S3_0_C12_C12_4, icc_read(S3_0_C12_C12_4) & ~(uint64_t)ICC_CTLR_EOIMODE); /* ICC_CTLR_EL1 */
+	icc_write(S3_0_C12_C12_4, icc_read(S3_0_C12_C12_4) | ICC_CTLR_EOIMODE);		   /* ICC_CTLR_EL1 */
 	icc_write(S3_0_C12_C12_7, 1);							   /* ICC_IGRPEN1_EL1 */
 	icc_isb();
 	(void)gicv3_lpi_cpu_init(rd); /* LPIs (gicv3_lpi.c): this CPU takes device MSIs, or logs why not */
@@ -264,8 +268,39 @@ unsigned gicv3_ack(void)
 	return intid;
 }
 
+void gicv3_drop(unsigned intid)
+{
+	icc_write(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1: priority drop only (EOImode = 1) */
+	icc_isb();
+}
+
+void gicv3_deactivate(unsigned intid)
+{
+	icc_write(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1 */
+	icc_isb();
+}
+
 void gicv3_eoi(unsigned intid)
 {
 	icc_write(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
+	/* LPIs have no active state: no deactivation (IHI 0069 4.1.1; a DIR of one is ignored anyway). */
+	if (intid < GICV3_INTID_SPECIAL) {
+		icc_write(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1 */
+	}
 	icc_isb();
+}
+
+int gicv3_ppi_enable(uint64_t rd, unsigned intid, uint8_t prio)
+{
+	uintptr_t sgi = (uintptr_t)rd + GICR_SGI_BASE;
+
+	if (rd == 0 || intid < 16 || intid > 31) {
+		return -EINVAL;
+	}
+	/* As the kick SGI: Group 1 Non-secure, its priority, enabled (IHI 0069 12.11). */
+	mmio_write32(sgi + GICR_IGROUPR0, mmio_read32(sgi + GICR_IGROUPR0) | (uint32_t)BIT(intid));
+	mmio_write32(sgi + GICR_IGRPMODR0, mmio_read32(sgi + GICR_IGRPMODR0) & ~(uint32_t)BIT(intid));
+	mmio_write8(sgi + GICR_IPRIORITYR + intid, prio);
+	mmio_write32(sgi + GICR_ISENABLER0, (uint32_t)BIT(intid));
+	return poll_until(!(mmio_read32((uintptr_t)rd + GICR_CTLR) & GICR_CTLR_RWP), GICV3_WAIT_US);
 }

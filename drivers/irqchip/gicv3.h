@@ -40,7 +40,13 @@ int gicv3_cpu_init(uint64_t mpidr, hpa_t gicr_hint, uint64_t *rd);
 void gicv3_send_sgi(uint64_t mpidr, unsigned sgi);
 /* Acknowledge the highest-priority pending Group 1 interrupt: its INTID (>= 1020: none). */
 unsigned gicv3_ack(void);
-/* End it: priority drop and deactivation in one write (EOImode = 0). */
+/* End it: priority drop and deactivation (EOIR then DIR: the CPU interface runs with EOImode = 1). */
 void gicv3_eoi(unsigned intid);
+/* Priority drop only: the interrupt stays active (handed to a guest through a HW list register). */
+void gicv3_drop(unsigned intid);
+/* Deactivate an interrupt dropped earlier with gicv3_drop() (ICC_DIR_EL1), on this CPU. */
+void gicv3_deactivate(unsigned intid);
+/* Enable PPI intid (16..31) as Group 1 with priority prio in the redistributor rd (this CPU's). */
+int gicv3_ppi_enable(uint64_t rd, unsigned intid, uint8_t prio);
 
 #endif /* DRIVERS_IRQCHIP_GICV3_H */

@@ -25,6 +25,35 @@
 #define GUEST_IRQ_IPI_BASE 0U
 #define GUEST_IRQ_DEV_BASE 48U
 
+/*
+ * Device registers the hypervisor emulates (the vGIC: docs/GUEST.md "Interrupts"): one LDR/STR
+ * of a general register with a plain base address, so the trap carries a valid syndrome
+ * (ESR_EL2.ISV = 1). The compiler may turn a volatile access into a post-indexed or paired
+ * form, which has none and stops the guest.
+ */
+static inline uint32_t guest_mmio_read32(uint64_t addr)
+{
+	uint32_t v;
+
+	__asm__ __volatile__("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static inline void guest_mmio_write32(uint64_t addr, uint32_t v)
+{
+	__asm__ __volatile__("str %w0, [%1]" ::"rZ"(v), "r"(addr) : "memory");
+}
+
+static inline void guest_mmio_write8(uint64_t addr, uint8_t v)
+{
+	__asm__ __volatile__("strb %w0, [%1]" ::"rZ"(v), "r"(addr) : "memory");
+}
+
+static inline void guest_mmio_write16(uint64_t addr, uint16_t v)
+{
+	__asm__ __volatile__("strh %w0, [%1]" ::"rZ"(v), "r"(addr) : "memory");
+}
+
 static inline long hv_call(uint64_t call, uint64_t req_gpa)
 {
 	register uint64_t x0 __asm__("x0") = IOASID_SMCCC_FN(call <= 0xffffU ? call : GUEST_ARM64_CALL_UNKNOWN);

@@ -23,6 +23,21 @@
 #define GUEST_IMAGE_GPA	  0x100000ULL
 
 /*
+ * arm64 guests: the frames of the virtual GICv3 (docs/ARM64.md, "Virtual interrupts"), at QEMU
+ * virt's addresses: the distributor (64 KiB), then from GUEST_GICR_BASE one redistributor per
+ * vCPU (RD_base + SGI_base, 128 KiB each, vCPU k at GUEST_GICR_BASE + k * 128 KiB; room for
+ * GUEST_GICR_MAX_VCPUS). No RAM and no BAR of a guest may overlap [GUEST_VGIC_BASE,
+ * GUEST_VGIC_END) (hv/config_check.c refuses the configuration); the stage-2 table never maps
+ * it: every access traps and is emulated.
+ */
+#define GUEST_GICD_BASE	      0x08000000ULL
+#define GUEST_GICR_BASE	      0x080A0000ULL
+#define GUEST_GICR_STRIDE     0x20000ULL
+#define GUEST_GICR_MAX_VCPUS  16
+#define GUEST_VGIC_BASE	      GUEST_GICD_BASE
+#define GUEST_VGIC_END	      (GUEST_GICR_BASE + GUEST_GICR_MAX_VCPUS * GUEST_GICR_STRIDE)
+
+/*
  * What the guest finds at GUEST_BOOT_INFO (its address is in RSI at entry): its devices and
  * where their memory BARs are in its physical space (identity: GPA = HPA). Guest SDK shares it.
  */
@@ -45,6 +60,13 @@ struct guest_boot_info {
 _Static_assert(sizeof(struct guest_boot_info) <= 4096, "one page");
 
 #ifndef GUEST_SDK
+
+/*
+ * The guest-physical range the arch's own virtual hardware takes in every guest (arm64: the vGIC
+ * frames [GUEST_VGIC_BASE, GUEST_VGIC_END); x86_64: none, *base == *end). No RAM and no memory
+ * BAR of a guest may overlap it (hv/config_check.c refuses the configuration with the line).
+ */
+void guest_arch_gpa_hole(uint64_t *base, uint64_t *end);
 
 /* How one guest's run ended. */
 enum guest_outcome {

@@ -112,8 +112,18 @@ static void add_file(const char *name, const void *p, uint64_t size)
  * 16 MiB of "RAM" aligned to 16 MiB: its first page holds palloc's bitmap, so there is one free
  * 8 MiB block (the upper half) and three 4 MiB blocks.
  */
+/* guest_arch_gpa_hole: the arm64 one (the vGIC frames) unless a test turns it off. */
+static bool no_hole;
+
+void guest_arch_gpa_hole(uint64_t *base, uint64_t *end)
+{
+	*base = no_hole ? 0 : GUEST_VGIC_BASE;
+	*end = no_hole ? 0 : GUEST_VGIC_END;
+}
+
 static void setup(void)
 {
+	no_hole = false;
 	memset(&bi, 0, sizeof(bi));
 	memset(&hv_pci, 0, sizeof(hv_pci));
 	for (unsigned i = 0; i < 2; i++) {
@@ -279,6 +289,30 @@ TEST(preflight_bar_inside_guest_ram)
  * 8 MiB block and there is only one. The console owner is created first, so the other guest's
  * region is the one refused. The dry run gives back what it took.
  */
+TEST(preflight_memory_or_bar_over_the_vgic)
+{
+	setup();
+	/* RAM reaching into the distributor (0x08000000), or a region inside the redistributors. */
+	EXPECT_REFUSED("[guest a]\nimage = \\a.bin\nmemory = 4M\nmemory = 8K @ 0x7fff000\n", -EINVAL, 4,
+		       "memory [0x7fff000-0x8000fff] overlaps the virtual interrupt controller");
+	EXPECT_REFUSED("[guest a]\nimage = \\a.bin\nmemory = 4M\nmemory = 4K @ 0x82a0000\nmemory = 4K @ 0x829f000\n",
+		       -EINVAL, 5, "[0x8000000-0x829ffff]");
+	/* Just below and just after it: accepted. */
+	EXPECT_EQ(
+		preflight(
+			"[guest a]\nimage = \\a.bin\nmemory = 4M\nmemory = 4K @ 0x7fff000\nmemory = 4K @ 0x82a0000\n"),
+		0);
+	/* A BAR over it. */
+	hv_pci.nr_devs = 1;
+	hv_pci.devs[0] = (struct pci_dev){ .bus = 0, .devfn = 1 << 3 };
+	hv_pci.devs[0].bars[0] = (struct pci_bar){ .base = 0x080a0000, .size = 0x1000 };
+	EXPECT_REFUSED("[guest a]\nimage = \\a.bin\nmemory = 4M\ndevice = 00:01.0\n", -EINVAL, 4,
+		       "BAR0 [0x80a0000-0x80a0fff] overlaps the guest's virtual interrupt controller");
+	/* x86_64: no hole. */
+	no_hole = true;
+	EXPECT_EQ(preflight("[guest a]\nimage = \\a.bin\nmemory = 4M\ndevice = 00:01.0\n"), 0);
+}
+
 TEST(preflight_memory_exhaustion_after_rounding)
 {
 	struct cfg_machine m = { .ram_bytes = page_free_count() << HV_PAGE_SHIFT };

@@ -19,4 +19,10 @@ typedef void (*arm64_irq_fn)(unsigned intid, void *arg);
  */
 int arm64_irq_set_handler(unsigned intid, arm64_irq_fn fn, void *arg);
 
+/*
+ * From a handler: this interrupt now belongs to a guest (a list register with the HW bit names
+ * it), so arm64_irq() only drops its priority and leaves it active (EOImode = 1).
+ */
+void arm64_irq_forwarded(void);
+
 #endif /* ARCH_ARM64_IRQ_H */

@@ -36,6 +36,17 @@ struct percpu_arch {
 	uint64_t nr_idle_wakeups; /* WFI returns in arch_cpu_idle */
 	uint64_t nr_brk;	  /* BRK #ARM64_BRK_SELFTEST taken on this CPU */
 	uint64_t last_brk_frame;  /* where its exception frame was (on SP_EL2), for selftest=smp */
+	bool irq_forwarded;	  /* the handler of the interrupt being handled gave it to a guest */
+	/*
+	 * The vGIC (arch/arm64/vgic_hw.c): the vCPU interface whose state is loaded on this CPU,
+	 * the one whose virtual timer left the physical PPI 27 active here (NULL: none; the PPI may
+	 * still be active from a vCPU since destroyed: vtimer_active), list registers of this CPU.
+	 */
+	void *vgic_running;
+	void *vtimer_owner;
+	bool vtimer_active;
+	unsigned nr_lrs;
+	uint64_t nr_vtimer_irqs; /* physical PPI 27 forwarded to guests on this CPU */
 };
 
 #endif /* ARCH_PERCPU_H */
