@@ -88,3 +88,12 @@ test-build: unit-build tsan-build
 
 test: test-build
 	python3 tests/run_all.py $(TEST_SUITES)
+
+# In-guest call costs (issue 15, docs/PERFORMANCE.md "In the guest"): the bench guest under
+# -icount shift=0 on both arches, then the table (tests/qemu/bench_guest.py). BENCH_UPDATE=1
+# records the figures as the reference the <arch>-bench-guest cases of `make test` hold.
+.PHONY: bench-guest
+bench-guest:
+	$(Q)for a in $(TEST_ARCHES); do $(MAKE) --no-print-directory ARCH=$$a images guests >/dev/null || exit 1; done
+	$(Q)for a in $(TEST_ARCHES); do python3 tests/qemu/run.py --arch $$a --case $$a-bench-guest || true; done
+	$(Q)python3 tests/qemu/bench_guest.py $(if $(BENCH_UPDATE),--update) $(TEST_ARCHES)
