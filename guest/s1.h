@@ -27,6 +27,13 @@
 
 #define GUEST_S1_LEVELS 4
 
+/* The format of the arch's own IOMMU (SMMUv3 / VT-d): what GET_INFO offers on our machines. */
+#ifdef __aarch64__
+#define GUEST_S1_NATIVE_FMT IOASID_FMT_ARM_S1
+#else
+#define GUEST_S1_NATIVE_FMT IOASID_FMT_VTD_FL
+#endif
+
 struct guest_s1 {
 	uint32_t fmt; /* IOASID_FMT_VTD_FL or IOASID_FMT_ARM_S1 */
 	uint64_t *root;

@@ -90,11 +90,7 @@ TEST(setup)
 {
 	const struct guest_boot_info *bi = (const void *)(uintptr_t)GUEST_BOOT_INFO;
 	struct ioasid_get_info gi = { 0 };
-#ifdef __aarch64__
-	uint32_t want = IOASID_FMT_ARM_S1;
-#else
-	uint32_t want = IOASID_FMT_VTD_FL;
-#endif
+	uint32_t want = GUEST_S1_NATIVE_FMT;
 
 	EXPECT_EQ(bi->nr_devs, 1);
 	if (bi->nr_devs != 1) {

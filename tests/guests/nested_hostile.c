@@ -113,11 +113,7 @@ TEST(setup)
 {
 	const struct guest_boot_info *bi = (const void *)(uintptr_t)GUEST_BOOT_INFO;
 	struct ioasid_get_info gi = { 0 };
-#ifdef __aarch64__
-	uint32_t fmt = IOASID_FMT_ARM_S1;
-#else
-	uint32_t fmt = IOASID_FMT_VTD_FL;
-#endif
+	uint32_t fmt = GUEST_S1_NATIVE_FMT;
 	struct ioasid_alloc al = { .kind = IOASID_KIND_NESTED, .nested_format = fmt, .nested_levels = GUEST_S1_LEVELS };
 	struct ioasid_attach at = { 0 };
 
