@@ -2016,6 +2016,23 @@ CASES += [{"name": "arm64-guest-irq", "arch": "arm64", "cmdline": "", "guests": 
            + [r"^\[INF\] \[guest irq\] TEST %s: PASS$" % t for t in IRQ_TESTS_ARM64]
            + [r"^\[INF\] \[guest irq\] irq: \d+ interrupts taken on vCPU 0$"],
            "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"stopped:", r"FAIL"]}]
+# Two partitions with interrupts at once (issue 12 test 3): the irq guest as irq_a on CPUs 1-2
+# with the edu at 00:01.0 and as irq_b on CPUs 3-4 with the edu at 00:06.0. Each counts exactly
+# its own 1000 DMA-completion MSIs (a message of the other's device would be one too many, or
+# an interrupt with the wrong device status) and its own fault interrupt; timers and IPIs stay
+# within each guest.
+def irq_pair_case(arch):
+    cfg = ("# written by tests/qemu/run.py\n" + partition_config("irq_a", "1-2", "00:01.0", console=True, image="irq")
+           + partition_config("irq_b", "3-4", "00:06.0", image="irq"))
+    return {"name": f"{arch}-guest-irq-pair", "arch": arch, "cmdline": "", "guests": ["irq"], "config": cfg,
+            "exit": HV_EXIT_OK, "timeout": 900, "qemu_args": ["-smp", "5"] + SMP_ARGS + EDU2,
+            "expect": [r"^\[INF\] \[guest %s\] msi: 1000 DMA completions, 1000 interrupts$" % g for g in ("irq_a", "irq_b")]
+            + [r"^\[INF\] \[guest %s\] TESTS: 5 passed, 0 failed$" % g for g in ("irq_a", "irq_b")]
+            + [r"^\[INF\] guest %s: exited with status 0" % g for g in ("irq_a", "irq_b")],
+            "forbid": [r"^\[PANIC\]", r"EXCEPTION", r"stopped:", r"FAIL"]}
+
+
+CASES += [irq_pair_case("x86_64"), irq_pair_case("arm64")]
 # The vGIC as a driver sees it (tests/guests/vgic.c, one vCPU): registers, RAZ/WI of undefined
 # accesses, and 8 self-SGIs of 8 priorities with 4 list registers: the overflow waits in the
 # hypervisor's pending list and comes through the maintenance interrupt, most urgent first.
