@@ -39,7 +39,7 @@ static uint8_t page[8192] __attribute__((aligned(4096)));
 
 TEST(unknown_calls)
 {
-	static const uint64_t calls[] = { 0, 11, 12, 31, 36, 37, 0x100, 0xffffffffULL, 0x100000001ULL, ~0ULL };
+	static const uint64_t calls[] = { 0, 11, 12, 31, 37, 38, 0x100, 0xffffffffULL, 0x100000001ULL, ~0ULL };
 	struct ioasid_device_list r = { .size = sizeof(r) };
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
