@@ -1920,11 +1920,18 @@ CASES += [
 #     r"^\[INF\] \[guest irq\] msi: 1000 DMA completions, 1000 interrupts$",
 #     r"^\[INF\] \[guest irq\] TESTS: 5 passed, 0 failed$", r"^\[INF\] guest irq: exited with status 0",
 # and forbid NO_TROUBLE + [r"stopped:"] instead of the narrower list below.
+# The irq guests wait 1000 times for an edu DMA of 100 ms of virtual time, asleep: on arm64,
+# -icount shift=0,sleep=off makes QEMU skip the time every vCPU is idle, so the 100 s of virtual
+# time take about 30 s (the vCPUs then share one host thread). On x86_64 icount made the case no
+# faster (118 s against 106 s): it keeps real time and its vCPU threads.
+IRQ_CLOCK = {"x86_64": SMP_ARGS, "arm64": ["-icount", "shift=0,sleep=off"]}
+
+
 def irq_case_x86():
     cfg = "# written by tests/qemu/run.py\n" + partition_config("irq", "1-2", "00:01.0", console=True, image="irq")
     ok = [r"^\[INF\] \[guest irq\] TEST %s: PASS$" % t for t in ("setup", "timer", "ipi", "msi", "fault")]
     return {"name": "x86_64-guest-irq", "arch": "x86_64", "cmdline": "", "guests": ["irq"], "config": cfg,
-            "exit": HV_EXIT_OK, "timeout": 600, "qemu_args": ["-smp", "3"] + SMP_ARGS,
+            "exit": HV_EXIT_OK, "timeout": 600, "qemu_args": ["-smp", "3"] + IRQ_CLOCK["x86_64"],
             "expect": [r"^\[INF\] smp: 3 of 3 CPUs online$",
                        r"^\[INF\] timer: local APIC timer \d+ kHz \(against the TSC\), vector 0xde$",
                        r"^\[INF\] \[guest irq\] timer: 50 interrupts at 1000 Hz in \d+ ticks"] + ok
@@ -2007,7 +2014,7 @@ IRQ_TESTS_ARM64 = ["setup", "timer", "ipi", "msi", "fault"]
 CASES += [{"name": "arm64-guest-irq", "arch": "arm64", "cmdline": "", "guests": ["irq"],
            "config": "# written by tests/qemu/run.py\n" + partition_config("irq", "1-2", "00:01.0", console=True,
                                                                           image="irq"),
-           "exit": HV_EXIT_OK, "timeout": 600, "qemu_args": ["-smp", "3"] + SMP_ARGS,
+           "exit": HV_EXIT_OK, "timeout": 600, "qemu_args": ["-smp", "3"] + IRQ_CLOCK["arm64"],
            "expect": [r"^\[INF\] smp: 3 of 3 CPUs online$",
                       r"^\[INF\] vgic: CPU \d+: \d+ list registers",
                       r"^\[INF\] \[guest irq\] msi: 1000 DMA completions, 1000 interrupts$",
@@ -2025,7 +2032,7 @@ def irq_pair_case(arch):
     cfg = ("# written by tests/qemu/run.py\n" + partition_config("irq_a", "1-2", "00:01.0", console=True, image="irq")
            + partition_config("irq_b", "3-4", "00:06.0", image="irq"))
     return {"name": f"{arch}-guest-irq-pair", "arch": arch, "cmdline": "", "guests": ["irq"], "config": cfg,
-            "exit": HV_EXIT_OK, "timeout": 900, "qemu_args": ["-smp", "5"] + SMP_ARGS + EDU2,
+            "exit": HV_EXIT_OK, "timeout": 900, "qemu_args": ["-smp", "5"] + IRQ_CLOCK[arch] + EDU2,
             "expect": [r"^\[INF\] \[guest %s\] msi: 1000 DMA completions, 1000 interrupts$" % g for g in ("irq_a", "irq_b")]
             + [r"^\[INF\] \[guest %s\] TESTS: 5 passed, 0 failed$" % g for g in ("irq_a", "irq_b")]
             + [r"^\[INF\] guest %s: exited with status 0" % g for g in ("irq_a", "irq_b")],
