@@ -25,6 +25,20 @@ static inline long hv_call(uint64_t call, uint64_t req_gpa)
 }
 
 /* An instruction that does not exist (misbehaving test guests). */
+/* Model-specific registers (the guest's x2APIC lives there: guest/x86_64/irq.c, test guests). */
+static inline uint64_t guest_rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void guest_wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ __volatile__("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
 static inline void guest_cpu_relax(void)
 {
 	__asm__ __volatile__("pause" ::: "memory");

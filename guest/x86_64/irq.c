@@ -74,19 +74,6 @@ static struct {
 static volatile uint64_t taken[GUEST_SDK_MAX_VCPUS];
 static uint64_t timer_hz;
 
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ __volatile__("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 static void cpuid(uint32_t leaf, uint32_t r[4])
 {
 	__asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
@@ -120,7 +107,7 @@ void guest_irq_entry(uint64_t vector, const uint64_t *frame)
 		fn((unsigned)vector, handlers[vector].arg);
 	}
 	if (vector != APIC_SPURIOUS) {
-		wrmsr(X2APIC_EOI, 0);
+		guest_wrmsr(X2APIC_EOI, 0);
 	}
 }
 
@@ -154,17 +141,17 @@ int guest_irq_init(void)
 	/* Our selectors are the ones the hypervisor's entry state already uses: no reload. */
 	__asm__ __volatile__("lgdt %0" ::"m"(g) : "memory");
 	__asm__ __volatile__("lidt %0" ::"m"(i) : "memory");
-	base = rdmsr(MSR_APIC_BASE);
+	base = guest_rdmsr(MSR_APIC_BASE);
 	if (!(base & APIC_BASE_EN)) {
 		base |= APIC_BASE_EN; /* disabled -> xAPIC -> x2APIC (SDM fig. 10-27) */
-		wrmsr(MSR_APIC_BASE, base);
+		guest_wrmsr(MSR_APIC_BASE, base);
 	}
 	if (!(base & APIC_BASE_EXTD)) {
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
+		guest_wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
 	}
-	wrmsr(X2APIC_TPR, 0);
-	wrmsr(X2APIC_LVT_TIMER, LVT_MASKED | GUEST_IRQ_TIMER);
-	wrmsr(X2APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS);
+	guest_wrmsr(X2APIC_TPR, 0);
+	guest_wrmsr(X2APIC_LVT_TIMER, LVT_MASKED | GUEST_IRQ_TIMER);
+	guest_wrmsr(X2APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS);
 	return 0;
 }
 
@@ -241,8 +228,8 @@ uint64_t guest_timer_now(void)
 void guest_timer_oneshot(uint64_t ticks)
 {
 	/* Mode change first: it disarms, then the deadline arms (SDM 10.5.4.1). */
-	wrmsr(X2APIC_LVT_TIMER, LVT_TSC_DEADLINE | GUEST_IRQ_TIMER);
-	wrmsr(MSR_TSC_DEADLINE, guest_timer_now() + (ticks ? ticks : 1));
+	guest_wrmsr(X2APIC_LVT_TIMER, LVT_TSC_DEADLINE | GUEST_IRQ_TIMER);
+	guest_wrmsr(MSR_TSC_DEADLINE, guest_timer_now() + (ticks ? ticks : 1));
 }
 
 void guest_timer_periodic(uint64_t ticks)
@@ -253,16 +240,16 @@ void guest_timer_periodic(uint64_t ticks)
 	while ((ticks >> shift) > 0xffffffffULL && shift < 7) {
 		shift++;
 	}
-	wrmsr(X2APIC_TIMER_INITIAL, 0);
-	wrmsr(X2APIC_LVT_TIMER, LVT_PERIODIC | GUEST_IRQ_TIMER);
-	wrmsr(X2APIC_TIMER_DIVIDE, shift == 0 ? 0xbU : (((shift - 1) & 4U) << 1) | ((shift - 1) & 3U));
-	wrmsr(X2APIC_TIMER_INITIAL, (ticks >> shift) ? (ticks >> shift) : 1);
+	guest_wrmsr(X2APIC_TIMER_INITIAL, 0);
+	guest_wrmsr(X2APIC_LVT_TIMER, LVT_PERIODIC | GUEST_IRQ_TIMER);
+	guest_wrmsr(X2APIC_TIMER_DIVIDE, shift == 0 ? 0xbU : (((shift - 1) & 4U) << 1) | ((shift - 1) & 3U));
+	guest_wrmsr(X2APIC_TIMER_INITIAL, (ticks >> shift) ? (ticks >> shift) : 1);
 }
 
 void guest_timer_stop(void)
 {
-	wrmsr(X2APIC_LVT_TIMER, LVT_MASKED | GUEST_IRQ_TIMER);
-	wrmsr(X2APIC_TIMER_INITIAL, 0);
+	guest_wrmsr(X2APIC_LVT_TIMER, LVT_MASKED | GUEST_IRQ_TIMER);
+	guest_wrmsr(X2APIC_TIMER_INITIAL, 0);
 }
 
 int guest_send_ipi(unsigned vcpu, unsigned virq)
@@ -270,6 +257,6 @@ int guest_send_ipi(unsigned vcpu, unsigned virq)
 	if (virq < 32 || virq > 255 || vcpu >= GUEST_SDK_MAX_VCPUS) {
 		return -IOASID_EINVAL;
 	}
-	wrmsr(X2APIC_ICR, ((uint64_t)vcpu << 32) | virq); /* fixed, physical, edge */
+	guest_wrmsr(X2APIC_ICR, ((uint64_t)vcpu << 32) | virq); /* fixed, physical, edge */
 	return 0;
 }

@@ -14,19 +14,6 @@
 
 static volatile uint64_t hits;
 
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ __volatile__("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 static void on_ipi(unsigned virq, void *arg)
 {
 	(void)virq;
@@ -37,11 +24,11 @@ static void on_ipi(unsigned virq, void *arg)
 TEST(registers)
 {
 	EXPECT_EQ(guest_irq_init(), 0);
-	EXPECT_EQ(rdmsr(0x1b) & 0xc00, 0xc00);	  /* EN | EXTD */
-	EXPECT_EQ(rdmsr(0x802), guest_vcpu_id()); /* x2APIC ID = vCPU number */
-	EXPECT_EQ(rdmsr(0x803), 0x50014);	  /* version */
-	EXPECT_EQ(rdmsr(0x80d), 1);		  /* LDR: cluster 0, bit 0 */
-	EXPECT_EQ(rdmsr(0x80f), 0x1ff);		  /* SVR as guest_irq_init left it */
+	EXPECT_EQ(guest_rdmsr(0x1b) & 0xc00, 0xc00);	/* EN | EXTD */
+	EXPECT_EQ(guest_rdmsr(0x802), guest_vcpu_id()); /* x2APIC ID = vCPU number */
+	EXPECT_EQ(guest_rdmsr(0x803), 0x50014);		/* version */
+	EXPECT_EQ(guest_rdmsr(0x80d), 1);		/* LDR: cluster 0, bit 0 */
+	EXPECT_EQ(guest_rdmsr(0x80f), 0x1ff);		/* SVR as guest_irq_init left it */
 	EXPECT_TRUE(guest_timer_hz() != 0);
 }
 
@@ -49,16 +36,16 @@ TEST(dropped_ipis)
 {
 	EXPECT_EQ(guest_irq_set_handler(GUEST_IRQ_IPI_BASE, on_ipi, NULL), 0);
 	guest_irq_on();
-	wrmsr(0x830, (0ULL << 32) | (4U << 8) | GUEST_IRQ_IPI_BASE);		  /* NMI to itself */
-	wrmsr(0x830, (0ULL << 32) | (5U << 8) | (1U << 14) | GUEST_IRQ_IPI_BASE); /* INIT */
-	wrmsr(0x830, (0ULL << 32) | (6U << 8) | 0x10);				  /* SIPI */
-	wrmsr(0x830, (7ULL << 32) | GUEST_IRQ_IPI_BASE);			  /* no vCPU 7 */
-	wrmsr(0x830, (0ULL << 32) | 0x05);					  /* illegal vector */
+	guest_wrmsr(0x830, (0ULL << 32) | (4U << 8) | GUEST_IRQ_IPI_BASE);		/* NMI to itself */
+	guest_wrmsr(0x830, (0ULL << 32) | (5U << 8) | (1U << 14) | GUEST_IRQ_IPI_BASE); /* INIT */
+	guest_wrmsr(0x830, (0ULL << 32) | (6U << 8) | 0x10);				/* SIPI */
+	guest_wrmsr(0x830, (7ULL << 32) | GUEST_IRQ_IPI_BASE);				/* no vCPU 7 */
+	guest_wrmsr(0x830, (0ULL << 32) | 0x05);					/* illegal vector */
 	EXPECT_EQ(hits, 0);
-	wrmsr(0x828, 0);
-	EXPECT_EQ(rdmsr(0x828), 1U << 5); /* ESR: send illegal vector */
+	guest_wrmsr(0x828, 0);
+	EXPECT_EQ(guest_rdmsr(0x828), 1U << 5); /* ESR: send illegal vector */
 	/* and the APIC still works: a self IPI arrives */
-	wrmsr(0x83f, GUEST_IRQ_IPI_BASE);
+	guest_wrmsr(0x83f, GUEST_IRQ_IPI_BASE);
 	EXPECT_EQ(hits, 1);
 	guest_irq_off();
 }
@@ -68,7 +55,7 @@ int guest_main(void)
 	int failed = guest_run_tests();
 
 	guest_printf("apic_misuse: %d failed; now writing the read-only x2APIC ID\n", failed);
-	wrmsr(0x802, 5);
+	guest_wrmsr(0x802, 5);
 	guest_printf("still running after the write\n");
 	return 1;
 }
